@@ -1,0 +1,65 @@
+package dev.veil.config;
+
+import java.util.List;
+
+/** A rule with its patterns parsed once, so matching never re-reads strings or calls IDN. */
+record CompiledRule(int index, Rule rule, List<AddressPattern> recipients, List<AddressPattern> senders) {
+
+    static CompiledRule of(int index, Rule rule) {
+        return new CompiledRule(index, rule, parseAll(rule.match().recipients()), parseAll(rule.match().senders()));
+    }
+
+    private static List<AddressPattern> parseAll(List<String> patterns) {
+        return patterns.stream().map(AddressPattern::parse).toList();
+    }
+
+    boolean directionMatches(Direction direction) {
+        return rule.match().direction() == null || rule.match().direction() == direction;
+    }
+
+    boolean recipientMatches(String[] recipient) {
+        return anyMatches(recipients, recipient);
+    }
+
+    boolean senderMatches(String[] sender) {
+        return anyMatches(senders, sender);
+    }
+
+    boolean matches(Direction direction, String[] sender, String[] recipient) {
+        return directionMatches(direction) && recipientMatches(recipient) && senderMatches(sender);
+    }
+
+    private static boolean anyMatches(List<AddressPattern> patterns, String[] address) {
+        if (patterns.isEmpty()) {
+            return true;
+        }
+        for (AddressPattern p : patterns) {
+            if (p.matches(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when this rule matches every message {@code later} would (so {@code later} can never be chosen). */
+    boolean covers(CompiledRule later) {
+        Direction mine = rule.match().direction();
+        if (mine != null && mine != later.rule.match().direction()) {
+            return false;
+        }
+        return coversAll(recipients, later.recipients) && coversAll(senders, later.senders);
+    }
+
+    private static boolean coversAll(List<AddressPattern> wide, List<AddressPattern> narrow) {
+        if (wide.isEmpty()) {
+            return true;
+        }
+        List<AddressPattern> targets = narrow.isEmpty() ? List.of(AddressPattern.ANY_ADDRESS) : narrow;
+        for (AddressPattern n : targets) {
+            if (wide.stream().noneMatch(w -> w.covers(n))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

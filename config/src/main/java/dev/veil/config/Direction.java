@@ -1,0 +1,3 @@
+package dev.veil.config;
+
+public enum Direction { INBOUND, OUTBOUND }

@@ -1,0 +1,9 @@
+package dev.veil.config;
+
+/**
+ * A key the policy names under {@code keys.named} so rules can encrypt to it (an archive, a legal-hold mailbox).
+ *
+ * @param file path of the certificate (S/MIME) or public key (OpenPGP), relative to the data directory
+ */
+public record NamedKey(String name, Action.Format format, String file) {
+}

@@ -1,0 +1,114 @@
+package dev.veil.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.yaml.snakeyaml.nodes.Node;
+
+/** Turns the composed YAML tree into a {@link Policy}, reporting every problem; returns null when there are errors. */
+final class PolicyReader {
+    static final List<String> TOP = List.of("version", "organisation", "domains", "keys", "rules", "on-error", "contacts");
+    static final List<String> ON_ERROR = List.of("defer", "quarantine", "reject");
+    static final int VERSION = 1;
+
+    private final Problems problems;
+
+    PolicyReader(Problems problems) {
+        this.problems = problems;
+    }
+
+    Policy read(Node root, String source, String contentHash) {
+        YamlMap top = YamlMap.of(root, "the policy", TOP, problems);
+        if (top == null) {
+            return null;
+        }
+        version(top);
+        Scalar org = top.requiredText("organisation", "the organisation's name, e.g. 'organisation: Example Ltd'");
+        String organisation = org == null ? "" : org.value().strip();
+        if (org != null && organisation.isEmpty()) {
+            problems.error(org.node(), "'organisation' is blank");
+        }
+        List<Scalar> domains = domains(top);
+        ProtectedDomains protectedDomains = ProtectedDomains.of(domains.stream().map(Scalar::value).toList());
+        KeySettings keys = new KeysReader(problems).read(top.value("keys"), organisation, top.node());
+        OnError onError = onError(top);
+        List<RuleSite> rules = List.of();
+        boolean allRulesRead = false;
+        if (!top.has("rules")) {
+            top.missing("rules", "without rules every message is handled by on-error");
+        } else {
+            RulesReader reader = new RulesReader(problems, keys, protectedDomains);
+            rules = reader.read(top.value("rules"));
+            allRulesRead = reader.ruleCount() == rules.size() && !rules.isEmpty();
+        }
+        ContactsPolicy contacts = new ContactsReader(problems).read(top.value("contacts"));
+        // Shadowing is pairwise, so it holds among the rules that were read; "no rule for this domain" would be a false
+        // alarm if the rule meant for it is one that had an error.
+        RuleChecks checks = new RuleChecks(problems);
+        checks.shadowing(rules);
+        if (allRulesRead) {
+            checks.domainsServed(domains, rules);
+        }
+        if (problems.hasErrors()) {
+            return null;
+        }
+        return new Policy(VERSION, organisation, protectedDomains, keys, onError,
+                rules.stream().map(RuleSite::rule).toList(), source, contentHash, contacts);
+    }
+
+    private void version(YamlMap top) {
+        if (!top.has("version")) {
+            top.missing("version", "add 'version: 1' at the top");
+            return;
+        }
+        Integer v = top.integer("version");
+        if (v != null && v != VERSION) {
+            problems.error(top.value("version"), "unsupported version " + v + " — this Veil reads version " + VERSION);
+        }
+    }
+
+    private List<Scalar> domains(YamlMap top) {
+        if (!top.has("domains")) {
+            top.missing("domains", "the domains whose mail Veil protects, e.g. 'domains: [example.com]'");
+            return List.of();
+        }
+        List<Scalar> list = top.textList("domains");
+        List<Scalar> out = new ArrayList<>();
+        if (list == null) {
+            return out;
+        }
+        Map<String, Scalar> seen = new HashMap<>();
+        for (Scalar s : list) {
+            try {
+                AddressPattern d = AddressPattern.parseDomain(s.value());
+                Scalar first = seen.putIfAbsent(d.domain(), s);
+                if (first != null) {
+                    problems.error(s.node(), "domain '" + s.value() + "' is listed twice (also on line " + YamlMap.line(first.node()) + ")");
+                } else {
+                    out.add(s);
+                }
+            } catch (AddressPattern.Invalid e) {
+                problems.error(s.node(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private OnError onError(YamlMap top) {
+        Scalar s = top.text("on-error");
+        if (s == null) {
+            return OnError.DEFER;
+        }
+        if (ON_ERROR.contains(s.value())) {
+            return OnError.valueOf(s.value().toUpperCase(Locale.ROOT));
+        }
+        if (List.of("pass", "relay", "send", "deliver", "plaintext", "ignore").contains(s.value())) {
+            problems.error(s.node(), "on-error cannot be '" + s.value() + "': no value sends plaintext — choose defer, quarantine or reject");
+            return null;
+        }
+        YamlMap.oneOf(s, "on-error value", ON_ERROR, problems);
+        return null;
+    }
+}

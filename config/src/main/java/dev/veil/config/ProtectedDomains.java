@@ -1,0 +1,60 @@
+package dev.veil.config;
+
+import java.util.AbstractList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.RandomAccess;
+import java.util.Set;
+
+/**
+ * The protected domains as written in the file, plus the normalised lookup sets {@link Policy#protects} needs (kept in
+ * the list for the same reason as {@link RuleList}). {@code example.com} protects exactly that domain;
+ * {@code *.example.com} protects every sub-domain at any depth but not {@code example.com} itself.
+ */
+final class ProtectedDomains extends AbstractList<String> implements RandomAccess {
+    private final List<String> written;
+    private final Set<String> exact = new HashSet<>();
+    private final Set<String> parents = new HashSet<>();
+
+    private ProtectedDomains(List<String> domains) {
+        written = List.copyOf(domains);
+        for (String d : written) {
+            AddressPattern p = AddressPattern.parseDomain(d);
+            if (p.kind() == AddressPattern.Kind.SUBDOMAINS) {
+                parents.add(p.domain().substring(2));
+            } else {
+                exact.add(p.domain());
+            }
+        }
+    }
+
+    static ProtectedDomains of(List<String> domains) {
+        return domains instanceof ProtectedDomains p ? p : new ProtectedDomains(domains);
+    }
+
+    boolean protects(String domain) {
+        if (domain == null || domain.isBlank()) {
+            return false;
+        }
+        String d = Addresses.domain(domain);
+        if (exact.contains(d)) {
+            return true;
+        }
+        for (int dot = d.indexOf('.'); dot >= 0; dot = d.indexOf('.', dot + 1)) {
+            if (parents.contains(d.substring(dot + 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String get(int i) {
+        return written.get(i);
+    }
+
+    @Override
+    public int size() {
+        return written.size();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.veil.crypto;
+
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.X500NameBuilder;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/** Builds the organisation CA certificate and the certificates it issues (escrow, users). */
+final class CertificateIssuer {
+    static final Duration CA_VALIDITY = Duration.ofDays(3652);
+    static final Duration ESCROW_VALIDITY = Duration.ofDays(3652);
+    static final Duration USER_VALIDITY = Duration.ofDays(730);
+    /** Backdating absorbs clock skew between the gateway and the clients that check validity. */
+    private static final Duration BACKDATE = Duration.ofHours(1);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private CertificateIssuer() {
+    }
+
+    static X509Certificate selfSignedCa(String organisation, KeyPair keyPair) throws KeyException {
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, organisation)
+                .addRDN(BCStyle.CN, organisation + " Veil CA")
+                .build();
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = builder(subject, subject, keyPair.getPublic(), CA_VALIDITY)
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keyPair.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(keyPair.getPublic()));
+            return sign(builder, keyPair.getPrivate());
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new KeyException("cannot create the organisation CA certificate: " + e.getMessage(), e);
+        }
+    }
+
+    static X509Certificate escrow(String organisation, PublicKey publicKey, X509Certificate ca, PrivateKey caKey) throws KeyException {
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, organisation)
+                .addRDN(BCStyle.CN, organisation + " Veil escrow")
+                .build();
+        return endEntity(subject, null, publicKey, ca, caKey, ESCROW_VALIDITY, KeyUsage.keyEncipherment);
+    }
+
+    /** A user's S/MIME certificate: subject CN and emailAddress and SubjectAltName rfc822Name are the address. */
+    static X509Certificate user(String address, PublicKey publicKey, X509Certificate ca, PrivateKey caKey) throws KeyException {
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.CN, address)
+                .addRDN(BCStyle.EmailAddress, address)
+                .build();
+        return endEntity(subject, new GeneralNames(new GeneralName(GeneralName.rfc822Name, address)), publicKey, ca, caKey,
+                USER_VALIDITY, KeyUsage.keyEncipherment | KeyUsage.digitalSignature);
+    }
+
+    private static X509Certificate endEntity(X500Name subject, GeneralNames altNames, PublicKey publicKey,
+                                             X509Certificate ca, PrivateKey caKey, Duration validity, int keyUsage)
+            throws KeyException {
+        try {
+            JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = builder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+                    subject, publicKey, validity)
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage))
+                    .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_emailProtection))
+                    .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(publicKey))
+                    .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(ca));
+            if (altNames != null) {
+                builder.addExtension(Extension.subjectAlternativeName, false, altNames);
+            }
+            return sign(builder, caKey);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new KeyException("cannot issue a certificate for " + subject + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, PublicKey publicKey, Duration validity) {
+        Instant now = Instant.now();
+        // 159 random bits: positive, unique with overwhelming probability, within RFC 5280's 20 octets.
+        BigInteger serial = new BigInteger(159, RANDOM).setBit(0);
+        return new JcaX509v3CertificateBuilder(issuer, serial, Date.from(now.minus(BACKDATE)),
+                Date.from(now.plus(validity)), subject, publicKey);
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) throws GeneralSecurityException {
+        try {
+            return new JcaX509CertificateConverter().setProvider(Providers.BC)
+                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").setProvider(Providers.BC).build(signer)));
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException(e.getMessage(), e);
+        }
+    }
+}

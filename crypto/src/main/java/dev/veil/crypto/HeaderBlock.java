@@ -1,0 +1,275 @@
+package dev.veil.crypto;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The header block of a message as read from the wire, parsed at byte level and tolerant of what real mail
+ * contains: bare LF or bare CR line ends, a UTF-8 byte order mark, an mbox {@code From } line, whitespace
+ * before the colon (obsolete syntax), 8-bit bytes, and no blank line at all.
+ *
+ * <p>The header ends at the first empty line, at the first line that is neither a field nor a continuation
+ * (that line is then the start of the body, as in Postfix), at end of input, or after {@link #MAX_BYTES}.
+ *
+ * <p>{@link #read(InputStream)} consumes the header from the stream (plus, after a bare CR, one byte of
+ * look-ahead). To stream the whole message on, write {@link #consumed()} and then the rest of the stream:
+ * together they are exactly the original bytes.
+ */
+public final class HeaderBlock {
+    /** Header bytes parsed at most; the rest of an absurdly long header is treated as body. */
+    public static final int MAX_BYTES = 1024 * 1024;
+
+    private static final byte CR = '\r';
+    private static final byte LF = '\n';
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+
+    private final List<HeaderField> fields;
+    private final byte[] consumed;
+    private final int bodyOffset;
+
+    private HeaderBlock(List<HeaderField> fields, byte[] consumed, int bodyOffset) {
+        this.fields = List.copyOf(fields);
+        this.consumed = consumed;
+        this.bodyOffset = bodyOffset;
+    }
+
+    /**
+     * Reads the header block from {@code in}, which should be buffered: it is read one byte at a time so
+     * that nothing past the header (and one byte of look-ahead after a bare CR) is taken from it.
+     */
+    public static HeaderBlock read(InputStream in) throws IOException {
+        return new Reader(in).read();
+    }
+
+    /** Parses the header block at the start of {@code message}. */
+    public static HeaderBlock parse(byte[] message) {
+        try {
+            return read(new ByteArrayInputStream(message));
+        } catch (IOException e) {
+            throw new IllegalStateException("reading from memory failed", e);
+        }
+    }
+
+    /** The fields in order of appearance. */
+    public List<HeaderField> fields() {
+        return fields;
+    }
+
+    /** The first field with this name (case-insensitive). */
+    public Optional<HeaderField> first(String name) {
+        return fields.stream().filter(field -> field.is(name)).findFirst();
+    }
+
+    /** All fields with this name (case-insensitive), in order. */
+    public List<HeaderField> all(String name) {
+        return fields.stream().filter(field -> field.is(name)).toList();
+    }
+
+    /** Every byte taken from the stream, header first; may extend past {@link #bodyOffset()}. */
+    public byte[] consumed() {
+        return consumed.clone();
+    }
+
+    /** Index into {@link #consumed()} where the body starts (after the blank line, if there was one). */
+    public int bodyOffset() {
+        return bodyOffset;
+    }
+
+    /** Writes {@link #consumed()} without copying it. */
+    void writeConsumedTo(java.io.OutputStream out) throws IOException {
+        out.write(consumed);
+    }
+
+    /** The body bytes already consumed (look-ahead), to be followed by the rest of the stream. */
+    byte[] consumedBody() {
+        return Arrays.copyOfRange(consumed, bodyOffset, consumed.length);
+    }
+
+    @Override
+    public String toString() {
+        return "HeaderBlock[" + fields.size() + " fields, body at " + bodyOffset + "]";
+    }
+
+    /** One pass over the stream; holds the parse state. */
+    private static final class Reader {
+        private final InputStream in;
+        private final ByteArrayOutputStream consumed = new ByteArrayOutputStream();
+        private final List<HeaderField> fields = new ArrayList<>();
+        /** A byte read as look-ahead after a bare CR, not yet part of any line; -2 when there is none. */
+        private int pending = -2;
+
+        private String fieldName;
+        private final ByteArrayOutputStream fieldBytes = new ByteArrayOutputStream();
+
+        Reader(InputStream in) {
+            this.in = in;
+        }
+
+        HeaderBlock read() throws IOException {
+            boolean first = true;
+            while (true) {
+                int lineStart = position();
+                byte[] line = readLine();
+                if (line == null) { // end of input, or the size limit: the rest (if any) is body
+                    finishField();
+                    return new HeaderBlock(fields, consumed.toByteArray(), lineStart);
+                }
+                byte[] content = withoutLineEnd(line);
+                if (first) {
+                    first = false;
+                    int skip = startsWith(content, BOM) ? BOM.length : 0;
+                    if (isMboxFromLine(content, skip)) {
+                        continue;
+                    }
+                    if (skip > 0) {
+                        line = Arrays.copyOfRange(line, skip, line.length);
+                        content = Arrays.copyOfRange(content, skip, content.length);
+                    }
+                }
+                if (content.length == 0) {
+                    finishField();
+                    return block(position());
+                }
+                if (content[0] == ' ' || content[0] == '\t') {
+                    if (fieldName == null) {
+                        return block(lineStart); // a continuation with nothing to continue: not a header
+                    }
+                    fieldBytes.write(line);
+                    continue;
+                }
+                String name = fieldName(content);
+                if (name == null) {
+                    finishField();
+                    return block(lineStart); // not a field: the body starts here, without a blank line
+                }
+                finishField();
+                fieldName = name;
+                fieldBytes.write(line);
+            }
+        }
+
+        private HeaderBlock block(int bodyOffset) {
+            finishField();
+            return new HeaderBlock(fields, consumed.toByteArray(), bodyOffset);
+        }
+
+        private void finishField() {
+            if (fieldName != null) {
+                fields.add(new HeaderField(fieldName, fieldBytes.toByteArray()));
+                fieldName = null;
+                fieldBytes.reset();
+            }
+        }
+
+        /**
+         * The next line including its line end (CRLF, LF or a bare CR); null at end of input or when the
+         * size limit is reached (the bytes already read stay in {@link #consumed}).
+         */
+        private byte[] readLine() throws IOException {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            while (true) {
+                if (consumed.size() >= MAX_BYTES) {
+                    return null;
+                }
+                int b = next();
+                if (b < 0) {
+                    return line.size() == 0 ? null : line.toByteArray();
+                }
+                line.write(b);
+                if (b == LF) {
+                    return line.toByteArray();
+                }
+                if (b == CR) {
+                    int after = next();
+                    if (after == LF) {
+                        line.write(LF);
+                    } else if (after >= 0) {
+                        pending = after; // bare CR ends the line; this byte starts the next one
+                    }
+                    return line.toByteArray();
+                }
+            }
+        }
+
+        /** Bytes taken into lines so far: everything read except a pending look-ahead byte. */
+        private int position() {
+            return consumed.size() - (pending != -2 ? 1 : 0);
+        }
+
+        /** The next byte, recording it in {@link #consumed} the first time it is read from the stream. */
+        private int next() throws IOException {
+            if (pending != -2) {
+                int b = pending;
+                pending = -2;
+                return b;
+            }
+            int b = in.read();
+            if (b >= 0) {
+                consumed.write(b);
+            }
+            return b;
+        }
+
+        private static byte[] withoutLineEnd(byte[] line) {
+            int end = line.length;
+            if (end > 0 && line[end - 1] == LF) {
+                end--;
+            }
+            if (end > 0 && line[end - 1] == CR) {
+                end--;
+            }
+            return end == line.length ? line : Arrays.copyOf(line, end);
+        }
+
+        /** The field name if the line starts a field ({@code name *WSP ":"}), else null. */
+        private static String fieldName(byte[] content) {
+            int i = 0;
+            while (i < content.length && content[i] >= 33 && content[i] <= 126 && content[i] != ':') {
+                i++;
+            }
+            if (i == 0) {
+                return null;
+            }
+            int nameEnd = i;
+            while (i < content.length && (content[i] == ' ' || content[i] == '\t')) {
+                i++;
+            }
+            if (i >= content.length || content[i] != ':') {
+                return null;
+            }
+            return new String(content, 0, nameEnd, StandardCharsets.US_ASCII);
+        }
+
+        private static boolean isMboxFromLine(byte[] content, int offset) {
+            byte[] from = "From ".getBytes(StandardCharsets.US_ASCII);
+            if (content.length - offset < from.length) {
+                return false;
+            }
+            for (int i = 0; i < from.length; i++) {
+                if (content[offset + i] != from[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean startsWith(byte[] content, byte[] prefix) {
+            if (content.length < prefix.length) {
+                return false;
+            }
+            for (int i = 0; i < prefix.length; i++) {
+                if (content[i] != prefix[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.veil.crypto;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * One header field exactly as it appeared: its name and its raw bytes (all its lines, folding and original
+ * line endings included). Immutable.
+ */
+public final class HeaderField {
+    private final String name;
+    private final byte[] raw;
+
+    HeaderField(String name, byte[] raw) {
+        this.name = name;
+        this.raw = raw;
+    }
+
+    /** The field name as written (without the colon or any obsolete whitespace before it). */
+    public String name() {
+        return name;
+    }
+
+    /** Case-insensitive name comparison, as RFC 5322 requires. */
+    public boolean is(String fieldName) {
+        return name.equalsIgnoreCase(fieldName);
+    }
+
+    /** A copy of the raw bytes, from the first byte of the name to the end of the last line's line break. */
+    public byte[] raw() {
+        return raw.clone();
+    }
+
+    /** Writes the raw bytes without copying them. */
+    public void writeTo(OutputStream out) throws IOException {
+        out.write(raw);
+    }
+
+    /**
+     * The value after the colon, unfolded (line breaks removed) and trimmed, decoded as UTF-8 (RFC 6532) with
+     * malformed bytes replaced. Encoded words (RFC 2047) are left as they are.
+     */
+    public String value() {
+        int colon = indexOf(raw, (byte) ':');
+        byte[] value = Arrays.copyOfRange(raw, colon + 1, raw.length);
+        StringBuilder unfolded = new StringBuilder();
+        for (char c : new String(value, StandardCharsets.UTF_8).toCharArray()) {
+            if (c != '\r' && c != '\n') {
+                unfolded.append(c);
+            }
+        }
+        return unfolded.toString().strip();
+    }
+
+    String lowerCaseName() {
+        return name.toLowerCase(Locale.ROOT);
+    }
+
+    private static int indexOf(byte[] bytes, byte wanted) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == wanted) {
+                return i;
+            }
+        }
+        return bytes.length - 1;
+    }
+
+    @Override
+    public String toString() {
+        // Values may be personal data (addresses, subjects): keep them out of logs.
+        return "HeaderField[" + name + ", " + raw.length + " bytes]";
+    }
+}

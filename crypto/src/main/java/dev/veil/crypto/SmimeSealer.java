@@ -1,0 +1,82 @@
+package dev.veil.crypto;
+
+import dev.veil.config.ContentCipher;
+import dev.veil.config.KeySettings;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Seals a message as S/MIME (RFC 8551): the original message, byte for byte with line ends made CRLF, becomes
+ * the encrypted content; the outer header keeps only the fields delivery needs and a placeholder Subject.
+ *
+ * <p>Streams: memory use does not grow with the message (only the header block is held). All keys are
+ * resolved before the first byte is written, so a missing key leaves {@code out} untouched; an I/O error
+ * part-way leaves partial output that the caller must discard.
+ */
+public final class SmimeSealer implements MessageSealer {
+    private static final int BUFFER = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final VeilKeys keys;
+    private final KeySettings settings;
+
+    public SmimeSealer(VeilKeys keys, KeySettings settings) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public SealReport seal(InputStream original, OutputStream out, SealRequest request) throws KeyException, IOException {
+        ContentCipher cipher = Objects.requireNonNull(request.cipher(), "request.cipher");
+        Map<String, X509Certificate> certificates = resolve(request);
+
+        InputStream in = new BufferedInputStream(original, BUFFER);
+        HeaderBlock header = HeaderBlock.read(in);
+        OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
+        OuterHeader.write(header, request.subjectPlaceholder(), cipher, buffered);
+
+        OutputStream base64 = Base64.getMimeEncoder(76, CRLF).wrap(new NonClosingOutputStream(buffered));
+        OutputStream plaintext = new CrlfOutputStream(
+                CmsEncryption.open(cipher, new ArrayList<>(certificates.values()), base64), true);
+        header.writeConsumedTo(plaintext);
+        in.transferTo(plaintext);
+        plaintext.close(); // ends the CMS structure (writes the GCM tag)
+        base64.close();    // writes the final base64 quantum
+        buffered.write(CRLF);
+        buffered.flush();
+        return new SealReport(List.copyOf(certificates.keySet()));
+    }
+
+    /** Every certificate to encrypt to, by fingerprint (so a key named twice is used once), in request order. */
+    private Map<String, X509Certificate> resolve(SealRequest request) throws KeyException {
+        Map<String, X509Certificate> certificates = new LinkedHashMap<>();
+        for (String recipient : request.recipients()) {
+            add(certificates, keys.userCertificate(recipient, settings));
+        }
+        if (request.escrow()) {
+            add(certificates, keys.escrowCertificate());
+        }
+        for (String named : request.namedKeys()) {
+            throw new KeyMissingException("named key '" + named + "' is unknown: only recipient certificates and "
+                    + "the escrow key can be encrypted to so far");
+        }
+        if (certificates.isEmpty()) {
+            throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
+        }
+        return certificates;
+    }
+
+    private static void add(Map<String, X509Certificate> certificates, X509Certificate certificate) {
+        certificates.putIfAbsent(Fingerprints.sha256(certificate), certificate);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.veil.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class HeaderBlockTest {
+
+    @Test
+    void readsFieldsAndFindsTheBodyAfterTheBlankLine() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From: a@example.com\r\nTo: b@example.com,\r\n c@example.com\r\n\r\nbody\r\n"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From", "To");
+        assertThat(header.first("to").orElseThrow().value()).isEqualTo("b@example.com, c@example.com");
+        assertThat(new String(header.first("TO").orElseThrow().raw(), StandardCharsets.US_ASCII))
+                .isEqualTo("To: b@example.com,\r\n c@example.com\r\n");
+        assertThat(text(header.consumed()).substring(header.bodyOffset())).isEqualTo("");
+    }
+
+    @Test
+    void acceptsBareLineFeedsAndBareCarriageReturns() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From: a@x\nSubject: s\rTo: b@x\n\nbody"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From", "Subject", "To");
+        assertThat(header.first("Subject").orElseThrow().raw()).isEqualTo(bytes("Subject: s\r"));
+    }
+
+    @Test
+    void endsTheHeaderWithoutBlankLineAtTheFirstLineThatIsNoField() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From: a@x\r\nthis is body text\r\nmore\r\n"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From");
+        assertThat(header.bodyOffset()).isEqualTo("From: a@x\r\n".length());
+    }
+
+    @Test
+    void takesAMessageThatIsAllHeaderWithoutLineEnd() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From: a@x\r\nTo: b@x"));
+
+        assertThat(header.fields()).extracting(HeaderField::value).containsExactly("a@x", "b@x");
+        assertThat(header.bodyOffset()).isEqualTo(header.consumed().length);
+    }
+
+    @Test
+    void skipsAByteOrderMarkAndAnMboxFromLine() {
+        HeaderBlock header = HeaderBlock.parse(bytes("\uFEFFFrom someone@x Mon Jan  1 00:00:00 2024\nFrom: a@x\n\n"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From");
+        assertThat(header.first("From").orElseThrow().raw()).isEqualTo(bytes("From: a@x\n"));
+    }
+
+    @Test
+    void acceptsObsoleteWhitespaceBeforeTheColonAndEightBitValues() {
+        byte[] message = "Subject : Grüße\r\nX-Tag:\tv\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+
+        HeaderBlock header = HeaderBlock.parse(message);
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("Subject", "X-Tag");
+        assertThat(header.first("subject").orElseThrow().value()).isEqualTo("Grüße");
+    }
+
+    @Test
+    void leavesTheStreamAtTheBodySoConsumedPlusRestIsTheOriginal() throws IOException {
+        for (String message : new String[] {"A: 1\r\n\r\nbody", "A: 1\r\rbody", "A: 1\n\nbody\n", "no header\nat all", ""}) {
+            InputStream in = new ByteArrayInputStream(bytes(message));
+            HeaderBlock header = HeaderBlock.read(in);
+            ByteArrayOutputStream whole = new ByteArrayOutputStream();
+            whole.write(header.consumed());
+            in.transferTo(whole);
+
+            assertThat(text(whole.toByteArray())).isEqualTo(message);
+            assertThat(text(whole.toByteArray()).substring(header.bodyOffset())).isIn("body", "body\n", "no header\nat all", "");
+        }
+    }
+
+    @Test
+    void stopsParsingAnOverlongHeaderButKeepsEveryByte() throws IOException {
+        byte[] huge = new byte[HeaderBlock.MAX_BYTES + 10];
+        java.util.Arrays.fill(huge, (byte) 'a');
+        System.arraycopy(bytes("X-A: "), 0, huge, 0, 5);
+        InputStream in = new ByteArrayInputStream(huge);
+
+        HeaderBlock header = HeaderBlock.read(in);
+
+        assertThat(header.consumed().length + in.readAllBytes().length).isEqualTo(huge.length);
+        assertThat(header.bodyOffset()).isZero();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.veil.gateway;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+
+/** The queue runner ({@code queue.*}): workers, retry schedule, and the processing pipeline. */
+public class QueueSettings {
+    @Min(1)
+    private int workers = 8;
+
+    /** First retry after a temporary failure; doubles each attempt up to {@code maxRetryDelay}. */
+    @NotNull
+    private Duration initialRetryDelay = Duration.minutes(1);
+    @NotNull
+    private Duration maxRetryDelay = Duration.hours(1);
+    /** A message still failing this long after it arrived is bounced. */
+    @NotNull
+    private Duration giveUpAfter = Duration.days(5);
+
+    /** How often deferred entries are looked for (new mail is picked up at once). */
+    @NotNull
+    private Duration pollInterval = Duration.seconds(1);
+
+    /** The processing steps, in order, by name (see README: pipeline). */
+    @NotNull
+    private List<String> pipeline = List.of("reject", "skip-encrypted", "encrypt", "pass", "relay");
+
+    @JsonProperty public int getWorkers() { return workers; }
+    @JsonProperty public void setWorkers(int v) { workers = v; }
+    @JsonProperty public Duration getInitialRetryDelay() { return initialRetryDelay; }
+    @JsonProperty public void setInitialRetryDelay(Duration v) { initialRetryDelay = v; }
+    @JsonProperty public Duration getMaxRetryDelay() { return maxRetryDelay; }
+    @JsonProperty public void setMaxRetryDelay(Duration v) { maxRetryDelay = v; }
+    @JsonProperty public Duration getGiveUpAfter() { return giveUpAfter; }
+    @JsonProperty public void setGiveUpAfter(Duration v) { giveUpAfter = v; }
+    @JsonProperty public Duration getPollInterval() { return pollInterval; }
+    @JsonProperty public void setPollInterval(Duration v) { pollInterval = v; }
+    @JsonProperty public List<String> getPipeline() { return pipeline; }
+    @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
+}

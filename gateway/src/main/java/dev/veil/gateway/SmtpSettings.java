@@ -1,0 +1,64 @@
+package dev.veil.gateway;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.DataSize;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+/** The inbound SMTP listener ({@code smtp.*} in config.yml). */
+public class SmtpSettings {
+    /** Loopback by default: exposing the listener is a deliberate act (set 0.0.0.0 for an MX). */
+    @NotEmpty
+    private String bindHost = "127.0.0.1";
+
+    @Min(0)
+    @Max(65535)
+    private int port = 2525;
+
+    /** Name in the greeting and EHLO reply; the machine's name when empty. */
+    private String hostname = "";
+
+    @NotNull
+    private DataSize maxMessageSize = DataSize.mebibytes(35);
+
+    @Min(1)
+    private int maxRecipients = 100;
+
+    /** Longest line accepted (octets, CRLF included). RFC 5321 asks for 1000; real mail has longer lines. */
+    @Min(1000)
+    private int maxLineLength = 65536;
+
+    @NotNull
+    private Duration idleTimeout = Duration.minutes(5);
+
+    @Min(1)
+    private int maxConnections = 200;
+
+    /** PKCS#12 key store with the STARTTLS certificate; a self-signed one is generated in dataDir when empty. */
+    private String tlsKeyStore = "";
+    private String tlsKeyStorePassword = "";
+
+    @JsonProperty public String getBindHost() { return bindHost; }
+    @JsonProperty public void setBindHost(String v) { bindHost = v; }
+    @JsonProperty public int getPort() { return port; }
+    @JsonProperty public void setPort(int v) { port = v; }
+    @JsonProperty public String getHostname() { return hostname; }
+    @JsonProperty public void setHostname(String v) { hostname = v; }
+    @JsonProperty public DataSize getMaxMessageSize() { return maxMessageSize; }
+    @JsonProperty public void setMaxMessageSize(DataSize v) { maxMessageSize = v; }
+    @JsonProperty public int getMaxRecipients() { return maxRecipients; }
+    @JsonProperty public void setMaxRecipients(int v) { maxRecipients = v; }
+    @JsonProperty public int getMaxLineLength() { return maxLineLength; }
+    @JsonProperty public void setMaxLineLength(int v) { maxLineLength = v; }
+    @JsonProperty public Duration getIdleTimeout() { return idleTimeout; }
+    @JsonProperty public void setIdleTimeout(Duration v) { idleTimeout = v; }
+    @JsonProperty public int getMaxConnections() { return maxConnections; }
+    @JsonProperty public void setMaxConnections(int v) { maxConnections = v; }
+    @JsonProperty public String getTlsKeyStore() { return tlsKeyStore; }
+    @JsonProperty public void setTlsKeyStore(String v) { tlsKeyStore = v; }
+    @JsonProperty public String getTlsKeyStorePassword() { return tlsKeyStorePassword; }
+    @JsonProperty public void setTlsKeyStorePassword(String v) { tlsKeyStorePassword = v; }
+}

@@ -1,0 +1,69 @@
+package dev.veil.gateway;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+/** Where protected mail goes ({@code upstream.*}): Exchange Online's smart host, or a directory when none is configured. */
+public class UpstreamSettings {
+
+    public enum Mode { directory, smtp }
+
+    public enum Tls { none, starttls, required }
+
+    @NotNull
+    private Mode mode = Mode.directory;
+
+    /** For {@code directory} mode; {@code dataDir/upstream} when empty. */
+    private String directory = "";
+
+    private String host = "";
+
+    @Min(1)
+    @Max(65535)
+    private int port = 25;
+
+    /** {@code starttls}: use it when offered; {@code required}: refuse to send without verified TLS. */
+    @NotNull
+    private Tls tls = Tls.required;
+
+    /** Trust store (PKCS#12 or JKS) for the upstream's certificate; the JDK's CAs when empty. */
+    private String trustStore = "";
+    private String trustStorePassword = "";
+
+    /** Check the upstream's host name against its certificate (on by default; off only for tests). */
+    private boolean verifyHostname = true;
+
+    @NotNull
+    private Duration connectTimeout = Duration.seconds(30);
+    @NotNull
+    private Duration readTimeout = Duration.minutes(5);
+
+    /** Name Veil says in EHLO; the SMTP listener's host name when empty. */
+    private String heloName = "";
+
+    @JsonProperty public Mode getMode() { return mode; }
+    @JsonProperty public void setMode(Mode v) { mode = v; }
+    @JsonProperty public String getDirectory() { return directory; }
+    @JsonProperty public void setDirectory(String v) { directory = v; }
+    @JsonProperty public String getHost() { return host; }
+    @JsonProperty public void setHost(String v) { host = v; }
+    @JsonProperty public int getPort() { return port; }
+    @JsonProperty public void setPort(int v) { port = v; }
+    @JsonProperty public Tls getTls() { return tls; }
+    @JsonProperty public void setTls(Tls v) { tls = v; }
+    @JsonProperty public String getTrustStore() { return trustStore; }
+    @JsonProperty public void setTrustStore(String v) { trustStore = v; }
+    @JsonProperty public String getTrustStorePassword() { return trustStorePassword; }
+    @JsonProperty public void setTrustStorePassword(String v) { trustStorePassword = v; }
+    @JsonProperty public boolean isVerifyHostname() { return verifyHostname; }
+    @JsonProperty public void setVerifyHostname(boolean v) { verifyHostname = v; }
+    @JsonProperty public Duration getConnectTimeout() { return connectTimeout; }
+    @JsonProperty public void setConnectTimeout(Duration v) { connectTimeout = v; }
+    @JsonProperty public Duration getReadTimeout() { return readTimeout; }
+    @JsonProperty public void setReadTimeout(Duration v) { readTimeout = v; }
+    @JsonProperty public String getHeloName() { return heloName; }
+    @JsonProperty public void setHeloName(String v) { heloName = v; }
+}

@@ -1,0 +1,180 @@
+package dev.veil.gateway;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.veil.crypto.SelfSignedTls;
+import dev.veil.gateway.cli.KeysCommand;
+import dev.veil.gateway.core.KeyService;
+import dev.veil.gateway.core.PolicyHolder;
+import dev.veil.gateway.core.QueueRunner;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.db.AuditDao;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.health.DatabaseHealthCheck;
+import dev.veil.gateway.health.KeysHealthCheck;
+import dev.veil.gateway.health.PolicyHealthCheck;
+import dev.veil.gateway.health.SpoolHealthCheck;
+import dev.veil.gateway.health.UpstreamHealthCheck;
+import dev.veil.gateway.pipeline.EncryptStep;
+import dev.veil.gateway.pipeline.MailStep;
+import dev.veil.gateway.pipeline.MessageProcessor;
+import dev.veil.gateway.pipeline.PassStep;
+import dev.veil.gateway.pipeline.PipelineSteps;
+import dev.veil.gateway.pipeline.RejectStep;
+import dev.veil.gateway.pipeline.RelayStep;
+import dev.veil.gateway.pipeline.SkipEncryptedStep;
+import dev.veil.gateway.relay.DirectoryUpstream;
+import dev.veil.gateway.relay.SmtpUpstream;
+import dev.veil.gateway.relay.Upstream;
+import dev.veil.gateway.resources.AdminTokenFilter;
+import dev.veil.gateway.resources.QueueServlet;
+import dev.veil.gateway.smtp.SmtpListener;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
+import jakarta.servlet.DispatcherType;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Veil: wires the gateway together. SMTP listener -> spool -> queue runner -> pipeline steps -> upstream; the
+ * admin port (loopback, token) shows the queue and health.
+ */
+public class VeilApplication extends Application<VeilConfiguration> {
+    private static final Logger LOG = LoggerFactory.getLogger(VeilApplication.class);
+    private volatile SmtpListener smtp;
+    private volatile QueueRunner runner;
+    private volatile Database database;
+
+    public static void main(String[] args) throws Exception {
+        new VeilApplication().run(args);
+    }
+
+    @Override
+    public String getName() {
+        return "veil";
+    }
+
+    @Override
+    public void initialize(Bootstrap<VeilConfiguration> bootstrap) {
+        bootstrap.addCommand(new KeysCommand());
+    }
+
+    @Override
+    public void run(VeilConfiguration config, Environment environment) throws Exception {
+        Path data = Files.createDirectories(config.dataPath());
+        String hostname = hostname(config.getSmtp());
+        Clock clock = Clock.systemUTC();
+        MetricRegistry metrics = environment.metrics();
+
+        PolicyHolder policies = new PolicyHolder(config.policyPath());
+        policies.writeExampleIfMissing();
+        policies.reload();
+
+        database = config.getDatabaseUrl().isBlank() ? Database.openEmbedded(data) : Database.open(config.getDatabaseUrl());
+        Database db = database;
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                db.close();
+            }
+        });
+        SpoolDao spoolDao = new SpoolDao(db);
+        AuditDao auditDao = new AuditDao(db);
+        Spool spool = new Spool(data.resolve("spool"), spoolDao, clock);
+
+        KeyService keys = KeyService.start(data, System.getenv(), policies);
+        Upstream upstream = upstream(config, hostname);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void stop() {
+                upstream.close();
+            }
+        });
+
+        Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
+        available.put("reject", RejectStep::new);
+        available.put("skip-encrypted", SkipEncryptedStep::new);
+        available.put("encrypt", () -> new EncryptStep(spool, keys, metrics.timer("encryption")));
+        available.put("pass", PassStep::new);
+        available.put("relay", () -> new RelayStep(upstream));
+        List<MailStep> steps = PipelineSteps.build(config.getQueue().getPipeline(), available);
+
+        MessageProcessor processor = new MessageProcessor(spool, spoolDao, auditDao, policies, steps,
+                config.getQueue(), hostname, metrics, clock);
+        runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
+        environment.lifecycle().manage(runner);
+
+        SSLContext tls = SelfSignedTls.serverContext(
+                config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore()),
+                config.getSmtp().getTlsKeyStorePassword().toCharArray(), data.resolve("tls"), hostname);
+        QueueRunner queue = runner;
+        smtp = new SmtpListener(config.getSmtp(), hostname, spool, policies, tls, id -> {
+            metrics.meter("received").mark();
+            queue.queued(id);
+        });
+        environment.lifecycle().manage(smtp);
+
+        String token = AdminToken.resolve(config.getAdminToken(), data.resolve("admin.token"));
+        environment.admin().addFilter("veil-admin-token", new AdminTokenFilter(token))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        environment.admin().addServlet("queue", new QueueServlet(spoolDao, runner, environment.getObjectMapper()))
+                .addMapping("/queue", "/queue/*");
+
+        environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
+                spool.queueDirectory()));
+        environment.healthChecks().register("database", new DatabaseHealthCheck(db));
+        environment.healthChecks().register("keys", new KeysHealthCheck(keys::problem));
+        environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
+        environment.healthChecks().register("policy", new PolicyHealthCheck(policies));
+    }
+
+    private static Upstream upstream(VeilConfiguration config, String hostname) throws Exception {
+        UpstreamSettings settings = config.getUpstream();
+        if (settings.getMode() == UpstreamSettings.Mode.smtp) {
+            if (settings.getHost().isBlank()) {
+                throw new IllegalArgumentException("upstream.mode is smtp but upstream.host is empty");
+            }
+            String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
+            return new SmtpUpstream(settings, helo);
+        }
+        LOG.warn("no real upstream is configured (upstream.mode: directory): relayed mail is written to {}",
+                config.upstreamDirectory());
+        return new DirectoryUpstream(config.upstreamDirectory());
+    }
+
+    private static String hostname(SmtpSettings smtp) {
+        if (!smtp.getHostname().isBlank()) {
+            return smtp.getHostname();
+        }
+        try {
+            return InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (Exception e) {
+            return "localhost";
+        }
+    }
+
+    /** The SMTP listener's port once running (tests use port 0). */
+    public int smtpPort() {
+        return smtp.port();
+    }
+
+    public QueueRunner queueRunner() {
+        return runner;
+    }
+
+    public Database database() {
+        return database;
+    }
+}

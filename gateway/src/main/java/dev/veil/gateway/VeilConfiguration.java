@@ -1,0 +1,86 @@
+package dev.veil.gateway;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything config.yml can set. Every field has a working default, so {@code veil server} runs with no file;
+ * {@code -Ddw.NAME=value} overrides any of them (e.g. {@code -Ddw.smtp.port=25}).
+ */
+public class VeilConfiguration extends Configuration {
+
+    /** Database, spool, keys, policy: everything Veil keeps lives here. */
+    @NotEmpty
+    private String dataDir = "./veil-data";
+
+    /** The key policy file; {@code dataDir/policy.yml} when empty (written from the example on first start). */
+    private String policyFile = "";
+
+    /** JDBC URL of the database; the embedded H2 file in dataDir when empty. */
+    private String databaseUrl = "";
+
+    /** Bearer token for the admin port; read from (or created in) {@code dataDir/admin.token} when empty. */
+    private String adminToken = "";
+
+    @Valid
+    @NotNull
+    private SmtpSettings smtp = new SmtpSettings();
+
+    @Valid
+    @NotNull
+    private UpstreamSettings upstream = new UpstreamSettings();
+
+    @Valid
+    @NotNull
+    private QueueSettings queue = new QueueSettings();
+
+    public VeilConfiguration() {
+        // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
+        DefaultServerFactory server = new DefaultServerFactory();
+        server.setApplicationConnectors(List.of(loopback(8080)));
+        server.setAdminConnectors(List.of(loopback(8081)));
+        server.setRegisterDefaultExceptionMappers(true);
+        setServerFactory(server);
+    }
+
+    private static HttpConnectorFactory loopback(int port) {
+        HttpConnectorFactory connector = new HttpConnectorFactory();
+        connector.setBindHost("127.0.0.1");
+        connector.setPort(port);
+        return connector;
+    }
+
+    public Path dataPath() {
+        return Path.of(dataDir).toAbsolutePath().normalize();
+    }
+
+    public Path policyPath() {
+        return policyFile.isBlank() ? dataPath().resolve("policy.yml") : Path.of(policyFile).toAbsolutePath();
+    }
+
+    public Path upstreamDirectory() {
+        return upstream.getDirectory().isBlank() ? dataPath().resolve("upstream") : Path.of(upstream.getDirectory()).toAbsolutePath();
+    }
+
+    @JsonProperty public String getDataDir() { return dataDir; }
+    @JsonProperty public void setDataDir(String v) { dataDir = v; }
+    @JsonProperty public String getPolicyFile() { return policyFile; }
+    @JsonProperty public void setPolicyFile(String v) { policyFile = v; }
+    @JsonProperty public String getDatabaseUrl() { return databaseUrl; }
+    @JsonProperty public void setDatabaseUrl(String v) { databaseUrl = v; }
+    @JsonProperty public String getAdminToken() { return adminToken; }
+    @JsonProperty public void setAdminToken(String v) { adminToken = v; }
+    @JsonProperty public SmtpSettings getSmtp() { return smtp; }
+    @JsonProperty public void setSmtp(SmtpSettings v) { smtp = v; }
+    @JsonProperty public UpstreamSettings getUpstream() { return upstream; }
+    @JsonProperty public void setUpstream(UpstreamSettings v) { upstream = v; }
+    @JsonProperty public QueueSettings getQueue() { return queue; }
+    @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
+}

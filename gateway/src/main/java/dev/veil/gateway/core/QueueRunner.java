@@ -1,0 +1,149 @@
+package dev.veil.gateway.core;
+
+import dev.veil.gateway.QueueSettings;
+import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.pipeline.MessageProcessor;
+import io.dropwizard.lifecycle.Managed;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Workers that take queue ids and run them through the pipeline. New mail is handed over at once; a scan of the
+ * spool table every poll interval finds deferred entries that are due, and — at start — everything a crash left
+ * behind. The table is the truth: the in-memory hand-over is only a hint.
+ */
+public final class QueueRunner implements Managed {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
+    private final SpoolDao dao;
+    private final Spool spool;
+    private final MessageProcessor processor;
+    private final QueueSettings settings;
+    private final Clock clock;
+    private final LinkedBlockingQueue<QueueId> ready = new LinkedBlockingQueue<>();
+    private final Set<QueueId> pending = ConcurrentHashMap.newKeySet();
+    private ExecutorService workers;
+    private Thread scanner;
+    private volatile boolean running;
+
+    public QueueRunner(SpoolDao dao, Spool spool, MessageProcessor processor, QueueSettings settings, Clock clock) {
+        this.dao = dao;
+        this.spool = spool;
+        this.processor = processor;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Called by the SMTP listener after a message is durable. */
+    public void queued(QueueId id) {
+        if (pending.add(id)) {
+            ready.offer(id);
+        }
+    }
+
+    @Override
+    public void start() throws Exception {
+        int stale = spool.removeStale();
+        int resumed = dao.resumeInterrupted(clock.instant());
+        if (stale > 0 || resumed > 0) {
+            LOG.info("recovery: {} unfinished upload(s) removed, {} interrupted entr(y/ies) resumed", stale, resumed);
+        }
+        running = true;
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(settings.getWorkers(), r -> {
+            Thread t = new Thread(r, "veil-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < settings.getWorkers(); i++) {
+            workers.submit(this::work);
+        }
+        scanner = new Thread(this::scan, "veil-queue-scanner");
+        scanner.setDaemon(true);
+        scanner.start();
+    }
+
+    private void scan() {
+        long interval = Math.max(50, settings.getPollInterval().toMilliseconds());
+        while (running) {
+            try {
+                List<QueueId> due = dao.due(clock.instant(), 500);
+                for (QueueId id : due) {
+                    queued(id);
+                }
+                Thread.sleep(interval);
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                LOG.error("queue scan failed: {}", e.getMessage());
+                try {
+                    Thread.sleep(interval);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void work() {
+        while (running) {
+            QueueId id;
+            try {
+                id = ready.poll(500, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (id == null) {
+                continue;
+            }
+            try {
+                if (dao.claim(id, clock.instant())) {
+                    processor.process(id);
+                }
+            } catch (Exception e) {
+                // the spool file is untouched; the entry goes back in line (or, if even that fails, is resumed at
+                // the next start)
+                LOG.error("{}: processing failed: {}", id, e.toString(), e);
+                try {
+                    dao.release(id, clock.instant().plus(settings.getInitialRetryDelay().toJavaDuration()),
+                            clock.instant());
+                } catch (Exception again) {
+                    LOG.error("{}: could not put it back in line: {}", id, again.getMessage());
+                }
+            } finally {
+                pending.remove(id);
+            }
+        }
+    }
+
+    /** Makes deferred entries due now and wakes the workers (admin flush). */
+    public int flush() throws Exception {
+        int n = dao.flush(clock.instant());
+        for (QueueId id : dao.due(clock.instant(), 500)) {
+            queued(id);
+        }
+        return n;
+    }
+
+    @Override
+    public void stop() throws Exception {
+        running = false;
+        if (scanner != null) {
+            scanner.interrupt();
+        }
+        if (workers != null) {
+            workers.shutdown();
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        }
+    }
+}

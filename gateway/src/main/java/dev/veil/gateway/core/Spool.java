@@ -1,0 +1,135 @@
+package dev.veil.gateway.core;
+
+import dev.veil.gateway.db.SpoolDao;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.UUID;
+
+/**
+ * The queue on disk, Postfix-style: {@code incoming/} holds messages being received, {@code queue/ID.eml} the
+ * accepted ones (the source of truth until relayed), {@code work/} what the pipeline writes, {@code dsn/} the
+ * delivery status notifications of bounced mail. A message is accepted only once its file and directory entry are
+ * fsync'd and its row is committed.
+ */
+public final class Spool {
+    private final Path incoming;
+    private final Path queue;
+    private final Path work;
+    private final Path dsn;
+    private final SpoolDao dao;
+    private final Clock clock;
+
+    public Spool(Path root, SpoolDao dao, Clock clock) throws IOException {
+        this.incoming = Files.createDirectories(root.resolve("incoming"));
+        this.queue = Files.createDirectories(root.resolve("queue"));
+        this.work = Files.createDirectories(root.resolve("work"));
+        this.dsn = Files.createDirectories(root.resolve("dsn"));
+        this.dao = dao;
+        this.clock = clock;
+    }
+
+    /** Starts receiving a message; bytes beyond {@code maxSize} (0: no limit) make it too big. */
+    public IncomingMessage begin(long maxSize) throws IOException {
+        return new IncomingMessage(incoming.resolve(UUID.randomUUID() + ".tmp"), maxSize);
+    }
+
+    /**
+     * Makes a received message durable and queues it. Only when this returns may the client hear {@code 250}.
+     * On failure nothing is queued and the temporary file is gone.
+     */
+    public QueueId accept(IncomingMessage message, Envelope envelope) throws IOException {
+        QueueId id = QueueId.next();
+        Path target = messageFile(id);
+        try {
+            message.close();
+            if (message.tooBig()) {
+                throw new IOException("message exceeds the size limit");
+            }
+            move(message.file(), target);
+            fsyncDirectory(queue);
+            dao.insert(id, envelope, message.size(), clock.instant());
+            return id;
+        } catch (IOException | SQLException | RuntimeException e) {
+            message.discard();
+            Files.deleteIfExists(target);
+            throw e instanceof IOException io ? io : new IOException("could not queue the message: " + e.getMessage(), e);
+        }
+    }
+
+    public Path messageFile(QueueId id) {
+        return queue.resolve(id.value() + ".eml");
+    }
+
+    public Path dsnFile(QueueId id) {
+        return dsn.resolve(id.value() + ".eml");
+    }
+
+    /** A scratch file for a pipeline step; the caller deletes it. */
+    public Path workFile(QueueId id, String suffix) {
+        return work.resolve(id.value() + "-" + UUID.randomUUID() + "." + suffix);
+    }
+
+    /** The message has left for good (relayed): its file goes, its row stays for the record. */
+    public void remove(QueueId id) throws IOException {
+        Files.deleteIfExists(messageFile(id));
+    }
+
+    /** Temporary files of sessions that died mid-DATA and scratch files of interrupted workers. */
+    public int removeStale() throws IOException {
+        int removed = 0;
+        for (Path dir : new Path[] {incoming, work}) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                for (Path f : files) {
+                    Files.deleteIfExists(f);
+                    removed++;
+                }
+            }
+        }
+        return removed;
+    }
+
+    public Path queueDirectory() {
+        return queue;
+    }
+
+    public Path incomingDirectory() {
+        return incoming;
+    }
+
+    static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    /** fsync of the directory makes the rename itself durable (a file's fsync does not cover its name). */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** Writes a file so that it either exists whole or not at all. */
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        move(tmp, target);
+        fsyncDirectory(target.getParent());
+    }
+}

@@ -1,0 +1,195 @@
+package dev.veil.gateway.db;
+
+import dev.veil.gateway.core.Envelope;
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.SpoolEntry;
+import dev.veil.gateway.core.SpoolState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** The spool table: one row per queued message. Every state change is a single committed statement. */
+public final class SpoolDao {
+    private static final String COLUMNS =
+            "id, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error";
+    private final Database database;
+
+    public SpoolDao(Database database) {
+        this.database = database;
+    }
+
+    public void insert(QueueId id, Envelope envelope, long size, Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO spool (" + COLUMNS
+                     + ", updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)")) {
+            s.setString(1, id.value());
+            s.setString(2, envelope.sender());
+            s.setString(3, String.join("\n", envelope.recipients()));
+            s.setLong(4, size);
+            s.setString(5, SpoolState.RECEIVED.name());
+            s.setLong(6, now.toEpochMilli());
+            s.setLong(7, now.toEpochMilli());
+            s.setLong(8, now.toEpochMilli());
+            s.executeUpdate();
+        }
+    }
+
+    /** Entries that are due now, oldest first. */
+    public List<QueueId> due(Instant now, int limit) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT id FROM spool WHERE state IN ('RECEIVED', 'DEFERRED')"
+                     + " AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?")) {
+            s.setLong(1, now.toEpochMilli());
+            s.setInt(2, limit);
+            List<QueueId> ids = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    ids.add(new QueueId(r.getString(1)));
+                }
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * Takes an entry for processing. The compare-and-set on the state means two workers (or two nodes) never
+     * process the same message.
+     */
+    public boolean claim(QueueId id, Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'PROCESSING', updated_at = ?"
+                     + " WHERE id = ? AND state IN ('RECEIVED', 'DEFERRED') AND next_attempt_at <= ?")) {
+            s.setLong(1, now.toEpochMilli());
+            s.setString(2, id.value());
+            s.setLong(3, now.toEpochMilli());
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    public void finish(QueueId id, SpoolState state, String error, Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement(
+                     "UPDATE spool SET state = ?, last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
+            s.setString(1, state.name());
+            s.setString(2, truncate(error));
+            s.setLong(3, now.toEpochMilli());
+            s.setString(4, id.value());
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Schedules another attempt for the recipients still to be delivered; the envelope is narrowed to them in the
+     * same statement, so a retry never repeats a delivery.
+     */
+    public void defer(QueueId id, List<String> remaining, String error, Instant nextAttempt, Instant now)
+            throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', recipients = ?,"
+                     + " last_error = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?")) {
+            s.setString(1, String.join("\n", remaining));
+            s.setString(2, truncate(error));
+            s.setLong(3, nextAttempt.toEpochMilli());
+            s.setLong(4, now.toEpochMilli());
+            s.setString(5, id.value());
+            s.executeUpdate();
+        }
+    }
+
+    /** Puts an entry whose processing broke off back in line, a little later. */
+    public void release(QueueId id, Instant nextAttempt, Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', next_attempt_at = ?,"
+                     + " updated_at = ? WHERE id = ? AND state = 'PROCESSING'")) {
+            s.setLong(1, nextAttempt.toEpochMilli());
+            s.setLong(2, now.toEpochMilli());
+            s.setString(3, id.value());
+            s.executeUpdate();
+        }
+    }
+
+    /** After a crash, entries left in processing are taken up again: the spool file is still there. */
+    public int resumeInterrupted(Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement(
+                     "UPDATE spool SET state = 'RECEIVED', next_attempt_at = ?, updated_at = ? WHERE state = 'PROCESSING'")) {
+            s.setLong(1, now.toEpochMilli());
+            s.setLong(2, now.toEpochMilli());
+            return s.executeUpdate();
+        }
+    }
+
+    /** Makes every deferred entry due now (admin "flush"). */
+    public int flush(Instant now) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement(
+                     "UPDATE spool SET next_attempt_at = ? WHERE state = 'DEFERRED'")) {
+            s.setLong(1, now.toEpochMilli());
+            return s.executeUpdate();
+        }
+    }
+
+    public Optional<SpoolEntry> find(QueueId id) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM spool WHERE id = ?")) {
+            s.setString(1, id.value());
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(read(r)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The newest entries, optionally only those in one state. */
+    public List<SpoolEntry> list(Optional<SpoolState> state, int limit) throws SQLException {
+        String where = state.map(x -> " WHERE state = ?").orElse("");
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM spool" + where
+                     + " ORDER BY received_at DESC, id DESC LIMIT ?")) {
+            int i = 1;
+            if (state.isPresent()) {
+                s.setString(i++, state.get().name());
+            }
+            s.setInt(i, limit);
+            List<SpoolEntry> entries = new ArrayList<>();
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    entries.add(read(r));
+                }
+            }
+            return entries;
+        }
+    }
+
+    public long count(SpoolState state) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM spool WHERE state = ?")) {
+            s.setString(1, state.name());
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getLong(1);
+            }
+        }
+    }
+
+    private static SpoolEntry read(ResultSet r) throws SQLException {
+        return new SpoolEntry(
+                new QueueId(r.getString("id")),
+                new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n"))),
+                r.getLong("size"),
+                SpoolState.valueOf(r.getString("state")),
+                r.getInt("attempts"),
+                Instant.ofEpochMilli(r.getLong("received_at")),
+                Instant.ofEpochMilli(r.getLong("next_attempt_at")),
+                r.getString("last_error"));
+    }
+
+    private static String truncate(String s) {
+        return s == null || s.length() <= 2000 ? s : s.substring(0, 2000);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.veil.gateway.pipeline;
+
+import com.codahale.metrics.Timer;
+import dev.veil.config.Action;
+import dev.veil.crypto.KeyException;
+import dev.veil.crypto.MessageSealer;
+import dev.veil.crypto.SealReport;
+import dev.veil.crypto.SealRequest;
+import dev.veil.gateway.core.Spool;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Seals the message for the policy's targets: one encryption for every recipient of the group, the escrow key
+ * and named keys. Any key or crypto problem becomes a {@link FailClosedException}: nothing goes on in plaintext.
+ */
+public final class EncryptStep implements MailStep {
+    private final Spool spool;
+    private final MessageSealer smime;
+    private final Timer timer;
+
+    public EncryptStep(Spool spool, MessageSealer smime, Timer timer) {
+        this.spool = spool;
+        this.smime = smime;
+        this.timer = timer;
+    }
+
+    @Override
+    public String name() {
+        return "encrypt";
+    }
+
+    @Override
+    public boolean applies(Mail mail) {
+        return mail.decision().action() instanceof Action.Encrypt && mail.protection() == Mail.Protection.NONE;
+    }
+
+    @Override
+    public void service(Mail mail) throws Exception {
+        Action.Encrypt encrypt = (Action.Encrypt) mail.decision().action();
+        if (encrypt.format() != Action.Format.SMIME) {
+            throw new FailClosedException("encryption format " + encrypt.format() + " is not available yet");
+        }
+        List<String> recipients = new ArrayList<>();
+        List<String> named = new ArrayList<>();
+        boolean escrow = false;
+        for (String target : encrypt.to()) {
+            switch (target) {
+                case "recipient" -> recipients.addAll(mail.recipients());
+                case "escrow" -> escrow = true;
+                default -> named.add(target);
+            }
+        }
+        SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), encrypt.subject());
+        Path out = spool.workFile(mail.id(), "sealed.eml");
+        SealReport report;
+        try (Timer.Context ignored = timer.time();
+             InputStream in = Files.newInputStream(mail.content());
+             OutputStream sealed = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
+            report = smime.seal(in, sealed, request);
+        } catch (KeyException e) {
+            Files.deleteIfExists(out);
+            throw new FailClosedException(e.getMessage(), e);
+        } catch (Exception e) {
+            Files.deleteIfExists(out);
+            throw new FailClosedException("encryption failed: " + e.getMessage(), e);
+        }
+        mail.replaceContent(out, Mail.Protection.SEALED, report.keyFingerprints());
+    }
+}

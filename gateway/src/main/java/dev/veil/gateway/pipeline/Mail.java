@@ -1,0 +1,72 @@
+package dev.veil.gateway.pipeline;
+
+import dev.veil.config.Decision;
+import dev.veil.config.Policy;
+import dev.veil.gateway.core.QueueId;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One recipient group of a queued message on its way through the steps — Veil's counterpart of a James
+ * {@code Mail}. The spool file is never changed; a step that transforms the message writes a new file and
+ * points {@link #content()} at it.
+ */
+public final class Mail {
+    private final QueueId id;
+    private final String sender;
+    private final List<String> recipients;
+    private final Policy policy;
+    private final Decision decision;
+    private final Path original;
+    private Path content;
+    private Protection protection = Protection.NONE;
+    private final List<String> keyFingerprints = new ArrayList<>();
+    private final List<Path> scratch = new ArrayList<>();
+    private String note = "";
+
+    /** What has been done to the content so far; the relay step checks it against the decision. */
+    public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
+
+    public Mail(QueueId id, String sender, List<String> recipients, Policy policy, Decision decision, Path original) {
+        this.id = id;
+        this.sender = sender;
+        this.recipients = List.copyOf(recipients);
+        this.policy = policy;
+        this.decision = decision;
+        this.original = original;
+        this.content = original;
+    }
+
+    public QueueId id() { return id; }
+    public String sender() { return sender; }
+    public List<String> recipients() { return recipients; }
+    public Policy policy() { return policy; }
+    public Decision decision() { return decision; }
+    public Path original() { return original; }
+    public Path content() { return content; }
+    public Protection protection() { return protection; }
+    public List<String> keyFingerprints() { return List.copyOf(keyFingerprints); }
+    public String note() { return note; }
+
+    /** Replaces the content with a transformed file (owned by this mail; deleted when it is done). */
+    public void replaceContent(Path file, Protection protection, List<String> fingerprints) {
+        scratch.add(file);
+        this.content = file;
+        this.protection = protection;
+        this.keyFingerprints.addAll(fingerprints);
+    }
+
+    public void markAlreadyEncrypted() {
+        this.protection = Protection.ALREADY_ENCRYPTED;
+    }
+
+    public void note(String note) {
+        this.note = note;
+    }
+
+    /** Files this mail's steps created. */
+    public List<Path> scratchFiles() {
+        return List.copyOf(scratch);
+    }
+}

@@ -1,0 +1,236 @@
+package dev.veil.gateway.pipeline;
+
+import com.codahale.metrics.MetricRegistry;
+import dev.veil.config.Decision;
+import dev.veil.config.Direction;
+import dev.veil.config.OnError;
+import dev.veil.config.Policy;
+import dev.veil.gateway.QueueSettings;
+import dev.veil.gateway.core.AuditRecord;
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.core.SpoolEntry;
+import dev.veil.gateway.core.SpoolState;
+import dev.veil.gateway.db.AuditDao;
+import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.relay.DeliveryStatusNotification;
+import dev.veil.gateway.relay.PartialDeliveryException;
+import dev.veil.gateway.relay.PermanentFailureException;
+import dev.veil.gateway.relay.TemporaryFailureException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes one claimed queue entry through the pipeline: recipients are grouped by the policy rule that matches
+ * them, each group runs through the configured steps, and the outcomes decide the entry's next state. This is
+ * also the error processor: a step's exception never lets the mail go on, it is deferred, bounced or
+ * quarantined — fail closed is implemented here, once.
+ */
+public final class MessageProcessor {
+    private static final Logger LOG = LoggerFactory.getLogger(MessageProcessor.class);
+    private final Spool spool;
+    private final SpoolDao spoolDao;
+    private final AuditDao audit;
+    private final Supplier<Policy> policies;
+    private final List<MailStep> steps;
+    private final QueueSettings settings;
+    private final String hostname;
+    private final MetricRegistry metrics;
+    private final Clock clock;
+
+    public MessageProcessor(Spool spool, SpoolDao spoolDao, AuditDao audit, Supplier<Policy> policies,
+                            List<MailStep> steps, QueueSettings settings, String hostname, MetricRegistry metrics,
+                            Clock clock) {
+        this.spool = spool;
+        this.spoolDao = spoolDao;
+        this.audit = audit;
+        this.policies = policies;
+        this.steps = List.copyOf(steps);
+        this.settings = settings;
+        this.hostname = hostname;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    /** Outcomes of one pass, by recipient. */
+    private static final class Outcomes {
+        final List<String> delivered = new ArrayList<>();
+        final Map<String, String> temporary = new LinkedHashMap<>();
+        final Map<String, String> permanent = new LinkedHashMap<>();
+        final Map<String, String> quarantined = new LinkedHashMap<>();
+    }
+
+    public void process(QueueId id) throws Exception {
+        Optional<SpoolEntry> found = spoolDao.find(id);
+        if (found.isEmpty()) {
+            LOG.error("{}: claimed but has no row", id);
+            return;
+        }
+        SpoolEntry entry = found.get();
+        Path file = spool.messageFile(id);
+        if (!Files.exists(file)) {
+            LOG.error("{}: spool file {} is missing; quarantined for an admin to look at", id, file);
+            spoolDao.finish(id, SpoolState.QUARANTINED, "spool file missing", clock.instant());
+            metrics.meter("quarantined").mark();
+            return;
+        }
+        Policy policy = policies.get();
+        Outcomes outcomes = new Outcomes();
+        if (policy == null) {
+            entry.envelope().recipients().forEach(r -> outcomes.temporary.put(r, "no valid policy is loaded"));
+        } else {
+            for (Map.Entry<Decision, List<String>> group : groupByDecision(policy, entry, outcomes).entrySet()) {
+                runGroup(new Mail(id, entry.envelope().sender(), group.getValue(), policy, group.getKey(), file),
+                        outcomes);
+            }
+        }
+        settle(entry, file, outcomes);
+    }
+
+    private Map<Decision, List<String>> groupByDecision(Policy policy, SpoolEntry entry, Outcomes outcomes) {
+        Map<Decision, List<String>> groups = new LinkedHashMap<>();
+        for (String recipient : entry.envelope().recipients()) {
+            Optional<Decision> decision = policy.decide(Direction.INBOUND, entry.envelope().sender(), recipient);
+            if (decision.isEmpty()) {
+                onError(policy.onError(), List.of(recipient), "no policy rule matches this recipient", outcomes);
+            } else {
+                groups.computeIfAbsent(decision.get(), d -> new ArrayList<>()).add(recipient);
+            }
+        }
+        return groups;
+    }
+
+    private void runGroup(Mail mail, Outcomes outcomes) {
+        String outcome;
+        String detail;
+        try {
+            for (MailStep step : steps) {
+                if (step.applies(mail)) {
+                    step.service(mail);
+                }
+            }
+            outcomes.delivered.addAll(mail.recipients());
+            outcome = "relayed";
+            detail = mail.note();
+        } catch (TemporaryFailureException e) {
+            mail.recipients().forEach(r -> outcomes.temporary.put(r, e.getMessage()));
+            outcome = "deferred";
+            detail = e.getMessage();
+        } catch (PermanentFailureException e) {
+            mail.recipients().forEach(r -> outcomes.permanent.put(r, e.getMessage()));
+            outcome = "bounced";
+            detail = e.getMessage();
+        } catch (PartialDeliveryException e) {
+            outcomes.delivered.addAll(e.delivered());
+            e.temporaryFailures().forEach(r -> outcomes.temporary.put(r, e.getMessage()));
+            e.permanentFailures().forEach(r -> outcomes.permanent.put(r, e.getMessage()));
+            outcome = "partial";
+            detail = e.getMessage();
+        } catch (Exception e) {
+            // fail closed: whatever went wrong, the mail does not go on; policy on-error says what happens instead
+            outcome = onError(mail.policy().onError(), mail.recipients(), describe(e), outcomes);
+            detail = describe(e);
+            LOG.warn("{}: {} ({}): {}", mail.id(), outcome, mail.policy().onError(), detail);
+        } finally {
+            for (Path scratch : mail.scratchFiles()) {
+                try {
+                    Files.deleteIfExists(scratch);
+                } catch (Exception ignored) {
+                    // swept at the next start
+                }
+            }
+        }
+        record(mail.id(), "process", mail.recipients(), mail.decision().rule().name(), mail.policy().contentHash(),
+                mail.keyFingerprints(), outcome, detail);
+    }
+
+    private static String onError(OnError onError, List<String> recipients, String why, Outcomes outcomes) {
+        switch (onError) {
+            case QUARANTINE -> recipients.forEach(r -> outcomes.quarantined.put(r, why));
+            case REJECT -> recipients.forEach(r -> outcomes.permanent.put(r, "550 5.7.1 " + why));
+            default -> recipients.forEach(r -> outcomes.temporary.put(r, why));
+        }
+        return switch (onError) {
+            case QUARANTINE -> "quarantined";
+            case REJECT -> "bounced";
+            default -> "deferred";
+        };
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e instanceof FailClosedException ? message : e.getClass().getSimpleName() + ": " + message;
+    }
+
+    /** Moves the entry to its next state from what happened to each recipient. */
+    private void settle(SpoolEntry entry, Path file, Outcomes o) throws Exception {
+        QueueId id = entry.id();
+        Instant now = clock.instant();
+        Map<String, String> permanent = new LinkedHashMap<>(o.permanent);
+        Map<String, String> temporary = new LinkedHashMap<>(o.temporary);
+        boolean givingUp = Duration.between(entry.receivedAt(), now)
+                .compareTo(settings.getGiveUpAfter().toJavaDuration()) >= 0;
+        if (givingUp && !temporary.isEmpty()) {
+            temporary.forEach((r, why) -> permanent.put(r, "4.4.7 gave up after "
+                    + settings.getGiveUpAfter() + ": " + why));
+            temporary.clear();
+        }
+        metrics.meter("relayed").mark(o.delivered.isEmpty() ? 0 : 1);
+        if (!permanent.isEmpty() && !entry.envelope().sender().isEmpty()) {
+            DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), permanent, hostname,
+                    entry.receivedAt());
+        }
+        if (!permanent.isEmpty()) {
+            metrics.meter("bounced").mark();
+        }
+        if (!o.quarantined.isEmpty()) {
+            // the whole message stays in the queue directory for an admin; nothing still pending is sent
+            spoolDao.finish(id, SpoolState.QUARANTINED, first(o.quarantined), now);
+            metrics.meter("quarantined").mark();
+            LOG.warn("{}: quarantined: {}", id, first(o.quarantined));
+        } else if (!temporary.isEmpty()) {
+            Duration delay = backoff(entry.attempts());
+            spoolDao.defer(id, new ArrayList<>(temporary.keySet()), first(temporary), now.plus(delay), now);
+            metrics.meter("deferred").mark();
+            LOG.info("{}: deferred for {}s (attempt {}): {}", id, delay.toSeconds(), entry.attempts() + 1,
+                    first(temporary));
+        } else {
+            SpoolState state = permanent.isEmpty() ? SpoolState.RELAYED : SpoolState.BOUNCED;
+            spoolDao.finish(id, state, permanent.isEmpty() ? null : first(permanent), now);
+            spool.remove(id);
+            LOG.info("{}: {}", id, state.name().toLowerCase());
+        }
+    }
+
+    Duration backoff(int attempts) {
+        Duration initial = settings.getInitialRetryDelay().toJavaDuration();
+        Duration max = settings.getMaxRetryDelay().toJavaDuration();
+        Duration delay = initial.multipliedBy(1L << Math.min(attempts, 30));
+        return delay.compareTo(max) > 0 || delay.isNegative() ? max : delay;
+    }
+
+    private static String first(Map<String, String> m) {
+        return m.values().iterator().next();
+    }
+
+    private void record(QueueId id, String event, List<String> recipients, String rule, String policyVersion,
+                        List<String> keys, String outcome, String detail) {
+        try {
+            audit.record(new AuditRecord(id.value(), clock.instant(), event, recipients, rule, policyVersion, keys,
+                    outcome, detail));
+        } catch (Exception e) {
+            LOG.error("{}: could not write the audit row: {}", id, e.getMessage());
+        }
+    }
+}

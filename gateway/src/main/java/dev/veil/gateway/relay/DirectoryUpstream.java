@@ -1,0 +1,50 @@
+package dev.veil.gateway.relay;
+
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.Spool;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The upstream when no real one is configured: each relayed message becomes {@code QUEUEID-N.eml} in a directory,
+ * written whole or not at all, so what "Exchange would have received" can be inspected.
+ */
+public final class DirectoryUpstream implements Upstream {
+    private final Path directory;
+
+    public DirectoryUpstream(Path directory) throws IOException {
+        this.directory = Files.createDirectories(directory);
+    }
+
+    @Override
+    public void send(QueueId id, Path message, String sender, List<String> recipients) throws TemporaryFailureException {
+        try {
+            Path tmp = directory.resolve("." + UUID.randomUUID() + ".tmp");
+            Files.copy(message, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Path target = directory.resolve(id.value() + "-" + UUID.randomUUID().toString().substring(0, 8) + ".eml");
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            Spool.fsyncDirectory(directory);
+        } catch (IOException e) {
+            throw new TemporaryFailureException("cannot write to " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "directory " + directory;
+    }
+
+    @Override
+    public void probe() throws IOException {
+        if (!Files.isWritable(directory)) {
+            throw new IOException(directory + " is not writable");
+        }
+    }
+}

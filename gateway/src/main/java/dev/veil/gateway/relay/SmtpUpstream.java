@@ -1,0 +1,244 @@
+package dev.veil.gateway.relay;
+
+import dev.veil.gateway.UpstreamSettings;
+import dev.veil.gateway.core.QueueId;
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.InternetAddress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPMessage;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+
+/**
+ * Relays to a smart host (Exchange Online: {@code TENANT.mail.protection.outlook.com:25}) with Jakarta Mail.
+ * Connections are kept open and reused across messages; each worker takes one from the pool. The message file is
+ * streamed as it is — never parsed or re-encoded.
+ */
+public final class SmtpUpstream implements Upstream {
+    private final UpstreamSettings settings;
+    private final Session session;
+    private final ConcurrentLinkedDeque<SMTPTransport> idle = new ConcurrentLinkedDeque<>();
+
+    public SmtpUpstream(UpstreamSettings settings, String heloName) throws Exception {
+        this.settings = settings;
+        Properties p = new Properties();
+        p.put("mail.smtp.host", settings.getHost());
+        p.put("mail.smtp.port", Integer.toString(settings.getPort()));
+        p.put("mail.smtp.localhost", heloName);
+        p.put("mail.smtp.connectiontimeout", Long.toString(settings.getConnectTimeout().toMilliseconds()));
+        p.put("mail.smtp.timeout", Long.toString(settings.getReadTimeout().toMilliseconds()));
+        p.put("mail.smtp.writetimeout", Long.toString(settings.getReadTimeout().toMilliseconds()));
+        p.put("mail.smtp.sendpartial", "true");
+        p.put("mail.smtp.quitwait", "false");
+        switch (settings.getTls()) {
+            case none -> p.put("mail.smtp.starttls.enable", "false");
+            case starttls -> p.put("mail.smtp.starttls.enable", "true");
+            case required -> {
+                p.put("mail.smtp.starttls.enable", "true");
+                p.put("mail.smtp.starttls.required", "true");
+            }
+        }
+        if (settings.getTls() != UpstreamSettings.Tls.none) {
+            p.put("mail.smtp.ssl.protocols", "TLSv1.3 TLSv1.2");
+            p.put("mail.smtp.ssl.checkserveridentity", Boolean.toString(settings.isVerifyHostname()));
+            if (!settings.getTrustStore().isBlank()) {
+                p.put("mail.smtp.ssl.socketFactory", trustingSocketFactory(settings));
+            }
+        }
+        this.session = Session.getInstance(p);
+    }
+
+    private static javax.net.ssl.SSLSocketFactory trustingSocketFactory(UpstreamSettings settings) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        try (InputStream in = Files.newInputStream(Path.of(settings.getTrustStore()))) {
+            trust.load(in, settings.getTrustStorePassword().toCharArray());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context.getSocketFactory();
+    }
+
+    @Override
+    public void send(QueueId id, Path message, String sender, List<String> recipients)
+            throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
+        Address[] to = addresses(recipients);
+        SMTPMessage raw = new RawFileMessage(session, message);
+        raw.setEnvelopeFrom(sender.isEmpty() ? "<>" : sender);
+        SMTPTransport transport = idle.pollFirst();
+        boolean reused = transport != null;
+        try {
+            if (transport == null) {
+                transport = connect();
+            }
+            try {
+                transport.sendMessage(raw, to);
+            } catch (MessagingException e) {
+                if (!reused || e instanceof SendFailedException) {
+                    throw e;
+                }
+                // a pooled connection may have been closed by the server while idle: one fresh try
+                closeQuietly(transport);
+                transport = connect();
+                transport.sendMessage(raw, to);
+            }
+            idle.addFirst(transport);
+        } catch (SendFailedException e) {
+            closeQuietly(transport);
+            throwClassified(e, recipients);
+        } catch (MessagingException e) {
+            closeQuietly(transport);
+            throw new TemporaryFailureException(describe() + ": " + rootMessage(e), e);
+        }
+    }
+
+    private SMTPTransport connect() throws MessagingException {
+        SMTPTransport transport = (SMTPTransport) session.getTransport("smtp");
+        transport.connect();
+        return transport;
+    }
+
+    /** Works out from Jakarta Mail's report which recipients got it and which failed how. */
+    private static void throwClassified(SendFailedException e, List<String> recipients)
+            throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
+        List<String> permanent = new ArrayList<>();
+        List<String> temporary = new ArrayList<>();
+        String firstReply = rootMessage(e);
+        int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
+        for (Exception next = e.getNextException(); next instanceof MessagingException m; next = m.getNextException()) {
+            if (next instanceof SMTPAddressFailedException a) {
+                String address = a.getAddress().getAddress();
+                if (a.getReturnCode() >= 500) {
+                    permanent.add(address);
+                } else {
+                    temporary.add(address);
+                }
+            }
+        }
+        List<String> delivered = new ArrayList<>();
+        if (e.getValidSentAddresses() != null) {
+            for (Address a : e.getValidSentAddresses()) {
+                delivered.add(((InternetAddress) a).getAddress());
+            }
+        }
+        // Recipients neither delivered nor individually refused share the transaction's fate (MAIL or DATA reply).
+        for (String r : recipients) {
+            if (!delivered.contains(r) && !permanent.contains(r) && !temporary.contains(r)) {
+                if (code >= 500) {
+                    permanent.add(r);
+                } else {
+                    temporary.add(r);
+                }
+            }
+        }
+        if (delivered.isEmpty() && temporary.isEmpty()) {
+            throw new PermanentFailureException(firstReply, e);
+        }
+        if (delivered.isEmpty() && permanent.isEmpty()) {
+            throw new TemporaryFailureException(firstReply, e);
+        }
+        throw new PartialDeliveryException(firstReply, delivered, temporary, permanent);
+    }
+
+    private static Address[] addresses(List<String> recipients) throws PermanentFailureException {
+        Address[] out = new Address[recipients.size()];
+        for (int i = 0; i < out.length; i++) {
+            try {
+                InternetAddress a = new InternetAddress();
+                a.setAddress(recipients.get(i));
+                out[i] = a;
+            } catch (RuntimeException e) {
+                throw new PermanentFailureException("550 5.1.3 bad recipient address " + recipients.get(i));
+            }
+        }
+        return out;
+    }
+
+    private static String rootMessage(Throwable e) {
+        String message = e.getMessage();
+        for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = message + " (" + t.getMessage() + ")";
+                break;
+            }
+        }
+        return message == null ? e.getClass().getSimpleName() : message.trim();
+    }
+
+    private static void closeQuietly(SMTPTransport transport) {
+        if (transport == null) {
+            return;
+        }
+        try {
+            transport.close();
+        } catch (MessagingException ignored) {
+            // closing a broken connection
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "smtp " + settings.getHost() + ":" + settings.getPort() + " (tls " + settings.getTls() + ")";
+    }
+
+    @Override
+    public void probe() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(settings.getHost(), settings.getPort()),
+                    (int) settings.getConnectTimeout().toMilliseconds());
+        }
+    }
+
+    @Override
+    public void close() {
+        SMTPTransport t;
+        while ((t = idle.pollFirst()) != null) {
+            closeQuietly(t);
+        }
+    }
+
+    /** A message whose bytes are the spool file, verbatim: Jakarta Mail only frames and dot-stuffs them. */
+    private static final class RawFileMessage extends SMTPMessage {
+        private final Path file;
+
+        RawFileMessage(Session session, Path file) {
+            super(session);
+            this.file = file;
+        }
+
+        @Override
+        public void writeTo(OutputStream out, String[] ignoreList) throws IOException {
+            Files.copy(file, out);
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            Files.copy(file, out);
+        }
+
+        @Override
+        public int getSize() {
+            try {
+                return (int) Math.min(Integer.MAX_VALUE, Files.size(file));
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.veil.gateway.smtp;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import org.apache.james.protocols.api.Protocol;
+import org.apache.james.protocols.netty.AbstractAsyncServer;
+import org.apache.james.protocols.netty.BasicChannelInboundHandler;
+import org.apache.james.protocols.netty.Encryption;
+import org.apache.james.protocols.netty.HandlerConstants;
+import org.apache.james.protocols.netty.ProtocolMDCContextFactory;
+import org.apache.james.protocols.netty.TimeoutHandler;
+
+/**
+ * James's Netty server without its separate framing executor: the stock NettyServer frames lines on another
+ * thread group, so the socket is read with no back-pressure and a fast upload fills direct memory. Here every
+ * handler runs on the IO loop, and {@link StrictLineFramer} replaces the lenient line decoder.
+ */
+final class SmtpServer extends AbstractAsyncServer {
+    private final Protocol protocol;
+    private final Encryption startTls;
+    private final int maxLineLength;
+    private final ConnectionLimiter limiter;
+
+    SmtpServer(Protocol protocol, Encryption startTls, int maxLineLength, int maxConnections) {
+        this.protocol = protocol;
+        this.startTls = startTls;
+        this.maxLineLength = maxLineLength;
+        this.limiter = new ConnectionLimiter(maxConnections);
+        this.jmxName = "veil-smtp";
+    }
+
+    @Override
+    protected ChannelInitializer<SocketChannel> createPipelineFactory() {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                ChannelPipeline pipeline = channel.pipeline();
+                pipeline.addLast(HandlerConstants.CONNECTION_LIMIT_HANDLER, limiter);
+                pipeline.addLast(HandlerConstants.FRAMER, new StrictLineFramer(maxLineLength));
+                pipeline.addLast(HandlerConstants.CHUNK_HANDLER, new ChunkedWriteHandler());
+                pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new TimeoutHandler(getTimeout()));
+                pipeline.addLast(HandlerConstants.CORE_HANDLER, new BasicChannelInboundHandler(
+                        new ProtocolMDCContextFactory.Standard(), protocol, startTls, false));
+            }
+        };
+    }
+}

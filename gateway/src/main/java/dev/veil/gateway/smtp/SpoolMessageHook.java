@@ -1,0 +1,60 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.gateway.core.Envelope;
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.Spool;
+import java.io.IOException;
+import java.util.function.Consumer;
+import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.smtp.MailEnvelope;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.MessageHook;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * End of DATA: the message becomes durable (file fsync'd, renamed into the queue, directory fsync'd, row
+ * committed) and only then does the client hear {@code 250}. Any failure is a {@code 451}: the client keeps the
+ * message and tries again.
+ */
+final class SpoolMessageHook implements MessageHook {
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolMessageHook.class);
+    private final Spool spool;
+    private final long maxSize;
+    private final Consumer<QueueId> onQueued;
+
+    SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued) {
+        this.spool = spool;
+        this.maxSize = maxSize;
+        this.onQueued = onQueued;
+    }
+
+    @Override
+    public HookResult onMessage(SMTPSession session, MailEnvelope mail) {
+        SpoolingEnvelope envelope = (SpoolingEnvelope) mail;
+        if (envelope.message().tooBig()) {
+            envelope.message().discard();
+            LOG.info("refused a message of more than {} octets", maxSize);
+            return reply(HookReturnCode.deny(), "552", "5.3.4 Message size exceeds fixed maximum message size of "
+                    + maxSize + " octets");
+        }
+        try {
+            Envelope queued = new Envelope(
+                    mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
+                    mail.getRecipients().stream().map(MailAddress::asString).toList());
+            QueueId id = spool.accept(envelope.message(), queued);
+            LOG.info("{}: queued, {} octets, {} recipient(s)", id, envelope.message().size(), queued.recipients().size());
+            onQueued.accept(id);
+            return reply(HookReturnCode.ok(), "250", "2.0.0 Ok: queued as " + id);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("could not queue a message: {}", e.getMessage(), e);
+            return reply(HookReturnCode.denySoft(), "451", "4.3.0 Temporary local problem, please try again later");
+        }
+    }
+
+    private static HookResult reply(HookReturnCode code, String smtpCode, String text) {
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
+    }
+}

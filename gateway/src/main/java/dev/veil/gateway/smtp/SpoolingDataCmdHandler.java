@@ -1,0 +1,48 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.gateway.core.Spool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.smtp.MailEnvelope;
+import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.DataCmdHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** DATA whose envelope streams to a spool file instead of memory. */
+final class SpoolingDataCmdHandler extends DataCmdHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(SpoolingDataCmdHandler.class);
+    private final Spool spool;
+    private final long maxSize;
+
+    SpoolingDataCmdHandler(MetricFactory metricFactory, Spool spool, long maxSize) {
+        super(metricFactory);
+        this.spool = spool;
+        this.maxSize = maxSize;
+    }
+
+    @Override
+    protected Response doDATA(SMTPSession session, String argument) {
+        try {
+            return super.doDATA(session, argument);
+        } catch (UncheckedIOException e) {
+            LOG.error("cannot open a spool file: {}", e.getCause().getMessage());
+            return new SMTPResponse("451", "4.3.0 Temporary local problem, please try again later");
+        }
+    }
+
+    @Override
+    protected MailEnvelope createEnvelope(MaybeSender sender, List<MailAddress> recipients) {
+        try {
+            return new SpoolingEnvelope(sender, recipients, spool.begin(maxSize));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
