@@ -54,12 +54,23 @@ record CompiledRule(int index, Rule rule, List<AddressPattern> recipients, List<
         if (wide.isEmpty()) {
             return true;
         }
-        List<AddressPattern> targets = narrow.isEmpty() ? List.of(AddressPattern.ANY_ADDRESS) : narrow;
-        for (AddressPattern n : targets) {
-            if (wide.stream().noneMatch(w -> w.covers(n))) {
+        if (narrow.isEmpty()) {
+            return coveredByOne(wide, AddressPattern.ANY_ADDRESS);
+        }
+        for (AddressPattern n : narrow) {
+            if (!coveredByOne(wide, n)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean coveredByOne(List<AddressPattern> wide, AddressPattern narrow) {
+        for (AddressPattern w : wide) {
+            if (w.covers(narrow)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -8,7 +8,9 @@ import java.util.Map;
 /**
  * Finds the first matching rule without scanning every rule: recipient patterns are filed under the exact address, the
  * exact domain or the parent domain they name, so a lookup is a handful of hash probes plus a scan of the few rules that
- * match any recipient or use a glob no table can hold. Each table lists rule numbers in ascending order, so the first
+ * match any recipient or use a glob no table can hold. A glob on the local part ({@code sales-*@example.com}) is filed
+ * under its domain and the literal text before its first wildcard, so a lookup probes each prefix of the local part
+ * instead of trying every glob of the domain. Each table lists rule numbers in ascending order, so the first
  * candidate that also passes the sender and direction checks is that table's answer; the smallest answer wins.
  */
 final class RuleIndex {
@@ -16,7 +18,8 @@ final class RuleIndex {
     private final Map<String, int[]> byAddress;
     private final Map<String, int[]> byDomain;
     private final Map<String, int[]> byParentDomain;
-    private final Map<String, int[]> globsByDomain;
+    private final Map<String, int[]> globsByPrefix;
+    private final Map<String, Integer> longestPrefix;
     private final int[] anyRecipient;
     private final int[] otherGlobs;
 
@@ -26,6 +29,7 @@ final class RuleIndex {
         Map<String, List<Integer>> domain = new HashMap<>();
         Map<String, List<Integer>> parent = new HashMap<>();
         Map<String, List<Integer>> globs = new HashMap<>();
+        Map<String, Integer> longest = new HashMap<>();
         List<Integer> any = new ArrayList<>();
         List<Integer> other = new ArrayList<>();
         for (int i = 0; i < rules.length; i++) {
@@ -44,7 +48,9 @@ final class RuleIndex {
                         if (Glob.isGlob(p.domain())) {
                             other.add(i);
                         } else {
-                            add(globs, p.domain(), i);
+                            String prefix = literalPrefix(p.local());
+                            add(globs, p.domain() + "@" + prefix, i);
+                            longest.merge(p.domain(), prefix.length(), Math::max);
                         }
                     }
                     case NULL_SENDER -> {
@@ -56,7 +62,8 @@ final class RuleIndex {
         byAddress = freeze(address);
         byDomain = freeze(domain);
         byParentDomain = freeze(parent);
-        globsByDomain = freeze(globs);
+        globsByPrefix = freeze(globs);
+        longestPrefix = Map.copyOf(longest);
         anyRecipient = ints(any);
         otherGlobs = ints(other);
     }
@@ -71,7 +78,13 @@ final class RuleIndex {
         String domain = recipient[1];
         best = scan(byAddress.get(recipient[0] + "@" + domain), best, direction, sender, recipient);
         best = scan(byDomain.get(domain), best, direction, sender, recipient);
-        best = scan(globsByDomain.get(domain), best, direction, sender, recipient);
+        Integer longest = longestPrefix.get(domain);
+        if (longest != null) {
+            String local = recipient[0];
+            for (int n = 0; n <= Math.min(longest, local.length()); n++) {
+                best = scan(globsByPrefix.get(domain + "@" + local.substring(0, n)), best, direction, sender, recipient);
+            }
+        }
         for (int dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1)) {
             best = scan(byParentDomain.get(domain.substring(dot + 1)), best, direction, sender, recipient);
         }
@@ -94,6 +107,14 @@ final class RuleIndex {
             }
         }
         return best;
+    }
+
+    private static String literalPrefix(String glob) {
+        int i = 0;
+        while (i < glob.length() && glob.charAt(i) != '*' && glob.charAt(i) != '?') {
+            i++;
+        }
+        return glob.substring(0, i);
     }
 
     private static void add(Map<String, List<Integer>> map, String key, int rule) {

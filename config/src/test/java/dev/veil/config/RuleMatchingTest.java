@@ -140,7 +140,7 @@ class RuleMatchingTest {
         assertThat(e.steps()).extracting(Explanation.Step::matched).containsExactly(false, false, true);
         assertThat(e.steps().get(0).why()).isEqualTo("recipient alice@example.com matches none of ['ceo@example.com']");
         assertThat(e.steps().get(1).why()).isEqualTo("sender bob@other.org matches none of ['*@partner.org']");
-        assertThat(e.text()).contains("rule 'example-com' (t.yml:19) matches: recipient alice@example.com matches 'example.com'")
+        assertThat(e.text()).contains("rule 'example-com' (t.yml:21) matches: recipient alice@example.com matches 'example.com'")
                 .contains("=> encrypt with S/MIME (aes-256-gcm) to: the recipient's own certificate (issued by the organisation CA"
                         + " on first need); the organisation escrow key")
                 .contains("Subject shown as \"[encrypted]\"")

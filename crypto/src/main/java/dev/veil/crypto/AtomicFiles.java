@@ -76,14 +76,6 @@ final class AtomicFiles {
         }
     }
 
-    /** Creates an empty file with these permissions set at creation (not chmod-ed afterwards). */
-    static Path createFile(Path file, Set<PosixFilePermission> permissions) throws IOException {
-        if (isPosix(file.toAbsolutePath().getParent())) {
-            return Files.createFile(file, PosixFilePermissions.asFileAttribute(permissions));
-        }
-        return Files.createFile(file);
-    }
-
     private static Path writeTemp(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path temp = isPosix(dir)

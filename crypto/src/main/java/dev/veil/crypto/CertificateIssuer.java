@@ -9,6 +9,8 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.Period;
+import java.time.ZoneOffset;
 import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -30,7 +32,6 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Builds the organisation CA certificate and the certificates it issues (escrow, users). */
 final class CertificateIssuer {
-    static final Duration CA_VALIDITY = Duration.ofDays(3652);
     static final Duration ESCROW_VALIDITY = Duration.ofDays(3652);
     static final Duration USER_VALIDITY = Duration.ofDays(730);
     /** Backdating absorbs clock skew between the gateway and the clients that check validity. */
@@ -40,14 +41,17 @@ final class CertificateIssuer {
     private CertificateIssuer() {
     }
 
-    static X509Certificate selfSignedCa(String organisation, KeyPair keyPair) throws KeyException {
+    static X509Certificate selfSignedCa(String organisation, String commonName, Period validity, KeyPair keyPair)
+            throws KeyException {
         X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
                 .addRDN(BCStyle.O, organisation)
-                .addRDN(BCStyle.CN, organisation + " Veil CA")
+                .addRDN(BCStyle.CN, commonName)
                 .build();
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder builder = builder(subject, subject, keyPair.getPublic(), CA_VALIDITY)
+            Instant now = Instant.now();
+            Duration days = Duration.between(now, now.atZone(ZoneOffset.UTC).plus(validity).toInstant());
+            X509v3CertificateBuilder builder = builder(subject, subject, keyPair.getPublic(), days)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
                     .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(keyPair.getPublic()))

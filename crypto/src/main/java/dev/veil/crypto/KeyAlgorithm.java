@@ -15,8 +15,12 @@ record KeyAlgorithm(int rsaBits) {
             return DEFAULT;
         }
         return switch (name.strip().toLowerCase(Locale.ROOT)) {
+            case "rsa-2048" -> new KeyAlgorithm(2048);
             case "rsa-3072" -> new KeyAlgorithm(3072);
             case "rsa-4096" -> new KeyAlgorithm(4096);
+            // EC keys need key-agreement recipients (ECDH) in CMS, which the sealer does not write yet.
+            case "ec-p256", "ec-p384" -> throw new KeyException("keys.smimeAlgorithm '" + name
+                    + "' is not supported by the S/MIME key store yet — use rsa-3072 or rsa-4096");
             default -> throw new KeyException("keys.smimeAlgorithm '" + name + "' is not supported — use rsa-3072 or rsa-4096");
         };
     }

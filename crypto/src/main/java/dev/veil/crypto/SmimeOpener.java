@@ -127,7 +127,11 @@ public final class SmimeOpener {
         keyTransport.setProvider(Providers.BC);
         // CBC: the JDK's fast AES. GCM: Bouncy Castle's, because the JDK's GCM holds back all plaintext until
         // the tag is checked (memory grows with the message); Bouncy Castle's streams and checks at the end.
-        keyTransport.setContentProvider(authenticated ? Providers.BC : Providers.JDK_AES);
+        if (authenticated) {
+            keyTransport.setContentProvider(Providers.BC);
+        } else {
+            keyTransport.setContentProvider(Providers.JDK_AES);
+        }
         try (InputStream content = recipient.getContentStream(keyTransport).getContentStream()) {
             content.transferTo(plaintext);
         } catch (CMSException e) {

@@ -14,6 +14,7 @@ import java.security.PrivateKey;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
+import java.time.Period;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -81,7 +82,10 @@ public final class VeilKeys {
             KeyEntry currentCa = loadCa();
             if (currentCa == null) {
                 KeyPair pair = algorithm.generate();
-                X509Certificate certificate = CertificateIssuer.selfSignedCa(organisation.strip(), pair);
+                String commonName = settings.caName() == null || settings.caName().isBlank()
+                        ? organisation.strip() + " Veil CA" : settings.caName().strip();
+                Period validity = settings.caValidity() == null ? KeySettings.DEFAULT_CA_VALIDITY : settings.caValidity();
+                X509Certificate certificate = CertificateIssuer.selfSignedCa(organisation.strip(), commonName, validity, pair);
                 publish(KeyEntry.create(KeyKind.CA.label, KeyKind.CA, certificate, pair.getPrivate(), masterKey), caFile());
                 currentCa = loadCa();
                 unwrap(currentCa); // another process may have won the race: make sure its CA is ours too

@@ -128,6 +128,9 @@ class SmimeSealerTest {
                 "-inkey", "escrow-key.pem", "-recip", "escrow-cert.pem");
 
         assertThat(decrypted).isEqualTo(crlf(original));
+        String structure = new String(OpenSsl.run(work, "cms", "-cmsout", "-print", "-in", "out.eml"), StandardCharsets.UTF_8);
+        assertThat(structure).contains("algorithm: rsaesOaep").contains(":sha256").contains(":mgf1")
+                .contains(cipher == ContentCipher.AES_256_GCM ? "aes-256-gcm" : "aes-256-cbc");
     }
 
     @ParameterizedTest
@@ -171,7 +174,8 @@ class SmimeSealerTest {
         sealed[target] = (byte) (sealed[target] == 'A' ? 'B' : 'A');
 
         assertThatThrownBy(() -> opener.open(new ByteArrayInputStream(sealed), OutputStream.nullOutputStream()))
-                .isInstanceOf(IOException.class);
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("altered or damaged");
     }
 
     @Test

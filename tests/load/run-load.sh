@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# Veil load harness: Postfix's smtp-source -> Veil (encrypting) -> smtp-sink, and the same load through a plain
+# Postfix relay into a second smtp-sink, in one run. Prints messages/s (end-to-end: until the sink has every
+# message), acceptance latency p50/p99, queue latency p50/p99 and the Veil/Postfix ratio for 5 KB, 50 KB and 1 MB
+# messages at 10 and 50 concurrent sessions; then 20 concurrent 25 MB messages into Veil under -Xmx512m.
+#
+# Figures only: nothing here asserts a speed. Everything stays on 127.0.0.1, counts and times are bounded, and
+# every process the script starts is stopped on exit (also on failure or Ctrl-C).
+#
+# Needs (Debian): postfix (smtp-source, smtp-sink, postfix, postconf), python3, openjdk-17 (java), and a built
+# gateway/target/veil.jar (mvn -o -DskipTests install). Must run as root (a private Postfix instance, smtp-sink -u).
+#
+# Knobs (environment):
+#   LOAD_SCALE=1            multiplies every message count (0.1 for a quick smoke run)
+#   LOAD_SIZES="5120 51200 1048576"   payload bytes (smtp-source -l)
+#   LOAD_SESSIONS="10 50"   concurrent SMTP sessions per cell (one of them is the latency probe)
+#   LOAD_COUNT_<size>=N     messages per cell for that size before scaling (defaults: 5120:3000 51200:3000
+#                           1048576:600, see count_for)
+#   LOAD_SYSTEMS="veil postfix"       which systems to measure
+#   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
+#   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
+#   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS: queue.workers
+#   LOAD_REUSE_CONNECTIONS=0  1: several messages per connection (smtp-source -d), else one connection each
+#   LOAD_WARMUP=300         messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
+#   LOAD_CELL_TIMEOUT=300   seconds a cell may take;  LOAD_MAX_SECONDS=3600: the whole run
+#   LOAD_WORKDIR=$(mktemp -d)   LOAD_KEEP=0 (1: keep the work dir with logs, spool and CSVs)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+TOOL="python3 $HERE/loadtool.py"
+
+LOAD_SCALE=${LOAD_SCALE:-1}
+LOAD_SIZES=${LOAD_SIZES:-"5120 51200 1048576"}
+LOAD_SESSIONS=${LOAD_SESSIONS:-"10 50"}
+LOAD_SYSTEMS=${LOAD_SYSTEMS:-"veil postfix"}
+LOAD_MEMTEST=${LOAD_MEMTEST:-1}
+LOAD_MEMTEST_COUNT=${LOAD_MEMTEST_COUNT:-20}
+LOAD_MEMTEST_SIZE=${LOAD_MEMTEST_SIZE:-26214400}
+LOAD_VEIL_JAR=${LOAD_VEIL_JAR:-$ROOT/gateway/target/veil.jar}
+LOAD_VEIL_HEAP=${LOAD_VEIL_HEAP:-512m}
+LOAD_VEIL_JAVA_OPTS=${LOAD_VEIL_JAVA_OPTS:-}
+LOAD_VEIL_WORKERS=${LOAD_VEIL_WORKERS:-}
+LOAD_REUSE_CONNECTIONS=${LOAD_REUSE_CONNECTIONS:-0}
+LOAD_WARMUP=${LOAD_WARMUP:-300}
+LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
+LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-3600}
+LOAD_KEEP=${LOAD_KEEP:-0}
+RCPT=rcpt@example.com
+
+count_for() { # size -> messages per cell (before LOAD_SCALE)
+    local size=$1 var="LOAD_COUNT_$1" n
+    case $size in
+        5120) n=3000 ;;
+        51200) n=3000 ;;
+        1048576) n=600 ;;
+        *) n=$(( 15000000 / size + 100 )) ;;
+    esac
+    n=${!var:-$n}
+    python3 -c "import sys; print(max(int(sys.argv[3]) * 2, int(round(int(sys.argv[1]) * float(sys.argv[2])))))" \
+        "$n" "$LOAD_SCALE" "$2"
+}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { log "FATAL: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "run as root (private Postfix instance, smtp-sink -u nobody)"
+for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix /usr/sbin/postconf python3 java; do
+    command -v "$tool" >/dev/null || die "$tool is missing (Debian packages: postfix python3 openjdk-17-jre-headless)"
+done
+[ -f "$LOAD_VEIL_JAR" ] || die "$LOAD_VEIL_JAR is missing: cd $ROOT && mvn -q -o -DskipTests install"
+
+WORK=${LOAD_WORKDIR:-$(mktemp -d /tmp/veil-load.XXXXXX)}
+mkdir -p "$WORK"
+chmod 755 "$WORK"   # the Postfix daemons (user postfix) and smtp-sink (nobody) need to get in
+RESULTS=$WORK/results.jsonl
+: > "$RESULTS"
+SINK_PIDS=()
+VEIL_PID=""
+CHILD_PID=""
+WATCHDOG_PID=""
+PF_CONF=""
+T_START=$(date +%s)
+
+# ------------------------------------------------------------------------------------------------ cleanup
+
+stop_veil() {
+    [ -n "$VEIL_PID" ] || return 0
+    if kill -0 "$VEIL_PID" 2>/dev/null; then
+        kill -TERM "$VEIL_PID" 2>/dev/null || true
+        for _ in $(seq 1 60); do kill -0 "$VEIL_PID" 2>/dev/null || break; sleep 0.5; done
+        if kill -0 "$VEIL_PID" 2>/dev/null; then
+            log "Veil did not stop within 30 s of SIGTERM: killing it"
+            kill -KILL "$VEIL_PID" 2>/dev/null || true
+        fi
+    fi
+    wait "$VEIL_PID" 2>/dev/null || true
+    VEIL_PID=""
+}
+
+stop_postfix() {
+    [ -n "$PF_CONF" ] || return 0
+    local pidfile=$WORK/postfix/queue/pid/master.pid master=""
+    [ -f "$pidfile" ] && master=$(tr -d ' \n' < "$pidfile")
+    postfix -c "$PF_CONF" stop >/dev/null 2>&1 || true
+    if [ -n "$master" ]; then
+        for _ in $(seq 1 40); do kill -0 "$master" 2>/dev/null || break; sleep 0.25; done
+        if kill -0 "$master" 2>/dev/null; then
+            postfix -c "$PF_CONF" abort >/dev/null 2>&1 || kill -KILL "$master" 2>/dev/null || true
+        fi
+    fi
+    PF_CONF=""
+}
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$CHILD_PID" ] && kill -0 "$CHILD_PID" 2>/dev/null; then
+        kill -TERM "$CHILD_PID" 2>/dev/null || true
+        wait "$CHILD_PID" 2>/dev/null || true
+    fi
+    stop_veil
+    stop_postfix
+    for pid in "${SINK_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ -n "$WATCHDOG_PID" ]; then
+        kill -TERM "$WATCHDOG_PID" 2>/dev/null || true
+        wait "$WATCHDOG_PID" 2>/dev/null || true
+    fi
+    if [ "$LOAD_KEEP" = 1 ] || [ "$rc" != 0 ]; then
+        log "work directory kept: $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    log "finished in $(( $(date +%s) - T_START )) s (exit $rc)"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# the whole run is bounded: the watchdog sends us SIGTERM, the trap stops everything
+( sleep "$LOAD_MAX_SECONDS"; echo "[watchdog] LOAD_MAX_SECONDS=$LOAD_MAX_SECONDS reached" >&2; kill -TERM $$ ) &
+WATCHDOG_PID=$!
+
+# runs a foreground helper so that a signal reaches the trap at once (bash runs traps only between commands)
+run_child() {
+    "$@" &
+    CHILD_PID=$!
+    local rc=0
+    wait "$CHILD_PID" || rc=$?
+    CHILD_PID=""
+    return "$rc"
+}
+
+# ------------------------------------------------------------------------------------------------ start
+
+read -r VEIL_SMTP VEIL_ADMIN VEIL_APP PF_SMTP SINK_VEIL SINK_PF <<<"$($TOOL ports 6)"
+log "work dir $WORK; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+log "ports: Veil smtp $VEIL_SMTP admin $VEIL_ADMIN; Postfix smtpd $PF_SMTP; sinks $SINK_VEIL (Veil) $SINK_PF (Postfix)"
+
+start_sink() { # port outfile
+    /usr/sbin/smtp-sink -c -u nobody -m 1000 "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
+    SINK_PIDS+=($!)
+    $TOOL wait-smtp "$1" 10 "$!" || die "smtp-sink on $1 did not start: $(cat "$2.err")"
+}
+start_sink "$SINK_VEIL" "$WORK/sink-veil.out"
+start_sink "$SINK_PF" "$WORK/sink-postfix.out"
+
+want() { case " $LOAD_SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+if [ "$LOAD_MEMTEST" = 1 ] && ! want veil; then LOAD_MEMTEST=0; fi
+
+start_veil() {
+    mkdir -p "$WORK/veil"
+    cp "$LOAD_VEIL_JAR" "$WORK/veil/veil.jar"   # someone may rebuild the jar while we run
+    cat > "$WORK/veil/config.yml" <<EOF
+dataDir: $WORK/veil/data
+smtp:
+  bindHost: 127.0.0.1
+  port: $VEIL_SMTP
+  maxConnections: 200
+  maxMessageSize: 35MiB
+upstream:
+  mode: smtp
+  host: 127.0.0.1
+  port: $SINK_VEIL
+  tls: none
+queue:
+  workers: ${LOAD_VEIL_WORKERS:-8}
+server:
+  applicationConnectors:
+    - type: http
+      bindHost: 127.0.0.1
+      port: $VEIL_APP
+  adminConnectors:
+    - type: http
+      bindHost: 127.0.0.1
+      port: $VEIL_ADMIN
+EOF
+    # shellcheck disable=SC2086
+    java -Xmx"$LOAD_VEIL_HEAP" -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$WORK/veil" \
+        -Xlog:gc:file="$WORK/veil/gc.log" $LOAD_VEIL_JAVA_OPTS \
+        -jar "$WORK/veil/veil.jar" server "$WORK/veil/config.yml" > "$WORK/veil/veil.log" 2>&1 &
+    VEIL_PID=$!
+    log "Veil starting (pid $VEIL_PID, -Xmx$LOAD_VEIL_HEAP, jar $(stat -c '%y' "$LOAD_VEIL_JAR" | cut -d. -f1))"
+    if ! $TOOL wait-smtp "$VEIL_SMTP" 180 "$VEIL_PID"; then
+        tail -40 "$WORK/veil/veil.log" >&2 || true
+        die "Veil did not start"
+    fi
+    log "Veil is up"
+}
+
+start_postfix() {
+    local d=$WORK/postfix
+    mkdir -p "$d/conf" "$d/queue" "$d/data"
+    cp /etc/postfix/main.cf /etc/postfix/master.cf "$d/conf/"
+    chown postfix:postfix "$d/data"
+    local pc="postconf -c $d/conf"
+    # a plain relay: everything the system main.cf says, except where it must differ to run privately
+    $pc -e "queue_directory=$d/queue" "data_directory=$d/data" \
+        "inet_interfaces=127.0.0.1" "inet_protocols=ipv4" "myhostname=postfix-load.localdomain" \
+        "mydestination=" "alias_maps=" "alias_database=" "local_recipient_maps=" \
+        "relay_domains=example.com" "relayhost=[127.0.0.1]:$SINK_PF" "mynetworks=127.0.0.0/8" \
+        "smtp_tls_security_level=none" "smtpd_tls_security_level=none" \
+        "maillog_file=$d/maillog" "maillog_file_prefixes=$d" "syslog_name=postfix-load" \
+        "message_size_limit=36700160"
+    $pc -F '*/*/chroot = n'          # no chroot jail to populate
+    $pc -M# smtp/inet                # not port 25: our own port on loopback
+    $pc -Me "127.0.0.1:$PF_SMTP/inet=127.0.0.1:$PF_SMTP inet n - n - - smtpd"
+    postfix -c "$d/conf" check || die "postfix check failed"
+    PF_CONF=$d/conf
+    postfix -c "$d/conf" start || { cat "$d/maillog" >&2 || true; die "Postfix did not start"; }
+    local master
+    for _ in $(seq 1 40); do [ -s "$d/queue/pid/master.pid" ] && break; sleep 0.25; done
+    master=$(tr -d ' \n' < "$d/queue/pid/master.pid")
+    PF_MASTER=$master
+    $TOOL wait-smtp "$PF_SMTP" 30 "$master" || die "Postfix smtpd on $PF_SMTP does not answer"
+    log "Postfix $(postconf -h mail_version) is up (master pid $master, config $d/conf)"
+}
+
+want veil && start_veil
+want postfix && start_postfix
+
+# ------------------------------------------------------------------------------------------------ cells
+
+REUSE=()
+[ "$LOAD_REUSE_CONNECTIONS" = 1 ] && REUSE=(--persistent)
+
+cell() { # system size sessions count tag [out]
+    local system=$1 size=$2 sessions=$3 count=$4 tag=$5 out=${6:-$RESULTS}
+    local port sink extra=()
+    if [ "$system" = veil ]; then
+        port=$VEIL_SMTP; sink=$WORK/sink-veil.out
+        extra=(--admin-port "$VEIL_ADMIN" --token-file "$WORK/veil/data/admin.token" --cpu-pid "$VEIL_PID")
+    else
+        port=$PF_SMTP; sink=$WORK/sink-postfix.out
+        extra=(--cpu-pid "$PF_MASTER")
+    fi
+    run_child $TOOL cell --system "$system" --port "$port" --size "$size" --sessions "$sessions" \
+        --count "$count" --sender "load-$tag@partner.example" --probe-sender "probe-$tag@partner.example" \
+        --rcpt "$RCPT" --sink-out "$sink" --timeout "$LOAD_CELL_TIMEOUT" "${REUSE[@]}" "${extra[@]}" --out "$out"
+}
+
+warm() { # system
+    log "warming up $1: 3 messages (Veil issues the recipient's certificate on the first), then $LOAD_WARMUP"
+    cell "$1" 5120 1 3 "warm1-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
+    cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
+}
+
+for system in $LOAD_SYSTEMS; do warm "$system"; done
+
+log "measuring: sizes [$LOAD_SIZES] x sessions [$LOAD_SESSIONS] x systems [$LOAD_SYSTEMS], LOAD_SCALE=$LOAD_SCALE"
+for size in $LOAD_SIZES; do
+    for sessions in $LOAD_SESSIONS; do
+        count=$(count_for "$size" "$sessions")
+        for system in $LOAD_SYSTEMS; do
+            sleep 1
+            cell "$system" "$size" "$sessions" "$count" "$system-$size-$sessions" \
+                || log "$system $size x$sessions did not finish cleanly"
+        done
+    done
+done
+
+# ------------------------------------------------------------------------------------------------ memory
+
+MEM_RESULT="not run"
+if [ "$LOAD_MEMTEST" = 1 ]; then
+    log "memory: $LOAD_MEMTEST_COUNT concurrent messages of $LOAD_MEMTEST_SIZE bytes into Veil (-Xmx$LOAD_VEIL_HEAP)"
+    if run_child $TOOL memtest --system veil --port "$VEIL_SMTP" --size "$LOAD_MEMTEST_SIZE" \
+        --sessions "$LOAD_MEMTEST_COUNT" --count "$LOAD_MEMTEST_COUNT" --sender "memtest@partner.example" \
+        --rcpt "$RCPT" --sink-out "$WORK/sink-veil.out" --timeout 600 --stall 120 \
+        --admin-port "$VEIL_ADMIN" --token-file "$WORK/veil/data/admin.token" --out "$WORK/memtest.json"; then
+        MEM_RESULT=PASS
+    else
+        MEM_RESULT=FAIL
+    fi
+    if ! kill -0 "$VEIL_PID" 2>/dev/null; then MEM_RESULT="FAIL (Veil died)"; fi
+    if grep -q "OutOfMemoryError" "$WORK/veil/veil.log"; then MEM_RESULT="$MEM_RESULT, OutOfMemoryError in Veil's log"; fi
+fi
+
+# ------------------------------------------------------------------------------------------------ collect
+
+VEIL_E2E=""
+if want veil; then
+    stop_veil
+    # Veil's spool table has received_at (just before the 250) and updated_at (relayed) for every message
+    if java -cp "$WORK/veil/veil.jar" org.h2.tools.Shell -url "jdbc:h2:file:$WORK/veil/data/db/veil" \
+        -user veil -password "" \
+        -sql "CALL CSVWRITE('$WORK/veil-spool.csv', 'SELECT sender, state, received_at, updated_at FROM spool')" \
+        > "$WORK/h2.out" 2>&1; then
+        $TOOL veil-e2e "$WORK/veil-spool.csv" > "$WORK/veil-e2e.json" && VEIL_E2E=$WORK/veil-e2e.json
+    else
+        log "could not read Veil's spool table: $(tail -3 "$WORK/h2.out")"
+    fi
+fi
+PF_E2E=""
+if want postfix; then
+    stop_postfix
+    $TOOL postfix-e2e "$WORK/postfix/maillog" > "$WORK/postfix-e2e.json" && PF_E2E=$WORK/postfix-e2e.json
+fi
+
+echo
+echo "==================================================================================================="
+echo " Veil load harness: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, LOAD_SCALE=$LOAD_SCALE, Veil -Xmx$LOAD_VEIL_HEAP" \
+     "workers ${LOAD_VEIL_WORKERS:-8}, connections: $([ "$LOAD_REUSE_CONNECTIONS" = 1 ] && echo reused || echo one per message)"
+echo "==================================================================================================="
+$TOOL table "$RESULTS" "$VEIL_E2E" "$PF_E2E"
+echo
+if want veil; then
+    echo "Memory (${LOAD_MEMTEST_COUNT} x ${LOAD_MEMTEST_SIZE} bytes concurrently, -Xmx$LOAD_VEIL_HEAP): $MEM_RESULT"
+    if [ -s "$WORK/veil/gc.log" ]; then
+        echo "  Veil heap after GC, largest: $(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$WORK/veil/gc.log" \
+            | sed -E 's/.*->([0-9]+)M.*/\1/' | sort -n | tail -1) MB (gc.log)"
+    fi
+    echo
+    echo "Veil's log: $(grep -c '^ERROR' "$WORK/veil/veil.log" || true) ERROR, $(grep -c '^WARN' "$WORK/veil/veil.log" || true) WARN lines"
+    grep -E '^(ERROR|WARN)|OutOfMemoryError' "$WORK/veil/veil.log" | sed -E 's/^(\w+) +\[[^]]*\] /\1 /' \
+        | cut -c1-220 | sort | uniq -c | sort -rn | head -12 || true
+fi

@@ -1,0 +1,75 @@
+package dev.veil.tests.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The shared real-world corpus ({@code ../shared/corpus} beside the repository, or {@code -Dveil.corpus=DIR}). */
+public final class Corpus {
+    private Corpus() {
+    }
+
+    public static Path root() {
+        String configured = System.getProperty("veil.corpus", System.getenv("VEIL_CORPUS"));
+        if (configured != null && !configured.isBlank()) {
+            return Path.of(configured);
+        }
+        // surefire runs in tests/; the repository is its parent, shared/ lies beside the repository
+        Path repo = Path.of("").toAbsolutePath().getParent();
+        Path corpus = repo.getParent().resolve("shared").resolve("corpus");
+        if (!Files.isDirectory(corpus)) {
+            throw new IllegalStateException("no corpus at " + corpus + " (set -Dveil.corpus=DIR)");
+        }
+        return corpus;
+    }
+
+    /** Every message file under mail/, except the raw TNEF blobs (attachments, not messages). */
+    public static List<Path> messages() {
+        Path mail = root().resolve("mail");
+        try (Stream<Path> files = Files.walk(mail)) {
+            List<Path> all = files.filter(Files::isRegularFile)
+                    .filter(p -> !mail.relativize(p).toString().startsWith("tnef-attachments"))
+                    .sorted().toList();
+            if (all.size() < 100) {
+                throw new IllegalStateException("expected the whole mail corpus under " + mail + ", found " + all.size());
+            }
+            return all;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * What an SMTP client puts on the wire for a file: every line ending (LF, CR, CRLF) as CRLF, and a final CRLF
+     * if the file lacks one (SMTP data always ends with one). This is also what decryption must give back.
+     */
+    public static byte[] asSmtpData(byte[] raw) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + raw.length / 20 + 2);
+        for (int i = 0; i < raw.length; i++) {
+            byte b = raw[i];
+            if (b == '\r') {
+                out.write('\r');
+                out.write('\n');
+                if (i + 1 < raw.length && raw[i + 1] == '\n') {
+                    i++;
+                }
+            } else if (b == '\n') {
+                out.write('\r');
+                out.write('\n');
+            } else {
+                out.write(b);
+            }
+        }
+        byte[] data = out.toByteArray();
+        if (data.length < 2 || data[data.length - 2] != '\r' || data[data.length - 1] != '\n') {
+            out.write('\r');
+            out.write('\n');
+            data = out.toByteArray();
+        }
+        return data;
+    }
+}

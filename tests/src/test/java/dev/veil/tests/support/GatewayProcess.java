@@ -1,0 +1,289 @@
+package dev.veil.tests.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Veil gateway in its own JVM, started from the test class path with a config.yml of the test's making,
+ * so tests can kill it with SIGKILL and restart it on the same data directory.
+ */
+public final class GatewayProcess implements AutoCloseable {
+    private final Path dataDir;
+    private final Map<String, String> settings;
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private final int smtpPort;
+    private final int adminPort;
+    private final int appPort;
+    private Process process;
+    private int starts;
+
+    private GatewayProcess(Path dataDir, Map<String, String> settings) {
+        this.dataDir = dataDir;
+        this.settings = settings;
+        this.smtpPort = freePort();
+        this.adminPort = freePort();
+        this.appPort = freePort();
+    }
+
+    /** A gateway on a data directory pre-seeded with the shared test keys (keys take seconds to generate). */
+    public static GatewayProcess withKeys(Path dataDir) {
+        TestKeys.seed(dataDir);
+        return new GatewayProcess(dataDir, new LinkedHashMap<>());
+    }
+
+    /** A gateway on an empty data directory: it generates everything itself. */
+    public static GatewayProcess fresh(Path dataDir) {
+        return new GatewayProcess(dataDir, new LinkedHashMap<>());
+    }
+
+    /** A config.yml setting, by dotted name: {@code set("upstream.port", "2526")}. */
+    public GatewayProcess set(String dottedName, String value) {
+        settings.put(dottedName, value);
+        return this;
+    }
+
+    public GatewayProcess env(String name, String value) {
+        environment.put(name, value);
+        return this;
+    }
+
+    public GatewayProcess upstreamSmtp(int port) {
+        return set("upstream.mode", "smtp").set("upstream.host", "127.0.0.1").set("upstream.port", "" + port)
+                .set("upstream.tls", "none");
+    }
+
+    public GatewayProcess start() {
+        try {
+            Files.createDirectories(dataDir);
+            Path config = dataDir.resolve("config.yml");
+            Files.writeString(config, configYaml());
+            List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp",
+                    System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication", "server",
+                    config.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+            builder.environment().putAll(environment);
+            process = builder.start();
+            starts++;
+            awaitGreeting(Duration.ofSeconds(90));
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs a veil sub-command ({@code keys export-escrow --out DIR}) on the same config; returns its output. */
+    public String command(String... args) {
+        try {
+            Path config = dataDir.resolve("config.yml");
+            if (!Files.exists(config)) {
+                Files.createDirectories(dataDir);
+                Files.writeString(config, configYaml());
+            }
+            List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                    "dev.veil.gateway.VeilApplication"));
+            command.addAll(List.of(args));
+            command.add(config.toString());
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process p = builder.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("veil " + String.join(" ", args) + " failed:\n" + out);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String configYaml() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("dataDir", dataDir.toString());
+        all.put("smtp.port", "" + smtpPort);
+        all.put("smtp.hostname", "veil.test");
+        all.put("queue.initialRetryDelay", "1s");
+        all.put("queue.maxRetryDelay", "2s");
+        all.put("queue.pollInterval", "200ms");
+        all.putAll(settings);
+        StringBuilder yaml = new StringBuilder();
+        Map<String, Map<String, String>> sections = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            int dot = e.getKey().indexOf('.');
+            if (dot < 0) {
+                yaml.append(e.getKey()).append(": ").append(quote(e.getValue())).append('\n');
+            } else {
+                sections.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>())
+                        .put(e.getKey().substring(dot + 1), e.getValue());
+            }
+        }
+        sections.forEach((section, values) -> {
+            yaml.append(section).append(":\n");
+            values.forEach((k, v) -> yaml.append("  ").append(k).append(": ").append(quote(v)).append('\n'));
+        });
+        yaml.append("""
+                server:
+                  applicationConnectors:
+                    - type: http
+                      bindHost: 127.0.0.1
+                      port: %d
+                  adminConnectors:
+                    - type: http
+                      bindHost: 127.0.0.1
+                      port: %d
+                """.formatted(appPort, adminPort));
+        return yaml.toString();
+    }
+
+    private static String quote(String v) {
+        return v.startsWith("[") ? v : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private void awaitGreeting(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + logTail());
+            }
+            try (Socket s = new Socket("127.0.0.1", smtpPort)) {
+                s.setSoTimeout(5000);
+                String greeting = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine();
+                if (greeting != null && greeting.startsWith("220")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            sleep(200);
+        }
+        throw new IllegalStateException("gateway did not greet on port " + smtpPort + " in " + timeout + ":\n" + logTail());
+    }
+
+    /** SIGKILL: no shutdown hook, no flush — a crash. */
+    public void kill() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** SIGTERM and wait: a normal stop. */
+    public void stop() {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public Path log() {
+        return dataDir.resolve("veil.log");
+    }
+
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log(), StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    public String adminToken() {
+        try {
+            return Files.readString(dataDir.resolve("admin.token")).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** GET on the admin port with the admin token; returns status and body. */
+    public HttpResponse<String> admin(String path) {
+        return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + adminToken()).GET().build());
+    }
+
+    public HttpResponse<String> adminWithoutToken(String path) {
+        return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build());
+    }
+
+    private static HttpResponse<String> adminRequest(HttpRequest request) {
+        try {
+            return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int starts() {
+        return starts;
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
