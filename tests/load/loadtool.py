@@ -8,6 +8,7 @@ Subcommands:
   memtest ...              N concurrent big messages, end-to-end, with Veil's queue states
   veil-e2e CSV             per-sender queue latency (250 -> relayed) from Veil's spool table (CSV export)
   postfix-e2e MAILLOG      per-sender delivery delay from a Postfix maillog_file
+  jfr-summary FILE         hot spots of a JFR recording of Veil
   table RESULTS VEIL_E2E POSTFIX_E2E   the report
 
 Only loopback is ever contacted. Every wait has a deadline.
@@ -466,6 +467,49 @@ def summarize(lat, states):
             "max_ms": max(lat) if lat else None, "states": states}
 
 
+# --------------------------------------------------------------------------------------------- profile
+
+def jfr_summary(path, top=30):
+    """Where Veil's threads spend their time, from a JFR recording (LOAD_VEIL_PROFILE=1): CPU samples
+    (jdk.ExecutionSample) by inclusive frame, and blocked/native samples (jdk.NativeMethodSample) by the native
+    call and the first Veil/H2/Jakarta Mail frame above it. Startup (thread 'main') is left out."""
+    import collections
+    def events(kind):
+        out = subprocess.run(["jfr", "print", "--stack-depth", "128", "--events", kind, path],
+                             capture_output=True, text=True, check=True).stdout
+        for e in out.split(kind + " {")[1:]:
+            t = re.search(r'sampledThread = "([^"]*)"', e)
+            thread = re.sub(r"\d+", "N", t.group(1)) if t else "?"
+            frames = re.findall(r"^\s+([\w.$<>]+)\(.*?\)\s+line:", e, re.M)
+            if frames and thread != "main":
+                yield thread, frames
+    interesting = ("dev.veil.", "org.h2.command.Command.executeUpdate", "org.h2.mvstore.MVStore.commit",
+                   "org.h2.mvstore.FileStore.storeIt", "java.math.BigInteger.modPow", "org.apache.james.protocols",
+                   "org.eclipse.angus.mail.smtp.SMTPTransport.sendMessage", "io.netty.channel.nio.NioEventLoop.run",
+                   "org.bouncycastle.cms", "javax.crypto.Cipher.doFinal", "javax.crypto.Cipher.update")
+    incl, threads, n = collections.Counter(), collections.Counter(), 0
+    for thread, frames in events("jdk.ExecutionSample"):
+        n += 1
+        threads[thread] += 1
+        for f in set(frames):
+            if f.startswith(interesting):
+                incl[f] += 1
+    print(f"CPU samples (jdk.ExecutionSample, startup excluded): {n}; by thread: "
+          + ", ".join(f"{t} {c * 100 // max(1, n)}%" for t, c in threads.most_common(6)))
+    for f, c in incl.most_common(top):
+        print(f"  {c * 100.0 / max(1, n):5.1f}%  {f}")
+    blocked, m = collections.Counter(), 0
+    for thread, frames in events("jdk.NativeMethodSample"):
+        if not thread.startswith(("veil-worker", "veil-smtp")):
+            continue
+        m += 1
+        app = next((f for f in frames if f.startswith(("dev.veil", "org.h2", "org.eclipse.angus"))), "-")
+        blocked[(thread, frames[0].rsplit(".", 1)[-1], app)] += 1
+    print(f"Blocked/native samples of veil-worker-* and veil-smtp-* threads (jdk.NativeMethodSample): {m}")
+    for (thread, native, app), c in blocked.most_common(12):
+        print(f"  {c * 100.0 / max(1, m):5.1f}%  {thread:16s} {native:12s} under {app}")
+
+
 # --------------------------------------------------------------------------------------------- report
 
 def human(size):
@@ -598,6 +642,8 @@ def main():
     p.add_argument("csv")
     p = sp.add_parser("postfix-e2e")
     p.add_argument("maillog")
+    p = sp.add_parser("jfr-summary")
+    p.add_argument("jfr")
     p = sp.add_parser("table")
     p.add_argument("results")
     p.add_argument("veil_e2e", nargs="?")
@@ -617,6 +663,8 @@ def main():
         json.dump(veil_e2e(a.csv), sys.stdout)
     elif a.cmd == "postfix-e2e":
         json.dump(postfix_e2e(a.maillog), sys.stdout)
+    elif a.cmd == "jfr-summary":
+        jfr_summary(a.jfr)
     elif a.cmd == "table":
         table(a.results, a.veil_e2e, a.postfix_e2e)
     return 0

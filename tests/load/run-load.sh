@@ -141,7 +141,15 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 # the whole run is bounded: the watchdog sends us SIGTERM, the trap stops everything
-( sleep "$LOAD_MAX_SECONDS"; echo "[watchdog] LOAD_MAX_SECONDS=$LOAD_MAX_SECONDS reached" >&2; kill -TERM $$ ) &
+# (its sleep must die with it, or it would hold our stdout open for an hour)
+(
+    trap 'kill "$s" 2>/dev/null; exit 0' TERM
+    sleep "$LOAD_MAX_SECONDS" </dev/null >/dev/null 2>&1 &
+    s=$!
+    wait "$s" || exit 0
+    echo "[watchdog] LOAD_MAX_SECONDS=$LOAD_MAX_SECONDS reached: stopping" >&2
+    kill -TERM $$
+) &
 WATCHDOG_PID=$!
 
 # runs a foreground helper so that a signal reaches the trap at once (bash runs traps only between commands)

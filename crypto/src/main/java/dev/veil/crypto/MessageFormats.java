@@ -1,5 +1,8 @@
 package dev.veil.crypto;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 
@@ -15,7 +18,8 @@ public final class MessageFormats {
      * {@code application/pgp-encrypted}).
      *
      * <p>This is the sender's claim, not proof: a message that says so but carries plaintext is still
-     * plaintext. Several Content-Type fields are treated as not encrypted (fail closed).
+     * plaintext. Several Content-Type fields are treated as not encrypted (fail closed). Before relaying a
+     * message unencrypted, check its body with {@link #isVerifiablyEncrypted(Path)}.
      */
     public static boolean isAlreadyEncrypted(List<HeaderField> header) {
         List<HeaderField> contentTypes = header.stream().filter(field -> field.is("Content-Type")).toList();
@@ -45,6 +49,22 @@ public final class MessageFormats {
     /** {@link #isAlreadyEncrypted(List)} for a parsed header block. */
     public static boolean isAlreadyEncrypted(HeaderBlock header) {
         return isAlreadyEncrypted(header.fields());
+    }
+
+    /**
+     * Whether the message really carries ciphertext: S/MIME EnvelopedData/AuthEnvelopedData or RFC 3156
+     * PGP/MIME whose body is checked, streaming, down to the CMS structure or the OpenPGP packets. See
+     * {@link EncryptedContentCheck}; {@link EncryptedContentCheck#check(Path)} also says why not.
+     *
+     * @throws IOException only if the file cannot be read
+     */
+    public static boolean isVerifiablyEncrypted(Path message) throws IOException {
+        return EncryptedContentCheck.isVerifiablyEncrypted(message);
+    }
+
+    /** {@link #isVerifiablyEncrypted(Path)} for a stream, read to its end (not closed). */
+    public static boolean isVerifiablyEncrypted(InputStream message) throws IOException {
+        return EncryptedContentCheck.isVerifiablyEncrypted(message);
     }
 
     private static String dispositionFileName(List<HeaderField> header) {

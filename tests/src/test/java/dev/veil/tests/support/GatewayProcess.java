@@ -248,6 +248,42 @@ public final class GatewayProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + adminToken()).GET().build());
     }
 
+    /** The spool entries as the admin API lists them: id, state, recipients, attempts, lastError... */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> queue() {
+        HttpResponse<String> response = admin("/queue?limit=100000");
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("GET /queue answered " + response.statusCode() + ": " + response.body());
+        }
+        try {
+            Map<String, Object> body = new com.fasterxml.jackson.databind.ObjectMapper().readValue(response.body(), Map.class);
+            return (List<Map<String, Object>>) body.get("entries");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The state of one queue entry, or null if there is none. */
+    public String state(String queueId) {
+        return queue().stream().filter(e -> queueId.equals(e.get("id"))).map(e -> (String) e.get("state"))
+                .findFirst().orElse(null);
+    }
+
+    /** Waits until the entry reaches {@code state}; fails with the queue and log if it does not. */
+    public Map<String, Object> awaitState(String queueId, String state, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        Map<String, Object> last = null;
+        while (Instant.now().isBefore(deadline)) {
+            last = queue().stream().filter(e -> queueId.equals(e.get("id"))).findFirst().orElse(null);
+            if (last != null && state.equals(last.get("state"))) {
+                return last;
+            }
+            sleep(100);
+        }
+        throw new AssertionError(queueId + " did not become " + state + " in " + timeout + "; last: " + last
+                + "\n" + logTail());
+    }
+
     public HttpResponse<String> adminWithoutToken(String path) {
         return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build());
     }

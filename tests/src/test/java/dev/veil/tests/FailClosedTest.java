@@ -1,0 +1,110 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.SmtpSubmit;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** When the policy says encrypt and anything goes wrong, nothing reaches the upstream — in any form. */
+class FailClosedTest {
+    @TempDir
+    Path dir;
+    GreenMail exchange;
+    int upstreamPort;
+
+    @BeforeEach
+    void upstream() {
+        upstreamPort = GatewayProcess.freePort();
+        exchange = new GreenMail(new ServerSetup(upstreamPort, "127.0.0.1", "smtp"));
+        exchange.start();
+    }
+
+    @AfterEach
+    void stop() {
+        exchange.stop();
+    }
+
+    private Path dataDirWithPolicy(String onError, boolean issueCertificates) throws Exception {
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        String policy = PolicyLoader.exampleYaml()
+                .replace("on-error: defer", "on-error: " + onError)
+                .replace("issue-user-certificates: true", "issue-user-certificates: " + issueCertificates);
+        Files.writeString(data.resolve("policy.yml"), policy);
+        return data;
+    }
+
+    @Test
+    void relaysNothingWhenRecipientKeyIsMissingAndDefers() throws Exception {
+        try (GatewayProcess veil = GatewayProcess.withKeys(dataDirWithPolicy("defer", false))
+                .upstreamSmtp(upstreamPort).start()) {
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "nokey@example.com",
+                    SmtpSubmit.message("nokey", "nokey@example.com", "secret")).queueId();
+            Map<String, Object> entry = veil.awaitState(id, "deferred", Duration.ofSeconds(20));
+            assertThat((String) entry.get("lastError")).contains("nokey@example.com");
+            Thread.sleep(3000);
+            assertThat(exchange.getReceivedMessages()).isEmpty();
+            assertThat(veil.dataDir().resolve("spool").resolve("queue").resolve(id + ".eml")).exists();
+        }
+    }
+
+    @Test
+    void quarantinesWhenPolicySaysSoAndKeepsTheMessage() throws Exception {
+        try (GatewayProcess veil = GatewayProcess.withKeys(dataDirWithPolicy("quarantine", false))
+                .upstreamSmtp(upstreamPort).start()) {
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "nokey@example.com",
+                    SmtpSubmit.message("quarantine", "nokey@example.com", "secret")).queueId();
+            veil.awaitState(id, "quarantined", Duration.ofSeconds(20));
+            Thread.sleep(2000);
+            assertThat(exchange.getReceivedMessages()).isEmpty();
+            assertThat(Files.readString(veil.dataDir().resolve("spool").resolve("queue").resolve(id + ".eml")))
+                    .contains("secret");
+        }
+    }
+
+    @Test
+    void relaysNothingWhenTheMasterKeyIsWrong() throws Exception {
+        byte[] wrong = new byte[32];
+        new java.security.SecureRandom().nextBytes(wrong);
+        try (GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort)
+                .env("VEIL_MASTER_KEY", Base64.getEncoder().encodeToString(wrong)).start()) {
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
+                    SmtpSubmit.message("wrong-master", "reader@example.com", "secret")).queueId();
+            Map<String, Object> entry = veil.awaitState(id, "deferred", Duration.ofSeconds(20));
+            assertThat((String) entry.get("lastError")).contains("master key");
+            Thread.sleep(3000);
+            assertThat(exchange.getReceivedMessages()).isEmpty();
+            var health = veil.admin("/healthcheck");
+            assertThat(health.statusCode()).isEqualTo(500);
+            assertThat(health.body()).contains("\"keys\":{\"healthy\":false");
+        }
+    }
+
+    @Test
+    void brokenPolicyAtStartRefusesMailTemporarilyAndRelaysNothing() throws Exception {
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml().replace("encrypt:", "encrpyt:"));
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort).start()) {
+            java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
+                            SmtpSubmit.message("no-policy", "reader@example.com", "secret")));
+            assertThat(refused.getMessage()).contains("451");
+            assertThat(veil.queue()).isEmpty();
+            assertThat(veil.admin("/healthcheck").body()).contains("encrpyt");
+            assertThat(exchange.getReceivedMessages()).isEmpty();
+        }
+    }
+}

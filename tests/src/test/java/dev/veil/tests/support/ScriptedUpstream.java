@@ -1,0 +1,120 @@
+package dev.veil.tests.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A real SMTP server on loopback whose replies a test chooses: the misbehaving Exchange that GreenMail cannot
+ * play. {@link Mode#BLACK_HOLE} accepts connections and never says a word.
+ */
+public final class ScriptedUpstream implements AutoCloseable {
+    public enum Mode { BLACK_HOLE, REJECT_RCPT, DEFER_RCPT, REJECT_DATA }
+
+    private final ServerSocket server;
+    private final Mode mode;
+    private final String reply;
+    private final List<Socket> clients = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
+    private final Thread acceptor;
+
+    public ScriptedUpstream(int port, Mode mode, String reply) throws IOException {
+        this.server = new ServerSocket(port, 50, InetAddress.getLoopbackAddress());
+        this.mode = mode;
+        this.reply = reply;
+        this.acceptor = new Thread(this::accept, "scripted-upstream");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                clients.add(s);
+                if (mode != Mode.BLACK_HOLE) {
+                    Thread t = new Thread(() -> converse(s), "scripted-upstream-session");
+                    t.setDaemon(true);
+                    t.start();
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void converse(Socket s) {
+        try (s) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1));
+            OutputStream out = s.getOutputStream();
+            say(out, "220 scripted.test ESMTP");
+            boolean inData = false;
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (inData) {
+                    if (line.equals(".")) {
+                        inData = false;
+                        say(out, mode == Mode.REJECT_DATA ? reply : "250 2.0.0 accepted");
+                    }
+                    continue;
+                }
+                commands.add(line);
+                String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                switch (verb) {
+                    case "EHLO" -> say(out, "250-scripted.test\r\n250 8BITMIME");
+                    case "HELO", "MAIL", "RSET", "NOOP" -> say(out, "250 2.0.0 ok");
+                    case "RCPT" -> say(out, switch (mode) {
+                        case REJECT_RCPT, DEFER_RCPT -> reply;
+                        default -> "250 2.1.5 ok";
+                    });
+                    case "DATA" -> {
+                        inData = true;
+                        say(out, "354 go ahead");
+                    }
+                    case "QUIT" -> {
+                        say(out, "221 bye");
+                        return;
+                    }
+                    default -> say(out, "502 5.5.1 not here");
+                }
+            }
+        } catch (IOException ignored) {
+            // the client went away
+        }
+    }
+
+    private static void say(OutputStream out, String text) throws IOException {
+        out.write((text + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+    }
+
+    /** Commands the upstream has seen (not message data). */
+    public List<String> commands() {
+        synchronized (commands) {
+            return List.copyOf(commands);
+        }
+    }
+
+    public int connections() {
+        return clients.size();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        synchronized (clients) {
+            for (Socket s : clients) {
+                s.close();
+            }
+        }
+    }
+}
