@@ -15,11 +15,12 @@
 #   LOAD_SIZES="5120 51200 1048576"   payload bytes (smtp-source -l)
 #   LOAD_SESSIONS="10 50"   concurrent SMTP sessions per cell (one of them is the latency probe)
 #   LOAD_COUNT_<size>=N     messages per cell for that size before scaling (defaults: 5120:3000 51200:3000
-#                           1048576:600, see count_for)
+#                           1048576:500, see count_for)
 #   LOAD_SYSTEMS="veil postfix"       which systems to measure
 #   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS: queue.workers
+#   LOAD_VEIL_PROFILE=0     1: record Veil with Java Flight Recorder and print where its threads spend time
 #   LOAD_REUSE_CONNECTIONS=0  1: several messages per connection (smtp-source -d), else one connection each
 #   LOAD_WARMUP=300         messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
 #   LOAD_CELL_TIMEOUT=300   seconds a cell may take;  LOAD_MAX_SECONDS=3600: the whole run
@@ -41,6 +42,7 @@ LOAD_VEIL_JAR=${LOAD_VEIL_JAR:-$ROOT/gateway/target/veil.jar}
 LOAD_VEIL_HEAP=${LOAD_VEIL_HEAP:-512m}
 LOAD_VEIL_JAVA_OPTS=${LOAD_VEIL_JAVA_OPTS:-}
 LOAD_VEIL_WORKERS=${LOAD_VEIL_WORKERS:-}
+LOAD_VEIL_PROFILE=${LOAD_VEIL_PROFILE:-0}
 LOAD_REUSE_CONNECTIONS=${LOAD_REUSE_CONNECTIONS:-0}
 LOAD_WARMUP=${LOAD_WARMUP:-300}
 LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
@@ -53,7 +55,7 @@ count_for() { # size -> messages per cell (before LOAD_SCALE)
     case $size in
         5120) n=3000 ;;
         51200) n=3000 ;;
-        1048576) n=600 ;;
+        1048576) n=500 ;;
         *) n=$(( 15000000 / size + 100 )) ;;
     esac
     n=${!var:-$n}
@@ -206,8 +208,10 @@ server:
       bindHost: 127.0.0.1
       port: $VEIL_ADMIN
 EOF
+    local profile=""
+    [ "$LOAD_VEIL_PROFILE" = 1 ] && profile="-XX:StartFlightRecording=filename=$WORK/veil/veil.jfr,settings=profile"
     # shellcheck disable=SC2086
-    java -Xmx"$LOAD_VEIL_HEAP" -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$WORK/veil" \
+    java -Xmx"$LOAD_VEIL_HEAP" $profile -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$WORK/veil" \
         -Xlog:gc:file="$WORK/veil/gc.log" $LOAD_VEIL_JAVA_OPTS \
         -jar "$WORK/veil/veil.jar" server "$WORK/veil/config.yml" > "$WORK/veil/veil.log" 2>&1 &
     VEIL_PID=$!
@@ -340,6 +344,11 @@ if want veil; then
     if [ -s "$WORK/veil/gc.log" ]; then
         echo "  Veil heap after GC, largest: $(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$WORK/veil/gc.log" \
             | sed -E 's/.*->([0-9]+)M.*/\1/' | sort -n | tail -1) MB (gc.log)"
+    fi
+    if [ "$LOAD_VEIL_PROFILE" = 1 ] && [ -s "$WORK/veil/veil.jfr" ]; then
+        echo
+        echo "Veil profile (JFR, whole run; $WORK/veil/veil.jfr):"
+        $TOOL jfr-summary "$WORK/veil/veil.jfr" || echo "  (jfr print failed: is the JDK's jfr tool installed?)"
     fi
     echo
     echo "Veil's log: $(grep -c '^ERROR' "$WORK/veil/veil.log" || true) ERROR, $(grep -c '^WARN' "$WORK/veil/veil.log" || true) WARN lines"
