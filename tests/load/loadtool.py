@@ -247,13 +247,20 @@ def admin_get(admin_port, token, path):
         return json.loads(r.read())
 
 
-def veil_state_counts(admin_port, token_file, states=("received", "processing", "deferred", "bounced", "quarantined")):
+def veil_state_counts(admin_port, token_file, states=("received", "processing", "deferred", "bounced", "quarantined"),
+                      settle=15.0):
+    """Entries per unfinished or failed state. The sink counts a message at its '.', a moment before Veil marks
+    it relayed, so received/processing get up to `settle` seconds to drain."""
+    deadline = time.monotonic() + settle
     try:
         token = open(token_file).read().strip()
-        out = {}
-        for st in states:
-            out[st] = len(admin_get(admin_port, token, f"/queue?state={st}&limit=100000")["entries"])
-        return out
+        while True:
+            out = {}
+            for st in states:
+                out[st] = len(admin_get(admin_port, token, f"/queue?state={st}&limit=100000")["entries"])
+            if out.get("received", 0) + out.get("processing", 0) == 0 or time.monotonic() > deadline:
+                return out
+            time.sleep(0.2)
     except Exception as e:  # the report says so; the cell still counts
         return {"error": str(e)}
 
@@ -302,7 +309,16 @@ def wait_sink(path, expected, deadline, stall):
         time.sleep(0.02)
 
 
+def load_generator_priority():
+    """smtp-source, the probe and the sinks run at nice -5 so that, on a busy machine, they are not what limits."""
+    try:
+        os.nice(-5)
+    except OSError:
+        pass
+
+
 def cell(args):
+    load_generator_priority()
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     start_wall = time.time()
@@ -387,6 +403,7 @@ def cell(args):
 # --------------------------------------------------------------------------------------------- memory test
 
 def memtest(args):
+    load_generator_priority()
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
     deadline = time.monotonic() + args.timeout
@@ -404,13 +421,19 @@ def memtest(args):
     err = src.stderr.read().decode("utf-8", "replace").strip().splitlines()
     expected = base + args.count if rc == 0 else base + 10 ** 12
     got, t_seen, reason = wait_sink(args.sink_out, expected, deadline, args.stall)
-    states = {}
-    try:
-        for e in veil_entries(args.admin_port, args.token_file, 5000):
-            if e.get("sender") == args.sender:
-                states[e["state"]] = states.get(e["state"], 0) + 1
-    except Exception as e:
-        states = {"error": str(e)}
+    settle = time.monotonic() + 30  # the sink counts at '.', Veil marks the entry relayed a moment later
+    while True:
+        states = {}
+        try:
+            for e in veil_entries(args.admin_port, args.token_file, 5000):
+                if e.get("sender") == args.sender:
+                    states[e["state"]] = states.get(e["state"], 0) + 1
+        except Exception as e:
+            states = {"error": str(e)}
+            break
+        if states.get("received", 0) + states.get("processing", 0) == 0 or time.monotonic() > settle:
+            break
+        time.sleep(0.2)
     ok = rc == 0 and got - base == args.count and states.get("relayed") == args.count
     print(f"  {args.count} x {human(args.size)} over {args.sessions} concurrent sessions: smtp-source rc={rc} "
           f"(all accepted after {t_accept:.1f}s), sink got {got - base}/{args.count} after {t_seen - t0:.1f}s, "

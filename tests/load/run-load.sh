@@ -26,10 +26,10 @@
 #   LOAD_CELL_TIMEOUT=300   seconds a cell may take;  LOAD_MAX_SECONDS=3600: the whole run
 #   LOAD_WORKDIR=$(mktemp -d)   LOAD_KEEP=0 (1: keep the work dir with logs, spool and CSVs)
 set -euo pipefail
+{ # the whole script is read before it runs: editing it during a run cannot break that run
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-TOOL="python3 $HERE/loadtool.py"
 
 LOAD_SCALE=${LOAD_SCALE:-1}
 LOAD_SIZES=${LOAD_SIZES:-"5120 51200 1048576"}
@@ -75,6 +75,8 @@ done
 WORK=${LOAD_WORKDIR:-$(mktemp -d /tmp/veil-load.XXXXXX)}
 mkdir -p "$WORK"
 chmod 755 "$WORK"   # the Postfix daemons (user postfix) and smtp-sink (nobody) need to get in
+cp "$HERE/loadtool.py" "$WORK/loadtool.py"   # a copy, so that editing the harness cannot change a running run
+TOOL="python3 $WORK/loadtool.py"
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 SINK_PIDS=()
@@ -171,7 +173,7 @@ log "work dir $WORK; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /pr
 log "ports: Veil smtp $VEIL_SMTP admin $VEIL_ADMIN; Postfix smtpd $PF_SMTP; sinks $SINK_VEIL (Veil) $SINK_PF (Postfix)"
 
 start_sink() { # port outfile
-    /usr/sbin/smtp-sink -c -u nobody -m 1000 "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
+    nice -n -5 /usr/sbin/smtp-sink -c -u nobody -m 1000 "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
     SINK_PIDS+=($!)
     $TOOL wait-smtp "$1" 10 "$!" || die "smtp-sink on $1 did not start: $(cat "$2.err")"
 }
@@ -275,7 +277,7 @@ cell() { # system size sessions count tag [out]
 }
 
 warm() { # system
-    log "warming up $1: 3 messages (Veil issues the recipient's certificate on the first), then $LOAD_WARMUP"
+    log "warming up $1: 3 messages$([ "$1" = veil ] && echo " (the first makes Veil issue the recipient's certificate)"), then $LOAD_WARMUP"
     cell "$1" 5120 1 3 "warm1-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
     cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
 }
@@ -342,8 +344,9 @@ echo
 if want veil; then
     echo "Memory (${LOAD_MEMTEST_COUNT} x ${LOAD_MEMTEST_SIZE} bytes concurrently, -Xmx$LOAD_VEIL_HEAP): $MEM_RESULT"
     if [ -s "$WORK/veil/gc.log" ]; then
-        echo "  Veil heap after GC, largest: $(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$WORK/veil/gc.log" \
-            | sed -E 's/.*->([0-9]+)M.*/\1/' | sort -n | tail -1) MB (gc.log)"
+        gcs=$(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$WORK/veil/gc.log" || true)
+        echo "  Veil's heap over the whole run (gc.log): largest before a GC $(sed -E 's/M->.*//' <<<"$gcs" \
+            | sort -n | tail -1) MB, largest after a GC $(sed -E 's/.*->([0-9]+)M.*/\1/' <<<"$gcs" | sort -n | tail -1) MB"
     fi
     if [ "$LOAD_VEIL_PROFILE" = 1 ] && [ -s "$WORK/veil/veil.jfr" ]; then
         echo
@@ -355,3 +358,5 @@ if want veil; then
     grep -E '^(ERROR|WARN)|OutOfMemoryError' "$WORK/veil/veil.log" | sed -E 's/^(\w+) +\[[^]]*\] /\1 /' \
         | cut -c1-220 | sort | uniq -c | sort -rn | head -12 || true
 fi
+exit 0
+}

@@ -2,7 +2,6 @@ package dev.veil.crypto;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -12,10 +11,12 @@ import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -299,12 +300,12 @@ public final class EncryptedContentCheck {
             throw new NotEncrypted("no first part, or the preamble is too long or clashes with the boundary");
         }
         InputStream control = parts.nextPart();
-        checkControlPart(new BufferedInputStream(control));
+        checkControlPart(control);
         InputStream data = parts.nextPart();
         if (data == null) {
             throw new NotEncrypted("multipart/encrypted has only one part");
         }
-        int packets = checkDataPart(new BufferedInputStream(data, BUFFER));
+        int packets = checkDataPart(data);
         if (parts.nextPart() != null) {
             throw new NotEncrypted("multipart/encrypted has more than two parts");
         }
@@ -358,7 +359,7 @@ public final class EncryptedContentCheck {
             throw new NotEncrypted("the second part has transfer encoding " + encoding);
         }
         InputStream body = new SequenceInputStream(new ByteArrayInputStream(header.consumedBody()), part);
-        ArmorFrame frame = new ArmorFrame(new BufferedInputStream(body, BUFFER));
+        ArmorFrame frame = new ArmorFrame(body);
         ArmoredInputStream armored = ArmoredInputStream.builder().build(frame);
         int sessionKeys = checkPackets(new BCPGInputStream(armored));
         frame.transferTo(OutputStream.nullOutputStream());
@@ -479,7 +480,7 @@ public final class EncryptedContentCheck {
         private static final int[] VALUES = new int[128];
 
         static {
-            java.util.Arrays.fill(VALUES, -1);
+            Arrays.fill(VALUES, -1);
             String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
             for (int i = 0; i < alphabet.length(); i++) {
                 VALUES[alphabet.charAt(i)] = i;
@@ -487,6 +488,9 @@ public final class EncryptedContentCheck {
         }
 
         private final InputStream in;
+        private final byte[] input = new byte[16 * 1024];
+        private int inputPosition;
+        private int inputLimit;
         private final byte[] decoded = new byte[3];
         private int available;
         private int position;
@@ -528,7 +532,7 @@ public final class EncryptedContentCheck {
             int count = 0;
             int padding = 0;
             while (count + padding < 4) {
-                int c = in.read();
+                int c = nextChar();
                 if (c < 0) {
                     break;
                 }
@@ -574,8 +578,20 @@ public final class EncryptedContentCheck {
             return true;
         }
 
+        private int nextChar() throws IOException {
+            if (inputPosition == inputLimit) {
+                int n = in.read(input);
+                if (n < 0) {
+                    return -1;
+                }
+                inputPosition = 0;
+                inputLimit = n;
+            }
+            return input[inputPosition++] & 0xff;
+        }
+
         private void requireWhitespaceOnly() throws IOException {
-            for (int c = in.read(); c >= 0; c = in.read()) {
+            for (int c = nextChar(); c >= 0; c = nextChar()) {
                 if (!isWhitespace(c)) {
                     throw new IOException("data after the end of the base64");
                 }
@@ -593,6 +609,9 @@ public final class EncryptedContentCheck {
         private static final String BEGIN = "-----BEGIN PGP MESSAGE-----";
         private static final String END = "-----END PGP MESSAGE-----";
         private static final int MAX_LINE = 8 * 1024;
+
+        private static final Pattern HEADER = Pattern.compile("[A-Za-z0-9-]+:( .*)?");
+        private static final Pattern CHECKSUM = Pattern.compile("=[A-Za-z0-9+/]{4}");
 
         private enum State { BEFORE, HEADERS, DATA, CHECKSUM_SEEN, AFTER }
 
@@ -645,11 +664,30 @@ public final class EncryptedContentCheck {
                     throw new IOException("overlong line in the armored PGP message");
                 }
                 check(new String(line.content(), StandardCharsets.ISO_8859_1).stripTrailing());
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                bytes.write(line.content());
-                bytes.write(line.lineEnd().length == 0 ? new byte[] {'\n'} : line.lineEnd());
-                buffer = bytes.toByteArray();
+                byte[] content = line.content();
+                buffer = Arrays.copyOf(content, content.length + 1);
+                buffer[content.length] = '\n'; // the armor decoder needs a line end, also on the last line
                 position = 0;
+            }
+            return true;
+        }
+
+        /** {@code [A-Za-z0-9+/]+={0,2}}, without a regular expression: there is one per 48 bytes of message. */
+        private static boolean isBase64Line(String line) {
+            int end = line.length();
+            int padding = 0;
+            while (end > 0 && line.charAt(end - 1) == '=' && padding < 2) {
+                end--;
+                padding++;
+            }
+            if (end == 0) {
+                return false;
+            }
+            for (int i = 0; i < end; i++) {
+                char c = line.charAt(i);
+                if (c >= 128 || Base64Body.VALUES[c] < 0) {
+                    return false;
+                }
             }
             return true;
         }
@@ -667,16 +705,16 @@ public final class EncryptedContentCheck {
                     headerBytes += line.length();
                     if (line.isEmpty()) {
                         state = State.DATA;
-                    } else if (!line.matches("[A-Za-z0-9-]+: .*") || headerBytes > MAX_ARMOR_HEADER_BYTES) {
+                    } else if (!HEADER.matcher(line).matches() || headerBytes > MAX_ARMOR_HEADER_BYTES) {
                         throw new IOException("bad armor header");
                     }
                 }
                 case DATA -> {
                     if (line.equals(END)) {
                         state = State.AFTER;
-                    } else if (line.matches("=[A-Za-z0-9+/]{4}")) {
+                    } else if (CHECKSUM.matcher(line).matches()) {
                         state = State.CHECKSUM_SEEN;
-                    } else if (line.isEmpty() || !line.matches("[A-Za-z0-9+/]+={0,2}")) {
+                    } else if (line.isEmpty() || !isBase64Line(line)) {
                         throw new IOException("not a base64 line in the PGP armor");
                     }
                 }

@@ -197,37 +197,52 @@ final class MultipartSplitter {
         }
     }
 
-    /** Reads line segments of at most a given size; a line end is LF or CRLF. */
+    /**
+     * Reads line segments of at most a given size; a line end is LF or CRLF. Reads ahead from its stream in
+     * blocks: nothing else should read that stream.
+     */
     static final class LineReader {
         private static final byte[] CRLF = {'\r', '\n'};
         private static final byte[] LF = {'\n'};
         private static final byte[] NONE = {};
 
         private final InputStream in;
-        private final byte[] buffer;
+        private final byte[] segment;
+        private final byte[] buffer = new byte[64 * 1024];
+        private int position;
+        private int limit;
         private boolean atLineStart = true;
 
         LineReader(InputStream in, int maxSegment) {
             this.in = in;
-            this.buffer = new byte[maxSegment];
+            this.segment = new byte[maxSegment];
         }
 
         /** The next segment, or null at the end of input. */
         Line next() throws IOException {
             int length = 0;
-            while (length < buffer.length) {
-                int b = in.read();
-                if (b < 0) {
-                    if (length == 0) {
-                        return null;
+            while (length < segment.length) {
+                if (position == limit) {
+                    int n = in.read(buffer);
+                    if (n < 0) {
+                        return length == 0 ? null : segment(length, NONE, true);
                     }
-                    return segment(length, NONE, true);
+                    position = 0;
+                    limit = n;
                 }
-                if (b == '\n') {
-                    boolean crlf = length > 0 && buffer[length - 1] == '\r';
+                int end = position + Math.min(limit - position, segment.length - length);
+                int i = position;
+                while (i < end && buffer[i] != '\n') {
+                    i++;
+                }
+                System.arraycopy(buffer, position, segment, length, i - position);
+                length += i - position;
+                position = i;
+                if (i < end) { // a line feed
+                    position++;
+                    boolean crlf = length > 0 && segment[length - 1] == '\r';
                     return segment(crlf ? length - 1 : length, crlf ? CRLF : LF, true);
                 }
-                buffer[length++] = (byte) b;
             }
             return segment(length, NONE, false);
         }
@@ -235,7 +250,7 @@ final class MultipartSplitter {
         private Line segment(int length, byte[] lineEnd, boolean endsLine) {
             boolean startsLine = atLineStart;
             atLineStart = endsLine;
-            return new Line(Arrays.copyOf(buffer, length), lineEnd, startsLine, startsLine && endsLine);
+            return new Line(Arrays.copyOf(segment, length), lineEnd, startsLine, startsLine && endsLine);
         }
     }
 }

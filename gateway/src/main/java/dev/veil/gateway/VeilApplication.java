@@ -3,8 +3,10 @@ package dev.veil.gateway;
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.gateway.cli.KeysCommand;
+import dev.veil.gateway.cli.PolicyCommand;
 import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.core.PolicyHolder;
+import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.db.AuditDao;
@@ -27,6 +29,8 @@ import dev.veil.gateway.relay.DirectoryUpstream;
 import dev.veil.gateway.relay.SmtpUpstream;
 import dev.veil.gateway.relay.Upstream;
 import dev.veil.gateway.resources.AdminTokenFilter;
+import dev.veil.gateway.resources.AuditServlet;
+import dev.veil.gateway.resources.PolicyServlet;
 import dev.veil.gateway.resources.QueueServlet;
 import dev.veil.gateway.smtp.SmtpListener;
 import io.dropwizard.core.Application;
@@ -69,6 +73,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
     @Override
     public void initialize(Bootstrap<VeilConfiguration> bootstrap) {
         bootstrap.addCommand(new KeysCommand());
+        bootstrap.addCommand(new PolicyCommand());
     }
 
     @Override
@@ -81,6 +86,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         PolicyHolder policies = new PolicyHolder(config.policyPath());
         policies.writeExampleIfMissing();
         policies.reload();
+        environment.lifecycle().manage(new PolicyWatcher(policies, 1000));
 
         database = config.getDatabaseUrl().isBlank() ? Database.openEmbedded(data) : Database.open(config.getDatabaseUrl());
         Database db = database;
@@ -131,6 +137,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
                 .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
         environment.admin().addServlet("queue", new QueueServlet(spoolDao, runner, environment.getObjectMapper()))
                 .addMapping("/queue", "/queue/*");
+        environment.admin().addServlet("policy", new PolicyServlet(policies, environment.getObjectMapper()))
+                .addMapping("/policy", "/policy/*");
+        environment.admin().addServlet("audit", new AuditServlet(auditDao, environment.getObjectMapper()))
+                .addMapping("/audit");
 
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
                 spool.queueDirectory()));

@@ -313,17 +313,17 @@ class SmtpHostileInputTest {
 
     @Test
     void a998OctetLineIsAccepted() {
-        int before = receivedBy("carol@example.com");
+        int before = receivedBy("alice@example.com");
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<carol@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
             assertThat(smtp.command("DATA").code()).isEqualTo(354);
             Reply ok = smtp.send(message("998") + "z".repeat(998) + "\r\n.\r\n").read();
             assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
             assertThat(queueEntry(limited, queuedId(ok)).get("size").asLong())
                     .as("octets spooled").isGreaterThan(1000);
         }
-        awaitReceived("carol@example.com", before + 1);
+        awaitReceived("alice@example.com", before + 1);
     }
 
     /** smtp.maxLineLength counts octets with the CRLF (SmtpSettings): 2000 with CRLF passes, 2001 does not. */
@@ -331,7 +331,7 @@ class SmtpHostileInputTest {
     void lineLimitCountsOctetsWithTheCrlf() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<carol@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
             assertThat(smtp.command("DATA").code()).isEqualTo(354);
             Reply ok = smtp.send(message("at limit") + "a".repeat(LIMITED_MAX_LINE - 2) + "\r\n.\r\n").read();
             assertThat(ok.code()).as("a line of exactly maxLineLength octets; " + smtp.transcript()).isEqualTo(250);
@@ -339,7 +339,7 @@ class SmtpHostileInputTest {
         Set<String> idsBefore = queueIds(limited);
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<carol@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
             assertThat(smtp.command("DATA").code()).isEqualTo(354);
             Reply r = smtp.send(message("over limit") + "b".repeat(LIMITED_MAX_LINE - 1) + "\r\n.\r\n").read();
             assertThat(r.code()).as("a line of maxLineLength + 1 octets (CRLF included); " + smtp.transcript())
@@ -413,12 +413,12 @@ class SmtpHostileInputTest {
 
     @Test
     void swaksDeliversOverStarttls() {
-        int before = receivedBy("bob@example.com");
+        int before = receivedBy("alice@example.com");
         Tools.Result swaks = Tools.run(null, "swaks", "--tls", "--server", "127.0.0.1:" + veil.smtpPort(),
-                "--from", "a@partner.example", "--to", "bob@example.com", "--timeout", "30");
+                "--from", "a@partner.example", "--to", "alice@example.com", "--timeout", "30");
         assertThat(swaks.exitCode()).as(swaks.output()).isZero();
         assertThat(swaks.output()).as("swaks transcript").contains("<-  220").containsPattern("<~  250 2\\.0\\.0 Ok: queued");
-        awaitReceived("bob@example.com", before + 1);
+        awaitReceived("alice@example.com", before + 1);
     }
 
     @Test
@@ -456,9 +456,9 @@ class SmtpHostileInputTest {
             long start = System.nanoTime();
             boolean closed = smtp.awaitClosedByServer(Duration.ofSeconds(10));
             long ms = (System.nanoTime() - start) / 1_000_000;
-            System.out.println("idle session closed by the server after " + ms + " ms");
             assertThat(closed).as("closed within 10 s of idleness (idleTimeout 2s)").isTrue();
-            assertThat(ms).as("ms until the server closed an idle session").isBetween(1500L, 6000L);
+            // idleTimeout is 2s: closing at twice that (4 s) would mean the first idle event is ignored
+            assertThat(ms).as("ms until the server closed an idle session").isBetween(1500L, 3500L);
         }
     }
 

@@ -1,13 +1,18 @@
 package dev.veil.gateway.pipeline;
 
 import dev.veil.config.Action;
-import dev.veil.crypto.HeaderBlock;
-import dev.veil.crypto.MessageFormats;
-import java.io.InputStream;
-import java.nio.file.Files;
+import dev.veil.crypto.EncryptedContentCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Mail that is already S/MIME-enveloped or PGP/MIME-encrypted goes on unchanged: it is ciphertext already. */
+/**
+ * Mail that is already S/MIME-enveloped or PGP/MIME-encrypted goes on unchanged: it is ciphertext already.
+ * The header is only the sender's claim, so the body is checked to really be CMS enveloped data or an OpenPGP
+ * encrypted message; anything else labelled as encrypted is encrypted like any other message.
+ */
 public final class SkipEncryptedStep implements MailStep {
+    private static final Logger LOG = LoggerFactory.getLogger(SkipEncryptedStep.class);
+
     @Override
     public String name() {
         return "skip-encrypted";
@@ -20,11 +25,12 @@ public final class SkipEncryptedStep implements MailStep {
 
     @Override
     public void service(Mail mail) throws Exception {
-        try (InputStream in = Files.newInputStream(mail.content())) {
-            if (MessageFormats.isAlreadyEncrypted(HeaderBlock.read(in))) {
-                mail.markAlreadyEncrypted();
-                mail.note("already encrypted");
-            }
+        EncryptedContentCheck.Verdict verdict = EncryptedContentCheck.check(mail.content());
+        if (verdict.encrypted()) {
+            mail.markAlreadyEncrypted();
+            mail.note("already encrypted: " + verdict.reason());
+        } else {
+            LOG.debug("{}: not already encrypted ({})", mail.id(), verdict.reason());
         }
     }
 }

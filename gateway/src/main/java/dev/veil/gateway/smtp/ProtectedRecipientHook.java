@@ -1,6 +1,10 @@
 package dev.veil.gateway.smtp;
 
+import dev.veil.config.Action;
+import dev.veil.config.Decision;
+import dev.veil.config.Direction;
 import dev.veil.config.Policy;
+import java.util.Optional;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.james.core.MailAddress;
@@ -45,6 +49,12 @@ final class ProtectedRecipientHook implements RcptHook {
         if (!current.protects(domain)) {
             return result(HookReturnCode.deny(), "550",
                     "5.7.1 Relaying denied: " + domain + " is not a domain this gateway protects");
+        }
+        // a rule that rejects is applied here, so the sender hears it at once instead of getting a bounce later
+        String from = sender.asOptional().map(MailAddress::asString).orElse("");
+        Optional<Decision> decision = current.decide(Direction.INBOUND, from, rcpt.asString());
+        if (decision.isPresent() && decision.get().action() instanceof Action.Reject reject) {
+            return result(HookReturnCode.deny(), "550", "5.7.1 " + reject.message());
         }
         return HookResult.OK;
     }

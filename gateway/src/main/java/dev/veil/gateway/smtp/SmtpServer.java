@@ -10,7 +10,6 @@ import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 import org.apache.james.protocols.netty.Encryption;
 import org.apache.james.protocols.netty.HandlerConstants;
 import org.apache.james.protocols.netty.ProtocolMDCContextFactory;
-import org.apache.james.protocols.netty.TimeoutHandler;
 
 /**
  * James's Netty server without its separate framing executor: the stock NettyServer frames lines on another
@@ -18,6 +17,24 @@ import org.apache.james.protocols.netty.TimeoutHandler;
  * handler runs on the IO loop, and {@link StrictLineFramer} replaces the lenient line decoder.
  */
 final class SmtpServer extends AbstractAsyncServer {
+
+    /**
+     * Closes a session that sent nothing for the idle timeout. James's TimeoutHandler reacts only to the second idle
+     * event (it compares against READER_IDLE_STATE_EVENT, not the FIRST_ one Netty sends first): twice the timeout.
+     */
+    static final class IdleTimeout extends io.netty.handler.timeout.IdleStateHandler {
+        IdleTimeout(int seconds) {
+            super(seconds, 0, 0);
+        }
+
+        @Override
+        protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
+            if (evt.state() == io.netty.handler.timeout.IdleState.READER_IDLE) {
+                ctx.channel().close();
+            }
+        }
+    }
+
     private final Protocol protocol;
     private final Encryption startTls;
     private final int maxLineLength;
@@ -40,7 +57,7 @@ final class SmtpServer extends AbstractAsyncServer {
                 pipeline.addLast(HandlerConstants.CONNECTION_LIMIT_HANDLER, limiter);
                 pipeline.addLast(HandlerConstants.FRAMER, new StrictLineFramer(maxLineLength));
                 pipeline.addLast(HandlerConstants.CHUNK_HANDLER, new ChunkedWriteHandler());
-                pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new TimeoutHandler(getTimeout()));
+                pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new IdleTimeout(getTimeout()));
                 pipeline.addLast(HandlerConstants.CORE_HANDLER, new BasicChannelInboundHandler(
                         new ProtocolMDCContextFactory.Standard(), protocol, startTls, false));
             }

@@ -20,6 +20,7 @@ import org.apache.james.protocols.netty.BasicChannelInboundHandler;
  * It runs on the IO thread: framing here keeps TCP back-pressure intact.
  */
 public final class StrictLineFramer extends ByteToMessageDecoder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StrictLineFramer.class);
     private static final byte CR = '\r';
     private static final byte LF = '\n';
 
@@ -66,6 +67,10 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
                 return;
             }
             int length = terminator + 1 - start;
+            if (length > maxLineLength) {
+                refuse(ctx, in, "500 5.5.2 Line too long (limit " + maxLineLength + " octets)");
+                return;
+            }
             ByteBuf line = in.readRetainedSlice(length);
             if (in.isReadable() && isStartTls(line) && inCommandMode(ctx)) {
                 line.release();
@@ -88,6 +93,7 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String reply) {
         failed = true;
+        LOG.warn("refused input from {} and closed the session: {}", ctx.channel().remoteAddress(), reply);
         in.skipBytes(in.readableBytes());
         ctx.writeAndFlush(Unpooled.copiedBuffer(reply + "\r\n", StandardCharsets.US_ASCII))
                 .addListener(ChannelFutureListener.CLOSE);

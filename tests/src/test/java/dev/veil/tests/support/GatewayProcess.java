@@ -284,6 +284,12 @@ public final class GatewayProcess implements AutoCloseable {
                 + "\n" + logTail());
     }
 
+    /** POST with the admin token and an empty body. */
+    public HttpResponse<String> adminPost(String path) {
+        return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + adminToken()).POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     public HttpResponse<String> adminWithoutToken(String path) {
         return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build());
     }

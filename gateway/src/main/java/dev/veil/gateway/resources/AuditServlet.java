@@ -1,0 +1,38 @@
+package dev.veil.gateway.resources;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.gateway.core.AuditRecord;
+import dev.veil.gateway.db.AuditDao;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /audit?queueId=ID}: what was done to one message — rule, policy version, keys, outcome. */
+public final class AuditServlet extends HttpServlet {
+    private final AuditDao audit;
+    private final ObjectMapper json;
+
+    public AuditServlet(AuditDao audit, ObjectMapper json) {
+        this.audit = audit;
+        this.json = json;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String queueId = request.getParameter("queueId");
+        if (queueId == null || queueId.isBlank()) {
+            response.sendError(400, "give ?queueId=ID");
+            return;
+        }
+        try {
+            List<AuditRecord> records = audit.forQueueId(queueId);
+            response.setContentType("application/json");
+            json.writeValue(response.getOutputStream(), Map.of("records", records));
+        } catch (Exception e) {
+            response.sendError(500, "cannot read the audit table: " + e.getMessage());
+        }
+    }
+}

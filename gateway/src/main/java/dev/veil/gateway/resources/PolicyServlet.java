@@ -1,0 +1,60 @@
+package dev.veil.gateway.resources;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.config.Policy;
+import dev.veil.config.Problem;
+import dev.veil.gateway.core.PolicyHolder;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code GET /policy}: the version in force and the problems of the file on disk.
+ * {@code POST /policy/reload}: load the file now; 200 when it took effect, 422 with the errors when it was refused
+ * (the previous policy then stays in force).
+ */
+public final class PolicyServlet extends HttpServlet {
+    private final PolicyHolder policies;
+    private final ObjectMapper json;
+
+    public PolicyServlet(PolicyHolder policies, ObjectMapper json) {
+        this.policies = policies;
+        this.json = json;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        write(response, 200, status(null));
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!"/reload".equals(request.getPathInfo())) {
+            response.sendError(404, "POST /policy/reload is the only policy action");
+            return;
+        }
+        boolean loaded = policies.reload();
+        write(response, loaded ? 200 : 422, status(loaded));
+    }
+
+    private Map<String, Object> status(Boolean loaded) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (loaded != null) {
+            body.put("loaded", loaded);
+        }
+        Policy current = policies.get();
+        body.put("file", policies.file().toString());
+        body.put("version", current == null ? null : current.contentHash());
+        body.put("problems", policies.lastProblems().stream().map(Problem::format).toList());
+        return body;
+    }
+
+    private void write(HttpServletResponse response, int status, Map<String, Object> body) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        json.writeValue(response.getOutputStream(), body);
+    }
+}

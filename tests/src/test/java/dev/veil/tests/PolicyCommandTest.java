@@ -1,0 +1,79 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code veil policy check|explain} as an admin runs them: exit codes, located messages, the README's example. */
+class PolicyCommandTest {
+    @TempDir
+    Path dir;
+
+    private Tools.Result veil(String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Ddw.dataDir=" + dir.resolve("veil-data"), "-cp", System.getProperty("java.class.path"),
+                "dev.veil.gateway.VeilApplication"));
+        command.addAll(List.of(args));
+        return Tools.run(dir, command);
+    }
+
+    @Test
+    void theReadmeExamplePolicyPassesCheckWithoutWarnings() throws Exception {
+        String readme = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("README.md"));
+        int start = readme.indexOf("<!-- policy-example:start -->");
+        int end = readme.indexOf("<!-- policy-example:end -->");
+        assertThat(start).isPositive();
+        String block = readme.substring(start, end);
+        String yaml = block.substring(block.indexOf("```yaml\n") + 8, block.lastIndexOf("```"));
+        Path file = dir.resolve("readme-policy.yml");
+        Files.writeString(file, yaml);
+        Tools.Result result = veil("policy", "check", file.toString(), "--strict");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("ok, 0 warning(s)");
+    }
+
+    @Test
+    void checkReportsErrorsWithFileLineAndColumnAndExitsOne() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, PolicyLoader.exampleYaml().replace("    encrypt:\n", "    encrpyt:\n"));
+        Tools.Result result = veil("policy", "check", file.toString());
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.output()).containsPattern("policy\\.yml:\\d+:5: error: unknown key 'encrpyt' — did you mean 'encrypt'\\?");
+    }
+
+    @Test
+    void checkExitsTwoOnWarningsOnlyWhenStrict() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, PolicyLoader.exampleYaml().replace("cipher: aes-256-gcm", "cipher: aes-256-cbc"));
+        Tools.Result lenient = veil("policy", "check", file.toString());
+        Tools.Result strict = veil("policy", "check", file.toString(), "--strict");
+        assertThat(lenient.exitCode()).isZero();
+        assertThat(strict.exitCode()).isEqualTo(2);
+        assertThat(strict.output()).containsPattern("policy\\.yml:\\d+:\\d+: warning: aes-256-cbc");
+    }
+
+    @Test
+    void explainNamesTheMatchingRuleWhyEarlierOnesMissedAndTheKeys() throws Exception {
+        String readme = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("README.md"));
+        String block = readme.substring(readme.indexOf("<!-- policy-example:start -->"),
+                readme.indexOf("<!-- policy-example:end -->"));
+        dev.veil.tests.support.TestKeys.seed(dir.resolve("veil-data"));
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, block.substring(block.indexOf("```yaml\n") + 8, block.lastIndexOf("```")));
+        Tools.Result result = veil("policy", "explain", file.toString(), "--from", "bob@partner.example",
+                "--to", "Alice@Sales.Example.com");
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output())
+                .contains("rule 'board'").contains("does not match")
+                .contains("rule 'everyone'").contains("matches")
+                .contains("encrypt with S/MIME")
+                .containsPattern("key escrow: [0-9a-f]{64}");
+    }
+}
