@@ -22,7 +22,7 @@
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS: queue.workers
 #   LOAD_VEIL_PROFILE=0     1: record Veil with Java Flight Recorder and print where its threads spend time
 #   LOAD_REUSE_CONNECTIONS=0  1: several messages per connection (smtp-source -d), else one connection each
-#   LOAD_WARMUP=300         messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
+#   LOAD_WARMUP=1000        messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
 #   LOAD_CELL_TIMEOUT=300   seconds a cell may take;  LOAD_MAX_SECONDS=3600: the whole run
 #   LOAD_WORKDIR=$(mktemp -d)   LOAD_KEEP=0 (1: keep the work dir with logs, spool and CSVs)
 set -euo pipefail
@@ -44,7 +44,7 @@ LOAD_VEIL_JAVA_OPTS=${LOAD_VEIL_JAVA_OPTS:-}
 LOAD_VEIL_WORKERS=${LOAD_VEIL_WORKERS:-}
 LOAD_VEIL_PROFILE=${LOAD_VEIL_PROFILE:-0}
 LOAD_REUSE_CONNECTIONS=${LOAD_REUSE_CONNECTIONS:-0}
-LOAD_WARMUP=${LOAD_WARMUP:-300}
+LOAD_WARMUP=${LOAD_WARMUP:-1000}
 LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
 LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-3600}
 LOAD_KEEP=${LOAD_KEEP:-0}

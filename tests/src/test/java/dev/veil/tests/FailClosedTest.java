@@ -93,6 +93,25 @@ class FailClosedTest {
     }
 
     @Test
+    void plaintextLabelledAsEncryptedIsEncryptedAnyway() throws Exception {
+        try (GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort).start()) {
+            String spoof = "From: <sender@partner.example>\r\nTo: <reader@example.com>\r\nSubject: looks sealed\r\n"
+                    + "MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data;"
+                    + " name=smime.p7m\r\nContent-Transfer-Encoding: 7bit\r\n\r\nthe plaintext secret\r\n";
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", spoof)
+                    .queueId();
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+            var arrived = exchange.getReceivedMessages()[0];
+            assertThat(arrived.getHeader("Subject")[0]).isEqualTo("[encrypted]");
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            arrived.writeTo(raw);
+            assertThat(raw.toString(java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .doesNotContain("plaintext secret").doesNotContain("looks sealed");
+        }
+    }
+
+    @Test
     void brokenPolicyAtStartRefusesMailTemporarilyAndRelaysNothing() throws Exception {
         Path data = dir.resolve("veil-data");
         Files.createDirectories(data);
