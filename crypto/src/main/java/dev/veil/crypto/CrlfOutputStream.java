@@ -22,7 +22,8 @@ final class CrlfOutputStream extends FilterOutputStream {
     private boolean finished;
 
     CrlfOutputStream(OutputStream target, boolean closeTarget) {
-        super(target);
+        // buffered: a line is two writes here, and each small write into a cipher stream costs a cipher call
+        super(new java.io.BufferedOutputStream(target, 64 * 1024));
         this.closeTarget = closeTarget;
     }
 

@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
  * and safe as a file name.
  */
 public record QueueId(String value) {
-    private static final Pattern FORM = Pattern.compile("[0-9A-Z]{10,40}");
+    private static final Pattern FORM = Pattern.compile("[0-9A-HJKMNP-TV-Z]{10,40}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
 

@@ -83,7 +83,8 @@ public final class QueueRunner implements Managed {
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
-                LOG.error("queue scan failed: {}", e.getMessage());
+                // also seen once at shutdown, when H2's own shutdown hook closes the database first
+                LOG.warn("queue scan failed, retrying: {}", e.getMessage());
                 try {
                     Thread.sleep(interval);
                 } catch (InterruptedException ie) {

@@ -18,8 +18,14 @@ public final class AuditDao {
     }
 
     public void record(AuditRecord a) throws SQLException {
-        try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO audit (queue_id, at, event, recipients, policy_rule,"
+        try (Connection c = database.connection()) {
+            insert(c, a);
+        }
+    }
+
+    /** Inserts on the caller's connection, so a state change and its audit rows commit together. */
+    static void insert(Connection c, AuditRecord a) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("INSERT INTO audit (queue_id, at, event, recipients, policy_rule,"
                      + " policy_version, key_fingerprints, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             s.setString(1, a.queueId());
             s.setLong(2, a.at().toEpochMilli());

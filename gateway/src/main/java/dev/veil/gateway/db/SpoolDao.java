@@ -1,5 +1,6 @@
 package dev.veil.gateway.db;
 
+import dev.veil.gateway.core.AuditRecord;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.SpoolEntry;
@@ -73,14 +74,43 @@ public final class SpoolDao {
     }
 
     public void finish(QueueId id, SpoolState state, String error, Instant now) throws SQLException {
-        try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement(
-                     "UPDATE spool SET state = ?, last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
-            s.setString(1, state.name());
-            s.setString(2, truncate(error));
-            s.setLong(3, now.toEpochMilli());
-            s.setString(4, id.value());
-            s.executeUpdate();
+        finish(id, state, error, now, List.of());
+    }
+
+    /** Moves the entry to a final state; its audit rows commit in the same transaction (one disk write, not two). */
+    public void finish(QueueId id, SpoolState state, String error, Instant now, List<AuditRecord> audit)
+            throws SQLException {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "UPDATE spool SET state = ?, last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
+                s.setString(1, state.name());
+                s.setString(2, truncate(error));
+                s.setLong(3, now.toEpochMilli());
+                s.setString(4, id.value());
+                s.executeUpdate();
+            }
+        }, audit);
+    }
+
+    private interface Work {
+        void run(Connection c) throws SQLException;
+    }
+
+    private void inTransaction(Work work, List<AuditRecord> audit) throws SQLException {
+        try (Connection c = database.connection()) {
+            c.setAutoCommit(false);
+            try {
+                work.run(c);
+                for (AuditRecord a : audit) {
+                    AuditDao.insert(c, a);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
         }
     }
 
@@ -90,16 +120,22 @@ public final class SpoolDao {
      */
     public void defer(QueueId id, List<String> remaining, String error, Instant nextAttempt, Instant now)
             throws SQLException {
-        try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', recipients = ?,"
-                     + " last_error = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?")) {
-            s.setString(1, String.join("\n", remaining));
-            s.setString(2, truncate(error));
-            s.setLong(3, nextAttempt.toEpochMilli());
-            s.setLong(4, now.toEpochMilli());
-            s.setString(5, id.value());
-            s.executeUpdate();
-        }
+        defer(id, remaining, error, nextAttempt, now, List.of());
+    }
+
+    public void defer(QueueId id, List<String> remaining, String error, Instant nextAttempt, Instant now,
+                      List<AuditRecord> audit) throws SQLException {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', recipients = ?,"
+                    + " last_error = ?, attempts = attempts + 1, next_attempt_at = ?, updated_at = ? WHERE id = ?")) {
+                s.setString(1, String.join("\n", remaining));
+                s.setString(2, truncate(error));
+                s.setLong(3, nextAttempt.toEpochMilli());
+                s.setLong(4, now.toEpochMilli());
+                s.setString(5, id.value());
+                s.executeUpdate();
+            }
+        }, audit);
     }
 
     /** Puts an entry whose processing broke off back in line, a little later. */

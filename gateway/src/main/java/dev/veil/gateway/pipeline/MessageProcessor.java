@@ -69,6 +69,7 @@ public final class MessageProcessor {
         final Map<String, String> temporary = new LinkedHashMap<>();
         final Map<String, String> permanent = new LinkedHashMap<>();
         final Map<String, String> quarantined = new LinkedHashMap<>();
+        final List<AuditRecord> audit = new ArrayList<>();
     }
 
     public void process(QueueId id) throws Exception {
@@ -103,7 +104,10 @@ public final class MessageProcessor {
         for (String recipient : entry.envelope().recipients()) {
             Optional<Decision> decision = policy.decide(Direction.INBOUND, entry.envelope().sender(), recipient);
             if (decision.isEmpty()) {
-                onError(policy.onError(), List.of(recipient), "no policy rule matches this recipient", outcomes);
+                String outcome = onError(policy.onError(), List.of(recipient), "no policy rule matches this recipient",
+                        outcomes);
+                outcomes.audit.add(audit(entry.id(), List.of(recipient), null, policy.contentHash(), List.of(),
+                        outcome, "no policy rule matches this recipient"));
             } else {
                 groups.computeIfAbsent(decision.get(), d -> new ArrayList<>()).add(recipient);
             }
@@ -133,8 +137,8 @@ public final class MessageProcessor {
             detail = e.getMessage();
         } catch (PartialDeliveryException e) {
             outcomes.delivered.addAll(e.delivered());
-            e.temporaryFailures().forEach(r -> outcomes.temporary.put(r, e.getMessage()));
-            e.permanentFailures().forEach(r -> outcomes.permanent.put(r, e.getMessage()));
+            e.temporaryFailures().forEach(r -> outcomes.temporary.put(r, e.replyFor(r)));
+            e.permanentFailures().forEach(r -> outcomes.permanent.put(r, e.replyFor(r)));
             outcome = "partial";
             detail = e.getMessage();
         } catch (Exception e) {
@@ -151,8 +155,8 @@ public final class MessageProcessor {
                 }
             }
         }
-        record(mail.id(), "process", mail.recipients(), mail.decision().rule().name(), mail.policy().contentHash(),
-                mail.keyFingerprints(), outcome, detail);
+        outcomes.audit.add(audit(mail.id(), mail.recipients(), mail.decision().rule().name(),
+                mail.policy().contentHash(), mail.keyFingerprints(), outcome, detail));
     }
 
     private static String onError(OnError onError, List<String> recipients, String why, Outcomes outcomes) {
@@ -196,18 +200,18 @@ public final class MessageProcessor {
         }
         if (!o.quarantined.isEmpty()) {
             // the whole message stays in the queue directory for an admin; nothing still pending is sent
-            spoolDao.finish(id, SpoolState.QUARANTINED, first(o.quarantined), now);
+            spoolDao.finish(id, SpoolState.QUARANTINED, first(o.quarantined), now, o.audit);
             metrics.meter("quarantined").mark();
             LOG.warn("{}: quarantined: {}", id, first(o.quarantined));
         } else if (!temporary.isEmpty()) {
             Duration delay = backoff(entry.attempts());
-            spoolDao.defer(id, new ArrayList<>(temporary.keySet()), first(temporary), now.plus(delay), now);
+            spoolDao.defer(id, new ArrayList<>(temporary.keySet()), first(temporary), now.plus(delay), now, o.audit);
             metrics.meter("deferred").mark();
             LOG.info("{}: deferred for {}s (attempt {}): {}", id, delay.toSeconds(), entry.attempts() + 1,
                     first(temporary));
         } else {
             SpoolState state = permanent.isEmpty() ? SpoolState.RELAYED : SpoolState.BOUNCED;
-            spoolDao.finish(id, state, permanent.isEmpty() ? null : first(permanent), now);
+            spoolDao.finish(id, state, permanent.isEmpty() ? null : first(permanent), now, o.audit);
             spool.remove(id);
             LOG.info("{}: {}", id, state.name().toLowerCase());
         }
@@ -224,13 +228,10 @@ public final class MessageProcessor {
         return m.values().iterator().next();
     }
 
-    private void record(QueueId id, String event, List<String> recipients, String rule, String policyVersion,
-                        List<String> keys, String outcome, String detail) {
-        try {
-            audit.record(new AuditRecord(id.value(), clock.instant(), event, recipients, rule, policyVersion, keys,
-                    outcome, detail));
-        } catch (Exception e) {
-            LOG.error("{}: could not write the audit row: {}", id, e.getMessage());
-        }
+    private AuditRecord audit(QueueId id, List<String> recipients, String rule, String policyVersion,
+                              List<String> keys, String outcome, String detail) {
+        return new AuditRecord(id.value(), clock.instant(), "process", recipients, rule, policyVersion, keys, outcome,
+                detail);
     }
+
 }

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  * It quotes the original's header (text/rfc822-headers), never its body.
  */
 public final class DeliveryStatusNotification {
-    private static final Pattern STATUS = Pattern.compile("\\b([245]\\.\\d{1,3}\\.\\d{1,3})\\b");
+    /** An enhanced status code where SMTP puts it: first, or right after the 3-digit reply code. */
+    private static final Pattern STATUS = Pattern.compile("^\\s*(?:\\d{3}[ -])?([245]\\.\\d{1,3}\\.\\d{1,3})\\b");
 
     private DeliveryStatusNotification() {
     }
@@ -59,7 +60,12 @@ public final class DeliveryStatusNotification {
         out.write(m.toString().getBytes(StandardCharsets.UTF_8));
         out.write(headerOf(original));
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        Spool.writeAtomically(spool.dsnFile(id), out.toByteArray());
+        Path target = spool.dsnFile(id);
+        for (int n = 2; Files.exists(target); n++) {
+            // a later attempt bounced other recipients: keep every notice
+            target = target.resolveSibling(id.value() + "-" + n + ".eml");
+        }
+        Spool.writeAtomically(target, out.toByteArray());
     }
 
     static String status(String reply) {

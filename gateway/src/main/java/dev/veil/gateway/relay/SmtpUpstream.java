@@ -119,11 +119,13 @@ public final class SmtpUpstream implements Upstream {
             throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
         List<String> permanent = new ArrayList<>();
         List<String> temporary = new ArrayList<>();
+        java.util.Map<String, String> replies = new java.util.HashMap<>();
         String firstReply = rootMessage(e);
         int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
         for (Exception next = e.getNextException(); next instanceof MessagingException m; next = m.getNextException()) {
             if (next instanceof SMTPAddressFailedException a) {
                 String address = a.getAddress().getAddress();
+                replies.put(address, a.getMessage() == null ? firstReply : a.getMessage().trim());
                 if (a.getReturnCode() >= 500) {
                     permanent.add(address);
                 } else {
@@ -153,7 +155,7 @@ public final class SmtpUpstream implements Upstream {
         if (delivered.isEmpty() && permanent.isEmpty()) {
             throw new TemporaryFailureException(firstReply, e);
         }
-        throw new PartialDeliveryException(firstReply, delivered, temporary, permanent);
+        throw new PartialDeliveryException(firstReply, delivered, temporary, permanent, replies);
     }
 
     private static Address[] addresses(List<String> recipients) throws PermanentFailureException {

@@ -93,7 +93,7 @@ public final class SmtpListener implements Managed {
                 settings.getMaxLineLength(), settings.getMaxConnections());
         server.setListenAddresses(new InetSocketAddress(settings.getBindHost(), settings.getPort()));
         server.setTimeout((int) Math.max(1, settings.getIdleTimeout().toSeconds()));
-        server.setIoWorkerCount(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        server.setIoWorkerCount(settings.getIoThreads());
         server.setGracefulShutdown(true);
     }
 

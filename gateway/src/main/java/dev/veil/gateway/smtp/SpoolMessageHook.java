@@ -33,6 +33,7 @@ final class SpoolMessageHook implements MessageHook {
 
     @Override
     public HookResult onMessage(SMTPSession session, MailEnvelope mail) {
+        session.startDetectingCommandInjection(); // back in command mode (see SpoolingDataCmdHandler)
         SpoolingEnvelope envelope = (SpoolingEnvelope) mail;
         if (envelope.message().tooBig()) {
             envelope.message().discard();

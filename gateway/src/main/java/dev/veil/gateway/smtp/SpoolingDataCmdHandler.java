@@ -27,6 +27,19 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
         this.maxSize = maxSize;
     }
 
+    /**
+     * James 3.8.1 stops command-injection detection for DATA and never starts it again (its finally block calls the
+     * getter). Detection is restarted here when DATA is refused, and by {@link SpoolMessageHook} at end of data.
+     */
+    @Override
+    public Response onCommand(SMTPSession session, org.apache.james.protocols.api.Request request) {
+        Response response = super.onCommand(session, request);
+        if (response == null || !"354".equals(response.getRetCode())) {
+            session.startDetectingCommandInjection();
+        }
+        return response;
+    }
+
     @Override
     protected Response doDATA(SMTPSession session, String argument) {
         try {

@@ -81,9 +81,10 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
         }
     }
 
+    /** As James's dispatcher reads it: trimmed, any case ({@code " starttls \r\n"} starts TLS too). */
     private static boolean isStartTls(ByteBuf line) {
-        return line.readableBytes() == 10
-                && line.toString(StandardCharsets.US_ASCII).toUpperCase(Locale.ROOT).equals("STARTTLS\r\n");
+        return line.readableBytes() <= 64
+                && line.toString(StandardCharsets.US_ASCII).trim().toUpperCase(Locale.ROOT).equals("STARTTLS");
     }
 
     private static boolean inCommandMode(ChannelHandlerContext ctx) {

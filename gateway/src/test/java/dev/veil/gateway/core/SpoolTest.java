@@ -1,0 +1,299 @@
+package dev.veil.gateway.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.gateway.TestClock;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SpoolDao;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The spool directory and its table together: what "accepted" means on disk and in the database. */
+class SpoolTest {
+    private static final Instant T0 = Instant.parse("2030-01-02T03:04:05.678Z");
+    private static final byte[] MESSAGE =
+            "From: a@sender.test\r\nTo: bob@example.com\r\nSubject: hello\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final Envelope ENVELOPE =
+            new Envelope("a@sender.test", List.of("bob@example.com", "carol@example.com", "dave@example.com"));
+
+    @TempDir
+    Path dir;
+    private Database database;
+    private SpoolDao dao;
+    private TestClock clock;
+    private Spool spool;
+
+    @BeforeEach
+    void open() throws Exception {
+        database = Database.openEmbedded(dir.resolve("data"));
+        dao = new SpoolDao(database);
+        clock = new TestClock(T0);
+        spool = new Spool(dir.resolve("spool"), dao, clock);
+    }
+
+    @AfterEach
+    void close() {
+        database.close();
+    }
+
+    @Test
+    void acceptMovesTheFileIntoTheQueueAndRecordsItAsReceived() throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+
+        QueueId id = spool.accept(message, ENVELOPE);
+
+        assertThat(spool.messageFile(id)).hasBinaryContent(MESSAGE);
+        assertThat(spool.messageFile(id).getParent()).isEqualTo(spool.queueDirectory());
+        assertThat(files(spool.incomingDirectory())).isEmpty();
+        SpoolEntry entry = dao.find(id).orElseThrow();
+        assertThat(entry.state()).isEqualTo(SpoolState.RECEIVED);
+        assertThat(entry.envelope()).isEqualTo(ENVELOPE);
+        assertThat(entry.size()).isEqualTo(MESSAGE.length);
+        assertThat(entry.attempts()).isZero();
+        assertThat(entry.receivedAt()).isEqualTo(T0);
+        assertThat(entry.nextAttemptAt()).isEqualTo(T0);
+        assertThat(entry.lastError()).isNull();
+        assertThat(dao.due(T0, 10)).containsExactly(id);
+    }
+
+    @Test
+    void keepsEveryOctetOfAMessageLargerThanTheWriteBuffer() throws Exception {
+        byte[] big = new byte[300_000];
+        new Random(7).nextBytes(big);
+        IncomingMessage message = spool.begin(big.length);
+        message.write(big, 0, 100_001);
+        message.write(big[100_001]);
+        message.write(big, 100_002, big.length - 100_002);
+
+        QueueId id = spool.accept(message, ENVELOPE);
+
+        assertThat(spool.messageFile(id)).hasBinaryContent(big);
+        assertThat(dao.find(id).orElseThrow().size()).isEqualTo(big.length);
+    }
+
+    @Test
+    void refusesATooBigMessageAndLeavesNothingBehind() throws Exception {
+        IncomingMessage message = spool.begin(MESSAGE.length - 1);
+        message.write(MESSAGE);
+        assertThat(message.tooBig()).isTrue();
+        assertThat(message.size()).isEqualTo(MESSAGE.length);
+
+        assertThatThrownBy(() -> spool.accept(message, ENVELOPE))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("size limit");
+
+        assertThat(files(spool.incomingDirectory())).isEmpty();
+        assertThat(files(spool.queueDirectory())).isEmpty();
+        assertThat(dao.list(Optional.empty(), 10)).isEmpty();
+    }
+
+    @Test
+    void acceptsAMessageOfExactlyTheSizeLimit() throws Exception {
+        IncomingMessage message = spool.begin(MESSAGE.length);
+        message.write(MESSAGE);
+
+        QueueId id = spool.accept(message, ENVELOPE);
+
+        assertThat(message.tooBig()).isFalse();
+        assertThat(spool.messageFile(id)).hasBinaryContent(MESSAGE);
+    }
+
+    @Test
+    void leavesNoQueueFileWhenTheRowCannotBeWritten() throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+        database.close();
+
+        assertThatThrownBy(() -> spool.accept(message, ENVELOPE)).isInstanceOf(IOException.class);
+
+        assertThat(files(spool.incomingDirectory())).isEmpty();
+        assertThat(files(spool.queueDirectory())).isEmpty();
+    }
+
+    @Test
+    void discardRemovesTheTemporaryFile() throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+        assertThat(files(spool.incomingDirectory())).hasSize(1);
+
+        message.discard();
+
+        assertThat(files(spool.incomingDirectory())).isEmpty();
+        assertThatThrownBy(() -> message.write(1)).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void removeStaleSweepsUnfinishedUploadsAndScratchFilesButNotTheQueue() throws Exception {
+        IncomingMessage queued = spool.begin(0);
+        queued.write(MESSAGE);
+        QueueId id = spool.accept(queued, ENVELOPE);
+        IncomingMessage abandoned = spool.begin(0);
+        abandoned.write(MESSAGE);
+        abandoned.close();
+        Path scratch = spool.workFile(id, "sealed.eml");
+        Files.write(scratch, MESSAGE);
+
+        int removed = spool.removeStale();
+
+        assertThat(removed).isEqualTo(2);
+        assertThat(files(spool.incomingDirectory())).isEmpty();
+        assertThat(scratch).doesNotExist();
+        assertThat(spool.messageFile(id)).hasBinaryContent(MESSAGE);
+    }
+
+    @Test
+    void removeRemovesOnlyTheQueueFileAndKeepsTheRow() throws Exception {
+        QueueId id = queue();
+
+        spool.remove(id);
+
+        assertThat(spool.messageFile(id)).doesNotExist();
+        assertThat(dao.find(id)).isPresent();
+    }
+
+    @Test
+    void onlyOneClaimOfAnEntrySucceeds() throws Exception {
+        QueueId id = queue();
+
+        assertThat(dao.claim(id, T0)).isTrue();
+        assertThat(dao.claim(id, T0)).isFalse();
+        assertThat(dao.find(id).orElseThrow().state()).isEqualTo(SpoolState.PROCESSING);
+        assertThat(dao.due(T0, 10)).isEmpty();
+    }
+
+    @Test
+    void deferNarrowsTheRecipientsAndSchedulesTheNextAttempt() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+        Instant later = T0.plus(Duration.ofMinutes(5));
+
+        dao.defer(id, List.of("carol@example.com"), "451 4.2.2 mailbox busy", later, T0);
+
+        SpoolEntry entry = dao.find(id).orElseThrow();
+        assertThat(entry.state()).isEqualTo(SpoolState.DEFERRED);
+        assertThat(entry.envelope().recipients()).containsExactly("carol@example.com");
+        assertThat(entry.envelope().sender()).isEqualTo("a@sender.test");
+        assertThat(entry.attempts()).isEqualTo(1);
+        assertThat(entry.nextAttemptAt()).isEqualTo(later);
+        assertThat(entry.lastError()).isEqualTo("451 4.2.2 mailbox busy");
+    }
+
+    @Test
+    void aDeferredEntryCannotBeClaimedBeforeItIsDue() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+        Instant later = T0.plus(Duration.ofMinutes(5));
+        dao.defer(id, List.of("carol@example.com"), "busy", later, T0);
+
+        assertThat(dao.due(later.minusMillis(1), 10)).isEmpty();
+        assertThat(dao.claim(id, later.minusMillis(1))).isFalse();
+        assertThat(dao.due(later, 10)).containsExactly(id);
+        assertThat(dao.claim(id, later)).isTrue();
+    }
+
+    @Test
+    void resumeInterruptedPutsEntriesInProcessingBackInLine() throws Exception {
+        QueueId interrupted = queue();
+        QueueId waiting = queue();
+        dao.claim(interrupted, T0);
+        Instant restart = T0.plus(Duration.ofHours(1));
+
+        int resumed = dao.resumeInterrupted(restart);
+
+        assertThat(resumed).isEqualTo(1);
+        SpoolEntry entry = dao.find(interrupted).orElseThrow();
+        assertThat(entry.state()).isEqualTo(SpoolState.RECEIVED);
+        assertThat(entry.nextAttemptAt()).isEqualTo(restart);
+        assertThat(dao.find(waiting).orElseThrow().nextAttemptAt()).isEqualTo(T0);
+        assertThat(dao.claim(interrupted, restart)).isTrue();
+    }
+
+    @Test
+    void releasePutsAClaimedEntryBackForLaterWithoutCountingAnAttempt() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+        Instant later = T0.plus(Duration.ofMinutes(1));
+
+        dao.release(id, later, T0);
+
+        SpoolEntry entry = dao.find(id).orElseThrow();
+        assertThat(entry.state()).isEqualTo(SpoolState.DEFERRED);
+        assertThat(entry.nextAttemptAt()).isEqualTo(later);
+        assertThat(entry.attempts()).isZero();
+        assertThat(entry.envelope()).isEqualTo(ENVELOPE);
+    }
+
+    @Test
+    void releaseLeavesAnEntryThatIsNotBeingProcessedAlone() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+        dao.finish(id, SpoolState.RELAYED, null, T0);
+
+        dao.release(id, T0.plus(Duration.ofMinutes(1)), T0);
+
+        assertThat(dao.find(id).orElseThrow().state()).isEqualTo(SpoolState.RELAYED);
+    }
+
+    @Test
+    void finishedEntriesAreNeverClaimedAgain() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+
+        dao.finish(id, SpoolState.BOUNCED, "550 5.1.1 unknown", T0);
+
+        SpoolEntry entry = dao.find(id).orElseThrow();
+        assertThat(entry.state()).isEqualTo(SpoolState.BOUNCED);
+        assertThat(entry.attempts()).isEqualTo(1);
+        assertThat(dao.claim(id, T0.plus(Duration.ofDays(1)))).isFalse();
+        assertThat(dao.resumeInterrupted(T0)).isZero();
+        assertThat(dao.count(SpoolState.BOUNCED)).isEqualTo(1);
+    }
+
+    @Test
+    void flushMakesEveryDeferredEntryDueNow() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+        dao.defer(id, List.of("bob@example.com"), "busy", T0.plus(Duration.ofHours(1)), T0);
+        Instant now = T0.plus(Duration.ofSeconds(3));
+
+        assertThat(dao.flush(now)).isEqualTo(1);
+
+        assertThat(dao.due(now, 10)).containsExactly(id);
+    }
+
+    @Test
+    void aVeryLongErrorIsCutTo2000Characters() throws Exception {
+        QueueId id = queue();
+        dao.claim(id, T0);
+
+        dao.defer(id, List.of("bob@example.com"), "x".repeat(5000), T0, T0);
+
+        assertThat(dao.find(id).orElseThrow().lastError()).hasSize(2000);
+    }
+
+    private QueueId queue() throws IOException {
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+        return spool.accept(message, ENVELOPE);
+    }
+
+    private static List<Path> files(Path directory) throws IOException {
+        try (Stream<Path> s = Files.list(directory)) {
+            return s.toList();
+        }
+    }
+}
