@@ -4,7 +4,11 @@
 #   tests/bench/run-jmh.sh [REGEX] [extra JMH args...]     e.g. run-jmh.sh 'PolicyDecide.*mix' -p rules=1000
 #
 #   JMH_QUICK=1     quick smoke run for CI: -f 1 -wi 1 -w 500ms -i 1 -r 500ms
-#   JMH_ARGS="..."  replaces the default run arguments (-f 1 -wi 2 -w 1s -i 3 -r 1s)
+#   JMH_ARGS="..."  replaces the default run arguments (-f 1 -wi 3 -w 2s -i 3 -r 1s)
+#
+# The default warm-up is 3 x 2 s rather than 2 x 1 s: on a 2-core machine that is busy with other builds, C2 needs
+# several seconds to compile decide(), and shorter warm-ups measure half-compiled code (10-50x slower). The quick mode
+# only shows that every benchmark runs; do not compare its numbers.
 #   JMH_BUILD=0     skip the Maven build (use tests/target as it is)
 #   MVN_OFFLINE=0   let Maven download (default: offline, -o)
 #   JAVA=/path/java the JVM to benchmark on (default: java on PATH)
@@ -28,7 +32,7 @@ regex="${1:-dev.veil.tests.bench.*}"
 if [[ "${JMH_QUICK:-0}" == 1 ]]; then
     default_args="-f 1 -wi 1 -w 500ms -i 1 -r 500ms"
 else
-    default_args="-f 1 -wi 2 -w 1s -i 3 -r 1s"
+    default_args="-f 1 -wi 3 -w 2s -i 3 -r 1s"
 fi
 read -r -a run_args <<< "${JMH_ARGS:-$default_args}"
 
@@ -37,14 +41,36 @@ if [[ "${JMH_BUILD:-1}" != 0 ]]; then
     echo "run-jmh: building (mvn ${offline[*]} -q install -DskipTests)" >&2
     mvn "${offline[@]}" -q install -DskipTests
 fi
-if [[ ! -s "$target/test-classes/META-INF/BenchmarkList" ]]; then
-    echo "run-jmh: $target/test-classes/META-INF/BenchmarkList is missing: the JMH annotation processor did not run" >&2
+# Others may rebuild (or clean) tests/target and reinstall the dev.veil jars while a run is going on, which would pull
+# the classes out from under the forked JMH JVMs. So the run works on a private snapshot of everything that is ours.
+snap="$(mktemp -d "${TMPDIR:-/tmp}/veil-jmh.XXXXXX")"
+trap 'rm -rf "$snap"' EXIT
+cp_file="$snap/classpath.txt"
+mvn "${offline[@]}" -q -pl tests dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >&2
+[[ -d "$target/test-classes" ]] && cp -r "$target/test-classes" "$snap/test-classes"
+classpath="$snap/test-classes"
+if [[ -d "$target/classes" ]]; then
+    cp -r "$target/classes" "$snap/classes"
+    classpath="$classpath:$snap/classes"
+fi
+IFS=: read -r -a entries < "$cp_file" || true # the file has no final newline
+n=0
+for entry in "${entries[@]}"; do
+    if [[ -d "$entry" || "$entry" == */dev/veil/* ]]; then # our own modules: copy; released jars do not change
+        n=$((n + 1))
+        copy="$snap/dep$n-$(basename "$entry")"
+        cp -r "$entry" "$copy"
+        entry="$copy"
+    fi
+    classpath="$classpath:$entry"
+done
+if [[ ! -s "$snap/test-classes/META-INF/BenchmarkList" ]]; then
+    echo "run-jmh: no META-INF/BenchmarkList in tests/target/test-classes (a concurrent clean? run again)" >&2
     exit 1
 fi
 
-cp_file="$target/jmh-classpath.txt"
-mvn "${offline[@]}" -q -pl tests dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >&2
-classpath="$target/test-classes:$target/classes:$(cat "$cp_file")"
-
-echo "run-jmh: java org.openjdk.jmh.Main $regex ${run_args[*]} $*" >&2
-exec "$java" -cp "$classpath" org.openjdk.jmh.Main "$regex" "${run_args[@]}" "$@"
+echo "run-jmh: java org.openjdk.jmh.Main $regex ${run_args[*]} $*   [$(uptime | sed 's/.*load/load/')]" >&2
+status=0
+"$java" -cp "$classpath" org.openjdk.jmh.Main "$regex" "${run_args[@]}" "$@" || status=$?
+echo "run-jmh: done [$(uptime | sed 's/.*load/load/')]" >&2
+exit "$status"

@@ -2,6 +2,7 @@ package dev.veil.gateway;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.SelfSignedTls;
+import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.KeysCommand;
 import dev.veil.gateway.cli.PolicyCommand;
 import dev.veil.gateway.core.KeyService;
@@ -74,6 +75,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
     public void initialize(Bootstrap<VeilConfiguration> bootstrap) {
         bootstrap.addCommand(new KeysCommand());
         bootstrap.addCommand(new PolicyCommand());
+        bootstrap.addCommand(new DecryptCommand());
     }
 
     @Override

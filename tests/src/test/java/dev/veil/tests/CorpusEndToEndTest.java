@@ -65,6 +65,7 @@ class CorpusEndToEndTest {
         List<Path> messages = Corpus.messages();
         int encrypted = 0;
         int passedThrough = 0;
+        java.util.Map<Path, byte[]> decryptedByVeil = new java.util.LinkedHashMap<>();
         for (Path file : messages) {
             String name = Corpus.root().relativize(file).toString();
             byte[] original = Corpus.asSmtpData(Files.readAllBytes(file));
@@ -93,11 +94,23 @@ class CorpusEndToEndTest {
                 continue;
             }
             encrypted++;
+            if (decryptedByVeil.size() < 3) {
+                Path copy = dir.resolve("veil-decrypt-" + decryptedByVeil.size() + ".eml");
+                Files.copy(receivedFile, copy);
+                decryptedByVeil.put(copy, original);
+            }
             checkEncryptedOuterHeader(name, arrived, failures);
             checkDecryptsToOriginal(name, receivedFile, original, escrow.resolve("escrow-key.pem"),
                     escrow.resolve("escrow-cert.pem"), "escrow key", failures);
             checkDecryptsToOriginal(name, receivedFile, original, userPem, null, "user key", failures);
             checkNothingLeaks(name, original, received, failures);
+        }
+        for (java.util.Map.Entry<Path, byte[]> e : decryptedByVeil.entrySet()) {
+            Path out = e.getKey().resolveSibling(e.getKey().getFileName() + ".original");
+            veil.command("decrypt", e.getKey().toString(), "--out", out.toString());
+            if (!Arrays.equals(Files.readAllBytes(out), e.getValue())) {
+                failures.add(e.getKey() + ": veil decrypt did not give back the original");
+            }
         }
         System.out.printf("corpus: %d messages, %d encrypted by Veil, %d already encrypted and passed unchanged%n",
                 messages.size(), encrypted, passedThrough);

@@ -28,6 +28,8 @@ public final class KeyService implements MessageSealer {
     private final VeilKeys keys;
     private final String problem;
     private final Supplier<Policy> policies;
+    /** The policy version the CA and escrow were last ensured for: not re-checked (under a lock) per message. */
+    private volatile String initialisedFor = "";
 
     private KeyService(VeilKeys keys, String problem, Supplier<Policy> policies) {
         this.keys = keys;
@@ -75,7 +77,10 @@ public final class KeyService implements MessageSealer {
             throw new KeyException("no policy in force");
         }
         KeySettings settings = policy.keys();
-        keys.initialise(policy.organisation(), settings);
+        if (!initialisedFor.equals(policy.contentHash())) {
+            keys.initialise(policy.organisation(), settings);
+            initialisedFor = policy.contentHash();
+        }
         return new SmimeSealer(keys, settings).seal(original, out, request);
     }
 }
