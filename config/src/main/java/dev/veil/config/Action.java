@@ -12,12 +12,18 @@ public sealed interface Action permits Action.Encrypt, Action.Pass, Action.Rejec
      * @param subject        the placeholder that replaces the Subject outside the encrypted part
      * @param protectHeaders lower-case names of headers replaced or removed outside the encrypted part (every header
      *                       stays inside it); {@code subject} is replaced by {@code subject}, the others are removed
+     * @param alreadyEncrypted what to do with mail that is already S/MIME- or PGP/MIME-encrypted: pass it on unchanged
+     *                       (default), or encrypt it again so that its outer header (Subject, Received) is hidden too
      */
-    record Encrypt(Format format, List<String> to, ContentCipher cipher, String subject, List<String> protectHeaders)
-            implements Action {
+    record Encrypt(Format format, List<String> to, ContentCipher cipher, String subject, List<String> protectHeaders,
+                   AlreadyEncrypted alreadyEncrypted) implements Action {
         public Encrypt {
             to = List.copyOf(to);
             protectHeaders = List.copyOf(protectHeaders);
+        }
+
+        public Encrypt(Format format, List<String> to, ContentCipher cipher, String subject, List<String> protectHeaders) {
+            this(format, to, cipher, subject, protectHeaders, AlreadyEncrypted.PASS);
         }
 
         /** The original shape: only the Subject is protected. */
@@ -25,6 +31,8 @@ public sealed interface Action permits Action.Encrypt, Action.Pass, Action.Rejec
             this(format, to, cipher, subject, List.of("subject"));
         }
     }
+
+    enum AlreadyEncrypted { PASS, ENCRYPT }
 
     /** Relay unchanged; the reason is logged with every message this lets through. */
     record Pass(String reason) implements Action {

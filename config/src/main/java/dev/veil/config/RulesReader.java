@@ -22,7 +22,8 @@ final class RulesReader {
     static final List<String> ACTIONS = List.of("encrypt", "pass", "reject");
     static final List<String> MATCH_KEYS = List.of("recipient", "sender", "direction");
     static final List<String> DIRECTIONS = List.of("inbound", "outbound");
-    static final List<String> ENCRYPT_KEYS = List.of("format", "to", "cipher", "protect-headers", "subject");
+    static final List<String> ENCRYPT_KEYS = List.of("format", "to", "cipher", "protect-headers", "subject",
+            "already-encrypted");
     static final List<String> CIPHERS = List.of("aes-256-gcm", "aes-256-cbc");
     static final String DEFAULT_SUBJECT = "[encrypted]";
     /** Headers that may be hidden outside the encryption; routing and threading headers must stay readable. */
@@ -188,10 +189,11 @@ final class RulesReader {
         ContentCipher cipher = cipher(e, format);
         List<String> headers = protectHeaders(e);
         String subject = subject(e, headers);
-        if (format == null || to == null || cipher == null || headers == null || subject == null) {
+        Action.AlreadyEncrypted already = alreadyEncrypted(e);
+        if (format == null || to == null || cipher == null || headers == null || subject == null || already == null) {
             return null;
         }
-        return new Action.Encrypt(format, to, cipher, subject, headers);
+        return new Action.Encrypt(format, to, cipher, subject, headers, already);
     }
 
     private List<String> targets(YamlMap e, Action.Format format) {
@@ -229,6 +231,14 @@ final class RulesReader {
             }
         }
         return ok ? out : null;
+    }
+
+    private Action.AlreadyEncrypted alreadyEncrypted(YamlMap e) {
+        if (!e.has("already-encrypted")) {
+            return Action.AlreadyEncrypted.PASS;
+        }
+        String v = YamlMap.oneOf(e.text("already-encrypted"), "already-encrypted", List.of("pass", "encrypt"), problems);
+        return v == null ? null : (v.equals("encrypt") ? Action.AlreadyEncrypted.ENCRYPT : Action.AlreadyEncrypted.PASS);
     }
 
     private ContentCipher cipher(YamlMap e, Action.Format format) {

@@ -61,7 +61,7 @@ final class CrlfOutputStream extends FilterOutputStream {
         out.write(bytes, runStart, end - runStart);
     }
 
-    /** Writes out a held-back final CR as CRLF; further writes are not allowed. */
+    /** Writes out a held-back final CR as CRLF and everything buffered; further writes are not allowed. */
     void finish() throws IOException {
         if (!finished) {
             finished = true;
@@ -69,6 +69,7 @@ final class CrlfOutputStream extends FilterOutputStream {
                 afterCr = false;
                 out.write(CRLF);
             }
+            out.flush();
         }
     }
 

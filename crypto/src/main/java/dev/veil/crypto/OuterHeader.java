@@ -28,8 +28,14 @@ final class OuterHeader {
     }
 
     static void write(HeaderBlock original, String subject, ContentCipher cipher, OutputStream out) throws IOException {
+        write(original, subject, cipher, out, java.util.Set.of());
+    }
+
+    /** As above, leaving out the copied fields named in {@code hidden} (lower case) as well. */
+    static void write(HeaderBlock original, String subject, ContentCipher cipher, OutputStream out,
+                      java.util.Set<String> hidden) throws IOException {
         for (HeaderField field : original.fields()) {
-            if (COPIED.contains(field.lowerCaseName())) {
+            if (COPIED.contains(field.lowerCaseName()) && !hidden.contains(field.lowerCaseName())) {
                 writeRaw(field, out);
             }
         }

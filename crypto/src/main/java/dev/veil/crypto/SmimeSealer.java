@@ -43,7 +43,7 @@ public final class SmimeSealer implements MessageSealer {
         InputStream in = new BufferedInputStream(original, BUFFER);
         HeaderBlock header = HeaderBlock.read(in);
         OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
-        OuterHeader.write(header, request.subjectPlaceholder(), cipher, buffered);
+        OuterHeader.write(header, request.subjectPlaceholder(), cipher, buffered, request.hiddenHeaders());
 
         OutputStream base64 = Base64.getMimeEncoder(76, CRLF).wrap(new NonClosingOutputStream(buffered));
         OutputStream plaintext = new CrlfOutputStream(

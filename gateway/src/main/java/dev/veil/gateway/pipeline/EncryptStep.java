@@ -56,7 +56,8 @@ public final class EncryptStep implements MailStep {
                 default -> named.add(target);
             }
         }
-        SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), encrypt.subject());
+        SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), encrypt.subject(),
+                java.util.Set.copyOf(encrypt.protectHeaders()));
         Path out = spool.workFile(mail.id(), "sealed.eml");
         SealReport report;
         try (Timer.Context ignored = timer.time();
