@@ -114,7 +114,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
-        available.put("encrypt", () -> new EncryptStep(spool, keys, metrics.timer("encryption")));
+        available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build(config.getQueue().getPipeline(), available);

@@ -2,8 +2,8 @@ package dev.veil.gateway.cli;
 
 import dev.veil.crypto.KeyException;
 import dev.veil.crypto.OpenReport;
+import dev.veil.crypto.PgpMimeOpener;
 import dev.veil.crypto.SmimeOpener;
-import dev.veil.crypto.VeilKeys;
 import dev.veil.gateway.VeilConfiguration;
 import dev.veil.gateway.core.KeyService;
 import io.dropwizard.core.cli.ConfiguredCommand;
@@ -17,13 +17,14 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
- * {@code veil decrypt FILE.eml [--out FILE]}: opens a message Veil (or anyone) encrypted to a key in Veil's store —
+ * {@code veil decrypt FILE.eml [--out FILE]}: opens an S/MIME or PGP/MIME message Veil (or anyone) encrypted to a
+ * key in Veil's store —
  * current or old user keys, escrow — and writes the original message, protected header fields included.
  */
 public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
 
     public DecryptCommand() {
-        super("decrypt", "Decrypt an S/MIME message with Veil's keys and write the original");
+        super("decrypt", "Decrypt an S/MIME or PGP/MIME message with Veil's keys and write the original");
     }
 
     @Override
@@ -33,17 +34,28 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
         addFileArgument(subparser);
     }
 
+    /** PGP/MIME (multipart/encrypted) or else S/MIME, by the top-level Content-Type. */
+    private static boolean isPgpMime(Path message) throws java.io.IOException {
+        try (InputStream in = Files.newInputStream(message)) {
+            return dev.veil.crypto.HeaderBlock.read(in).first("Content-Type")
+                    .map(f -> f.value().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/encrypted"))
+                    .orElse(false);
+        }
+    }
+
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
-        VeilKeys keys = KeyService.openKeys(config.dataPath(), System.getenv());
         Path message = Path.of(ns.getString("message"));
+        boolean openpgp = isPgpMime(message);
         String out = ns.getString("out");
         Path target = out == null ? null : Path.of(out);
         Path partial = target == null ? null : target.resolveSibling(target.getFileName() + ".partial");
         try (InputStream in = Files.newInputStream(message);
              OutputStream plain = partial == null ? new BufferedOutputStream(System.out)
                      : new BufferedOutputStream(Files.newOutputStream(partial))) {
-            OpenReport report = new SmimeOpener(keys).open(in, plain);
+            OpenReport report = openpgp
+                    ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
+                    : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
             plain.flush();
             System.err.println("decrypted " + message + " with key " + report);
         } catch (KeyException | java.io.IOException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
 import dev.veil.config.PolicyLoader;
+import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.VeilKeys;
 import dev.veil.gateway.VeilConfiguration;
 import dev.veil.gateway.core.AuditRecord;
@@ -44,12 +45,19 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 .help("write a user's certificate and private key as PKCS#12 (for Outlook); audited");
         user.addArgument("address").help("the user's email address");
         user.addArgument("--out").required(true).help("the .p12 file to write");
-        user.addArgument("--password-file").help("file whose first line is the PKCS#12 password (else: prompt)");
+        user.addArgument("--password-file").help("file whose first line is the PKCS#12 password or OpenPGP passphrase"
+                + " (else: prompt)");
+        user.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
+                .help("smime: PKCS#12 for Outlook (default); openpgp: armored secret key for gpg");
         addFileArgument(user);
 
         Subparser escrow = actions.addParser("export-escrow")
                 .help("write escrow-key.pem and escrow-cert.pem (for recovery and openssl cms); audited");
         escrow.addArgument("--out").required(true).help("directory to write to");
+        escrow.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
+                .help("smime: PEM key and certificate (default); openpgp: escrow-secret.asc (passphrase-protected)"
+                        + " and escrow-public.asc");
+        escrow.addArgument("--password-file").help("with --format openpgp: file whose first line is the passphrase");
         addFileArgument(escrow);
     }
 
@@ -63,32 +71,66 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
             keys.initialise(policy.organisation(), policy.keys());
         }
         switch (ns.getString("action")) {
-            case "list" -> list(keys, ns.getBoolean("json"), bootstrap.getObjectMapper());
+            case "list" -> list(keys, KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()),
+                    ns.getBoolean("json"), bootstrap.getObjectMapper());
             case "export-user" -> {
                 String address = ns.getString("address");
                 Path out = Path.of(ns.getString("out"));
                 char[] password = password(ns.getString("password_file"));
+                boolean openpgp = "openpgp".equals(ns.getString("format"));
                 try {
-                    keys.exportUserPkcs12(address, password, out);
+                    if (openpgp) {
+                        openPgp(config, policy(config)).exportSecret(address, password, out);
+                    } else {
+                        keys.exportUserPkcs12(address, password, out);
+                    }
                 } finally {
                     Arrays.fill(password, '\0');
                 }
-                audit(config, "key-export", List.of(address), "PKCS#12 written to " + out.toAbsolutePath());
-                System.out.println("wrote " + out + " (certificate and private key of " + address + ")");
+                String what = openpgp ? "OpenPGP secret key" : "PKCS#12";
+                audit(config, "key-export", List.of(address), what + " written to " + out.toAbsolutePath());
+                System.out.println("wrote " + out + " (" + what + " of " + address + ")");
             }
             case "export-escrow" -> {
                 Path dir = Files.createDirectories(Path.of(ns.getString("out")));
-                keys.exportEscrow(dir);
-                audit(config, "key-export", List.of("escrow"), "escrow key written to " + dir.toAbsolutePath());
-                System.out.println("wrote " + dir.resolve("escrow-key.pem") + " and " + dir.resolve("escrow-cert.pem")
-                        + " — the private key is unencrypted: keep it offline");
+                if ("openpgp".equals(ns.getString("format"))) {
+                    OpenPgpKeys pgp = openPgp(config, policy(config));
+                    char[] password = password(ns.getString("password_file"));
+                    try {
+                        pgp.exportEscrowSecret(password, dir.resolve("escrow-secret.asc"));
+                    } finally {
+                        Arrays.fill(password, '\0');
+                    }
+                    Files.writeString(dir.resolve("escrow-public.asc"), pgp.exportEscrowPublic());
+                    audit(config, "key-export", List.of("escrow"), "OpenPGP escrow key written to " + dir.toAbsolutePath());
+                    System.out.println("wrote " + dir.resolve("escrow-secret.asc") + " (passphrase-protected) and "
+                            + dir.resolve("escrow-public.asc"));
+                } else {
+                    keys.exportEscrow(dir);
+                    audit(config, "key-export", List.of("escrow"), "escrow key written to " + dir.toAbsolutePath());
+                    System.out.println("wrote " + dir.resolve("escrow-key.pem") + " and " + dir.resolve("escrow-cert.pem")
+                            + " — the private key is unencrypted: keep it offline");
+                }
             }
             default -> throw new IllegalArgumentException("unknown action");
         }
     }
 
-    private static void list(VeilKeys keys, boolean json, ObjectMapper mapper) throws Exception {
-        List<VeilKeys.KeyInfo> infos = keys.list();
+    private static Policy policy(VeilConfiguration config) {
+        return PolicyLoader.load(config.policyPath()).policy()
+                .orElseThrow(() -> new IllegalArgumentException(config.policyPath() + " has errors: run veil policy check"));
+    }
+
+    /** The OpenPGP keys, with the escrow key created if the policy uses OpenPGP and there is none yet. */
+    private static OpenPgpKeys openPgp(VeilConfiguration config, Policy policy) throws Exception {
+        OpenPgpKeys pgp = KeyService.openOpenPgpKeys(config.dataPath(), System.getenv());
+        pgp.initialise(policy.organisation(), policy.keys());
+        return pgp;
+    }
+
+    private static void list(VeilKeys keys, OpenPgpKeys pgp, boolean json, ObjectMapper mapper) throws Exception {
+        List<VeilKeys.KeyInfo> infos = new java.util.ArrayList<>(keys.list());
+        infos.addAll(pgp.list());
         if (json) {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(infos));
             return;

@@ -1,17 +1,15 @@
 package dev.veil.gateway.core;
 
+import dev.veil.config.Action;
 import dev.veil.config.KeySettings;
 import dev.veil.config.Policy;
 import dev.veil.crypto.KeyException;
 import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.MessageSealer;
-import dev.veil.crypto.SealReport;
-import dev.veil.crypto.SealRequest;
+import dev.veil.crypto.OpenPgpKeys;
+import dev.veil.crypto.PgpMimeSealer;
 import dev.veil.crypto.SmimeSealer;
 import dev.veil.crypto.VeilKeys;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -19,20 +17,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's handle on the key store. If the keys cannot be opened (wrong master key, unreadable files) the
- * gateway still accepts and queues mail, but every seal fails, so every message waits: fail closed, with the
- * reason in the health check.
+ * The gateway's handle on the key stores (S/MIME and OpenPGP, one directory, one master key). If the keys cannot be
+ * opened (wrong master key, unreadable files) the gateway still accepts and queues mail, but every seal fails, so
+ * every message waits: fail closed, with the reason in the health check.
  */
-public final class KeyService implements MessageSealer {
+public final class KeyService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyService.class);
-    private final VeilKeys keys;
+    private final VeilKeys smime;
+    private final OpenPgpKeys openpgp;
     private final String problem;
     private final Supplier<Policy> policies;
-    /** The policy version the CA and escrow were last ensured for: not re-checked (under a lock) per message. */
+    /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
-    private KeyService(VeilKeys keys, String problem, Supplier<Policy> policies) {
-        this.keys = keys;
+    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, String problem, Supplier<Policy> policies) {
+        this.smime = smime;
+        this.openpgp = openpgp;
         this.problem = problem;
         this.policies = policies;
     }
@@ -42,24 +42,48 @@ public final class KeyService implements MessageSealer {
         return dataDir.resolve("keys");
     }
 
-    /** Opens the keys with the master key from the environment or {@code dataDir/master.key}. */
+    public static MasterKey masterKey(Path dataDir, Map<String, String> env) {
+        return MasterKey.load(env, dataDir.resolve("master.key"), LOG::warn);
+    }
+
+    /** Opens the S/MIME keys with the master key from the environment or {@code dataDir/master.key}. */
     public static VeilKeys openKeys(Path dataDir, Map<String, String> env) throws KeyException {
-        MasterKey master = MasterKey.load(env, dataDir.resolve("master.key"), LOG::warn);
-        return VeilKeys.open(keyDirectory(dataDir), master);
+        return VeilKeys.open(keyDirectory(dataDir), masterKey(dataDir, env));
+    }
+
+    /** Opens the OpenPGP keys (same directory, same master key). */
+    public static OpenPgpKeys openOpenPgpKeys(Path dataDir, Map<String, String> env) throws KeyException {
+        return OpenPgpKeys.open(keyDirectory(dataDir), masterKey(dataDir, env));
     }
 
     public static KeyService start(Path dataDir, Map<String, String> env, Supplier<Policy> policies) {
         try {
-            VeilKeys keys = openKeys(dataDir, env);
+            MasterKey master = masterKey(dataDir, env);
+            KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
+                    OpenPgpKeys.open(keyDirectory(dataDir), master), null, policies);
             Policy policy = policies.get();
             if (policy != null) {
-                keys.initialise(policy.organisation(), policy.keys());
+                service.ensureOrganisationKeys(policy);
             }
-            return new KeyService(keys, null, policies);
+            return service;
         } catch (KeyException | RuntimeException e) {
             LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, e.getMessage(), policies);
+            return new KeyService(null, null, e.getMessage(), policies);
         }
+    }
+
+    private void ensureOrganisationKeys(Policy policy) throws KeyException {
+        if (initialisedFor.equals(policy.contentHash())) {
+            return;
+        }
+        KeySettings settings = policy.keys();
+        if (settings.formats().contains(Action.Format.SMIME)) {
+            smime.initialise(policy.organisation(), settings);
+        }
+        if (settings.formats().contains(Action.Format.OPENPGP)) {
+            openpgp.initialise(policy.organisation(), settings);
+        }
+        initialisedFor = policy.contentHash();
     }
 
     /** Null when the keys are loaded; otherwise why not. */
@@ -67,20 +91,21 @@ public final class KeyService implements MessageSealer {
         return problem;
     }
 
-    @Override
-    public SealReport seal(InputStream original, OutputStream out, SealRequest request) throws KeyException, IOException {
-        if (keys == null) {
-            throw new KeyException("keys unavailable: " + problem);
-        }
-        Policy policy = policies.get();
-        if (policy == null) {
-            throw new KeyException("no policy in force");
-        }
-        KeySettings settings = policy.keys();
-        if (!initialisedFor.equals(policy.contentHash())) {
-            keys.initialise(policy.organisation(), settings);
-            initialisedFor = policy.contentHash();
-        }
-        return new SmimeSealer(keys, settings).seal(original, out, request);
+    /** The sealer for a format; it fails (closed) when the keys are unavailable or no policy is in force. */
+    public MessageSealer sealer(Action.Format format) {
+        return (original, out, request) -> {
+            if (problem != null) {
+                throw new KeyException("keys unavailable: " + problem);
+            }
+            Policy policy = policies.get();
+            if (policy == null) {
+                throw new KeyException("no policy in force");
+            }
+            ensureOrganisationKeys(policy);
+            MessageSealer sealer = format == Action.Format.OPENPGP
+                    ? new PgpMimeSealer(openpgp, policy.keys())
+                    : new SmimeSealer(smime, policy.keys());
+            return sealer.seal(original, out, request);
+        };
     }
 }

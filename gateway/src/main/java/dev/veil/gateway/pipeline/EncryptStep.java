@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * Seals the message for the policy's targets: one encryption for every recipient of the group, the escrow key
@@ -21,12 +22,12 @@ import java.util.List;
  */
 public final class EncryptStep implements MailStep {
     private final Spool spool;
-    private final MessageSealer smime;
+    private final Function<Action.Format, MessageSealer> sealers;
     private final Timer timer;
 
-    public EncryptStep(Spool spool, MessageSealer smime, Timer timer) {
+    public EncryptStep(Spool spool, Function<Action.Format, MessageSealer> sealers, Timer timer) {
         this.spool = spool;
-        this.smime = smime;
+        this.sealers = sealers;
         this.timer = timer;
     }
 
@@ -43,9 +44,6 @@ public final class EncryptStep implements MailStep {
     @Override
     public void service(Mail mail) throws Exception {
         Action.Encrypt encrypt = (Action.Encrypt) mail.decision().action();
-        if (encrypt.format() != Action.Format.SMIME) {
-            throw new FailClosedException("encryption format " + encrypt.format() + " is not available yet");
-        }
         List<String> recipients = new ArrayList<>();
         List<String> named = new ArrayList<>();
         boolean escrow = false;
@@ -63,7 +61,7 @@ public final class EncryptStep implements MailStep {
         try (Timer.Context ignored = timer.time();
              InputStream in = Files.newInputStream(mail.content());
              OutputStream sealed = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
-            report = smime.seal(in, sealed, request);
+            report = sealers.apply(encrypt.format()).seal(in, sealed, request);
         } catch (KeyException e) {
             Files.deleteIfExists(out);
             throw new FailClosedException(e.getMessage(), e);

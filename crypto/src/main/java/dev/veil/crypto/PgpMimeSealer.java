@@ -1,0 +1,199 @@
+package dev.veil.crypto;
+
+import dev.veil.config.KeySettings;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
+import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPLiteralData;
+import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
+import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyKeyEncryptionMethodGenerator;
+
+/**
+ * Seals a message as PGP/MIME (RFC 3156): {@code multipart/encrypted} with the version part and the
+ * ASCII-armored OpenPGP message. The encrypted plaintext is the original message, byte for byte with line ends
+ * made CRLF and a final CRLF added if it had none; its full header (Subject included) travels only inside, as
+ * in RFC 9788 header protection. The outer header keeps only the fields delivery needs and a placeholder
+ * Subject, exactly as {@link SmimeSealer} writes it.
+ *
+ * <p>The OpenPGP message: one public-key encrypted session key packet per distinct recipient key (and the
+ * escrow key), then a SEIPD v1 packet (integrity protected, MDC) with AES-256 holding an uncompressed literal
+ * data packet. That is what GnuPG 2.2 reads; RFC 9580's SEIPD v2 is not written. {@code request.cipher()} is an
+ * S/MIME choice and is ignored here.
+ *
+ * <p>Streams: memory use does not grow with the message (partial-length packets). All keys are resolved
+ * before the first byte is written, so a missing key leaves {@code out} untouched; an I/O error part-way leaves
+ * partial output that the caller must discard. Bulk AES runs in the JDK's provider.
+ */
+public final class PgpMimeSealer implements MessageSealer {
+    private static final int BUFFER = 64 * 1024;
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final OpenPgpKeys keys;
+    private final KeySettings settings;
+
+    public PgpMimeSealer(OpenPgpKeys keys, KeySettings settings) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public SealReport seal(InputStream original, OutputStream out, SealRequest request) throws KeyException, IOException {
+        Map<String, PGPPublicKey> recipients = resolve(request);
+        String boundary = "veil-pgp-" + HexFormat.of().formatHex(randomBytes(16));
+
+        InputStream in = new BufferedInputStream(original, BUFFER);
+        HeaderBlock header = HeaderBlock.read(in);
+        OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
+        writeOuterHeader(header, request, boundary, buffered);
+        ascii(buffered, "This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\r\n"
+                + "--" + boundary + "\r\n"
+                + "Content-Type: application/pgp-encrypted\r\n"
+                + "Content-Description: PGP/MIME version identification\r\n"
+                + "\r\n"
+                + "Version: 1\r\n"
+                + "\r\n"
+                + "--" + boundary + "\r\n"
+                + "Content-Type: application/octet-stream; name=\"encrypted.asc\"\r\n"
+                + "Content-Description: OpenPGP encrypted message\r\n"
+                + "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
+                + "\r\n");
+
+        ArmorOutputStream armor = new ArmorOutputStream(buffered, "PGP MESSAGE");
+        PGPEncryptedDataGenerator encryption = new PGPEncryptedDataGenerator(
+                new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                        .setWithIntegrityPacket(true)
+                        .setProvider(Providers.JDK_AES) // SunJCE's AES; Bouncy Castle's is several times slower
+                        .setSecureRandom(RANDOM));
+        for (PGPPublicKey key : recipients.values()) {
+            encryption.addMethod(new JcePublicKeyKeyEncryptionMethodGenerator(key).setProvider(Providers.BC).setSecureRandom(RANDOM));
+        }
+        try {
+            OutputStream encrypted = encryption.open(armor, new byte[BUFFER]);
+            PGPLiteralDataGenerator literal = new PGPLiteralDataGenerator();
+            OutputStream literalOut = literal.open(encrypted, PGPLiteralData.BINARY, "", new Date(), new byte[BUFFER]);
+            FinalLineEnd plaintext = new FinalLineEnd(literalOut);
+            CrlfOutputStream canonical = new CrlfOutputStream(plaintext, false);
+            header.writeConsumedTo(canonical);
+            in.transferTo(canonical);
+            canonical.finish();
+            canonical.flush(); // CrlfOutputStream buffers; its close() would close the literal stream
+            plaintext.finish();
+            literal.close();    // ends the literal data packet
+            encryption.close(); // writes the MDC and ends the encrypted packet
+        } catch (PGPException e) {
+            throw new IOException("OpenPGP encryption failed: " + e.getMessage(), e);
+        }
+        armor.close();      // checksum and END line; does not close buffered
+        ascii(buffered, "\r\n--" + boundary + "--\r\n");
+        buffered.flush();
+        return new SealReport(List.copyOf(recipients.keySet()));
+    }
+
+    /** The encryption key of every target, by fingerprint (so a key named twice is used once), in request order. */
+    private Map<String, PGPPublicKey> resolve(SealRequest request) throws KeyException {
+        Map<String, PGPPublicKey> recipients = new LinkedHashMap<>();
+        for (String recipient : request.recipients()) {
+            add(recipients, keys.userKey(recipient, settings), recipient);
+        }
+        if (request.escrow()) {
+            add(recipients, keys.escrowKey(), "the escrow key");
+        }
+        for (String named : request.namedKeys()) {
+            throw new KeyMissingException("named key '" + named + "' is unknown: only recipient keys and "
+                    + "the escrow key can be encrypted to so far");
+        }
+        if (recipients.isEmpty()) {
+            throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
+        }
+        return recipients;
+    }
+
+    private static void add(Map<String, PGPPublicKey> recipients, PGPPublicKeyRing ring, String owner) throws KeyException {
+        PGPPublicKey key = OpenPgpKeyMaterial.encryptionKey(ring, owner);
+        recipients.putIfAbsent(OpenPgpKeyMaterial.fingerprint(key), key);
+    }
+
+    /** The outer header as {@link OuterHeader} writes it for S/MIME, with the PGP/MIME content type. */
+    private static void writeOuterHeader(HeaderBlock original, SealRequest request, String boundary, OutputStream out)
+            throws IOException {
+        // The fields' own lines, with line ends made CRLF and a final CRLF even if the original ended without one.
+        CrlfOutputStream canonical = new CrlfOutputStream(out, false);
+        for (HeaderField field : original.fields()) {
+            if (OuterHeader.COPIED.contains(field.lowerCaseName()) && request.mayShow(field.lowerCaseName())) {
+                byte[] raw = field.raw();
+                canonical.write(raw);
+                byte last = raw[raw.length - 1];
+                if (last != '\n' && last != '\r') {
+                    canonical.write(CRLF);
+                }
+            }
+        }
+        canonical.finish();
+        canonical.flush(); // CrlfOutputStream buffers
+        ascii(out, "Subject: " + OuterHeader.encodeSubject(request.subjectPlaceholder()) + "\r\n");
+        ascii(out, "MIME-Version: 1.0\r\n");
+        ascii(out, "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\r\n"
+                + " boundary=\"" + boundary + "\"\r\n");
+        out.write(CRLF);
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
+    }
+
+    private static void ascii(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** Remembers whether the text so far ends with a line end and adds CRLF at {@link #finish()} if not. */
+    private static final class FinalLineEnd extends FilterOutputStream {
+        private boolean empty = true;
+        private byte last;
+
+        FinalLineEnd(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            empty = false;
+            last = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            if (length > 0) {
+                out.write(bytes, offset, length);
+                empty = false;
+                last = bytes[offset + length - 1];
+            }
+        }
+
+        void finish() throws IOException {
+            if (!empty && last != '\n') {
+                out.write(CRLF);
+            }
+        }
+    }
+}
