@@ -119,7 +119,7 @@ public final class SmtpUpstream implements Upstream {
             throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
         List<String> permanent = new ArrayList<>();
         List<String> temporary = new ArrayList<>();
-        java.util.Map<String, String> replies = new java.util.HashMap<>();
+        java.util.Map<String, String> replies = new java.util.LinkedHashMap<>();
         String firstReply = rootMessage(e);
         int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
         for (Exception next = e.getNextException(); next instanceof MessagingException m; next = m.getNextException()) {
@@ -149,13 +149,15 @@ public final class SmtpUpstream implements Upstream {
                 }
             }
         }
+        // the upstream's own words for the first refused recipient beat Jakarta Mail's "Invalid Addresses"
+        String reply = replies.isEmpty() ? firstReply : replies.values().iterator().next();
         if (delivered.isEmpty() && temporary.isEmpty()) {
-            throw new PermanentFailureException(firstReply, e);
+            throw new PermanentFailureException(reply, e);
         }
         if (delivered.isEmpty() && permanent.isEmpty()) {
-            throw new TemporaryFailureException(firstReply, e);
+            throw new TemporaryFailureException(reply, e);
         }
-        throw new PartialDeliveryException(firstReply, delivered, temporary, permanent, replies);
+        throw new PartialDeliveryException(reply, delivered, temporary, permanent, replies);
     }
 
     private static Address[] addresses(List<String> recipients) throws PermanentFailureException {
