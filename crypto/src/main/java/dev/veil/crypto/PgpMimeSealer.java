@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPException;
@@ -47,10 +48,21 @@ public final class PgpMimeSealer implements MessageSealer {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final OpenPgpKeys keys;
+    private final ExternalKeys external;
     private final KeySettings settings;
 
     public PgpMimeSealer(OpenPgpKeys keys, KeySettings settings) {
+        this(keys, null, settings);
+    }
+
+    /**
+     * A sealer that encrypts to a recipient's imported OpenPGP key ({@code external}, may be null) when Veil has not
+     * issued one for the address: a Veil-issued key first, else an imported one, else a new one is issued (if
+     * {@code settings} allow).
+     */
+    public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeySettings settings) {
         this.keys = Objects.requireNonNull(keys, "keys");
+        this.external = external;
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -111,7 +123,7 @@ public final class PgpMimeSealer implements MessageSealer {
     private Map<String, PGPPublicKey> resolve(SealRequest request) throws KeyException {
         Map<String, PGPPublicKey> recipients = new LinkedHashMap<>();
         for (String recipient : request.recipients()) {
-            add(recipients, keys.userKey(recipient, settings), recipient);
+            add(recipients, recipientKey(recipient), recipient);
         }
         if (request.escrow()) {
             add(recipients, keys.escrowKey(), "the escrow key");
@@ -124,6 +136,20 @@ public final class PgpMimeSealer implements MessageSealer {
             throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
         }
         return recipients;
+    }
+
+    private PGPPublicKeyRing recipientKey(String recipient) throws KeyException {
+        if (external != null) {
+            Optional<PGPPublicKeyRing> issued = keys.findUserKey(recipient);
+            if (issued.isPresent()) {
+                return issued.get();
+            }
+            Optional<PGPPublicKeyRing> imported = external.openPgpKey(recipient);
+            if (imported.isPresent()) {
+                return imported.get();
+            }
+        }
+        return keys.userKey(recipient, settings);
     }
 
     private static void add(Map<String, PGPPublicKey> recipients, PGPPublicKeyRing ring, String owner) throws KeyException {

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Seals a message as S/MIME (RFC 8551): the original message, byte for byte with line ends made CRLF, becomes
@@ -28,10 +29,21 @@ public final class SmimeSealer implements MessageSealer {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final VeilKeys keys;
+    private final ExternalKeys external;
     private final KeySettings settings;
 
     public SmimeSealer(VeilKeys keys, KeySettings settings) {
+        this(keys, null, settings);
+    }
+
+    /**
+     * A sealer that encrypts to a recipient's imported certificate ({@code external}, may be null) when Veil has not
+     * issued one for the address: a Veil-issued certificate first, else an imported one, else a new one is issued
+     * (if {@code settings} allow).
+     */
+    public SmimeSealer(VeilKeys keys, ExternalKeys external, KeySettings settings) {
         this.keys = Objects.requireNonNull(keys, "keys");
+        this.external = external;
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -61,7 +73,7 @@ public final class SmimeSealer implements MessageSealer {
     private Map<String, X509Certificate> resolve(SealRequest request) throws KeyException {
         Map<String, X509Certificate> certificates = new LinkedHashMap<>();
         for (String recipient : request.recipients()) {
-            add(certificates, keys.userCertificate(recipient, settings));
+            add(certificates, recipientCertificate(recipient));
         }
         if (request.escrow()) {
             add(certificates, keys.escrowCertificate());
@@ -74,6 +86,20 @@ public final class SmimeSealer implements MessageSealer {
             throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
         }
         return certificates;
+    }
+
+    private X509Certificate recipientCertificate(String recipient) throws KeyException {
+        if (external != null) {
+            Optional<X509Certificate> issued = keys.findUserCertificate(recipient);
+            if (issued.isPresent()) {
+                return issued.get();
+            }
+            Optional<X509Certificate> imported = external.smimeCertificate(recipient);
+            if (imported.isPresent()) {
+                return imported.get();
+            }
+        }
+        return keys.userCertificate(recipient, settings);
     }
 
     private static void add(Map<String, X509Certificate> certificates, X509Certificate certificate) {

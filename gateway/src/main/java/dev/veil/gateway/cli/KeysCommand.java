@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
 import dev.veil.config.PolicyLoader;
+import dev.veil.crypto.ExternalKey;
+import dev.veil.crypto.ExternalKeys;
+import dev.veil.crypto.ImportedKey;
+import dev.veil.crypto.KeyException;
+import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.VeilKeys;
 import dev.veil.gateway.VeilConfiguration;
@@ -17,21 +22,28 @@ import java.io.Console;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 import net.sourceforge.argparse4j.inf.Subparsers;
 
 /**
- * {@code veil keys list|export-user|export-escrow [config.yml]}: works beside a running server on the same data
- * directory (key files are written atomically; the audit table is shared through H2's auto-server mode).
+ * {@code veil keys list|show|import|remove|export-user|export-escrow [config.yml]}: works beside a running server on
+ * the same data directory (key files are written atomically; the audit table is shared through H2's auto-server
+ * mode). {@code import}, {@code show} and {@code remove} handle external recipients' public keys and need no master
+ * key; a running server sees an import at its next lookup.
  */
 public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
 
     public KeysCommand() {
-        super("keys", "Manage Veil's keys: list, export-user, export-escrow");
+        super("keys", "Manage Veil's keys: list, show, import, remove, export-user, export-escrow");
     }
 
     @Override
@@ -40,6 +52,23 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         Subparser list = actions.addParser("list").help("list keys (never key material)");
         list.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
         addFileArgument(list);
+
+        Subparser importKeys = actions.addParser("import")
+                .help("import external recipients' public keys: PEM/DER certificates, PKCS#7 bundles (.p7b/.p7c),"
+                        + " ASCII-armored or binary OpenPGP keys; exit 1 if nothing could be imported");
+        importKeys.addArgument("key-file").metavar("FILE").help("the file with the public key(s)");
+        importKeys.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        addFileArgument(importKeys);
+
+        Subparser show = actions.addParser("show").help("show the external keys of an address, or one by fingerprint");
+        show.addArgument("key").metavar("ADDRESS|FINGERPRINT").help("an address, or a fingerprint (or a unique prefix)");
+        show.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        addFileArgument(show);
+
+        Subparser remove = actions.addParser("remove")
+                .help("remove the external keys of an address, or one key (for all its addresses) by fingerprint");
+        remove.addArgument("key").metavar("ADDRESS|FINGERPRINT").help("an address, or a fingerprint (or a unique prefix)");
+        addFileArgument(remove);
 
         Subparser user = actions.addParser("export-user")
                 .help("write a user's certificate and private key as PKCS#12 (for Outlook); audited");
@@ -64,15 +93,38 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
         Path data = config.dataPath();
+        String action = ns.getString("action");
+        if (List.of("import", "show", "remove").contains(action)) {
+            // External keys are public data: no master key, no organisation keys needed.
+            ExternalKeys external = ExternalKeys.open(KeyService.keyDirectory(data));
+            ObjectMapper mapper = bootstrap.getObjectMapper();
+            int exit;
+            try {
+                exit = switch (action) {
+                    case "import" -> importKeys(external, config, Path.of(ns.getString("key_file")),
+                            Boolean.TRUE.equals(ns.getBoolean("json")), mapper);
+                    case "show" -> show(external, ns.getString("key"), Boolean.TRUE.equals(ns.getBoolean("json")), mapper);
+                    default -> remove(external, config, ns.getString("key"));
+                };
+            } catch (KeyException e) {
+                System.err.println("veil keys " + action + ": " + e.getMessage());
+                exit = 1;
+            }
+            System.out.flush();
+            if (exit != 0) {
+                System.exit(exit);
+            }
+            return;
+        }
         VeilKeys keys = KeyService.openKeys(data, System.getenv());
         PolicyLoad load = PolicyLoader.load(config.policyPath());
         if (load.policy().isPresent()) {
             Policy policy = load.policy().get();
             keys.initialise(policy.organisation(), policy.keys());
         }
-        switch (ns.getString("action")) {
+        switch (action) {
             case "list" -> list(keys, KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()),
-                    ns.getBoolean("json"), bootstrap.getObjectMapper());
+                    ExternalKeys.open(KeyService.keyDirectory(data)), ns.getBoolean("json"), bootstrap.getObjectMapper());
             case "export-user" -> {
                 String address = ns.getString("address");
                 Path out = Path.of(ns.getString("out"));
@@ -128,9 +180,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         return pgp;
     }
 
-    private static void list(VeilKeys keys, OpenPgpKeys pgp, boolean json, ObjectMapper mapper) throws Exception {
+    private static void list(VeilKeys keys, OpenPgpKeys pgp, ExternalKeys external, boolean json, ObjectMapper mapper)
+            throws Exception {
         List<VeilKeys.KeyInfo> infos = new java.util.ArrayList<>(keys.list());
         infos.addAll(pgp.list());
+        infos.addAll(external.keyInfos());
         if (json) {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(infos));
             return;
@@ -145,6 +199,152 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         System.out.printf(format, "KIND", "SUBJECT", "NOT AFTER", "FINGERPRINT (SHA-256)");
         for (VeilKeys.KeyInfo k : infos) {
             System.out.printf(format, k.kind(), k.subject(), k.notAfter(), k.fingerprint());
+        }
+    }
+
+    /** Imports and prints a table of what is now stored; refusals go to stderr. Exit 1 if nothing is stored. */
+    private static int importKeys(ExternalKeys external, VeilConfiguration config, Path file, boolean json,
+                                  ObjectMapper mapper) throws Exception {
+        List<ImportedKey> results = external.importFile(file);
+        List<ImportedKey> stored = results.stream().filter(ImportedKey::stored).toList();
+        List<ImportedKey> refused = results.stream().filter(k -> !k.stored()).toList();
+        if (json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ImportedKey k : results) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("status", k.status().label);
+                row.put("format", k.format().label);
+                row.put("addresses", k.addresses());
+                row.put("fingerprint", k.fingerprint());
+                row.put("subject", k.subject());
+                row.put("notAfter", k.notAfter() == null ? null : k.notAfter().toString());
+                row.put("reason", k.reason());
+                rows.add(row);
+            }
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+        } else if (!stored.isEmpty()) {
+            List<String[]> rows = new ArrayList<>();
+            for (ImportedKey k : stored) {
+                for (String address : k.addresses()) {
+                    rows.add(new String[] {k.format().label, address, k.fingerprint(),
+                            k.notAfter() == null ? "never" : k.notAfter().toString(), k.status().label});
+                }
+            }
+            table(new String[] {"FORMAT", "ADDRESS", "FINGERPRINT", "NOT AFTER", "STATUS"}, rows);
+        }
+        for (ImportedKey k : refused) {
+            String what = k.format().label + " key " + (k.subject() == null || k.subject().isBlank() ? "" : "'" + k.subject() + "' ")
+                    + "(" + k.fingerprint() + ")";
+            System.err.println("refused " + what + ": " + k.reason());
+        }
+        List<String> imported = stored.stream().filter(k -> k.status() == ImportedKey.Status.IMPORTED)
+                .flatMap(k -> k.addresses().stream()).distinct().toList();
+        if (!imported.isEmpty()) {
+            audit(config, "key-import", imported, "external public key(s) imported from " + file.toAbsolutePath() + ": "
+                    + stored.stream().filter(k -> k.status() == ImportedKey.Status.IMPORTED)
+                            .map(k -> k.format().label + " " + k.fingerprint()).collect(Collectors.joining(", ")));
+            warnIfVeilKeysExist(config, imported);
+        }
+        if (stored.isEmpty()) {
+            System.err.println("veil keys import: nothing imported from " + file);
+            return 1;
+        }
+        return 0;
+    }
+
+    /** A Veil-issued key wins over an imported one: say so, if the key store can be opened without side effects. */
+    private static void warnIfVeilKeysExist(VeilConfiguration config, List<String> addresses) {
+        Path data = config.dataPath();
+        String fromEnv = System.getenv(MasterKey.ENV_VARIABLE);
+        if ((fromEnv == null || fromEnv.isBlank()) && !Files.exists(data.resolve("master.key"))) {
+            return; // opening the store would create a master key
+        }
+        try {
+            VeilKeys keys = KeyService.openKeys(data, System.getenv());
+            OpenPgpKeys pgp = KeyService.openOpenPgpKeys(data, System.getenv());
+            for (String address : addresses) {
+                if (keys.hasUserCertificate(address) || pgp.hasUserKey(address)) {
+                    System.err.println("note: Veil has issued its own key for " + address
+                            + "; mail to it is still encrypted to that key, not to the imported one");
+                }
+            }
+        } catch (Exception e) {
+            // only a hint: the import itself is done
+        }
+    }
+
+    private static int show(ExternalKeys external, String key, boolean json, ObjectMapper mapper) throws Exception {
+        List<ExternalKey> keys = external.show(key);
+        if (json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (ExternalKey k : keys) {
+                rows.add(describe(k));
+            }
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+            return 0;
+        }
+        boolean first = true;
+        for (ExternalKey k : keys) {
+            if (!first) {
+                System.out.println();
+            }
+            first = false;
+            for (Map.Entry<String, Object> field : describe(k).entrySet()) {
+                if (field.getValue() != null) {
+                    Object value = field.getValue() instanceof List<?> list
+                            ? list.stream().map(String::valueOf).collect(Collectors.joining(", ")) : field.getValue();
+                    System.out.printf("%-15s %s%n", field.getKey().replaceAll("([A-Z])", " $1").toUpperCase(Locale.ROOT), value);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static Map<String, Object> describe(ExternalKey k) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("kind", "external-" + k.format().label);
+        row.put("fingerprint", k.fingerprint());
+        row.put("addresses", k.addresses());
+        row.put("subject", k.subject());
+        row.put("issuer", k.issuer());
+        row.put("notBefore", k.notBefore() == null ? null : k.notBefore().toString());
+        row.put("notAfter", k.notAfter() == null ? (k.format() == ExternalKey.Format.OPENPGP ? "never" : null)
+                : k.notAfter().toString());
+        row.put("algorithm", k.algorithm());
+        row.put("encryptionKey", k.encryptionKey());
+        return row;
+    }
+
+    private static int remove(ExternalKeys external, VeilConfiguration config, String key) throws Exception {
+        List<ExternalKey> removed = external.remove(key);
+        List<String> addresses = new ArrayList<>();
+        for (ExternalKey k : removed) {
+            System.out.println("removed " + k.format().label + " key " + k.fingerprint() + " for " + String.join(", ", k.addresses()));
+            addresses.addAll(k.addresses());
+        }
+        audit(config, "key-remove", addresses.stream().distinct().toList(), "external public key(s) removed: "
+                + removed.stream().map(k -> k.format().label + " " + k.fingerprint()).collect(Collectors.joining(", ")));
+        return 0;
+    }
+
+    /** Left-aligned columns, two spaces apart; the last column is not padded. */
+    private static void table(String[] header, List<String[]> rows) {
+        int[] widths = new int[header.length];
+        for (int i = 0; i < header.length; i++) {
+            widths[i] = header[i].length();
+            for (String[] row : rows) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        List<String[]> all = new ArrayList<>();
+        all.add(header);
+        all.addAll(rows);
+        for (String[] row : all) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(i == row.length - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+            }
+            System.out.println(line.toString().stripTrailing());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.veil.gateway.core;
 import dev.veil.config.Action;
 import dev.veil.config.KeySettings;
 import dev.veil.config.Policy;
+import dev.veil.crypto.ExternalKeys;
 import dev.veil.crypto.KeyException;
 import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.MessageSealer;
@@ -25,14 +26,18 @@ public final class KeyService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyService.class);
     private final VeilKeys smime;
     private final OpenPgpKeys openpgp;
+    /** Recipients' own public keys imported with {@code veil keys import}. */
+    private final ExternalKeys external;
     private final String problem;
     private final Supplier<Policy> policies;
     /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
-    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, String problem, Supplier<Policy> policies) {
+    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, String problem,
+                       Supplier<Policy> policies) {
         this.smime = smime;
         this.openpgp = openpgp;
+        this.external = external;
         this.problem = problem;
         this.policies = policies;
     }
@@ -60,7 +65,8 @@ public final class KeyService {
         try {
             MasterKey master = masterKey(dataDir, env);
             KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
-                    OpenPgpKeys.open(keyDirectory(dataDir), master), null, policies);
+                    OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)), null,
+                    policies);
             Policy policy = policies.get();
             if (policy != null) {
                 service.ensureOrganisationKeys(policy);
@@ -68,7 +74,7 @@ public final class KeyService {
             return service;
         } catch (KeyException | RuntimeException e) {
             LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, null, e.getMessage(), policies);
+            return new KeyService(null, null, null, e.getMessage(), policies);
         }
     }
 
@@ -103,8 +109,8 @@ public final class KeyService {
             }
             ensureOrganisationKeys(policy);
             MessageSealer sealer = format == Action.Format.OPENPGP
-                    ? new PgpMimeSealer(openpgp, policy.keys())
-                    : new SmimeSealer(smime, policy.keys());
+                    ? new PgpMimeSealer(openpgp, external, policy.keys())
+                    : new SmimeSealer(smime, external, policy.keys());
             return sealer.seal(original, out, request);
         };
     }

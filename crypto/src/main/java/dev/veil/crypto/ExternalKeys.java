@@ -1,0 +1,672 @@
+package dev.veil.crypto;
+
+import dev.veil.crypto.ExternalKey.Format;
+import dev.veil.crypto.ImportedKey.Status;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.interfaces.RSAPublicKey;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1String;
+import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
+import org.bouncycastle.bcpg.PublicKeyPacket;
+import org.bouncycastle.openpgp.PGPException;
+import org.bouncycastle.openpgp.PGPPublicKey;
+import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProvider;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
+
+/**
+ * External recipients' public keys: S/MIME certificates and OpenPGP keys an admin imported for partners who have
+ * their own keys, so mail to them is encrypted to a key they already hold instead of one Veil issues.
+ *
+ * <p>Layout, next to {@link VeilKeys} in the same key directory: {@code DIR/external/smime/<address>-<sha256>.pem}
+ * (one PEM certificate) and {@code DIR/external/openpgp/<address>-<v4 fingerprint>.asc} (one armored public key
+ * ring); a key naming several addresses is stored once per address. Public data: no master key, files 0644,
+ * published atomically and never rewritten (an import of the same key is a no-op; removal deletes the file).
+ * When a file is first read, its content must match its name (fingerprint and address), so a file renamed to
+ * another address does not receive that address's mail.
+ *
+ * <p>Import checks what can be checked once (email address, validity, key usage, a usable encryption subkey);
+ * {@link #smimeCertificate} and {@link #openPgpKey} check again, at the time of use, what expires.
+ * No chain is verified: importing a certificate is the admin's trust decision.
+ *
+ * <p>Thread-safe; a CLI import is seen by a running server at its next lookup.
+ */
+public final class ExternalKeys {
+    private static final String EXTERNAL_DIR = "external";
+    private static final long MAX_IMPORT_SIZE = 16L * 1024 * 1024;
+    private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
+    private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
+    private static final int KEY_ENCIPHERMENT = 2;
+    private static final int KEY_AGREEMENT = 4;
+    private static final int MIN_RSA_BITS = 2048;
+
+    private final Path dir;
+    /** Parsed files by path: files are never rewritten, so an entry stays right until the file is deleted. */
+    private final ConcurrentHashMap<Path, Stored> cache = new ConcurrentHashMap<>();
+
+    private ExternalKeys(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Opens the external keys under {@code keyDir} (the directory {@link VeilKeys#open} takes), creating it if needed. */
+    public static ExternalKeys open(Path keyDir) throws KeyException {
+        Path dir = keyDir.resolve(EXTERNAL_DIR);
+        try {
+            AtomicFiles.createDirectories(keyDir, AtomicFiles.OWNER_ONLY_DIR);
+            AtomicFiles.createDirectories(dir, AtomicFiles.OWNER_ONLY_DIR);
+            for (Format format : Format.values()) {
+                AtomicFiles.createDirectories(dir.resolve(format.label), AtomicFiles.OWNER_ONLY_DIR);
+            }
+        } catch (IOException e) {
+            throw new KeyException("cannot create key directory " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        return new ExternalKeys(dir);
+    }
+
+    /**
+     * Imports every public key in {@code file} (format detected from the content), one result per key found: imported,
+     * already present, or refused with the reason.
+     *
+     * @throws KeyException if the file cannot be read, holds a private key, or holds nothing importable
+     */
+    public List<ImportedKey> importFile(Path file) throws KeyException {
+        byte[] content;
+        try {
+            if (Files.size(file) > MAX_IMPORT_SIZE) {
+                throw new KeyException(file + " is larger than " + MAX_IMPORT_SIZE / 1024 / 1024 + " MiB: not a key file");
+            }
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new KeyException("no such file: " + file);
+        } catch (IOException e) {
+            throw new KeyException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        return importBytes(content, file.toString());
+    }
+
+    /** {@link #importFile} for content in memory; {@code source} names it in messages. */
+    public List<ImportedKey> importBytes(byte[] content, String source) throws KeyException {
+        ExternalKeyFiles.Contents contents = ExternalKeyFiles.read(content, source);
+        Instant now = Instant.now();
+        List<ImportedKey> results = new ArrayList<>();
+        for (X509Certificate certificate : contents.certificates()) {
+            results.add(importCertificate(certificate, now));
+        }
+        for (PGPPublicKeyRing ring : contents.rings()) {
+            results.add(importRing(ring));
+        }
+        return results;
+    }
+
+    /** Every stored key of this format for the address (usable or not), newest first. */
+    public List<ExternalKey> find(String address, Format format) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        List<Stored> stored = stored(format, normalised);
+        stored.sort(Comparator.comparing(Stored::notBefore).reversed());
+        return group(stored);
+    }
+
+    /**
+     * The certificate to encrypt to for this address: of those imported, the valid one that expires last.
+     *
+     * @return empty if none was imported for the address
+     * @throws KeyMissingException if certificates were imported but none is valid now (fail closed: do not fall
+     *                             back to another key for someone whose own key the admin chose)
+     */
+    public Optional<X509Certificate> smimeCertificate(String address) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        List<Stored> stored = stored(Format.SMIME, normalised);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = Instant.now();
+        Optional<X509Certificate> best = stored.stream().map(Stored::certificate)
+                .filter(c -> !now.isBefore(c.getNotBefore().toInstant()) && !now.isAfter(c.getNotAfter().toInstant()))
+                .max(Comparator.comparing(X509Certificate::getNotAfter));
+        if (best.isEmpty()) {
+            Instant latest = stored.stream().map(s -> s.certificate().getNotAfter().toInstant()).max(Comparator.naturalOrder()).get();
+            throw new KeyMissingException("the imported S/MIME certificate of " + normalised + " is not valid now (expiry "
+                    + latest + ") — import a current one (veil keys import) or remove it (veil keys remove " + normalised + ")");
+        }
+        return best;
+    }
+
+    /**
+     * The OpenPGP key ring to encrypt to for this address: of those imported, the newest one with a usable encryption
+     * (sub)key now.
+     *
+     * @return empty if none was imported for the address
+     * @throws KeyMissingException if keys were imported but none can be encrypted to now (revoked or expired)
+     */
+    public Optional<PGPPublicKeyRing> openPgpKey(String address) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        List<Stored> stored = stored(Format.OPENPGP, normalised);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        stored.sort(Comparator.comparing(Stored::notBefore).reversed());
+        String reason = null;
+        for (Stored candidate : stored) {
+            try {
+                OpenPgpKeyMaterial.encryptionKey(candidate.ring(), normalised);
+                return Optional.of(candidate.ring());
+            } catch (KeyException unusable) {
+                reason = unusable.getMessage();
+            }
+        }
+        throw new KeyMissingException("no imported OpenPGP key of " + normalised + " can be encrypted to now (" + reason
+                + ") — import a current one (veil keys import) or remove it (veil keys remove " + normalised + ")");
+    }
+
+    /** Every stored key, one entry per key (with all its addresses): S/MIME first, then by address. */
+    public List<ExternalKey> list() throws KeyException {
+        List<Stored> all = new ArrayList<>();
+        for (Format format : Format.values()) {
+            all.addAll(stored(format, null));
+        }
+        all.sort(Comparator.comparing((Stored s) -> s.format().ordinal()).thenComparing(Stored::address)
+                .thenComparing(Stored::fingerprint));
+        return group(all);
+    }
+
+    /** One row per address and key, for {@code veil keys list}: kind {@code external-smime} or {@code external-openpgp}. */
+    public List<VeilKeys.KeyInfo> keyInfos() throws KeyException {
+        List<VeilKeys.KeyInfo> infos = new ArrayList<>();
+        for (ExternalKey key : list()) {
+            for (String address : key.addresses()) {
+                infos.add(new VeilKeys.KeyInfo("external-" + key.format().label, address, key.fingerprint(), key.notAfter()));
+            }
+        }
+        return infos;
+    }
+
+    /**
+     * The keys stored for an address (anything with an {@code @}) or with a fingerprint (full, or a unique prefix of at
+     * least 8 hex digits; spaces and colons are ignored).
+     *
+     * @throws KeyMissingException if there is none
+     */
+    public List<ExternalKey> show(String addressOrFingerprint) throws KeyException {
+        List<Stored> matches = match(addressOrFingerprint);
+        // Show every address of the keys found, not only the one asked for.
+        List<Stored> all = new ArrayList<>();
+        for (Format format : Format.values()) {
+            for (Stored s : stored(format, null)) {
+                if (matches.stream().anyMatch(m -> m.format() == s.format() && m.fingerprint().equals(s.fingerprint()))) {
+                    all.add(s);
+                }
+            }
+        }
+        all.sort(Comparator.comparing((Stored s) -> s.format().ordinal()).thenComparing(Stored::address));
+        return group(all);
+    }
+
+    /**
+     * Removes the keys of an address (for that address only) or a key by fingerprint (for all its addresses).
+     *
+     * @return what was removed: each key with the addresses it was removed for
+     * @throws KeyMissingException if nothing matches
+     */
+    public List<ExternalKey> remove(String addressOrFingerprint) throws KeyException {
+        List<Stored> matches = match(addressOrFingerprint);
+        for (Stored s : matches) {
+            try {
+                Files.deleteIfExists(s.file());
+            } catch (IOException e) {
+                throw new KeyException("cannot remove " + s.file().toAbsolutePath() + ": " + e.getMessage(), e);
+            } finally {
+                cache.remove(s.file());
+            }
+        }
+        return group(matches);
+    }
+
+    @Override
+    public String toString() {
+        return "ExternalKeys[" + dir.toAbsolutePath() + "]";
+    }
+
+    // ---- import -------------------------------------------------------------------------------------------------
+
+    private ImportedKey importCertificate(X509Certificate certificate, Instant now) throws KeyException {
+        String fingerprint = Fingerprints.sha256(certificate);
+        List<String> addresses = certificateAddresses(certificate);
+        String subject = certificate.getSubjectX500Principal().getName();
+        Instant notAfter = certificate.getNotAfter().toInstant();
+        String refusal = certificateRefusal(certificate, addresses, now);
+        if (refusal != null) {
+            return new ImportedKey(Status.REFUSED, Format.SMIME, fingerprint, addresses, subject, notAfter, refusal);
+        }
+        byte[] pem;
+        try {
+            pem = pem("CERTIFICATE", certificate.getEncoded());
+        } catch (CertificateEncodingException e) {
+            return new ImportedKey(Status.REFUSED, Format.SMIME, fingerprint, addresses, subject, notAfter,
+                    "the certificate cannot be encoded: " + e.getMessage());
+        }
+        return publish(Format.SMIME, fingerprint, addresses, subject, notAfter, pem);
+    }
+
+    private ImportedKey importRing(PGPPublicKeyRing ring) throws KeyException {
+        PGPPublicKey primary = ring.getPublicKey();
+        String fingerprint = OpenPgpKeyMaterial.fingerprint(primary);
+        String subject = OpenPgpKeyMaterial.userId(ring);
+        Instant notAfter = pgpNotAfter(primary);
+        if (primary.getVersion() != PublicKeyPacket.VERSION_4) {
+            String reason = primary.getVersion() == PublicKeyPacket.VERSION_6
+                    ? "OpenPGP v6 keys (RFC 9580) are not supported yet: Veil writes what GnuPG 2.2 reads — ask for a v4 key"
+                    : "OpenPGP version " + primary.getVersion() + " keys are not supported: only v4 keys are";
+            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, List.of(), subject, notAfter, reason);
+        }
+        List<String> addresses = ringAddresses(ring);
+        if (addresses.isEmpty()) {
+            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, addresses, subject, notAfter,
+                    "the key has no user id with an email address (\"Name <local@domain>\") certified by the key itself");
+        }
+        try {
+            OpenPgpKeyMaterial.encryptionKey(ring, addresses.get(0));
+        } catch (KeyException unusable) {
+            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, addresses, subject, notAfter,
+                    "no usable encryption key: " + unusable.getMessage());
+        }
+        byte[] armored;
+        try {
+            armored = ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK").getBytes(StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new KeyException("cannot encode the OpenPGP key " + fingerprint + ": " + e.getMessage(), e);
+        }
+        return publish(Format.OPENPGP, fingerprint, addresses, subject, notAfter, armored);
+    }
+
+    private ImportedKey publish(Format format, String fingerprint, List<String> addresses, String subject, Instant notAfter,
+                                byte[] content) throws KeyException {
+        boolean created = false;
+        for (String address : addresses) {
+            Path file = file(format, address, fingerprint);
+            try {
+                created |= AtomicFiles.createIfAbsent(file, content, AtomicFiles.PUBLIC_READ);
+            } catch (IOException e) {
+                throw new KeyException("cannot write " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
+        }
+        return new ImportedKey(created ? Status.IMPORTED : Status.ALREADY_PRESENT, format, fingerprint, addresses, subject,
+                notAfter, null);
+    }
+
+    /** Why a certificate cannot receive mail, or null if it can. */
+    static String certificateRefusal(X509Certificate certificate, List<String> addresses, Instant now) {
+        if (addresses.isEmpty()) {
+            boolean ca = certificate.getBasicConstraints() >= 0;
+            return "the certificate has no email address (no subjectAltName rfc822Name, no emailAddress in the subject)"
+                    + (ca ? " — it is a CA certificate, probably part of the issuer chain" : "");
+        }
+        if (now.isAfter(certificate.getNotAfter().toInstant())) {
+            return "the certificate expired on " + certificate.getNotAfter().toInstant();
+        }
+        if (now.isBefore(certificate.getNotBefore().toInstant())) {
+            return "the certificate is not valid before " + certificate.getNotBefore().toInstant();
+        }
+        boolean[] usage = certificate.getKeyUsage();
+        if (usage != null && !bit(usage, KEY_ENCIPHERMENT) && !bit(usage, KEY_AGREEMENT)) {
+            return "the certificate's key usage allows neither keyEncipherment nor keyAgreement: it is not for encryption";
+        }
+        try {
+            List<String> extended = certificate.getExtendedKeyUsage();
+            if (extended != null && !extended.contains(EMAIL_PROTECTION) && !extended.contains(ANY_EXTENDED_KEY_USAGE)) {
+                return "the certificate's extended key usage does not include emailProtection: it is not for mail";
+            }
+        } catch (CertificateParsingException e) {
+            return "the certificate's extended key usage cannot be parsed: " + e.getMessage();
+        }
+        if (!(certificate.getPublicKey() instanceof RSAPublicKey rsa)) {
+            return "the certificate has a " + certificate.getPublicKey().getAlgorithm()
+                    + " key: Veil encrypts S/MIME to RSA keys only so far (RSA-OAEP key transport)";
+        }
+        if (usage != null && !bit(usage, KEY_ENCIPHERMENT)) {
+            return "the certificate's key usage does not allow keyEncipherment, which an RSA key needs to receive mail";
+        }
+        if (rsa.getModulus().bitLength() < MIN_RSA_BITS) {
+            return "the certificate's RSA key has " + rsa.getModulus().bitLength() + " bits: at least " + MIN_RSA_BITS
+                    + " are needed";
+        }
+        return null;
+    }
+
+    private static boolean bit(boolean[] bits, int index) {
+        return bits.length > index && bits[index];
+    }
+
+    /** SAN rfc822Names, else emailAddress attributes of the subject; normalised, sorted, deduplicated. */
+    static List<String> certificateAddresses(X509Certificate certificate) {
+        TreeSet<String> addresses = new TreeSet<>();
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            if (names != null) {
+                for (List<?> name : names) {
+                    if (Integer.valueOf(1).equals(name.get(0)) && name.get(1) instanceof String value) {
+                        addIfAddress(addresses, value);
+                    }
+                }
+            }
+        } catch (CertificateParsingException e) {
+            // no usable SAN: fall back to the subject
+        }
+        if (addresses.isEmpty()) {
+            X500Name subject = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+            for (RDN rdn : subject.getRDNs(BCStyle.EmailAddress)) {
+                for (AttributeTypeAndValue value : rdn.getTypesAndValues()) {
+                    if (BCStyle.EmailAddress.equals(value.getType())) {
+                        ASN1Encodable encodable = value.getValue();
+                        if (encodable instanceof ASN1String text) {
+                            addIfAddress(addresses, text.getString());
+                        }
+                    }
+                }
+            }
+        }
+        return List.copyOf(addresses);
+    }
+
+    /** The addresses of user ids that the primary key certified and did not revoke; normalised, sorted. */
+    static List<String> ringAddresses(PGPPublicKeyRing ring) {
+        PGPPublicKey primary = ring.getPublicKey();
+        TreeSet<String> addresses = new TreeSet<>();
+        Iterator<String> ids = primary.getUserIDs();
+        while (ids.hasNext()) {
+            String id = ids.next();
+            boolean certified = false;
+            boolean revoked = false;
+            Iterator<PGPSignature> signatures = primary.getSignaturesForID(id);
+            while (signatures != null && signatures.hasNext()) {
+                PGPSignature signature = signatures.next();
+                int type = signature.getSignatureType();
+                boolean certification = type == PGPSignature.DEFAULT_CERTIFICATION || type == PGPSignature.NO_CERTIFICATION
+                        || type == PGPSignature.CASUAL_CERTIFICATION || type == PGPSignature.POSITIVE_CERTIFICATION;
+                boolean revocation = type == PGPSignature.CERTIFICATION_REVOCATION;
+                if ((certification || revocation) && selfSigned(signature, primary, id)) {
+                    certified |= certification;
+                    revoked |= revocation;
+                }
+            }
+            if (certified && !revoked) {
+                addIfAddress(addresses, addressOfUserId(id));
+            }
+        }
+        return List.copyOf(addresses);
+    }
+
+    private static boolean selfSigned(PGPSignature signature, PGPPublicKey primary, String id) {
+        if (signature.getKeyID() != 0 && signature.getKeyID() != primary.getKeyID()) {
+            return false;
+        }
+        try {
+            signature.init(new JcaPGPContentVerifierBuilderProvider().setProvider(Providers.BC), primary);
+            return signature.verifyCertification(id, primary);
+        } catch (PGPException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** {@code "Name <local@domain>"} or a bare {@code local@domain}; null otherwise. */
+    static String addressOfUserId(String id) {
+        int open = id.lastIndexOf('<');
+        if (open >= 0) {
+            int close = id.indexOf('>', open);
+            return close > open ? id.substring(open + 1, close) : null;
+        }
+        String bare = id.strip();
+        return bare.indexOf('@') > 0 && bare.chars().noneMatch(Character::isWhitespace) ? bare : null;
+    }
+
+    private static void addIfAddress(Collection<String> addresses, String candidate) {
+        if (candidate == null) {
+            return;
+        }
+        try {
+            addresses.add(Addresses.normalise(candidate));
+        } catch (KeyException notAnAddress) {
+            // skipped: not a mailbox Veil can key by
+        }
+    }
+
+    private static Instant pgpNotAfter(PGPPublicKey key) {
+        long valid = key.getValidSeconds();
+        return valid > 0 ? key.getCreationTime().toInstant().plusSeconds(valid) : null;
+    }
+
+    // ---- the store ----------------------------------------------------------------------------------------------
+
+    /** One file of the store, parsed and checked against its name. */
+    private record Stored(Path file, Format format, String address, String fingerprint, X509Certificate certificate,
+                          PGPPublicKeyRing ring) {
+        Instant notBefore() {
+            return certificate != null ? certificate.getNotBefore().toInstant() : ring.getPublicKey().getCreationTime().toInstant();
+        }
+    }
+
+    private List<Stored> match(String addressOrFingerprint) throws KeyException {
+        if (addressOrFingerprint == null || addressOrFingerprint.isBlank()) {
+            throw new KeyException("give an address or a fingerprint");
+        }
+        List<Stored> matches = new ArrayList<>();
+        if (addressOrFingerprint.contains("@")) {
+            String address = Addresses.normalise(addressOrFingerprint);
+            for (Format format : Format.values()) {
+                matches.addAll(stored(format, address));
+            }
+            if (matches.isEmpty()) {
+                throw new KeyMissingException("no external key for " + address);
+            }
+            return matches;
+        }
+        String wanted = addressOrFingerprint.replaceAll("[\\s:]", "").toLowerCase(Locale.ROOT);
+        if (wanted.startsWith("0x")) {
+            wanted = wanted.substring(2);
+        }
+        if (wanted.length() < 8 || !wanted.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw new KeyException("'" + addressOrFingerprint + "' is neither an address nor a fingerprint (at least 8 hex digits)");
+        }
+        TreeSet<String> fingerprints = new TreeSet<>();
+        for (Format format : Format.values()) {
+            for (Stored s : stored(format, null)) {
+                if (s.fingerprint().startsWith(wanted)) {
+                    matches.add(s);
+                    fingerprints.add(s.fingerprint());
+                }
+            }
+        }
+        if (fingerprints.isEmpty()) {
+            throw new KeyMissingException("no external key with fingerprint " + wanted);
+        }
+        if (fingerprints.size() > 1) {
+            throw new KeyException("fingerprint " + wanted + " is ambiguous: it starts " + String.join(", ", fingerprints));
+        }
+        return matches;
+    }
+
+    /** The files of a format, for one address or (null) all, parsed and checked. */
+    private List<Stored> stored(Format format, String address) throws KeyException {
+        Path formatDir = dir.resolve(format.label);
+        String suffix = suffix(format);
+        String prefix = address == null ? null : stem(address) + "-";
+        List<Stored> result = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(formatDir, "*" + suffix)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (name.startsWith(".") || (prefix != null && !name.startsWith(prefix))) {
+                    continue;
+                }
+                Stored stored = load(format, file);
+                if (stored != null && (address == null || stored.address().equals(address))) {
+                    result.add(stored);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return result;
+        } catch (IOException e) {
+            throw new KeyException("cannot list " + formatDir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    /** Parses and checks one file; null if its name is not one of ours (or it vanished). */
+    private Stored load(Format format, Path file) throws KeyException {
+        Stored cached = cache.get(file);
+        if (cached != null) {
+            return cached;
+        }
+        String name = file.getFileName().toString();
+        String base = name.substring(0, name.length() - suffix(format).length());
+        int dash = base.lastIndexOf('-');
+        if (dash <= 0) {
+            return null;
+        }
+        String fingerprintInName = base.substring(dash + 1);
+        String address = Addresses.fromFileName(base.substring(0, dash) + ".pem");
+        int fingerprintLength = format == Format.SMIME ? 64 : 40;
+        if (address == null || fingerprintInName.length() != fingerprintLength
+                || !fingerprintInName.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return null;
+        }
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException removed) {
+            return null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        Stored stored;
+        try {
+            if (format == Format.SMIME) {
+                X509Certificate certificate = ExternalKeyFiles.readStoredCertificate(content);
+                stored = new Stored(file, format, address, Fingerprints.sha256(certificate), certificate, null);
+                checkName(stored, fingerprintInName, certificateAddresses(certificate));
+            } else {
+                PGPPublicKeyRing ring = ExternalKeyFiles.readStoredRing(content);
+                stored = new Stored(file, format, address, OpenPgpKeyMaterial.fingerprint(ring.getPublicKey()), null, ring);
+                checkName(stored, fingerprintInName, ringAddresses(ring));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new KeyException("external key file " + file.toAbsolutePath() + " is damaged (" + e.getMessage()
+                    + ") — delete it and import the key again", e);
+        }
+        Stored raced = cache.putIfAbsent(file, stored);
+        return raced != null ? raced : stored;
+    }
+
+    private static void checkName(Stored stored, String fingerprintInName, List<String> addresses) throws KeyException {
+        if (!stored.fingerprint().equals(fingerprintInName) || !addresses.contains(stored.address())) {
+            throw new KeyException("external key file " + stored.file().toAbsolutePath() + " does not hold a key "
+                    + fingerprintInName + " for " + stored.address() + " — it was renamed or replaced; delete it and "
+                    + "import the key again");
+        }
+    }
+
+    /** Stored files grouped into keys (by format and fingerprint), in first-seen order. */
+    private static List<ExternalKey> group(List<Stored> stored) {
+        Map<String, List<Stored>> byKey = new LinkedHashMap<>();
+        for (Stored s : stored) {
+            byKey.computeIfAbsent(s.format().label + ":" + s.fingerprint(), k -> new ArrayList<>()).add(s);
+        }
+        List<ExternalKey> keys = new ArrayList<>();
+        for (List<Stored> files : byKey.values()) {
+            List<String> addresses = files.stream().map(Stored::address).distinct().sorted().toList();
+            keys.add(describe(files.get(0), addresses));
+        }
+        return keys;
+    }
+
+    private static ExternalKey describe(Stored s, List<String> addresses) {
+        if (s.format() == Format.SMIME) {
+            X509Certificate c = s.certificate();
+            String algorithm = c.getPublicKey() instanceof RSAPublicKey rsa
+                    ? "RSA " + rsa.getModulus().bitLength() : c.getPublicKey().getAlgorithm();
+            return new ExternalKey(Format.SMIME, s.fingerprint(), addresses, c.getSubjectX500Principal().getName(),
+                    c.getIssuerX500Principal().getName(), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
+                    algorithm, null);
+        }
+        PGPPublicKey primary = s.ring().getPublicKey();
+        String encryption = null;
+        String algorithm = pgpAlgorithm(primary);
+        try {
+            PGPPublicKey key = OpenPgpKeyMaterial.encryptionKey(s.ring(), s.address());
+            encryption = OpenPgpKeyMaterial.fingerprint(key);
+            if (!key.isMasterKey()) {
+                algorithm += " primary, " + pgpAlgorithm(key) + " encryption subkey";
+            }
+        } catch (KeyException unusable) {
+            algorithm += " (no usable encryption key now)";
+        }
+        return new ExternalKey(Format.OPENPGP, s.fingerprint(), addresses, OpenPgpKeyMaterial.userId(s.ring()), null,
+                primary.getCreationTime().toInstant(), pgpNotAfter(primary), algorithm, encryption);
+    }
+
+    private static String pgpAlgorithm(PGPPublicKey key) {
+        String name = switch (key.getAlgorithm()) {
+            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT, PublicKeyAlgorithmTags.RSA_SIGN -> "RSA";
+            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal";
+            case PublicKeyAlgorithmTags.DSA -> "DSA";
+            case PublicKeyAlgorithmTags.ECDH -> "ECDH";
+            case PublicKeyAlgorithmTags.ECDSA -> "ECDSA";
+            case PublicKeyAlgorithmTags.EDDSA_LEGACY -> "EdDSA";
+            case PublicKeyAlgorithmTags.X25519 -> "X25519";
+            case PublicKeyAlgorithmTags.X448 -> "X448";
+            case PublicKeyAlgorithmTags.Ed25519 -> "Ed25519";
+            case PublicKeyAlgorithmTags.Ed448 -> "Ed448";
+            default -> "algorithm " + key.getAlgorithm();
+        };
+        int bits = key.getBitStrength();
+        return bits > 0 ? name + " " + bits : name;
+    }
+
+    private Path file(Format format, String address, String fingerprint) {
+        return dir.resolve(format.label).resolve(stem(address) + "-" + fingerprint + suffix(format));
+    }
+
+    private static String stem(String normalisedAddress) {
+        String pemName = Addresses.fileName(normalisedAddress);
+        return pemName.substring(0, pemName.length() - ".pem".length());
+    }
+
+    private static String suffix(Format format) {
+        return format == Format.SMIME ? ".pem" : ".asc";
+    }
+
+    private static byte[] pem(String type, byte[] der) {
+        StringWriter text = new StringWriter();
+        try (PemWriter writer = new PemWriter(text)) {
+            writer.writeObject(new PemObject(type, der));
+        } catch (IOException e) {
+            throw new IllegalStateException("writing PEM to memory failed", e);
+        }
+        return text.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+}

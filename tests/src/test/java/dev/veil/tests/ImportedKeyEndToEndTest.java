@@ -1,0 +1,60 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.SmtpSubmit;
+import dev.veil.tests.support.Tools;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A user brings their own certificate (made with openssl, imported with {@code veil keys import}): with issuing
+ * off, Veil encrypts to it, and the user's own private key — which Veil never had — opens the message.
+ */
+class ImportedKeyEndToEndTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mailIsEncryptedToTheRecipientsImportedCertificate() throws Exception {
+        Tools.run(dir, "openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", "own-key.pem",
+                "-out", "own-cert.pem", "-days", "30", "-subj", "/CN=Reader",
+                "-addext", "subjectAltName=email:reader@example.com",
+                "-addext", "keyUsage=keyEncipherment,digitalSignature",
+                "-addext", "extendedKeyUsage=emailProtection").orFail("openssl req");
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+                .replace("issue-user-certificates: true", "issue-user-certificates: false"));
+        int port = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
+        exchange.start();
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)) {
+            String imported = veil.command("keys", "import", dir.resolve("own-cert.pem").toString());
+            assertThat(imported).contains("reader@example.com");
+            veil.start();
+            String message = SmtpSubmit.message("own-key", "reader@example.com", "only my own key opens this");
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", message)
+                    .queueId();
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            exchange.getReceivedMessages()[0].writeTo(raw);
+            Path received = dir.resolve("received.eml");
+            Files.write(received, raw.toByteArray());
+            Path out = dir.resolve("decrypted.eml");
+            Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
+                    .orFail("openssl cms -decrypt with the user's own key");
+            assertThat(Files.readString(out)).isEqualTo(message);
+        } finally {
+            exchange.stop();
+        }
+    }
+}
