@@ -119,7 +119,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build(config.getQueue().getPipeline(), available);
 
-        MessageProcessor processor = new MessageProcessor(spool, spoolDao, auditDao, policies, steps,
+        MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies, steps,
                 config.getQueue(), hostname, metrics, clock);
         runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
         environment.lifecycle().manage(runner);

@@ -11,7 +11,6 @@ import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.core.SpoolEntry;
 import dev.veil.gateway.core.SpoolState;
-import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.SpoolDao;
 import dev.veil.gateway.relay.DeliveryStatusNotification;
 import dev.veil.gateway.relay.PartialDeliveryException;
@@ -41,7 +40,6 @@ public final class MessageProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(MessageProcessor.class);
     private final Spool spool;
     private final SpoolDao spoolDao;
-    private final AuditDao audit;
     private final Supplier<Policy> policies;
     private final List<MailStep> steps;
     private final QueueSettings settings;
@@ -49,12 +47,11 @@ public final class MessageProcessor {
     private final MetricRegistry metrics;
     private final Clock clock;
 
-    public MessageProcessor(Spool spool, SpoolDao spoolDao, AuditDao audit, Supplier<Policy> policies,
+    public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
                             List<MailStep> steps, QueueSettings settings, String hostname, MetricRegistry metrics,
                             Clock clock) {
         this.spool = spool;
         this.spoolDao = spoolDao;
-        this.audit = audit;
         this.policies = policies;
         this.steps = List.copyOf(steps);
         this.settings = settings;

@@ -212,7 +212,7 @@ class MessageProcessorTest {
     @Test
     void waitsWhenNoPolicyIsInForce() throws Exception {
         QueueId id = queue(PUBLIC_A);
-        MessageProcessor processor = new MessageProcessor(spool, dao, audit, () -> null,
+        MessageProcessor processor = new MessageProcessor(spool, dao, () -> null,
                 List.of(new PassStep(), new RelayStep(upstream)), settings, "veil.test", new MetricRegistry(), clock);
 
         run(processor, id);
@@ -494,7 +494,7 @@ class MessageProcessorTest {
 
     private MessageProcessor processor(Policy policy, MailStep... steps) {
         Supplier<Policy> policies = () -> policy;
-        return new MessageProcessor(spool, dao, audit, policies, Arrays.asList(steps), settings, "veil.test",
+        return new MessageProcessor(spool, dao, policies, Arrays.asList(steps), settings, "veil.test",
                 new MetricRegistry(), clock);
     }
 
