@@ -8,8 +8,12 @@ import java.util.List;
 
 /** The queue runner ({@code queue.*}): workers, retry schedule, and the processing pipeline. */
 public class QueueSettings {
+    /**
+     * Messages processed at once. Most of a worker's time is spent waiting for the upstream's replies, so many more
+     * workers than cores pay off: on 2 cores, 32 relayed 5 KB mail about 1.4 times as fast as 8 (load harness).
+     */
     @Min(1)
-    private int workers = 8;
+    private int workers = 32;
 
     /** First retry after a temporary failure; doubles each attempt up to {@code maxRetryDelay}. */
     @NotNull
