@@ -19,7 +19,7 @@
 #   LOAD_SYSTEMS="veil postfix"       which systems to measure
 #   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
-#   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS: queue.workers
+#   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS=32: queue.workers (Veil's default)
 #   LOAD_VEIL_PROFILE=0     1: record Veil with Java Flight Recorder and print where its threads spend time
 #   LOAD_REUSE_CONNECTIONS=0  1: several messages per connection (smtp-source -d), else one connection each
 #   LOAD_WARMUP=1000        messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
@@ -199,7 +199,7 @@ upstream:
   port: $SINK_VEIL
   tls: none
 queue:
-  workers: ${LOAD_VEIL_WORKERS:-8}
+  workers: ${LOAD_VEIL_WORKERS:-32}
 server:
   applicationConnectors:
     - type: http
@@ -337,7 +337,7 @@ fi
 echo
 echo "==================================================================================================="
 echo " Veil load harness: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, LOAD_SCALE=$LOAD_SCALE, Veil -Xmx$LOAD_VEIL_HEAP" \
-     "workers ${LOAD_VEIL_WORKERS:-8}, connections: $([ "$LOAD_REUSE_CONNECTIONS" = 1 ] && echo reused || echo one per message)"
+     "workers ${LOAD_VEIL_WORKERS:-32}, connections: $([ "$LOAD_REUSE_CONNECTIONS" = 1 ] && echo reused || echo one per message)"
 echo "==================================================================================================="
 $TOOL table "$RESULTS" "$VEIL_E2E" "$PF_E2E"
 echo
