@@ -605,7 +605,7 @@ public final class EncryptedContentCheck {
      * and an optional checksum line, {@code -----END PGP MESSAGE-----}, then only blank lines. Bouncy Castle's
      * armor decoder does the decoding and checksum; this keeps text from hiding around or inside the armor.
      */
-    static final class ArmorFrame extends InputStream {
+    static final class ArmorFrame extends ChunkedInputStream {
         private static final String BEGIN = "-----BEGIN PGP MESSAGE-----";
         private static final String END = "-----END PGP MESSAGE-----";
         private static final int MAX_LINE = 8 * 1024;
@@ -618,33 +618,9 @@ public final class EncryptedContentCheck {
         private final MultipartSplitter.LineReader lines;
         private State state = State.BEFORE;
         private int headerBytes;
-        private byte[] buffer = new byte[0];
-        private int position;
 
         ArmorFrame(InputStream in) {
             this.lines = new MultipartSplitter.LineReader(in, MAX_LINE);
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (!fill()) {
-                return -1;
-            }
-            return buffer[position++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] target, int offset, int length) throws IOException {
-            if (length == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(length, buffer.length - position);
-            System.arraycopy(buffer, position, target, offset, n);
-            position += n;
-            return n;
         }
 
         /** Throws unless the whole armor, END line included, has been read. */
@@ -654,7 +630,8 @@ public final class EncryptedContentCheck {
             }
         }
 
-        private boolean fill() throws IOException {
+        @Override
+        protected boolean fill() throws IOException {
             while (position >= buffer.length) {
                 MultipartSplitter.Line line = lines.next();
                 if (line == null) {

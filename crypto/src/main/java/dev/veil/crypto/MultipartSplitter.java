@@ -124,35 +124,12 @@ final class MultipartSplitter {
     }
 
     /** The bytes of one part, ending before the line end that precedes the next delimiter. */
-    private final class PartStream extends InputStream {
+    private final class PartStream extends ChunkedInputStream {
         private byte[] pendingLineEnd = new byte[0];
-        private byte[] buffer = new byte[0];
-        private int position;
         private boolean ended;
 
         @Override
-        public int read() throws IOException {
-            if (!fill()) {
-                return -1;
-            }
-            return buffer[position++] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] target, int offset, int length) throws IOException {
-            if (length == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(length, buffer.length - position);
-            System.arraycopy(buffer, position, target, offset, n);
-            position += n;
-            return n;
-        }
-
-        private boolean fill() throws IOException {
+        protected boolean fill() throws IOException {
             while (position >= buffer.length) {
                 if (ended) {
                     return false;
