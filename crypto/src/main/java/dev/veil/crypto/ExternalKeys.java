@@ -3,7 +3,6 @@ package dev.veil.crypto;
 import dev.veil.crypto.ExternalKey.Format;
 import dev.veil.crypto.ImportedKey.Status;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -38,8 +37,6 @@ import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProvider;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * External recipients' public keys: S/MIME certificates and OpenPGP keys an admin imported for partners who have
@@ -266,7 +263,7 @@ public final class ExternalKeys {
         }
         byte[] pem;
         try {
-            pem = pem("CERTIFICATE", certificate.getEncoded());
+            pem = Pem.encode("CERTIFICATE", certificate.getEncoded());
         } catch (CertificateEncodingException e) {
             return new ImportedKey(Status.REFUSED, Format.SMIME, fingerprint, addresses, subject, notAfter,
                     "the certificate cannot be encoded: " + e.getMessage());
@@ -658,15 +655,5 @@ public final class ExternalKeys {
 
     private static String suffix(Format format) {
         return format == Format.SMIME ? ".pem" : ".asc";
-    }
-
-    private static byte[] pem(String type, byte[] der) {
-        StringWriter text = new StringWriter();
-        try (PemWriter writer = new PemWriter(text)) {
-            writer.writeObject(new PemObject(type, der));
-        } catch (IOException e) {
-            throw new IllegalStateException("writing PEM to memory failed", e);
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 }

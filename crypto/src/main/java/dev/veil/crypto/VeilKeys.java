@@ -2,7 +2,6 @@ package dev.veil.crypto;
 
 import dev.veil.config.KeySettings;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -22,8 +21,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * Veil's key store: organisation CA, escrow key, per-user S/MIME certificates. Private keys are
@@ -173,12 +170,12 @@ public final class VeilKeys {
         }
         PrivateKey key = unwrap(entry);
         byte[] pkcs8 = key.getEncoded();
-        byte[] keyPem = pem("PRIVATE KEY", pkcs8);
+        byte[] keyPem = Pem.encode("PRIVATE KEY", pkcs8);
         Arrays.fill(pkcs8, (byte) 0);
         try {
             Files.createDirectories(dir);
             AtomicFiles.replace(dir.resolve("escrow-key.pem"), keyPem, AtomicFiles.OWNER_ONLY);
-            AtomicFiles.replace(dir.resolve("escrow-cert.pem"), pem("CERTIFICATE", entry.certificate().getEncoded()),
+            AtomicFiles.replace(dir.resolve("escrow-cert.pem"), Pem.encode("CERTIFICATE", entry.certificate().getEncoded()),
                     AtomicFiles.PUBLIC_READ);
         } catch (IOException | GeneralSecurityException e) {
             throw new KeyException("cannot export the escrow key to " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
@@ -383,16 +380,6 @@ public final class VeilKeys {
     private static KeyInfo info(KeyEntry entry, String subject) {
         Instant notAfter = entry.certificate().getNotAfter().toInstant();
         return new KeyInfo(entry.kind().label, subject, entry.fingerprint(), notAfter);
-    }
-
-    private static byte[] pem(String type, byte[] der) {
-        StringWriter text = new StringWriter();
-        try (PemWriter writer = new PemWriter(text)) {
-            writer.writeObject(new PemObject(type, der));
-        } catch (IOException e) {
-            throw new IllegalStateException("writing PEM to memory failed", e);
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private Path caFile() {
