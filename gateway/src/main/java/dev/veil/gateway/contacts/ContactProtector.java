@@ -1,0 +1,25 @@
+package dev.veil.gateway.contacts;
+
+import ezvcard.VCard;
+import java.util.Optional;
+
+/**
+ * The seam between the contacts vault and the Microsoft Graph sync: a real contact goes in, the pseudonymised
+ * contact that Exchange may hold comes out, and back. The sealed card's UID is its vault id (the same real contact
+ * of the same mailbox always gets the same vault id); it is the only link the sync keeps between an Exchange
+ * contact and its real data, so the Graph mapping must carry it through Exchange and back.
+ */
+public interface ContactProtector {
+
+    /** Vaults the real card for the mailbox (replacing an earlier version with the same vault id) and returns the sealed card. Idempotent. */
+    VCard seal(String mailbox, VCard real) throws ContactException;
+
+    /** The real card behind a vault id, if the vault has it. */
+    Optional<VCard> reveal(String mailbox, String vaultId) throws ContactException;
+
+    /** Deletes the real data behind a vault id (delete means delete); true if there was any. */
+    boolean forget(String mailbox, String vaultId) throws ContactException;
+
+    /** Whether a card (as read back from Exchange) was sealed by Veil, i.e. its UID is a vault id Veil issued. */
+    boolean isSealed(VCard card);
+}

@@ -1,0 +1,21 @@
+package dev.veil.gateway.correspondents;
+
+import java.util.Optional;
+
+/**
+ * Reverses what inbound pseudonymisation did to a correspondent, for mail leaving the business: alias addresses
+ * ({@code c-<token>@<alias domain>}) back to real addresses, tokenised Message-IDs back to the real ones. Empty
+ * means "not one of ours" (unknown, malformed, foreign domain or made with a key Veil does not hold): the caller
+ * refuses such an alias as a recipient ({@code 550 5.1.1}) and leaves such a header field as it is.
+ */
+public interface Reidentifier {
+
+    /** Whether the address lies in one of the alias domains (so it must resolve, or be refused). */
+    boolean isAliasAddress(String address);
+
+    /** The real address behind an alias address. */
+    Optional<String> realAddress(String aliasAddress);
+
+    /** The real Message-ID (with angle brackets) behind a tokenised one (with angle brackets). */
+    Optional<String> realMessageId(String tokenisedMessageId);
+}
