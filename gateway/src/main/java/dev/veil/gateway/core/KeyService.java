@@ -9,6 +9,8 @@ import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.MessageSealer;
 import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.PgpMimeSealer;
+import dev.veil.crypto.PseudonymKeys;
+import dev.veil.crypto.Pseudonymiser;
 import dev.veil.crypto.SmimeSealer;
 import dev.veil.crypto.VeilKeys;
 import java.nio.file.Path;
@@ -28,16 +30,21 @@ public final class KeyService {
     private final OpenPgpKeys openpgp;
     /** Recipients' own public keys imported with {@code veil keys import}. */
     private final ExternalKeys external;
+    /** The secrets behind correspondent aliases, Message-ID tokens and contact pseudonyms. */
+    private final PseudonymKeys pseudonymKeys;
+    private final Pseudonymiser pseudonymiser;
     private final String problem;
     private final Supplier<Policy> policies;
     /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
-    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, String problem,
-                       Supplier<Policy> policies) {
+    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, PseudonymKeys pseudonymKeys,
+                       String problem, Supplier<Policy> policies) {
         this.smime = smime;
         this.openpgp = openpgp;
         this.external = external;
+        this.pseudonymKeys = pseudonymKeys;
+        this.pseudonymiser = pseudonymKeys == null ? null : Pseudonymiser.of(pseudonymKeys);
         this.problem = problem;
         this.policies = policies;
     }
@@ -61,12 +68,17 @@ public final class KeyService {
         return OpenPgpKeys.open(keyDirectory(dataDir), masterKey(dataDir, env));
     }
 
+    /** Opens the pseudonym keys (same directory, same master key), creating the first version on first use. */
+    public static PseudonymKeys openPseudonymKeys(Path dataDir, Map<String, String> env) throws KeyException {
+        return PseudonymKeys.open(keyDirectory(dataDir), masterKey(dataDir, env));
+    }
+
     public static KeyService start(Path dataDir, Map<String, String> env, Supplier<Policy> policies) {
         try {
             MasterKey master = masterKey(dataDir, env);
             KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
-                    OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)), null,
-                    policies);
+                    OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)),
+                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies);
             Policy policy = policies.get();
             if (policy != null) {
                 service.ensureOrganisationKeys(policy);
@@ -74,7 +86,7 @@ public final class KeyService {
             return service;
         } catch (KeyException | RuntimeException e) {
             LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, null, null, e.getMessage(), policies);
+            return new KeyService(null, null, null, null, e.getMessage(), policies);
         }
     }
 
@@ -93,6 +105,18 @@ public final class KeyService {
     }
 
     /** Null when the keys are loaded; otherwise why not. */
+    /**
+     * The pseudonymiser of the key versions present at start (a rotation takes effect at the next start).
+     *
+     * @throws IllegalStateException when the keys could not be opened: callers must fail closed
+     */
+    public Pseudonymiser pseudonymiser() {
+        if (pseudonymiser == null) {
+            throw new IllegalStateException("pseudonym keys unavailable: " + problem);
+        }
+        return pseudonymiser;
+    }
+
     public String problem() {
         return problem;
     }
