@@ -20,6 +20,8 @@ import java.util.Optional;
  * @param rotation          how often user keys are replaced by new ones
  * @param keepOldKeys       how long replaced keys are kept for decryption; empty means forever
  * @param named             keys rules may name in {@code to}, by name
+ * @param webKeyDirectory   whether OpenPGP keys of recipients Veil has no key for are looked up in their domain's
+ *                          Web Key Directory ({@code keys.openpgp.web-key-directory})
  */
 public record KeySettings(
         boolean escrow,
@@ -31,7 +33,8 @@ public record KeySettings(
         Period caValidity,
         Period rotation,
         Optional<Period> keepOldKeys,
-        Map<String, NamedKey> named) {
+        Map<String, NamedKey> named,
+        boolean webKeyDirectory) {
 
     public static final String DEFAULT_SMIME_ALGORITHM = "rsa-3072";
     public static final String DEFAULT_OPENPGP_ALGORITHM = "ed25519";
@@ -41,6 +44,14 @@ public record KeySettings(
     public KeySettings {
         formats = List.copyOf(formats);
         named = Map.copyOf(named);
+    }
+
+    /** Without Web Key Directory lookups. */
+    public KeySettings(boolean escrow, String smimeAlgorithm, boolean issueUserCertificates, List<Action.Format> formats,
+                       String openpgpAlgorithm, String caName, Period caValidity, Period rotation,
+                       Optional<Period> keepOldKeys, Map<String, NamedKey> named) {
+        this(escrow, smimeAlgorithm, issueUserCertificates, formats, openpgpAlgorithm, caName, caValidity, rotation,
+                keepOldKeys, named, false);
     }
 
     /** The original shape: S/MIME only, defaults for everything else. */

@@ -65,10 +65,13 @@ final class KeysReader {
             issue = i == null ? issue : i;
         }
         String openpgpAlgorithm = KeySettings.DEFAULT_OPENPGP_ALGORITHM;
-        YamlMap openpgp = keys.map("openpgp", List.of("algorithm"));
+        boolean webKeyDirectory = false;
+        YamlMap openpgp = keys.map("openpgp", List.of("algorithm", "web-key-directory"));
         if (openpgp != null) {
             requireFormat(keys, "openpgp", formats, Action.Format.OPENPGP);
             openpgpAlgorithm = algorithm(openpgp, OPENPGP_ALGORITHMS, openpgpAlgorithm);
+            Boolean wkd = openpgp.bool("web-key-directory");
+            webKeyDirectory = wkd != null && wkd;
         }
 
         Period rotation = orDefault(keys.period("rotation"), KeySettings.DEFAULT_ROTATION);
@@ -79,7 +82,7 @@ final class KeysReader {
         Optional<Period> keepOld = keepOldKeys(keys);
         Map<String, NamedKey> named = named(keys, formats);
         return new KeySettings(escrow != null && escrow, smimeAlgorithm, issue, formats, openpgpAlgorithm, caName,
-                caValidity, rotation, keepOld, named);
+                caValidity, rotation, keepOld, named, webKeyDirectory);
     }
 
     static KeySettings defaults(String organisation, boolean escrow) {

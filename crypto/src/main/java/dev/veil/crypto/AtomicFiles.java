@@ -96,7 +96,7 @@ final class AtomicFiles {
     }
 
     /** Makes the new directory entry itself durable; best effort where the platform cannot open directories. */
-    private static void syncDirectory(Path dir) {
+    static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException | UnsupportedOperationException ignored) {

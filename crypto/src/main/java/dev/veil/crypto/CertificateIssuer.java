@@ -109,6 +109,23 @@ final class CertificateIssuer {
                 Date.from(now.plus(validity)), subject, publicKey);
     }
 
+    /** A CRL of the CA listing the revoked serial numbers (with their revocation times); valid for {@code validity}. */
+    static byte[] crl(X509Certificate ca, PrivateKey caKey, java.util.Map<java.math.BigInteger, Instant> revoked,
+                      Duration validity) throws KeyException {
+        Instant now = Instant.now();
+        org.bouncycastle.cert.X509v2CRLBuilder builder = new org.bouncycastle.cert.X509v2CRLBuilder(
+                X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(now));
+        builder.setNextUpdate(Date.from(now.plus(validity)));
+        revoked.forEach((serial, when) -> builder.addCRLEntry(serial, Date.from(when),
+                org.bouncycastle.asn1.x509.CRLReason.unspecified));
+        try {
+            return builder.build(new JcaContentSignerBuilder("SHA256withRSA").setProvider(Providers.BC).build(caKey))
+                    .getEncoded();
+        } catch (OperatorCreationException | java.io.IOException e) {
+            throw new KeyException("cannot sign the certificate revocation list: " + e.getMessage(), e);
+        }
+    }
+
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) throws GeneralSecurityException {
         try {
             return new JcaX509CertificateConverter().setProvider(Providers.BC)

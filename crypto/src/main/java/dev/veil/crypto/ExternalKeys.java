@@ -122,6 +122,27 @@ public final class ExternalKeys {
         return results;
     }
 
+    /**
+     * Imports OpenPGP keys fetched for {@code address} from a key directory: only rings that carry that address
+     * (in a self-certified user id) are stored; anything else the directory served is refused.
+     */
+    public List<ImportedKey> importFromDirectory(String address, byte[] content, String source) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        ExternalKeyFiles.Contents contents = ExternalKeyFiles.read(content, source);
+        List<ImportedKey> results = new ArrayList<>();
+        for (PGPPublicKeyRing ring : contents.rings()) {
+            if (ringAddresses(ring).contains(normalised)) {
+                results.add(importRing(ring));
+            } else {
+                PGPPublicKey primary = ring.getPublicKey();
+                results.add(new ImportedKey(Status.REFUSED, Format.OPENPGP, OpenPgpKeyMaterial.fingerprint(primary),
+                        ringAddresses(ring), OpenPgpKeyMaterial.userId(ring), pgpNotAfter(primary),
+                        source + " served a key that does not carry " + normalised));
+            }
+        }
+        return results;
+    }
+
     /** Every stored key of this format for the address (usable or not), newest first. */
     public List<ExternalKey> find(String address, Format format) throws KeyException {
         String normalised = Addresses.normalise(address);

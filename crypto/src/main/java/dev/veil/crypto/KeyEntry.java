@@ -44,6 +44,12 @@ record KeyEntry(String id, KeyKind kind, X509Certificate certificate, String fin
         }
     }
 
+    /** This entry with its key re-wrapped under the master key's current key, or null if it already is. */
+    KeyEntry rewrapped(MasterKey masterKey) throws KeyException {
+        byte[] again = masterKey.rewrap(wrappedKey, associatedData(id, fingerprint));
+        return again == null ? null : new KeyEntry(id, kind, certificate, fingerprint, again);
+    }
+
     private static byte[] associatedData(String id, String fingerprint) {
         return ("veil-key-entry-v1\0" + id + "\0" + fingerprint).getBytes(StandardCharsets.UTF_8);
     }

@@ -26,10 +26,19 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Wrapped form: {@code version(1) || iv(12) || ciphertext || tag(16)}. The caller passes associated data
  * naming what the key belongs to, so a wrapped key copied into another entry fails to unwrap.
  * The key itself is never logged: {@link #toString()} is redacted.
+ *
+ * <p>Rotation ({@code veil keys rotate-master}) never has a moment in which some key cannot be opened: the new key
+ * is written next to the old one ({@code master.key.next}) before anything is re-wrapped, and while both exist the
+ * new one wraps and both unwrap. Only when every entry is re-wrapped does {@code master.key.next} replace
+ * {@code master.key}. A running server notices both steps on its own (it looks for the next key before it wraps
+ * and re-reads the files when an unwrap fails), so it keeps working throughout. With {@code VEIL_MASTER_KEY}, the
+ * old key goes in {@code VEIL_MASTER_KEY_PREVIOUS} for the time of the rotation.
  */
 public final class MasterKey {
     /** The environment variable that, when set, takes precedence over the file. */
     public static final String ENV_VARIABLE = "VEIL_MASTER_KEY";
+    /** During a rotation with the environment variable: the old key, which only unwraps. */
+    public static final String PREVIOUS_ENV_VARIABLE = "VEIL_MASTER_KEY_PREVIOUS";
 
     private static final int KEY_BYTES = 32;
     private static final int IV_BYTES = 12;
@@ -37,11 +46,33 @@ public final class MasterKey {
     private static final byte FORMAT_V1 = 1;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final SecretKeySpec key;
+    /** keys[0] wraps; every one of them unwraps (the old key while a rotation is under way). */
+    private volatile SecretKeySpec[] keys;
+    /** The key file this came from, re-read to follow a rotation done by another process; null otherwise. */
+    private final Path file;
+    /** When the key file was last read (a rotation replaces it). */
+    private volatile java.nio.file.attribute.FileTime fileModified;
 
     private MasterKey(byte[] keyBytes) {
-        this.key = new SecretKeySpec(keyBytes, "AES");
+        this(new SecretKeySpec[] {new SecretKeySpec(keyBytes, "AES")}, null);
         Arrays.fill(keyBytes, (byte) 0);
+    }
+
+    private MasterKey(SecretKeySpec[] keys, Path file) {
+        this.keys = keys;
+        this.file = file;
+        if (file != null) {
+            try {
+                this.fileModified = Files.getLastModifiedTime(file);
+            } catch (IOException e) {
+                this.fileModified = null;
+            }
+        }
+    }
+
+    /** The file that holds the next master key while a rotation is under way. */
+    public static Path nextFile(Path file) {
+        return file.resolveSibling(file.getFileName() + ".next");
     }
 
     /**
@@ -53,7 +84,12 @@ public final class MasterKey {
     public static MasterKey load(Map<String, String> env, Path file, Consumer<String> warn) {
         String fromEnv = env.get(ENV_VARIABLE);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return decode(fromEnv, ENV_VARIABLE);
+            MasterKey current = decode(fromEnv, ENV_VARIABLE);
+            String previous = env.get(PREVIOUS_ENV_VARIABLE);
+            if (previous != null && !previous.isBlank()) {
+                return new MasterKey(new SecretKeySpec[] {current.keys[0], decode(previous, PREVIOUS_ENV_VARIABLE).keys[0]}, null);
+            }
+            return current;
         }
         try {
             if (!Files.exists(file)) {
@@ -64,8 +100,7 @@ public final class MasterKey {
                 }
             }
             warnIfOthersCanRead(file, warn);
-            String text = Files.readString(file, StandardCharsets.US_ASCII);
-            return decode(text, file.toAbsolutePath().toString());
+            return new MasterKey(readKeys(file), file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create the master key file " + file.toAbsolutePath()
                     + ": " + e.getMessage() + " — fix the path/permissions or set " + ENV_VARIABLE, e);
@@ -84,8 +119,59 @@ public final class MasterKey {
         return new MasterKey(bytes);
     }
 
+    /**
+     * Starts a rotation of a file-based key: writes {@code master.key.next} (0600) unless a rotation that was
+     * interrupted left one, and from then on wraps under it. Returns false if the key came from the environment.
+     */
+    public boolean beginRotation() throws IOException {
+        if (file == null) {
+            return false;
+        }
+        createFile(nextFile(file));
+        reread();
+        return true;
+    }
+
+    /** Ends a rotation: the next key replaces the old one, which no longer opens anything. */
+    public void completeRotation() throws IOException {
+        if (file == null) {
+            return;
+        }
+        Path next = nextFile(file);
+        if (Files.exists(next)) {
+            Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            AtomicFiles.syncDirectory(file.toAbsolutePath().getParent());
+        }
+        reread();
+    }
+
+    /** Whether more than one key is in play (a rotation has begun and not completed). */
+    public boolean rotating() {
+        refreshIfRotationBegan();
+        return keys.length > 1;
+    }
+
+    /**
+     * Re-wraps key material wrapped under any key in play so that it is under the current (wrapping) key;
+     * null if it already is.
+     */
+    public byte[] rewrap(byte[] wrapped, byte[] associatedData) throws KeyException {
+        refreshIfRotationBegan();
+        if (unwrapWith(keys[0], wrapped, associatedData) != null) {
+            return null;
+        }
+        byte[] material = unwrap(wrapped, associatedData);
+        try {
+            return wrap(material, associatedData);
+        } finally {
+            Arrays.fill(material, (byte) 0);
+        }
+    }
+
     /** Encrypts key material; {@code associatedData} must be passed again, unchanged, to {@link #unwrap}. */
     public byte[] wrap(byte[] keyMaterial, byte[] associatedData) {
+        refreshIfRotationBegan();
+        SecretKeySpec key = keys[0];
         byte[] iv = new byte[IV_BYTES];
         RANDOM.nextBytes(iv);
         try {
@@ -109,22 +195,88 @@ public final class MasterKey {
             throw new KeyException("wrapped key has an unknown format (version byte "
                     + (wrapped.length > 0 ? wrapped[0] : "missing") + ")");
         }
+        for (SecretKeySpec key : keys) {
+            byte[] material = unwrapWith(key, wrapped, associatedData);
+            if (material != null) {
+                return material;
+            }
+        }
+        // Another process may have rotated the key since we read it: follow it once.
+        if (file != null && reread()) {
+            for (SecretKeySpec key : keys) {
+                byte[] material = unwrapWith(key, wrapped, associatedData);
+                if (material != null) {
+                    return material;
+                }
+            }
+        }
+        throw new KeyException("wrapped key does not decrypt with this master key (wrong master key, "
+                + "altered file, or key moved between entries)");
+    }
+
+    private static byte[] unwrapWith(SecretKeySpec key, byte[] wrapped, byte[] associatedData) {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding", Providers.JDK_AES);
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, wrapped, 1, IV_BYTES));
             cipher.updateAAD(associatedData);
             return cipher.doFinal(wrapped, 1 + IV_BYTES, wrapped.length - 1 - IV_BYTES);
         } catch (AEADBadTagException e) {
-            throw new KeyException("wrapped key does not decrypt with this master key (wrong master key, "
-                    + "altered file, or key moved between entries)", e);
+            return null;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not available in this JDK", e);
         }
     }
 
+    /**
+     * Follows a rotation done by another process before wrapping anything: its next key once it exists, the new
+     * key file once it completed. Without this a running server would wrap a key it creates under a master key
+     * that is about to be, or already was, replaced. Costs two stats, and wraps are rare (new keys only).
+     */
+    private void refreshIfRotationBegan() {
+        if (file == null) {
+            return;
+        }
+        boolean nextExists = Files.exists(nextFile(file));
+        java.nio.file.attribute.FileTime modified;
+        try {
+            modified = Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return;
+        }
+        if (nextExists != (keys.length > 1) || !modified.equals(fileModified)) {
+            reread();
+        }
+    }
+
+    private boolean reread() {
+        try {
+            fileModified = Files.getLastModifiedTime(file);
+            SecretKeySpec[] fresh = readKeys(file);
+            boolean changed = !Arrays.equals(fresh, keys);
+            keys = fresh;
+            return changed;
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** The key file's key, preceded by the next key when a rotation is under way. */
+    private static SecretKeySpec[] readKeys(Path file) throws IOException {
+        SecretKeySpec current = decode(Files.readString(file, StandardCharsets.US_ASCII), file.toAbsolutePath().toString()).keys[0];
+        Path next = nextFile(file);
+        if (Files.exists(next)) {
+            try {
+                return new SecretKeySpec[] {decode(Files.readString(next, StandardCharsets.US_ASCII), next.toString()).keys[0], current};
+            } catch (java.nio.file.NoSuchFileException completedMeanwhile) {
+                return readKeys(file);
+            }
+        }
+        return new SecretKeySpec[] {current};
+    }
+
     /** Base64 of the key, for the one-time display/export by an admin command. Never log it. */
     public String toBase64() {
-        return Base64.getEncoder().encodeToString(key.getEncoded());
+        return Base64.getEncoder().encodeToString(keys[0].getEncoded());
     }
 
     @Override

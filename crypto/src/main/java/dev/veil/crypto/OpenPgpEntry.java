@@ -112,6 +112,12 @@ record OpenPgpEntry(String id, KeyKind kind, PGPPublicKeyRing publicRing, String
         }
     }
 
+    /** This entry with its key re-wrapped under the master key's current key, or null if it already is. */
+    OpenPgpEntry rewrapped(MasterKey masterKey) throws KeyException {
+        byte[] again = masterKey.rewrap(wrappedKey, associatedData(id, fingerprint));
+        return again == null ? null : new OpenPgpEntry(id, kind, publicRing, fingerprint, again);
+    }
+
     private static byte[] associatedData(String id, String fingerprint) {
         return ("veil-openpgp-entry-v1\0" + id + "\0" + fingerprint).getBytes(StandardCharsets.UTF_8);
     }

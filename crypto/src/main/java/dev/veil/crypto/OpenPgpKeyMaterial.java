@@ -132,6 +132,34 @@ final class OpenPgpKeyMaterial {
     }
 
     /**
+     * The public ring with a key revocation signature on its primary key, made with the (unprotected) secret
+     * ring: what {@code gpg --import} takes to mark the key revoked, and what the admin publishes.
+     */
+    static PGPPublicKeyRing revoked(PGPSecretKeyRing ring) throws KeyException {
+        try {
+            org.bouncycastle.openpgp.PGPSecretKey secret = ring.getSecretKey();
+            org.bouncycastle.openpgp.PGPPrivateKey privateKey = secret.extractPrivateKey(
+                    new org.bouncycastle.openpgp.operator.jcajce.JcePBESecretKeyDecryptorBuilder()
+                            .setProvider(Providers.BC).build(new char[0]));
+            PGPPublicKey primary = secret.getPublicKey();
+            org.bouncycastle.openpgp.PGPSignatureGenerator generator = new org.bouncycastle.openpgp.PGPSignatureGenerator(
+                    new JcaPGPContentSignerBuilder(primary.getAlgorithm(), HashAlgorithmTags.SHA512)
+                            .setProvider(Providers.BC).setSecureRandom(RANDOM), primary);
+            generator.init(PGPSignature.KEY_REVOCATION, privateKey);
+            PGPSignatureSubpacketGenerator packets = new PGPSignatureSubpacketGenerator();
+            packets.setSignatureCreationTime(true, new Date());
+            packets.setIssuerFingerprint(false, primary);
+            packets.setRevocationReason(false, org.bouncycastle.bcpg.sig.RevocationReasonTags.NO_REASON, "revoked by the Veil admin");
+            generator.setHashedSubpackets(packets.generate());
+            PGPSignature revocation = generator.generateCertification(primary);
+            PGPPublicKeyRing publicRing = publicRing(ring);
+            return PGPPublicKeyRing.insertPublicKey(publicRing, PGPPublicKey.addCertification(primary, revocation));
+        } catch (PGPException e) {
+            throw new KeyException("cannot make the revocation certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * A copy of an unprotected ring with every secret key protected by {@code passphrase}: S2K usage 254 (SHA-1
      * check), AES-256, iterated and salted SHA-256. GnuPG 2.2 imports this.
      */

@@ -35,13 +35,15 @@ public final class OpenPgpKeys {
     private static final String OPENPGP_DIR = "openpgp";
     private static final String ESCROW_FILE = "escrow.asc";
     private static final String USERS_DIR = "users";
+    private static final String RETIRED_DIR = "retired";
     private static final String SUFFIX = ".asc";
+    private static final String REVOCATION_SUFFIX = ".rev";
 
     private final Path dir;
     private final MasterKey masterKey;
     private final Object initialiseLock = new Object();
-    private volatile OpenPgpEntry escrow;
-    private final ConcurrentHashMap<String, OpenPgpEntry> users = new ConcurrentHashMap<>();
+    private volatile Cached escrow;
+    private final ConcurrentHashMap<String, Cached> users = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
 
     private OpenPgpKeys(Path dir, MasterKey masterKey) {
@@ -107,8 +109,7 @@ public final class OpenPgpKeys {
     /** Whether an OpenPGP key for this address exists (issued earlier, by this or another process). */
     public boolean hasUserKey(String address) {
         try {
-            String normalised = Addresses.normalise(address);
-            return users.containsKey(normalised) || Files.exists(userFile(normalised));
+            return Files.exists(userFile(Addresses.normalise(address)));
         } catch (KeyException notAnAddress) {
             return false;
         }
@@ -128,6 +129,10 @@ public final class OpenPgpKeys {
     public PGPPublicKeyRing userKey(String address, KeySettings settings) throws KeyException {
         String normalised = Addresses.normalise(address);
         OpenPgpEntry existing = loadUser(normalised);
+        if (existing != null && settings.issueUserCertificates() && dueForRotation(existing, settings.rotation())) {
+            rotateUser(normalised, settings);
+            existing = loadUser(normalised);
+        }
         if (existing != null) {
             return existing.publicRing();
         }
@@ -167,15 +172,111 @@ public final class OpenPgpKeys {
         writeSecret(requireEscrow(), passphrase, out);
     }
 
-    /** The OpenPGP keys as shown to admins: kind, user id, primary fingerprint, expiry (null: none). */
+    /** The OpenPGP keys as shown to admins: kind, user id, primary fingerprint, expiry (null: none), status. */
     public List<VeilKeys.KeyInfo> list() throws KeyException {
         List<VeilKeys.KeyInfo> infos = new ArrayList<>();
         OpenPgpEntry currentEscrow = loadEscrow();
         if (currentEscrow != null) {
-            infos.add(info(currentEscrow));
+            infos.add(info(currentEscrow, "current"));
         }
-        allUsers().stream().sorted(Comparator.comparing(OpenPgpEntry::id)).forEach(user -> infos.add(info(user)));
+        allUsers().stream().sorted(Comparator.comparing(OpenPgpEntry::id)).forEach(user -> infos.add(info(user, "current")));
+        for (Retired r : retiredEntries()) {
+            infos.add(info(r.entry(), (r.name().revoked() ? "revoked " : "retired ") + r.name().retiredAt()));
+        }
         return infos;
+    }
+
+    /**
+     * Replaces the user's OpenPGP key by a new one; the old one moves to {@code retired/} and keeps decrypting.
+     * Issues a first key if the user has none.
+     */
+    public VeilKeys.Rotation rotateUser(String address, KeySettings settings) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        synchronized (issueLocks.computeIfAbsent(normalised, a -> new Object())) {
+            OpenPgpEntry old = loadUser(normalised);
+            OpenPgpKeyMaterial.Algorithm algorithm = OpenPgpKeyMaterial.Algorithm.parse(settings.openpgpAlgorithm());
+            if (old == null) {
+                return rotation(normalised, issueUser(normalised, algorithm), null);
+            }
+            retire(old, userFile(normalised), false, null);
+            PGPSecretKeyRing ring = OpenPgpKeyMaterial.generate(algorithm, "<" + normalised + ">");
+            OpenPgpEntry fresh = OpenPgpEntry.create(KeyEntry.idFor(KeyKind.USER, normalised), KeyKind.USER, ring, masterKey);
+            replace(fresh, userFile(normalised));
+            prune(settings);
+            return rotation(normalised, fresh, old.fingerprint());
+        }
+    }
+
+    /** Replaces the OpenPGP escrow key; the old one moves to {@code retired/} and keeps decrypting. */
+    public VeilKeys.Rotation rotateEscrow(KeySettings settings) throws KeyException {
+        synchronized (initialiseLock) {
+            OpenPgpEntry old = requireEscrow();
+            retire(old, escrowFile(), false, null);
+            PGPSecretKeyRing ring = OpenPgpKeyMaterial.generate(
+                    OpenPgpKeyMaterial.Algorithm.parse(settings.openpgpAlgorithm()), OpenPgpKeyMaterial.userId(old.publicRing()));
+            OpenPgpEntry fresh = OpenPgpEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, ring, masterKey);
+            replace(fresh, escrowFile());
+            prune(settings);
+            return rotation("escrow", fresh, old.fingerprint());
+        }
+    }
+
+    /**
+     * Revokes the user's OpenPGP key: it stops encrypting at once, stays in {@code retired/} to decrypt old mail,
+     * and a revocation certificate (the public key with a key revocation signature, for {@code gpg --import} and
+     * for wherever the key was published) is written next to it.
+     *
+     * @return the revocation certificate's file
+     */
+    public Path revokeUser(String address) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        synchronized (issueLocks.computeIfAbsent(normalised, a -> new Object())) {
+            OpenPgpEntry old = requireUser(normalised);
+            String certificate;
+            try {
+                certificate = ArmorOutputStream.armor(OpenPgpKeyMaterial.revoked(unwrap(old)).getEncoded(), "PGP PUBLIC KEY BLOCK");
+            } catch (IOException e) {
+                throw new KeyException("cannot encode the revocation certificate: " + e.getMessage(), e);
+            }
+            Path revocation = retire(old, userFile(normalised), true, certificate);
+            try {
+                Files.delete(userFile(normalised));
+                AtomicFiles.syncDirectory(userFile(normalised).getParent());
+            } catch (IOException e) {
+                throw new KeyException("cannot remove " + userFile(normalised) + ": " + e.getMessage(), e);
+            }
+            users.remove(normalised);
+            return revocation;
+        }
+    }
+
+    /**
+     * Re-wraps every secret key (escrow, users, retired) under the master key's current key; entries already
+     * under it are skipped, so an interrupted run can be repeated. Returns how many were re-wrapped.
+     */
+    public int rewrapAll() throws KeyException {
+        int count = 0;
+        List<Path> files = new ArrayList<>();
+        files.add(escrowFile());
+        files.addAll(list(dir.resolve(USERS_DIR)));
+        files.addAll(list(dir.resolve(RETIRED_DIR)));
+        for (Path file : files) {
+            OpenPgpEntry entry = readRaw(file);
+            if (entry != null) {
+                OpenPgpEntry again = entry.rewrapped(masterKey);
+                if (again != null) {
+                    try {
+                        AtomicFiles.replace(file, again.encodeFile(), AtomicFiles.OWNER_ONLY);
+                    } catch (IOException e) {
+                        throw new KeyException("cannot rewrite " + file + ": " + e.getMessage(), e);
+                    }
+                    count++;
+                }
+            }
+        }
+        escrow = null;
+        users.clear();
+        return count;
     }
 
     /** The v4 fingerprint of a key (primary or subkey), lower-case hex, as in {@link SealReport}. */
@@ -196,6 +297,9 @@ public final class OpenPgpKeys {
             entries.add(currentEscrow);
         }
         entries.addAll(allUsers());
+        for (Retired r : retiredEntries()) {
+            entries.add(r.entry());
+        }
         return entries;
     }
 
@@ -203,6 +307,10 @@ public final class OpenPgpKeys {
         try {
             return entry.secretRing(masterKey);
         } catch (KeyException e) {
+            OpenPgpEntry fresh = reread(entry);
+            if (fresh != null && !java.util.Arrays.equals(fresh.wrappedKey(), entry.wrappedKey())) {
+                return unwrap(fresh);
+            }
             throw new KeyException("master key does not match the OpenPGP keys in " + dir.toAbsolutePath()
                     + " — was VEIL_MASTER_KEY changed? (entry '" + entry.id() + "': " + e.getMessage() + ")", e);
         }
@@ -253,28 +361,193 @@ public final class OpenPgpKeys {
         }
     }
 
+    /** A cached entry and the modification time of its file (a changed file, e.g. rotated elsewhere, is read again). */
+    private record Cached(OpenPgpEntry entry, java.nio.file.attribute.FileTime modified) {
+    }
+
     private OpenPgpEntry loadEscrow() throws KeyException {
-        OpenPgpEntry current = escrow;
-        if (current == null) {
-            current = read(escrowFile(), KeyKind.ESCROW.label, KeyKind.ESCROW);
-            if (current != null) {
-                escrow = current;
-            }
+        java.nio.file.attribute.FileTime modified = modified(escrowFile());
+        if (modified == null) {
+            escrow = null;
+            return null;
         }
-        return current;
+        Cached current = escrow;
+        if (current != null && current.modified().equals(modified)) {
+            return current.entry();
+        }
+        OpenPgpEntry entry = read(escrowFile(), KeyKind.ESCROW.label, KeyKind.ESCROW);
+        if (entry != null) {
+            escrow = new Cached(entry, modified);
+        }
+        return entry;
     }
 
     private OpenPgpEntry loadUser(String address) throws KeyException {
-        OpenPgpEntry cached = users.get(address);
-        if (cached != null) {
-            return cached;
+        java.nio.file.attribute.FileTime modified = modified(userFile(address));
+        if (modified == null) {
+            users.remove(address);
+            return null;
+        }
+        Cached cached = users.get(address);
+        if (cached != null && cached.modified().equals(modified)) {
+            return cached.entry();
         }
         OpenPgpEntry entry = read(userFile(address), KeyEntry.idFor(KeyKind.USER, address), KeyKind.USER);
         if (entry == null) {
             return null;
         }
-        OpenPgpEntry raced = users.putIfAbsent(address, entry);
-        return raced != null ? raced : entry;
+        users.put(address, new Cached(entry, modified));
+        return entry;
+    }
+
+    private static java.nio.file.attribute.FileTime modified(Path file) throws KeyException {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read OpenPGP key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean dueForRotation(OpenPgpEntry entry, java.time.Period rotation) {
+        if (rotation == null || rotation.isZero() || rotation.isNegative()) {
+            return false;
+        }
+        Instant created = entry.publicRing().getPublicKey().getCreationTime().toInstant();
+        return created.atZone(java.time.ZoneOffset.UTC).plus(rotation).toInstant().isBefore(Instant.now());
+    }
+
+    private static VeilKeys.Rotation rotation(String owner, OpenPgpEntry fresh, String replaced) {
+        return new VeilKeys.Rotation(owner, fresh.fingerprint(), info(fresh, "current").notAfter(), replaced);
+    }
+
+    /** A retired key: what its file name says and the entry itself. */
+    private record Retired(RetiredKey name, Path file, OpenPgpEntry entry) {
+    }
+
+    private List<Retired> retiredEntries() throws KeyException {
+        List<Retired> retired = new ArrayList<>();
+        for (Path file : list(dir.resolve(RETIRED_DIR))) {
+            Optional<RetiredKey> name = RetiredKey.parse(file.getFileName().toString(), SUFFIX);
+            if (name.isEmpty()) {
+                continue;
+            }
+            OpenPgpEntry entry = readRaw(file);
+            if (entry != null) {
+                retired.add(new Retired(name.get(), file, entry));
+            }
+        }
+        retired.sort(Comparator.comparing((Retired r) -> r.name().retiredAt()));
+        return retired;
+    }
+
+    /** Keeps the old entry in retired/; with a revocation certificate, writes it beside (returned). */
+    private Path retire(OpenPgpEntry entry, Path currentFile, boolean revoked, String revocationCertificate) throws KeyException {
+        RetiredKey name = RetiredKey.of(currentFile.getFileName().toString(), SUFFIX, entry.fingerprint(), Instant.now(), revoked);
+        Path retiredDir = dir.resolve(RETIRED_DIR);
+        Path target = retiredDir.resolve(name.fileName(SUFFIX));
+        Path certificate = retiredDir.resolve(name.fileName(REVOCATION_SUFFIX + SUFFIX));
+        try {
+            AtomicFiles.createDirectories(retiredDir, AtomicFiles.OWNER_ONLY_DIR);
+            if (revocationCertificate != null) {
+                AtomicFiles.replace(certificate, revocationCertificate.getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
+            }
+            AtomicFiles.createIfAbsent(target, entry.encodeFile(), AtomicFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new KeyException("cannot keep the old key in " + target + ": " + e.getMessage(), e);
+        }
+        return certificate;
+    }
+
+    private void replace(OpenPgpEntry entry, Path file) throws KeyException {
+        try {
+            AtomicFiles.replace(file, entry.encodeFile(), AtomicFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new KeyException("cannot write OpenPGP key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void prune(KeySettings settings) throws KeyException {
+        if (settings.keepOldKeys() == null || settings.keepOldKeys().isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        for (Retired r : retiredEntries()) {
+            Instant until = r.name().retiredAt().atZone(java.time.ZoneOffset.UTC).plus(settings.keepOldKeys().get()).toInstant();
+            if (until.isBefore(now)) {
+                try {
+                    Files.deleteIfExists(r.file());
+                } catch (IOException e) {
+                    throw new KeyException("cannot delete the expired old key " + r.file() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private OpenPgpEntry reread(OpenPgpEntry entry) throws KeyException {
+        if (entry.kind() == KeyKind.ESCROW) {
+            escrow = null;
+            return loadEscrowQuietly();
+        }
+        String address = entry.id().substring("user:".length());
+        users.remove(address);
+        java.nio.file.attribute.FileTime modified = modified(userFile(address));
+        if (modified == null) {
+            return null;
+        }
+        try {
+            return OpenPgpEntry.decode(Files.readAllBytes(userFile(address)), entry.id(), KeyKind.USER, userFile(address));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private OpenPgpEntry loadEscrowQuietly() throws KeyException {
+        try {
+            return Files.exists(escrowFile())
+                    ? OpenPgpEntry.decode(Files.readAllBytes(escrowFile()), KeyKind.ESCROW.label, KeyKind.ESCROW, escrowFile())
+                    : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Reads an entry wherever it lies, with the id its location implies, without unwrapping it. */
+    private OpenPgpEntry readRaw(Path file) throws KeyException {
+        String name = file.getFileName().toString();
+        if (name.endsWith(REVOCATION_SUFFIX + SUFFIX)) {
+            return null;
+        }
+        Optional<RetiredKey> retired = RetiredKey.parse(name, SUFFIX);
+        String ownerFile = retired.map(r -> r.ownerFileName(SUFFIX)).orElse(name);
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read OpenPGP key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        if (ownerFile.equals(ESCROW_FILE)) {
+            return OpenPgpEntry.decode(content, KeyKind.ESCROW.label, KeyKind.ESCROW, file.toAbsolutePath());
+        }
+        String address = addressOf(Path.of(ownerFile));
+        return address == null ? null
+                : OpenPgpEntry.decode(content, KeyEntry.idFor(KeyKind.USER, address), KeyKind.USER, file.toAbsolutePath());
+    }
+
+    private static List<Path> list(Path directory) throws KeyException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+            stream.forEach(files::add);
+        } catch (NoSuchFileException e) {
+            return files;
+        } catch (IOException e) {
+            throw new KeyException("cannot list " + directory.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        files.sort(null);
+        return files;
     }
 
     private List<OpenPgpEntry> allUsers() throws KeyException {
@@ -349,12 +622,12 @@ public final class OpenPgpKeys {
         }
     }
 
-    private static VeilKeys.KeyInfo info(OpenPgpEntry entry) {
+    private static VeilKeys.KeyInfo info(OpenPgpEntry entry, String status) {
         PGPPublicKey primary = entry.publicRing().getPublicKey();
         long valid = primary.getValidSeconds();
         Instant notAfter = valid > 0 ? primary.getCreationTime().toInstant().plusSeconds(valid) : null;
         return new VeilKeys.KeyInfo("openpgp-" + entry.kind().label, OpenPgpKeyMaterial.userId(entry.publicRing()),
-                entry.fingerprint(), notAfter);
+                entry.fingerprint(), notAfter, status);
     }
 
     private static String addressOf(Path file) {

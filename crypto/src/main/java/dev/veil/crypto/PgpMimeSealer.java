@@ -49,6 +49,7 @@ public final class PgpMimeSealer implements MessageSealer {
 
     private final OpenPgpKeys keys;
     private final ExternalKeys external;
+    private final KeyDiscovery discovery;
     private final KeySettings settings;
 
     public PgpMimeSealer(OpenPgpKeys keys, KeySettings settings) {
@@ -61,8 +62,18 @@ public final class PgpMimeSealer implements MessageSealer {
      * {@code settings} allow).
      */
     public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeySettings settings) {
+        this(keys, external, null, settings);
+    }
+
+    /**
+     * As above, and when neither Veil nor the admin has a key for a recipient and the policy turns
+     * {@code keys.openpgp.web-key-directory} on, the key the recipient's domain publishes ({@code discovery}, may be
+     * null) comes before issuing one.
+     */
+    public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeyDiscovery discovery, KeySettings settings) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.external = external;
+        this.discovery = discovery;
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -147,6 +158,12 @@ public final class PgpMimeSealer implements MessageSealer {
             Optional<PGPPublicKeyRing> imported = external.openPgpKey(recipient);
             if (imported.isPresent()) {
                 return imported.get();
+            }
+            if (discovery != null && settings.webKeyDirectory()) {
+                Optional<PGPPublicKeyRing> published = discovery.lookup(recipient);
+                if (published.isPresent()) {
+                    return published.get();
+                }
             }
         }
         return keys.userKey(recipient, settings);

@@ -71,16 +71,25 @@ public final class PseudonymKeys {
         return Collections.unmodifiableNavigableMap(copy);
     }
 
-    /** Re-wraps every version under a new master key (master key rotation); the secrets themselves do not change. */
-    public synchronized void rewrap(MasterKey newMasterKey) throws KeyException {
+    /**
+     * Re-wraps every version under the master key's current key (master key rotation; the secrets themselves do
+     * not change, so no pseudonym changes). Versions already under it are skipped. Returns how many were re-wrapped.
+     */
+    public synchronized int rewrapAll() throws KeyException {
+        int count = 0;
         try {
-            for (var e : secrets.entrySet()) {
-                AtomicFiles.replace(file(dir, e.getKey()), newMasterKey.wrap(e.getValue(), ad(e.getKey())),
-                        AtomicFiles.OWNER_ONLY);
+            for (int version : secrets.keySet()) {
+                Path file = file(dir, version);
+                byte[] again = masterKey.rewrap(Files.readAllBytes(file), ad(version));
+                if (again != null) {
+                    AtomicFiles.replace(file, again, AtomicFiles.OWNER_ONLY);
+                    count++;
+                }
             }
         } catch (IOException e) {
             throw new KeyException("cannot re-wrap the pseudonym keys in " + dir + ": " + e.getMessage(), e);
         }
+        return count;
     }
 
     private void add(int version) throws IOException {

@@ -7,6 +7,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
@@ -27,9 +28,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * kept encrypted under the {@link MasterKey}; a wrong master key is detected on open.
  *
  * <p>Layout: {@code DIR/ca.pem}, {@code DIR/escrow.pem}, {@code DIR/users/<address>.pem}; each file holds a
- * certificate and its wrapped private key (see {@link KeyEntryFile}). Files are published atomically and
- * never rewritten, so a server and a CLI process can share the directory: whoever publishes an entry first
- * wins and the other uses it. Certificates are cached in memory; private keys are unwrapped only when used.
+ * certificate and its wrapped private key (see {@link KeyEntryFile}). Files are published atomically, so a
+ * server and a CLI process can share the directory: whoever publishes an entry first wins and the other uses it.
+ * Rotation and revocation move the current entry to {@code DIR/retired/} (see {@link RetiredKey}), where it
+ * still decrypts; revocations are also listed in {@code DIR/ca.crl}. Certificates are cached in memory and
+ * re-read when their file changes (another process rotated them); private keys are unwrapped only when used.
  *
  * <p>Thread-safe.
  */
@@ -37,13 +40,16 @@ public final class VeilKeys {
     private static final String CA_FILE = "ca.pem";
     private static final String ESCROW_FILE = "escrow.pem";
     private static final String USERS_DIR = "users";
+    private static final String RETIRED_DIR = "retired";
+    private static final String CRL_FILE = "ca.crl";
+    private static final String SUFFIX = ".pem";
 
     private final Path dir;
     private final MasterKey masterKey;
     private final Object initialiseLock = new Object();
     private volatile KeyEntry ca;
-    private volatile KeyEntry escrow;
-    private final ConcurrentHashMap<String, KeyEntry> users = new ConcurrentHashMap<>();
+    private volatile Cached escrow;
+    private final ConcurrentHashMap<String, Cached> users = new ConcurrentHashMap<>();
     /** One lock per address being issued, so two threads don't generate two keys for the same user. */
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
 
@@ -101,8 +107,7 @@ public final class VeilKeys {
     /** Whether a certificate for this address exists (issued earlier, by this or another process). */
     public boolean hasUserCertificate(String address) {
         try {
-            String normalised = Addresses.normalise(address);
-            return users.containsKey(normalised) || Files.exists(userFile(normalised));
+            return Files.exists(userFile(Addresses.normalise(address)));
         } catch (KeyException notAnAddress) {
             return false;
         }
@@ -122,8 +127,12 @@ public final class VeilKeys {
     public X509Certificate userCertificate(String address, KeySettings settings) throws KeyException {
         String normalised = Addresses.normalise(address);
         KeyEntry existing = loadUser(normalised);
-        if (existing != null) {
+        if (existing != null && !(settings.issueUserCertificates() && dueForRotation(existing.certificate(), settings.rotation(), Instant.now()))) {
             return existing.certificate();
+        }
+        if (existing != null) {
+            rotateUser(normalised, settings);
+            return loadUser(normalised).certificate();
         }
         if (!settings.issueUserCertificates()) {
             throw new KeyMissingException("no S/MIME certificate for " + normalised
@@ -184,6 +193,127 @@ public final class VeilKeys {
         }
     }
 
+    /**
+     * Replaces the user's key by a new one; the old one moves to {@code retired/} and keeps decrypting. Old keys
+     * beyond the policy's {@code keep-old-keys} are deleted. Issues a first key if the user has none.
+     *
+     * @return the new entry's certificate and the retired one's fingerprint (null when there was none)
+     */
+    public Rotation rotateUser(String address, KeySettings settings) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        synchronized (issueLocks.computeIfAbsent(normalised, a -> new Object())) {
+            KeyEntry old = loadUser(normalised);
+            if (old == null) {
+                return new Rotation(normalised, issueUser(normalised, KeyAlgorithm.parse(settings.smimeAlgorithm())), null);
+            }
+            retire(old, userFile(normalised), false);
+            KeyEntry issuer = requireCa();
+            KeyPair pair = KeyAlgorithm.parse(settings.smimeAlgorithm()).generate();
+            X509Certificate certificate = CertificateIssuer.user(normalised, pair.getPublic(), issuer.certificate(), unwrap(issuer));
+            KeyEntry fresh = KeyEntry.create(KeyEntry.idFor(KeyKind.USER, normalised), KeyKind.USER, certificate,
+                    pair.getPrivate(), masterKey);
+            replace(fresh, userFile(normalised));
+            prune(settings);
+            return new Rotation(normalised, fresh, old.fingerprint());
+        }
+    }
+
+    /** Replaces the escrow key; the old one moves to {@code retired/} and keeps decrypting what it encrypted. */
+    public Rotation rotateEscrow(KeySettings settings) throws KeyException {
+        synchronized (initialiseLock) {
+            KeyEntry old = loadEscrow();
+            if (old == null) {
+                throw new KeyMissingException("no escrow key in " + dir.toAbsolutePath() + " to rotate");
+            }
+            retire(old, escrowFile(), false);
+            KeyEntry ca = requireCa();
+            KeyPair pair = KeyAlgorithm.parse(settings.smimeAlgorithm()).generate();
+            String organisation = organisationOf(ca.certificate());
+            X509Certificate certificate = CertificateIssuer.escrow(organisation, pair.getPublic(), ca.certificate(), unwrap(ca));
+            KeyEntry fresh = KeyEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, certificate, pair.getPrivate(), masterKey);
+            replace(fresh, escrowFile());
+            prune(settings);
+            return new Rotation("escrow", fresh, old.fingerprint());
+        }
+    }
+
+    /**
+     * Revokes the user's key: it stops encrypting at once (the next message gets a new key, if issuing is on),
+     * it is listed in the CA's revocation list {@code ca.crl}, and it stays in {@code retired/} so that mail it
+     * already encrypted can still be read.
+     *
+     * @return the revoked key's fingerprint
+     */
+    public String revokeUser(String address) throws KeyException {
+        String normalised = Addresses.normalise(address);
+        synchronized (issueLocks.computeIfAbsent(normalised, a -> new Object())) {
+            KeyEntry old = loadUser(normalised);
+            if (old == null) {
+                throw new KeyMissingException("no S/MIME key for " + normalised + " in " + dir.toAbsolutePath());
+            }
+            retire(old, userFile(normalised), true);
+            try {
+                Files.delete(userFile(normalised));
+                AtomicFiles.syncDirectory(userFile(normalised).getParent());
+            } catch (IOException e) {
+                throw new KeyException("cannot remove " + userFile(normalised) + ": " + e.getMessage(), e);
+            }
+            users.remove(normalised);
+            writeCrl();
+            return old.fingerprint();
+        }
+    }
+
+    /** The CA's certificate revocation list (DER), or empty if nothing was ever revoked. */
+    public Optional<byte[]> revocationList() throws KeyException {
+        try {
+            Path crl = dir.resolve(CRL_FILE);
+            return Files.exists(crl) ? Optional.of(Files.readAllBytes(crl)) : Optional.empty();
+        } catch (IOException e) {
+            throw new KeyException("cannot read " + dir.resolve(CRL_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Re-wraps every private key (CA, escrow, users, retired) under the master key's current key, each file
+     * replaced atomically; entries already under it are skipped, so an interrupted run can simply be repeated.
+     *
+     * @return how many entries were re-wrapped
+     */
+    public int rewrapAll() throws KeyException {
+        int count = 0;
+        List<Path> files = new ArrayList<>();
+        files.add(caFile());
+        files.add(escrowFile());
+        files.addAll(list(dir.resolve(USERS_DIR)));
+        files.addAll(list(dir.resolve(RETIRED_DIR)));
+        for (Path file : files) {
+            KeyEntry entry = readRaw(file);
+            if (entry != null) {
+                KeyEntry again = entry.rewrapped(masterKey);
+                if (again != null) {
+                    try {
+                        AtomicFiles.replace(file, KeyEntryFile.encode(again), AtomicFiles.OWNER_ONLY);
+                    } catch (IOException e) {
+                        throw new KeyException("cannot rewrite " + file + ": " + e.getMessage(), e);
+                    }
+                    count++;
+                }
+            }
+        }
+        ca = null;
+        escrow = null;
+        users.clear();
+        return count;
+    }
+
+    /** A rotation's outcome: whose key, the new entry, the replaced key's fingerprint (null if none). */
+    public record Rotation(String owner, String fingerprint, Instant notAfter, String replacedFingerprint) {
+        Rotation(String owner, KeyEntry fresh, String replaced) {
+            this(owner, fresh.fingerprint(), fresh.certificate().getNotAfter().toInstant(), replaced);
+        }
+    }
+
     public List<KeyInfo> list() throws KeyException {
         List<KeyInfo> infos = new ArrayList<>();
         KeyEntry currentCa = loadCa();
@@ -197,6 +327,12 @@ public final class VeilKeys {
         allUsers().stream()
                 .sorted(Comparator.comparing(KeyEntry::id))
                 .forEach(user -> infos.add(info(user, user.id().substring("user:".length()))));
+        for (Retired r : retiredEntries()) {
+            String subject = r.entry().kind() == KeyKind.USER ? r.entry().id().substring("user:".length()) : r.entry().id();
+            Instant notAfter = r.entry().certificate().getNotAfter().toInstant();
+            infos.add(new KeyInfo(r.entry().kind().label, subject, r.entry().fingerprint(), notAfter,
+                    (r.name().revoked() ? "revoked " : "retired ") + r.name().retiredAt()));
+        }
         return infos;
     }
 
@@ -217,6 +353,9 @@ public final class VeilKeys {
             entries.add(currentEscrow);
         }
         entries.addAll(allUsers());
+        for (Retired r : retiredEntries()) {
+            entries.add(r.entry());
+        }
         return entries;
     }
 
@@ -224,13 +363,21 @@ public final class VeilKeys {
         try {
             return entry.privateKey(masterKey);
         } catch (KeyException e) {
+            // another process may have re-wrapped the file (master key rotation): read it again once
+            KeyEntry fresh = reread(entry);
+            if (fresh != null && !Arrays.equals(fresh.wrappedKey(), entry.wrappedKey())) {
+                return unwrap(fresh);
+            }
             throw new KeyException("master key does not match the keys in " + dir.toAbsolutePath()
                     + " — was VEIL_MASTER_KEY changed? (entry '" + entry.id() + "': " + e.getMessage() + ")", e);
         }
     }
 
     /** A key as shown to admins: never key material. */
-    public record KeyInfo(String kind, String subject, String fingerprint, java.time.Instant notAfter) {
+    public record KeyInfo(String kind, String subject, String fingerprint, java.time.Instant notAfter, String status) {
+        public KeyInfo(String kind, String subject, String fingerprint, java.time.Instant notAfter) {
+            this(kind, subject, fingerprint, notAfter, "current");
+        }
     }
 
     @Override
@@ -278,22 +425,38 @@ public final class VeilKeys {
         return current;
     }
 
+    /** A cached entry and the modification time of the file it came from (a changed file is read again). */
+    private record Cached(KeyEntry entry, FileTime modified) {
+    }
+
     private KeyEntry loadEscrow() throws KeyException {
-        KeyEntry current = escrow;
-        if (current == null) {
-            current = read(escrowFile(), KeyKind.ESCROW.label, KeyKind.ESCROW);
-            if (current != null) {
-                checkIssuedByCa(current);
-                escrow = current;
-            }
+        FileTime modified = modified(escrowFile());
+        Cached current = escrow;
+        if (modified == null) {
+            escrow = null;
+            return null;
         }
-        return current;
+        if (current != null && current.modified().equals(modified)) {
+            return current.entry();
+        }
+        KeyEntry entry = read(escrowFile(), KeyKind.ESCROW.label, KeyKind.ESCROW);
+        if (entry == null) {
+            return null;
+        }
+        checkIssuedByCa(entry);
+        escrow = new Cached(entry, modified);
+        return entry;
     }
 
     private KeyEntry loadUser(String address) throws KeyException {
-        KeyEntry cached = users.get(address);
-        if (cached != null) {
-            return cached;
+        FileTime modified = modified(userFile(address));
+        if (modified == null) {
+            users.remove(address);
+            return null;
+        }
+        Cached cached = users.get(address);
+        if (cached != null && cached.modified().equals(modified)) {
+            return cached.entry();
         }
         KeyEntry entry = read(userFile(address), KeyEntry.idFor(KeyKind.USER, address), KeyKind.USER);
         if (entry == null) {
@@ -301,8 +464,165 @@ public final class VeilKeys {
         }
         checkIssuedByCa(entry);
         checkNamesAddress(entry, address);
-        KeyEntry raced = users.putIfAbsent(address, entry);
-        return raced != null ? raced : entry;
+        users.put(address, new Cached(entry, modified));
+        return entry;
+    }
+
+    private static FileTime modified(Path file) throws KeyException {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Policy-driven rotation: a key issued longer ago than {@code keys.rotation} is replaced at its next use. */
+    static boolean dueForRotation(X509Certificate certificate, Period rotation, Instant now) {
+        if (rotation == null || rotation.isZero() || rotation.isNegative()) {
+            return false;
+        }
+        Instant since = certificate.getNotBefore().toInstant();
+        return since.atZone(java.time.ZoneOffset.UTC).plus(rotation).toInstant().isBefore(now);
+    }
+
+    /** A retired key: what its file name says and the entry itself. */
+    private record Retired(RetiredKey name, Path file, KeyEntry entry) {
+    }
+
+    private List<Retired> retiredEntries() throws KeyException {
+        List<Retired> retired = new ArrayList<>();
+        for (Path file : list(dir.resolve(RETIRED_DIR))) {
+            Optional<RetiredKey> name = RetiredKey.parse(file.getFileName().toString(), SUFFIX);
+            if (name.isEmpty()) {
+                continue;
+            }
+            String owner = name.get().owner();
+            KeyEntry entry;
+            if (owner.equals(KeyKind.ESCROW.label)) {
+                entry = read(file, KeyKind.ESCROW.label, KeyKind.ESCROW);
+            } else {
+                String address = Addresses.fromFileName(name.get().ownerFileName(SUFFIX));
+                if (address == null) {
+                    continue;
+                }
+                entry = read(file, KeyEntry.idFor(KeyKind.USER, address), KeyKind.USER);
+            }
+            if (entry != null) {
+                checkIssuedByCa(entry);
+                retired.add(new Retired(name.get(), file, entry));
+            }
+        }
+        retired.sort(Comparator.comparing((Retired r) -> r.name().retiredAt()));
+        return retired;
+    }
+
+    private void retire(KeyEntry entry, Path currentFile, boolean revoked) throws KeyException {
+        RetiredKey name = RetiredKey.of(currentFile.getFileName().toString(), SUFFIX, entry.fingerprint(), Instant.now(), revoked);
+        Path target = dir.resolve(RETIRED_DIR).resolve(name.fileName(SUFFIX));
+        try {
+            AtomicFiles.createDirectories(dir.resolve(RETIRED_DIR), AtomicFiles.OWNER_ONLY_DIR);
+            AtomicFiles.createIfAbsent(target, KeyEntryFile.encode(entry), AtomicFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new KeyException("cannot keep the old key in " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void replace(KeyEntry entry, Path file) throws KeyException {
+        try {
+            AtomicFiles.replace(file, KeyEntryFile.encode(entry), AtomicFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            throw new KeyException("cannot write key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes retired keys older than the policy's keep-old-keys (never when it says forever). */
+    private void prune(KeySettings settings) throws KeyException {
+        if (settings.keepOldKeys() == null || settings.keepOldKeys().isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        for (Retired r : retiredEntries()) {
+            Instant until = r.name().retiredAt().atZone(java.time.ZoneOffset.UTC).plus(settings.keepOldKeys().get()).toInstant();
+            if (until.isBefore(now)) {
+                try {
+                    Files.deleteIfExists(r.file());
+                } catch (IOException e) {
+                    throw new KeyException("cannot delete the expired old key " + r.file() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void writeCrl() throws KeyException {
+        java.util.Map<java.math.BigInteger, Instant> revoked = new java.util.TreeMap<>();
+        for (Retired r : retiredEntries()) {
+            if (r.name().revoked() && r.entry().kind() == KeyKind.USER) {
+                revoked.put(r.entry().certificate().getSerialNumber(), r.name().retiredAt());
+            }
+        }
+        KeyEntry ca = requireCa();
+        byte[] der = CertificateIssuer.crl(ca.certificate(), unwrap(ca), revoked, java.time.Duration.ofDays(30));
+        try {
+            AtomicFiles.replace(dir.resolve(CRL_FILE), der, AtomicFiles.PUBLIC_READ);
+        } catch (IOException e) {
+            throw new KeyException("cannot write " + dir.resolve(CRL_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private KeyEntry reread(KeyEntry entry) throws KeyException {
+        if (entry.kind() == KeyKind.CA) {
+            ca = null;
+            return loadCa();
+        }
+        if (entry.kind() == KeyKind.ESCROW) {
+            escrow = null;
+            return loadEscrow();
+        }
+        String address = entry.id().substring("user:".length());
+        users.remove(address);
+        return loadUser(address);
+    }
+
+    /** Reads an entry whatever file it is in, with the id its location implies (for re-wrapping). */
+    private KeyEntry readRaw(Path file) throws KeyException {
+        String name = file.getFileName().toString();
+        if (file.equals(caFile())) {
+            return read(file, KeyKind.CA.label, KeyKind.CA);
+        }
+        if (file.equals(escrowFile())) {
+            return read(file, KeyKind.ESCROW.label, KeyKind.ESCROW);
+        }
+        Optional<RetiredKey> retired = RetiredKey.parse(name, SUFFIX);
+        String ownerFile = retired.map(r -> r.ownerFileName(SUFFIX)).orElse(name);
+        if (ownerFile.equals(ESCROW_FILE)) {
+            return read(file, KeyKind.ESCROW.label, KeyKind.ESCROW);
+        }
+        String address = Addresses.fromFileName(ownerFile);
+        return address == null ? null : read(file, KeyEntry.idFor(KeyKind.USER, address), KeyKind.USER);
+    }
+
+    private static List<Path> list(Path directory) throws KeyException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+            stream.forEach(files::add);
+        } catch (NoSuchFileException e) {
+            return files;
+        } catch (IOException e) {
+            throw new KeyException("cannot list " + directory.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    private static String organisationOf(X509Certificate ca) {
+        org.bouncycastle.asn1.x500.X500Name name = org.bouncycastle.asn1.x500.X500Name.getInstance(
+                ca.getSubjectX500Principal().getEncoded());
+        org.bouncycastle.asn1.x500.RDN[] o = name.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.O);
+        return o.length > 0 ? org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(o[0].getFirst().getValue())
+                : org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(
+                        name.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN)[0].getFirst().getValue());
     }
 
     private Collection<KeyEntry> allUsers() throws KeyException {

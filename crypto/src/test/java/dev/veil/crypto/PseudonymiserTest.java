@@ -95,10 +95,22 @@ class PseudonymiserTest {
         assertThat(v2.reveal("e", token)).as("old versions still reveal").contains("bob@partner.example");
         assertThat(Pseudonymiser.versionOf("e", token)).isEqualTo(1);
 
-        MasterKey next = MasterKey.generate();
-        keys.rewrap(next);
-        assertThat(Pseudonymiser.of(PseudonymKeys.open(dir, next)).reveal("e", token)).contains("bob@partner.example");
-        assertThatThrownBy(() -> PseudonymKeys.open(dir, master)).isInstanceOf(KeyException.class);
+        // master key rotation re-wraps the versions; pseudonyms stay the same
+        Path masterFile = dir.resolve("master.key");
+        MasterKey fileMaster = MasterKey.load(java.util.Map.of(), masterFile, w -> { });
+        PseudonymKeys underFile = PseudonymKeys.open(dir.resolve("other"), fileMaster);
+        String before = Pseudonymiser.of(underFile).token("e", "bob@partner.example");
+        String oldKey = java.nio.file.Files.readString(masterFile);
+        assertThat(fileMaster.beginRotation()).isTrue();
+        assertThat(underFile.rewrapAll()).isEqualTo(1);
+        assertThat(underFile.rewrapAll()).as("already re-wrapped").isZero();
+        fileMaster.completeRotation();
+        assertThat(java.nio.file.Files.readString(masterFile)).isNotEqualTo(oldKey);
+        MasterKey reloaded = MasterKey.load(java.util.Map.of(), masterFile, w -> { });
+        assertThat(Pseudonymiser.of(PseudonymKeys.open(dir.resolve("other"), reloaded)).token("e", "bob@partner.example"))
+                .isEqualTo(before);
+        assertThatThrownBy(() -> PseudonymKeys.open(dir.resolve("other"), MasterKey.fromBase64(oldKey)))
+                .isInstanceOf(KeyException.class);
     }
 
     @Test

@@ -102,7 +102,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         AuditDao auditDao = new AuditDao(db);
         Spool spool = new Spool(data.resolve("spool"), spoolDao, clock);
 
-        KeyService keys = KeyService.start(data, System.getenv(), policies);
+        KeyService keys = KeyService.start(data, System.getenv(), policies, config.getWkd());
         Upstream upstream = upstream(config, hostname);
         environment.lifecycle().manage(new Managed() {
             @Override

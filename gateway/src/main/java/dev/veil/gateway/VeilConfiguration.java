@@ -40,6 +40,9 @@ public class VeilConfiguration extends Configuration {
     @Valid
     @NotNull
     private QueueSettings queue = new QueueSettings();
+    @Valid
+    @NotNull
+    private dev.veil.gateway.core.WebKeyDirectorySettings wkd = new dev.veil.gateway.core.WebKeyDirectorySettings();
 
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
@@ -83,4 +86,6 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setUpstream(UpstreamSettings v) { upstream = v; }
     @JsonProperty public QueueSettings getQueue() { return queue; }
     @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
+    @JsonProperty public dev.veil.gateway.core.WebKeyDirectorySettings getWkd() { return wkd; }
+    @JsonProperty public void setWkd(dev.veil.gateway.core.WebKeyDirectorySettings v) { wkd = v; }
 }

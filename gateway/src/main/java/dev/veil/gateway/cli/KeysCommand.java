@@ -35,7 +35,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 import net.sourceforge.argparse4j.inf.Subparsers;
 
 /**
- * {@code veil keys list|show|import|remove|export-user|export-escrow [config.yml]}: works beside a running server on
+ * {@code veil keys list|show|import|remove|export-user|export-escrow|rotate|revoke|rotate-master [config.yml]}:
+ * works beside a running server on
  * the same data directory (key files are written atomically; the audit table is shared through H2's auto-server
  * mode). {@code import}, {@code show} and {@code remove} handle external recipients' public keys and need no master
  * key; a running server sees an import at its next lookup.
@@ -43,7 +44,8 @@ import net.sourceforge.argparse4j.inf.Subparsers;
 public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
 
     public KeysCommand() {
-        super("keys", "Manage Veil's keys: list, show, import, remove, export-user, export-escrow");
+        super("keys", "Manage Veil's keys: list, show, import, remove, export-user, export-escrow, rotate, revoke,"
+                + " rotate-master");
     }
 
     @Override
@@ -88,6 +90,30 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                         + " and escrow-public.asc");
         escrow.addArgument("--password-file").help("with --format openpgp: file whose first line is the passphrase");
         addFileArgument(escrow);
+
+        Subparser rotate = actions.addParser("rotate")
+                .help("replace a user's keys (or, without ADDRESS, every user key and the escrow key) by new ones;"
+                        + " the old ones keep decrypting for as long as keys.keep-old-keys says; audited");
+        rotate.addArgument("address").metavar("ADDRESS").nargs("?").help("the user whose keys to replace (default: all)");
+        rotate.addArgument("--format").choices("smime", "openpgp", "all").setDefault("all")
+                .help("which keys (default: every format the user has)");
+        rotate.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        addFileArgument(rotate);
+
+        Subparser revoke = actions.addParser("revoke")
+                .help("revoke a user's keys: they stop encrypting at once, S/MIME ones are listed in keys/ca.crl,"
+                        + " OpenPGP ones get a revocation certificate; old mail stays readable; audited");
+        revoke.addArgument("address").metavar("ADDRESS").help("the user whose keys to revoke");
+        revoke.addArgument("--format").choices("smime", "openpgp", "all").setDefault("all")
+                .help("which keys (default: every format the user has)");
+        revoke.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        addFileArgument(revoke);
+
+        Subparser master = actions.addParser("rotate-master")
+                .help("re-wrap every private key under a new master key, while the server keeps running; safe to"
+                        + " re-run after an interruption; audited");
+        master.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        addFileArgument(master);
     }
 
     @Override
@@ -114,6 +140,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
             if (exit != 0) {
                 System.exit(exit);
             }
+            return;
+        }
+        if ("rotate-master".equals(action)) {
+            exitOnFailure(action, () -> MasterKeyRotationCommand.run(config, Boolean.TRUE.equals(ns.getBoolean("json")),
+                    bootstrap.getObjectMapper()));
             return;
         }
         VeilKeys keys = KeyService.openKeys(data, System.getenv());
@@ -164,7 +195,32 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                             + " — the private key is unencrypted: keep it offline");
                 }
             }
+            case "rotate" -> exitOnFailure(action, () -> KeyRotationCommand.rotate(config, keys, policy(config),
+                    ns.getString("address"), ns.getString("format"), Boolean.TRUE.equals(ns.getBoolean("json")),
+                    bootstrap.getObjectMapper()));
+            case "revoke" -> exitOnFailure(action, () -> KeyRotationCommand.revoke(config, keys, policy(config),
+                    ns.getString("address"), ns.getString("format"), Boolean.TRUE.equals(ns.getBoolean("json")),
+                    bootstrap.getObjectMapper()));
             default -> throw new IllegalArgumentException("unknown action");
+        }
+    }
+
+    /** An action that returns an exit code; a KeyException is a clear one-line error and exit 1. */
+    interface Action {
+        int run() throws Exception;
+    }
+
+    private static void exitOnFailure(String action, Action body) throws Exception {
+        int exit;
+        try {
+            exit = body.run();
+        } catch (KeyException e) {
+            System.err.println("veil keys " + action + ": " + e.getMessage());
+            exit = 1;
+        }
+        System.out.flush();
+        if (exit != 0) {
+            System.exit(exit);
         }
     }
 
@@ -189,17 +245,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(infos));
             return;
         }
-        int kind = "KIND".length();
-        int subject = "SUBJECT".length();
+        List<String[]> rows = new ArrayList<>();
         for (VeilKeys.KeyInfo k : infos) {
-            kind = Math.max(kind, k.kind().length());
-            subject = Math.max(subject, k.subject().length());
+            rows.add(new String[] {k.kind(), k.subject(), String.valueOf(k.notAfter()), k.status(), k.fingerprint()});
         }
-        String format = "%-" + kind + "s  %-" + subject + "s  %-20s  %s%n";
-        System.out.printf(format, "KIND", "SUBJECT", "NOT AFTER", "FINGERPRINT (SHA-256)");
-        for (VeilKeys.KeyInfo k : infos) {
-            System.out.printf(format, k.kind(), k.subject(), k.notAfter(), k.fingerprint());
-        }
+        table(new String[] {"KIND", "SUBJECT", "NOT AFTER", "STATUS", "FINGERPRINT (SHA-256)"}, rows);
     }
 
     /** Imports and prints a table of what is now stored; refusals go to stderr. Exit 1 if nothing is stored. */
@@ -328,7 +378,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
     }
 
     /** Left-aligned columns, two spaces apart; the last column is not padded. */
-    private static void table(String[] header, List<String[]> rows) {
+    static void table(String[] header, List<String[]> rows) {
         int[] widths = new int[header.length];
         for (int i = 0; i < header.length; i++) {
             widths[i] = header[i].length();
@@ -368,7 +418,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         return first;
     }
 
-    private static void audit(VeilConfiguration config, String event, List<String> subjects, String detail) {
+    static void audit(VeilConfiguration config, String event, List<String> subjects, String detail) {
         try (Database db = config.getDatabaseUrl().isBlank() ? Database.openEmbedded(config.dataPath())
                 : Database.open(config.getDatabaseUrl())) {
             new AuditDao(db).record(new AuditRecord(null, Instant.now(), event, subjects, null, null, List.of(),

@@ -13,6 +13,7 @@ import dev.veil.crypto.PseudonymKeys;
 import dev.veil.crypto.Pseudonymiser;
 import dev.veil.crypto.SmimeSealer;
 import dev.veil.crypto.VeilKeys;
+import dev.veil.crypto.WebKeyDirectory;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -34,17 +35,22 @@ public final class KeyService {
     private final PseudonymKeys pseudonymKeys;
     private final Pseudonymiser pseudonymiser;
     private final String problem;
+    /** Recipients' published OpenPGP keys, used when the policy turns the lookup on; null when keys are unavailable. */
+    private final WebKeyDirectory webKeyDirectory;
     private final Supplier<Policy> policies;
     /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
     private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, PseudonymKeys pseudonymKeys,
-                       String problem, Supplier<Policy> policies) {
+                       String problem, Supplier<Policy> policies, WebKeyDirectorySettings wkd) {
         this.smime = smime;
         this.openpgp = openpgp;
         this.external = external;
         this.pseudonymKeys = pseudonymKeys;
         this.pseudonymiser = pseudonymKeys == null ? null : Pseudonymiser.of(pseudonymKeys);
+        this.webKeyDirectory = external == null || wkd == null ? null : new WebKeyDirectory(external,
+                WebKeyDirectory.defaultClient(wkd.getTimeout().toJavaDuration()), wkd.getTimeout().toJavaDuration(),
+                wkd.getPort(), wkd.getMissCacheTime().toJavaDuration(), java.time.Clock.systemUTC());
         this.problem = problem;
         this.policies = policies;
     }
@@ -74,11 +80,16 @@ public final class KeyService {
     }
 
     public static KeyService start(Path dataDir, Map<String, String> env, Supplier<Policy> policies) {
+        return start(dataDir, env, policies, new WebKeyDirectorySettings());
+    }
+
+    public static KeyService start(Path dataDir, Map<String, String> env, Supplier<Policy> policies,
+                                   WebKeyDirectorySettings wkd) {
         try {
             MasterKey master = masterKey(dataDir, env);
             KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
                     OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)),
-                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies);
+                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies, wkd);
             Policy policy = policies.get();
             if (policy != null) {
                 service.ensureOrganisationKeys(policy);
@@ -86,7 +97,7 @@ public final class KeyService {
             return service;
         } catch (KeyException | RuntimeException e) {
             LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, null, null, null, e.getMessage(), policies);
+            return new KeyService(null, null, null, null, e.getMessage(), policies, null);
         }
     }
 
@@ -104,7 +115,6 @@ public final class KeyService {
         initialisedFor = policy.contentHash();
     }
 
-    /** Null when the keys are loaded; otherwise why not. */
     /**
      * The pseudonymiser of the key versions present at start (a rotation takes effect at the next start).
      *
@@ -117,6 +127,7 @@ public final class KeyService {
         return pseudonymiser;
     }
 
+    /** Null when the keys are loaded; otherwise why not. */
     public String problem() {
         return problem;
     }
@@ -133,7 +144,7 @@ public final class KeyService {
             }
             ensureOrganisationKeys(policy);
             MessageSealer sealer = format == Action.Format.OPENPGP
-                    ? new PgpMimeSealer(openpgp, external, policy.keys())
+                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, policy.keys())
                     : new SmimeSealer(smime, external, policy.keys());
             return sealer.seal(original, out, request);
         };

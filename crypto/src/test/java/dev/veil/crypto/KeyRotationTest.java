@@ -1,0 +1,242 @@
+package dev.veil.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.config.Action;
+import dev.veil.config.ContentCipher;
+import dev.veil.config.KeySettings;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.Period;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Key rotation, revocation and master key rotation: new mail uses new keys, old mail stays readable, nothing is lost. */
+class KeyRotationTest {
+    private static final String ALICE = "alice@example.com";
+    private static final String MESSAGE = "From: bob@partner.example\r\nTo: alice@example.com\r\nSubject: s\r\n\r\nsecret\r\n";
+    private static final KeySettings SETTINGS = settings(Optional.empty());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void rotatedSmimeKeyIsReplacedForNewMailAndStillOpensOldMail() throws Exception {
+        MasterKey master = MasterKey.generate();
+        VeilKeys keys = VeilKeys.open(dir, master);
+        keys.initialise("Example Ltd", SETTINGS);
+        X509Certificate before = keys.userCertificate(ALICE, SETTINGS);
+        byte[] old = seal(keys, ALICE);
+
+        VeilKeys.Rotation rotation = keys.rotateUser(ALICE, SETTINGS);
+
+        assertThat(rotation.replacedFingerprint()).isEqualTo(Fingerprints.sha256(before));
+        X509Certificate after = keys.userCertificate(ALICE, SETTINGS);
+        assertThat(Fingerprints.sha256(after)).isEqualTo(rotation.fingerprint()).isNotEqualTo(rotation.replacedFingerprint());
+        // a second process (the server) that cached the old certificate sees the new one at its next lookup
+        VeilKeys other = VeilKeys.open(dir, master);
+        assertThat(Fingerprints.sha256(other.userCertificate(ALICE, SETTINGS))).isEqualTo(rotation.fingerprint());
+        // old mail: opened with the retired key; new mail: sealed for the new key only
+        assertThat(open(VeilKeys.open(dir, master), old)).isEqualTo(MESSAGE);
+        byte[] fresh = seal(keys, ALICE);
+        assertThat(open(keys, fresh)).isEqualTo(MESSAGE);
+        assertThat(keys.list()).extracting(VeilKeys.KeyInfo::status)
+                .anySatisfy(s -> assertThat(s).startsWith("retired "));
+        assertThat(Files.list(dir.resolve("retired"))).hasSize(1);
+        // the escrow key too
+        String escrowBefore = Fingerprints.sha256(keys.escrowCertificate());
+        assertThat(keys.rotateEscrow(SETTINGS).replacedFingerprint()).isEqualTo(escrowBefore);
+        assertThat(Fingerprints.sha256(keys.escrowCertificate())).isNotEqualTo(escrowBefore);
+        assertThat(open(keys, old)).isEqualTo(MESSAGE);
+    }
+
+    @Test
+    void oldKeysArePrunedAfterKeepOldKeysAndNeverWhenForever() throws Exception {
+        VeilKeys keys = VeilKeys.open(dir, MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        keys.userCertificate(ALICE, SETTINGS);
+        keys.rotateUser(ALICE, SETTINGS);
+        keys.rotateUser(ALICE, SETTINGS);
+        assertThat(Files.list(dir.resolve("retired"))).hasSize(2);
+        // a retired key whose time is up: rename one as if retired two years ago
+        Path oldest = Files.list(dir.resolve("retired")).sorted().findFirst().orElseThrow();
+        RetiredKey name = RetiredKey.parse(oldest.getFileName().toString(), ".pem").orElseThrow();
+        Files.move(oldest, oldest.resolveSibling(new RetiredKey(name.owner(), Instant.now().minus(java.time.Duration.ofDays(800)),
+                name.fingerprint(), false).fileName(".pem")));
+        keys.rotateUser(ALICE, SETTINGS);
+        assertThat(Files.list(dir.resolve("retired"))).as("forever keeps all").hasSize(3);
+        keys.rotateUser(ALICE, settings(Optional.of(Period.ofYears(1))));
+        assertThat(Files.list(dir.resolve("retired"))).as("the two-year-old one is gone").hasSize(3);
+    }
+
+    @Test
+    void policyRotationReplacesKeysOlderThanTheRotationPeriod() throws Exception {
+        VeilKeys keys = VeilKeys.open(dir, MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        X509Certificate certificate = keys.userCertificate(ALICE, SETTINGS);
+        Instant issued = certificate.getNotBefore().toInstant();
+        assertThat(VeilKeys.dueForRotation(certificate, Period.ofYears(1), issued.plus(java.time.Duration.ofDays(364)))).isFalse();
+        assertThat(VeilKeys.dueForRotation(certificate, Period.ofYears(1), issued.plus(java.time.Duration.ofDays(367)))).isTrue();
+        assertThat(VeilKeys.dueForRotation(certificate, Period.ZERO, issued.plus(java.time.Duration.ofDays(9999)))).isFalse();
+    }
+
+    @Test
+    void revokedSmimeKeyIsListedInTheCrlThatOpensslVerifies() throws Exception {
+        OpenSsl.assumeInstalled();
+        VeilKeys keys = VeilKeys.open(dir, MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        X509Certificate revoked = keys.userCertificate(ALICE, SETTINGS);
+        byte[] old = seal(keys, ALICE);
+
+        String fingerprint = keys.revokeUser(ALICE);
+
+        assertThat(fingerprint).isEqualTo(Fingerprints.sha256(revoked));
+        assertThat(keys.hasUserCertificate(ALICE)).isFalse();
+        assertThat(Fingerprints.sha256(keys.userCertificate(ALICE, SETTINGS))).as("a new key at the next message")
+                .isNotEqualTo(fingerprint);
+        assertThat(open(keys, old)).as("old mail stays readable").isEqualTo(MESSAGE);
+        Files.write(dir.resolve("ca.crt"), Pem.encode("CERTIFICATE", keys.caCertificate().getEncoded()));
+        Files.write(dir.resolve("revoked.crt"), Pem.encode("CERTIFICATE", revoked.getEncoded()));
+        String crl = new String(OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-CAfile", "ca.crt", "-noout",
+                "-text"), StandardCharsets.US_ASCII);
+        assertThat(crl).containsIgnoringCase(revoked.getSerialNumber().toString(16));
+        assertThat(Files.readString(dir.resolve("openssl-stderr.txt"))).contains("verify OK");
+        // and openssl's certificate check with the CRL rejects the revoked certificate
+        OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-out", "ca.crl.pem");
+        Files.writeString(dir.resolve("chain.pem"), Files.readString(dir.resolve("ca.crt")) + Files.readString(dir.resolve("ca.crl.pem")));
+        Process verify = new ProcessBuilder("openssl", "verify", "-crl_check", "-CAfile", "chain.pem", "-purpose", "smimeencrypt",
+                "revoked.crt").directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(verify.waitFor()).as(output).isNotZero();
+        assertThat(output).contains("revoked");
+    }
+
+    @Test
+    void openPgpRotationAndRevocationWithACertificateGpgAccepts() throws Exception {
+        MasterKey master = MasterKey.generate();
+        KeySettings pgp = new KeySettings(true, "rsa-3072", true, List.of(Action.Format.OPENPGP), "ed25519",
+                "Veil organisation CA", KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION, Optional.empty(), Map.of());
+        OpenPgpKeys keys = OpenPgpKeys.open(dir, master);
+        keys.initialise("Example Ltd", pgp);
+        String first = OpenPgpKeys.fingerprint(keys.userKey(ALICE, pgp).getPublicKey());
+        byte[] old = sealPgp(keys, pgp);
+
+        VeilKeys.Rotation rotation = keys.rotateUser(ALICE, pgp);
+        assertThat(rotation.replacedFingerprint()).isEqualTo(first);
+        assertThat(OpenPgpKeys.fingerprint(OpenPgpKeys.open(dir, master).userKey(ALICE, pgp).getPublicKey()))
+                .isEqualTo(rotation.fingerprint()).isNotEqualTo(first);
+        assertThat(openPgp(keys, old)).isEqualTo(MESSAGE);
+
+        Path certificate = keys.revokeUser(ALICE);
+        assertThat(keys.hasUserKey(ALICE)).isFalse();
+        assertThat(openPgp(keys, old)).isEqualTo(MESSAGE);
+        assertThat(keys.list()).extracting(VeilKeys.KeyInfo::status).anySatisfy(s -> assertThat(s).startsWith("revoked "));
+        try (Gpg gpg = new Gpg(dir.resolve("gnupg"))) {
+            gpg.run(dir, "--import", certificate.toString());
+            String listing = new String(gpg.run(dir, "--list-keys", "--with-colons"), StandardCharsets.UTF_8);
+            assertThat(listing).as("gpg marks the imported key revoked").containsPattern("(?m)^pub:r:");
+        }
+    }
+
+    @Test
+    void masterKeyRotationInterruptedAtAnyPointLosesNothingAndCompletesOnRerun() throws Exception {
+        Path masterFile = dir.resolve("master.key");
+        MasterKey master = MasterKey.load(Map.of(), masterFile, w -> { });
+        VeilKeys smime = VeilKeys.open(dir.resolve("keys"), master);
+        smime.initialise("Example Ltd", SETTINGS);
+        smime.userCertificate(ALICE, SETTINGS);
+        smime.userCertificate("bob@example.com", SETTINGS);
+        smime.rotateUser(ALICE, SETTINGS);
+        byte[] old = seal(smime, "bob@example.com");
+        PseudonymKeys pseudonyms = PseudonymKeys.open(dir.resolve("keys"), master);
+        String token = Pseudonymiser.of(pseudonyms).token("e", "x@y.example");
+        String oldKey = Files.readString(masterFile);
+
+        // interrupted after re-wrapping part of the store: both keys open everything
+        assertThat(master.beginRotation()).isTrue();
+        MasterKey serverSide = MasterKey.load(Map.of(), masterFile, w -> { });
+        assertThat(serverSide.rotating()).isTrue();
+        assertThat(smime.rewrapAll()).isEqualTo(5); // CA, escrow, two users, one retired
+        MasterKey afterCrash = MasterKey.load(Map.of(), masterFile, w -> { });
+        assertThat(open(VeilKeys.open(dir.resolve("keys"), afterCrash), old)).isEqualTo(MESSAGE);
+        assertThat(Pseudonymiser.of(PseudonymKeys.open(dir.resolve("keys"), afterCrash)).reveal("e", token)).contains("x@y.example");
+
+        // the re-run: resumes with the same next key, skips what is done
+        MasterKey rerun = MasterKey.load(Map.of(), masterFile, w -> { });
+        assertThat(rerun.beginRotation()).isTrue();
+        assertThat(VeilKeys.open(dir.resolve("keys"), rerun).rewrapAll()).isZero();
+        assertThat(PseudonymKeys.open(dir.resolve("keys"), rerun).rewrapAll()).isEqualTo(1);
+        rerun.completeRotation();
+
+        assertThat(Files.exists(MasterKey.nextFile(masterFile))).isFalse();
+        MasterKey rotated = MasterKey.load(Map.of(), masterFile, w -> { });
+        assertThat(open(VeilKeys.open(dir.resolve("keys"), rotated), old)).isEqualTo(MESSAGE);
+        assertThat(Pseudonymiser.of(PseudonymKeys.open(dir.resolve("keys"), rotated)).reveal("e", token)).contains("x@y.example");
+        assertThatThrownBy(() -> VeilKeys.open(dir.resolve("keys"), MasterKey.fromBase64(oldKey)))
+                .as("the old master key opens nothing any more").isInstanceOf(KeyException.class);
+        // the server's key object that was loaded before the rotation follows it (re-reads the file)
+        assertThat(open(VeilKeys.open(dir.resolve("keys"), serverSide), old)).isEqualTo(MESSAGE);
+        // and what the server wraps after the rotation (a key it issues) is under the new key alone
+        MasterKey newOnly = MasterKey.fromBase64(Files.readString(masterFile));
+        byte[] ad = "late entry".getBytes(StandardCharsets.US_ASCII);
+        assertThat(newOnly.unwrap(serverSide.wrap(new byte[] {1, 2, 3}, ad), ad)).containsExactly(1, 2, 3);
+        VeilKeys.open(dir.resolve("keys"), serverSide).userCertificate("late@example.com", SETTINGS);
+        assertThat(VeilKeys.open(dir.resolve("keys"), newOnly).rewrapAll()).as("nothing under the old key").isZero();
+    }
+
+    @Test
+    void environmentMasterKeyRotatesWithThePreviousKeyBeside() throws Exception {
+        MasterKey oldKey = MasterKey.generate();
+        VeilKeys keys = VeilKeys.open(dir, oldKey);
+        keys.initialise("Example Ltd", SETTINGS);
+        byte[] old = seal(keys, ALICE);
+        MasterKey newKey = MasterKey.generate();
+        MasterKey both = MasterKey.load(Map.of(MasterKey.ENV_VARIABLE, newKey.toBase64(),
+                MasterKey.PREVIOUS_ENV_VARIABLE, oldKey.toBase64()), dir.resolve("unused"), w -> { });
+        assertThat(both.beginRotation()).isFalse();
+        assertThat(both.rotating()).isTrue();
+        assertThat(VeilKeys.open(dir, both).rewrapAll()).isEqualTo(3);
+        assertThat(open(VeilKeys.open(dir, newKey), old)).isEqualTo(MESSAGE);
+        assertThatThrownBy(() -> VeilKeys.open(dir, oldKey)).isInstanceOf(KeyException.class);
+    }
+
+    private static KeySettings settings(Optional<Period> keepOldKeys) {
+        return new KeySettings(true, "rsa-2048", true, List.of(Action.Format.SMIME), "ed25519", "Veil organisation CA",
+                KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION, keepOldKeys, Map.of());
+    }
+
+    private static byte[] seal(VeilKeys keys, String to) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new SmimeSealer(keys, SETTINGS).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), out,
+                new SealRequest(List.of(to), false, List.of(), ContentCipher.AES_256_GCM, "[encrypted]"));
+        return out.toByteArray();
+    }
+
+    private static String open(VeilKeys keys, byte[] sealed) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new SmimeOpener(keys).open(new ByteArrayInputStream(sealed), out);
+        return out.toString(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] sealPgp(OpenPgpKeys keys, KeySettings settings) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new PgpMimeSealer(keys, settings).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), out,
+                new SealRequest(List.of(ALICE), false, List.of(), ContentCipher.AES_256_GCM, "[encrypted]"));
+        return out.toByteArray();
+    }
+
+    private static String openPgp(OpenPgpKeys keys, byte[] sealed) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new PgpMimeOpener(keys).open(new ByteArrayInputStream(sealed), out);
+        return out.toString(StandardCharsets.US_ASCII);
+    }
+}
