@@ -62,26 +62,8 @@ final class OuterHeader {
         }
     }
 
-    /**
-     * {@code Name: value} folded at spaces so that lines stay within 78 characters where the value allows it
-     * (RFC 5322 2.2.3); a run without spaces longer than that stays on one line (998 is the hard limit, and the
-     * values Veil writes — addresses, tokens — are far shorter).
-     */
     static void writeFolded(String name, String value, OutputStream out) throws IOException {
-        StringBuilder field = new StringBuilder(name).append(':');
-        int lineLength = field.length();
-        for (String word : value.strip().split(" +")) {
-            if (word.isEmpty()) {
-                continue;
-            }
-            if (lineLength + 1 + word.length() > 78 && lineLength > name.length() + 1) {
-                field.append("\r\n");
-                lineLength = 0;
-            }
-            field.append(' ').append(word);
-            lineLength += 1 + word.length();
-        }
-        ascii(out, field.append("\r\n").toString());
+        out.write(HeaderField.folded(name, value));
     }
 
     /** The field's own lines, with line ends made CRLF and a final CRLF even if the original ended without one. */
