@@ -54,10 +54,17 @@ public final class AddressParser {
 
     /** The items of an unfolded field value (the part after the colon). */
     public static List<Item> parse(String value) throws MalformedAddressException {
-        if (value.indexOf('\uFFFD') >= 0) {
-            throw new MalformedAddressException("the field is not valid UTF-8 (or holds U+FFFD)");
+        List<Item> items = new Reader(tokenise(value)).list();
+        for (Item item : items) {
+            List<Mailbox> mailboxes = item instanceof Group g ? g.members() : List.of((Mailbox) item);
+            for (Mailbox m : mailboxes) {
+                // a display name with undeclared 8-bit bytes is replaced anyway; an address must be exact
+                if (m.address().indexOf('\uFFFD') >= 0) {
+                    throw new MalformedAddressException("an address is not valid UTF-8 (or holds U+FFFD)");
+                }
+            }
         }
-        return new Reader(tokenise(value)).list();
+        return items;
     }
 
     private enum Kind { WORD, QUOTED, LITERAL, SPECIAL }

@@ -71,7 +71,7 @@ public final class EncryptStep implements MailStep {
             throw new FailClosedException("encryption failed: " + e.getMessage(), e);
         }
         mail.replaceContent(out, Mail.Protection.SEALED, report.keyFingerprints());
-        if (!mail.outerValues().isEmpty()) {
+        if (mail.outerValuesGiven()) {
             mail.markCorrespondentsHidden(); // the pseudonymise step's values are what shows outside
         }
     }

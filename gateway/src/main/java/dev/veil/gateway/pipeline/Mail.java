@@ -27,6 +27,7 @@ public final class Mail {
     private String note = "";
     private String relaySender;
     private Map<String, List<String>> outerValues = Map.of();
+    private boolean outerValuesGiven;
     private boolean correspondentsHidden;
 
     /** What has been done to the content so far; the relay step checks it against the decision. */
@@ -57,6 +58,8 @@ public final class Mail {
     public String relaySender() { return relaySender; }
     /** Values the sealer shows outside the encryption instead of the real fields (see SealRequest.outerValues). */
     public Map<String, List<String>> outerValues() { return outerValues; }
+    /** Whether the pseudonymise step gave {@link #outerValues()} (possibly none: a header without correspondents). */
+    public boolean outerValuesGiven() { return outerValuesGiven; }
     /** Whether the content as it stands carries pseudonymised correspondents, not the real ones. */
     public boolean correspondentsHidden() { return correspondentsHidden; }
 
@@ -71,6 +74,7 @@ public final class Mail {
     /** Pseudonymised correspondents for the encrypt step to show outside; the content is not changed yet. */
     public void pseudonymiseOuterHeader(Map<String, List<String>> values, String relaySender) {
         this.outerValues = Map.copyOf(values);
+        this.outerValuesGiven = true;
         this.relaySender = relaySender;
     }
 

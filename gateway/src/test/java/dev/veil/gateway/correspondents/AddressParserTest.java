@@ -78,12 +78,14 @@ class AddressParserTest {
         assertThat(AddressParser.parse("Open Group: a@b.example")).containsExactly(
                 new Group("Open Group", List.of(new Mailbox("", "a", "b.example"))));
         assertThat(AddressParser.parse("")).isEmpty();
+        // undeclared 8-bit bytes in a display name (read as U+FFFD) do not matter: the name is replaced anyway
+        assertThat(AddressParser.parse("\uFFFD\uFFFD <sender@pm.me>")).containsExactly(new Mailbox("\uFFFD\uFFFD", "sender", "pm.me"));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"\"Bob <bob@partner.example>", "Bob <bob@partner.example", "bob@partner.example>",
-            "bob@", "(comment bob@partner.example", "G1: G2: a@b.example;;", "Bob \uFFFD <bob@partner.example>",
-            "bob@partner.example)", "<>"})
+            "bob@", "(comment bob@partner.example", "G1: G2: a@b.example;;",
+            "bob@partner.example)", "<>", "Bob <b\uFFFDb@partner.example>"})
     void refusesWhatItCannotTellApart(String value) {
         assertThatThrownBy(() -> AddressParser.parse(value)).isInstanceOf(MalformedAddressException.class);
     }

@@ -190,6 +190,19 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void aMessageWithoutCorrespondentFieldsGoesOutWithItsEnvelopeSenderAliased() throws Exception {
+        Mail mail = mail("alice@example.com", "Subject: no addresses\r\n\r\nbody\r\n");
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+        MessageProcessorTest.RecordingUpstream upstream = new MessageProcessorTest.RecordingUpstream();
+
+        run(mail, step, encryptStep(sealed), new RelayStep(upstream));
+
+        assertThat(sealed.get().outerValues()).isEmpty();
+        assertThat(upstream.sent).hasSize(1);
+        assertThat(upstream.sent.get(0).sender()).isEqualTo(alias("bob@partner.example"));
+    }
+
+    @Test
     void leavesRulesWithoutPseudonymisationAlone() throws Exception {
         Mail mail = mail("plain@example.com", MESSAGE);
 
