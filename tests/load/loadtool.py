@@ -388,7 +388,7 @@ def cell(args):
         result["queue_states"] = veil_state_counts(args.admin_port, args.token_file)
     with open(args.out, "a") as f:
         f.write(json.dumps(result) + "\n")
-    label = f"{args.system:8s} {human(args.size):>6s} x{args.sessions:<3d}"
+    label = f"{args.system:11s} {human(args.size):>6s} x{args.sessions:<3d}"
     print(f"  {label} {delivered}/{sent} delivered in {elapsed:.1f}s = {result['rate']} msg/s end-to-end "
           f"(accepted in {t_accept:.1f}s = {result['accept_rate']} msg/s); accept p50/p99 "
           f"{fmt(result['accept_p50_ms'])}/{fmt(result['accept_p99_ms'])} ms (n={len(lat)}); {reason}"
@@ -567,27 +567,35 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
     def e2e(system, r):
         if not r:
             return None
-        return (ve if system == "veil" else pe).get(r["sender"])
+        return (ve if system.startswith("veil") else pe).get(r["sender"])
 
     head = (f"{'size':>6s} {'sess':>4s} | {'Veil msg/s':>10s} {'Postfix msg/s':>13s} {'Veil/Postfix':>12s} | "
+            f"{'pseudo msg/s':>12s} {'pseudo/Veil':>11s} | "
             f"{'accept p50/p99 ms':>17s} {'accept p50/p99 ms':>17s} | {'e2e p50/p99 ms':>15s} {'e2e p50/p99 ms':>15s}")
     sub = (f"{'':>6s} {'':>4s} | {'(end-to-end)':>10s} {'(end-to-end)':>13s} {'':>12s} | "
+           f"{'(end-to-end)':>12s} {'':>11s} | "
            f"{'Veil':>17s} {'Postfix':>17s} | {'Veil':>15s} {'Postfix':>15s}")
     print(head)
     print(sub)
     print("-" * len(head))
     worst = None
+    worst_pseudo = None
     for (size, sess) in sorted(cells):
         c = cells[(size, sess)]
-        v, p = c.get("veil"), c.get("postfix")
+        v, p, ps = c.get("veil"), c.get("postfix"), c.get("veil-pseudo")
         ratio = (v["rate"] / p["rate"]) if v and p and v.get("rate") and p.get("rate") else None
         if ratio is not None:
             worst = ratio if worst is None else min(worst, ratio)
+        pratio = (ps["rate"] / v["rate"]) if v and ps and v.get("rate") and ps.get("rate") else None
+        if pratio is not None:
+            worst_pseudo = pratio if worst_pseudo is None else min(worst_pseudo, pratio)
         flag = lambda r: "" if not r or r["status"] == "ok" else "!"
         ve2e, pe2e = e2e("veil", v), e2e("postfix", p)
         print(f"{human(size):>6s} {sess:>4d} | "
               f"{(fmt(v['rate'], 1) + flag(v)) if v else '-':>10s} {(fmt(p['rate'], 1) + flag(p)) if p else '-':>13s} "
               f"{(f'{ratio:.2f}x') if ratio is not None else '-':>12s} | "
+              f"{(fmt(ps['rate'], 1) + flag(ps)) if ps else '-':>12s} "
+              f"{(f'{pratio:.2f}x') if pratio is not None else '-':>11s} | "
               f"{pair(v['accept_p50_ms'], v['accept_p99_ms']) if v else '-':>17s} "
               f"{pair(p['accept_p50_ms'], p['accept_p99_ms']) if p else '-':>17s} | "
               f"{pair(ve2e['p50_ms'], ve2e['p99_ms']) if ve2e else '-':>15s} "
@@ -599,15 +607,21 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
           "(p99 of fewer than 100 samples is the maximum; n below).")
     print("e2e: Veil = spool row received_at (just before the 250) -> relayed to the sink; Postfix = 'delay=' "
           "of status=sent (arrival incl. transfer -> sink said 250); smtp-source's messages only.")
+    print("pseudo: the same Veil and encryption, to a recipient whose rule also pseudonymises correspondents "
+          "(aliases, Message-ID tokens, alias directory); one correspondent per cell, so after its first message "
+          "the alias comes from the directory's cache.")
     print("'!' after a rate: the cell did not finish cleanly (see details).")
     if worst is not None:
         print(f"\nLowest Veil/Postfix ratio: {worst:.2f}x (target: >= 1.00x at every size) -> "
               f"{'MET' if worst >= 1.0 else 'NOT MET'}")
+    if worst_pseudo is not None:
+        print(f"Lowest pseudonymise+encrypt / encrypt-only ratio: {worst_pseudo:.2f}x (target: >= 0.80x) -> "
+              f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}")
     print("\nDetails:")
-    print(f"{'system':>8s} {'size':>6s} {'sess':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} {'accept/s':>9s} "
+    print(f"{'system':>11s} {'size':>6s} {'sess':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} {'accept/s':>9s} "
           f"{'probe n':>7s} {'cpu ms/msg':>10s} {'cores':>5s} {'busy':>5s} {'load':>5s}  status / queue")
     for (size, sess) in sorted(cells):
-        for system in ("veil", "postfix"):
+        for system in ("veil", "veil-pseudo", "postfix"):
             r = cells[(size, sess)].get(system)
             if not r:
                 continue
@@ -619,7 +633,7 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
                 extra += f" probe_failed={r['probe_failed']}"
             if r.get("smtp_source_rc") != 0:
                 extra += f" smtp-source rc={r['smtp_source_rc']}"
-            print(f"{system:>8s} {human(size):>6s} {sess:>4d} {r['sent']:>6d} {r['delivered']:>6d} "
+            print(f"{system:>11s} {human(size):>6s} {sess:>4d} {r['sent']:>6d} {r['delivered']:>6d} "
                   f"{r['elapsed_s']:>7.1f} {fmt(r['accept_rate'], 1):>9s} {r['accept_n']:>7d} "
                   f"{fmt(r.get('cpu_ms_per_msg'), 2):>10s} {fmt(r.get('cpu_cores_used'), 2):>5s} "
                   f"{r['machine_busy'] * 100:>4.0f}% {r['loadavg_before']:>5.1f}  {extra}")

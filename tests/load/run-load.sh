@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Veil load harness: Postfix's smtp-source -> Veil (encrypting) -> smtp-sink, and the same load through a plain
-# Postfix relay into a second smtp-sink, in one run. Prints messages/s (end-to-end: until the sink has every
+# Veil load harness: Postfix's smtp-source -> Veil (encrypting) -> smtp-sink, the same load through Veil with
+# correspondent pseudonymisation on top of the encryption (system veil-pseudo: another recipient of the same Veil,
+# whose rule pseudonymises), and through a plain Postfix relay into a second smtp-sink, in one run. Prints messages/s (end-to-end: until the sink has every
 # message), acceptance latency p50/p99, queue latency p50/p99 and the Veil/Postfix ratio for 5 KB, 50 KB and 1 MB
 # messages at 10 and 50 concurrent sessions; then 20 concurrent 25 MB messages into Veil under -Xmx512m.
 #
@@ -16,7 +17,7 @@
 #   LOAD_SESSIONS="10 50"   concurrent SMTP sessions per cell (one of them is the latency probe)
 #   LOAD_COUNT_<size>=N     messages per cell for that size before scaling (defaults: 5120:3000 51200:3000
 #                           1048576:500, see count_for)
-#   LOAD_SYSTEMS="veil postfix"       which systems to measure
+#   LOAD_SYSTEMS="veil veil-pseudo postfix"   which systems to measure (veil-pseudo: pseudonymise + encrypt)
 #   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS=32: queue.workers (Veil's default)
@@ -34,7 +35,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 LOAD_SCALE=${LOAD_SCALE:-1}
 LOAD_SIZES=${LOAD_SIZES:-"5120 51200 1048576"}
 LOAD_SESSIONS=${LOAD_SESSIONS:-"10 50"}
-LOAD_SYSTEMS=${LOAD_SYSTEMS:-"veil postfix"}
+LOAD_SYSTEMS=${LOAD_SYSTEMS:-"veil veil-pseudo postfix"}
 LOAD_MEMTEST=${LOAD_MEMTEST:-1}
 LOAD_MEMTEST_COUNT=${LOAD_MEMTEST_COUNT:-20}
 LOAD_MEMTEST_SIZE=${LOAD_MEMTEST_SIZE:-26214400}
@@ -49,6 +50,7 @@ LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
 LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-3600}
 LOAD_KEEP=${LOAD_KEEP:-0}
 RCPT=rcpt@example.com
+PSEUDO_RCPT=pseudo@example.com   # its rule pseudonymises correspondents as well as encrypting
 
 count_for() { # size -> messages per cell (before LOAD_SCALE)
     local size=$1 var="LOAD_COUNT_$1" n
@@ -181,13 +183,39 @@ start_sink "$SINK_VEIL" "$WORK/sink-veil.out"
 start_sink "$SINK_PF" "$WORK/sink-postfix.out"
 
 want() { case " $LOAD_SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+want_veil() { want veil || want veil-pseudo; }
 if [ "$LOAD_MEMTEST" = 1 ] && ! want veil; then LOAD_MEMTEST=0; fi
 
 start_veil() {
     mkdir -p "$WORK/veil"
     cp "$LOAD_VEIL_JAR" "$WORK/veil/veil.jar"   # someone may rebuild the jar while we run
+    # one Veil, two rules: the same encryption, with and without correspondent pseudonymisation
+    cat > "$WORK/veil/policy.yml" <<EOF
+version: 1
+organisation: Veil Load Test
+domains: [example.com]
+keys:
+  escrow: true
+rules:
+  - name: pseudonymise
+    match:
+      recipient: $PSEUDO_RCPT
+    encrypt:
+      format: smime
+      to: [recipient, escrow]
+    pseudonymise:
+      alias-domain: alias.example.net
+      display-name: "Correspondent {token}"
+  - name: encrypt
+    match:
+      recipient: example.com
+    encrypt:
+      format: smime
+      to: [recipient, escrow]
+EOF
     cat > "$WORK/veil/config.yml" <<EOF
 dataDir: $WORK/veil/data
+policyFile: $WORK/veil/policy.yml
 smtp:
   bindHost: 127.0.0.1
   port: $VEIL_SMTP
@@ -253,7 +281,7 @@ start_postfix() {
     log "Postfix $(postconf -h mail_version) is up (master pid $master, config $d/conf)"
 }
 
-want veil && start_veil
+want_veil && start_veil
 want postfix && start_postfix
 
 # ------------------------------------------------------------------------------------------------ cells
@@ -263,9 +291,10 @@ REUSE=()
 
 cell() { # system size sessions count tag [out]
     local system=$1 size=$2 sessions=$3 count=$4 tag=$5 out=${6:-$RESULTS}
-    local port sink extra=()
-    if [ "$system" = veil ]; then
+    local port sink rcpt=$RCPT extra=()
+    if [ "$system" = veil ] || [ "$system" = veil-pseudo ]; then
         port=$VEIL_SMTP; sink=$WORK/sink-veil.out
+        [ "$system" = veil-pseudo ] && rcpt=$PSEUDO_RCPT
         extra=(--admin-port "$VEIL_ADMIN" --token-file "$WORK/veil/data/admin.token" --cpu-pid "$VEIL_PID")
     else
         port=$PF_SMTP; sink=$WORK/sink-postfix.out
@@ -273,11 +302,11 @@ cell() { # system size sessions count tag [out]
     fi
     run_child $TOOL cell --system "$system" --port "$port" --size "$size" --sessions "$sessions" \
         --count "$count" --sender "load-$tag@partner.example" --probe-sender "probe-$tag@partner.example" \
-        --rcpt "$RCPT" --sink-out "$sink" --timeout "$LOAD_CELL_TIMEOUT" "${REUSE[@]}" "${extra[@]}" --out "$out"
+        --rcpt "$rcpt" --sink-out "$sink" --timeout "$LOAD_CELL_TIMEOUT" "${REUSE[@]}" "${extra[@]}" --out "$out"
 }
 
 warm() { # system
-    log "warming up $1: 3 messages$([ "$1" = veil ] && echo " (the first makes Veil issue the recipient's certificate)"), then $LOAD_WARMUP"
+    log "warming up $1: 3 messages$([ "$1" != postfix ] && echo " (the first makes Veil issue the recipient's certificate)"), then $LOAD_WARMUP"
     cell "$1" 5120 1 3 "warm1-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
     cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
 }
@@ -316,7 +345,7 @@ fi
 # ------------------------------------------------------------------------------------------------ collect
 
 VEIL_E2E=""
-if want veil; then
+if want_veil; then
     stop_veil
     # Veil's spool table has received_at (just before the 250) and updated_at (relayed) for every message
     if java -cp "$WORK/veil/veil.jar" org.h2.tools.Shell -url "jdbc:h2:file:$WORK/veil/data/db/veil" \
@@ -341,7 +370,7 @@ echo " Veil load harness: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, LOAD_SCAL
 echo "==================================================================================================="
 $TOOL table "$RESULTS" "$VEIL_E2E" "$PF_E2E"
 echo
-if want veil; then
+if want_veil; then
     echo "Memory (${LOAD_MEMTEST_COUNT} x ${LOAD_MEMTEST_SIZE} bytes concurrently, -Xmx$LOAD_VEIL_HEAP): $MEM_RESULT"
     if [ -s "$WORK/veil/gc.log" ]; then
         gcs=$(grep -oE '[0-9]+M->[0-9]+M\([0-9]+M\)' "$WORK/veil/gc.log" || true)

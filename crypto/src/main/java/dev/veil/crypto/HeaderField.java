@@ -55,6 +55,28 @@ public final class HeaderField {
         return unfolded.toString().strip();
     }
 
+    /**
+     * {@code Name: value} and CRLF, folded at spaces so that lines stay within 78 characters where the value allows
+     * it (RFC 5322 2.2.3); a run without spaces longer than that stays on one line (998 is the hard limit, and the
+     * values Veil writes — addresses, tokens — are far shorter). The value must be one line of ASCII.
+     */
+    public static byte[] folded(String name, String value) {
+        StringBuilder field = new StringBuilder(name).append(':');
+        int lineLength = field.length();
+        for (String word : value.strip().split("[ \t]+")) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            if (lineLength + 1 + word.length() > 78 && lineLength > name.length() + 1) {
+                field.append("\r\n");
+                lineLength = 0;
+            }
+            field.append(' ').append(word);
+            lineLength += 1 + word.length();
+        }
+        return field.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
     String lowerCaseName() {
         return name.toLowerCase(Locale.ROOT);
     }

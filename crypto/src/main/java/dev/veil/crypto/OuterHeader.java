@@ -27,25 +27,43 @@ final class OuterHeader {
     private OuterHeader() {
     }
 
-    static void write(HeaderBlock original, String subject, ContentCipher cipher, OutputStream out) throws IOException {
-        write(original, subject, cipher, out, java.util.Set.of());
-    }
-
-    /** As above, leaving out the copied fields named in {@code hidden} (lower case) as well. */
-    static void write(HeaderBlock original, String subject, ContentCipher cipher, OutputStream out,
-                      java.util.Set<String> hidden) throws IOException {
-        for (HeaderField field : original.fields()) {
-            if (COPIED.contains(field.lowerCaseName()) && !hidden.contains(field.lowerCaseName())) {
-                writeRaw(field, out);
-            }
-        }
-        ascii(out, "Subject: " + encodeSubject(subject) + "\r\n");
+    /** The outer header of an S/MIME message for this request: shown fields, placeholder Subject, CMS content type. */
+    static void write(HeaderBlock original, SealRequest request, OutputStream out) throws IOException {
+        writeShownFields(original, request, out);
+        ascii(out, "Subject: " + encodeSubject(request.subjectPlaceholder()) + "\r\n");
         ascii(out, "MIME-Version: 1.0\r\n");
-        String smimeType = cipher == ContentCipher.AES_256_GCM ? "authEnveloped-data" : "enveloped-data";
+        String smimeType = request.cipher() == ContentCipher.AES_256_GCM ? "authEnveloped-data" : "enveloped-data";
         ascii(out, "Content-Type: application/pkcs7-mime; smime-type=" + smimeType + "; name=\"smime.p7m\"\r\n");
         ascii(out, "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n");
         ascii(out, "Content-Transfer-Encoding: base64\r\n");
         out.write(CRLF);
+    }
+
+    /**
+     * The {@link #COPIED} fields the request lets show, in their original order: raw, or — for a field the request
+     * gives {@link SealRequest#outerValues() replacement values} for — those values at the place of the first such
+     * field (later ones of the same name are left out, their values are part of the replacement).
+     */
+    static void writeShownFields(HeaderBlock original, SealRequest request, OutputStream out) throws IOException {
+        java.util.Set<String> replaced = new java.util.HashSet<>();
+        for (HeaderField field : original.fields()) {
+            String name = field.lowerCaseName();
+            if (!COPIED.contains(name) || !request.mayShow(name)) {
+                continue;
+            }
+            java.util.List<String> values = request.outerValues().get(name);
+            if (values == null) {
+                writeRaw(field, out);
+            } else if (replaced.add(name)) {
+                for (String value : values) {
+                    writeFolded(field.name(), value, out);
+                }
+            }
+        }
+    }
+
+    static void writeFolded(String name, String value, OutputStream out) throws IOException {
+        out.write(HeaderField.folded(name, value));
     }
 
     /** The field's own lines, with line ends made CRLF and a final CRLF even if the original ended without one. */

@@ -177,20 +177,7 @@ public final class PgpMimeSealer implements MessageSealer {
     /** The outer header as {@link OuterHeader} writes it for S/MIME, with the PGP/MIME content type. */
     private static void writeOuterHeader(HeaderBlock original, SealRequest request, String boundary, OutputStream out)
             throws IOException {
-        // The fields' own lines, with line ends made CRLF and a final CRLF even if the original ended without one.
-        CrlfOutputStream canonical = new CrlfOutputStream(out, false);
-        for (HeaderField field : original.fields()) {
-            if (OuterHeader.COPIED.contains(field.lowerCaseName()) && request.mayShow(field.lowerCaseName())) {
-                byte[] raw = field.raw();
-                canonical.write(raw);
-                byte last = raw[raw.length - 1];
-                if (last != '\n' && last != '\r') {
-                    canonical.write(CRLF);
-                }
-            }
-        }
-        canonical.finish();
-        canonical.flush(); // CrlfOutputStream buffers
+        OuterHeader.writeShownFields(original, request, out);
         ascii(out, "Subject: " + OuterHeader.encodeSubject(request.subjectPlaceholder()) + "\r\n");
         ascii(out, "MIME-Version: 1.0\r\n");
         ascii(out, "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\";\r\n"

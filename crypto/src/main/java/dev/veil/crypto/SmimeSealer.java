@@ -55,7 +55,7 @@ public final class SmimeSealer implements MessageSealer {
         InputStream in = new BufferedInputStream(original, BUFFER);
         HeaderBlock header = HeaderBlock.read(in);
         OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
-        OuterHeader.write(header, request.subjectPlaceholder(), cipher, buffered, request.hiddenHeaders());
+        OuterHeader.write(header, request, buffered);
 
         OutputStream base64 = Base64.getMimeEncoder(76, CRLF).wrap(new NonClosingOutputStream(buffered));
         OutputStream plaintext = new CrlfOutputStream(

@@ -88,6 +88,46 @@ class SmimeSealerTest {
     }
 
     @Test
+    void showsReplacementValuesOutsideAndKeepsTheRealFieldsInside() throws Exception {
+        String longReferences = String.join(" ", java.util.Collections.nCopies(6, "<m1-abcdefghijklmnopqrstuvwxyz234567@alias.example>"));
+        SealRequest request = request(ContentCipher.AES_256_GCM, ALICE).withOuterValues(java.util.Map.of(
+                "from", List.of("Correspondent 7QF2 <c-aaaa@alias.example>"),
+                "to", List.of("Correspondent ABCD <c-bbbb@alias.example>, Carol <carol@example.com>"),
+                "message-id", List.of("<m1-xyz@alias.example>"),
+                "cc", List.of(),
+                "references", List.of(longReferences)));
+        ByteArrayOutputStream sealed = new ByteArrayOutputStream();
+        sealer.seal(in(MESSAGE.replace("Message-ID: <1@example.net>", "Message-ID: <1@example.net>\r\nReferences: <0@example.net>")),
+                sealed, request);
+
+        String outer = outerHeader(sealed.toByteArray());
+        assertThat(outer).startsWith(String.join("\r\n",
+                "From: Correspondent 7QF2 <c-aaaa@alias.example>",
+                "To: Correspondent ABCD <c-bbbb@alias.example>, Carol <carol@example.com>",
+                "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+                "Message-ID: <m1-xyz@alias.example>",
+                "References: <m1-abcdefghijklmnopqrstuvwxyz234567@alias.example>"));
+        assertThat(outer).doesNotContain("example.net").doesNotContain("dave");
+        for (String line : outer.substring(0, outer.indexOf("Subject:")).split("\r\n")) {
+            assertThat(line.length()).isLessThanOrEqualTo(78);
+        }
+        ByteArrayOutputStream opened = new ByteArrayOutputStream();
+        opener.open(new ByteArrayInputStream(sealed.toByteArray()), opened);
+        assertThat(opened.toString(StandardCharsets.UTF_8)).contains("From: Bob <bob@example.net>", "Cc: dave@example.com",
+                "Message-ID: <1@example.net>", "References: <0@example.net>");
+    }
+
+    @Test
+    void refusesReplacementValuesThatCouldInjectFields() {
+        assertThatThrownBy(() -> request(ContentCipher.AES_256_GCM, ALICE).withOuterValues(
+                java.util.Map.of("from", List.of("a@b.example\r\nBcc: x@y.example"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("printable ASCII");
+        assertThatThrownBy(() -> request(ContentCipher.AES_256_GCM, ALICE).withOuterValues(
+                java.util.Map.of("received", List.of("from nowhere"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("never shown outside");
+    }
+
+    @Test
     void writesBase64InLinesOf76() throws Exception {
         String sealed = new String(seal(MESSAGE.repeat(50), ContentCipher.AES_256_CBC), StandardCharsets.US_ASCII);
         String body = sealed.substring(sealed.indexOf("\r\n\r\n") + 4);

@@ -30,7 +30,7 @@ public class QueueSettings {
 
     /** The processing steps, in order, by name (see README: pipeline). */
     @NotNull
-    private List<String> pipeline = List.of("reject", "skip-encrypted", "encrypt", "pass", "relay");
+    private List<String> pipeline = List.of("reject", "skip-encrypted", "pseudonymise", "encrypt", "pass", "relay");
 
     @JsonProperty public int getWorkers() { return workers; }
     @JsonProperty public void setWorkers(int v) { workers = v; }

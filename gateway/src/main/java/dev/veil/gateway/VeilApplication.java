@@ -10,6 +10,11 @@ import dev.veil.gateway.core.PolicyHolder;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.correspondents.AliasDirectory;
+import dev.veil.gateway.correspondents.HeaderPseudonymiser;
+import dev.veil.gateway.correspondents.Reidentifier;
+import dev.veil.gateway.correspondents.VaultReidentifier;
+import dev.veil.gateway.db.AliasDao;
 import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
@@ -23,6 +28,7 @@ import dev.veil.gateway.pipeline.MailStep;
 import dev.veil.gateway.pipeline.MessageProcessor;
 import dev.veil.gateway.pipeline.PassStep;
 import dev.veil.gateway.pipeline.PipelineSteps;
+import dev.veil.gateway.pipeline.PseudonymiseStep;
 import dev.veil.gateway.pipeline.RejectStep;
 import dev.veil.gateway.pipeline.RelayStep;
 import dev.veil.gateway.pipeline.SkipEncryptedStep;
@@ -61,6 +67,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
     private volatile SmtpListener smtp;
     private volatile QueueRunner runner;
     private volatile Database database;
+    private volatile Reidentifier reidentifier;
 
     public static void main(String[] args) throws Exception {
         new VeilApplication().run(args);
@@ -111,9 +118,14 @@ public class VeilApplication extends Application<VeilConfiguration> {
             }
         });
 
+        AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
+        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser);
+        reidentifier = new VaultReidentifier(aliases, policies, keys::pseudonymiser);
+
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
+        available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents));
         available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
@@ -184,6 +196,11 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     public QueueRunner queueRunner() {
         return runner;
+    }
+
+    /** Aliases and Message-ID tokens back to the real ones, for mail leaving the business. */
+    public Reidentifier reidentifier() {
+        return reidentifier;
     }
 
     public Database database() {

@@ -9,8 +9,9 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * The database behind the spool and audit tables: an embedded H2 file by default. The schema is plain SQL that
- * PostgreSQL runs as well, for several nodes sharing one database later.
+ * The database behind the spool, audit and alias directory tables: an embedded H2 file by default. The schema is
+ * plain SQL that PostgreSQL runs as well, for several nodes sharing one database later. Every statement is
+ * {@code IF NOT EXISTS}, so opening an older database adds the tables it lacks (that is the migration).
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
@@ -83,6 +84,16 @@ public final class Database implements AutoCloseable {
                       detail VARCHAR(2000)
                     )""");
             s.execute("CREATE INDEX IF NOT EXISTS audit_queue ON audit (queue_id)");
+            // the alias directory: which real correspondent is behind an alias, as a pseudonymiser token only
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS correspondent_alias (
+                      alias_local VARCHAR(64) NOT NULL,
+                      alias_domain VARCHAR(255) NOT NULL,
+                      real_token VARCHAR(2000) NOT NULL,
+                      key_version INT NOT NULL,
+                      first_seen BIGINT NOT NULL,
+                      PRIMARY KEY (alias_local, alias_domain)
+                    )""");
         }
     }
 

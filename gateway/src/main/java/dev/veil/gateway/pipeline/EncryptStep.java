@@ -18,7 +18,8 @@ import java.util.function.Function;
 
 /**
  * Seals the message for the policy's targets: one encryption for every recipient of the group, the escrow key
- * and named keys. Any key or crypto problem becomes a {@link FailClosedException}: nothing goes on in plaintext.
+ * and named keys; pseudonymised correspondents ({@link Mail#outerValues()}) are shown outside instead of the real
+ * ones, which stay inside. Any key or crypto problem becomes a {@link FailClosedException}: nothing goes on in plaintext.
  */
 public final class EncryptStep implements MailStep {
     private final Spool spool;
@@ -55,7 +56,7 @@ public final class EncryptStep implements MailStep {
             }
         }
         SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), encrypt.subject(),
-                java.util.Set.copyOf(encrypt.protectHeaders()));
+                java.util.Set.copyOf(encrypt.protectHeaders()), mail.outerValues());
         Path out = spool.workFile(mail.id(), "sealed.eml");
         SealReport report;
         try (Timer.Context ignored = timer.time();
@@ -70,5 +71,8 @@ public final class EncryptStep implements MailStep {
             throw new FailClosedException("encryption failed: " + e.getMessage(), e);
         }
         mail.replaceContent(out, Mail.Protection.SEALED, report.keyFingerprints());
+        if (mail.outerValuesGiven()) {
+            mail.markCorrespondentsHidden(); // the pseudonymise step's values are what shows outside
+        }
     }
 }

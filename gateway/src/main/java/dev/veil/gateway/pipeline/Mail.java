@@ -6,6 +6,7 @@ import dev.veil.gateway.core.QueueId;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One recipient group of a queued message on its way through the steps — Veil's counterpart of a James
@@ -24,6 +25,10 @@ public final class Mail {
     private final List<String> keyFingerprints = new ArrayList<>();
     private final List<Path> scratch = new ArrayList<>();
     private String note = "";
+    private String relaySender;
+    private Map<String, List<String>> outerValues = Map.of();
+    private boolean outerValuesGiven;
+    private boolean correspondentsHidden;
 
     /** What has been done to the content so far; the relay step checks it against the decision. */
     public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
@@ -36,6 +41,7 @@ public final class Mail {
         this.decision = decision;
         this.original = original;
         this.content = original;
+        this.relaySender = sender;
     }
 
     public QueueId id() { return id; }
@@ -48,6 +54,14 @@ public final class Mail {
     public Protection protection() { return protection; }
     public List<String> keyFingerprints() { return List.copyOf(keyFingerprints); }
     public String note() { return note; }
+    /** The envelope sender the relay uses: the real one, or its alias when correspondents are pseudonymised. */
+    public String relaySender() { return relaySender; }
+    /** Values the sealer shows outside the encryption instead of the real fields (see SealRequest.outerValues). */
+    public Map<String, List<String>> outerValues() { return outerValues; }
+    /** Whether the pseudonymise step gave {@link #outerValues()} (possibly none: a header without correspondents). */
+    public boolean outerValuesGiven() { return outerValuesGiven; }
+    /** Whether the content as it stands carries pseudonymised correspondents, not the real ones. */
+    public boolean correspondentsHidden() { return correspondentsHidden; }
 
     /** Replaces the content with a transformed file (owned by this mail; deleted when it is done). */
     public void replaceContent(Path file, Protection protection, List<String> fingerprints) {
@@ -55,6 +69,26 @@ public final class Mail {
         this.content = file;
         this.protection = protection;
         this.keyFingerprints.addAll(fingerprints);
+    }
+
+    /** Pseudonymised correspondents for the encrypt step to show outside; the content is not changed yet. */
+    public void pseudonymiseOuterHeader(Map<String, List<String>> values, String relaySender) {
+        this.outerValues = Map.copyOf(values);
+        this.outerValuesGiven = true;
+        this.relaySender = relaySender;
+    }
+
+    /** The content was rewritten with pseudonymised correspondents (header only; protection unchanged). */
+    public void replaceHeader(Path file, String relaySender) {
+        scratch.add(file);
+        this.content = file;
+        this.relaySender = relaySender;
+        this.correspondentsHidden = true;
+    }
+
+    /** The encrypt step sealed the content with {@link #outerValues()} outside. */
+    public void markCorrespondentsHidden() {
+        this.correspondentsHidden = true;
     }
 
     public void markAlreadyEncrypted() {

@@ -5,7 +5,8 @@ import dev.veil.gateway.relay.Upstream;
 
 /**
  * Hands the content to the upstream. It checks once more that what leaves matches the decision: when the
- * policy says encrypt, only sealed or already-encrypted content may pass — the last line of fail-closed.
+ * policy says encrypt, only sealed or already-encrypted content may pass, and when it says pseudonymise, only
+ * content whose correspondents were replaced — the last line of fail-closed.
  */
 public final class RelayStep implements MailStep {
     private final Upstream upstream;
@@ -33,6 +34,12 @@ public final class RelayStep implements MailStep {
         if (action instanceof Action.Encrypt && mail.protection() == Mail.Protection.NONE) {
             throw new FailClosedException("policy says encrypt but the message was not encrypted; not relaying");
         }
-        upstream.send(mail.id(), mail.content(), mail.sender(), mail.recipients());
+        boolean pseudonymise = mail.decision().rule().pseudonymise()
+                .filter(dev.veil.config.Action.Pseudonymise::correspondents).isPresent();
+        if (pseudonymise && !mail.correspondentsHidden()) {
+            throw new FailClosedException("policy says pseudonymise but the correspondents were not replaced"
+                    + " (is 'pseudonymise' in queue.pipeline?); not relaying real addresses");
+        }
+        upstream.send(mail.id(), mail.content(), mail.relaySender(), mail.recipients());
     }
 }

@@ -1,0 +1,208 @@
+package dev.veil.gateway.correspondents;
+
+import dev.veil.config.Action;
+import dev.veil.config.Policy;
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import dev.veil.crypto.Pseudonymiser;
+import jakarta.mail.internet.MimeUtility;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Works out the pseudonymised values of a message's correspondent fields: every external address (one not in the
+ * policy's protected domains) in From, Sender, Reply-To, To and Cc becomes its alias at the rule's alias domain
+ * (registered in the {@link AliasDirectory}) with the rule's display name ({@code {token}} = a 4-character label);
+ * protected addresses stay, written back in canonical form; group names become "Group LABEL"; comments go. Every
+ * Message-ID in Message-ID, In-Reply-To and References becomes a token under the alias domain (the same id, the same
+ * token, so threads hold together); the text around them goes. The envelope sender gets the same treatment as a
+ * From address.
+ *
+ * <p>Nothing is written here: the values go outside the encryption (or replace the header of a message that is
+ * not encrypted) while the real fields stay inside it.
+ */
+public final class HeaderPseudonymiser {
+    /** Fields whose addresses are pseudonymised (lower case). */
+    public static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
+    /** Fields whose Message-IDs are tokenised (lower case). */
+    public static final Set<String> MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references");
+    private static final Pattern MSG_ID = Pattern.compile("<([^<>]*)>");
+
+    private final AliasDirectory directory;
+    private final Supplier<Pseudonymiser> pseudonymiser;
+
+    public HeaderPseudonymiser(AliasDirectory directory, Supplier<Pseudonymiser> pseudonymiser) {
+        this.directory = directory;
+        this.pseudonymiser = pseudonymiser;
+    }
+
+    /**
+     * The pseudonymised header.
+     *
+     * @param fieldValues    lower-case field name to the new bodies, one per original field of that name, for every
+     *                       correspondent and Message-ID field the message has (a field that held nothing to show
+     *                       has no entry in its list)
+     * @param envelopeSender the envelope sender to relay with: its alias, or unchanged when empty or protected
+     * @param aliases        how many external addresses were replaced
+     */
+    public record Result(Map<String, List<String>> fieldValues, String envelopeSender, int aliases) {
+        public Result {
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            fieldValues.forEach((k, v) -> copy.put(k, List.copyOf(v)));
+            fieldValues = java.util.Collections.unmodifiableMap(copy);
+        }
+    }
+
+    /** A field or address that cannot be pseudonymised; the message must wait (fail closed). */
+    public static final class PseudonymisationException extends Exception {
+        public PseudonymisationException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    public Result pseudonymise(HeaderBlock header, String envelopeSender, Policy policy, Action.Pseudonymise rule)
+            throws PseudonymisationException {
+        Pseudonymiser p = pseudonymiser.get();
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        int[] aliases = {0};
+        for (HeaderField field : header.fields()) {
+            String name = field.name().toLowerCase(Locale.ROOT);
+            if (ADDRESS_FIELDS.contains(name)) {
+                List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
+                try {
+                    String value = addresses(AddressParser.parse(field.value()), policy, rule, p, aliases);
+                    if (!value.isEmpty()) {
+                        list.add(value);
+                    }
+                } catch (AddressParser.MalformedAddressException e) {
+                    throw new PseudonymisationException("cannot read the " + field.name() + " field: " + e.getMessage()
+                            + "; not relaying it with real addresses", e);
+                }
+            } else if (MESSAGE_ID_FIELDS.contains(name)) {
+                List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
+                String value = messageIds(field.value(), rule.aliasDomain(), p);
+                if (!value.isEmpty()) {
+                    list.add(value);
+                }
+            }
+        }
+        String sender = envelopeSender(envelopeSender, policy, rule, p, aliases);
+        return new Result(values, sender, aliases[0]);
+    }
+
+    private String envelopeSender(String sender, Policy policy, Action.Pseudonymise rule, Pseudonymiser p, int[] aliases)
+            throws PseudonymisationException {
+        String s = sender == null ? "" : sender.strip();
+        if (s.startsWith("<") && s.endsWith(">")) {
+            s = s.substring(1, s.length() - 1);
+        }
+        if (s.isEmpty()) {
+            return "";
+        }
+        int at = s.lastIndexOf('@');
+        String local = at < 0 ? s : s.substring(0, at);
+        String domain = at < 0 ? "" : s.substring(at + 1);
+        if (!domain.isEmpty() && policy.protects(domain)) {
+            return sender;
+        }
+        try {
+            aliases[0]++;
+            return register(AliasDirectory.canonical(local, domain), rule.aliasDomain());
+        } catch (AddressParser.MalformedAddressException e) {
+            throw new PseudonymisationException("cannot read the envelope sender: " + e.getMessage(), e);
+        }
+    }
+
+    private String addresses(List<AddressParser.Item> items, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
+                             int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
+        List<String> out = new ArrayList<>();
+        for (AddressParser.Item item : items) {
+            if (item instanceof AddressParser.Mailbox m) {
+                out.add(mailbox(m, policy, rule, p, aliases));
+            } else if (item instanceof AddressParser.Group g) {
+                List<String> members = new ArrayList<>();
+                for (AddressParser.Mailbox m : g.members()) {
+                    members.add(mailbox(m, policy, rule, p, aliases));
+                }
+                String name = g.name().isBlank() ? "undisclosed-recipients" : "Group " + p.label(g.name());
+                out.add(name + ":" + (members.isEmpty() ? "" : " " + String.join(", ", members)) + ";");
+            }
+        }
+        return String.join(", ", out);
+    }
+
+    private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
+                           int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
+        if (!m.domain().isEmpty() && policy.protects(m.domain())) {
+            String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
+            if (!address.chars().allMatch(c -> c < 0x80)) {
+                throw new AddressParser.MalformedAddressException("a protected address with a non-ASCII local part"
+                        + " cannot be written outside the encryption");
+            }
+            return m.displayName().isBlank() ? address : phrase(m.displayName()) + " <" + address + ">";
+        }
+        String canonical = AliasDirectory.canonical(m.localPart(), m.domain());
+        aliases[0]++;
+        String alias = register(canonical, rule.aliasDomain());
+        String display = rule.displayName().replace("{token}", p.label(canonical));
+        return display.isBlank() ? alias : phrase(display) + " <" + alias + ">";
+    }
+
+    private String register(String canonical, String aliasDomain) throws PseudonymisationException {
+        try {
+            return directory.register(canonical, aliasDomain);
+        } catch (AliasCollisionException e) {
+            throw new PseudonymisationException(e.getMessage(), e);
+        } catch (SQLException e) {
+            throw new PseudonymisationException("the alias directory cannot be written: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every id of a msg-id list as a token; comments and obsolete phrases around them are left out. */
+    static String messageIds(String value, String aliasDomain, Pseudonymiser p) {
+        List<String> ids = new ArrayList<>();
+        Matcher m = MSG_ID.matcher(value);
+        while (m.find()) {
+            ids.add(m.group(1).strip());
+        }
+        if (ids.isEmpty()) { // no angle brackets (seen in the wild): every word may be an id
+            for (String word : value.strip().split("\\s+")) {
+                ids.add(word);
+            }
+        }
+        List<String> tokens = new ArrayList<>();
+        for (String id : ids) {
+            if (!id.isEmpty()) {
+                tokens.add(p.messageId(id, aliasDomain));
+            }
+        }
+        return String.join(" ", tokens);
+    }
+
+    /** A display name as a header phrase: printable ASCII quoted as needed, anything else as an RFC 2047 word. */
+    static String phrase(String text) {
+        StringBuilder clean = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            clean.append(c < ' ' || c == 0x7f ? ' ' : c);
+        }
+        String t = clean.toString().strip().replaceAll(" +", " ");
+        if (t.chars().allMatch(c -> c < 0x80)) {
+            boolean atoms = t.chars().allMatch(c -> c == ' ' || Character.isLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0);
+            return atoms ? t : "\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        }
+        try {
+            return MimeUtility.encodeWord(t, "UTF-8", "B").replace("\r\n", "").replace("\n", "");
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw new IllegalStateException("UTF-8 is always supported", e);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package dev.veil.gateway.correspondents;
+
+import dev.veil.config.Action;
+import dev.veil.config.Policy;
+import dev.veil.config.Rule;
+import dev.veil.crypto.Pseudonymiser;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * {@link Reidentifier} over the alias directory and the pseudonym keys. The alias domains are those of the
+ * {@code pseudonymise} actions of the policy in force (a reload changes them at once). An alias resolves only when
+ * it is well formed ({@code c-} and 20 base32 characters), lies in an alias domain, has a directory row, and that row
+ * decrypts to an address whose alias it is; a Message-ID token only when it lies in an alias domain and decrypts.
+ *
+ * <p>A directory that cannot be read is an {@link IllegalStateException}, not an empty answer: the caller must answer
+ * "try again later" (4xx), not "no such alias" (5xx).
+ */
+public final class VaultReidentifier implements Reidentifier {
+    private static final Pattern ALIAS_LOCAL = Pattern.compile("c-[a-z2-7]{20}");
+
+    private final AliasDirectory directory;
+    private final Supplier<Policy> policies;
+    private final Supplier<Pseudonymiser> pseudonymiser;
+    private volatile AliasDomains domains = new AliasDomains("", Set.of());
+
+    public VaultReidentifier(AliasDirectory directory, Supplier<Policy> policies, Supplier<Pseudonymiser> pseudonymiser) {
+        this.directory = directory;
+        this.policies = policies;
+        this.pseudonymiser = pseudonymiser;
+    }
+
+    /** The alias domains of one policy version. */
+    private record AliasDomains(String policyVersion, Set<String> domains) {
+    }
+
+    /** Every alias domain of the policy's rules that pseudonymise correspondents (A-labels, lower case). */
+    public static Set<String> aliasDomains(Policy policy) {
+        Set<String> out = new HashSet<>();
+        if (policy != null) {
+            for (Rule rule : policy.rules()) {
+                rule.pseudonymise().filter(Action.Pseudonymise::correspondents)
+                        .ifPresent(p -> out.add(p.aliasDomain().toLowerCase(Locale.ROOT)));
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    @Override
+    public boolean isAliasAddress(String address) {
+        return split(address) != null;
+    }
+
+    @Override
+    public Optional<String> realAddress(String aliasAddress) {
+        String[] parts = split(aliasAddress);
+        if (parts == null) {
+            return Optional.empty();
+        }
+        String local = parts[0].toLowerCase(Locale.ROOT);
+        if (!ALIAS_LOCAL.matcher(local).matches()) {
+            return Optional.empty();
+        }
+        try {
+            return directory.realAddress(local, parts[1]);
+        } catch (SQLException e) {
+            throw new IllegalStateException("the alias directory cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> realMessageId(String tokenisedMessageId) {
+        String id = tokenisedMessageId.strip();
+        if (id.startsWith("<") && id.endsWith(">")) {
+            id = id.substring(1, id.length() - 1);
+        }
+        int at = id.lastIndexOf('@');
+        String domain = at < 0 ? null : domain(id.substring(at + 1));
+        if (domain == null || !current().contains(domain)) {
+            return Optional.empty();
+        }
+        return pseudonymiser.get().revealMessageId(id);
+    }
+
+    /** {local part, alias domain} when the address lies in an alias domain, else null. */
+    private String[] split(String address) {
+        if (address == null) {
+            return null;
+        }
+        String a = address.strip();
+        if (a.startsWith("<") && a.endsWith(">")) {
+            a = a.substring(1, a.length() - 1);
+        }
+        int at = a.lastIndexOf('@');
+        if (at <= 0 || at == a.length() - 1) {
+            return null;
+        }
+        String domain = domain(a.substring(at + 1));
+        return domain != null && current().contains(domain) ? new String[] {a.substring(0, at), domain} : null;
+    }
+
+    private static String domain(String raw) {
+        try {
+            return AliasDirectory.canonicalDomain(raw);
+        } catch (AddressParser.MalformedAddressException e) {
+            return null;
+        }
+    }
+
+    private Set<String> current() {
+        Policy policy = policies.get();
+        String version = policy == null ? "" : policy.contentHash();
+        AliasDomains known = domains;
+        if (!known.policyVersion().equals(version)) {
+            known = new AliasDomains(version, aliasDomains(policy));
+            domains = known;
+        }
+        return known.domains();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.veil.gateway.db;
+
+import dev.veil.gateway.correspondents.AliasEntry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The {@code correspondent_alias} table. Rows are only ever inserted: an alias, once given to a correspondent, is
+ * theirs for good. The primary key (alias local part, alias domain) makes concurrent first sightings safe across
+ * workers and nodes: one insert wins, the others read the winner's row.
+ */
+public final class AliasDao {
+    /** SQLSTATE for a unique or primary key violation, in H2 and PostgreSQL alike. */
+    private static final String UNIQUE_VIOLATION = "23505";
+    private final Database database;
+
+    public AliasDao(Database database) {
+        this.database = database;
+    }
+
+    /**
+     * Inserts the entry unless its alias is taken; returns the row that is in the table afterwards (the given one, or
+     * the one that was there first — the caller compares).
+     */
+    public AliasEntry insertIfAbsent(AliasEntry entry) throws SQLException {
+        Optional<AliasEntry> existing = find(entry.aliasLocal(), entry.aliasDomain());
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO correspondent_alias (alias_local, alias_domain,"
+                     + " real_token, key_version, first_seen) VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, entry.aliasLocal());
+            s.setString(2, entry.aliasDomain());
+            s.setString(3, entry.realToken());
+            s.setInt(4, entry.keyVersion());
+            s.setLong(5, entry.firstSeen().toEpochMilli());
+            s.executeUpdate();
+            return entry;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            // another worker or node registered this alias between our read and our insert
+            return find(entry.aliasLocal(), entry.aliasDomain())
+                    .orElseThrow(() -> new SQLException("alias row vanished after a duplicate key on insert", e));
+        }
+    }
+
+    public Optional<AliasEntry> find(String aliasLocal, String aliasDomain) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT real_token, key_version, first_seen FROM correspondent_alias"
+                     + " WHERE alias_local = ? AND alias_domain = ?")) {
+            s.setString(1, aliasLocal);
+            s.setString(2, aliasDomain);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new AliasEntry(aliasLocal, aliasDomain, r.getString(1), r.getInt(2),
+                        Instant.ofEpochMilli(r.getLong(3))));
+            }
+        }
+    }
+
+    public long count() throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM correspondent_alias");
+             ResultSet r = s.executeQuery()) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+}

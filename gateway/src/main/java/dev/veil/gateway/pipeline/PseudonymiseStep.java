@@ -1,0 +1,124 @@
+package dev.veil.gateway.pipeline;
+
+import dev.veil.config.Action;
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.correspondents.HeaderPseudonymiser;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Replaces external correspondents with aliases for rules with {@code pseudonymise.correspondents: true}: From,
+ * Sender, Reply-To, To, Cc, Message-ID, In-Reply-To, References and the envelope sender (see
+ * {@link HeaderPseudonymiser}).
+ *
+ * <p>Mail to be encrypted is not changed here: the values go to the encrypt step, which shows them outside and
+ * keeps the real header inside (RFC 9788); only routing fields are shown outside at all, so Received,
+ * DKIM-Signature and the other trace fields stay inside too. Mail that is not encrypted ({@code pass}, or already
+ * encrypted by its sender) gets a new header: the pseudonymised fields and the {@link #KEPT} fields, nothing else —
+ * the real correspondents of such mail are then not recoverable from Exchange's copy.
+ *
+ * <p>Any failure (a field that cannot be read, an alias collision, the directory or keys unavailable) is a
+ * {@link FailClosedException}: the message waits, it never goes out with real addresses.
+ */
+public final class PseudonymiseStep implements MailStep {
+    /**
+     * Fields a rewritten (unencrypted) header keeps besides the pseudonymised ones: content, date and display fields
+     * that name no correspondent and no host. Everything else is left out — Received, Return-Path, DKIM-Signature,
+     * ARC-*, Authentication-Results, Received-SPF, X-Originating-IP, List-*, X-Mailer, User-Agent, Organization,
+     * Disposition-Notification-To, Return-Receipt-To, Errors-To, Delivered-To, X-Original-To, Resent-*, Bcc,
+     * Autocrypt, Content-ID, X-MS-* and any other X- field.
+     */
+    static final Set<String> KEPT = Set.of("subject", "date", "mime-version", "content-type",
+            "content-transfer-encoding", "content-disposition", "content-description", "content-language",
+            "importance", "priority", "x-priority", "sensitivity", "thread-topic", "thread-index", "auto-submitted");
+
+    private final Spool spool;
+    private final HeaderPseudonymiser pseudonymiser;
+
+    public PseudonymiseStep(Spool spool, HeaderPseudonymiser pseudonymiser) {
+        this.spool = spool;
+        this.pseudonymiser = pseudonymiser;
+    }
+
+    @Override
+    public String name() {
+        return "pseudonymise";
+    }
+
+    @Override
+    public boolean applies(Mail mail) {
+        return !(mail.decision().action() instanceof Action.Reject)
+                && mail.decision().rule().pseudonymise().filter(Action.Pseudonymise::correspondents).isPresent();
+    }
+
+    @Override
+    public void service(Mail mail) throws Exception {
+        Action.Pseudonymise rule = mail.decision().rule().pseudonymise().orElseThrow();
+        HeaderPseudonymiser.Result result;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(mail.content()), 64 * 1024)) {
+            result = pseudonymiser.pseudonymise(HeaderBlock.read(in), mail.sender(), mail.policy(), rule);
+        } catch (HeaderPseudonymiser.PseudonymisationException e) {
+            throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) { // keys or policy unavailable
+            throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
+        }
+        boolean sealedLater = mail.decision().action() instanceof Action.Encrypt
+                && mail.protection() == Mail.Protection.NONE;
+        if (sealedLater) {
+            mail.pseudonymiseOuterHeader(result.fieldValues(), result.envelopeSender());
+        } else {
+            Path out = spool.workFile(mail.id(), "pseudonymised.eml");
+            try {
+                rewriteHeader(mail.content(), out, result.fieldValues());
+            } catch (Exception e) {
+                Files.deleteIfExists(out);
+                throw new FailClosedException("pseudonymisation failed: cannot write the rewritten message: "
+                        + e.getMessage(), e);
+            }
+            mail.replaceHeader(out, result.envelopeSender());
+        }
+        mail.note((mail.note().isEmpty() ? "" : mail.note() + "; ") + "pseudonymised " + result.aliases()
+                + " correspondent address(es) at " + rule.aliasDomain());
+    }
+
+    /** The message with only {@link #KEPT} fields and the pseudonymised values in its header; the body unchanged. */
+    static void rewriteHeader(Path from, Path to, Map<String, List<String>> values) throws Exception {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(from), 64 * 1024);
+             OutputStream out = new BufferedOutputStream(Files.newOutputStream(to), 64 * 1024)) {
+            HeaderBlock header = HeaderBlock.read(in);
+            Set<String> written = new HashSet<>();
+            for (HeaderField field : header.fields()) {
+                String name = field.name().toLowerCase(Locale.ROOT);
+                List<String> replacement = values.get(name);
+                if (replacement != null) {
+                    if (written.add(name)) {
+                        for (String value : replacement) {
+                            out.write(HeaderField.folded(field.name(), value));
+                        }
+                    }
+                } else if (KEPT.contains(name)) {
+                    field.writeTo(out);
+                    byte[] raw = field.raw();
+                    if (raw[raw.length - 1] != '\n') {
+                        out.write(new byte[] {'\r', '\n'});
+                    }
+                }
+            }
+            out.write(new byte[] {'\r', '\n'});
+            byte[] consumed = header.consumed();
+            out.write(consumed, header.bodyOffset(), consumed.length - header.bodyOffset());
+            in.transferTo(out);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+package dev.veil.gateway.pipeline;
+
+import static dev.veil.gateway.correspondents.CorrespondentsFixture.ALIAS_DOMAIN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.codahale.metrics.Timer;
+import dev.veil.config.Direction;
+import dev.veil.config.Policy;
+import dev.veil.crypto.Pseudonymiser;
+import dev.veil.crypto.SealReport;
+import dev.veil.crypto.SealRequest;
+import dev.veil.gateway.TestClock;
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.correspondents.AliasDirectory;
+import dev.veil.gateway.correspondents.CorrespondentsFixture;
+import dev.veil.gateway.correspondents.HeaderPseudonymiser;
+import dev.veil.gateway.correspondents.VaultReidentifier;
+import dev.veil.gateway.db.AliasDao;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SpoolDao;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pseudonymise step with a real alias directory (H2), real pseudonym keys and a recording sealer and upstream. */
+class PseudonymiseStepTest {
+    static final String MESSAGE = String.join("\r\n",
+            "Return-Path: <bob@partner.example>",
+            "Received: from mail.partner.example (mail.partner.example [192.0.2.7]) by mx.example.com",
+            "DKIM-Signature: v=1; a=rsa-sha256; d=partner.example; s=sel; h=from:to; b=abc",
+            "ARC-Seal: i=1; a=rsa-sha256; d=partner.example; s=arc; cv=none; b=xyz",
+            "Authentication-Results: mx.partner.example; spf=pass smtp.mailfrom=partner.example",
+            "X-Originating-IP: [192.0.2.8]",
+            "List-Unsubscribe: <mailto:leave@partner.example>",
+            "X-Mailer: Partner Mail 9",
+            "From: =?UTF-8?Q?Bob_P=C3=A4rtner?= <Bob@Partner.Example>",
+            "Sender: assistant@partner.example",
+            "Reply-To: \"Bob (office)\" <office@partner.example>",
+            "To: Alice <alice@example.com>, Team: carol@bücher.example, dave@other.example;",
+            "Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
+            "Subject: the plan",
+            "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+            "Message-ID: <20240101.1@mail.partner.example>",
+            "In-Reply-To: <0@mail.partner.example> (Alice's message)",
+            "References: <x@example.com>",
+            " <0@mail.partner.example>",
+            "MIME-Version: 1.0",
+            "Content-Type: text/plain; charset=utf-8",
+            "",
+            "Meet at noon.",
+            "");
+
+    @TempDir
+    Path dir;
+    Database db;
+    Spool spool;
+    Pseudonymiser pseudonymiser = CorrespondentsFixture.pseudonymiser();
+    Policy policy = CorrespondentsFixture.policy();
+    AliasDirectory directory;
+    PseudonymiseStep step;
+    VaultReidentifier reidentifier;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = CorrespondentsFixture.database(dir.resolve("data"));
+        spool = new Spool(dir.resolve("spool"), new SpoolDao(db), new TestClock(Instant.parse("2030-01-01T00:00:00Z")));
+        directory = CorrespondentsFixture.directory(db, pseudonymiser);
+        step = new PseudonymiseStep(spool, new HeaderPseudonymiser(directory, () -> pseudonymiser));
+        reidentifier = new VaultReidentifier(directory, () -> policy, () -> pseudonymiser);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void showsAliasesOutsideTheEncryptionAndKeepsTheRealHeaderInside() throws Exception {
+        Mail mail = mail("alice@example.com", MESSAGE);
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        Map<String, List<String>> outside = sealed.get().outerValues();
+        String bob = alias("bob@partner.example");
+        assertThat(outside.get("from")).containsExactly("Correspondent " + pseudonymiser.label("bob@partner.example")
+                + " <" + bob + ">");
+        assertThat(outside.get("to")).containsExactly("Alice <alice@example.com>, Group " + pseudonymiser.label("Team")
+                + ": carol@xn--bcher-kva.example, Correspondent " + pseudonymiser.label("dave@other.example") + " <"
+                + alias("dave@other.example") + ">;");
+        assertThat(outside.get("cc")).containsExactly("eve@xn--bcher-kva.example, Correspondent "
+                + pseudonymiser.label("frank@partner.example") + " <" + alias("frank@partner.example") + ">");
+        assertThat(outside.get("sender").get(0)).contains(alias("assistant@partner.example"));
+        assertThat(outside.get("reply-to").get(0)).contains(alias("office@partner.example")).doesNotContain("office)");
+        assertThat(outside.get("message-id")).containsExactly(pseudonymiser.messageId("20240101.1@mail.partner.example", ALIAS_DOMAIN));
+        assertThat(outside.get("in-reply-to")).containsExactly(pseudonymiser.messageId("0@mail.partner.example", ALIAS_DOMAIN));
+        assertThat(outside.get("references").get(0).split(" ")).hasSize(2);
+        assertThat(String.join("\n", outside.values().stream().flatMap(List::stream).toList()).toLowerCase())
+                .doesNotContain("partner.example").doesNotContain("other.example").doesNotContain("bob");
+        // the content itself is untouched: the sealer puts the original inside
+        assertThat(Files.readString(mail.content())).isEqualTo(MESSAGE);
+        assertThat(mail.relaySender()).isEqualTo(bob);
+        assertThat(mail.correspondentsHidden()).isTrue();
+        // and every alias and token leads back to the real one
+        assertThat(reidentifier.realAddress(bob)).contains("bob@partner.example");
+        assertThat(reidentifier.realMessageId(outside.get("message-id").get(0))).contains("<20240101.1@mail.partner.example>");
+    }
+
+    @Test
+    void theSameCorrespondentGetsTheSameAliasInEveryFieldAndMessage() throws Exception {
+        Mail first = mail("alice@example.com", MESSAGE);
+        Mail second = mail("alice@example.com", MESSAGE.replace("<Bob@Partner.Example>", "<bob@PARTNER.example.>"));
+        AtomicReference<SealRequest> a = new AtomicReference<>();
+        AtomicReference<SealRequest> b = new AtomicReference<>();
+
+        run(first, step, encryptStep(a));
+        run(second, step, encryptStep(b));
+
+        assertThat(a.get().outerValues().get("from")).isEqualTo(b.get().outerValues().get("from"));
+        assertThat(a.get().outerValues().get("from").get(0)).contains(first.relaySender());
+        assertThat(new AliasDao(db).count()).isEqualTo(5); // bob, assistant, office, dave, frank; none for protected addresses
+    }
+
+    @Test
+    void rewritesTheHeaderOfMailThatIsNotEncryptedAndDropsEveryTraceField() throws Exception {
+        Mail mail = mail("news@example.com", MESSAGE);
+
+        run(mail, step);
+
+        String rewritten = Files.readString(mail.content(), StandardCharsets.UTF_8);
+        String header = rewritten.substring(0, rewritten.indexOf("\r\n\r\n") + 2);
+        assertThat(header.toLowerCase()).doesNotContain("partner.example").doesNotContain("received:")
+                .doesNotContain("dkim").doesNotContain("arc-").doesNotContain("authentication-results")
+                .doesNotContain("x-originating-ip").doesNotContain("list-").doesNotContain("x-mailer")
+                .doesNotContain("return-path").doesNotContain("192.0.2");
+        assertThat(header).contains("Subject: the plan\r\n", "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n",
+                "From: Correspondent ", "<" + alias("bob@partner.example") + ">", "Content-Type: text/plain; charset=utf-8\r\n");
+        assertThat(rewritten).endsWith("\r\n\r\nMeet at noon.\r\n");
+        assertThat(mail.correspondentsHidden()).isTrue();
+        assertThat(mail.protection()).isEqualTo(Mail.Protection.NONE);
+        assertThat(MESSAGE).isEqualTo(Files.readString(spool.messageFile(mail.id())));
+    }
+
+    @Test
+    void defersRatherThanLeakWhenAFieldCannotBeRead() throws Exception {
+        Mail mail = mail("alice@example.com", MESSAGE.replace("Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
+                "Cc: \"frank <frank@partner.example>"));
+
+        assertThatThrownBy(() -> step.service(mail)).isInstanceOf(FailClosedException.class)
+                .hasMessageContaining("Cc field").hasMessageContaining("quoted string is not closed")
+                .hasMessageNotContaining("frank");
+        assertThat(mail.outerValues()).isEmpty();
+        assertThat(mail.correspondentsHidden()).isFalse();
+    }
+
+    @Test
+    void defersWhenTheKeysAreUnavailable() throws Exception {
+        PseudonymiseStep noKeys = new PseudonymiseStep(spool, new HeaderPseudonymiser(directory, () -> {
+            throw new IllegalStateException("pseudonym keys unavailable: wrong master key");
+        }));
+
+        assertThatThrownBy(() -> noKeys.service(mail("alice@example.com", MESSAGE)))
+                .isInstanceOf(FailClosedException.class).hasMessageContaining("wrong master key");
+    }
+
+    @Test
+    void theRelayRefusesRealCorrespondentsForAPseudonymisingRule() throws Exception {
+        Mail mail = mail("news@example.com", MESSAGE);
+        MessageProcessorTest.RecordingUpstream upstream = new MessageProcessorTest.RecordingUpstream();
+
+        // the pipeline was configured without the pseudonymise step
+        assertThatThrownBy(() -> run(mail, new PassStep(), new RelayStep(upstream)))
+                .isInstanceOf(FailClosedException.class).hasMessageContaining("pseudonymise");
+        assertThat(upstream.sent).isEmpty();
+
+        Mail stepped = mail("news@example.com", MESSAGE);
+        run(stepped, step, new PassStep(), new RelayStep(upstream));
+        assertThat(upstream.sent).hasSize(1);
+        assertThat(upstream.sent.get(0).sender()).isEqualTo(alias("bob@partner.example"));
+    }
+
+    @Test
+    void aMessageWithoutCorrespondentFieldsGoesOutWithItsEnvelopeSenderAliased() throws Exception {
+        Mail mail = mail("alice@example.com", "Subject: no addresses\r\n\r\nbody\r\n");
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+        MessageProcessorTest.RecordingUpstream upstream = new MessageProcessorTest.RecordingUpstream();
+
+        run(mail, step, encryptStep(sealed), new RelayStep(upstream));
+
+        assertThat(sealed.get().outerValues()).isEmpty();
+        assertThat(upstream.sent).hasSize(1);
+        assertThat(upstream.sent.get(0).sender()).isEqualTo(alias("bob@partner.example"));
+    }
+
+    @Test
+    void leavesRulesWithoutPseudonymisationAlone() throws Exception {
+        Mail mail = mail("plain@example.com", MESSAGE);
+
+        assertThat(step.applies(mail)).isFalse();
+    }
+
+    @Test
+    void keepsAProtectedEnvelopeSenderAndTheNullSender() throws Exception {
+        Mail internal = new Mail(queue(MESSAGE), "boss@example.com", List.of("alice@example.com"), policy,
+                policy.decide(Direction.INBOUND, "boss@example.com", "alice@example.com").orElseThrow(),
+                spool.messageFile(lastId));
+        step.service(internal);
+        assertThat(internal.relaySender()).isEqualTo("boss@example.com");
+
+        Mail bounce = new Mail(queue(MESSAGE), "", List.of("alice@example.com"), policy,
+                policy.decide(Direction.INBOUND, "", "alice@example.com").orElseThrow(), spool.messageFile(lastId));
+        step.service(bounce);
+        assertThat(bounce.relaySender()).isEmpty();
+    }
+
+    private String alias(String address) {
+        return pseudonymiser.alias(address, ALIAS_DOMAIN);
+    }
+
+    private QueueId lastId;
+
+    private QueueId queue(String message) throws Exception {
+        lastId = QueueId.next();
+        Path file = spool.messageFile(lastId);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, message, StandardCharsets.UTF_8);
+        return lastId;
+    }
+
+    private Mail mail(String recipient, String message) throws Exception {
+        QueueId id = queue(message);
+        return new Mail(id, "bob@partner.example", List.of(recipient), policy,
+                policy.decide(Direction.INBOUND, "bob@partner.example", recipient).orElseThrow(), spool.messageFile(id));
+    }
+
+    private EncryptStep encryptStep(AtomicReference<SealRequest> sealed) {
+        return new EncryptStep(spool, format -> (in, out, request) -> {
+            sealed.set(request);
+            in.transferTo(out);
+            return new SealReport(List.of("fp"));
+        }, new Timer());
+    }
+
+    private static void run(Mail mail, MailStep... steps) throws Exception {
+        for (MailStep s : steps) {
+            if (s.applies(mail)) {
+                s.service(mail);
+            }
+        }
+    }
+}
