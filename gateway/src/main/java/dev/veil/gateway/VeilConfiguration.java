@@ -41,6 +41,10 @@ public class VeilConfiguration extends Configuration {
     @NotNull
     private QueueSettings queue = new QueueSettings();
 
+    @Valid
+    @NotNull
+    private OutboundSettings outbound = new OutboundSettings();
+
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
         DefaultServerFactory server = new DefaultServerFactory();
@@ -69,6 +73,11 @@ public class VeilConfiguration extends Configuration {
         return upstream.getDirectory().isBlank() ? dataPath().resolve("upstream") : Path.of(upstream.getDirectory()).toAbsolutePath();
     }
 
+    public Path outboundDirectory() {
+        String dir = outbound.getRelay().getDirectory();
+        return dir.isBlank() ? dataPath().resolve("outbound") : Path.of(dir).toAbsolutePath();
+    }
+
     @JsonProperty public String getDataDir() { return dataDir; }
     @JsonProperty public void setDataDir(String v) { dataDir = v; }
     @JsonProperty public String getPolicyFile() { return policyFile; }
@@ -83,4 +92,6 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setUpstream(UpstreamSettings v) { upstream = v; }
     @JsonProperty public QueueSettings getQueue() { return queue; }
     @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
+    @JsonProperty public OutboundSettings getOutbound() { return outbound; }
+    @JsonProperty public void setOutbound(OutboundSettings v) { outbound = v; }
 }
