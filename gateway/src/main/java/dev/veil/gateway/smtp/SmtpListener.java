@@ -60,7 +60,7 @@ public final class SmtpListener implements Managed {
         this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, false,
                 new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(),
                 new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
-                spool);
+                spool, false);
     }
 
     /**
@@ -86,6 +86,7 @@ public final class SmtpListener implements Managed {
         boolean auth = !accounts.isEmpty() && tls != null;
         List<ProtocolHandler> extra = new ArrayList<>();
         extra.add(new OutboundSenderHook(submitter, policy, auth));
+        extra.add(new NoSmtpUtf8());
         if (auth) {
             extra.add(new TlsOnlyAuthCmdHandler());
             extra.add(new AccountAuthHook(accounts));
@@ -94,12 +95,12 @@ public final class SmtpListener implements Managed {
                 tls, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
                 extra,
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND),
-                spool);
+                spool, true);
     }
 
     private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
                          SSLContext tls, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
-                         SpoolMessageHook spoolHook, Spool spool) throws Exception {
+                         SpoolMessageHook spoolHook, Spool spool, boolean outbound) throws Exception {
         this.settings = settings;
         this.name = name;
         long maxSize = settings.getMaxMessageSize().toBytes();
@@ -115,7 +116,7 @@ public final class SmtpListener implements Managed {
         chain.add(new VrfyCmdHandler());
         chain.add(new QuitCmdHandler(metrics));
         chain.add(new MailCmdHandler(metrics));
-        chain.add(new RelayGuardRcptCmdHandler(metrics));
+        chain.add(new RelayGuardRcptCmdHandler(metrics, outbound));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
         chain.add(new DataLineMessageHookHandler());
         chain.add(new StartTlsCmdHandler());
