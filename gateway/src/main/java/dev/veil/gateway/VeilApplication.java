@@ -2,7 +2,10 @@ package dev.veil.gateway;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.SelfSignedTls;
+import dev.veil.config.Direction;
 import dev.veil.gateway.cli.DecryptCommand;
+import dev.veil.gateway.cli.HashPasswordCommand;
+import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.cli.KeysCommand;
 import dev.veil.gateway.cli.PolicyCommand;
 import dev.veil.gateway.core.KeyService;
@@ -31,6 +34,7 @@ import dev.veil.gateway.pipeline.PipelineSteps;
 import dev.veil.gateway.pipeline.PseudonymiseStep;
 import dev.veil.gateway.pipeline.RejectStep;
 import dev.veil.gateway.pipeline.RelayStep;
+import dev.veil.gateway.pipeline.RestoreCorrespondentsStep;
 import dev.veil.gateway.pipeline.SkipEncryptedStep;
 import dev.veil.gateway.relay.DirectoryUpstream;
 import dev.veil.gateway.relay.SmtpUpstream;
@@ -59,12 +63,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Veil: wires the gateway together. SMTP listener -> spool -> queue runner -> pipeline steps -> upstream; the
- * admin port (loopback, token) shows the queue and health.
+ * Veil: wires the gateway together. SMTP listener -> spool -> queue runner -> pipeline steps -> upstream, and for
+ * mail leaving the business outbound listener -> the same spool and runner -> outbound pipeline -> outbound relay;
+ * the admin port (loopback, token) shows the queue and health.
  */
 public class VeilApplication extends Application<VeilConfiguration> {
     private static final Logger LOG = LoggerFactory.getLogger(VeilApplication.class);
     private volatile SmtpListener smtp;
+    private volatile SmtpListener outboundSmtp;
     private volatile QueueRunner runner;
     private volatile Database database;
     private volatile Reidentifier reidentifier;
@@ -83,6 +89,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         bootstrap.addCommand(new KeysCommand());
         bootstrap.addCommand(new PolicyCommand());
         bootstrap.addCommand(new DecryptCommand());
+        bootstrap.addCommand(new HashPasswordCommand());
     }
 
     @Override
@@ -111,16 +118,18 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
         KeyService keys = KeyService.start(data, System.getenv(), policies, config.getWkd());
         Upstream upstream = upstream(config, hostname);
+        Upstream outboundRelay = outboundRelay(config, hostname);
         environment.lifecycle().manage(new Managed() {
             @Override
             public void stop() {
                 upstream.close();
+                outboundRelay.close();
             }
         });
-
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
         HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser);
-        reidentifier = new VaultReidentifier(aliases, policies, keys::pseudonymiser);
+        Reidentifier reidentifier = reidentifier(aliases, policies, keys);
+        this.reidentifier = reidentifier;
 
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("reject", RejectStep::new);
@@ -129,9 +138,18 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
-        List<MailStep> steps = PipelineSteps.build(config.getQueue().getPipeline(), available);
+        List<MailStep> steps = PipelineSteps.build("queue.pipeline", config.getQueue().getPipeline(), available);
 
-        MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies, steps,
+        // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
+        Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);
+        outboundSteps.put("restore-correspondents",
+                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier)));
+        outboundSteps.put("relay", () -> new RelayStep(outboundRelay));
+        List<MailStep> outboundPipeline = PipelineSteps.build("outbound.pipeline",
+                config.getOutbound().getPipeline(), outboundSteps);
+
+        MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies,
+                Map.of(Direction.INBOUND, steps, Direction.OUTBOUND, outboundPipeline),
                 config.getQueue(), hostname, metrics, clock);
         runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
         environment.lifecycle().manage(runner);
@@ -145,6 +163,12 @@ public class VeilApplication extends Application<VeilConfiguration> {
             queue.queued(id);
         });
         environment.lifecycle().manage(smtp);
+        outboundSmtp = SmtpListener.outbound(config.getSmtp(), config.getOutbound(), hostname, spool, policies,
+                reidentifier, tls, id -> {
+                    metrics.meter("received-outbound").mark();
+                    queue.queued(id);
+                });
+        environment.lifecycle().manage(outboundSmtp);
 
         String token = AdminToken.resolve(config.getAdminToken(), data.resolve("admin.token"));
         environment.admin().addFilter("veil-admin-token", new AdminTokenFilter(token))
@@ -161,6 +185,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.healthChecks().register("database", new DatabaseHealthCheck(db));
         environment.healthChecks().register("keys", new KeysHealthCheck(keys::problem));
         environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
+        environment.healthChecks().register("outbound-relay", new UpstreamHealthCheck(outboundRelay));
         environment.healthChecks().register("policy", new PolicyHealthCheck(policies));
     }
 
@@ -178,6 +203,29 @@ public class VeilApplication extends Application<VeilConfiguration> {
         return new DirectoryUpstream(config.upstreamDirectory());
     }
 
+    /**
+     * The one place the Reidentifier is made: aliases resolve through the alias directory the inbound
+     * {@code pseudonymise} step fills, Message-ID tokens with the pseudonym keys; an address in an alias domain
+     * that resolves to nothing is refused (550 5.1.1).
+     */
+    static Reidentifier reidentifier(AliasDirectory aliases, PolicyHolder policies, KeyService keys) {
+        return new VaultReidentifier(aliases, policies, keys::pseudonymiser);
+    }
+
+    private static Upstream outboundRelay(VeilConfiguration config, String hostname) throws Exception {
+        UpstreamSettings settings = config.getOutbound().getRelay();
+        if (settings.getMode() == UpstreamSettings.Mode.smtp) {
+            if (settings.getHost().isBlank()) {
+                throw new IllegalArgumentException("outbound.relay.mode is smtp but outbound.relay.host is empty");
+            }
+            String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
+            return new SmtpUpstream(settings, helo);
+        }
+        LOG.warn("no real outbound relay is configured (outbound.relay.mode: directory): outbound mail is written to {}",
+                config.outboundDirectory());
+        return new DirectoryUpstream(config.outboundDirectory());
+    }
+
     private static String hostname(SmtpSettings smtp) {
         if (!smtp.getHostname().isBlank()) {
             return smtp.getHostname();
@@ -192,6 +240,11 @@ public class VeilApplication extends Application<VeilConfiguration> {
     /** The SMTP listener's port once running (tests use port 0). */
     public int smtpPort() {
         return smtp.port();
+    }
+
+    /** The outbound listener's port once running. */
+    public int outboundSmtpPort() {
+        return outboundSmtp.port();
     }
 
     public QueueRunner queueRunner() {

@@ -44,6 +44,10 @@ public class VeilConfiguration extends Configuration {
     @NotNull
     private dev.veil.gateway.core.WebKeyDirectorySettings wkd = new dev.veil.gateway.core.WebKeyDirectorySettings();
 
+    @Valid
+    @NotNull
+    private OutboundSettings outbound = new OutboundSettings();
+
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
         DefaultServerFactory server = new DefaultServerFactory();
@@ -72,6 +76,11 @@ public class VeilConfiguration extends Configuration {
         return upstream.getDirectory().isBlank() ? dataPath().resolve("upstream") : Path.of(upstream.getDirectory()).toAbsolutePath();
     }
 
+    public Path outboundDirectory() {
+        String dir = outbound.getRelay().getDirectory();
+        return dir.isBlank() ? dataPath().resolve("outbound") : Path.of(dir).toAbsolutePath();
+    }
+
     @JsonProperty public String getDataDir() { return dataDir; }
     @JsonProperty public void setDataDir(String v) { dataDir = v; }
     @JsonProperty public String getPolicyFile() { return policyFile; }
@@ -88,4 +97,6 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
     @JsonProperty public dev.veil.gateway.core.WebKeyDirectorySettings getWkd() { return wkd; }
     @JsonProperty public void setWkd(dev.veil.gateway.core.WebKeyDirectorySettings v) { wkd = v; }
+    @JsonProperty public OutboundSettings getOutbound() { return outbound; }
+    @JsonProperty public void setOutbound(OutboundSettings v) { outbound = v; }
 }

@@ -1,5 +1,6 @@
 package dev.veil.gateway.core;
 
+import dev.veil.config.Direction;
 import dev.veil.gateway.db.SpoolDao;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -46,6 +47,11 @@ public final class Spool {
      * On failure nothing is queued and the temporary file is gone.
      */
     public QueueId accept(IncomingMessage message, Envelope envelope) throws IOException {
+        return accept(message, envelope, Direction.INBOUND);
+    }
+
+    /** As {@link #accept(IncomingMessage, Envelope)}, for mail taken in the given direction (recorded with it). */
+    public QueueId accept(IncomingMessage message, Envelope envelope, Direction direction) throws IOException {
         QueueId id = QueueId.next();
         Path target = messageFile(id);
         try {
@@ -55,7 +61,7 @@ public final class Spool {
             }
             move(message.file(), target);
             fsyncDirectory(queue);
-            dao.insert(id, envelope, message.size(), clock.instant());
+            dao.insert(id, direction, envelope, message.size(), clock.instant());
             return id;
         } catch (IOException | SQLException | RuntimeException e) {
             message.discard();

@@ -1,5 +1,6 @@
 package dev.veil.gateway.db;
 
+import dev.veil.config.Direction;
 import dev.veil.gateway.core.AuditRecord;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
@@ -18,7 +19,7 @@ import java.util.Optional;
 /** The spool table: one row per queued message. Every state change is a single committed statement. */
 public final class SpoolDao {
     private static final String COLUMNS =
-            "id, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error";
+            "id, direction, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error";
     private final Database database;
 
     public SpoolDao(Database database) {
@@ -26,17 +27,22 @@ public final class SpoolDao {
     }
 
     public void insert(QueueId id, Envelope envelope, long size, Instant now) throws SQLException {
+        insert(id, Direction.INBOUND, envelope, size, now);
+    }
+
+    public void insert(QueueId id, Direction direction, Envelope envelope, long size, Instant now) throws SQLException {
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement("INSERT INTO spool (" + COLUMNS
-                     + ", updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)")) {
+                     + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)")) {
             s.setString(1, id.value());
-            s.setString(2, envelope.sender());
-            s.setString(3, String.join("\n", envelope.recipients()));
-            s.setLong(4, size);
-            s.setString(5, SpoolState.RECEIVED.name());
-            s.setLong(6, now.toEpochMilli());
+            s.setString(2, direction.name());
+            s.setString(3, envelope.sender());
+            s.setString(4, String.join("\n", envelope.recipients()));
+            s.setLong(5, size);
+            s.setString(6, SpoolState.RECEIVED.name());
             s.setLong(7, now.toEpochMilli());
             s.setLong(8, now.toEpochMilli());
+            s.setLong(9, now.toEpochMilli());
             s.executeUpdate();
         }
     }
@@ -216,6 +222,7 @@ public final class SpoolDao {
     private static SpoolEntry read(ResultSet r) throws SQLException {
         return new SpoolEntry(
                 new QueueId(r.getString("id")),
+                Direction.valueOf(r.getString("direction")),
                 new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n"))),
                 r.getLong("size"),
                 SpoolState.valueOf(r.getString("state")),

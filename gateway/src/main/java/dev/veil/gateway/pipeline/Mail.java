@@ -1,6 +1,7 @@
 package dev.veil.gateway.pipeline;
 
 import dev.veil.config.Decision;
+import dev.veil.config.Direction;
 import dev.veil.config.Policy;
 import dev.veil.gateway.core.QueueId;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.Map;
  */
 public final class Mail {
     private final QueueId id;
+    private final Direction direction;
     private final String sender;
     private final List<String> recipients;
     private final Policy policy;
@@ -34,7 +36,13 @@ public final class Mail {
     public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
 
     public Mail(QueueId id, String sender, List<String> recipients, Policy policy, Decision decision, Path original) {
+        this(id, Direction.INBOUND, sender, recipients, policy, decision, original);
+    }
+
+    public Mail(QueueId id, Direction direction, String sender, List<String> recipients, Policy policy,
+                Decision decision, Path original) {
         this.id = id;
+        this.direction = direction;
         this.sender = sender;
         this.recipients = List.copyOf(recipients);
         this.policy = policy;
@@ -45,6 +53,7 @@ public final class Mail {
     }
 
     public QueueId id() { return id; }
+    public Direction direction() { return direction; }
     public String sender() { return sender; }
     public List<String> recipients() { return recipients; }
     public Policy policy() { return policy; }

@@ -1,7 +1,10 @@
 package dev.veil.gateway.pipeline;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.veil.config.Action;
 import dev.veil.config.Decision;
+import dev.veil.config.Match;
+import dev.veil.config.Rule;
 import dev.veil.config.Direction;
 import dev.veil.config.OnError;
 import dev.veil.config.Policy;
@@ -38,10 +41,24 @@ import org.slf4j.LoggerFactory;
  */
 public final class MessageProcessor {
     private static final Logger LOG = LoggerFactory.getLogger(MessageProcessor.class);
+
+    /**
+     * Outbound mail that no rule matches leaves as submitted: it is the business's own mail, which Exchange has
+     * already seen in clear, so relaying it adds nothing for Microsoft to read. Rules with {@code direction:
+     * outbound} encrypt or reject it instead. (Inbound mail that no rule matches goes to on-error: that is where
+     * protection is owed.)
+     */
+    static final Decision OUTBOUND_DEFAULT;
+
+    static {
+        Rule rule = new Rule("(no outbound rule)", 0, new Match(List.of(), List.of(), Direction.OUTBOUND),
+                new Action.Pass("no policy rule matches this outbound recipient; relayed as submitted"));
+        OUTBOUND_DEFAULT = new Decision(rule, rule.action());
+    }
     private final Spool spool;
     private final SpoolDao spoolDao;
     private final Supplier<Policy> policies;
-    private final List<MailStep> steps;
+    private final Map<Direction, List<MailStep>> steps;
     private final QueueSettings settings;
     private final String hostname;
     private final MetricRegistry metrics;
@@ -50,10 +67,22 @@ public final class MessageProcessor {
     public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
                             List<MailStep> steps, QueueSettings settings, String hostname, MetricRegistry metrics,
                             Clock clock) {
+        this(spool, spoolDao, policies, Map.of(Direction.INBOUND, steps), settings, hostname, metrics, clock);
+    }
+
+    /**
+     * @param steps the pipeline for each direction ({@code queue.pipeline} inbound, {@code outbound.pipeline}
+     *              outbound); an entry of a direction without one is never relayed (it stays deferred)
+     */
+    public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
+                            Map<Direction, List<MailStep>> steps, QueueSettings settings, String hostname,
+                            MetricRegistry metrics, Clock clock) {
         this.spool = spool;
         this.spoolDao = spoolDao;
         this.policies = policies;
-        this.steps = List.copyOf(steps);
+        Map<Direction, List<MailStep>> copy = new java.util.EnumMap<>(Direction.class);
+        steps.forEach((direction, list) -> copy.put(direction, List.copyOf(list)));
+        this.steps = copy;
         this.settings = settings;
         this.hostname = hostname;
         this.metrics = metrics;
@@ -85,12 +114,16 @@ public final class MessageProcessor {
         }
         Policy policy = policies.get();
         Outcomes outcomes = new Outcomes();
+        List<MailStep> pipeline = steps.get(entry.direction());
         if (policy == null) {
             entry.envelope().recipients().forEach(r -> outcomes.temporary.put(r, "no valid policy is loaded"));
+        } else if (pipeline == null) {
+            entry.envelope().recipients().forEach(r -> outcomes.temporary.put(r,
+                    "no pipeline is configured for " + entry.direction().name().toLowerCase() + " mail"));
         } else {
             for (Map.Entry<Decision, List<String>> group : groupByDecision(policy, entry, outcomes).entrySet()) {
-                runGroup(new Mail(id, entry.envelope().sender(), group.getValue(), policy, group.getKey(), file),
-                        outcomes);
+                runGroup(new Mail(id, entry.direction(), entry.envelope().sender(), group.getValue(), policy,
+                        group.getKey(), file), pipeline, outcomes);
             }
         }
         settle(entry, file, outcomes);
@@ -99,7 +132,10 @@ public final class MessageProcessor {
     private Map<Decision, List<String>> groupByDecision(Policy policy, SpoolEntry entry, Outcomes outcomes) {
         Map<Decision, List<String>> groups = new LinkedHashMap<>();
         for (String recipient : entry.envelope().recipients()) {
-            Optional<Decision> decision = policy.decide(Direction.INBOUND, entry.envelope().sender(), recipient);
+            Optional<Decision> decision = policy.decide(entry.direction(), entry.envelope().sender(), recipient);
+            if (decision.isEmpty() && entry.direction() == Direction.OUTBOUND) {
+                decision = Optional.of(OUTBOUND_DEFAULT);
+            }
             if (decision.isEmpty()) {
                 String outcome = onError(policy.onError(), List.of(recipient), "no policy rule matches this recipient",
                         outcomes);
@@ -112,11 +148,11 @@ public final class MessageProcessor {
         return groups;
     }
 
-    private void runGroup(Mail mail, Outcomes outcomes) {
+    private void runGroup(Mail mail, List<MailStep> pipeline, Outcomes outcomes) {
         String outcome;
         String detail;
         try {
-            for (MailStep step : steps) {
+            for (MailStep step : pipeline) {
                 if (step.applies(mail)) {
                     step.service(mail);
                 }

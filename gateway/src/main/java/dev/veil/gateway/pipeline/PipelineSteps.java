@@ -11,17 +11,22 @@ public final class PipelineSteps {
     }
 
     public static List<MailStep> build(List<String> names, Map<String, Supplier<MailStep>> available) {
+        return build("queue.pipeline", names, available);
+    }
+
+    /** @param setting the configuration key the names come from, for error messages */
+    public static List<MailStep> build(String setting, List<String> names, Map<String, Supplier<MailStep>> available) {
         List<MailStep> steps = new ArrayList<>();
         for (String name : names) {
             Supplier<MailStep> step = available.get(name);
             if (step == null) {
-                throw new IllegalArgumentException("queue.pipeline: unknown step '" + name + "'; known steps: "
+                throw new IllegalArgumentException(setting + ": unknown step '" + name + "'; known steps: "
                         + String.join(", ", available.keySet()));
             }
             steps.add(step.get());
         }
         if (steps.isEmpty() || !"relay".equals(steps.get(steps.size() - 1).name())) {
-            throw new IllegalArgumentException("queue.pipeline: the last step must be 'relay'");
+            throw new IllegalArgumentException(setting + ": the last step must be 'relay'");
         }
         return steps;
     }

@@ -49,6 +49,7 @@ public final class QueueServlet extends HttpServlet {
             for (SpoolEntry e : dao.list(state, Math.max(1, Math.min(limit, 100_000)))) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", e.id().value());
+                row.put("direction", e.direction().name().toLowerCase(Locale.ROOT));
                 row.put("state", e.state().name().toLowerCase(Locale.ROOT));
                 row.put("sender", e.envelope().sender());
                 row.put("recipients", e.envelope().recipients());

@@ -11,9 +11,20 @@ import org.apache.james.protocols.smtp.core.RcptCmdHandler;
  * names another host to relay through, which is exactly what Veil never does.
  */
 final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
+    private final boolean outbound;
 
     RelayGuardRcptCmdHandler(MetricFactory metricFactory) {
+        this(metricFactory, false);
+    }
+
+    /**
+     * @param outbound also refuse, with replies that say why, what James's parser would refuse as a bare syntax
+     *                 error (non-ASCII addresses) or quietly alter (it drops the brackets of an address literal, so
+     *                 {@code bob@[192.0.2.1]} would be relayed as {@code bob@192.0.2.1})
+     */
+    RelayGuardRcptCmdHandler(MetricFactory metricFactory, boolean outbound) {
         super(metricFactory);
+        this.outbound = outbound;
     }
 
     @Override
@@ -23,6 +34,13 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
             String path = colon < 0 ? "" : argument.substring(colon + 1).trim();
             if (path.startsWith("<@") || path.startsWith("@")) {
                 return new SMTPResponse("550", "5.7.1 Source routes are not accepted; relaying denied");
+            }
+            if (outbound && !path.chars().allMatch(c -> c < 128)) {
+                return new SMTPResponse("553", "5.6.7 Non-ASCII addresses are not supported (no SMTPUTF8);"
+                        + " write the domain as an xn-- A-label");
+            }
+            if (outbound && path.contains("@[")) {
+                return new SMTPResponse("550", "5.1.2 Address literals are not relayed; use a domain name");
             }
         }
         return super.doFilterChecks(session, command, argument);

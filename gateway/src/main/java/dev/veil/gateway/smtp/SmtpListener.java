@@ -1,17 +1,25 @@
 package dev.veil.gateway.smtp;
 
 import dev.veil.config.Policy;
+import dev.veil.config.Direction;
+import dev.veil.crypto.PasswordHash;
+import dev.veil.gateway.OutboundAccount;
+import dev.veil.gateway.OutboundSettings;
 import dev.veil.gateway.SmtpSettings;
+import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import io.dropwizard.lifecycle.Managed;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.apache.james.protocols.api.ClientAuth;
 import org.apache.james.protocols.api.handler.CommandDispatcher;
 import org.apache.james.protocols.api.handler.CommandHandlerResultLogger;
+import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.netty.Encryption;
 import org.apache.james.protocols.smtp.SMTPConfigurationImpl;
 import org.apache.james.protocols.smtp.SMTPProtocol;
@@ -29,12 +37,14 @@ import org.apache.james.protocols.smtp.core.VrfyCmdHandler;
 import org.apache.james.protocols.smtp.core.WelcomeMessageHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
+import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The inbound SMTP listener (Apache James protocols). It accepts mail for protected domains, writes it to the
- * spool and answers {@code 250} once it is durable; it never sees keys or policy actions. The handler chain is
+ * An SMTP listener (Apache James protocols): the inbound one accepts mail for protected domains, the outbound one
+ * mail leaving the business from trusted submitters. Both write to the spool and answer {@code 250} once the
+ * message is durable, with the same framing, limits and smuggling protection; they never see keys. The handler chain is
  * spelled out rather than taken from James's defaults: those include a hook that accepts postmaster@ and abuse@
  * of any domain (an open relay for those names) and a Received-header filter that would alter the message.
  */
@@ -42,10 +52,57 @@ public final class SmtpListener implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(SmtpListener.class);
     private final SmtpServer server;
     private final SmtpSettings settings;
+    private final String name;
 
+    /** The inbound listener: mail for the protected domains. */
     public SmtpListener(SmtpSettings settings, String hostname, Spool spool, Supplier<Policy> policy,
                         SSLContext tls, Consumer<QueueId> onQueued) throws Exception {
+        this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, false,
+                new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(),
+                new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
+                spool, false);
+    }
+
+    /**
+     * The outbound listener: mail leaving the business, from {@code outbound.allowedNetworks} or authenticated
+     * users (AUTH PLAIN/LOGIN after STARTTLS, when accounts are configured). Limits, host name and certificate are
+     * the inbound listener's; alias recipients are resolved with {@code reidentifier}.
+     */
+    public static SmtpListener outbound(SmtpSettings limits, OutboundSettings outbound, String hostname, Spool spool,
+                                        Supplier<Policy> policy, Reidentifier reidentifier, SSLContext tls,
+                                        Consumer<QueueId> onQueued) throws Exception {
+        OutboundSubmitter submitter = new OutboundSubmitter(
+                Networks.parse("outbound.allowedNetworks", outbound.getAllowedNetworks()));
+        List<AccountAuthHook.Account> accounts = new ArrayList<>();
+        for (OutboundAccount account : outbound.getAccounts()) {
+            try {
+                accounts.add(new AccountAuthHook.Account(account.getUsername(),
+                        PasswordHash.parse(account.getPasswordHash())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("outbound.accounts: passwordHash of '" + account.getUsername()
+                        + "': " + e.getMessage(), e);
+            }
+        }
+        boolean auth = !accounts.isEmpty() && tls != null;
+        List<ProtocolHandler> extra = new ArrayList<>();
+        extra.add(new OutboundSenderHook(submitter, policy, auth));
+        extra.add(new NoSmtpUtf8());
+        if (auth) {
+            extra.add(new TlsOnlyAuthCmdHandler());
+            extra.add(new AccountAuthHook(accounts));
+        }
+        return new SmtpListener("outbound SMTP listener", limits, outbound.getBindHost(), outbound.getPort(), hostname,
+                tls, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
+                extra,
+                new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND),
+                spool, true);
+    }
+
+    private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
+                         SSLContext tls, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
+                         SpoolMessageHook spoolHook, Spool spool, boolean outbound) throws Exception {
         this.settings = settings;
+        this.name = name;
         long maxSize = settings.getMaxMessageSize().toBytes();
         NoMetrics metrics = new NoMetrics();
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(metrics, false);
@@ -59,15 +116,16 @@ public final class SmtpListener implements Managed {
         chain.add(new VrfyCmdHandler());
         chain.add(new QuitCmdHandler(metrics));
         chain.add(new MailCmdHandler(metrics));
-        chain.add(new RelayGuardRcptCmdHandler(metrics));
+        chain.add(new RelayGuardRcptCmdHandler(metrics, outbound));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
         chain.add(new DataLineMessageHookHandler());
         chain.add(new StartTlsCmdHandler());
         chain.add(new UnknownCmdHandler(metrics));
         chain.add(new CommandHandlerResultLogger());
         chain.add(new MessageSizeLimit(maxSize));
-        chain.add(new ProtectedRecipientHook(policy, settings.getMaxRecipients()));
-        chain.add(new SpoolMessageHook(spool, maxSize, onQueued));
+        extra.forEach(chain::add);
+        chain.add(recipients);
+        chain.add(spoolHook);
         chain.add(new DiscardAbortedData());
         chain.wireExtensibleHandlers();
 
@@ -86,12 +144,23 @@ public final class SmtpListener implements Managed {
             public long getMaxMessageSize() {
                 return maxSize;
             }
+
+            /** AUTH is announced only inside TLS (and only where accounts exist). */
+            @Override
+            public boolean isAuthAnnounced(String remoteIP, boolean tlsStarted) {
+                return authAfterTls && tlsStarted;
+            }
+
+            @Override
+            public boolean isPlainAuthEnabled() {
+                return authAfterTls;
+            }
         };
         Encryption startTls = tls == null ? null
                 : Encryption.createStartTls(tls, null, new String[] {"TLSv1.3", "TLSv1.2"}, ClientAuth.NONE);
         server = new SmtpServer(new SMTPProtocol(chain, configuration), startTls,
                 settings.getMaxLineLength(), settings.getMaxConnections());
-        server.setListenAddresses(new InetSocketAddress(settings.getBindHost(), settings.getPort()));
+        server.setListenAddresses(new InetSocketAddress(bindHost, port));
         server.setTimeout((int) Math.max(1, settings.getIdleTimeout().toSeconds()));
         server.setIoWorkerCount(settings.getIoThreads());
         server.setGracefulShutdown(true);
@@ -100,7 +169,7 @@ public final class SmtpListener implements Managed {
     @Override
     public void start() throws Exception {
         server.bind();
-        LOG.info("SMTP listener on {}", server.getListenAddresses());
+        LOG.info("{} on {}", name, server.getListenAddresses());
     }
 
     @Override

@@ -1,10 +1,14 @@
 package dev.veil.gateway.smtp;
 
+import dev.veil.config.Direction;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.core.MailAddress;
 import org.apache.james.protocols.smtp.MailEnvelope;
 import org.apache.james.protocols.smtp.SMTPSession;
@@ -24,11 +28,17 @@ final class SpoolMessageHook implements MessageHook {
     private final Spool spool;
     private final long maxSize;
     private final Consumer<QueueId> onQueued;
+    private final Direction direction;
 
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued) {
+        this(spool, maxSize, onQueued, Direction.INBOUND);
+    }
+
+    SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued, Direction direction) {
         this.spool = spool;
         this.maxSize = maxSize;
         this.onQueued = onQueued;
+        this.direction = direction;
     }
 
     @Override
@@ -42,11 +52,16 @@ final class SpoolMessageHook implements MessageHook {
                     + maxSize + " octets");
         }
         try {
+            // outbound: alias recipients were resolved at RCPT; the envelope carries the real addresses, once each
+            Map<String, String> resolved = session.getAttachment(OutboundRecipientHook.RESOLVED,
+                    ProtocolSession.State.Transaction).orElse(Map.of());
             Envelope queued = new Envelope(
                     mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
-                    mail.getRecipients().stream().map(MailAddress::asString).toList());
-            QueueId id = spool.accept(envelope.message(), queued);
-            LOG.info("{}: queued, {} octets, {} recipient(s)", id, envelope.message().size(), queued.recipients().size());
+                    mail.getRecipients().stream().map(MailAddress::asString)
+                            .map(r -> resolved.getOrDefault(r, r)).distinct().toList());
+            QueueId id = spool.accept(envelope.message(), queued, direction);
+            LOG.info("{}: queued {}, {} octets, {} recipient(s)", id, direction.name().toLowerCase(Locale.ROOT),
+                    envelope.message().size(), queued.recipients().size());
             onQueued.accept(id);
             return reply(HookReturnCode.ok(), "250", "2.0.0 Ok: queued as " + id);
         } catch (IOException | RuntimeException e) {

@@ -30,6 +30,7 @@ public final class GatewayProcess implements AutoCloseable {
     private final Map<String, String> settings;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final int smtpPort;
+    private final int outboundPort;
     private final int adminPort;
     private final int appPort;
     private Process process;
@@ -39,6 +40,7 @@ public final class GatewayProcess implements AutoCloseable {
         this.dataDir = dataDir;
         this.settings = settings;
         this.smtpPort = freePort();
+        this.outboundPort = freePort();
         this.adminPort = freePort();
         this.appPort = freePort();
     }
@@ -68,6 +70,12 @@ public final class GatewayProcess implements AutoCloseable {
     public GatewayProcess upstreamSmtp(int port) {
         return set("upstream.mode", "smtp").set("upstream.host", "127.0.0.1").set("upstream.port", "" + port)
                 .set("upstream.tls", "none");
+    }
+
+    /** Outbound mail to an SMTP server on loopback (GreenMail in tests), without TLS. */
+    public GatewayProcess outboundRelaySmtp(int port) {
+        return set("outbound.relay.mode", "smtp").set("outbound.relay.host", "127.0.0.1")
+                .set("outbound.relay.port", "" + port).set("outbound.relay.tls", "none");
     }
 
     public GatewayProcess start() {
@@ -124,25 +132,26 @@ public final class GatewayProcess implements AutoCloseable {
         all.put("dataDir", dataDir.toString());
         all.put("smtp.port", "" + smtpPort);
         all.put("smtp.hostname", "veil.test");
+        all.put("outbound.port", "" + outboundPort);
         all.put("queue.initialRetryDelay", "1s");
         all.put("queue.maxRetryDelay", "2s");
         all.put("queue.pollInterval", "200ms");
         all.putAll(settings);
-        StringBuilder yaml = new StringBuilder();
-        Map<String, Map<String, String>> sections = new LinkedHashMap<>();
+        // dotted names nest at every dot: outbound.relay.host -> outbound: {relay: {host: ...}}
+        Map<String, Object> tree = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
-            int dot = e.getKey().indexOf('.');
-            if (dot < 0) {
-                yaml.append(e.getKey()).append(": ").append(quote(e.getValue())).append('\n');
-            } else {
-                sections.computeIfAbsent(e.getKey().substring(0, dot), k -> new LinkedHashMap<>())
-                        .put(e.getKey().substring(dot + 1), e.getValue());
+            String[] parts = e.getKey().split("\\.");
+            Map<String, Object> node = tree;
+            for (int i = 0; i < parts.length - 1; i++) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> child = (Map<String, Object>) node.computeIfAbsent(parts[i],
+                        k -> new LinkedHashMap<String, Object>());
+                node = child;
             }
+            node.put(parts[parts.length - 1], e.getValue());
         }
-        sections.forEach((section, values) -> {
-            yaml.append(section).append(":\n");
-            values.forEach((k, v) -> yaml.append("  ").append(k).append(": ").append(quote(v)).append('\n'));
-        });
+        StringBuilder yaml = new StringBuilder();
+        appendYaml(yaml, tree, "");
         yaml.append("""
                 server:
                   applicationConnectors:
@@ -155,6 +164,18 @@ public final class GatewayProcess implements AutoCloseable {
                       port: %d
                 """.formatted(appPort, adminPort));
         return yaml.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void appendYaml(StringBuilder yaml, Map<String, Object> node, String indent) {
+        node.forEach((k, v) -> {
+            if (v instanceof Map<?, ?> child) {
+                yaml.append(indent).append(k).append(":\n");
+                appendYaml(yaml, (Map<String, Object>) child, indent + "  ");
+            } else {
+                yaml.append(indent).append(k).append(": ").append(quote((String) v)).append('\n');
+            }
+        });
     }
 
     private static String quote(String v) {
@@ -215,6 +236,11 @@ public final class GatewayProcess implements AutoCloseable {
 
     public int smtpPort() {
         return smtpPort;
+    }
+
+    /** The outbound (submission) listener's port. */
+    public int outboundPort() {
+        return outboundPort;
     }
 
     public Path dataDir() {

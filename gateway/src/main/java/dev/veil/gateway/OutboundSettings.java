@@ -1,0 +1,60 @@
+package dev.veil.gateway;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+
+/**
+ * The outbound listener ({@code outbound.*}): mail leaving the business, from Exchange Online's outbound connector
+ * (trusted by source network) or from users submitting directly (SMTP AUTH after STARTTLS). Message limits,
+ * host name and TLS certificate are the inbound listener's ({@code smtp.*}).
+ */
+public class OutboundSettings {
+    /** Loopback by default: exposing the listener is a deliberate act. */
+    @NotEmpty
+    private String bindHost = "127.0.0.1";
+
+    /** 2587: the submission port 587 moved above 1024, as 2525 is for 25 (no root needed). */
+    @Min(0)
+    @Max(65535)
+    private int port = 2587;
+
+    /**
+     * CIDRs whose clients may relay without authenticating (e.g. Exchange Online's outbound ranges). Everyone else
+     * must authenticate; an empty list means authentication only.
+     */
+    @NotNull
+    private List<String> allowedNetworks = List.of("127.0.0.0/8", "::1/128");
+
+    /** Accounts for SMTP AUTH (PLAIN, LOGIN; offered only after STARTTLS). */
+    @Valid
+    @NotNull
+    private List<OutboundAccount> accounts = List.of();
+
+    /** Where outbound mail goes: the same settings as {@code upstream.*}; directory mode writes dataDir/outbound. */
+    @Valid
+    @NotNull
+    private UpstreamSettings relay = new UpstreamSettings();
+
+    /** The processing steps for outbound mail, like {@code queue.pipeline}. */
+    @NotNull
+    private List<String> pipeline = List.of("restore-correspondents", "reject", "skip-encrypted", "encrypt", "pass",
+            "relay");
+
+    @JsonProperty public String getBindHost() { return bindHost; }
+    @JsonProperty public void setBindHost(String v) { bindHost = v; }
+    @JsonProperty public int getPort() { return port; }
+    @JsonProperty public void setPort(int v) { port = v; }
+    @JsonProperty public List<String> getAllowedNetworks() { return allowedNetworks; }
+    @JsonProperty public void setAllowedNetworks(List<String> v) { allowedNetworks = v; }
+    @JsonProperty public List<OutboundAccount> getAccounts() { return accounts; }
+    @JsonProperty public void setAccounts(List<OutboundAccount> v) { accounts = v; }
+    @JsonProperty public UpstreamSettings getRelay() { return relay; }
+    @JsonProperty public void setRelay(UpstreamSettings v) { relay = v; }
+    @JsonProperty public List<String> getPipeline() { return pipeline; }
+    @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
+}

@@ -1,0 +1,193 @@
+package dev.veil.gateway.correspondents;
+
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns aliases in a message's header back into the real correspondents, for mail leaving the business: alias
+ * addresses in From, Sender, Reply-To, To and Cc, and tokenised Message-ID, In-Reply-To and References.
+ *
+ * <p>Only the alias itself is replaced, in the raw bytes: display names, comments, group syntax, encoded words,
+ * folding, other fields and even malformed fields stay byte for byte as they were, because nothing is parsed
+ * into a model and written back. An alias the {@link Reidentifier} does not know is left as it is (it names
+ * nobody); a Reidentifier that fails, or answers something that is not an address or message id, stops the whole
+ * restoration ({@link RestorationException}) so the message is never sent half-restored.
+ */
+public final class CorrespondentRestorer {
+    static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
+    static final Set<String> MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references");
+
+    /**
+     * An addr-spec as it can appear anywhere in an address field (bare, in angle brackets, in a group, even inside
+     * a quoted display name), over the ISO-8859-1 view of the bytes so that UTF-8 (RFC 6532) passes through.
+     */
+    private static final Pattern ADDRESS = Pattern.compile(
+            "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-\\u0080-\\u00FF]+@[A-Za-z0-9\\-\\u0080-\\u00FF]+(?:\\.[A-Za-z0-9\\-\\u0080-\\u00FF]+)*");
+    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s]+>");
+    /** What a real address must look like before it goes into a header or an envelope. */
+    private static final Pattern SAFE_ADDRESS = Pattern.compile("[^\\s<>()\\[\\],;:\"\\\\@]+@[^\\s<>()\\[\\],;:\"\\\\@]+");
+    private static final Pattern SAFE_MESSAGE_ID = Pattern.compile("<[\\x21-\\x3B\\x3D\\x3F-\\x7E]+>");
+
+    private final Reidentifier reidentifier;
+
+    public CorrespondentRestorer(Reidentifier reidentifier) {
+        this.reidentifier = reidentifier;
+    }
+
+    /**
+     * What restoring did.
+     *
+     * @param header     the replacement for {@link HeaderBlock#consumed()} (the same bytes when nothing changed)
+     * @param addresses  alias addresses replaced by real ones
+     * @param messageIds tokenised ids replaced by real ones
+     * @param unresolved alias addresses left as they were (the Reidentifier does not know them)
+     */
+    public record Restored(byte[] header, int addresses, int messageIds, int unresolved) {
+        public boolean changed() {
+            return addresses + messageIds > 0;
+        }
+    }
+
+    public Restored restore(HeaderBlock block) throws RestorationException {
+        byte[] consumed = block.consumed();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(consumed.length + 256);
+        int[] counts = new int[3];
+        int position = 0;
+        for (HeaderField field : block.fields()) {
+            byte[] raw = field.raw();
+            int at = indexOf(consumed, raw, position);
+            if (at < 0) {
+                // cannot happen for a block read from these bytes; refuse rather than guess
+                throw new RestorationException("the " + field.name() + " field could not be located in the header");
+            }
+            out.write(consumed, position, at - position);
+            String name = field.name().toLowerCase(Locale.ROOT);
+            if (ADDRESS_FIELDS.contains(name)) {
+                out.writeBytes(rewrite(field.name(), raw, ADDRESS, this::address, counts, 0));
+            } else if (MESSAGE_ID_FIELDS.contains(name)) {
+                out.writeBytes(rewrite(field.name(), raw, MESSAGE_ID, this::messageId, counts, 1));
+            } else {
+                out.writeBytes(raw);
+            }
+            position = at + raw.length;
+        }
+        out.write(consumed, position, consumed.length - position);
+        return new Restored(out.toByteArray(), counts[0], counts[1], counts[2]);
+    }
+
+    private interface Lookup {
+        /** The replacement for a token, empty to leave it; null when it is not ours at all. */
+        Optional<String> find(String field, String token) throws RestorationException;
+    }
+
+    private static byte[] rewrite(String fieldName, byte[] raw, Pattern pattern, Lookup lookup, int[] counts, int kind)
+            throws RestorationException {
+        String text = new String(raw, StandardCharsets.ISO_8859_1);
+        int colon = text.indexOf(':');
+        Matcher m = pattern.matcher(text);
+        StringBuilder result = new StringBuilder(text.length() + 64);
+        int last = 0;
+        boolean changed = false;
+        while (m.find(last)) {
+            if (m.start() <= colon) {
+                last = colon + 1;
+                continue;
+            }
+            String token = new String(m.group().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            Optional<String> real = lookup.find(fieldName, token);
+            result.append(text, last, m.start());
+            if (real == null) {
+                result.append(m.group());
+            } else if (real.isEmpty()) {
+                result.append(m.group());
+                counts[2]++;
+            } else {
+                result.append(new String(real.get().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+                counts[kind]++;
+                changed = true;
+            }
+            last = m.end();
+        }
+        if (!changed) {
+            return raw;
+        }
+        result.append(text, last, text.length());
+        return result.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private Optional<String> address(String field, String token) throws RestorationException {
+        String candidate = stripTrailingDots(token);
+        boolean alias;
+        Optional<String> real;
+        try {
+            alias = reidentifier.isAliasAddress(candidate);
+            if (!alias) {
+                return null;
+            }
+            real = reidentifier.realAddress(candidate);
+        } catch (RuntimeException e) {
+            throw new RestorationException("cannot resolve an alias in " + field + ": " + e.getMessage(), e);
+        }
+        if (real == null || real.isEmpty()) {
+            return Optional.empty();
+        }
+        String value = checkedAddress(real.get());
+        // keep the trailing dots that are not part of the address (end of a sentence in a comment)
+        return Optional.of(value + token.substring(candidate.length()));
+    }
+
+    private Optional<String> messageId(String field, String token) throws RestorationException {
+        Optional<String> real;
+        try {
+            real = reidentifier.realMessageId(token);
+        } catch (RuntimeException e) {
+            throw new RestorationException("cannot resolve a message id in " + field + ": " + e.getMessage(), e);
+        }
+        if (real == null || real.isEmpty()) {
+            return null;
+        }
+        if (!SAFE_MESSAGE_ID.matcher(real.get()).matches()) {
+            throw new RestorationException("the real message id for a token in " + field + " is not a valid msg-id");
+        }
+        return real;
+    }
+
+    /**
+     * A real address as the Reidentifier gave it, checked so that it cannot inject anything into a header or an
+     * SMTP command (no line breaks, brackets, commas, quotes, spaces).
+     */
+    public static String checkedAddress(String real) throws RestorationException {
+        if (real == null || !SAFE_ADDRESS.matcher(real).matches() || real.length() > 320) {
+            throw new RestorationException("the real address behind an alias is not a plain address");
+        }
+        return real;
+    }
+
+    private static String stripTrailingDots(String token) {
+        int end = token.length();
+        while (end > 0 && token.charAt(end - 1) == '.') {
+            end--;
+        }
+        return token.substring(0, end);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,72 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.crypto.PasswordHash;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.james.core.Username;
+import org.apache.james.protocols.api.OidcSASLConfiguration;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.AuthHook;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks AUTH PLAIN/LOGIN against the configured accounts (Argon2id hashes). An unknown user costs the same hash
+ * computation as a known one, so timing does not tell which names exist; the third failure in a session ends it.
+ */
+final class AccountAuthHook implements AuthHook {
+    private static final Logger LOG = LoggerFactory.getLogger(AccountAuthHook.class);
+    static final int MAX_FAILURES = 3;
+    private static final ProtocolSession.AttachmentKey<Integer> FAILURES =
+            ProtocolSession.AttachmentKey.of("veil.auth.failures", Integer.class);
+    /** Compared against when the user is unknown, so that the answer takes as long as for a known one. */
+    private static final PasswordHash DECOY = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray()));
+
+    /** An account as the listener uses it: its name and its parsed hash. */
+    record Account(String username, PasswordHash hash) {
+    }
+
+    private final Map<String, PasswordHash> accounts = new LinkedHashMap<>();
+
+    AccountAuthHook(List<Account> accounts) {
+        accounts.forEach(a -> this.accounts.put(a.username(), a.hash()));
+    }
+
+    @Override
+    public HookResult doAuth(SMTPSession session, Username username, String password) {
+        String name = username.asString();
+        PasswordHash hash = accounts.get(name);
+        boolean ok = (hash == null ? DECOY : hash).matches(password.toCharArray()) && hash != null;
+        if (ok) {
+            session.setUsername(username);
+            LOG.info("AUTH: {} authenticated from {}", name, session.getRemoteAddress().getAddress().getHostAddress());
+            return HookResult.builder().hookReturnCode(HookReturnCode.ok()).smtpReturnCode("235")
+                    .smtpDescription("2.7.0 Authentication successful").build();
+        }
+        int failures = session.getAttachment(FAILURES, ProtocolSession.State.Connection).orElse(0) + 1;
+        session.setAttachment(FAILURES, failures, ProtocolSession.State.Connection);
+        LOG.warn("AUTH: failed login {} of {} from {}", failures, MAX_FAILURES,
+                session.getRemoteAddress().getAddress().getHostAddress());
+        HookReturnCode code = failures >= MAX_FAILURES
+                ? HookReturnCode.disconnected(HookReturnCode.Action.DENY) : HookReturnCode.deny();
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode("535")
+                .smtpDescription("5.7.8 Authentication credentials invalid").build();
+    }
+
+    @Override
+    public HookResult doSasl(SMTPSession session, OidcSASLConfiguration configuration, String initialResponse) {
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("504")
+                .smtpDescription("5.5.4 Unrecognized authentication type").build();
+    }
+
+    /** "Log in as someone else" (an authorisation identity of its own): never. */
+    @Override
+    public HookResult doDelegation(SMTPSession session, Username target) {
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("535")
+                .smtpDescription("5.7.8 Authentication credentials invalid").build();
+    }
+}

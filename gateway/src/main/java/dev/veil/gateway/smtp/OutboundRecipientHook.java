@@ -1,0 +1,101 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.config.Action;
+import dev.veil.config.Decision;
+import dev.veil.config.Direction;
+import dev.veil.config.Policy;
+import dev.veil.gateway.correspondents.CorrespondentRestorer;
+import dev.veil.gateway.correspondents.Reidentifier;
+import dev.veil.gateway.correspondents.RestorationException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * RCPT on the outbound listener. Only a trusted submitter (allowed network or authenticated) gets any recipient
+ * accepted; an alias recipient must resolve to a real address — which is what the envelope then carries — or it is
+ * {@code 550 5.1.1}; a rule with {@code direction: outbound} that rejects is applied here. Like the inbound hook it
+ * never answers "declined", so no later hook can open a relay.
+ */
+final class OutboundRecipientHook implements RcptHook {
+    private static final Logger LOG = LoggerFactory.getLogger(OutboundRecipientHook.class);
+    /** Alias recipient (as received) to real address, for the spool hook; per transaction. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static final ProtocolSession.AttachmentKey<Map<String, String>> RESOLVED =
+            (ProtocolSession.AttachmentKey) ProtocolSession.AttachmentKey.of("veil.outbound.resolved", Map.class);
+
+    private final OutboundSubmitter submitter;
+    private final Supplier<Policy> policy;
+    private final Reidentifier reidentifier;
+    private final int maxRecipients;
+
+    OutboundRecipientHook(OutboundSubmitter submitter, Supplier<Policy> policy, Reidentifier reidentifier,
+                          int maxRecipients) {
+        this.submitter = submitter;
+        this.policy = policy;
+        this.reidentifier = reidentifier;
+        this.maxRecipients = maxRecipients;
+    }
+
+    @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
+        if (!submitter.trusted(session)) {
+            return result(HookReturnCode.deny(), "554", "5.7.1 Relay access denied");
+        }
+        int already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
+                .map(List::size).orElse(0);
+        if (already >= maxRecipients) {
+            return result(HookReturnCode.denySoft(), "452", "4.5.3 Too many recipients (limit " + maxRecipients + ")");
+        }
+        String local = rcpt.getLocalPart();
+        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0 || local.startsWith("\"")) {
+            return result(HookReturnCode.deny(), "550", "5.7.1 Relaying denied: routing characters in the local part");
+        }
+        Policy current = policy.get();
+        if (current == null) {
+            return result(HookReturnCode.denySoft(), "451", "4.3.5 Gateway policy unavailable, try again later");
+        }
+        String address = rcpt.asString();
+        String envelopeAddress = address;
+        try {
+            if (reidentifier.isAliasAddress(address)) {
+                Optional<String> real = reidentifier.realAddress(address);
+                if (real == null || real.isEmpty()) {
+                    return result(HookReturnCode.deny(), "550",
+                            "5.1.1 Recipient address rejected: " + address + " is not a known alias");
+                }
+                envelopeAddress = CorrespondentRestorer.checkedAddress(real.get());
+            }
+        } catch (RestorationException | RuntimeException e) {
+            LOG.error("alias resolution failed at RCPT: {}", e.getMessage());
+            return result(HookReturnCode.denySoft(), "451", "4.3.0 Alias lookup failed, try again later");
+        }
+        String from = sender.asOptional().map(MailAddress::asString).orElse("");
+        Optional<Decision> decision = current.decide(Direction.OUTBOUND, from, envelopeAddress);
+        if (decision.isPresent() && decision.get().action() instanceof Action.Reject reject) {
+            return result(HookReturnCode.deny(), "550", "5.7.1 " + reject.message());
+        }
+        if (!envelopeAddress.equals(address)) {
+            Map<String, String> resolved = session.getAttachment(RESOLVED, ProtocolSession.State.Transaction)
+                    .orElseGet(LinkedHashMap::new);
+            resolved.put(address, envelopeAddress);
+            session.setAttachment(RESOLVED, resolved, ProtocolSession.State.Transaction);
+        }
+        return HookResult.OK;
+    }
+
+    private static HookResult result(HookReturnCode code, String smtpCode, String text) {
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
+    }
+}

@@ -1,0 +1,56 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.config.Policy;
+import java.util.function.Supplier;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.apache.james.protocols.smtp.hook.MailHook;
+
+/**
+ * MAIL FROM on the outbound listener: a client that is neither in an allowed network nor authenticated is told to
+ * authenticate (or, when AUTH is not available to it, that relaying is denied). A user who authenticated may send
+ * only as an address of a domain the policy protects: a stolen password does not turn Veil into a spam relay for
+ * any domain.
+ */
+final class OutboundSenderHook implements MailHook {
+    private final OutboundSubmitter submitter;
+    private final Supplier<Policy> policy;
+    private final boolean authOffered;
+
+    OutboundSenderHook(OutboundSubmitter submitter, Supplier<Policy> policy, boolean authOffered) {
+        this.submitter = submitter;
+        this.policy = policy;
+        this.authOffered = authOffered;
+    }
+
+    @Override
+    public HookResult doMail(SMTPSession session, MaybeSender sender) {
+        if (submitter.fromAllowedNetwork(session)) {
+            return HookResult.DECLINED;
+        }
+        if (!OutboundSubmitter.authenticated(session)) {
+            return authOffered
+                    ? result("530", "5.7.0 Authentication required (STARTTLS, then AUTH)")
+                    : result("554", "5.7.1 Relay access denied: this client may not send through this gateway");
+        }
+        Policy current = policy.get();
+        if (current == null) {
+            return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("451")
+                    .smtpDescription("4.3.5 Gateway policy unavailable, try again later").build();
+        }
+        String domain = sender.asOptional().map(MailAddress::getDomain).map(d -> d.asString()).orElse(null);
+        if (domain == null || !current.protects(domain)) {
+            return result("553", "5.7.1 Sender address rejected: an authenticated user sends only as an address"
+                    + " of a domain this gateway protects");
+        }
+        return HookResult.DECLINED;
+    }
+
+    private static HookResult result(String code, String text) {
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode(code).smtpDescription(text)
+                .build();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.veil.gateway.correspondents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.crypto.HeaderBlock;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Header restoration on mail leaving the business, with an in-test Reidentifier. */
+class CorrespondentRestorerTest {
+    private static final String BOB_ALIAS = "c-7qf2@alias.example.net";
+    private static final String CAROL_ALIAS = "c-k9zz@alias.example.net";
+    private final MapReidentifier aliases = new MapReidentifier()
+            .alias(BOB_ALIAS, "bob@partner.example")
+            .alias(CAROL_ALIAS, "carol@other.example")
+            .messageId("<t-abc@alias.example.net>", "<CAF123@mail.partner.example>")
+            .messageId("<t-def@alias.example.net>", "<9876.xyz@other.example>");
+    private final CorrespondentRestorer restorer = new CorrespondentRestorer(aliases);
+
+    private String restore(String message) throws Exception {
+        byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
+        return new String(restoreWhole(bytes).header(), StandardCharsets.UTF_8);
+    }
+
+    /** The restored header block followed by the rest of the message, as the step writes it. */
+    private CorrespondentRestorer.Restored restoreWhole(byte[] bytes) throws Exception {
+        HeaderBlock block = HeaderBlock.parse(bytes);
+        CorrespondentRestorer.Restored restored = restorer.restore(block);
+        byte[] whole = java.util.Arrays.copyOf(restored.header(), restored.header().length + bytes.length
+                - block.consumed().length);
+        System.arraycopy(bytes, block.consumed().length, whole, restored.header().length,
+                bytes.length - block.consumed().length);
+        return new CorrespondentRestorer.Restored(whole, restored.addresses(), restored.messageIds(),
+                restored.unresolved());
+    }
+
+    @Test
+    void aliasInAngleBracketsBecomesTheRealAddressAndTheDisplayNameStays() throws Exception {
+        String out = restore("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">\r\n"
+                + "Subject: re: plan\r\n\r\nbody\r\n");
+
+        assertThat(out).isEqualTo("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <bob@partner.example>\r\n"
+                + "Subject: re: plan\r\n\r\nbody\r\n");
+    }
+
+    @Test
+    void everyAddressFieldIsRestoredAndOtherFieldsAndTheBodyAreNot() throws Exception {
+        String out = restore("From: " + BOB_ALIAS + "\r\nSender: <" + BOB_ALIAS + ">\r\nReply-To: " + CAROL_ALIAS
+                + "\r\nTo: " + BOB_ALIAS + "\r\nCc: " + CAROL_ALIAS + "\r\nSubject: mail " + BOB_ALIAS
+                + "\r\nX-Note: " + BOB_ALIAS + "\r\n\r\nwrite to " + BOB_ALIAS + "\r\n");
+
+        assertThat(out).isEqualTo("From: bob@partner.example\r\nSender: <bob@partner.example>\r\n"
+                + "Reply-To: carol@other.example\r\nTo: bob@partner.example\r\nCc: carol@other.example\r\n"
+                + "Subject: mail " + BOB_ALIAS + "\r\nX-Note: " + BOB_ALIAS + "\r\n\r\nwrite to " + BOB_ALIAS + "\r\n");
+    }
+
+    @Test
+    void groupSyntaxFoldingAndCaseAreKept() throws Exception {
+        String out = restore("To: Partners: \"Contact 7QF2\" <C-7QF2@Alias.Example.NET>,\r\n\tcarol@example.com,\r\n"
+                + " " + CAROL_ALIAS + ";, undisclosed-recipients:;\r\n\r\n");
+
+        assertThat(out).isEqualTo("To: Partners: \"Contact 7QF2\" <bob@partner.example>,\r\n\tcarol@example.com,\r\n"
+                + " carol@other.example;, undisclosed-recipients:;\r\n\r\n");
+    }
+
+    @Test
+    void encodedWordDisplayNamesAndCommentsAreLeftAsTheyAre() throws Exception {
+        String out = restore("From: =?UTF-8?B?Q29udGFjdCDDnzc=?= <" + BOB_ALIAS + "> (via Veil)\r\n"
+                + "Cc: =?iso-8859-1?Q?J=F6rg?= <" + CAROL_ALIAS + ">\r\n\r\n");
+
+        assertThat(out).isEqualTo("From: =?UTF-8?B?Q29udGFjdCDDnzc=?= <bob@partner.example> (via Veil)\r\n"
+                + "Cc: =?iso-8859-1?Q?J=F6rg?= <carol@other.example>\r\n\r\n");
+    }
+
+    @Test
+    void malformedFieldsLoseNothingAndTheirAliasesAreStillRestored() throws Exception {
+        String out = restore("To: \"unterminated <" + BOB_ALIAS + ">\r\nCc: <<" + CAROL_ALIAS + ">>, ,;;@@, <>\r\n"
+                + "From: (open comment " + BOB_ALIAS + "\r\n\r\n");
+
+        assertThat(out).isEqualTo("To: \"unterminated <bob@partner.example>\r\nCc: <<carol@other.example>>, ,;;@@, <>\r\n"
+                + "From: (open comment bob@partner.example\r\n\r\n");
+    }
+
+    @Test
+    void utf8HeadersPassThroughAndARealAddressMayBeInternationalised() throws Exception {
+        aliases.alias("c-jorg@alias.example.net", "jörg@bücher.example");
+        String out = restore("To: Jörg Müller <c-jorg@alias.example.net>, ärger@example.com\r\n\r\n");
+
+        assertThat(out).isEqualTo("To: Jörg Müller <jörg@bücher.example>, ärger@example.com\r\n\r\n");
+    }
+
+    @Test
+    void tokenisedMessageIdsInAllThreadingFieldsBecomeTheRealOnes() throws Exception {
+        String out = restore("Message-ID: <t-abc@alias.example.net>\r\nIn-Reply-To: <t-abc@alias.example.net>\r\n"
+                + "References: <first@example.com>\r\n <t-def@alias.example.net> <t-abc@alias.example.net>\r\n\r\n");
+
+        assertThat(out).isEqualTo("Message-ID: <CAF123@mail.partner.example>\r\nIn-Reply-To: <CAF123@mail.partner.example>\r\n"
+                + "References: <first@example.com>\r\n <9876.xyz@other.example> <CAF123@mail.partner.example>\r\n\r\n");
+    }
+
+    @Test
+    void unknownAliasesAndIdsStayAndAreCountedNothingElseChanges() throws Exception {
+        byte[] in = ("To: <c-unknown@alias.example.net>\r\nReferences: <t-unknown@alias.example.net>\r\n\r\nx\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+
+        CorrespondentRestorer.Restored restored = restoreWhole(in);
+
+        assertThat(restored.changed()).isFalse();
+        assertThat(restored.unresolved()).isEqualTo(1);
+        assertThat(restored.header()).isEqualTo(in);
+    }
+
+    @Test
+    void mboxLineAndByteOrderMarkBeforeTheHeaderAreKept() throws Exception {
+        String out = restore("\uFEFFTo: " + BOB_ALIAS + "\r\n\r\n");
+
+        assertThat(out).isEqualTo("\uFEFFTo: bob@partner.example\r\n\r\n");
+    }
+
+    @Test
+    void aFailingReidentifierStopsTheWholeRestoration() {
+        aliases.failure = new IllegalStateException("vault is locked");
+
+        assertThatThrownBy(() -> restore("To: " + BOB_ALIAS + "\r\n\r\n"))
+                .isInstanceOf(RestorationException.class).hasMessageContaining("vault is locked");
+    }
+
+    @Test
+    void aRealAddressThatCouldInjectHeaderTextIsRefused() {
+        aliases.alias(BOB_ALIAS, "bob@partner.example\r\nBcc: eve@evil.example");
+
+        assertThatThrownBy(() -> restore("To: " + BOB_ALIAS + "\r\n\r\n")).isInstanceOf(RestorationException.class);
+    }
+
+    @Test
+    void aRealMessageIdThatIsNotAMsgIdIsRefused() {
+        aliases.messageId("<t-abc@alias.example.net>", "<a b>\r\nX: y");
+
+        assertThatThrownBy(() -> restore("In-Reply-To: <t-abc@alias.example.net>\r\n\r\n"))
+                .isInstanceOf(RestorationException.class);
+    }
+}

@@ -1,0 +1,222 @@
+package dev.veil.gateway.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.config.Direction;
+import dev.veil.config.Policy;
+import dev.veil.config.PolicyLoad;
+import dev.veil.config.PolicyLoader;
+import dev.veil.crypto.PasswordHash;
+import dev.veil.crypto.SelfSignedTls;
+import dev.veil.gateway.OutboundAccount;
+import dev.veil.gateway.OutboundSettings;
+import dev.veil.gateway.SmtpSettings;
+import dev.veil.gateway.TestClock;
+import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.core.SpoolEntry;
+import dev.veil.gateway.correspondents.Reidentifier;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SpoolDao;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The outbound listener in-process, with an in-test Reidentifier: who may send, how alias recipients are resolved
+ * into the envelope, and what unknown aliases hear.
+ */
+class OutboundListenerTest {
+    private static final String POLICY = PolicyLoader.exampleYaml().replace("rules:\n", """
+            rules:
+              - name: no-mail-to-competitor
+                match:
+                  recipient: "*@competitor.example"
+                  direction: outbound
+                reject:
+                  message: We do not write to competitor.example
+            """).replace("      subject: \"[encrypted]\"\n",
+            "      subject: \"[encrypted]\"\n    pseudonymise:\n      alias-domain: alias.example.net\n");
+
+    @TempDir
+    Path dir;
+    private Database database;
+    private SmtpListener listener;
+    private SpoolDao dao;
+    private final List<QueueId> queued = new CopyOnWriteArrayList<>();
+    private RuntimeException reidentifierFailure;
+
+    private final Reidentifier aliases = new Reidentifier() {
+        private final Map<String, String> known = Map.of("c-7qf2@alias.example.net", "bob@partner.example");
+
+        @Override
+        public boolean isAliasAddress(String address) {
+            if (reidentifierFailure != null) {
+                throw reidentifierFailure;
+            }
+            return address.toLowerCase().endsWith("@alias.example.net");
+        }
+
+        @Override
+        public Optional<String> realAddress(String aliasAddress) {
+            return Optional.ofNullable(known.get(aliasAddress.toLowerCase()));
+        }
+
+        @Override
+        public Optional<String> realMessageId(String tokenisedMessageId) {
+            return Optional.empty();
+        }
+    };
+
+    private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
+        database = Database.openEmbedded(dir.resolve("data"));
+        dao = new SpoolDao(database);
+        Spool spool = new Spool(dir.resolve("spool"), dao, new TestClock(Instant.parse("2030-01-01T00:00:00Z")));
+        PolicyLoad load = PolicyLoader.parse("policy.yml", POLICY);
+        assertThat(load.hasErrors()).as("%s", load.problems()).isFalse();
+        Policy policy = load.policy().orElseThrow();
+        SmtpSettings limits = new SmtpSettings();
+        limits.setIoThreads(1);
+        OutboundSettings outbound = new OutboundSettings();
+        outbound.setPort(0);
+        outbound.setAllowedNetworks(allowedNetworks);
+        outbound.setAccounts(accounts);
+        var tls = SelfSignedTls.serverContext(null, new char[0], dir.resolve("tls"), "veil.test");
+        listener = SmtpListener.outbound(limits, outbound, "veil.test", spool, () -> policy, aliases, tls, queued::add);
+        listener.start();
+        return listener.port();
+    }
+
+    @AfterEach
+    void stop() {
+        if (listener != null) {
+            listener.stop();
+        }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    /** A line-by-line SMTP conversation: each command's first reply line. */
+    private static final class Client implements AutoCloseable {
+        final Socket socket;
+        final BufferedReader in;
+        final OutputStream out;
+
+        Client(int port) throws Exception {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            out = socket.getOutputStream();
+            assertThat(reply()).startsWith("220");
+        }
+
+        String send(String line) throws Exception {
+            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return reply();
+        }
+
+        String reply() throws Exception {
+            String line = in.readLine();
+            StringBuilder all = new StringBuilder(line == null ? "(closed)" : line);
+            while (line != null && line.length() > 3 && line.charAt(3) == '-') {
+                line = in.readLine();
+                all.append('\n').append(line);
+            }
+            return all.toString();
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+        }
+    }
+
+    @Test
+    void aliasRecipientsAreResolvedIntoTheEnvelopeOnceAndTheEntryIsOutbound() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            assertThat(c.send("EHLO client.example.com")).startsWith("250");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<C-7QF2@alias.example.net>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<dave@elsewhere.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("To: c-7qf2@alias.example.net\r\nSubject: re\r\n\r\nhello\r\n.")).startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        SpoolEntry entry = dao.find(queued.get(0)).orElseThrow();
+        assertThat(entry.direction()).isEqualTo(Direction.OUTBOUND);
+        assertThat(entry.envelope().sender()).isEqualTo("alice@example.com");
+        assertThat(entry.envelope().recipients()).containsExactly("bob@partner.example", "dave@elsewhere.example");
+    }
+
+    @Test
+    void unknownAndMalformedAliasesAre550AndOutboundRejectRulesApplyAtRcpt() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<c-unknown@alias.example.net>")).startsWith("550 5.1.1");
+            assertThat(c.send("RCPT TO:<not-an-alias@alias.example.net>")).startsWith("550 5.1.1");
+            assertThat(c.send("RCPT TO:<someone@competitor.example>"))
+                    .startsWith("550 5.7.1 We do not write to competitor.example");
+            assertThat(c.send("RCPT TO:<x%y@partner.example>")).startsWith("550 5.7.1");
+            assertThat(c.send("RCPT TO:<@relay.example:x@partner.example>")).startsWith("550 5.7.1");
+            assertThat(c.send("DATA")).startsWith("503");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aFailingReidentifierMeansTryAgainLaterNeverAGuess() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        reidentifierFailure = new IllegalStateException("vault locked");
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            c.send("MAIL FROM:<alice@example.com>");
+            assertThat(c.send("RCPT TO:<c-7qf2@alias.example.net>")).startsWith("451 4.3.0");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aClientOutsideTheAllowedNetworksCanSendNothing() throws Exception {
+        OutboundAccount alice = new OutboundAccount();
+        alice.setUsername("alice");
+        alice.setPasswordHash(PasswordHash.hash("correct horse".toCharArray()));
+        int port = start(List.of("192.0.2.0/24"), List.of(alice));
+        try (Client c = new Client(port)) {
+            String ehlo = c.send("EHLO client.example.com");
+            assertThat(ehlo).contains("STARTTLS").doesNotContain("AUTH");
+            assertThat(c.send("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(
+                    "\0alice\0correct horse".getBytes(StandardCharsets.UTF_8)))).startsWith("538 5.7.11");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("530 5.7.0");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("503");
+            assertThat(c.send("DATA")).startsWith("503");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void withoutAccountsAnOutsiderHearsRelayAccessDenied() throws Exception {
+        int port = start(List.of(), List.of());
+        try (Client c = new Client(port)) {
+            assertThat(c.send("EHLO client.example.com")).doesNotContain("AUTH");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("554 5.7.1");
+        }
+        assertThat(queued).isEmpty();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import dev.veil.gateway.correspondents.CorrespondentRestorer;
+import dev.veil.gateway.correspondents.Reidentifier;
+import dev.veil.tests.support.Corpus;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Header restoration over every message of the shared corpus (obsolete syntax, raw 8-bit and UTF-8 headers, BOMs,
+ * no blank line, huge headers...): with nothing to restore a message leaves byte for byte as it came; with every
+ * address and id "restored", only those bytes change.
+ */
+class CorrespondentRestorerCorpusTest {
+    private static final String MARK = "veil-restored.";
+    private static final Set<String> RESTORED_FIELDS =
+            Set.of("from", "sender", "reply-to", "to", "cc", "message-id", "in-reply-to", "references");
+
+    /** Treats every address as an alias of itself in a marked domain, every ASCII message id likewise. */
+    private static final Reidentifier EVERYTHING = new Reidentifier() {
+        @Override
+        public boolean isAliasAddress(String address) {
+            return true;
+        }
+
+        @Override
+        public Optional<String> realAddress(String alias) {
+            return Optional.of(alias.replace("@", "@" + MARK));
+        }
+
+        @Override
+        public Optional<String> realMessageId(String id) {
+            return id.chars().allMatch(c -> c > 32 && c < 127) ? Optional.of("<" + MARK + id.substring(1))
+                    : Optional.empty();
+        }
+    };
+
+    private static final Reidentifier NOTHING = new Reidentifier() {
+        @Override
+        public boolean isAliasAddress(String address) {
+            return false;
+        }
+
+        @Override
+        public Optional<String> realAddress(String alias) {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> realMessageId(String id) {
+            return Optional.empty();
+        }
+    };
+
+    /** What the restore-correspondents step writes: the restored header block, then the rest of the stream. */
+    private static byte[] restore(Reidentifier reidentifier, byte[] message, int[] counts) throws Exception {
+        InputStream in = new ByteArrayInputStream(message);
+        CorrespondentRestorer.Restored restored = new CorrespondentRestorer(reidentifier).restore(HeaderBlock.read(in));
+        counts[0] += restored.addresses();
+        counts[1] += restored.messageIds();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(restored.header());
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+
+    private static List<HeaderField> untouchedFields(byte[] message) {
+        List<HeaderField> fields = new ArrayList<>();
+        for (HeaderField f : HeaderBlock.parse(message).fields()) {
+            if (!RESTORED_FIELDS.contains(f.name().toLowerCase(Locale.ROOT))) {
+                fields.add(f);
+            }
+        }
+        return fields;
+    }
+
+    @Test
+    void everyCorpusMessageLeavesUnchangedWhenThereIsNothingToRestore() throws Exception {
+        for (Path file : Corpus.messages()) {
+            byte[] message = Files.readAllBytes(file);
+            assertThat(restore(NOTHING, message, new int[2])).as(file.getFileName().toString()).isEqualTo(message);
+        }
+    }
+
+    @Test
+    void restoringEveryAddressAndIdInTheCorpusChangesOnlyThoseBytes() throws Exception {
+        int[] counts = new int[2];
+        int messages = 0;
+        for (Path file : Corpus.messages()) {
+            byte[] message = Files.readAllBytes(file);
+            String before = new String(message, StandardCharsets.ISO_8859_1);
+            assertThat(before).as("marker unused in " + file).doesNotContain(MARK);
+            byte[] restored = restore(EVERYTHING, message, counts);
+            String after = new String(restored, StandardCharsets.ISO_8859_1);
+
+            assertThat(after.replace("@" + MARK, "@").replace("<" + MARK, "<")).as(file.getFileName().toString())
+                    .isEqualTo(before);
+            List<HeaderField> beforeFields = untouchedFields(message);
+            List<HeaderField> afterFields = untouchedFields(restored);
+            assertThat(afterFields).as(file.getFileName().toString()).hasSameSizeAs(beforeFields);
+            for (int i = 0; i < beforeFields.size(); i++) {
+                assertThat(afterFields.get(i).raw()).as(file.getFileName() + " " + beforeFields.get(i).name())
+                        .isEqualTo(beforeFields.get(i).raw());
+            }
+            messages++;
+        }
+        assertThat(messages).isGreaterThanOrEqualTo(100);
+        assertThat(counts[0]).as("addresses restored across the corpus").isGreaterThan(messages);
+        assertThat(counts[1]).as("message ids restored across the corpus").isGreaterThan(messages / 2);
+    }
+}
