@@ -18,6 +18,11 @@ import dev.veil.gateway.health.KeysHealthCheck;
 import dev.veil.gateway.health.PolicyHealthCheck;
 import dev.veil.gateway.health.SpoolHealthCheck;
 import dev.veil.gateway.health.UpstreamHealthCheck;
+import dev.veil.gateway.auth.DnsResolver;
+import dev.veil.gateway.auth.SenderAuthenticator;
+import dev.veil.gateway.core.ArcKey;
+import dev.veil.gateway.pipeline.ArcSealStep;
+import dev.veil.gateway.pipeline.AuthenticateStep;
 import dev.veil.gateway.pipeline.EncryptStep;
 import dev.veil.gateway.pipeline.MailStep;
 import dev.veil.gateway.pipeline.MessageProcessor;
@@ -111,13 +116,23 @@ public class VeilApplication extends Application<VeilConfiguration> {
             }
         });
 
+        String authservId = config.getAuth().getAuthservId().isBlank() ? hostname : config.getAuth().getAuthservId();
+        DnsResolver dns = new DnsResolver(config.getAuth().getDnsServers(),
+                config.getAuth().getDnsTimeout().toJavaDuration());
+        ArcKey arcKey = ArcKey.load(data, config.getArc());
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
+        available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
+        available.put("arc-seal", () -> new ArcSealStep(spool, () -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
         available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build(config.getQueue().getPipeline(), available);
+        if (config.getQueue().getPipeline().contains("arc-seal") && config.getArc().getDomain().isBlank()) {
+            throw new IllegalArgumentException("queue.pipeline has arc-seal but arc.domain is empty — set arc.domain to"
+                    + " the domain whose DNS publishes the key (see `veil keys arc-dns`)");
+        }
 
         MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies, steps,
                 config.getQueue(), hostname, metrics, clock);

@@ -41,6 +41,14 @@ public class VeilConfiguration extends Configuration {
     @NotNull
     private QueueSettings queue = new QueueSettings();
 
+    @Valid
+    @NotNull
+    private AuthSettings auth = new AuthSettings();
+
+    @Valid
+    @NotNull
+    private ArcSettings arc = new ArcSettings();
+
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
         DefaultServerFactory server = new DefaultServerFactory();
@@ -83,4 +91,8 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setUpstream(UpstreamSettings v) { upstream = v; }
     @JsonProperty public QueueSettings getQueue() { return queue; }
     @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
+    @JsonProperty public AuthSettings getAuth() { return auth; }
+    @JsonProperty public void setAuth(AuthSettings v) { auth = v; }
+    @JsonProperty public ArcSettings getArc() { return arc; }
+    @JsonProperty public void setArc(ArcSettings v) { arc = v; }
 }

@@ -18,7 +18,8 @@ import java.util.Optional;
 /** The spool table: one row per queued message. Every state change is a single committed statement. */
 public final class SpoolDao {
     private static final String COLUMNS =
-            "id, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error";
+            "id, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error, client_address,"
+                    + " helo";
     private final Database database;
 
     public SpoolDao(Database database) {
@@ -28,7 +29,7 @@ public final class SpoolDao {
     public void insert(QueueId id, Envelope envelope, long size, Instant now) throws SQLException {
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement("INSERT INTO spool (" + COLUMNS
-                     + ", updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)")) {
+                     + ", updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, NULL, ?, ?, ?)")) {
             s.setString(1, id.value());
             s.setString(2, envelope.sender());
             s.setString(3, String.join("\n", envelope.recipients()));
@@ -36,7 +37,9 @@ public final class SpoolDao {
             s.setString(5, SpoolState.RECEIVED.name());
             s.setLong(6, now.toEpochMilli());
             s.setLong(7, now.toEpochMilli());
-            s.setLong(8, now.toEpochMilli());
+            s.setString(8, envelope.clientAddress());
+            s.setString(9, truncate(envelope.helo()));
+            s.setLong(10, now.toEpochMilli());
             s.executeUpdate();
         }
     }
@@ -216,7 +219,8 @@ public final class SpoolDao {
     private static SpoolEntry read(ResultSet r) throws SQLException {
         return new SpoolEntry(
                 new QueueId(r.getString("id")),
-                new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n"))),
+                new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n")),
+                        r.getString("client_address"), r.getString("helo")),
                 r.getLong("size"),
                 SpoolState.valueOf(r.getString("state")),
                 r.getInt("attempts"),

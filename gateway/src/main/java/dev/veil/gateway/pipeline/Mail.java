@@ -2,10 +2,13 @@ package dev.veil.gateway.pipeline;
 
 import dev.veil.config.Decision;
 import dev.veil.config.Policy;
+import dev.veil.gateway.auth.AuthVerdict;
+import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One recipient group of a queued message on its way through the steps — Veil's counterpart of a James
@@ -19,7 +22,10 @@ public final class Mail {
     private final Policy policy;
     private final Decision decision;
     private final Path original;
+    private final String clientAddress;
+    private final String helo;
     private Path content;
+    private AuthVerdict authentication;
     private Protection protection = Protection.NONE;
     private final List<String> keyFingerprints = new ArrayList<>();
     private final List<Path> scratch = new ArrayList<>();
@@ -29,6 +35,20 @@ public final class Mail {
     public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
 
     public Mail(QueueId id, String sender, List<String> recipients, Policy policy, Decision decision, Path original) {
+        this(id, new Envelope(sender, recipients), policy, decision, original);
+    }
+
+    /** A group of the envelope's recipients (the envelope's own recipients are not used). */
+    public Mail(QueueId id, Envelope envelope, List<String> recipients, Policy policy, Decision decision, Path original) {
+        this(id, new Envelope(envelope.sender(), recipients, envelope.clientAddress(), envelope.helo()), policy,
+                decision, original);
+    }
+
+    private Mail(QueueId id, Envelope envelope, Policy policy, Decision decision, Path original) {
+        String sender = envelope.sender();
+        List<String> recipients = envelope.recipients();
+        this.clientAddress = envelope.clientAddress();
+        this.helo = envelope.helo();
         this.id = id;
         this.sender = sender;
         this.recipients = List.copyOf(recipients);
@@ -44,6 +64,11 @@ public final class Mail {
     public Policy policy() { return policy; }
     public Decision decision() { return decision; }
     public Path original() { return original; }
+    /** The SMTP client's IP address as recorded at reception; "" if unknown. */
+    public String clientAddress() { return clientAddress; }
+    public String helo() { return helo; }
+    /** The sender-authentication verdict, once the authenticate step has run. */
+    public Optional<AuthVerdict> authentication() { return Optional.ofNullable(authentication); }
     public Path content() { return content; }
     public Protection protection() { return protection; }
     public List<String> keyFingerprints() { return List.copyOf(keyFingerprints); }
@@ -55,6 +80,10 @@ public final class Mail {
         this.content = file;
         this.protection = protection;
         this.keyFingerprints.addAll(fingerprints);
+    }
+
+    public void authenticated(AuthVerdict verdict) {
+        this.authentication = verdict;
     }
 
     public void markAlreadyEncrypted() {

@@ -89,7 +89,7 @@ public final class MessageProcessor {
             entry.envelope().recipients().forEach(r -> outcomes.temporary.put(r, "no valid policy is loaded"));
         } else {
             for (Map.Entry<Decision, List<String>> group : groupByDecision(policy, entry, outcomes).entrySet()) {
-                runGroup(new Mail(id, entry.envelope().sender(), group.getValue(), policy, group.getKey(), file),
+                runGroup(new Mail(id, entry.envelope(), group.getValue(), policy, group.getKey(), file),
                         outcomes);
             }
         }
@@ -131,6 +131,11 @@ public final class MessageProcessor {
         } catch (PermanentFailureException e) {
             mail.recipients().forEach(r -> outcomes.permanent.put(r, e.getMessage()));
             outcome = "bounced";
+            detail = e.getMessage();
+        } catch (QuarantineException e) {
+            // a step's own verdict (not an error): the message is held for an admin whatever on-error says
+            mail.recipients().forEach(r -> outcomes.quarantined.put(r, e.getMessage()));
+            outcome = "quarantined";
             detail = e.getMessage();
         } catch (PartialDeliveryException e) {
             outcomes.delivered.addAll(e.delivered());

@@ -4,8 +4,10 @@ import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.function.Consumer;
 import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.MailEnvelope;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
@@ -44,7 +46,9 @@ final class SpoolMessageHook implements MessageHook {
         try {
             Envelope queued = new Envelope(
                     mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
-                    mail.getRecipients().stream().map(MailAddress::asString).toList());
+                    mail.getRecipients().stream().map(MailAddress::asString).toList(),
+                    clientAddress(session),
+                    session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(""));
             QueueId id = spool.accept(envelope.message(), queued);
             LOG.info("{}: queued, {} octets, {} recipient(s)", id, envelope.message().size(), queued.recipients().size());
             onQueued.accept(id);
@@ -53,6 +57,12 @@ final class SpoolMessageHook implements MessageHook {
             LOG.error("could not queue a message: {}", e.getMessage(), e);
             return reply(HookReturnCode.denySoft(), "451", "4.3.0 Temporary local problem, please try again later");
         }
+    }
+
+    /** The connecting client's IP address (SPF checks it later, when the session is gone). */
+    private static String clientAddress(SMTPSession session) {
+        InetSocketAddress remote = session.getRemoteAddress();
+        return remote == null || remote.getAddress() == null ? "" : remote.getAddress().getHostAddress();
     }
 
     private static HookResult reply(HookReturnCode code, String smtpCode, String text) {
