@@ -23,7 +23,7 @@ class PipelineStepsTest {
     void refusesAnUnknownStepAndListsTheKnownOnes() {
         assertThatThrownBy(() -> PipelineSteps.build(List.of("reject", "encrpyt", "relay"), AVAILABLE))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("queue.pipeline: unknown step 'encrpyt'; known steps: reject, pass, relay");
+                .hasMessage("queue.pipeline: unknown step 'encrpyt'; known steps: reject, pass, encrypt, authenticate, arc-seal, relay");
     }
 
     @Test
