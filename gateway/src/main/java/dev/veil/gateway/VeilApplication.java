@@ -117,8 +117,11 @@ public class VeilApplication extends Application<VeilConfiguration> {
         });
 
         String authservId = config.getAuth().getAuthservId().isBlank() ? hostname : config.getAuth().getAuthservId();
-        DnsResolver dns = new DnsResolver(config.getAuth().getDnsServers(),
-                config.getAuth().getDnsTimeout().toJavaDuration());
+        List<String> pipeline = config.getQueue().getPipeline();
+        // only a pipeline that authenticates or seals needs DNS (a host without resolvers can still run the rest)
+        DnsResolver dns = pipeline.contains("authenticate") || pipeline.contains("arc-seal")
+                ? new DnsResolver(config.getAuth().getDnsServers(), config.getAuth().getDnsTimeout().toJavaDuration())
+                : null;
         ArcKey arcKey = ArcKey.load(data, config.getArc());
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
