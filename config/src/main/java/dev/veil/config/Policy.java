@@ -9,6 +9,7 @@ import java.util.Optional;
  *
  * @param contentHash SHA-256 (hex) of the file's bytes: the policy version recorded in the audit table
  * @param contacts    what Exchange receives for each contact field
+ * @param authentication what happens to inbound mail that fails sender authentication (DMARC)
  */
 public record Policy(
         int version,
@@ -19,7 +20,8 @@ public record Policy(
         List<Rule> rules,
         String source,
         String contentHash,
-        ContactsPolicy contacts) {
+        ContactsPolicy contacts,
+        AuthenticationPolicy authentication) {
 
     /**
      * Compiles the rules and domains once, here: an invalid pattern in a hand-built policy fails now with
@@ -29,6 +31,14 @@ public record Policy(
         domains = ProtectedDomains.of(domains);
         rules = RuleList.of(rules);
         contacts = contacts == null ? ContactsPolicy.defaults() : contacts;
+        authentication = authentication == null ? AuthenticationPolicy.defaults() : authentication;
+    }
+
+    /** Default sender-authentication handling. */
+    public Policy(int version, String organisation, List<String> domains, KeySettings keys, OnError onError,
+                  List<Rule> rules, String source, String contentHash, ContactsPolicy contacts) {
+        this(version, organisation, domains, keys, onError, rules, source, contentHash, contacts,
+                AuthenticationPolicy.defaults());
     }
 
     /** The original shape: default contact treatments. */

@@ -9,7 +9,8 @@ import org.yaml.snakeyaml.nodes.Node;
 
 /** Turns the composed YAML tree into a {@link Policy}, reporting every problem; returns null when there are errors. */
 final class PolicyReader {
-    static final List<String> TOP = List.of("version", "organisation", "domains", "keys", "rules", "on-error", "contacts");
+    static final List<String> TOP = List.of("version", "organisation", "domains", "keys", "rules", "on-error", "contacts",
+            "authentication");
     static final List<String> ON_ERROR = List.of("defer", "quarantine", "reject");
     static final int VERSION = 1;
 
@@ -44,6 +45,7 @@ final class PolicyReader {
             allRulesRead = reader.ruleCount() == rules.size() && !rules.isEmpty();
         }
         ContactsPolicy contacts = new ContactsReader(problems).read(top.value("contacts"));
+        AuthenticationPolicy authentication = new AuthenticationReader(problems).read(top.value("authentication"));
         // Shadowing is pairwise, so it holds among the rules that were read; "no rule for this domain" would be a false
         // alarm if the rule meant for it is one that had an error.
         RuleChecks checks = new RuleChecks(problems);
@@ -55,7 +57,7 @@ final class PolicyReader {
             return null;
         }
         return new Policy(VERSION, organisation, protectedDomains, keys, onError,
-                rules.stream().map(RuleSite::rule).toList(), source, contentHash, contacts);
+                rules.stream().map(RuleSite::rule).toList(), source, contentHash, contacts, authentication);
     }
 
     private void version(YamlMap top) {

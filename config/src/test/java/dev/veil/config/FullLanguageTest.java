@@ -31,6 +31,8 @@ class FullLanguageTest {
                   format: openpgp
                   public-key: keys/archive.asc
             on-error: quarantine
+            authentication:
+              dmarc-failure: quarantine
             rules:
               - name: bounces
                 match:
@@ -104,6 +106,7 @@ class FullLanguageTest {
         assertThat(p.contacts().treatment(ContactField.PHONES)).isEqualTo(ContactTreatment.HASH);
         assertThat(p.contacts().treatment(ContactField.JOB_TITLE)).isEqualTo(ContactTreatment.KEEP);
         assertThat(p.contacts().treatment(ContactField.EMAILS)).isEqualTo(ContactTreatment.ALIAS);
+        assertThat(p.authentication().dmarcFailure()).isEqualTo(AuthenticationPolicy.DmarcFailure.QUARANTINE);
     }
 
     @Test

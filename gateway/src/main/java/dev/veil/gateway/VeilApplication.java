@@ -26,6 +26,11 @@ import dev.veil.gateway.health.KeysHealthCheck;
 import dev.veil.gateway.health.PolicyHealthCheck;
 import dev.veil.gateway.health.SpoolHealthCheck;
 import dev.veil.gateway.health.UpstreamHealthCheck;
+import dev.veil.gateway.auth.DnsResolver;
+import dev.veil.gateway.auth.SenderAuthenticator;
+import dev.veil.gateway.core.ArcKey;
+import dev.veil.gateway.pipeline.ArcSealStep;
+import dev.veil.gateway.pipeline.AuthenticateStep;
 import dev.veil.gateway.pipeline.EncryptStep;
 import dev.veil.gateway.pipeline.MailStep;
 import dev.veil.gateway.pipeline.MessageProcessor;
@@ -131,7 +136,17 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
 
+        String authservId = config.getAuth().getAuthservId().isBlank() ? hostname : config.getAuth().getAuthservId();
+        List<String> pipeline = new java.util.ArrayList<>(config.getQueue().getPipeline());
+        pipeline.addAll(config.getOutbound().getPipeline());
+        // only a pipeline that authenticates or seals needs DNS (a host without resolvers can still run the rest)
+        DnsResolver dns = pipeline.contains("authenticate") || pipeline.contains("arc-seal")
+                ? new DnsResolver(config.getAuth().getDnsServers(), config.getAuth().getDnsTimeout().toJavaDuration())
+                : null;
+        ArcKey arcKey = ArcKey.load(data, config.getArc());
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
+        available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
+        available.put("arc-seal", () -> new ArcSealStep(spool, () -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
         available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents));
@@ -139,6 +154,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build("queue.pipeline", config.getQueue().getPipeline(), available);
+        if (pipeline.contains("arc-seal") && config.getArc().getDomain().isBlank()) {
+            throw new IllegalArgumentException("a pipeline has arc-seal but arc.domain is empty — set arc.domain to"
+                    + " the domain whose DNS publishes the key (see `veil keys arc-dns`)");
+        }
 
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);

@@ -48,6 +48,14 @@ public class VeilConfiguration extends Configuration {
     @NotNull
     private OutboundSettings outbound = new OutboundSettings();
 
+    @Valid
+    @NotNull
+    private AuthSettings auth = new AuthSettings();
+
+    @Valid
+    @NotNull
+    private ArcSettings arc = new ArcSettings();
+
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
         DefaultServerFactory server = new DefaultServerFactory();
@@ -99,4 +107,8 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setWkd(dev.veil.gateway.core.WebKeyDirectorySettings v) { wkd = v; }
     @JsonProperty public OutboundSettings getOutbound() { return outbound; }
     @JsonProperty public void setOutbound(OutboundSettings v) { outbound = v; }
+    @JsonProperty public AuthSettings getAuth() { return auth; }
+    @JsonProperty public void setAuth(AuthSettings v) { auth = v; }
+    @JsonProperty public ArcSettings getArc() { return arc; }
+    @JsonProperty public void setArc(ArcSettings v) { arc = v; }
 }

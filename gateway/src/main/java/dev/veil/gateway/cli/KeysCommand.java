@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
 import dev.veil.config.PolicyLoader;
+import dev.veil.crypto.ArcSigningKey;
 import dev.veil.crypto.ExternalKey;
 import dev.veil.crypto.ExternalKeys;
 import dev.veil.crypto.ImportedKey;
@@ -12,6 +13,7 @@ import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.VeilKeys;
 import dev.veil.gateway.VeilConfiguration;
+import dev.veil.gateway.core.ArcKey;
 import dev.veil.gateway.core.AuditRecord;
 import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.db.AuditDao;
@@ -45,7 +47,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
 
     public KeysCommand() {
         super("keys", "Manage Veil's keys: list, show, import, remove, export-user, export-escrow, rotate, revoke,"
-                + " rotate-master");
+                + " rotate-master, arc-dns");
     }
 
     @Override
@@ -81,6 +83,10 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         user.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
                 .help("smime: PKCS#12 for Outlook (default); openpgp: armored secret key for gpg");
         addFileArgument(user);
+
+        Subparser arcDns = actions.addParser("arc-dns")
+                .help("print the DNS TXT record that publishes Veil's ARC sealing key (created if there is none)");
+        addFileArgument(arcDns);
 
         Subparser escrow = actions.addParser("export-escrow")
                 .help("write escrow-key.pem and escrow-cert.pem (for recovery and openssl cms); audited");
@@ -145,6 +151,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         if ("rotate-master".equals(action)) {
             exitOnFailure(action, () -> MasterKeyRotationCommand.run(config, Boolean.TRUE.equals(ns.getBoolean("json")),
                     bootstrap.getObjectMapper()));
+            return;
+        }
+        if ("arc-dns".equals(action)) {
+            System.out.print(arcDnsRecord(config, ArcKey.openOrCreate(data, System.getenv())));
+            System.out.flush();
             return;
         }
         VeilKeys keys = KeyService.openKeys(data, System.getenv());
@@ -222,6 +233,25 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         if (exit != 0) {
             System.exit(exit);
         }
+    }
+
+    /** The zone-file line for the ARC key, its value split into strings of at most 255 characters (RFC 1035). */
+    static String arcDnsRecord(VeilConfiguration config, ArcSigningKey key) {
+        String domain = config.getArc().getDomain().isBlank() ? "ARC-DOMAIN" : config.getArc().getDomain();
+        String value = key.dnsTxtValue();
+        StringBuilder strings = new StringBuilder();
+        for (int i = 0; i < value.length(); i += 255) {
+            strings.append(strings.length() == 0 ? "" : " ").append('"')
+                    .append(value, i, Math.min(value.length(), i + 255)).append('"');
+        }
+        StringBuilder out = new StringBuilder();
+        if (config.getArc().getDomain().isBlank()) {
+            out.append("; arc.domain is not set: replace ARC-DOMAIN with it\n");
+        }
+        out.append("; Veil's ARC sealing key (RSA-2048): publish this record, then trust the sealer in Exchange Online\n");
+        out.append(config.getArc().getSelector()).append("._domainkey.").append(domain).append(". IN TXT ( ")
+                .append(strings).append(" )\n");
+        return out.toString();
     }
 
     private static Policy policy(VeilConfiguration config) {

@@ -1,6 +1,7 @@
 package dev.veil.gateway.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.crypto.ArcSigningKey;
 import dev.veil.crypto.KeyException;
 import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.OpenPgpKeys;
@@ -42,9 +43,10 @@ final class MasterKeyRotationCommand {
         counts.put("smime", smime.rewrapAll());
         counts.put("openpgp", openpgp.rewrapAll());
         counts.put("pseudonym", pseudonyms.rewrapAll());
+        counts.put("arc", ArcSigningKey.rewrap(keyDir, master));
         // a server may have created a key between our first look and now: it wrapped it under the next key
         // already (it checks for one before it wraps), but a second pass costs little and proves it
-        int late = smime.rewrapAll() + openpgp.rewrapAll() + pseudonyms.rewrapAll();
+        int late = smime.rewrapAll() + openpgp.rewrapAll() + pseudonyms.rewrapAll() + ArcSigningKey.rewrap(keyDir, master);
         master.completeRotation();
         verify(keyDir, data, env);
         int total = counts.values().stream().mapToInt(v -> (Integer) v).sum() + late;
@@ -56,7 +58,7 @@ final class MasterKeyRotationCommand {
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(counts));
         } else {
             System.out.println("re-wrapped " + total + " key(s) (S/MIME " + counts.get("smime") + ", OpenPGP "
-                    + counts.get("openpgp") + ", pseudonym " + counts.get("pseudonym") + ")");
+                    + counts.get("openpgp") + ", pseudonym " + counts.get("pseudonym") + ", ARC " + counts.get("arc") + ")");
             System.out.println(fromFile ? "the new master key is in " + data.resolve("master.key") + "; the old one no longer"
                     + " opens anything — back up the new one"
                     : "done: remove " + MasterKey.PREVIOUS_ENV_VARIABLE + " from the server's environment");
@@ -70,7 +72,7 @@ final class MasterKeyRotationCommand {
         withoutPrevious.remove(MasterKey.PREVIOUS_ENV_VARIABLE);
         MasterKey fresh = KeyService.masterKey(data, withoutPrevious);
         if (VeilKeys.open(keyDir, fresh).rewrapAll() + OpenPgpKeys.open(keyDir, fresh).rewrapAll()
-                + PseudonymKeys.open(keyDir, fresh).rewrapAll() != 0) {
+                + PseudonymKeys.open(keyDir, fresh).rewrapAll() + ArcSigningKey.rewrap(keyDir, fresh) != 0) {
             throw new KeyException("after the rotation some keys were still not under the new master key; run"
                     + " veil keys rotate-master again");
         }

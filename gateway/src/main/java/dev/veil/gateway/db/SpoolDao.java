@@ -19,7 +19,8 @@ import java.util.Optional;
 /** The spool table: one row per queued message. Every state change is a single committed statement. */
 public final class SpoolDao {
     private static final String COLUMNS =
-            "id, direction, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error";
+            "id, direction, sender, recipients, size, state, attempts, received_at, next_attempt_at, last_error,"
+                    + " client_address, helo";
     private final Database database;
 
     public SpoolDao(Database database) {
@@ -33,7 +34,7 @@ public final class SpoolDao {
     public void insert(QueueId id, Direction direction, Envelope envelope, long size, Instant now) throws SQLException {
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement("INSERT INTO spool (" + COLUMNS
-                     + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?)")) {
+                     + ", updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, NULL, ?, ?, ?)")) {
             s.setString(1, id.value());
             s.setString(2, direction.name());
             s.setString(3, envelope.sender());
@@ -42,7 +43,9 @@ public final class SpoolDao {
             s.setString(6, SpoolState.RECEIVED.name());
             s.setLong(7, now.toEpochMilli());
             s.setLong(8, now.toEpochMilli());
-            s.setLong(9, now.toEpochMilli());
+            s.setString(9, envelope.clientAddress());
+            s.setString(10, truncate(envelope.helo()));
+            s.setLong(11, now.toEpochMilli());
             s.executeUpdate();
         }
     }
@@ -223,7 +226,8 @@ public final class SpoolDao {
         return new SpoolEntry(
                 new QueueId(r.getString("id")),
                 Direction.valueOf(r.getString("direction")),
-                new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n"))),
+                new Envelope(r.getString("sender"), Arrays.asList(r.getString("recipients").split("\n")),
+                        r.getString("client_address"), r.getString("helo")),
                 r.getLong("size"),
                 SpoolState.valueOf(r.getString("state")),
                 r.getInt("attempts"),

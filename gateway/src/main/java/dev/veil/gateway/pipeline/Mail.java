@@ -3,11 +3,14 @@ package dev.veil.gateway.pipeline;
 import dev.veil.config.Decision;
 import dev.veil.config.Direction;
 import dev.veil.config.Policy;
+import dev.veil.gateway.auth.AuthVerdict;
+import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One recipient group of a queued message on its way through the steps — Veil's counterpart of a James
@@ -22,7 +25,10 @@ public final class Mail {
     private final Policy policy;
     private final Decision decision;
     private final Path original;
+    private final String clientAddress;
+    private final String helo;
     private Path content;
+    private AuthVerdict authentication;
     private Protection protection = Protection.NONE;
     private final List<String> keyFingerprints = new ArrayList<>();
     private final List<Path> scratch = new ArrayList<>();
@@ -36,11 +42,25 @@ public final class Mail {
     public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
 
     public Mail(QueueId id, String sender, List<String> recipients, Policy policy, Decision decision, Path original) {
-        this(id, Direction.INBOUND, sender, recipients, policy, decision, original);
+        this(id, Direction.INBOUND, new Envelope(sender, recipients), recipients, policy, decision, original);
     }
 
     public Mail(QueueId id, Direction direction, String sender, List<String> recipients, Policy policy,
                 Decision decision, Path original) {
+        this(id, direction, new Envelope(sender, recipients), recipients, policy, decision, original);
+    }
+
+    /** A group of the envelope's recipients (the envelope's own recipients are not used). */
+    public Mail(QueueId id, Envelope envelope, List<String> recipients, Policy policy, Decision decision, Path original) {
+        this(id, Direction.INBOUND, envelope, recipients, policy, decision, original);
+    }
+
+    /** A group of the envelope's recipients, travelling in {@code direction}. */
+    public Mail(QueueId id, Direction direction, Envelope envelope, List<String> recipients, Policy policy,
+                Decision decision, Path original) {
+        String sender = envelope.sender();
+        this.clientAddress = envelope.clientAddress();
+        this.helo = envelope.helo();
         this.id = id;
         this.direction = direction;
         this.sender = sender;
@@ -59,6 +79,11 @@ public final class Mail {
     public Policy policy() { return policy; }
     public Decision decision() { return decision; }
     public Path original() { return original; }
+    /** The SMTP client's IP address as recorded at reception; "" if unknown. */
+    public String clientAddress() { return clientAddress; }
+    public String helo() { return helo; }
+    /** The sender-authentication verdict, once the authenticate step has run. */
+    public Optional<AuthVerdict> authentication() { return Optional.ofNullable(authentication); }
     public Path content() { return content; }
     public Protection protection() { return protection; }
     public List<String> keyFingerprints() { return List.copyOf(keyFingerprints); }
@@ -98,6 +123,10 @@ public final class Mail {
     /** The encrypt step sealed the content with {@link #outerValues()} outside. */
     public void markCorrespondentsHidden() {
         this.correspondentsHidden = true;
+    }
+
+    public void authenticated(AuthVerdict verdict) {
+        this.authentication = verdict;
     }
 
     public void markAlreadyEncrypted() {

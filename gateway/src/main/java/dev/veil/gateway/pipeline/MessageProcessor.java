@@ -122,7 +122,7 @@ public final class MessageProcessor {
                     "no pipeline is configured for " + entry.direction().name().toLowerCase() + " mail"));
         } else {
             for (Map.Entry<Decision, List<String>> group : groupByDecision(policy, entry, outcomes).entrySet()) {
-                runGroup(new Mail(id, entry.direction(), entry.envelope().sender(), group.getValue(), policy,
+                runGroup(new Mail(id, entry.direction(), entry.envelope(), group.getValue(), policy,
                         group.getKey(), file), pipeline, outcomes);
             }
         }
@@ -167,6 +167,11 @@ public final class MessageProcessor {
         } catch (PermanentFailureException e) {
             mail.recipients().forEach(r -> outcomes.permanent.put(r, e.getMessage()));
             outcome = "bounced";
+            detail = e.getMessage();
+        } catch (QuarantineException e) {
+            // a step's own verdict (not an error): the message is held for an admin whatever on-error says
+            mail.recipients().forEach(r -> outcomes.quarantined.put(r, e.getMessage()));
+            outcome = "quarantined";
             detail = e.getMessage();
         } catch (PartialDeliveryException e) {
             outcomes.delivered.addAll(e.delivered());

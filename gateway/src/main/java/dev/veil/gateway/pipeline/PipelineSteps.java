@@ -28,6 +28,18 @@ public final class PipelineSteps {
         if (steps.isEmpty() || !"relay".equals(steps.get(steps.size() - 1).name())) {
             throw new IllegalArgumentException(setting + ": the last step must be 'relay'");
         }
+        // authentication judges the message as it arrived; the seal covers what leaves
+        int authenticate = names.indexOf("authenticate");
+        for (String rewriting : List.of("encrypt", "pass", "skip-encrypted", "arc-seal")) {
+            if (authenticate >= 0 && names.contains(rewriting) && names.indexOf(rewriting) < authenticate) {
+                throw new IllegalArgumentException("queue.pipeline: 'authenticate' must come before '" + rewriting
+                        + "' (it checks the message as it arrived)");
+            }
+        }
+        if (names.contains("arc-seal") && names.indexOf("arc-seal") != names.size() - 2) {
+            throw new IllegalArgumentException("queue.pipeline: 'arc-seal' must come right before 'relay' (the seal"
+                    + " must cover exactly what is relayed)");
+        }
         return steps;
     }
 }

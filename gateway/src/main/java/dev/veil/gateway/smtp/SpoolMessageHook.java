@@ -5,11 +5,13 @@ import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.core.MailAddress;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.MailEnvelope;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
@@ -58,7 +60,9 @@ final class SpoolMessageHook implements MessageHook {
             Envelope queued = new Envelope(
                     mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
                     mail.getRecipients().stream().map(MailAddress::asString)
-                            .map(r -> resolved.getOrDefault(r, r)).distinct().toList());
+                            .map(r -> resolved.getOrDefault(r, r)).distinct().toList(),
+                    clientAddress(session),
+                    session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(""));
             QueueId id = spool.accept(envelope.message(), queued, direction);
             LOG.info("{}: queued {}, {} octets, {} recipient(s)", id, direction.name().toLowerCase(Locale.ROOT),
                     envelope.message().size(), queued.recipients().size());
@@ -68,6 +72,12 @@ final class SpoolMessageHook implements MessageHook {
             LOG.error("could not queue a message: {}", e.getMessage(), e);
             return reply(HookReturnCode.denySoft(), "451", "4.3.0 Temporary local problem, please try again later");
         }
+    }
+
+    /** The connecting client's IP address (SPF checks it later, when the session is gone). */
+    private static String clientAddress(SMTPSession session) {
+        InetSocketAddress remote = session.getRemoteAddress();
+        return remote == null || remote.getAddress() == null ? "" : remote.getAddress().getHostAddress();
     }
 
     private static HookResult reply(HookReturnCode code, String smtpCode, String text) {

@@ -158,6 +158,19 @@ class MessageProcessorTest {
     }
 
     @Test
+    void aStepsQuarantineVerdictHoldsTheMessageWhateverOnErrorSays() throws Exception {
+        Policy policy = policy(OnError.DEFER);
+        QueueId id = queue(BOB);
+
+        run(processor(policy, failing(new QuarantineException("DMARC failed for spoofed.example"))), id);
+
+        assertThat(entry(id).state()).isEqualTo(SpoolState.QUARANTINED);
+        assertThat(entry(id).lastError()).isEqualTo("DMARC failed for spoofed.example");
+        assertThat(spool.messageFile(id)).hasBinaryContent(MESSAGE);
+        assertThat(upstream.sent).isEmpty();
+    }
+
+    @Test
     void anUnexpectedExceptionInAStepIsHandledLikeAFailClosedOne() throws Exception {
         Policy policy = policy(OnError.QUARANTINE);
         QueueId id = queue(BOB);

@@ -23,7 +23,7 @@ class PipelineStepsTest {
     void refusesAnUnknownStepAndListsTheKnownOnes() {
         assertThatThrownBy(() -> PipelineSteps.build(List.of("reject", "encrpyt", "relay"), AVAILABLE))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("queue.pipeline: unknown step 'encrpyt'; known steps: reject, pass, relay");
+                .hasMessage("queue.pipeline: unknown step 'encrpyt'; known steps: reject, pass, encrypt, authenticate, arc-seal, relay");
     }
 
     @Test
@@ -40,11 +40,44 @@ class PipelineStepsTest {
                 .hasMessageContaining("last step must be 'relay'");
     }
 
+    @Test
+    void authenticationComesBeforeRewritingAndTheArcSealRightBeforeRelay() {
+        assertThat(PipelineSteps.build(List.of("reject", "authenticate", "encrypt", "pass", "arc-seal", "relay"),
+                AVAILABLE)).hasSize(6);
+        assertThatThrownBy(() -> PipelineSteps.build(List.of("encrypt", "authenticate", "relay"), AVAILABLE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'authenticate' must come before 'encrypt'");
+        assertThatThrownBy(() -> PipelineSteps.build(List.of("authenticate", "arc-seal", "encrypt", "relay"), AVAILABLE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'arc-seal' must come right before 'relay'");
+    }
+
     private static Map<String, Supplier<MailStep>> available() {
         Map<String, Supplier<MailStep>> m = new LinkedHashMap<>();
         m.put("reject", RejectStep::new);
         m.put("pass", PassStep::new);
+        m.put("encrypt", () -> named("encrypt"));
+        m.put("authenticate", () -> named("authenticate"));
+        m.put("arc-seal", () -> named("arc-seal"));
         m.put("relay", () -> new RelayStep(new MessageProcessorTest.RecordingUpstream()));
         return m;
+    }
+
+    private static MailStep named(String name) {
+        return new MailStep() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public boolean applies(Mail mail) {
+                return false;
+            }
+
+            @Override
+            public void service(Mail mail) {
+            }
+        };
     }
 }

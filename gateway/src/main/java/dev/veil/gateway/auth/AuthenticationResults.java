@@ -1,0 +1,136 @@
+package dev.veil.gateway.auth;
+
+import dev.veil.crypto.HeaderField;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code Authentication-Results} header field (RFC 8601) that records a verdict, and the ARC copy of it
+ * (RFC 8617 {@code ARC-Authentication-Results}). Property values that are not plain tokens are quoted, so what a
+ * sender chose as its address cannot inject results of its own.
+ */
+public final class AuthenticationResults {
+    public static final String FIELD = "Authentication-Results";
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+\\-.^_`{|}~]+");
+    private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9!#$%&'*+\\-/=?^_`{|}~.]+@[A-Za-z0-9.\\-]+");
+    private static final String FOLD = "\r\n\t";
+
+    private AuthenticationResults() {
+    }
+
+    /** The method results, each one {@code method=result property=value ...}, in the order SPF, DKIM, DMARC. */
+    public static List<String> resultClauses(AuthVerdict verdict) {
+        List<String> clauses = new ArrayList<>();
+        SpfEvaluator.Verdict spf = verdict.spf();
+        clauses.add("spf=" + spf.result().keyword()
+                + (spf.identity().isEmpty() ? "" : " " + spf.property() + "=" + value(spf.identity())));
+        if (verdict.dkim().isEmpty()) {
+            clauses.add("dkim=none");
+        }
+        for (DkimChecker.Result r : verdict.dkim()) {
+            StringBuilder c = new StringBuilder("dkim=").append(r.status().keyword());
+            if (r.status() != DkimChecker.Status.PASS && !r.reason().isEmpty()) {
+                c.append(" reason=").append(quoted(r.reason()));
+            }
+            if (!r.domain().isEmpty()) {
+                c.append(" header.d=").append(value(r.domain()));
+            }
+            if (!r.selector().isEmpty()) {
+                c.append(" header.s=").append(value(r.selector()));
+            }
+            if (!r.signatureStart().isEmpty()) {
+                c.append(" header.b=").append(value(r.signatureStart()));
+            }
+            clauses.add(c.toString());
+        }
+        DmarcEvaluator.Verdict dmarc = verdict.dmarc();
+        StringBuilder d = new StringBuilder("dmarc=").append(dmarc.result().keyword());
+        if (dmarc.result() == DmarcResult.FAIL) {
+            d.append(" policy.dmarc=").append(dmarc.policy().keyword());
+        }
+        if (!dmarc.fromDomain().isEmpty()) {
+            d.append(" header.from=").append(value(dmarc.fromDomain()));
+        }
+        clauses.add(d.toString());
+        return clauses;
+    }
+
+    /** The whole field, folded, ending in CRLF. */
+    public static String field(String authservId, AuthVerdict verdict) {
+        return FIELD + ": " + authservId + ";" + FOLD + String.join(";" + FOLD, resultClauses(verdict)) + "\r\n";
+    }
+
+    /** {@code ARC-Authentication-Results: i=N; authserv-id; results}, ending in CRLF. */
+    public static String arcField(int instance, String authservId, List<String> clauses) {
+        return "ARC-Authentication-Results: i=" + instance + "; " + authservId + ";" + FOLD
+                + String.join(";" + FOLD, clauses) + "\r\n";
+    }
+
+    /** The field's authserv-id (the first token, comments skipped), lower case; "" if there is none. */
+    public static String authservId(HeaderField field) {
+        String value = stripComments(field.value()).strip();
+        int end = 0;
+        while (end < value.length() && value.charAt(end) != ';' && !Character.isWhitespace(value.charAt(end))) {
+            end++;
+        }
+        String id = value.substring(0, end);
+        if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
+            id = id.substring(1, id.length() - 1);
+        }
+        return id.toLowerCase(Locale.ROOT);
+    }
+
+    /** True for an Authentication-Results field that claims to be from us (so, arriving from outside, forged). */
+    public static boolean claimsToBe(HeaderField field, String authservId) {
+        return field.is(FIELD) && authservId(field).equals(authservId.toLowerCase(Locale.ROOT));
+    }
+
+    private static String stripComments(String s) {
+        StringBuilder out = new StringBuilder();
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (quoted) {
+                out.append(c);
+                if (c == '\\' && i + 1 < s.length()) {
+                    out.append(s.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+            } else if (depth == 0) {
+                if (c == '"') {
+                    quoted = true;
+                }
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    /** A pvalue: a token or an addr-spec as it is, anything else as a quoted string. */
+    static String value(String v) {
+        return TOKEN.matcher(v).matches() || ADDRESS.matcher(v).matches() ? v : quoted(v);
+    }
+
+    static String quoted(String v) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : v.toCharArray()) {
+            if (c == '\r' || c == '\n' || c < 0x20 && c != '\t') {
+                out.append(' ');
+            } else {
+                if (c == '"' || c == '\\') {
+                    out.append('\\');
+                }
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
+    }
+}

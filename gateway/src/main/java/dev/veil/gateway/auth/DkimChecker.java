@@ -1,0 +1,155 @@
+package dev.veil.gateway.auth;
+
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.james.jdkim.DKIMVerifier;
+import org.apache.james.jdkim.api.BodyHasher;
+import org.apache.james.jdkim.api.Headers;
+import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
+import org.apache.james.jdkim.api.SignatureRecord;
+import org.apache.james.jdkim.exceptions.FailException;
+import org.apache.james.jdkim.exceptions.PermFailException;
+import org.apache.james.jdkim.exceptions.TempFailException;
+
+/**
+ * DKIM verification (RFC 6376) with Apache jDKIM, one signature at a time so that each gets its own result (jDKIM
+ * reports only the signatures that pass). Keys come from {@link DnsResolver}. At most {@link #MAX_SIGNATURES} are
+ * checked: each costs a DNS lookup and a pass over the body, and a message does not get more trustworthy with more.
+ */
+public final class DkimChecker {
+    static final int MAX_SIGNATURES = 5;
+    private final PublicKeyRecordRetriever keys;
+
+    public DkimChecker(DnsResolver dns) {
+        this.keys = (method, selector, domain) -> {
+            if (!"dns/txt".equalsIgnoreCase(method.toString())) {
+                throw new PermFailException("key lookup method " + method + " is not supported");
+            }
+            try {
+                List<String> records = dns.txt(selector + "._domainkey." + domain);
+                if (records.isEmpty()) {
+                    throw new PermFailException("no key for signature at " + selector + "._domainkey." + domain);
+                }
+                return records;
+            } catch (DnsTemporaryException e) {
+                throw new TempFailException(e.getMessage());
+            }
+        };
+    }
+
+    /** The result of one DKIM-Signature: its d= and s=, the start of b= (RFC 6008), and why it failed. */
+    public record Result(Status status, String domain, String selector, String signatureStart, String reason) {
+    }
+
+    public enum Status {
+        PASS, FAIL, NEUTRAL, TEMPERROR, PERMERROR;
+
+        public String keyword() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** One body stream per signature: the message's body, from the first byte after the header. */
+    @FunctionalInterface
+    public interface BodySource {
+        InputStream open() throws IOException;
+    }
+
+    /** Every DKIM-Signature of the message (up to the limit), in header order. Empty: the message is unsigned. */
+    public List<Result> verify(HeaderBlock header, BodySource body) throws IOException {
+        List<HeaderField> signatures = header.all("DKIM-Signature");
+        List<Result> results = new ArrayList<>();
+        for (HeaderField signature : signatures.subList(0, Math.min(signatures.size(), MAX_SIGNATURES))) {
+            results.add(verifyOne(header, signature, body));
+        }
+        return results;
+    }
+
+    private Result verifyOne(HeaderBlock header, HeaderField signature, BodySource body) throws IOException {
+        String value = text(signature);
+        String domain = tag(value, "d");
+        String selector = tag(value, "s");
+        String b = tag(value, "b").replaceAll("\\s", "");
+        String start = b.length() > 8 ? b.substring(0, 8) : b;
+        DKIMVerifier verifier = new DKIMVerifier(keys);
+        OneSignature headers = new OneSignature(header, signature);
+        try {
+            BodyHasher hasher = verifier.newBodyHasher(headers);
+            if (hasher == null) {
+                return new Result(Status.PERMERROR, domain, selector, start, "signature could not be parsed");
+            }
+            try (InputStream in = body.open()) {
+                in.transferTo(hasher.getOutputStream());
+            } finally {
+                hasher.getOutputStream().close();
+            }
+            List<SignatureRecord> passed = verifier.verify(hasher);
+            return passed == null || passed.isEmpty()
+                    ? new Result(Status.FAIL, domain, selector, start, "signature did not verify")
+                    : new Result(Status.PASS, domain, selector, start, "");
+        } catch (TempFailException e) {
+            return new Result(Status.TEMPERROR, domain, selector, start, reason(e));
+        } catch (PermFailException e) {
+            boolean syntax = domain.isEmpty() || selector.isEmpty() || b.isEmpty();
+            return new Result(syntax ? Status.PERMERROR : Status.FAIL, domain, selector, start, reason(e));
+        } catch (FailException | RuntimeException e) {
+            return new Result(Status.PERMERROR, domain, selector, start, reason(e));
+        }
+    }
+
+    private static String reason(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** A tag's value in a tag=value list ("" when absent), whitespace removed at its ends. */
+    static String tag(String list, String name) {
+        for (String part : list.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0 && part.substring(0, eq).strip().equalsIgnoreCase(name)) {
+                return part.substring(eq + 1).strip();
+            }
+        }
+        return "";
+    }
+
+    /** The field as jDKIM's own parser gives it: raw, folding kept, without the final line break. */
+    static String text(HeaderField field) {
+        byte[] raw = field.raw();
+        int end = raw.length;
+        while (end > 0 && (raw[end - 1] == '\n' || raw[end - 1] == '\r')) {
+            end--;
+        }
+        // jDKIM turns the text back into bytes with the default charset; decoding with it keeps 8-bit bytes intact
+        return new String(raw, 0, end, Charset.defaultCharset());
+    }
+
+    /** The message's header as jDKIM sees it, showing only one of its DKIM-Signature fields. */
+    private static final class OneSignature implements Headers {
+        private final HeaderBlock header;
+        private final HeaderField signature;
+
+        OneSignature(HeaderBlock header, HeaderField signature) {
+            this.header = header;
+            this.signature = signature;
+        }
+
+        @Override
+        public List<String> getFields() {
+            return header.fields().stream().map(DkimChecker::text).toList();
+        }
+
+        @Override
+        public List<String> getFields(String name) {
+            if (name.equalsIgnoreCase("DKIM-Signature")) {
+                return List.of(text(signature));
+            }
+            return header.all(name).stream().map(DkimChecker::text).toList();
+        }
+    }
+}

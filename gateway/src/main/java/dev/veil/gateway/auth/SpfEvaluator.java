@@ -1,0 +1,454 @@
+package dev.veil.gateway.auth;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * SPF (RFC 7208): {@code check_host()} of the MAIL FROM domain (or, for the null sender, the HELO name) against the
+ * connecting client's address. Mechanisms all, include, a, mx, ip4, ip6, exists and ptr (ptr never matches: it is
+ * deprecated and costs a reverse lookup per try), modifiers redirect (exp= and unknown modifiers are ignored), macros
+ * (section 7), and the processing limits of section 4.6.4: at most 10 DNS-querying terms, 10 MX names per mx, and 2
+ * void lookups — over a limit the result is permerror.
+ */
+public final class SpfEvaluator {
+    static final int MAX_DNS_TERMS = 10;
+    static final int MAX_VOID_LOOKUPS = 2;
+    static final int MAX_MX_NAMES = 10;
+
+    private final DnsResolver dns;
+
+    public SpfEvaluator(DnsResolver dns) {
+        this.dns = dns;
+    }
+
+    /** What SPF says about one message, and which identity it checked. */
+    public record Verdict(SpfResult result, String scope, String identity, String reason) {
+        /** "mailfrom" or "helo": the RFC 8601 property the identity belongs under. */
+        public String property() {
+            return "smtp." + scope;
+        }
+    }
+
+    /**
+     * Checks the envelope sender; for the null sender (bounces) the HELO identity is checked instead, as section 2.4
+     * says, with postmaster as its local part.
+     */
+    public Verdict check(InetAddress client, String mailFrom, String helo) {
+        String sender = mailFrom == null ? "" : mailFrom.strip();
+        if (sender.isEmpty()) {
+            if (helo == null || helo.isBlank() || !helo.contains(".")) {
+                return new Verdict(SpfResult.NONE, "helo", helo == null ? "" : helo.strip(),
+                        "null sender and no fully qualified HELO name");
+            }
+            String domain = helo.strip();
+            return new Verdict(evaluate(client, domain, "postmaster@" + domain, domain), "helo", domain, "");
+        }
+        int at = sender.lastIndexOf('@');
+        String domain = at < 0 ? "" : sender.substring(at + 1);
+        if (domain.isEmpty() || !domain.contains(".")) {
+            return new Verdict(SpfResult.NONE, "mailfrom", sender, "the sender has no domain");
+        }
+        return new Verdict(evaluate(client, domain, sender, helo == null ? "" : helo.strip()), "mailfrom", sender, "");
+    }
+
+    /** {@code check_host(ip, domain, sender)} with fresh limits. */
+    public SpfResult evaluate(InetAddress client, String domain, String sender, String helo) {
+        Context context = new Context(client, sender, helo);
+        try {
+            return context.checkHost(domain.toLowerCase(Locale.ROOT));
+        } catch (PermError e) {
+            return SpfResult.PERMERROR;
+        } catch (DnsTemporaryException e) {
+            return SpfResult.TEMPERROR;
+        }
+    }
+
+    /** A reason for permerror (syntax, a limit); ends the whole evaluation. */
+    static final class PermError extends Exception {
+        PermError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** One evaluation: the client, the sender, and the counters shared by every nested include and redirect. */
+    private final class Context {
+        private final InetAddress client;
+        private final String sender;
+        private final String helo;
+        private int dnsTerms;
+        private int voidLookups;
+
+        Context(InetAddress client, String sender, String helo) {
+            this.client = client;
+            this.sender = sender;
+            this.helo = helo;
+        }
+
+        SpfResult checkHost(String domain) throws PermError, DnsTemporaryException {
+            if (!validDomain(domain)) {
+                return SpfResult.NONE;
+            }
+            List<String> records = new ArrayList<>();
+            for (String txt : dns.txt(domain)) {
+                String lower = txt.toLowerCase(Locale.ROOT);
+                if (lower.equals("v=spf1") || lower.startsWith("v=spf1 ")) {
+                    records.add(txt);
+                }
+            }
+            if (records.isEmpty()) {
+                return SpfResult.NONE;
+            }
+            if (records.size() > 1) {
+                throw new PermError(domain + " publishes " + records.size() + " SPF records");
+            }
+            String[] terms = records.get(0).substring(6).strip().split(" +");
+            String redirect = null;
+            for (String term : terms) {
+                if (term.isEmpty()) {
+                    continue;
+                }
+                int eq = term.indexOf('=');
+                int colon = term.indexOf(':');
+                int slash = term.indexOf('/');
+                if (eq > 0 && (colon < 0 || eq < colon) && (slash < 0 || eq < slash)) {
+                    String name = term.substring(0, eq).toLowerCase(Locale.ROOT);
+                    if (!name.matches("[a-z][a-z0-9_.-]*")) {
+                        throw new PermError("bad modifier " + term);
+                    }
+                    if (name.equals("redirect")) {
+                        if (redirect != null) {
+                            throw new PermError("two redirect modifiers");
+                        }
+                        redirect = term.substring(eq + 1);
+                    }
+                    continue; // exp= and unknown modifiers do not change the result
+                }
+                SpfResult qualifier = SpfResult.PASS;
+                char first = term.charAt(0);
+                if ("+-~?".indexOf(first) >= 0) {
+                    qualifier = switch (first) {
+                        case '-' -> SpfResult.FAIL;
+                        case '~' -> SpfResult.SOFTFAIL;
+                        case '?' -> SpfResult.NEUTRAL;
+                        default -> SpfResult.PASS;
+                    };
+                    term = term.substring(1);
+                }
+                if (matches(term, domain)) {
+                    return qualifier;
+                }
+            }
+            if (redirect != null) {
+                countDnsTerm();
+                SpfResult result = checkHost(expand(redirect, domain).toLowerCase(Locale.ROOT));
+                return result == SpfResult.NONE ? fail("redirect to a domain without SPF") : result;
+            }
+            return SpfResult.NEUTRAL;
+        }
+
+        private SpfResult fail(String why) throws PermError {
+            throw new PermError(why);
+        }
+
+        private boolean matches(String term, String domain) throws PermError, DnsTemporaryException {
+            String lower = term.toLowerCase(Locale.ROOT);
+            String name = lower.split("[:/]", 2)[0];
+            String rest = term.substring(name.length());
+            switch (name) {
+                case "all":
+                    if (!rest.isEmpty()) {
+                        throw new PermError("bad term " + term);
+                    }
+                    return true;
+                case "include": {
+                    countDnsTerm();
+                    String target = expand(argument(rest, term, true), domain).toLowerCase(Locale.ROOT);
+                    SpfResult result = checkHost(target);
+                    return switch (result) {
+                        case PASS -> true;
+                        case FAIL, SOFTFAIL, NEUTRAL -> false;
+                        case TEMPERROR -> throw new DnsTemporaryException("include:" + target + " had a temporary error");
+                        default -> throw new PermError("include:" + target + " has no valid SPF record");
+                    };
+                }
+                case "a": {
+                    countDnsTerm();
+                    Cidr cidr = Cidr.parse(rest, term);
+                    String target = cidr.domain == null ? domain : expand(cidr.domain, domain);
+                    return anyAddressMatches(target, cidr);
+                }
+                case "mx": {
+                    countDnsTerm();
+                    Cidr cidr = Cidr.parse(rest, term);
+                    String target = cidr.domain == null ? domain : expand(cidr.domain, domain);
+                    List<String> exchanges = dns.mx(target);
+                    if (exchanges.isEmpty()) {
+                        countVoid();
+                    }
+                    if (exchanges.size() > MAX_MX_NAMES) {
+                        throw new PermError(target + " has more than " + MAX_MX_NAMES + " MX records");
+                    }
+                    for (String exchange : exchanges) {
+                        if (addressMatches(dns.addresses(exchange, client instanceof Inet6Address), cidr)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }
+                case "ptr":
+                    countDnsTerm();
+                    return false;
+                case "exists": {
+                    countDnsTerm();
+                    String target = expand(argument(rest, term, true), domain);
+                    List<InetAddress> found = dns.addresses(target, false);
+                    if (found.isEmpty()) {
+                        countVoid();
+                    }
+                    return !found.isEmpty();
+                }
+                case "ip4": {
+                    Network network = Network.parse(argument(rest, term, true), false, term);
+                    return client instanceof Inet4Address && network.contains(client);
+                }
+                case "ip6": {
+                    Network network = Network.parse(argument(rest, term, true), true, term);
+                    return client instanceof Inet6Address && network.contains(client);
+                }
+                default:
+                    throw new PermError("unknown mechanism " + term);
+            }
+        }
+
+        private boolean anyAddressMatches(String target, Cidr cidr) throws PermError, DnsTemporaryException {
+            List<InetAddress> found = dns.addresses(target, client instanceof Inet6Address);
+            if (found.isEmpty()) {
+                countVoid();
+            }
+            return addressMatches(found, cidr);
+        }
+
+        private boolean addressMatches(List<InetAddress> addresses, Cidr cidr) {
+            for (InetAddress address : addresses) {
+                int bits = address instanceof Inet6Address ? cidr.v6 : cidr.v4;
+                if (new Network(address, bits).contains(client)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private void countDnsTerm() throws PermError {
+            if (++dnsTerms > MAX_DNS_TERMS) {
+                throw new PermError("more than " + MAX_DNS_TERMS + " DNS lookups");
+            }
+        }
+
+        private void countVoid() throws PermError {
+            if (++voidLookups > MAX_VOID_LOOKUPS) {
+                throw new PermError("more than " + MAX_VOID_LOOKUPS + " void lookups");
+            }
+        }
+
+        private String argument(String rest, String term, boolean required) throws PermError {
+            if (rest.startsWith(":") && rest.length() > 1) {
+                return rest.substring(1);
+            }
+            if (required) {
+                throw new PermError("bad term " + term);
+            }
+            return null;
+        }
+
+        /** Macro expansion (RFC 7208 section 7) of a domain-spec. */
+        String expand(String spec, String domain) throws PermError {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < spec.length(); i++) {
+                char c = spec.charAt(i);
+                if (c != '%') {
+                    out.append(c);
+                    continue;
+                }
+                if (++i >= spec.length()) {
+                    throw new PermError("bad macro in " + spec);
+                }
+                char next = spec.charAt(i);
+                switch (next) {
+                    case '%' -> out.append('%');
+                    case '_' -> out.append(' ');
+                    case '-' -> out.append("%20");
+                    case '{' -> {
+                        int close = spec.indexOf('}', i);
+                        if (close < 0) {
+                            throw new PermError("bad macro in " + spec);
+                        }
+                        out.append(macro(spec.substring(i + 1, close), domain, spec));
+                        i = close;
+                    }
+                    default -> throw new PermError("bad macro in " + spec);
+                }
+            }
+            String expanded = out.toString();
+            while (expanded.length() > 253 && expanded.contains(".")) { // section 7.3: drop labels from the left
+                expanded = expanded.substring(expanded.indexOf('.') + 1);
+            }
+            return expanded.endsWith(".") ? expanded.substring(0, expanded.length() - 1) : expanded;
+        }
+
+        private String macro(String body, String domain, String spec) throws PermError {
+            if (body.isEmpty()) {
+                throw new PermError("bad macro in " + spec);
+            }
+            char letter = Character.toLowerCase(body.charAt(0));
+            int at = sender.lastIndexOf('@');
+            String value = switch (letter) {
+                case 's' -> sender;
+                case 'l' -> at <= 0 ? "postmaster" : sender.substring(0, at);
+                case 'o' -> at < 0 ? sender : sender.substring(at + 1);
+                case 'd' -> domain;
+                case 'i' -> client instanceof Inet6Address ? nibbles(client) : client.getHostAddress();
+                case 'p' -> "unknown";
+                case 'v' -> client instanceof Inet6Address ? "ip6" : "in-addr";
+                case 'h' -> helo;
+                default -> throw new PermError("unknown macro letter in " + spec);
+            };
+            String transformers = body.substring(1);
+            int n = 0;
+            int j = 0;
+            while (j < transformers.length() && Character.isDigit(transformers.charAt(j))) {
+                n = n * 10 + (transformers.charAt(j) - '0');
+                j++;
+            }
+            boolean reverse = j < transformers.length() && Character.toLowerCase(transformers.charAt(j)) == 'r';
+            if (reverse) {
+                j++;
+            }
+            String delimiters = transformers.substring(j);
+            if (!delimiters.matches("[.\\-+,/_=]*")) {
+                throw new PermError("bad macro delimiters in " + spec);
+            }
+            String split = delimiters.isEmpty() ? "." : delimiters;
+            List<String> parts = new ArrayList<>(List.of(value.split("[" + java.util.regex.Pattern.quote(split) + "]", -1)));
+            if (reverse) {
+                java.util.Collections.reverse(parts);
+            }
+            if (n > 0 && n < parts.size()) {
+                parts = parts.subList(parts.size() - n, parts.size());
+            }
+            return String.join(".", parts);
+        }
+    }
+
+    private static String nibbles(InetAddress address) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : address.getAddress()) {
+            if (out.length() > 0) {
+                out.append('.');
+            }
+            out.append(Character.forDigit((b >> 4) & 0xf, 16)).append('.').append(Character.forDigit(b & 0xf, 16));
+        }
+        return out.toString();
+    }
+
+    static boolean validDomain(String domain) {
+        if (domain.isEmpty() || domain.length() > 253 || !domain.contains(".")) {
+            return false;
+        }
+        for (String label : domain.split("\\.", -1)) {
+            if (label.isEmpty() || label.length() > 63) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The optional {@code :domain}, {@code /cidr4} and {@code //cidr6} of a and mx. */
+    private record Cidr(String domain, int v4, int v6) {
+        static Cidr parse(String rest, String term) throws PermError {
+            String domain = null;
+            int v4 = 32;
+            int v6 = 128;
+            String s = rest;
+            int slash = s.indexOf('/');
+            String lengths = slash < 0 ? "" : s.substring(slash);
+            s = slash < 0 ? s : s.substring(0, slash);
+            if (!s.isEmpty()) {
+                if (!s.startsWith(":") || s.length() == 1) {
+                    throw new PermError("bad term " + term);
+                }
+                domain = s.substring(1);
+            }
+            try {
+                if (lengths.startsWith("//")) {
+                    v6 = Integer.parseInt(lengths.substring(2));
+                } else if (!lengths.isEmpty()) {
+                    int v6At = lengths.indexOf("//");
+                    v4 = Integer.parseInt(v6At < 0 ? lengths.substring(1) : lengths.substring(1, v6At));
+                    if (v6At >= 0) {
+                        v6 = Integer.parseInt(lengths.substring(v6At + 2));
+                    }
+                }
+            } catch (NumberFormatException e) {
+                throw new PermError("bad prefix length in " + term);
+            }
+            if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
+                throw new PermError("bad prefix length in " + term);
+            }
+            return new Cidr(domain, v4, v6);
+        }
+    }
+
+    /** An address and prefix length, for ip4, ip6 and the prefix forms of a and mx. */
+    private record Network(InetAddress base, int bits) {
+        static Network parse(String text, boolean ipv6, String term) throws PermError {
+            int slash = text.indexOf('/');
+            String address = slash < 0 ? text : text.substring(0, slash);
+            int max = ipv6 ? 128 : 32;
+            int bits = max;
+            try {
+                if (slash >= 0) {
+                    bits = Integer.parseInt(text.substring(slash + 1));
+                }
+            } catch (NumberFormatException e) {
+                throw new PermError("bad prefix length in " + term);
+            }
+            boolean literal = ipv6 ? address.contains(":") : address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+            if (bits < 0 || bits > max || !literal) {
+                throw new PermError("bad address in " + term);
+            }
+            try {
+                InetAddress base = InetAddress.getByName(address); // a literal: no lookup
+                if (ipv6 != (base instanceof Inet6Address)) {
+                    throw new PermError("bad address in " + term);
+                }
+                return new Network(base, bits);
+            } catch (java.net.UnknownHostException e) {
+                throw new PermError("bad address in " + term);
+            }
+        }
+
+        boolean contains(InetAddress address) {
+            byte[] a = base.getAddress();
+            byte[] b = address.getAddress();
+            if (a.length != b.length) {
+                return false;
+            }
+            int full = bits / 8;
+            for (int i = 0; i < full; i++) {
+                if (a[i] != b[i]) {
+                    return false;
+                }
+            }
+            int remaining = bits % 8;
+            if (remaining == 0) {
+                return true;
+            }
+            int mask = (0xff << (8 - remaining)) & 0xff;
+            return (a[full] & mask) == (b[full] & mask);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.veil.gateway.pipeline;
+
+import dev.veil.gateway.auth.ArcSealer;
+import dev.veil.gateway.auth.AuthenticationResults;
+import dev.veil.gateway.auth.DnsTemporaryException;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.relay.TemporaryFailureException;
+import dev.veil.crypto.HeaderBlock;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The last step before relay: seals the message exactly as Exchange will receive it (after encryption) with ARC, so
+ * that the verdict of the authenticate step survives the rewriting. When encryption has hidden the
+ * Authentication-Results field inside the ciphertext, a copy goes on the outside too.
+ */
+public final class ArcSealStep implements MailStep {
+    private final Spool spool;
+    private final Supplier<ArcSealer> sealer;
+    private final String authservId;
+    private final Clock clock;
+
+    /** @param sealer gives the sealer, or throws when the ARC key is unavailable */
+    public ArcSealStep(Spool spool, Supplier<ArcSealer> sealer, String authservId, Clock clock) {
+        this.spool = spool;
+        this.sealer = sealer;
+        this.authservId = authservId;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "arc-seal";
+    }
+
+    @Override
+    public boolean applies(Mail mail) {
+        return true;
+    }
+
+    @Override
+    public void service(Mail mail) throws Exception {
+        ArcSealer arc;
+        try {
+            arc = sealer.get();
+        } catch (RuntimeException e) {
+            throw new FailClosedException("ARC sealing is configured but unavailable: " + e.getMessage(), e);
+        }
+        List<String> results = mail.authentication().map(AuthenticationResults::resultClauses).orElse(List.of());
+        List<String> outside = new ArrayList<>();
+        if (mail.authentication().isPresent() && !carriesOurResults(mail.content())) {
+            outside.add(AuthenticationResults.field(authservId, mail.authentication().get()));
+        }
+        Path out = spool.workFile(mail.id(), "sealed-arc.eml");
+        try {
+            arc.seal(mail.content(), out, results, outside, clock.instant());
+        } catch (DnsTemporaryException e) {
+            Files.deleteIfExists(out);
+            throw new TemporaryFailureException("ARC: validating the chain that arrived: " + e.getMessage(), e);
+        } catch (Exception e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+        mail.replaceContent(out, mail.protection(), List.of());
+    }
+
+    private boolean carriesOurResults(Path content) throws Exception {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(content))) {
+            return HeaderBlock.read(in).all(AuthenticationResults.FIELD).stream()
+                    .anyMatch(f -> AuthenticationResults.claimsToBe(f, authservId));
+        }
+    }
+}

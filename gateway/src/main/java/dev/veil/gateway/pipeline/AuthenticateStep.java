@@ -1,0 +1,99 @@
+package dev.veil.gateway.pipeline;
+
+import dev.veil.config.AuthenticationPolicy;
+import dev.veil.gateway.auth.AuthVerdict;
+import dev.veil.gateway.auth.AuthenticationResults;
+import dev.veil.gateway.auth.DmarcRecord;
+import dev.veil.gateway.auth.DmarcResult;
+import dev.veil.gateway.auth.HeaderRewrite;
+import dev.veil.gateway.auth.SenderAuthenticator;
+import dev.veil.gateway.core.Spool;
+import dev.veil.gateway.relay.TemporaryFailureException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sender authentication, before anything rewrites the message: SPF, DKIM and DMARC of the message as it arrived,
+ * recorded in an {@code Authentication-Results} field with Veil's authserv-id at the top of the header. Any such field
+ * that came from outside claiming to be ours is removed. Mail that fails DMARC under a quarantine/reject policy is
+ * handled as the key policy's {@code authentication.dmarc-failure} says; a DNS failure that could change the verdict
+ * defers the message.
+ */
+public final class AuthenticateStep implements MailStep {
+    public static final String DMARC_TAG = "[DMARC FAIL]";
+    private static final Logger LOG = LoggerFactory.getLogger(AuthenticateStep.class);
+    private final Spool spool;
+    private final SenderAuthenticator authenticator;
+    private final String authservId;
+
+    public AuthenticateStep(Spool spool, SenderAuthenticator authenticator, String authservId) {
+        this.spool = spool;
+        this.authenticator = authenticator;
+        this.authservId = authservId;
+    }
+
+    @Override
+    public String name() {
+        return "authenticate";
+    }
+
+    @Override
+    public boolean applies(Mail mail) {
+        return mail.protection() == Mail.Protection.NONE && mail.authentication().isEmpty();
+    }
+
+    @Override
+    public void service(Mail mail) throws Exception {
+        AuthVerdict verdict = authenticator.authenticate(mail.content(), mail.clientAddress(), mail.sender(), mail.helo());
+        if (verdict.temporaryError()) {
+            throw new TemporaryFailureException("sender authentication: temperror: " + verdict.temporaryErrorReason());
+        }
+        mail.authenticated(verdict);
+        boolean tag = false;
+        if (verdict.dmarc().result() == DmarcResult.FAIL && verdict.dmarc().policy() != DmarcRecord.Disposition.NONE) {
+            AuthenticationPolicy.DmarcFailure handling = mail.policy().authentication().dmarcFailure();
+            String why = "DMARC failed for " + verdict.dmarc().fromDomain() + " (its policy: "
+                    + verdict.dmarc().policy().keyword() + "; " + verdict.dmarc().reason() + ")";
+            switch (handling) {
+                case QUARANTINE -> throw new QuarantineException(why);
+                case TAG -> {
+                    tag = true;
+                    LOG.info("{}: {}: subject tagged", mail.id(), why);
+                }
+                default -> LOG.info("{}: {}: passed as policy says", mail.id(), why);
+            }
+        }
+        Path out = spool.workFile(mail.id(), "authenticated.eml");
+        boolean tagSubject = tag;
+        AtomicBoolean subjectSeen = new AtomicBoolean();
+        List<String> prepend = new ArrayList<>();
+        prepend.add(AuthenticationResults.field(authservId, verdict));
+        try {
+            HeaderRewrite.write(mail.content(), out, prepend, field -> {
+                if (AuthenticationResults.claimsToBe(field, authservId)) {
+                    return null; // forged: only Veil writes results under its own name
+                }
+                if (tagSubject && field.is("Subject") && !subjectSeen.getAndSet(true)) {
+                    return HeaderRewrite.prefixValue(field, DMARC_TAG);
+                }
+                return field.raw();
+            });
+            if (tagSubject && !subjectSeen.get()) {
+                Path tagged = spool.workFile(mail.id(), "authenticated.eml");
+                HeaderRewrite.write(out, tagged, List.of("Subject: " + DMARC_TAG + "\r\n"), f -> f.raw());
+                Files.delete(out);
+                out = tagged;
+            }
+        } catch (Exception e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+        mail.replaceContent(out, mail.protection(), List.of());
+        mail.note(String.join("; ", AuthenticationResults.resultClauses(verdict)).replaceAll("\\s+", " "));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.veil.gateway.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.crypto.HeaderBlock;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Authentication-Results field (RFC 8601) Veil writes, and how it recognises fields claiming its name. */
+class AuthenticationResultsTest {
+
+    private static AuthVerdict verdict(String sender, List<DkimChecker.Result> dkim, DmarcResult dmarc) {
+        return new AuthVerdict(new SpfEvaluator.Verdict(SpfResult.PASS, "mailfrom", sender, ""), dkim,
+                new DmarcEvaluator.Verdict(dmarc, "partner.example",
+                        dmarc == DmarcResult.FAIL ? DmarcRecord.Disposition.REJECT : DmarcRecord.Disposition.NONE, ""));
+    }
+
+    @Test
+    void formatsEveryMethodFoldedWithTheAuthservId() {
+        AuthVerdict v = verdict("bob@partner.example", List.of(
+                new DkimChecker.Result(DkimChecker.Status.PASS, "partner.example", "sel1", "abcdEFGH", ""),
+                new DkimChecker.Result(DkimChecker.Status.FAIL, "esp.example", "s2", "zzzz1234", "body hash mismatch")),
+                DmarcResult.PASS);
+        assertThat(AuthenticationResults.field("veil.example.com", v)).isEqualTo("""
+                Authentication-Results: veil.example.com;\r
+                \tspf=pass smtp.mailfrom=bob@partner.example;\r
+                \tdkim=pass header.d=partner.example header.s=sel1 header.b=abcdEFGH;\r
+                \tdkim=fail reason="body hash mismatch" header.d=esp.example header.s=s2 header.b=zzzz1234;\r
+                \tdmarc=pass header.from=partner.example\r
+                """);
+    }
+
+    @Test
+    void anUnsignedMessageIsDkimNoneAndAFailureNamesThePolicy() {
+        String field = AuthenticationResults.field("veil", verdict("bob@partner.example", List.of(), DmarcResult.FAIL));
+        assertThat(field).contains("dkim=none;").contains("dmarc=fail policy.dmarc=reject header.from=partner.example");
+    }
+
+    @Test
+    void valuesASenderChoseAreQuotedSoTheyCannotAddResults() {
+        String field = AuthenticationResults.field("veil",
+                verdict("\"x; dkim=pass\"@partner.example", List.of(), DmarcResult.NONE));
+        assertThat(field).contains("smtp.mailfrom=\"\\\"x; dkim=pass\\\"@partner.example\"");
+        assertThat(field.lines().filter(l -> l.contains("dkim=pass")).toList()).hasSize(1);
+    }
+
+    @Test
+    void recognisesFieldsClaimingOurAuthservIdWhateverTheirSpelling() {
+        HeaderBlock h = HeaderBlock.parse(("Authentication-Results: (comment) VEIL.example.com; spf=pass\r\n"
+                + "authentication-results: veil.example.com 1; dkim=pass\r\n"
+                + "Authentication-Results: mx.other.example; dkim=pass\r\n"
+                + "Authentication-Results: veil.example.community; dkim=pass\r\n"
+                + "ARC-Authentication-Results: i=1; veil.example.com; dkim=pass\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(h.fields().stream().map(f -> AuthenticationResults.claimsToBe(f, "veil.example.com")).toList())
+                .containsExactly(true, true, false, false, false);
+    }
+}

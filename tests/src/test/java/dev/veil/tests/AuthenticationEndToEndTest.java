@@ -1,0 +1,159 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.DkimTool;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.SmtpSubmit;
+import dev.veil.tests.support.TestDnsServer;
+import dev.veil.tests.support.Tools;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Sender authentication and ARC through the running gateway, with a real DNS server for the test's domains, python3-dkim
+ * as the independent signer and ARC verifier, and GreenMail as Exchange: a DKIM-signed message arrives with dkim=pass,
+ * a tampered copy with dkim=fail, Veil's ARC seal verifies (cv=pass), a message failing DMARC under p=reject is
+ * quarantined, and a DNS failure defers.
+ */
+class AuthenticationEndToEndTest {
+    private static final String PIPELINE = "[reject, authenticate, skip-encrypted, encrypt, pass, arc-seal, relay]";
+    @TempDir
+    Path dir;
+
+    @Test
+    void authenticatesSealsQuarantinesAndDefers() throws Exception {
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+                .replace("dmarc-failure: tag", "dmarc-failure: quarantine"));
+        DkimTool.SigningKey partnerKey = DkimTool.newKey(dir);
+        int port = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
+        exchange.start();
+        try (TestDnsServer dns = TestDnsServer.start();
+             GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)
+                     .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
+                     .set("auth.authservId", "veil.test")
+                     .set("arc.domain", "arc.example")
+                     .set("arc.selector", "veil")
+                     .set("queue.pipeline", PIPELINE)) {
+            // the partner: SPF allows the loopback client, DKIM key published, DMARC p=reject
+            dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
+            dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
+            dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
+            // a domain someone forges: its SPF does not list us, it signs nothing, and asks for reject
+            dns.txt("spoofed.example", "v=spf1 ip4:192.0.2.1 -all");
+            dns.txt("_dmarc.spoofed.example", "v=DMARC1; p=reject; rua=mailto:dmarc@spoofed.example");
+            // a domain whose DNS is down
+            dns.serverFailure("flaky.example");
+            dns.serverFailure("_dmarc.flaky.example");
+
+            // the admin's DNS record for Veil's ARC key, as the CLI prints it
+            String record = veil.command("keys", "arc-dns");
+            Matcher m = Pattern.compile("(?m)^veil\\._domainkey\\.arc\\.example\\. IN TXT \\( (.*) \\)$").matcher(record);
+            assertThat(m.find()).as(record).isTrue();
+            String arcKey = m.group(1).replace("\" \"", "").replace("\"", "");
+            assertThat(arcKey).startsWith("v=DKIM1; k=rsa; p=MII");
+            veil.start();
+
+            String original = "From: Bob <bob@partner.example>\r\nTo: <alice@example.com>\r\nSubject: the plan\r\n"
+                    + "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <plan-1@partner.example>\r\n"
+                    + "Authentication-Results: veil.test; dkim=pass header.d=forged.example\r\n"
+                    + "\r\nMeet at noon.\r\n";
+            byte[] signed = DkimTool.sign(partnerKey, "sel1", "partner.example",
+                    original.getBytes(StandardCharsets.US_ASCII));
+            String signedText = new String(signed, StandardCharsets.ISO_8859_1);
+
+            // 1. signed and intact: dkim=pass, spf=pass, dmarc=pass — outside, inside, and in the ARC set
+            send(veil, "bob@partner.example", signedText);
+            String first = received(exchange, 1);
+            String outside = outerHeader(first);
+            assertThat(outside).contains("Authentication-Results: veil.test;")
+                    .contains("spf=pass smtp.mailfrom=bob@partner.example")
+                    .contains("dkim=pass header.d=partner.example header.s=sel1")
+                    .contains("dmarc=pass header.from=partner.example")
+                    .contains("ARC-Authentication-Results: i=1; veil.test;")
+                    .contains("ARC-Seal: i=1; a=rsa-sha256;").contains("cv=none")
+                    .doesNotContain("forged.example");
+            String inside = decrypt(veil, first, "first");
+            assertThat(inside).contains("dkim=pass header.d=partner.example").doesNotContain("forged.example")
+                    .contains("Meet at noon.");
+            assertThat(Pattern.compile("(?mi)^Authentication-Results: veil\\.test;").matcher(inside).results().count())
+                    .isEqualTo(1);
+
+            // Veil's seal verifies with python3-dkim, over exactly what Exchange received
+            Map<String, String> zone = Map.of("veil._domainkey.arc.example", arcKey);
+            Tools.Result arc = DkimTool.arcVerify(first.getBytes(StandardCharsets.ISO_8859_1), zone, dir);
+            assertThat(arc.exitCode()).as(arc.output()).isZero();
+            assertThat(arc.output()).startsWith("cv=pass");
+            // ... and not once the ciphertext is changed in transit
+            String altered = first.replaceFirst("(?m)^(Subject: .*)$", "$1 (altered)");
+            assertThat(DkimTool.arcVerify(altered.getBytes(StandardCharsets.ISO_8859_1), zone, dir).exitCode())
+                    .isNotZero();
+
+            // 2. the same message tampered with on the way: dkim=fail (SPF still passes, so DMARC passes)
+            send(veil, "bob@partner.example", signedText.replace("Meet at noon.", "Meet at midnight."));
+            String second = received(exchange, 2);
+            assertThat(outerHeader(second)).contains("dkim=fail").contains("header.d=partner.example")
+                    .contains("dmarc=pass");
+            assertThat(decrypt(veil, second, "second")).contains("dkim=fail").contains("Meet at midnight.");
+
+            // 3. a forged sender failing DMARC under p=reject, policy dmarc-failure: quarantine: held, not relayed
+            String spoof = "From: CEO <ceo@spoofed.example>\r\nTo: <alice@example.com>\r\nSubject: wire money\r\n"
+                    + "Date: Sun, 29 Nov 2026 12:05:00 +0000\r\nMessage-ID: <spoof-1@spoofed.example>\r\n\r\nNow.\r\n";
+            String spoofId = send(veil, "ceo@spoofed.example", spoof);
+            Map<String, Object> held = veil.awaitState(spoofId, "quarantined", Duration.ofSeconds(30));
+            assertThat((String) held.get("lastError")).contains("DMARC failed for spoofed.example")
+                    .contains("reject");
+            assertThat(veil.admin("/audit?queueId=" + spoofId).body()).contains("quarantined");
+
+            // 4. the sender's DNS does not answer: temperror, the message waits (neither passed nor quarantined)
+            String flaky = spoof.replace("spoofed.example", "flaky.example");
+            String flakyId = send(veil, "ceo@flaky.example", flaky);
+            Map<String, Object> waiting = veil.awaitState(flakyId, "deferred", Duration.ofSeconds(30));
+            assertThat((String) waiting.get("lastError")).contains("temperror");
+
+            Thread.sleep(1500);
+            assertThat(exchange.getReceivedMessages()).hasSize(2);
+        } finally {
+            exchange.stop();
+        }
+    }
+
+    private static String send(GatewayProcess veil, String from, String message) throws Exception {
+        SmtpSubmit.Reply reply = SmtpSubmit.send(veil.smtpPort(), from, "alice@example.com", message);
+        assertThat(reply.code()).as(reply.text()).isEqualTo(250);
+        return reply.queueId();
+    }
+
+    private static String received(GreenMail exchange, int n) throws Exception {
+        assertThat(exchange.waitForIncomingEmail(30_000, n)).as("message " + n + " relayed").isTrue();
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        exchange.getReceivedMessages()[n - 1].writeTo(raw);
+        return raw.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static String outerHeader(String message) {
+        return message.substring(0, message.indexOf("\r\n\r\n"));
+    }
+
+    private String decrypt(GatewayProcess veil, String message, String name) throws Exception {
+        Path in = dir.resolve(name + ".eml");
+        Files.writeString(in, message, StandardCharsets.ISO_8859_1);
+        Path out = dir.resolve(name + "-plain.eml");
+        veil.command("decrypt", in.toString(), "--out", out.toString());
+        return Files.readString(out, StandardCharsets.ISO_8859_1);
+    }
+}

@@ -1,0 +1,179 @@
+package dev.veil.tests.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.gateway.auth.DnsResolver;
+import dev.veil.gateway.auth.SpfEvaluator;
+import dev.veil.gateway.auth.SpfResult;
+import dev.veil.tests.support.TestDnsServer;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** SPF (RFC 7208) against a real DNS server serving each test's zone. */
+class SpfEvaluatorTest {
+    private TestDnsServer dns;
+    private SpfEvaluator spf;
+
+    @BeforeEach
+    void start() throws Exception {
+        dns = TestDnsServer.start();
+        spf = new SpfEvaluator(new DnsResolver(List.of(dns.address()), Duration.ofSeconds(2)));
+    }
+
+    @AfterEach
+    void stop() {
+        dns.close();
+    }
+
+    private SpfResult check(String ip, String domain) throws Exception {
+        return spf.evaluate(InetAddress.getByName(ip), domain, "alice@" + domain, "mail." + domain);
+    }
+
+    @Test
+    void ip4WithAndWithoutPrefixAndTheQualifiersOfAll() throws Exception {
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.0/24 ip4:198.51.100.7 -all");
+        dns.txt("b.example", "v=spf1 ip4:192.0.2.1 ~all");
+        dns.txt("c.example", "v=spf1 ?all");
+        dns.txt("d.example", "v=spf1 +all");
+        assertThat(check("192.0.2.200", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("198.51.100.7", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("198.51.100.8", "a.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("192.0.2.2", "b.example")).isEqualTo(SpfResult.SOFTFAIL);
+        assertThat(check("192.0.2.2", "c.example")).isEqualTo(SpfResult.NEUTRAL);
+        assertThat(check("192.0.2.2", "d.example")).isEqualTo(SpfResult.PASS);
+    }
+
+    @Test
+    void noMechanismMatchingIsNeutralAndNoRecordIsNone() throws Exception {
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.1");
+        dns.txt("b.example", "some other text");
+        assertThat(check("192.0.2.2", "a.example")).isEqualTo(SpfResult.NEUTRAL);
+        assertThat(check("192.0.2.2", "b.example")).isEqualTo(SpfResult.NONE);
+        assertThat(check("192.0.2.2", "nothing.example")).isEqualTo(SpfResult.NONE);
+    }
+
+    @Test
+    void twoRecordsOrABadTermArePermerror() throws Exception {
+        dns.txt("a.example", "v=spf1 -all").txt("a.example", "v=spf1 +all");
+        dns.txt("b.example", "v=spf1 ip4:192.0.2.999 -all");
+        dns.txt("c.example", "v=spf1 frobnicate -all");
+        assertThat(check("192.0.2.2", "a.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.2", "b.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.2", "c.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void ip6WithPrefix() throws Exception {
+        dns.txt("a.example", "v=spf1 ip6:2001:db8:1::/48 -all");
+        assertThat(check("2001:db8:1:ffff::25", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("2001:db8:2::25", "a.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.FAIL);
+    }
+
+    @Test
+    void aAndMxWithDomainsAndPrefixes() throws Exception {
+        dns.txt("a.example", "v=spf1 a -all").a("a.example", "192.0.2.10");
+        dns.txt("b.example", "v=spf1 a:hosts.b.example/28 -all").a("hosts.b.example", "198.51.100.1");
+        dns.txt("c.example", "v=spf1 mx -all").mx("c.example", 10, "mx1.c.example").mx("c.example", 20, "mx2.c.example")
+                .a("mx1.c.example", "192.0.2.21").a("mx2.c.example", "192.0.2.22")
+                .aaaa("mx2.c.example", "2001:db8::22");
+        dns.txt("d.example", "v=spf1 mx:c.example//64 -all");
+        assertThat(check("192.0.2.10", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.11", "a.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("198.51.100.15", "b.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("198.51.100.16", "b.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("192.0.2.22", "c.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.23", "c.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("2001:db8::1:2", "d.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("2001:db8:0:1::22", "d.example")).isEqualTo(SpfResult.FAIL);
+    }
+
+    @Test
+    void includeMatchesOnlyOnPassAndNeedsARecord() throws Exception {
+        dns.txt("a.example", "v=spf1 include:esp.example -all");
+        dns.txt("esp.example", "v=spf1 ip4:203.0.113.0/24 ~all");
+        dns.txt("b.example", "v=spf1 include:nospf.example -all");
+        assertThat(check("203.0.113.9", "a.example")).isEqualTo(SpfResult.PASS);
+        // the included record's softfail is only "no match": the including record's -all decides
+        assertThat(check("192.0.2.9", "a.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("192.0.2.9", "b.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void redirectAppliesOnlyWhenNothingMatched() throws Exception {
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.1 redirect=_spf.a.example");
+        dns.txt("_spf.a.example", "v=spf1 ip4:198.51.100.0/24 -all");
+        dns.txt("b.example", "v=spf1 -all redirect=_spf.a.example");
+        dns.txt("c.example", "v=spf1 redirect=nospf.example");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("198.51.100.3", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("203.0.113.3", "a.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("198.51.100.3", "b.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("198.51.100.3", "c.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void tenDnsLookupsAreAllowedAndTheEleventhIsPermerror() throws Exception {
+        // ten includes in a chain: l0 -> l1 -> ... -> l10 (l10 passes)
+        for (int i = 0; i < 10; i++) {
+            dns.txt("l" + i + ".example", "v=spf1 include:l" + (i + 1) + ".example -all");
+        }
+        dns.txt("l10.example", "v=spf1 ip4:192.0.2.1 -all");
+        assertThat(check("192.0.2.1", "l0.example")).isEqualTo(SpfResult.PASS);
+        for (int i = 0; i < 11; i++) {
+            dns.txt("m" + i + ".example", "v=spf1 include:m" + (i + 1) + ".example -all");
+        }
+        dns.txt("m11.example", "v=spf1 ip4:192.0.2.1 -all");
+        assertThat(check("192.0.2.1", "m0.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void twoVoidLookupsAreAllowedAndTheThirdIsPermerror() throws Exception {
+        dns.txt("a.example", "v=spf1 a:gone1.example a:gone2.example ip4:192.0.2.1 -all");
+        dns.txt("b.example", "v=spf1 a:gone1.example a:gone2.example mx:gone3.example ip4:192.0.2.1 -all");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void aServerFailureIsTemperror() throws Exception {
+        dns.serverFailure("a.example");
+        dns.txt("b.example", "v=spf1 include:a.example -all");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.TEMPERROR);
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.TEMPERROR);
+    }
+
+    @Test
+    void macrosExpandTheClientAddressAndDomain() throws Exception {
+        dns.txt("a.example", "v=spf1 exists:%{ir}.%{l1r-}.allow.%{d} -all");
+        dns.a("1.2.0.192.alice.allow.a.example", "127.0.0.2");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.2", "a.example")).isEqualTo(SpfResult.FAIL);
+    }
+
+    @Test
+    void aRecordTooLongForUdpIsFetchedOverTcp() throws Exception {
+        StringBuilder record = new StringBuilder("v=spf1");
+        for (int i = 1; i <= 200; i++) { // about 3.5 KB: over any EDNS UDP size
+            record.append(" ip4:198.51.").append(i).append(".1");
+        }
+        dns.txt("big.example", record + " ip4:192.0.2.77 -all");
+        assertThat(check("192.0.2.77", "big.example")).isEqualTo(SpfResult.PASS);
+        assertThat(dns.tcpQueries()).isPositive();
+    }
+
+    @Test
+    void theNullSenderIsCheckedWithTheHeloName() throws Exception {
+        dns.txt("relay.a.example", "v=spf1 ip4:192.0.2.5 -all");
+        SpfEvaluator.Verdict bounce = spf.check(InetAddress.getByName("192.0.2.5"), "", "relay.a.example");
+        assertThat(bounce.result()).isEqualTo(SpfResult.PASS);
+        assertThat(bounce.property()).isEqualTo("smtp.helo");
+        SpfEvaluator.Verdict normal = spf.check(InetAddress.getByName("192.0.2.6"), "x@relay.a.example", "h");
+        assertThat(normal.result()).isEqualTo(SpfResult.FAIL);
+        assertThat(normal.property()).isEqualTo("smtp.mailfrom");
+    }
+}

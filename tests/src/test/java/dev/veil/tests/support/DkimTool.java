@@ -1,0 +1,108 @@
+package dev.veil.tests.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+
+/**
+ * Debian's python3-dkim as the independent party: a DKIM signer for the mail Veil receives and the ARC verifier of
+ * what Veil relays ({@code src/test/resources/auth/dkim-tool.py}). Runs the system's /usr/bin/python3, where the
+ * Debian package installs the module.
+ */
+public final class DkimTool {
+    private DkimTool() {
+    }
+
+    /** An RSA-2048 signing key: the PKCS#1 PEM the signer reads, and the DNS TXT value that publishes it. */
+    public record SigningKey(Path pem, String dnsTxt) {
+    }
+
+    public static SigningKey newKey(Path dir) throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair pair = generator.generateKeyPair();
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
+            writer.writeObject(pair.getPrivate());
+        }
+        Path file = dir.resolve("dkim-signer.pem");
+        Files.writeString(file, pem.toString());
+        return new SigningKey(file, "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
+    }
+
+    /** The message DKIM-signed by python3-dkim (rsa-sha256, relaxed/relaxed). */
+    public static byte[] sign(SigningKey key, String selector, String domain, byte[] message) {
+        Tools.Result r = run(message, "sign", key.pem().toString(), selector, domain);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("dkim-tool sign failed:\n" + r.output());
+        }
+        return r.output().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** python3-dkim's arc_verify of a message, with DNS answered from {@code records} (name → TXT value). */
+    public static Tools.Result arcVerify(byte[] message, Map<String, String> records, Path dir) throws IOException {
+        StringBuilder zone = new StringBuilder();
+        records.forEach((name, value) -> zone.append(name).append('\t').append(value).append('\n'));
+        Path file = Files.createTempFile(dir, "arc-dns", ".txt");
+        Files.writeString(file, zone);
+        Tools.Result r = run(message, "arc-verify", file.toString());
+        return new Tools.Result(r.exitCode(), new String(r.output().getBytes(StandardCharsets.ISO_8859_1),
+                StandardCharsets.UTF_8));
+    }
+
+    /** Signs every file of {@code in} into {@code out}; the result lines say which ones the signer refused. */
+    public static Tools.Result signAll(SigningKey key, String selector, String domain, Path in, Path out) {
+        return run(new byte[0], "sign-all", key.pem().toString(), selector, domain, in.toString(), out.toString());
+    }
+
+    /** arc_verify of every file in {@code dir}: one line {@code NAME cv=RESULT reason} each. */
+    public static Tools.Result arcVerifyAll(Path dir, Map<String, String> records) throws IOException {
+        StringBuilder zone = new StringBuilder();
+        records.forEach((name, value) -> zone.append(name).append('\t').append(value).append('\n'));
+        Path file = Files.createTempFile("arc-dns", ".txt");
+        Files.writeString(file, zone);
+        return run(new byte[0], "arc-verify-all", file.toString(), dir.toString());
+    }
+
+    private static Tools.Result run(byte[] stdin, String... args) {
+        try {
+            Path script = Files.createTempFile("dkim-tool", ".py");
+            try (InputStream in = DkimTool.class.getResourceAsStream("/auth/dkim-tool.py")) {
+                Files.write(script, in.readAllBytes());
+            }
+            Path input = Files.createTempFile("dkim-tool", ".eml");
+            Files.write(input, stdin);
+            List<String> command = new ArrayList<>();
+            command.add(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
+            command.add(script.toString());
+            command.addAll(List.of(args));
+            Process p = new ProcessBuilder(command).redirectInput(input.toFile()).redirectErrorStream(true).start();
+            // ISO-8859-1 keeps the signed message's bytes one to one
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("dkim-tool did not finish in 300 s");
+            }
+            Files.deleteIfExists(script);
+            Files.deleteIfExists(input);
+            return new Tools.Result(p.exitValue(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run python3 with python3-dkim (apt-get install python3-dkim)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
