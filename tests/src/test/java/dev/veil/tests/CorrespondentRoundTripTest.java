@@ -1,0 +1,110 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.RawSmtp;
+import dev.veil.tests.support.SmtpSubmit;
+import jakarta.mail.Address;
+import jakarta.mail.Message;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole correspondent round trip through one Veil process: Bob's mail reaches Exchange (GreenMail) from an
+ * alias with a tokenised Message-ID; Alice's reply to that alias, submitted on the outbound listener, reaches
+ * Bob (a second GreenMail, "the internet") at his real address, with real addresses and threading headers and no
+ * trace of the alias domain. An alias Veil never issued is refused.
+ */
+class CorrespondentRoundTripTest {
+    private static final String ALIAS_DOMAIN = CorrespondentsEndToEndTest.ALIAS_DOMAIN;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aReplyToAnAliasReachesTheRealPersonInTheRightThread() throws Exception {
+        int exchangePort = GatewayProcess.freePort();
+        int internetPort = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(exchangePort, "127.0.0.1", "smtp"));
+        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
+        exchange.start();
+        internet.start();
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchangePort).outboundRelaySmtp(internetPort)) {
+            veil.start();
+            String original = "From: Bob Partner <bob@partner.example>\r\n"
+                    + "To: Alice <alice@example.com>\r\n"
+                    + "Subject: the plan\r\n"
+                    + "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+                    + "Message-ID: <rt1@mail.partner.example>\r\n"
+                    + "\r\n"
+                    + "Shall we meet at noon?\r\n";
+            String inboundId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com", original).queueId();
+            veil.awaitState(inboundId, "relayed", Duration.ofSeconds(60));
+            MimeMessage stored = exchange.getReceivedMessages()[0];
+            String alias = ((InternetAddress) stored.getFrom()[0]).getAddress();
+            String token = stored.getMessageID();
+            assertThat(alias).endsWith("@" + ALIAS_DOMAIN).doesNotContain("partner");
+            assertThat(token).endsWith("@" + ALIAS_DOMAIN + ">");
+            assertThat(raw(stored).toLowerCase(Locale.ROOT)).doesNotContain("partner.example");
+
+            // Outlook's reply, as Exchange's outbound connector hands it to Veil
+            String reply = "From: Alice <alice@example.com>\r\n"
+                    + "To: " + stored.getHeader("From")[0] + "\r\n"
+                    + "Subject: Re: [encrypted]\r\n"
+                    + "Date: Mon, 1 Jan 2024 11:00:00 +0000\r\n"
+                    + "Message-ID: <reply1@example.com>\r\n"
+                    + "In-Reply-To: " + token + "\r\n"
+                    + "References: " + token + "\r\n"
+                    + "\r\n"
+                    + "Noon is fine.\r\n";
+            SmtpSubmit.Reply accepted = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", alias, reply);
+            assertThat(accepted.code()).isEqualTo(250);
+            veil.awaitState(accepted.queueId(), "relayed", Duration.ofSeconds(60));
+
+            assertThat(internet.waitForIncomingEmail(10_000, 1)).isTrue();
+            MimeMessage delivered = internet.getReceivedMessages()[0];
+            Address[] to = delivered.getRecipients(Message.RecipientType.TO);
+            assertThat(Arrays.stream(to).map(a -> ((InternetAddress) a).getAddress()))
+                    .containsExactly("bob@partner.example");
+            assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<rt1@mail.partner.example>");
+            assertThat(delivered.getHeader("References")[0]).isEqualTo("<rt1@mail.partner.example>");
+            assertThat(delivered.getMessageID()).isEqualTo("<reply1@example.com>");
+            assertThat(raw(delivered).toLowerCase(Locale.ROOT)).doesNotContain(ALIAS_DOMAIN);
+            // GreenMail files a message under each envelope recipient: Bob's real address is the envelope's
+            assertThat(internet.getReceivedMessagesForDomain("partner.example")).hasSize(1);
+
+            // an alias Veil never issued, and a malformed one: 550 5.1.1 at RCPT
+            try (RawSmtp smtp = RawSmtp.openEhlo(veil.outboundPort())) {
+                assertThat(smtp.command("MAIL FROM:<alice@example.com>").code()).isEqualTo(250);
+                RawSmtp.Reply unknown = smtp.command("RCPT TO:<c-aaaaaaaaaaaaaaaaaaaa@" + ALIAS_DOMAIN + ">");
+                assertThat(unknown.code()).isEqualTo(550);
+                assertThat(unknown.text()).contains("5.1.1");
+                assertThat(smtp.command("RCPT TO:<not-an-alias@" + ALIAS_DOMAIN + ">").code()).isEqualTo(550);
+            }
+        } finally {
+            exchange.stop();
+            internet.stop();
+        }
+    }
+
+    private static String raw(MimeMessage message) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        message.writeTo(out);
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+}
