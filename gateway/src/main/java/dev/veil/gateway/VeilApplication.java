@@ -143,7 +143,9 @@ public class VeilApplication extends Application<VeilConfiguration> {
         DnsResolver dns = pipeline.contains("authenticate") || pipeline.contains("arc-seal")
                 ? new DnsResolver(config.getAuth().getDnsServers(), config.getAuth().getDnsTimeout().toJavaDuration())
                 : null;
-        ArcKey arcKey = ArcKey.load(data, config.getArc());
+        // the ARC key is made on the first start whose pipeline seals (or by `veil keys arc-dns`): RSA key generation
+        // costs seconds of CPU that a gateway without ARC need not spend
+        ArcKey arcKey = pipeline.contains("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
         available.put("arc-seal", () -> new ArcSealStep(spool, () -> arcKey.sealer(authservId, dns), authservId, clock));
