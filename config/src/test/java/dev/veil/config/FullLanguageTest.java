@@ -104,6 +104,10 @@ class FullLanguageTest {
         assertThat(p.contacts().treatment(ContactField.PHONES)).isEqualTo(ContactTreatment.HASH);
         assertThat(p.contacts().treatment(ContactField.JOB_TITLE)).isEqualTo(ContactTreatment.KEEP);
         assertThat(p.contacts().treatment(ContactField.EMAILS)).isEqualTo(ContactTreatment.ALIAS);
+        assertThat(p.contacts().aliasDomain()).as("the first pseudonymising rule's, when contacts names none")
+                .isEqualTo("alias.example.net");
+        assertThat(PolicyLoader.parse("p.yml", POLICY + "  alias-domain: Contacts.Example.ORG\n").policy().orElseThrow()
+                .contacts().aliasDomain()).isEqualTo("contacts.example.org");
     }
 
     @Test
