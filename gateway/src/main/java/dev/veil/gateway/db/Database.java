@@ -9,7 +9,7 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * The database behind the spool and audit tables: an embedded H2 file by default. The schema is plain SQL that
+ * The database behind the spool, audit and contact vault tables: an embedded H2 file by default. The schema is plain SQL that
  * PostgreSQL runs as well, for several nodes sharing one database later.
  */
 public final class Database implements AutoCloseable {
@@ -83,6 +83,7 @@ public final class Database implements AutoCloseable {
                       detail VARCHAR(2000)
                     )""");
             s.execute("CREATE INDEX IF NOT EXISTS audit_queue ON audit (queue_id)");
+            ContactVaultDao.migrate(s);
         }
     }
 
