@@ -9,12 +9,14 @@
 # The default warm-up is 3 x 2 s rather than 2 x 1 s: on a 2-core machine that is busy with other builds, C2 needs
 # several seconds to compile decide(), and shorter warm-ups measure half-compiled code (10-50x slower). The quick mode
 # only shows that every benchmark runs; do not compare its numbers.
-#   JMH_BUILD=0     skip the Maven build (use tests/target as it is)
+#   JMH_BUILD=0     skip compiling (use the modules' target directories as they are)
 #   MVN_OFFLINE=0   let Maven download (default: offline, -o)
 #   JAVA=/path/java the JVM to benchmark on (default: java on PATH)
 #   JMH_MAIN=class  the main class (default: org.openjdk.jmh.Main; dev.veil.tests.bench.CryptoBenchmarkMain when REGEX
 #                   names Crypto, which runs the same JMH and then prints MB/s and the crypto targets' ratios)
 #
+#   tests/bench/run-jmh.sh ContactsBenchmark               pseudonymise and re-identify 10,000 contacts, alone and with
+#                                                          the H2 vault; prints contacts/s and the 20,000/s target
 #   tests/bench/run-jmh.sh CryptoBenchmark                 S/MIME, OpenPGP and raw AES-GCM at 5 KB, 50 KB, 1 MB, and
 #                                                          RSA-OAEP unwrap vs X25519 (about 10 minutes on 2 cores)
 #
@@ -42,16 +44,17 @@ fi
 read -r -a run_args <<< "${JMH_ARGS:-$default_args}"
 
 cd "$root"
-if [[ "${JMH_BUILD:-1}" != 0 ]]; then
-    echo "run-jmh: building (mvn ${offline[*]} -q install -DskipTests)" >&2
-    mvn "${offline[@]}" -q install -DskipTests
-fi
-# Others may rebuild (or clean) tests/target and reinstall the dev.veil jars while a run is going on, which would pull
-# the classes out from under the forked JMH JVMs. So the run works on a private snapshot of everything that is ours.
+# Others may rebuild (or clean) tests/target while a run is going on, which would pull the classes out from under the
+# forked JMH JVMs. So the run works on a private snapshot of everything that is ours.
 snap="$(mktemp -d "${TMPDIR:-/tmp}/veil-jmh.XXXXXX")"
 trap 'rm -rf "$snap"' EXIT
 cp_file="$snap/classpath.txt"
-mvn "${offline[@]}" -q -pl tests dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >&2
+# Built in the reactor (never "mvn install", which would replace the dev.veil jars in the shared ~/.m2): our own modules
+# are then their target/classes directories on the class path, this worktree's code and nobody else's.
+goals=(dependency:build-classpath)
+[[ "${JMH_BUILD:-1}" != 0 ]] && goals=(test-compile dependency:build-classpath)
+echo "run-jmh: building (mvn ${offline[*]} -q -pl tests -am ${goals[*]})" >&2
+mvn "${offline[@]}" -q -pl tests -am "${goals[@]}" -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >&2
 [[ -d "$target/test-classes" ]] && cp -r "$target/test-classes" "$snap/test-classes"
 classpath="$snap/test-classes"
 if [[ -d "$target/classes" ]]; then
@@ -76,6 +79,7 @@ fi
 
 main="org.openjdk.jmh.Main"
 [[ "$regex" == *Crypto* ]] && main="dev.veil.tests.bench.CryptoBenchmarkMain"
+[[ "$regex" == *Contacts* ]] && main="dev.veil.tests.bench.ContactsBenchmarkMain"
 main="${JMH_MAIN:-$main}"
 
 echo "run-jmh: java $main $regex ${run_args[*]} $*   [$(uptime | sed 's/.*load/load/')]" >&2

@@ -2,7 +2,7 @@ package dev.veil.config;
 
 /** What Exchange receives in place of a contact field's real value (which stays in the vault). */
 public enum ContactTreatment {
-    /** a random token, reversible only through the vault */
+    /** a deterministic token (AES-SIV): equal values, equal tokens; reversible only with the pseudonym key */
     TOKEN,
     /** format-preserving encryption (FF1): still looks like a phone number */
     FPE,

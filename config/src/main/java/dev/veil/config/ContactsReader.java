@@ -9,19 +9,26 @@ import org.yaml.snakeyaml.nodes.Node;
 /** Reads the {@code contacts} section; a treatment must make sense for its field (an alias is an email address). */
 final class ContactsReader {
     static final List<String> FIELDS = Arrays.stream(ContactField.values()).map(ContactField::key).toList();
+    static final List<String> KEYS = java.util.stream.Stream.concat(FIELDS.stream(), java.util.stream.Stream.of("alias-domain")).toList();
     static final List<String> TREATMENTS = Arrays.stream(ContactTreatment.values()).map(ContactTreatment::key).toList();
 
     private final Problems problems;
+    private final ProtectedDomains protectedDomains;
 
-    ContactsReader(Problems problems) {
+    ContactsReader(Problems problems, ProtectedDomains protectedDomains) {
         this.problems = problems;
+        this.protectedDomains = protectedDomains;
     }
 
-    ContactsPolicy read(Node section) {
+    /**
+     * @param ruleAliasDomain the alias domain of the first rule that pseudonymises correspondents (the default for
+     *                        {@code alias-domain}), or null
+     */
+    ContactsPolicy read(Node key, Node section, String ruleAliasDomain) {
         Map<ContactField, ContactTreatment> out = new EnumMap<>(ContactField.class);
-        YamlMap m = section == null ? null : YamlMap.of(section, "'contacts'", FIELDS, problems);
+        YamlMap m = section == null ? null : YamlMap.of(section, "'contacts'", KEYS, problems);
         if (m == null) {
-            return ContactsPolicy.defaults();
+            return new ContactsPolicy(Map.of(), ruleAliasDomain);
         }
         for (ContactField field : ContactField.values()) {
             Scalar s = m.text(field.key());
@@ -37,7 +44,38 @@ final class ContactsReader {
                 out.put(field, treatment);
             }
         }
-        return new ContactsPolicy(out);
+        String aliasDomain = m.has("alias-domain") ? aliasDomain(m.text("alias-domain")) : ruleAliasDomain;
+        ContactsPolicy policy = new ContactsPolicy(out, aliasDomain);
+        if (policy.treatment(ContactField.EMAILS) == ContactTreatment.ALIAS && aliasDomain == null && !m.has("alias-domain")
+                && !m.misspelt("alias-domain")) {
+            problems.error(m.has("emails") ? m.value("emails") : key, "contact emails become aliases, but no alias"
+                    + " domain is set — add 'alias-domain: alias.example.com' (a domain of its own, not a protected one)"
+                    + " under contacts, or choose another treatment for emails");
+        }
+        return policy;
+    }
+
+    /** Like a rule's pseudonymise alias domain: one domain, not a protected one. Null (reported) when it is not. */
+    private String aliasDomain(Scalar s) {
+        if (s == null) {
+            return null;
+        }
+        try {
+            AddressPattern d = AddressPattern.parseDomain(s.value());
+            if (d.kind() != AddressPattern.Kind.DOMAIN) {
+                problems.error(s.node(), "the alias domain must be one domain, not a wildcard");
+                return null;
+            }
+            if (protectedDomains.protects(d.domain())) {
+                problems.error(s.node(), "alias domain '" + s.value() + "' is a protected domain: contact aliases would"
+                        + " collide with real mailboxes — use a domain of its own, e.g. alias." + d.domain());
+                return null;
+            }
+            return d.domain();
+        } catch (AddressPattern.Invalid e) {
+            problems.error(s.node(), e.getMessage());
+            return null;
+        }
     }
 
     private static String unfit(ContactField field, ContactTreatment t) {

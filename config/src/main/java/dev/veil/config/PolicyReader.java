@@ -44,7 +44,10 @@ final class PolicyReader {
             rules = reader.read(top.value("rules"));
             allRulesRead = reader.ruleCount() == rules.size() && !rules.isEmpty();
         }
-        ContactsPolicy contacts = new ContactsReader(problems).read(top.value("contacts"));
+        String ruleAliasDomain = rules.stream().map(r -> r.rule().pseudonymise()).flatMap(java.util.Optional::stream)
+                .filter(Action.Pseudonymise::correspondents).map(Action.Pseudonymise::aliasDomain).findFirst().orElse(null);
+        ContactsPolicy contacts = new ContactsReader(problems, protectedDomains).read(
+                top.has("contacts") ? top.keyNode("contacts") : null, top.value("contacts"), ruleAliasDomain);
         AuthenticationPolicy authentication = new AuthenticationReader(problems).read(top.value("authentication"));
         // Shadowing is pairwise, so it holds among the rules that were read; "no rule for this domain" would be a false
         // alarm if the rule meant for it is one that had an error.

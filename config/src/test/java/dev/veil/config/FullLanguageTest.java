@@ -107,6 +107,10 @@ class FullLanguageTest {
         assertThat(p.contacts().treatment(ContactField.JOB_TITLE)).isEqualTo(ContactTreatment.KEEP);
         assertThat(p.contacts().treatment(ContactField.EMAILS)).isEqualTo(ContactTreatment.ALIAS);
         assertThat(p.authentication().dmarcFailure()).isEqualTo(AuthenticationPolicy.DmarcFailure.QUARANTINE);
+        assertThat(p.contacts().aliasDomain()).as("the first pseudonymising rule's, when contacts names none")
+                .isEqualTo("alias.example.net");
+        assertThat(PolicyLoader.parse("p.yml", POLICY + "  alias-domain: Contacts.Example.ORG\n").policy().orElseThrow()
+                .contacts().aliasDomain()).isEqualTo("contacts.example.org");
     }
 
     @Test

@@ -20,6 +20,11 @@ final class AesSiv {
     private final CMac cmac;
     private final KeyParameter ctrKey;
     private final SICBlockCipher ctr;
+    /** CMAC of the zero block: the start of every S2V chain, the same for every call. */
+    private final byte[] zeroMac;
+    /** S2V state after a single short associated data string (Veil's kinds): computed once per kind, not per call. */
+    private final java.util.Map<String, byte[]> afterAd = new java.util.HashMap<>();
+    private boolean ctrKeyed;
 
     AesSiv(byte[] key) {
         if (key.length != 32 && key.length != 48 && key.length != 64) {
@@ -30,6 +35,7 @@ final class AesSiv {
         this.cmac.init(new KeyParameter(key, 0, half));
         this.ctrKey = new KeyParameter(key, half, half);
         this.ctr = new SICBlockCipher(AESEngine.newInstance());
+        this.zeroMac = mac(new byte[BLOCK]);
     }
 
     byte[] encrypt(byte[] plaintext, byte[]... associatedData) {
@@ -57,15 +63,19 @@ final class AesSiv {
         // only 32 bits of counter interoperate
         q[8] &= 0x7f;
         q[12] &= 0x7f;
-        ctr.init(true, new ParametersWithIV(ctrKey, q));
+        // the key schedule is built once; later calls only change the counter block
+        ctr.init(true, new ParametersWithIV(ctrKeyed ? null : ctrKey, q));
+        ctrKeyed = true;
         ctr.processBytes(in, inOff, len, out, outOff);
     }
 
     private byte[] s2v(byte[] plaintext, byte[][] associatedData) {
-        byte[] d = mac(new byte[BLOCK]);
-        for (byte[] ad : associatedData) {
-            dbl(d);
-            xor(d, mac(ad), 0);
+        byte[] d;
+        if (associatedData.length == 1 && associatedData[0].length <= BLOCK) {
+            byte[] ad = associatedData[0];
+            d = afterAd.computeIfAbsent(new String(ad, java.nio.charset.StandardCharsets.ISO_8859_1), k -> chain(ad)).clone();
+        } else {
+            d = chain(associatedData);
         }
         byte[] t;
         if (plaintext.length >= BLOCK) {
@@ -78,6 +88,15 @@ final class AesSiv {
             xor(t, d, 0);
         }
         return mac(t);
+    }
+
+    private byte[] chain(byte[]... associatedData) {
+        byte[] d = zeroMac.clone();
+        for (byte[] ad : associatedData) {
+            dbl(d);
+            xor(d, mac(ad), 0);
+        }
+        return d;
     }
 
     private byte[] mac(byte[] data) {

@@ -9,9 +9,9 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
- * The database behind the spool, audit and alias directory tables: an embedded H2 file by default. The schema is
- * plain SQL that PostgreSQL runs as well, for several nodes sharing one database later. Every statement is
- * {@code IF NOT EXISTS}, so opening an older database adds the tables it lacks (that is the migration).
+ * The database behind the spool, audit, alias directory and contact vault tables: an embedded H2 file by default.
+ * The schema is plain SQL that PostgreSQL runs as well, for several nodes sharing one database later. Every
+ * statement is {@code IF NOT EXISTS}, so opening an older database adds the tables it lacks (that is the migration).
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
@@ -99,6 +99,7 @@ public final class Database implements AutoCloseable {
                       first_seen BIGINT NOT NULL,
                       PRIMARY KEY (alias_local, alias_domain)
                     )""");
+            ContactVaultDao.migrate(s);
         }
     }
 

@@ -1,0 +1,200 @@
+package dev.veil.gateway.contacts;
+
+import ezvcard.VCard;
+import ezvcard.io.ParseWarning;
+import ezvcard.io.text.VCardReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
+import java.nio.charset.UnsupportedCharsetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a {@code .vcf} file (one or several cards; vCard 2.1, 3.0, 4.0) with ez-vcard, card by card: a broken card
+ * becomes an error naming the file and line, and the other cards of the file are still read.
+ *
+ * <p>Bytes: a vCard file has no single charset. 2.1 cards from phones carry raw Shift_JIS or Latin-1 bytes with a
+ * {@code CHARSET} parameter, others are UTF-8. So the file is decoded line by line: a property line with
+ * {@code CHARSET=x} (and its folded continuation lines) in that charset, every other line as UTF-8. Bytes that are not
+ * valid in their charset make their card an error (never replacement characters stored silently).
+ *
+ * <p>What makes a card an error: a line ez-vcard had to skip (no colon: that line's data would be lost), a charset
+ * this JVM does not know, a quoted-printable value that cannot be decoded, a property its scribe asked to skip, and a
+ * card without {@code END:VCARD}. Other ez-vcard warnings (a value it keeps as an unparsed raw property, an odd
+ * parameter) lose nothing and are returned as notes.
+ */
+public final class CardFile {
+    /** ez-vcard warning codes that mean data of the card was dropped or garbled (see its messages.properties). */
+    private static final Set<Integer> FATAL = Set.of(22, 23, 27, 38);
+    private static final Pattern CHARSET = Pattern.compile("(?i);\\s*CHARSET\\s*=\\s*\"?([A-Za-z0-9._:+-]+)");
+
+    /**
+     * One card of a file: either {@code card} (with notes) or {@code error}.
+     *
+     * @param location {@code FILE:LINE} of its {@code BEGIN:VCARD}
+     */
+    public record Entry(String location, int index, VCard card, List<String> notes, ContactException error) {
+        public boolean ok() {
+            return error == null;
+        }
+    }
+
+    private CardFile() {
+    }
+
+    public static List<Entry> read(Path file) throws IOException {
+        return read(file.toString(), Files.readAllBytes(file));
+    }
+
+    /** {@code name} is what error messages call the input (a file name). */
+    public static List<Entry> read(String name, byte[] bytes) throws IOException {
+        Decoded decoded = decode(bytes);
+        List<int[]> ranges = cardRanges(decoded.lines);
+        List<Entry> entries = new ArrayList<>();
+        try (VCardReader reader = new VCardReader(String.join("\n", decoded.lines))) {
+            VCard card;
+            int index = 0;
+            while ((card = reader.readNext()) != null) {
+                int[] range = index < ranges.size() ? ranges.get(index) : new int[] {0, -1};
+                String location = name + ":" + range[0];
+                List<String> errors = new ArrayList<>();
+                List<String> notes = new ArrayList<>();
+                for (ParseWarning w : reader.getWarnings()) {
+                    Integer line = w.getLineNumber();
+                    String where = name + ":" + (line == null ? range[0] : line) + ": ";
+                    String what = (w.getPropertyName() == null ? "" : w.getPropertyName() + ": ") + w.getMessage();
+                    if (w.getCode() != null && FATAL.contains(w.getCode())) {
+                        errors.add(where + what);
+                    } else {
+                        notes.add(where + what);
+                    }
+                }
+                for (int bad : decoded.undecodable) {
+                    if (bad >= range[0] && (range[1] < 0 || bad <= range[1])) {
+                        errors.add(name + ":" + bad + ": " + decoded.why.get(decoded.undecodable.indexOf(bad)));
+                    }
+                }
+                if (range[1] < 0) {
+                    errors.add(location + ": card has no END:VCARD (the file is cut off?)");
+                }
+                index++;
+                if (errors.isEmpty()) {
+                    entries.add(new Entry(location, index, card, List.copyOf(notes), null));
+                } else {
+                    entries.add(new Entry(location, index, null, List.copyOf(notes), new ContactException(
+                            "card " + index + " (" + location + ") is broken and was not read: " + String.join("; ", errors)
+                                    + " — fix the file (or export the contact again) and re-run")));
+                }
+            }
+        }
+        return entries;
+    }
+
+    /** 1-based first and last line of each top-level card (last -1 when it never ends). */
+    private static List<int[]> cardRanges(List<String> lines) {
+        List<int[]> ranges = new ArrayList<>();
+        int depth = 0;
+        int[] open = null;
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).strip().toUpperCase(Locale.ROOT);
+            if (l.equals("BEGIN:VCARD")) {
+                if (depth++ == 0) {
+                    open = new int[] {i + 1, -1};
+                    ranges.add(open);
+                }
+            } else if (l.equals("END:VCARD") && depth > 0) {
+                if (--depth == 0) {
+                    open[1] = i + 1;
+                }
+            }
+        }
+        return ranges;
+    }
+
+    private record Decoded(List<String> lines, List<Integer> undecodable, List<String> why) {
+    }
+
+    private static Decoded decode(byte[] bytes) {
+        List<String> lines = new ArrayList<>();
+        List<Integer> bad = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        Charset current = StandardCharsets.UTF_8;
+        int start = 0;
+        int lineNo = 0;
+        while (start <= bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            if (start == bytes.length && end == start && !lines.isEmpty()) {
+                break;
+            }
+            lineNo++;
+            boolean continuation = end > start && (bytes[start] == ' ' || bytes[start] == '\t');
+            boolean ascii = true;
+            for (int i = start; i < end && ascii; i++) {
+                ascii = bytes[i] >= 0;
+            }
+            String text;
+            if (ascii) {
+                text = new String(bytes, start, end - start, StandardCharsets.US_ASCII);
+                if (!continuation) {
+                    current = charsetOf(text, lineNo, bad, why);
+                }
+            } else {
+                if (!continuation) {
+                    String head = new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
+                    int colon = head.indexOf(':');
+                    current = charsetOf(colon < 0 ? "" : head.substring(0, colon), lineNo, bad, why);
+                }
+                text = strict(current, bytes, start, end - start);
+                if (text == null) {
+                    bad.add(lineNo);
+                    why.add("bytes that are not valid " + current.name() + (current == StandardCharsets.UTF_8
+                            ? " (and the property has no CHARSET parameter)" : ""));
+                    text = new String(bytes, start, end - start, current);
+                }
+            }
+            lines.add(text);
+            start = end + 1;
+        }
+        return new Decoded(lines, bad, why);
+    }
+
+    private static Charset charsetOf(String header, int lineNo, List<Integer> bad, List<String> why) {
+        int colon = header.indexOf(':');
+        Matcher m = CHARSET.matcher(colon < 0 ? header : header.substring(0, colon));
+        if (!m.find()) {
+            return StandardCharsets.UTF_8;
+        }
+        try {
+            return Charset.forName(m.group(1));
+        } catch (UnsupportedCharsetException | IllegalCharsetNameException e) {
+            bad.add(lineNo);
+            why.add("unknown charset '" + m.group(1) + "'");
+            return StandardCharsets.UTF_8;
+        }
+    }
+
+    private static String strict(Charset charset, byte[] bytes, int offset, int length) {
+        CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            return decoder.decode(ByteBuffer.wrap(bytes, offset, length)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
