@@ -1,6 +1,7 @@
 package dev.veil.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.veil.gateway.graph.GraphSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
@@ -40,6 +41,10 @@ public class VeilConfiguration extends Configuration {
     @Valid
     @NotNull
     private QueueSettings queue = new QueueSettings();
+
+    @Valid
+    @NotNull
+    private GraphSettings graph = new GraphSettings();
 
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
@@ -83,4 +88,6 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setUpstream(UpstreamSettings v) { upstream = v; }
     @JsonProperty public QueueSettings getQueue() { return queue; }
     @JsonProperty public void setQueue(QueueSettings v) { queue = v; }
+    @JsonProperty public GraphSettings getGraph() { return graph; }
+    @JsonProperty public void setGraph(GraphSettings v) { graph = v; }
 }
