@@ -2,6 +2,7 @@ package dev.veil.gateway;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.SelfSignedTls;
+import dev.veil.gateway.cli.ContactsCommand;
 import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.KeysCommand;
 import dev.veil.gateway.cli.PolicyCommand;
@@ -76,6 +77,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         bootstrap.addCommand(new KeysCommand());
         bootstrap.addCommand(new PolicyCommand());
         bootstrap.addCommand(new DecryptCommand());
+        bootstrap.addCommand(new ContactsCommand());
     }
 
     @Override

@@ -83,6 +83,33 @@ public final class Database implements AutoCloseable {
                       detail VARCHAR(2000)
                     )""");
             s.execute("CREATE INDEX IF NOT EXISTS audit_queue ON audit (queue_id)");
+            // contacts: what the Graph sync did to each Exchange contact (see ContactJournalDao)
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS contact_journal (
+                      mailbox VARCHAR(320) NOT NULL,
+                      graph_id VARCHAR(512) NOT NULL,
+                      vault_id VARCHAR(128) NOT NULL,
+                      state VARCHAR(16) NOT NULL,
+                      change_key VARCHAR(512),
+                      updated_at BIGINT NOT NULL,
+                      PRIMARY KEY (mailbox, graph_id)
+                    )""");
+            s.execute("CREATE INDEX IF NOT EXISTS contact_journal_vault ON contact_journal (mailbox, vault_id)");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS contact_delta (
+                      mailbox VARCHAR(320) PRIMARY KEY,
+                      delta_link VARCHAR NOT NULL,
+                      updated_at BIGINT NOT NULL
+                    )""");
+            // the interim vault (InterimContactVault): real cards, AES-GCM under the master key, base64
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS contact_vault_interim (
+                      mailbox VARCHAR(320) NOT NULL,
+                      vault_id VARCHAR(128) NOT NULL,
+                      real_card VARCHAR NOT NULL,
+                      updated_at BIGINT NOT NULL,
+                      PRIMARY KEY (mailbox, vault_id)
+                    )""");
         }
     }
 
