@@ -86,6 +86,7 @@ public final class ContactSync {
                 String vid = sealed.getUid().getValue();
                 ObjectNode desired = mapping.toJson(sealed);
                 ObjectNode existing = byVaultId.get(vid);
+                journal.flush(); // the vault entry is on disk before Exchange gets its vault id
                 if (existing == null) {
                     ObjectNode created = graph.create(folder, ContactMapping.writable(desired));
                     journal.record(mailbox, created.path("id").asText(), vid, State.SEALED, changeKey(created));
@@ -258,6 +259,7 @@ public final class ContactSync {
         VCard sealed = protector.seal(mailbox, real(seen));
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
+        journal.flush(); // vault entry and journal on disk before Exchange gets the sealed version
         ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
         journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
     }
@@ -287,6 +289,7 @@ public final class ContactSync {
         VCard sealed = protector.seal(mailbox, merged);
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
+        journal.flush();
         ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
         journal.record(mailbox, id, vid, State.SEALED, changeKey(updated));
         if (!vid.equals(oldVid) && journal.references(mailbox, oldVid) == 0) {
