@@ -6,14 +6,20 @@ import dev.veil.gateway.cli.ContactsCommand;
 import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.KeysCommand;
 import dev.veil.gateway.cli.PolicyCommand;
+import dev.veil.gateway.contacts.ContactProtectors;
+import dev.veil.gateway.contacts.ContactSync;
+import dev.veil.gateway.contacts.ContactSyncRunner;
 import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.core.PolicyHolder;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.db.AuditDao;
+import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.graph.ContactMapping;
+import dev.veil.gateway.graph.GraphClient;
 import dev.veil.gateway.health.DatabaseHealthCheck;
 import dev.veil.gateway.health.KeysHealthCheck;
 import dev.veil.gateway.health.PolicyHealthCheck;
@@ -145,6 +151,15 @@ public class VeilApplication extends Application<VeilConfiguration> {
                 .addMapping("/policy", "/policy/*");
         environment.admin().addServlet("audit", new AuditServlet(auditDao, environment.getObjectMapper()))
                 .addMapping("/audit");
+
+        if (!config.getGraph().getClientId().isBlank() && config.getGraph().getSyncInterval().toMilliseconds() > 0) {
+            ContactJournalDao journal = new ContactJournalDao(db, clock);
+            ContactSync contacts = new ContactSync(GraphClient.open(config.getGraph(), environment.getObjectMapper()),
+                    ContactProtectors.open(config, db),
+                    new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
+            environment.lifecycle().manage(new ContactSyncRunner(contacts, journal, config.getGraph().getMailboxes(),
+                    config.getGraph().getSyncInterval().toJavaDuration()));
+        }
 
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
                 spool.queueDirectory()));
