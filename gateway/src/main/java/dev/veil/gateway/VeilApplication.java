@@ -3,11 +3,15 @@ package dev.veil.gateway;
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.config.Direction;
+import dev.veil.gateway.cli.ContactsCommand;
 import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.HashPasswordCommand;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.cli.KeysCommand;
 import dev.veil.gateway.cli.PolicyCommand;
+import dev.veil.gateway.contacts.ContactProtectors;
+import dev.veil.gateway.contacts.ContactSync;
+import dev.veil.gateway.contacts.ContactSyncRunner;
 import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.core.PolicyHolder;
 import dev.veil.gateway.core.PolicyWatcher;
@@ -19,8 +23,11 @@ import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.correspondents.VaultReidentifier;
 import dev.veil.gateway.db.AliasDao;
 import dev.veil.gateway.db.AuditDao;
+import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.graph.ContactMapping;
+import dev.veil.gateway.graph.GraphClient;
 import dev.veil.gateway.health.DatabaseHealthCheck;
 import dev.veil.gateway.health.KeysHealthCheck;
 import dev.veil.gateway.health.PolicyHealthCheck;
@@ -95,6 +102,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         bootstrap.addCommand(new PolicyCommand());
         bootstrap.addCommand(new DecryptCommand());
         bootstrap.addCommand(new HashPasswordCommand());
+        bootstrap.addCommand(new ContactsCommand());
     }
 
     @Override
@@ -200,6 +208,16 @@ public class VeilApplication extends Application<VeilConfiguration> {
                 .addMapping("/policy", "/policy/*");
         environment.admin().addServlet("audit", new AuditServlet(auditDao, environment.getObjectMapper()))
                 .addMapping("/audit");
+
+        if (!config.getGraph().getClientId().isBlank() && config.getGraph().getSyncInterval().toMilliseconds() > 0) {
+            ContactJournalDao journal = new ContactJournalDao(db, clock);
+            ContactSync contacts = new ContactSync(GraphClient.open(config.getGraph(), environment.getObjectMapper()),
+                    ContactProtectors.open(() -> policies.get() == null ? null : policies.get().contacts(),
+                            keys::pseudonymiser, db, clock),
+                    new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
+            environment.lifecycle().manage(new ContactSyncRunner(contacts, journal, config.getGraph().getMailboxes(),
+                    config.getGraph().getSyncInterval().toJavaDuration()));
+        }
 
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
                 spool.queueDirectory()));

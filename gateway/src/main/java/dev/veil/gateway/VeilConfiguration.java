@@ -1,6 +1,7 @@
 package dev.veil.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.veil.gateway.graph.GraphSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
@@ -55,6 +56,10 @@ public class VeilConfiguration extends Configuration {
     @Valid
     @NotNull
     private ArcSettings arc = new ArcSettings();
+
+    @Valid
+    @NotNull
+    private GraphSettings graph = new GraphSettings();
 
     public VeilConfiguration() {
         // Both HTTP ports on loopback unless config.yml says otherwise: the admin API is never public by accident.
@@ -111,4 +116,6 @@ public class VeilConfiguration extends Configuration {
     @JsonProperty public void setAuth(AuthSettings v) { auth = v; }
     @JsonProperty public ArcSettings getArc() { return arc; }
     @JsonProperty public void setArc(ArcSettings v) { arc = v; }
+    @JsonProperty public GraphSettings getGraph() { return graph; }
+    @JsonProperty public void setGraph(GraphSettings v) { graph = v; }
 }

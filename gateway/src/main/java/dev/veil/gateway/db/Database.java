@@ -100,6 +100,24 @@ public final class Database implements AutoCloseable {
                       PRIMARY KEY (alias_local, alias_domain)
                     )""");
             ContactVaultDao.migrate(s);
+            // contacts: what the Graph sync did to each Exchange contact (see ContactJournalDao)
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS contact_journal (
+                      mailbox VARCHAR(320) NOT NULL,
+                      graph_id VARCHAR(512) NOT NULL,
+                      vault_id VARCHAR(128) NOT NULL,
+                      state VARCHAR(16) NOT NULL,
+                      change_key VARCHAR(512),
+                      updated_at BIGINT NOT NULL,
+                      PRIMARY KEY (mailbox, graph_id)
+                    )""");
+            s.execute("CREATE INDEX IF NOT EXISTS contact_journal_vault ON contact_journal (mailbox, vault_id)");
+            s.execute("""
+                    CREATE TABLE IF NOT EXISTS contact_delta (
+                      mailbox VARCHAR(320) PRIMARY KEY,
+                      delta_link VARCHAR NOT NULL,
+                      updated_at BIGINT NOT NULL
+                    )""");
         }
     }
 

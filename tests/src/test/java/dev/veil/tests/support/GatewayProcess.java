@@ -101,30 +101,49 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Runs a veil sub-command ({@code keys export-escrow --out DIR}) on the same config; returns its output. */
     public String command(String... args) {
+        CommandResult result = commandResult(args);
+        if (result.exit() != 0) {
+            throw new IllegalStateException("veil " + String.join(" ", args) + " failed:\n" + result.output());
+        }
+        return result.output();
+    }
+
+    /** What a sub-command printed (stdout and stderr together) and its exit code. */
+    public record CommandResult(int exit, String output) {
+    }
+
+    /** Runs a veil sub-command on the same config and returns its exit code and output, whatever the exit code. */
+    public CommandResult commandResult(String... args) {
         try {
-            Path config = dataDir.resolve("config.yml");
-            if (!Files.exists(config)) {
-                Files.createDirectories(dataDir);
-                Files.writeString(config, configYaml());
-            }
-            List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
-                    "dev.veil.gateway.VeilApplication"));
-            command.addAll(List.of(args));
-            command.add(config.toString());
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
-            builder.environment().putAll(environment);
-            Process p = builder.start();
+            Process p = startCommand(args);
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("veil " + String.join(" ", args) + " failed:\n" + out);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("veil " + String.join(" ", args) + " did not finish:\n" + out);
             }
-            return out;
+            return new CommandResult(p.exitValue(), out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Starts a veil sub-command on the same config (stdout and stderr merged) and returns at once (kill tests). */
+    public Process startCommand(String... args) throws IOException {
+        Path config = dataDir.resolve("config.yml");
+        if (!Files.exists(config)) {
+            Files.createDirectories(dataDir);
+            Files.writeString(config, configYaml());
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-cp", System.getProperty("java.class.path"),
+                "dev.veil.gateway.VeilApplication"));
+        command.addAll(List.of(args));
+        command.add(config.toString());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     private String configYaml() {
@@ -347,7 +366,7 @@ public final class GatewayProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static void sleep(long ms) {
+    public static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

@@ -1,0 +1,176 @@
+package dev.veil.gateway.cli;
+
+import dev.veil.gateway.VeilConfiguration;
+import dev.veil.gateway.contacts.ContactProtectors;
+import dev.veil.gateway.contacts.ContactSync;
+import dev.veil.gateway.contacts.SyncSummary;
+import dev.veil.gateway.contacts.VCardFiles;
+import dev.veil.gateway.db.ContactJournalDao;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.graph.ContactMapping;
+import dev.veil.gateway.graph.GraphClient;
+import ezvcard.VCard;
+import io.dropwizard.core.cli.ConfiguredCommand;
+import io.dropwizard.core.setup.Bootstrap;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import net.sourceforge.argparse4j.impl.Arguments;
+import net.sourceforge.argparse4j.inf.MutuallyExclusiveGroup;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+import net.sourceforge.argparse4j.inf.Subparsers;
+
+/**
+ * {@code veil contacts import|seal|sync|export}: real contacts into Veil's vault, sealed contacts into Exchange
+ * (Microsoft Graph, {@code graph.*}). Each prints a progress bar when stdout is a terminal, one summary line per
+ * mailbox, every failed contact on stderr (file:line or the Graph request), and exits 1 if anything failed. All are
+ * safe to re-run.
+ */
+public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> {
+
+    public ContactsCommand() {
+        super("contacts", "Keep contacts in Veil's vault and only sealed versions in Exchange: import, seal, sync, export");
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        Subparsers actions = subparser.addSubparsers().dest("action").title("actions");
+        Subparser importCards = actions.addParser("import")
+                .help("vault the cards of a .vcf file and create their sealed contacts in the mailbox");
+        importCards.addArgument("vcf").metavar("FILE.vcf|DIR")
+                .help("a vCard 2.1, 3.0 or 4.0 file (one or more cards), or a directory: its *.vcf files in name order");
+        importCards.addArgument("--mailbox").required(true).help("the mailbox (Graph user) the contacts belong to");
+        addFileArgument(importCards);
+
+        Subparser seal = actions.addParser("seal")
+                .help("replace the plaintext contacts already in Exchange by sealed ones (real data to the vault)");
+        MutuallyExclusiveGroup which = seal.addMutuallyExclusiveGroup().required(true);
+        which.addArgument("--mailbox").help("one mailbox");
+        which.addArgument("--all").action(Arguments.storeTrue())
+                .help("graph.mailboxes and every mailbox Veil has sealed contacts of");
+        addFileArgument(seal);
+
+        Subparser sync = actions.addParser("sync")
+                .help("a delta round: seal contacts made or edited in Outlook, merge edits, forget deleted ones");
+        sync.addArgument("--mailbox").help("one mailbox (default: graph.mailboxes and every mailbox Veil knows)");
+        addFileArgument(sync);
+
+        Subparser export = actions.addParser("export").help("write the mailbox's real contacts (from the vault) to a .vcf");
+        export.addArgument("--mailbox").required(true).help("the mailbox");
+        export.addArgument("--out").required(true).help("the .vcf file to write");
+        addFileArgument(export);
+    }
+
+    @Override
+    protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
+        String action = ns.getString("action");
+        List<SyncSummary> summaries = new ArrayList<>();
+        int exit = 0;
+        try (Database db = config.getDatabaseUrl().isBlank() ? Database.openEmbedded(config.dataPath())
+                : Database.open(config.getDatabaseUrl())) {
+            ContactJournalDao journal = new ContactJournalDao(db, Clock.systemUTC());
+            GraphClient graph = GraphClient.open(config.getGraph(), bootstrap.getObjectMapper());
+            ContactSync contacts = new ContactSync(graph, ContactProtectors.open(config, db),
+                    new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
+            ContactSync.Progress progress = TerminalProgress.forStdout();
+            switch (action) {
+                case "import" -> {
+                    List<VCardFiles.Card> cards = new ArrayList<>();
+                    for (Path file : vcfFiles(Path.of(ns.getString("vcf")))) {
+                        try {
+                            List<VCardFiles.Card> read = VCardFiles.read(file);
+                            if (read.isEmpty()) {
+                                System.err.println("veil contacts import: " + file + ": no vCard in the file (expected"
+                                        + " BEGIN:VCARD ... END:VCARD)");
+                                exit = 1;
+                            }
+                            for (VCardFiles.Card card : read) {
+                                card.notes().forEach(n -> System.err.println(card.where() + ": note: " + n));
+                            }
+                            cards.addAll(read);
+                        } catch (IOException | RuntimeException e) {
+                            System.err.println("veil contacts import: cannot read " + file + ": " + e.getMessage());
+                            exit = 1;
+                        }
+                    }
+                    summaries.add(contacts.importCards(ns.getString("mailbox"), cards, progress));
+                }
+                case "seal", "sync" -> {
+                    for (String mailbox : mailboxes(ns, config, journal)) {
+                        try {
+                            summaries.add("seal".equals(action) ? contacts.seal(mailbox, progress)
+                                    : contacts.sync(mailbox, progress));
+                        } catch (IOException e) {
+                            System.err.println("veil contacts " + action + " " + mailbox + ": " + e.getMessage());
+                            exit = 1;
+                        }
+                    }
+                }
+                default -> {
+                    String mailbox = ns.getString("mailbox");
+                    SyncSummary summary = new SyncSummary("export", mailbox);
+                    List<VCard> cards = contacts.export(mailbox, summary, progress);
+                    Path out = Path.of(ns.getString("out")).toAbsolutePath();
+                    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+                    Files.writeString(tmp, VCardFiles.write(cards), StandardCharsets.UTF_8);
+                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    summaries.add(summary);
+                }
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            System.out.flush();
+            System.err.println("veil contacts " + action + ": " + e.getMessage());
+            System.exit(1);
+        }
+        for (SyncSummary s : summaries) {
+            s.errors().forEach(e -> System.err.println("veil contacts " + action + ": " + e));
+            System.out.println(s.line());
+            if (s.failed() > 0) {
+                exit = 1;
+            }
+        }
+        System.out.flush();
+        System.err.flush();
+        if (exit != 0) {
+            System.exit(exit);
+        }
+    }
+
+    private static List<Path> vcfFiles(Path given) throws IOException {
+        if (!Files.isDirectory(given)) {
+            return List.of(given);
+        }
+        try (var files = Files.list(given)) {
+            List<Path> vcf = files.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".vcf"))
+                    .filter(Files::isRegularFile).sorted().toList();
+            if (vcf.isEmpty()) {
+                throw new IllegalArgumentException(given + " has no .vcf files");
+            }
+            return vcf;
+        }
+    }
+
+    private static List<String> mailboxes(Namespace ns, VeilConfiguration config, ContactJournalDao journal)
+            throws Exception {
+        String one = ns.getString("mailbox");
+        if (one != null) {
+            return List.of(one);
+        }
+        Set<String> all = new LinkedHashSet<>();
+        config.getGraph().getMailboxes().forEach(m -> all.add(m.toLowerCase(Locale.ROOT)));
+        all.addAll(journal.mailboxes());
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no mailboxes: name one with --mailbox, or list them in graph.mailboxes");
+        }
+        return List.copyOf(all);
+    }
+}

@@ -1,0 +1,388 @@
+package dev.veil.gateway.contacts;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.veil.gateway.db.ContactJournalDao;
+import dev.veil.gateway.db.ContactJournalDao.State;
+import dev.veil.gateway.graph.ContactFolder;
+import dev.veil.gateway.graph.ContactMapping;
+import dev.veil.gateway.graph.DeltaPage;
+import dev.veil.gateway.graph.GraphClient;
+import dev.veil.gateway.graph.GraphException;
+import ezvcard.VCard;
+import ezvcard.property.RawProperty;
+import ezvcard.property.Uid;
+import ezvcard.property.VCardProperty;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Keeps a mailbox's Exchange contacts sealed: real cards go to the vault ({@link ContactProtector}), Exchange gets only
+ * the sealed version, through Graph. Every action is safe to re-run: contacts are matched by the vault id they carry
+ * (a single-value extended property), so nothing is created twice, and a contact already sealed is never sealed again
+ * (sealing a sealed contact would vault pseudonyms as if they were real data). One contact's failure is recorded in
+ * the summary and the batch goes on.
+ *
+ * <p>Conflict rule (sync): Veil's own writes are recognised by the changeKey Graph gave them (journal). A sealed
+ * contact changed by anyone else (Outlook) is merged property by property: a property whose value differs from what
+ * Veil wrote is the user's edit and replaces the real one in the vault; a property the user left alone keeps its real
+ * value; a property the user cleared is removed. The merged card is then re-sealed in place.
+ */
+public final class ContactSync {
+
+    /** Progress of one action (a bar on a terminal, nothing otherwise). */
+    public interface Progress {
+        void start(String what, int total);
+
+        void advance();
+
+        void finish();
+
+        Progress NONE = new Progress() {
+            @Override public void start(String what, int total) { }
+            @Override public void advance() { }
+            @Override public void finish() { }
+        };
+    }
+
+    private final GraphClient graph;
+    private final ContactProtector protector;
+    private final ContactMapping mapping;
+    private final ContactJournalDao journal;
+
+    public ContactSync(GraphClient graph, ContactProtector protector, ContactMapping mapping, ContactJournalDao journal) {
+        this.graph = graph;
+        this.protector = protector;
+        this.mapping = mapping;
+        this.journal = journal;
+    }
+
+    /** Vaults the cards and creates (or updates) their sealed contacts; cards already there are left alone. */
+    public SyncSummary importCards(String mailbox, List<VCardFiles.Card> cards, Progress progress) throws IOException {
+        SyncSummary summary = new SyncSummary("import", mailbox);
+        ContactFolder folder = ContactFolder.of(mailbox);
+        Map<String, ObjectNode> byVaultId = new HashMap<>();
+        for (ObjectNode c : graph.list(folder, ContactMapping.EXPAND_VAULT_ID)) {
+            vaultId(c).ifPresent(v -> byVaultId.putIfAbsent(v, c));
+        }
+        progress.start("import " + mailbox, cards.size());
+        for (VCardFiles.Card card : cards) {
+            try {
+                if (!card.ok()) {
+                    summary.error(card.where() + ": " + card.problem());
+                    continue;
+                }
+                VCard sealed = protector.seal(mailbox, card.card());
+                String vid = sealed.getUid().getValue();
+                ObjectNode desired = mapping.toJson(sealed);
+                ObjectNode existing = byVaultId.get(vid);
+                journal.flush(); // the vault entry is on disk before Exchange gets its vault id
+                if (existing == null) {
+                    ObjectNode created = graph.create(folder, ContactMapping.writable(desired));
+                    journal.record(mailbox, created.path("id").asText(), vid, State.SEALED, changeKey(created));
+                    byVaultId.put(vid, created);
+                    summary.created++;
+                } else {
+                    ObjectNode body = replacement(existing, desired);
+                    if (differs(existing, body)) {
+                        ObjectNode after = graph.update(folder, existing.path("id").asText(), body);
+                        journal.record(mailbox, after.path("id").asText(), vid, State.SEALED, changeKey(after));
+                        byVaultId.put(vid, after);
+                        summary.updated++;
+                    } else {
+                        if (journal.find(mailbox, existing.path("id").asText()).isEmpty()) {
+                            journal.record(mailbox, existing.path("id").asText(), vid, State.SEALED, changeKey(existing));
+                        }
+                        summary.unchanged++;
+                    }
+                }
+            } catch (ContactException | IOException | SQLException | RuntimeException e) {
+                summary.error(card.where() + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        progress.finish();
+        return summary;
+    }
+
+    /** Replaces every plaintext contact of the mailbox, in place, by its sealed version. Resumable. */
+    public SyncSummary seal(String mailbox, Progress progress) throws IOException {
+        SyncSummary summary = new SyncSummary("seal", mailbox);
+        ContactFolder folder = ContactFolder.of(mailbox);
+        List<ObjectNode> contacts = graph.list(folder, ContactMapping.EXPAND_VAULT_ID);
+        progress.start("seal " + mailbox, contacts.size());
+        for (ObjectNode contact : contacts) {
+            String id = contact.path("id").asText();
+            try {
+                VCard seen = mapping.toVCard(contact);
+                if (protector.isSealed(seen)) {
+                    adopt(mailbox, id, seen.getUid().getValue(), contact);
+                    summary.alreadySealed++;
+                } else {
+                    sealInPlace(mailbox, folder, contact, seen);
+                    summary.sealed++;
+                }
+            } catch (ContactException | IOException | SQLException | RuntimeException e) {
+                summary.error("contact " + id + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        progress.finish();
+        return summary;
+    }
+
+    /**
+     * A delta round: seals contacts created or edited in Outlook, merges Outlook edits of sealed contacts into the
+     * vault (conflict rule above), forgets the real data of deleted ones. The next round starts where this one
+     * ended, unless something failed: then the same round is repeated next time (every step is idempotent).
+     */
+    public SyncSummary sync(String mailbox, Progress progress) throws IOException {
+        SyncSummary summary = new SyncSummary("sync", mailbox);
+        ContactFolder folder = ContactFolder.of(mailbox);
+        DeltaPage page;
+        try {
+            page = graph.delta(folder, journal.deltaLink(mailbox), "");
+        } catch (SQLException e) {
+            throw new IOException("cannot read the delta link of " + mailbox + ": " + e.getMessage(), e);
+        }
+        progress.start("sync " + mailbox, page.changed().size() + page.removed().size());
+        for (String id : page.removed()) {
+            try {
+                Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
+                if (entry.isPresent()) {
+                    journal.remove(mailbox, id);
+                    if (journal.references(mailbox, entry.get().vaultId()) == 0) {
+                        protector.forget(mailbox, entry.get().vaultId());
+                    }
+                    summary.removed++;
+                }
+            } catch (ContactException | SQLException | RuntimeException e) {
+                summary.error("removed contact " + id + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        for (ObjectNode changed : page.changed()) {
+            String id = changed.path("id").asText();
+            try {
+                ObjectNode contact;
+                try {
+                    // delta rounds do not carry extended properties: read the contact with its vault id
+                    contact = graph.get(folder, id, ContactMapping.EXPAND_VAULT_ID);
+                } catch (GraphException e) {
+                    if (e.status() == 404) {
+                        continue; // deleted since; the next round reports the removal
+                    }
+                    throw e;
+                }
+                VCard seen = mapping.toVCard(contact);
+                if (!protector.isSealed(seen)) {
+                    sealInPlace(mailbox, folder, contact, seen);
+                    summary.sealed++;
+                    continue;
+                }
+                Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
+                if (entry.isEmpty() || entry.get().state() != State.SEALED || entry.get().changeKey() == null) {
+                    adopt(mailbox, id, seen.getUid().getValue(), contact);
+                    summary.unchanged++;
+                } else if (entry.get().changeKey().equals(changeKey(contact))) {
+                    summary.unchanged++; // Veil's own write
+                } else {
+                    mergeEdit(mailbox, folder, contact, seen);
+                    summary.updated++;
+                }
+            } catch (ContactException | IOException | SQLException | RuntimeException e) {
+                summary.error("contact " + id + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        if (summary.failed() == 0) {
+            try {
+                journal.saveDeltaLink(mailbox, page.deltaLink());
+            } catch (SQLException e) {
+                summary.error("cannot save the delta link: " + e.getMessage());
+            }
+        }
+        progress.finish();
+        return summary;
+    }
+
+    /** The real cards of the mailbox: sealed contacts revealed from the vault, contacts not sealed yet as they are. */
+    public List<VCard> export(String mailbox, SyncSummary summary, Progress progress) throws IOException {
+        ContactFolder folder = ContactFolder.of(mailbox);
+        List<ObjectNode> contacts = graph.list(folder, ContactMapping.EXPAND_VAULT_ID);
+        progress.start("export " + mailbox, contacts.size());
+        List<VCard> cards = new ArrayList<>();
+        for (ObjectNode contact : contacts) {
+            String id = contact.path("id").asText();
+            try {
+                VCard seen = mapping.toVCard(contact);
+                if (protector.isSealed(seen)) {
+                    String vid = seen.getUid().getValue();
+                    cards.add(protector.reveal(mailbox, vid).orElseThrow(() -> new ContactException(
+                            "carries vault id " + vid + " but the vault has no entry for it (deleted, or another"
+                                    + " Veil's vault)")));
+                } else {
+                    cards.add(real(seen));
+                    summary.plaintext++;
+                }
+                summary.exported++;
+            } catch (ContactException | RuntimeException e) {
+                summary.error("contact " + id + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        progress.finish();
+        return cards;
+    }
+
+    // ---------------------------------------------------------------- steps
+
+    /** Vault, then replace in place; the journal says VAULTED before the PATCH and SEALED after it. */
+    private void sealInPlace(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
+            throws ContactException, IOException, SQLException {
+        String id = contact.path("id").asText();
+        VCard sealed = protector.seal(mailbox, real(seen));
+        String vid = sealed.getUid().getValue();
+        journal.record(mailbox, id, vid, State.VAULTED, null);
+        journal.flush(); // vault entry and journal on disk before Exchange gets the sealed version
+        ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
+        journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
+    }
+
+    /** The conflict rule: the user's edits (properties that differ from what Veil wrote) win, per property. */
+    private void mergeEdit(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
+            throws ContactException, IOException, SQLException {
+        String id = contact.path("id").asText();
+        String oldVid = seen.getUid().getValue();
+        VCard real = protector.reveal(mailbox, oldVid).orElseThrow(() -> new ContactException(
+                "carries vault id " + oldVid + " but the vault has no entry for it; left as it is"));
+        VCard wrote = mapping.toVCard(mapping.toJson(protector.seal(mailbox, real)));
+        VCard now = real(seen);
+        VCard merged = new VCard(real);
+        Set<String> keys = new LinkedHashSet<>(keys(wrote));
+        keys.addAll(keys(now));
+        for (String key : keys) {
+            List<VCardProperty> before = properties(wrote, key);
+            List<VCardProperty> after = properties(now, key);
+            if (!before.equals(after)) {
+                for (VCardProperty p : properties(merged, key)) {
+                    merged.removeProperty(p);
+                }
+                after.forEach(p -> merged.addProperty(p.copy()));
+            }
+        }
+        VCard sealed = protector.seal(mailbox, merged);
+        String vid = sealed.getUid().getValue();
+        journal.record(mailbox, id, vid, State.VAULTED, null);
+        journal.flush();
+        ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
+        journal.record(mailbox, id, vid, State.SEALED, changeKey(updated));
+        if (!vid.equals(oldVid) && journal.references(mailbox, oldVid) == 0) {
+            protector.forget(mailbox, oldVid);
+        }
+    }
+
+    /** A sealed contact the journal does not know as sealed (a run killed after its PATCH): record it. */
+    private void adopt(String mailbox, String id, String vid, ObjectNode contact) throws SQLException {
+        Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
+        if (entry.isEmpty() || entry.get().state() != State.SEALED || !vid.equals(entry.get().vaultId())) {
+            journal.record(mailbox, id, vid, State.SEALED, changeKey(contact));
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /**
+     * The PATCH body that turns {@code current} into exactly {@code sealed}: the sealed fields, and every other field
+     * the contact has cleared (null, or [] for lists), so no plaintext field survives the replacement.
+     */
+    static ObjectNode replacement(ObjectNode current, ObjectNode sealed) {
+        ObjectNode body = ContactMapping.writable(sealed);
+        Iterator<Map.Entry<String, JsonNode>> fields = current.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            String name = f.getKey();
+            if (body.has(name) || name.startsWith("@") || ContactMapping.READ_ONLY.contains(name)
+                    || name.endsWith("ExtendedProperties") || ContactMapping.empty(f.getValue())) {
+                continue;
+            }
+            body.set(name, f.getValue().isArray() ? JsonNodeFactory.instance.arrayNode() : JsonNodeFactory.instance.nullNode());
+        }
+        return body;
+    }
+
+    /** Whether sending {@code body} would change {@code existing}. */
+    static boolean differs(ObjectNode existing, ObjectNode body) {
+        Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            if (f.getKey().equals("singleValueExtendedProperties")) {
+                continue; // matched by it
+            }
+            JsonNode had = existing.get(f.getKey());
+            boolean bothEmpty = ContactMapping.empty(had) && ContactMapping.empty(f.getValue());
+            if (!bothEmpty && !f.getValue().equals(had)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Optional<String> vaultId(ObjectNode contact) {
+        VCard card = mapping.toVCard(contact);
+        return protector.isSealed(card) ? Optional.of(card.getUid().getValue()) : Optional.empty();
+    }
+
+    /** The contact itself, without what Graph keeps about it (id, changeKey, timestamps) and without a vault id. */
+    private static VCard real(VCard fromGraph) {
+        VCard card = new VCard(fromGraph);
+        ContactMapping.METADATA.forEach(card::removeExtendedProperty);
+        card.removeProperties(Uid.class);
+        return card;
+    }
+
+    private static String key(VCardProperty p) {
+        return p instanceof RawProperty raw ? "X:" + raw.getPropertyName().toUpperCase(Locale.ROOT)
+                : p.getClass().getName();
+    }
+
+    private static Set<String> keys(VCard card) {
+        Set<String> keys = new LinkedHashSet<>();
+        card.getProperties().forEach(p -> keys.add(key(p)));
+        return keys;
+    }
+
+    private static List<VCardProperty> properties(VCard card, String key) {
+        List<VCardProperty> out = new ArrayList<>();
+        card.getProperties().forEach(p -> {
+            if (key(p).equals(key)) {
+                out.add(p);
+            }
+        });
+        return out;
+    }
+
+    private static String changeKey(ObjectNode contact) {
+        JsonNode k = contact.path("changeKey");
+        return k.isTextual() ? k.asText() : null;
+    }
+
+    private static String message(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+}

@@ -1,0 +1,257 @@
+package dev.veil.gateway.graph;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Microsoft Graph's contacts API ({@code /users/{id}/contacts}, {@code /users/{id}/contactFolders/{id}/contacts}):
+ * list (following {@code @odata.nextLink}), get, create, update (PATCH), delete, and delta rounds. Throttled requests
+ * ({@code 429}, {@code 503}, {@code 504}) and failed connections are retried after Graph's {@code Retry-After} or an
+ * exponential back-off with jitter, at most {@code graph.maxAttempts} times; a {@code 401} fetches a new token once.
+ * Anything else that is not a success is a {@link GraphException} naming the request and Graph's error.
+ */
+public final class GraphClient {
+    private static final Logger LOG = LoggerFactory.getLogger(GraphClient.class);
+
+    /** Sleeps between attempts (a seam for tests that count the waits). */
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    private final HttpClient http;
+    private final ObjectMapper json;
+    private final ClientCredentialsTokens tokens;
+    private final String baseUrl;
+    private final int maxAttempts;
+    private final Backoff backoff;
+    private final Duration timeout;
+    private final int pageSize;
+    private final Sleeper sleeper;
+
+    public GraphClient(HttpClient http, ObjectMapper json, ClientCredentialsTokens tokens, String baseUrl,
+                       int maxAttempts, Backoff backoff, Duration timeout, int pageSize, Sleeper sleeper) {
+        this.http = http;
+        this.json = json;
+        this.tokens = tokens;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.maxAttempts = maxAttempts;
+        this.backoff = backoff;
+        this.timeout = timeout;
+        this.pageSize = pageSize;
+        this.sleeper = sleeper;
+    }
+
+    /** A client for {@code graph.*}; fails with a message naming the missing setting. */
+    public static GraphClient open(GraphSettings settings, ObjectMapper json) {
+        settings.requireClient();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        Duration timeout = settings.getRequestTimeout().toJavaDuration();
+        ClientCredentialsTokens tokens = new ClientCredentialsTokens(http, json, settings.effectiveTokenUrl(),
+                settings.getClientId(), settings.effectiveClientSecret(), timeout, Clock.systemUTC());
+        return new GraphClient(http, json, tokens, settings.getBaseUrl(), settings.getMaxAttempts(),
+                new Backoff(settings.getInitialBackoff().toJavaDuration(), settings.getMaxBackoff().toJavaDuration()),
+                timeout, settings.getPageSize(), d -> Thread.sleep(d.toMillis()));
+    }
+
+    /** Every contact of the folder, page by page ({@code $top}, then {@code @odata.nextLink}); {@code query} may be empty. */
+    public List<ObjectNode> list(ContactFolder folder, String query) throws IOException {
+        List<ObjectNode> all = new ArrayList<>();
+        list(folder, query, all::add);
+        return all;
+    }
+
+    /** Streams every contact of the folder to {@code each}, one page in memory at a time. */
+    public void list(ContactFolder folder, String query, Consumer<ObjectNode> each) throws IOException {
+        String next = folder.path() + "?$top=" + pageSize + (query.isEmpty() ? "" : "&" + query);
+        while (next != null) {
+            JsonNode page = send("GET", next, null, false);
+            for (JsonNode contact : values(page, "GET", next)) {
+                each.accept((ObjectNode) contact);
+            }
+            next = page.path("@odata.nextLink").isTextual() ? page.get("@odata.nextLink").asText() : null;
+        }
+    }
+
+    public ObjectNode get(ContactFolder folder, String id, String query) throws IOException {
+        return object("GET", folder.contact(id) + (query.isEmpty() ? "" : "?" + query), null);
+    }
+
+    /** Creates a contact; returns it as Graph stored it (with its id and changeKey). */
+    public ObjectNode create(ContactFolder folder, ObjectNode contact) throws IOException {
+        return object("POST", folder.path(), contact);
+    }
+
+    /** Updates the fields present in {@code changes} (null clears a field); returns the contact as Graph stored it. */
+    public ObjectNode update(ContactFolder folder, String id, ObjectNode changes) throws IOException {
+        return object("PATCH", folder.contact(id), changes);
+    }
+
+    public void delete(ContactFolder folder, String id) throws IOException {
+        send("DELETE", folder.contact(id), null, true);
+    }
+
+    /**
+     * One delta round: from {@code deltaLink} (the previous round's), or from the start when empty, following
+     * {@code @odata.nextLink} pages until Graph gives the next {@code @odata.deltaLink}.
+     */
+    public DeltaPage delta(ContactFolder folder, Optional<String> deltaLink, String query) throws IOException {
+        String next = deltaLink.orElse(folder.path() + "/delta" + (query.isEmpty() ? "" : "?" + query));
+        List<ObjectNode> changed = new ArrayList<>();
+        List<String> removed = new ArrayList<>();
+        while (true) {
+            JsonNode page = send("GET", next, null, false);
+            for (JsonNode item : values(page, "GET", next)) {
+                if (item.has("@removed")) {
+                    removed.add(item.path("id").asText());
+                } else {
+                    changed.add((ObjectNode) item);
+                }
+            }
+            if (page.path("@odata.nextLink").isTextual()) {
+                next = page.get("@odata.nextLink").asText();
+            } else if (page.path("@odata.deltaLink").isTextual()) {
+                return new DeltaPage(changed, removed, page.get("@odata.deltaLink").asText());
+            } else {
+                throw new GraphException("GET", display(next), 200, "unexpected response",
+                        "a delta page has neither @odata.nextLink nor @odata.deltaLink");
+            }
+        }
+    }
+
+    /** A query parameter, encoded: {@code query("$expand", "...")}. */
+    public static String query(String name, String value) {
+        return name + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private ObjectNode object(String method, String path, ObjectNode body) throws IOException {
+        JsonNode node = send(method, path, body, false);
+        if (!(node instanceof ObjectNode object) || !object.path("id").isTextual()) {
+            throw new GraphException(method, display(path), 200, "unexpected response",
+                    "expected a contact (a JSON object with an id), got " + ClientCredentialsTokens.abbreviate(String.valueOf(node)));
+        }
+        return object;
+    }
+
+    private static Iterable<JsonNode> values(JsonNode page, String method, String path) throws GraphException {
+        JsonNode values = page.path("value");
+        if (!values.isArray()) {
+            throw new GraphException(method, path, 200, "unexpected response", "no \"value\" array in the page");
+        }
+        for (JsonNode v : values) {
+            if (!v.isObject()) {
+                throw new GraphException(method, path, 200, "unexpected response", "a \"value\" entry is not an object");
+            }
+        }
+        return values;
+    }
+
+    private JsonNode send(String method, String pathOrUrl, ObjectNode body, boolean noContent) throws IOException {
+        String url = pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://") ? pathOrUrl
+                : baseUrl + "/" + pathOrUrl;
+        String path = display(pathOrUrl);
+        boolean renewedToken = false;
+        for (int attempt = 1; ; attempt++) {
+            String token = tokens.token();
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                    .header("Authorization", "Bearer " + token)
+                    .header("Accept", "application/json")
+                    .header("Prefer", "odata.maxpagesize=" + pageSize);
+            if (body != null) {
+                request.header("Content-Type", "application/json")
+                        .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+            } else {
+                request.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new GraphException(method, path, 0, "interrupted", "");
+            } catch (IOException e) {
+                if (attempt >= maxAttempts) {
+                    throw new GraphException(method, path, 0, "connection failed",
+                            e.getClass().getSimpleName() + " " + e.getMessage() + " (after " + attempt + " attempts)");
+                }
+                pause(method, path, attempt, Optional.empty(), "connection failed: " + e);
+                continue;
+            }
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                if (noContent || status == 204 || response.body().isBlank()) {
+                    return null;
+                }
+                try {
+                    return json.readTree(response.body());
+                } catch (IOException e) {
+                    throw new GraphException(method, path, status, "unexpected response",
+                            "not JSON: " + ClientCredentialsTokens.abbreviate(response.body()));
+                }
+            }
+            if (status == 401 && !renewedToken) {
+                renewedToken = true;
+                tokens.invalidate(token);
+                attempt--;
+                continue;
+            }
+            if ((status == 429 || status == 503 || status == 504) && attempt < maxAttempts) {
+                pause(method, path, attempt, response.headers().firstValue("Retry-After"), "" + status);
+                continue;
+            }
+            throw error(method, path, status, response.body(), attempt);
+        }
+    }
+
+    private void pause(String method, String path, int attempt, Optional<String> retryAfter, String why)
+            throws GraphException {
+        Duration wait = backoff.delay(attempt, retryAfter);
+        LOG.info("{} {}: {}; retrying in {} ms (attempt {} of {})", method, path, why, wait.toMillis(), attempt + 1,
+                maxAttempts);
+        try {
+            sleeper.sleep(wait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GraphException(method, path, 0, "interrupted", "while waiting to retry");
+        }
+    }
+
+    private GraphException error(String method, String path, int status, String body, int attempts) {
+        String code = "HTTP " + status;
+        String message = ClientCredentialsTokens.abbreviate(body);
+        try {
+            JsonNode error = json.readTree(body).path("error");
+            if (error.isObject()) {
+                code = error.path("code").asText(code);
+                message = error.path("message").asText("");
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // keep the raw (abbreviated) body as the message
+        }
+        if (attempts > 1) {
+            message = message + " (after " + attempts + " attempts)";
+        }
+        return new GraphException(method, path, status, code, message);
+    }
+
+    /** The request as a person reads it: relative to {@code graph.baseUrl}, without the access token or secrets. */
+    private String display(String pathOrUrl) {
+        return pathOrUrl.startsWith(baseUrl + "/") ? pathOrUrl.substring(baseUrl.length() + 1) : pathOrUrl;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.GraphStandIn;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code veil contacts sync} against the stand-in: contacts made in Outlook get sealed, an Outlook edit of a sealed
+ * contact wins for the properties it changed and the rest stays real, a deletion forgets the real data, and Veil's own
+ * writes are not mistaken for edits. And a bad Graph answer in the middle of an import fails that card only.
+ */
+class ContactsSyncTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ALICE = "alice@example.com";
+    private static final String CARDS = """
+            BEGIN:VCARD
+            VERSION:3.0
+            UID:card-a
+            FN:Annabel Quartermaine
+            N:Quartermaine;Annabel;;;
+            EMAIL;TYPE=INTERNET:annabel.q@quarter.example
+            TEL;TYPE=CELL:+44 7700 900111
+            END:VCARD
+            BEGIN:VCARD
+            VERSION:3.0
+            UID:card-b
+            FN:Bartholomew Vance
+            EMAIL;TYPE=INTERNET:bart.vance@vance.example
+            END:VCARD
+            BEGIN:VCARD
+            VERSION:3.0
+            FN:Cordelia Featherstone
+            NOTE:prefers letters
+            END:VCARD
+            """;
+
+    @TempDir
+    Path dir;
+    private final GraphStandIn graph = new GraphStandIn();
+
+    @AfterEach
+    void stop() {
+        graph.close();
+    }
+
+    private GatewayProcess veil() {
+        GatewayProcess veil = GatewayProcess.fresh(dir.resolve("data"));
+        graph.settings().forEach(veil::set);
+        return veil;
+    }
+
+    private String export(GatewayProcess veil) throws Exception {
+        Path out = dir.resolve("out.vcf");
+        veil.command("contacts", "export", "--mailbox", ALICE, "--out", out.toString());
+        return Files.readString(out);
+    }
+
+    @Test
+    void outlookChangesAreSealedMergedAndForgotten() throws Exception {
+        Path vcf = dir.resolve("cards.vcf");
+        Files.writeString(vcf, CARDS);
+        GatewayProcess veil = veil();
+        assertThat(veil.command("contacts", "import", vcf.toString(), "--mailbox", ALICE))
+                .contains("import " + ALICE + ": 3 created, 0 updated, 0 unchanged, 0 failed");
+        String annabel = graph.contacts(ALICE).get(0).get("id").asText();
+        String bart = graph.contacts(ALICE).get(1).get("id").asText();
+
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE))
+                .contains("sync " + ALICE + ": 0 sealed, 0 edits merged, 0 removed, 3 unchanged, 0 failed");
+
+        // a contact made in Outlook
+        ObjectNode outlook = JSON.createObjectNode();
+        outlook.put("displayName", "Desmond Outlookmade");
+        outlook.putArray("emailAddresses").addObject().put("address", "desmond@outlook-made.example");
+        graph.seed(ALICE, outlook);
+        // a sealed contact edited in Outlook: a new mobile number and a job title
+        graph.edit(ALICE, annabel, JSON.createObjectNode().put("mobilePhone", "+44 7700 900999").put("jobTitle", "Harbour Master"));
+        // a contact deleted in Outlook
+        graph.remove(ALICE, bart);
+
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE))
+                .contains("sync " + ALICE + ": 1 sealed, 1 edits merged, 1 removed, 0 unchanged, 0 failed");
+        String exchange = ContactScan.values(graph.storedJson());
+        for (String plaintext : new String[] {"Desmond Outlookmade", "desmond@outlook-made.example", "+44 7700 900999",
+                "Harbour Master", "Annabel", "Quartermaine", "annabel.q@quarter.example"}) {
+            assertThat(exchange).doesNotContain(plaintext);
+        }
+        String real = export(veil);
+        assertThat(real).contains("FN:Desmond Outlookmade", "desmond@outlook-made.example");
+        // the edit won for what it changed; the rest of Annabel is still real
+        assertThat(real).contains("+44 7700 900999", "Harbour Master", "FN:Annabel Quartermaine",
+                "annabel.q@quarter.example");
+        assertThat(real).doesNotContain("+44 7700 900111");
+        assertThat(real).doesNotContain("Bartholomew").doesNotContain("bart.vance");
+
+        // Veil's own writes of the last round are not edits
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE))
+                .contains("sync " + ALICE + ": 0 sealed, 0 edits merged, 0 removed, 2 unchanged, 0 failed");
+    }
+
+    @Test
+    void anUnexpectedGraphAnswerFailsOneCardAndTheRerunCompletesTheBatch() throws Exception {
+        Path vcf = dir.resolve("cards.vcf");
+        Files.writeString(vcf, CARDS);
+        GatewayProcess veil = veil();
+        AtomicInteger posts = new AtomicInteger();
+        graph.beforeEach(r -> {
+            if (r.method().equals("POST") && posts.incrementAndGet() == 2) {
+                graph.respondRawNext(200, "<html><body>Service is being upgraded</body></html>");
+            }
+        });
+        GatewayProcess.CommandResult first = veil.commandResult("contacts", "import", vcf.toString(), "--mailbox", ALICE);
+        assertThat(first.exit()).isEqualTo(1);
+        assertThat(first.output()).contains("cards.vcf:9 (card 2): POST users/alice@example.com/contacts: 200 unexpected"
+                + " response: not JSON: <html><body>Service is being upgraded");
+        assertThat(first.output()).contains("import " + ALICE + ": 2 created, 0 updated, 0 unchanged, 1 failed");
+        graph.beforeEach(r -> { });
+        assertThat(veil.command("contacts", "import", vcf.toString(), "--mailbox", ALICE))
+                .contains("import " + ALICE + ": 1 created, 0 updated, 2 unchanged, 0 failed");
+        assertThat(graph.storedJson()).hasSize(3);
+    }
+}
