@@ -52,9 +52,11 @@ public final class QueueRunner implements Managed {
     @Override
     public void start() throws Exception {
         int stale = spool.removeStale();
+        int rebuilt = spool.recover();
         int resumed = dao.resumeInterrupted(clock.instant());
-        if (stale > 0 || resumed > 0) {
-            LOG.info("recovery: {} unfinished upload(s) removed, {} interrupted entr(y/ies) resumed", stale, resumed);
+        if (stale > 0 || resumed > 0 || rebuilt > 0) {
+            LOG.info("recovery: {} unfinished upload(s) removed, {} lost row(s) rebuilt from envelope files,"
+                    + " {} interrupted entr(y/ies) resumed", stale, rebuilt, resumed);
         }
         running = true;
         AtomicInteger n = new AtomicInteger();

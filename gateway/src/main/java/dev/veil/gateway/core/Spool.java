@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -21,6 +22,7 @@ import java.util.UUID;
  * fsync'd and its row is committed.
  */
 public final class Spool {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Spool.class);
     private final Path incoming;
     private final Path queue;
     private final Path work;
@@ -54,24 +56,78 @@ public final class Spool {
     public QueueId accept(IncomingMessage message, Envelope envelope, Direction direction) throws IOException {
         QueueId id = QueueId.next();
         Path target = messageFile(id);
+        Path envelopeFile = envelopeFile(id);
         try {
             message.close();
             if (message.tooBig()) {
                 throw new IOException("message exceeds the size limit");
             }
+            Instant now = clock.instant();
+            // envelope first, then the message: a queue file never exists without its envelope; one directory
+            // fsync makes both names durable; the row comes last and can be rebuilt from the files (recover())
+            writeSynced(envelopeFile, new EnvelopeFile(direction, now, message.size(), envelope).encode());
             move(message.file(), target);
             fsyncDirectory(queue);
-            dao.insert(id, direction, envelope, message.size(), clock.instant());
+            dao.insert(id, direction, envelope, message.size(), now);
             return id;
         } catch (IOException | SQLException | RuntimeException e) {
             message.discard();
             Files.deleteIfExists(target);
+            Files.deleteIfExists(envelopeFile);
             throw e instanceof IOException io ? io : new IOException("could not queue the message: " + e.getMessage(), e);
         }
     }
 
+    /**
+     * Gives back their rows to queued messages whose row the database lost (a kill right after the 250, before the
+     * database wrote the commit), from their envelope files; deletes envelope files of messages that were never
+     * queued. Run before the queue runner starts.
+     *
+     * @return how many rows were rebuilt
+     */
+    public int recover() throws IOException {
+        int rebuilt = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(queue, "*.env")) {
+            for (Path env : files) {
+                String name = env.getFileName().toString();
+                QueueId id;
+                try {
+                    id = new QueueId(name.substring(0, name.length() - ".env".length()));
+                } catch (IllegalArgumentException notOurs) {
+                    LOG.warn("recovery: {} in the queue directory is not Veil's; left alone", env);
+                    continue;
+                }
+                try {
+                    if (!Files.exists(messageFile(id))) {
+                        if (dao.find(id).isEmpty()) {
+                            Files.deleteIfExists(env); // the message never made it into the queue
+                        }
+                        continue;
+                    }
+                    if (dao.find(id).isPresent()) {
+                        continue;
+                    }
+                    EnvelopeFile envelope = EnvelopeFile.decode(Files.readAllBytes(env));
+                    dao.insert(id, envelope.direction(), envelope.envelope(), envelope.size(), envelope.received());
+                    rebuilt++;
+                } catch (SQLException | IllegalArgumentException | IOException e) {
+                    // one damaged entry must not stop the gateway (and all other mail) from starting
+                    LOG.error("recovery: cannot rebuild the queue entry {} from {}: {} — the message stays in {};"
+                            + " re-inject it (e.g. with sendmail) or fix the envelope file and restart", id, env,
+                            e.getMessage(), messageFile(id));
+                }
+            }
+        }
+        return rebuilt;
+    }
+
     public Path messageFile(QueueId id) {
         return queue.resolve(id.value() + ".eml");
+    }
+
+    /** The envelope beside a queued message (see {@link EnvelopeFile}). */
+    public Path envelopeFile(QueueId id) {
+        return queue.resolve(id.value() + ".env");
     }
 
     public Path dsnFile(QueueId id) {
@@ -86,6 +142,7 @@ public final class Spool {
     /** The message has left for good (relayed): its file goes, its row stays for the record. */
     public void remove(QueueId id) throws IOException {
         Files.deleteIfExists(messageFile(id));
+        Files.deleteIfExists(envelopeFile(id));
     }
 
     /** Temporary files of sessions that died mid-DATA and scratch files of interrupted workers. */
@@ -121,6 +178,17 @@ public final class Spool {
     /** fsync of the directory makes the rename itself durable (a file's fsync does not cover its name). */
     public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+
+    /** Writes a new file and fsyncs its content (the caller fsyncs the directory). */
+    private static void writeSynced(Path target, byte[] bytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
             channel.force(true);
         }
     }

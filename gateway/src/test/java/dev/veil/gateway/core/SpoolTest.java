@@ -71,6 +71,44 @@ class SpoolTest {
     }
 
     @Test
+    void aRowTheDatabaseLostIsRebuiltFromTheEnvelopeFileAtStart() throws Exception {
+        Envelope full = new Envelope("a@sender.test", List.of("bob@example.com", "\"odd %41 name\"@example.com"),
+                "192.0.2.7", "helo with spaces\r\nand=signs");
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+        QueueId id = spool.accept(message, full, dev.veil.config.Direction.OUTBOUND);
+        assertThat(spool.envelopeFile(id)).exists();
+        // a kill right after the 250, before the database wrote the commit: the files are there, the row is not
+        try (var c = database.connection(); var s = c.createStatement()) {
+            s.execute("DELETE FROM spool WHERE id = '" + id.value() + "'");
+        }
+        // and an envelope of a message that never made it into the queue (killed between the two writes)
+        String orphan = QueueId.next().value() + ".env";
+        Files.write(spool.queueDirectory().resolve(orphan), "veil-envelope 1\n".getBytes(StandardCharsets.US_ASCII));
+        // a queued message whose envelope file is damaged: logged, left in place, the rest still recovered
+        QueueId damaged = QueueId.next();
+        Files.write(spool.messageFile(damaged), MESSAGE);
+        Files.write(spool.envelopeFile(damaged), "garbage".getBytes(StandardCharsets.US_ASCII));
+        Files.write(spool.queueDirectory().resolve("notes.env"), new byte[0]);
+
+        assertThat(spool.recover()).isEqualTo(1);
+
+        SpoolEntry entry = dao.find(id).orElseThrow();
+        assertThat(entry.envelope()).isEqualTo(full);
+        assertThat(entry.direction()).isEqualTo(dev.veil.config.Direction.OUTBOUND);
+        assertThat(entry.state()).isEqualTo(SpoolState.RECEIVED);
+        assertThat(entry.size()).isEqualTo(MESSAGE.length);
+        assertThat(entry.receivedAt()).isEqualTo(T0);
+        assertThat(spool.queueDirectory().resolve(orphan)).doesNotExist();
+        assertThat(spool.messageFile(damaged)).exists();
+        assertThat(dao.find(damaged)).isEmpty();
+        assertThat(spool.recover()).as("nothing left to rebuild").isZero();
+        spool.remove(id);
+        assertThat(spool.messageFile(id)).doesNotExist();
+        assertThat(spool.envelopeFile(id)).doesNotExist();
+    }
+
+    @Test
     void keepsEveryOctetOfAMessageLargerThanTheWriteBuffer() throws Exception {
         byte[] big = new byte[300_000];
         new Random(7).nextBytes(big);
