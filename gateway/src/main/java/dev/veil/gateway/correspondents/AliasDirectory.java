@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which real correspondent stands behind which alias. The alias itself is a keyed hash of the address
@@ -19,6 +21,7 @@ import java.util.function.Supplier;
  * is already someone else's fails with {@link AliasCollisionException}.
  */
 public final class AliasDirectory {
+    private static final Logger LOG = LoggerFactory.getLogger(AliasDirectory.class);
     /** Pseudonymiser token kind of the real address in the directory. */
     public static final String TOKEN_KIND = "a";
     /** Confirmed registrations kept in memory (rows never change once written), so most mail needs no query. */
@@ -88,6 +91,9 @@ public final class AliasDirectory {
         if (!row.realToken().equals(token)) {
             Optional<String> holder = p.reveal(TOKEN_KIND, row.realToken());
             if (holder.isEmpty() || !holder.get().equals(canonicalAddress)) {
+                // an admin must look at this: the alias cannot be given to a second person (no addresses logged)
+                LOG.error("alias collision: {} is registered for another correspondent{}; mail needing it waits", alias,
+                        holder.isEmpty() ? " (its row does not decrypt with the keys held)" : "");
                 throw new AliasCollisionException("alias " + alias + " is already registered for another correspondent"
                         + (holder.isEmpty() ? " (its directory row does not decrypt with the keys held)" : "")
                         + "; not reusing it — the message waits until an admin resolves this");
