@@ -139,6 +139,30 @@ public final class Pseudonymiser {
         }
     }
 
+    /**
+     * {@link #encrypt} with a synthetic IV: the first 12 bytes of an HMAC over {@code context} and the plaintext, so
+     * the same value in the same context always gives the same ciphertext (re-sealing an unchanged contact changes
+     * nothing), while equal values in different contexts (say, two contacts' notes) still look unrelated. Opens with
+     * {@link #decrypt}. The IV repeats only for a repeated (context, plaintext) pair, i.e. for the same message.
+     */
+    public String encrypt(String kind, byte[] plaintext, String context) {
+        checkKind(kind);
+        byte[] ad = (kind + "\0" + context + "\0").getBytes(StandardCharsets.UTF_8);
+        byte[] input = ByteBuffer.allocate(ad.length + plaintext.length).put(ad).put(plaintext).array();
+        byte[] iv = java.util.Arrays.copyOf(engines(current).mac("gcm-siv-iv", input), GCM_IV);
+        try {
+            // a fresh Cipher: the JDK refuses to re-initialise one for encryption with the IV it used last
+            Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", Providers.JDK_AES);
+            gcm.init(Cipher.ENCRYPT_MODE, engines(current).gcmKey, new GCMParameterSpec(128, iv));
+            gcm.updateAAD(ascii(kind));
+            byte[] sealed = gcm.doFinal(plaintext);
+            byte[] out = ByteBuffer.allocate(GCM_IV + sealed.length).put(iv).put(sealed).array();
+            return kind + current + "-" + Base64.getUrlEncoder().withoutPadding().encodeToString(out);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM failed: " + e.getMessage(), e);
+        }
+    }
+
     /** What {@link #encrypt} sealed, or empty if it was not made by a version we hold for this kind. */
     public Optional<byte[]> decrypt(String kind, String ciphertext) {
         checkKind(kind);
@@ -356,13 +380,17 @@ public final class Pseudonymiser {
         }
 
         byte[] mac(String purpose, String value) {
+            return mac(purpose, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        byte[] mac(String purpose, byte[] value) {
             SecretKeySpec key = macKeys.computeIfAbsent(purpose, p -> new SecretKeySpec(derive(secret, "hmac:" + p, 32), "HmacSHA256"));
             try {
                 mac.init(key);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException(e);
             }
-            return mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
+            return mac.doFinal(value);
         }
 
         Cipher gcm(int mode, byte[] iv, String kind) throws GeneralSecurityException {

@@ -161,6 +161,13 @@ class PseudonymiserTest {
         assertThat(p.decrypt("ph", "ph" + sealed.substring(2))).as("bound to its kind").isEmpty();
         assertThat(p.decrypt("nt", sealed.substring(0, sealed.length() - 2) + "AA")).isEmpty();
         assertThat(p.decrypt("nt", "nt1-!!")).isEmpty();
+        // with a context: the same value in the same context seals the same way, in another context differently
+        byte[] note = "the same note".getBytes(StandardCharsets.UTF_8);
+        String inA = p.encrypt("nt", note, "contact-a");
+        assertThat(p.encrypt("nt", note, "contact-a")).isEqualTo(inA);
+        assertThat(p.encrypt("nt", note, "contact-b")).isNotEqualTo(inA);
+        assertThat(p.encrypt("nt", "another note".getBytes(StandardCharsets.UTF_8), "contact-a")).isNotEqualTo(inA);
+        assertThat(p.decrypt("nt", inA)).hasValueSatisfying(b -> assertThat(b).isEqualTo(note));
     }
 
     @Test

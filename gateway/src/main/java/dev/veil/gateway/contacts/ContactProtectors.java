@@ -24,6 +24,13 @@ public final class ContactProtectors {
      *                                  the admin's)
      */
     public static ContactProtector open(VeilConfiguration config, Database database) throws KeyException {
+        try {
+            // a fresh data directory: the same example policy the server writes at its first start
+            new dev.veil.gateway.core.PolicyHolder(config.policyPath()).writeExampleIfMissing();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot write the example policy to " + config.policyPath() + ": "
+                    + e.getMessage(), e);
+        }
         PolicyLoad load = PolicyLoader.load(config.policyPath());
         ContactsPolicy contacts = load.policy().map(p -> p.contacts()).orElseThrow(() -> new IllegalArgumentException(
                 config.policyPath() + " has errors — run veil policy check; no contact is sealed meanwhile"));

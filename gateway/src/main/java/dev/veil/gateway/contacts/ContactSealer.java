@@ -118,7 +118,7 @@ public final class ContactSealer {
             }
             ContactField field = fieldOf(property);
             ContactTreatment treatment = policy.treatment(field);
-            VCardProperty out = treat(p, policy, field, treatment, property, version, real);
+            VCardProperty out = treat(p, policy, field, treatment, property, version, real, vaultId);
             if (out != null) {
                 sealed.addProperty(out);
             }
@@ -182,7 +182,8 @@ public final class ContactSealer {
     }
 
     private static VCardProperty treat(Pseudonymiser p, ContactsPolicy policy, ContactField field, ContactTreatment t,
-                                       VCardProperty property, VCardVersion version, VCard real) throws ContactException {
+                                       VCardProperty property, VCardVersion version, VCard real, String vaultId)
+            throws ContactException {
         if (t == ContactTreatment.KEEP) {
             return property.copy();
         }
@@ -193,7 +194,8 @@ public final class ContactSealer {
         UnaryOperator<String> atom = switch (t) {
             case TOKEN -> v -> v.isEmpty() ? v : p.token(kind, v);
             case HASH -> v -> v.isEmpty() ? v : p.hash(kind, v);
-            case ENCRYPT -> v -> v.isEmpty() ? v : p.encrypt(kind, v.getBytes(StandardCharsets.UTF_8));
+            // the same value of the same contact seals to the same ciphertext, so a re-run changes nothing in Exchange
+            case ENCRYPT -> v -> v.isEmpty() ? v : p.encrypt(kind, v.getBytes(StandardCharsets.UTF_8), vaultId);
             case FPE -> v -> v.isEmpty() ? v : p.fpeDigits(kind, v);
             case ALIAS -> {
                 String domain = policy.aliasDomain();
