@@ -366,7 +366,7 @@ public final class OpenPgpKeys {
     }
 
     private OpenPgpEntry loadEscrow() throws KeyException {
-        java.nio.file.attribute.FileTime modified = modified(escrowFile());
+        java.nio.file.attribute.FileTime modified = KeyFiles.modified(escrowFile());
         if (modified == null) {
             escrow = null;
             return null;
@@ -383,7 +383,7 @@ public final class OpenPgpKeys {
     }
 
     private OpenPgpEntry loadUser(String address) throws KeyException {
-        java.nio.file.attribute.FileTime modified = modified(userFile(address));
+        java.nio.file.attribute.FileTime modified = KeyFiles.modified(userFile(address));
         if (modified == null) {
             users.remove(address);
             return null;
@@ -400,22 +400,8 @@ public final class OpenPgpKeys {
         return entry;
     }
 
-    private static java.nio.file.attribute.FileTime modified(Path file) throws KeyException {
-        try {
-            return Files.getLastModifiedTime(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw new KeyException("cannot read OpenPGP key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-    }
-
     static boolean dueForRotation(OpenPgpEntry entry, java.time.Period rotation) {
-        if (rotation == null || rotation.isZero() || rotation.isNegative()) {
-            return false;
-        }
-        Instant created = entry.publicRing().getPublicKey().getCreationTime().toInstant();
-        return created.atZone(java.time.ZoneOffset.UTC).plus(rotation).toInstant().isBefore(Instant.now());
+        return KeyFiles.olderThan(entry.publicRing().getPublicKey().getCreationTime().toInstant(), rotation, Instant.now());
     }
 
     private static VeilKeys.Rotation rotation(String owner, OpenPgpEntry fresh, String replaced) {
@@ -469,20 +455,7 @@ public final class OpenPgpKeys {
     }
 
     private void prune(KeySettings settings) throws KeyException {
-        if (settings.keepOldKeys() == null || settings.keepOldKeys().isEmpty()) {
-            return;
-        }
-        Instant now = Instant.now();
-        for (Retired r : retiredEntries()) {
-            Instant until = r.name().retiredAt().atZone(java.time.ZoneOffset.UTC).plus(settings.keepOldKeys().get()).toInstant();
-            if (until.isBefore(now)) {
-                try {
-                    Files.deleteIfExists(r.file());
-                } catch (IOException e) {
-                    throw new KeyException("cannot delete the expired old key " + r.file() + ": " + e.getMessage(), e);
-                }
-            }
-        }
+        KeyFiles.pruneRetired(dir.resolve(RETIRED_DIR), SUFFIX, settings.keepOldKeys(), Instant.now());
     }
 
     private OpenPgpEntry reread(OpenPgpEntry entry) throws KeyException {
@@ -492,7 +465,7 @@ public final class OpenPgpKeys {
         }
         String address = entry.id().substring("user:".length());
         users.remove(address);
-        java.nio.file.attribute.FileTime modified = modified(userFile(address));
+        java.nio.file.attribute.FileTime modified = KeyFiles.modified(userFile(address));
         if (modified == null) {
             return null;
         }
@@ -538,16 +511,7 @@ public final class OpenPgpKeys {
     }
 
     private static List<Path> list(Path directory) throws KeyException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
-            stream.forEach(files::add);
-        } catch (NoSuchFileException e) {
-            return files;
-        } catch (IOException e) {
-            throw new KeyException("cannot list " + directory.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-        files.sort(null);
-        return files;
+        return KeyFiles.list(directory, SUFFIX);
     }
 
     private List<OpenPgpEntry> allUsers() throws KeyException {

@@ -430,7 +430,7 @@ public final class VeilKeys {
     }
 
     private KeyEntry loadEscrow() throws KeyException {
-        FileTime modified = modified(escrowFile());
+        FileTime modified = KeyFiles.modified(escrowFile());
         Cached current = escrow;
         if (modified == null) {
             escrow = null;
@@ -449,7 +449,7 @@ public final class VeilKeys {
     }
 
     private KeyEntry loadUser(String address) throws KeyException {
-        FileTime modified = modified(userFile(address));
+        FileTime modified = KeyFiles.modified(userFile(address));
         if (modified == null) {
             users.remove(address);
             return null;
@@ -468,23 +468,9 @@ public final class VeilKeys {
         return entry;
     }
 
-    private static FileTime modified(Path file) throws KeyException {
-        try {
-            return Files.getLastModifiedTime(file);
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            throw new KeyException("cannot read key file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-    }
-
     /** Policy-driven rotation: a key issued longer ago than {@code keys.rotation} is replaced at its next use. */
     static boolean dueForRotation(X509Certificate certificate, Period rotation, Instant now) {
-        if (rotation == null || rotation.isZero() || rotation.isNegative()) {
-            return false;
-        }
-        Instant since = certificate.getNotBefore().toInstant();
-        return since.atZone(java.time.ZoneOffset.UTC).plus(rotation).toInstant().isBefore(now);
+        return KeyFiles.olderThan(certificate.getNotBefore().toInstant(), rotation, now);
     }
 
     /** A retired key: what its file name says and the entry itself. */
@@ -539,20 +525,7 @@ public final class VeilKeys {
 
     /** Deletes retired keys older than the policy's keep-old-keys (never when it says forever). */
     private void prune(KeySettings settings) throws KeyException {
-        if (settings.keepOldKeys() == null || settings.keepOldKeys().isEmpty()) {
-            return;
-        }
-        Instant now = Instant.now();
-        for (Retired r : retiredEntries()) {
-            Instant until = r.name().retiredAt().atZone(java.time.ZoneOffset.UTC).plus(settings.keepOldKeys().get()).toInstant();
-            if (until.isBefore(now)) {
-                try {
-                    Files.deleteIfExists(r.file());
-                } catch (IOException e) {
-                    throw new KeyException("cannot delete the expired old key " + r.file() + ": " + e.getMessage(), e);
-                }
-            }
-        }
+        KeyFiles.pruneRetired(dir.resolve(RETIRED_DIR), SUFFIX, settings.keepOldKeys(), Instant.now());
     }
 
     private void writeCrl() throws KeyException {
@@ -604,16 +577,7 @@ public final class VeilKeys {
     }
 
     private static List<Path> list(Path directory) throws KeyException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
-            stream.forEach(files::add);
-        } catch (NoSuchFileException e) {
-            return files;
-        } catch (IOException e) {
-            throw new KeyException("cannot list " + directory.toAbsolutePath() + ": " + e.getMessage(), e);
-        }
-        files.sort(null);
-        return files;
+        return KeyFiles.list(directory, SUFFIX);
     }
 
     private static String organisationOf(X509Certificate ca) {
