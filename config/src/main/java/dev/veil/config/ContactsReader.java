@@ -60,22 +60,7 @@ final class ContactsReader {
         if (s == null) {
             return null;
         }
-        try {
-            AddressPattern d = AddressPattern.parseDomain(s.value());
-            if (d.kind() != AddressPattern.Kind.DOMAIN) {
-                problems.error(s.node(), "the alias domain must be one domain, not a wildcard");
-                return null;
-            }
-            if (protectedDomains.protects(d.domain())) {
-                problems.error(s.node(), "alias domain '" + s.value() + "' is a protected domain: contact aliases would"
-                        + " collide with real mailboxes — use a domain of its own, e.g. alias." + d.domain());
-                return null;
-            }
-            return d.domain();
-        } catch (AddressPattern.Invalid e) {
-            problems.error(s.node(), e.getMessage());
-            return null;
-        }
+        return protectedDomains.aliasDomain(s, problems, "contact aliases");
     }
 
     private static String unfit(ContactField field, ContactTreatment t) {

@@ -57,4 +57,29 @@ final class ProtectedDomains extends AbstractList<String> implements RandomAcces
     public int size() {
         return written.size();
     }
+
+    /**
+     * An alias domain as the policy writes it (a pseudonymise rule's or the contacts section's): one domain, not
+     * protected. Null, with the problem reported at {@code s}, when it is not.
+     *
+     * @param aliases what would collide with real mailboxes, as the error says it ("aliases", "contact aliases")
+     */
+    String aliasDomain(Scalar s, Problems problems, String aliases) {
+        try {
+            AddressPattern d = AddressPattern.parseDomain(s.value());
+            if (d.kind() != AddressPattern.Kind.DOMAIN) {
+                problems.error(s.node(), "the alias domain must be one domain, not a wildcard");
+                return null;
+            }
+            if (protects(d.domain())) {
+                problems.error(s.node(), "alias domain '" + s.value() + "' is a protected domain: " + aliases
+                        + " would collide with real mailboxes — use a domain of its own, e.g. alias." + d.domain());
+                return null;
+            }
+            return d.domain();
+        } catch (AddressPattern.Invalid e) {
+            problems.error(s.node(), e.getMessage());
+            return null;
+        }
+    }
 }
