@@ -164,6 +164,9 @@ class DurabilityTest {
                 }
             }
             assertThat(missing).as("acknowledged messages that never reached the upstream\n" + veil.logTail()).isEmpty();
+            // each start after a kill checked and rebuilt what a kill can leave wrong in the database
+            assertThat(Files.readAllLines(veil.log())).filteredOn(l -> l.contains("the last run did not stop cleanly"))
+                    .hasSize(3);
         } finally {
             veil.close();
             exchange.stop();

@@ -51,6 +51,18 @@ public final class QueueRunner implements Managed {
 
     @Override
     public void start() throws Exception {
+        if (spool.markRunning()) {
+            // indexes first: recovery looks rows up by id, and the workers find due entries through the due index
+            SpoolDao.IndexCheck check = dao.rebuildIndexes();
+            if (check.consistent()) {
+                LOG.info("the last run did not stop cleanly: spool indexes rebuilt ({} waiting entr(y/ies))",
+                        check.waitingByRows());
+            } else {
+                LOG.warn("the last run did not stop cleanly and the spool's due index had gone wrong: it listed {}"
+                        + " waiting entr(y/ies), the rows say {}; rebuilt", check.waitingByIndex(),
+                        check.waitingByRows());
+            }
+        }
         int stale = spool.removeStale();
         int rebuilt = spool.recover();
         int resumed = dao.resumeInterrupted(clock.instant());
@@ -148,5 +160,6 @@ public final class QueueRunner implements Managed {
                 workers.shutdownNow();
             }
         }
+        spool.markStopped();
     }
 }

@@ -27,6 +27,7 @@ public final class Spool {
     private final Path queue;
     private final Path work;
     private final Path dsn;
+    private final Path runningMarker;
     private final SpoolDao dao;
     private final Clock clock;
 
@@ -35,6 +36,7 @@ public final class Spool {
         this.queue = Files.createDirectories(root.resolve("queue"));
         this.work = Files.createDirectories(root.resolve("work"));
         this.dsn = Files.createDirectories(root.resolve("dsn"));
+        this.runningMarker = root.resolve("veil.pid");
         this.dao = dao;
         this.clock = clock;
     }
@@ -157,6 +159,24 @@ public final class Spool {
             }
         }
         return removed;
+    }
+
+    /**
+     * Notes that a queue runner is working on this spool ({@code spool/veil.pid}, Postfix's {@code master.pid}).
+     *
+     * @return whether the note was already there: the previous run ended without a clean stop (a kill, a crash, a
+     *     power loss), so what it left in the database deserves a check
+     */
+    public boolean markRunning() throws IOException {
+        boolean unclean = Files.exists(runningMarker);
+        writeAtomically(runningMarker, (ProcessHandle.current().pid() + "\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return unclean;
+    }
+
+    /** Removes the note of {@link #markRunning()} after a clean stop. */
+    public void markStopped() throws IOException {
+        Files.deleteIfExists(runningMarker);
     }
 
     public Path queueDirectory() {

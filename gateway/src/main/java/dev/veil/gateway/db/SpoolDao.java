@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -167,6 +168,42 @@ public final class SpoolDao {
             s.setLong(1, now.toEpochMilli());
             s.setLong(2, now.toEpochMilli());
             return s.executeUpdate();
+        }
+    }
+
+    /**
+     * Rebuilds the spool table's indexes from its rows. Run at start after a run that did not stop cleanly: a kill
+     * during a commit has left H2 with a row its due index did not list (seen once in the random-kill test: an
+     * acknowledged message, its row in state received, never picked up through three restarts). The rows are what
+     * the queue trusts; indexes are derived from them and can be rebuilt at any time.
+     *
+     * @return what the due index listed before the rebuild, against what the rows say
+     */
+    public IndexCheck rebuildIndexes() throws SQLException {
+        try (Connection c = database.connection(); Statement s = c.createStatement()) {
+            long waitingByRows = count(s, "SELECT COUNT(*) FROM spool USE INDEX ()"
+                    + " WHERE state IN ('RECEIVED', 'DEFERRED', 'PROCESSING')");
+            long waitingByIndex = count(s, "SELECT COUNT(*) FROM spool USE INDEX (spool_due)"
+                    + " WHERE state IN ('RECEIVED', 'DEFERRED', 'PROCESSING')");
+            s.execute("DROP INDEX IF EXISTS spool_due");
+            s.execute("CREATE INDEX spool_due ON spool (state, next_attempt_at)");
+            s.execute("ALTER TABLE spool DROP PRIMARY KEY");
+            s.execute("ALTER TABLE spool ADD PRIMARY KEY (id)");
+            return new IndexCheck(waitingByRows, waitingByIndex);
+        }
+    }
+
+    /** Waiting entries (received, deferred, processing) counted from the rows and through the due index. */
+    public record IndexCheck(long waitingByRows, long waitingByIndex) {
+        public boolean consistent() {
+            return waitingByRows == waitingByIndex;
+        }
+    }
+
+    private static long count(Statement s, String sql) throws SQLException {
+        try (ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
         }
     }
 

@@ -231,6 +231,43 @@ class SpoolTest {
     }
 
     @Test
+    void aRunThatDidNotStopCleanlyIsNoticedAtTheNextStart() throws Exception {
+        assertThat(spool.markRunning()).as("first start ever").isFalse();
+        assertThat(dir.resolve("spool/veil.pid")).content().isEqualTo(ProcessHandle.current().pid() + "\n");
+        // killed: no markStopped()
+        assertThat(spool.markRunning()).as("start after a kill").isTrue();
+        spool.markStopped();
+        assertThat(dir.resolve("spool/veil.pid")).doesNotExist();
+        assertThat(spool.markRunning()).as("start after a clean stop").isFalse();
+    }
+
+    @Test
+    void rebuildingTheIndexesKeepsEveryEntryAndItsPlaceInLine() throws Exception {
+        QueueId waiting = queue();
+        QueueId processing = queue();
+        QueueId deferred = queue();
+        QueueId done = queue();
+        dao.claim(processing, T0);
+        dao.claim(deferred, T0);
+        dao.defer(deferred, List.of("bob@example.com"), "busy", T0.plusSeconds(60), T0);
+        dao.claim(done, T0);
+        dao.finish(done, SpoolState.RELAYED, null, T0);
+
+        SpoolDao.IndexCheck check = dao.rebuildIndexes();
+
+        assertThat(check.waitingByRows()).isEqualTo(3);
+        assertThat(check.consistent()).isTrue();
+        assertThat(dao.due(T0, 10)).containsExactly(waiting);
+        assertThat(dao.due(T0.plusSeconds(60), 10)).containsExactlyInAnyOrder(waiting, deferred);
+        assertThat(dao.find(done).orElseThrow().state()).isEqualTo(SpoolState.RELAYED);
+        assertThat(dao.claim(waiting, T0)).isTrue();
+        assertThat(dao.claim(waiting, T0)).as("the primary key is back: one claim only").isFalse();
+        QueueId later = queue();
+        assertThatThrownBy(() -> dao.insert(later, ENVELOPE, 1, T0)).as("ids stay unique")
+                .isInstanceOf(java.sql.SQLException.class);
+    }
+
+    @Test
     void aDeferredEntryCannotBeClaimedBeforeItIsDue() throws Exception {
         QueueId id = queue();
         dao.claim(id, T0);
