@@ -149,8 +149,23 @@ public final class GraphStandIn implements AutoCloseable {
         beforeEach = hook;
     }
 
+    /**
+     * Every request so far in order of arrival. A client can read an answer before the stand-in has noted its status
+     * (status 0 until then), so this waits up to 2 s for requests still being answered.
+     */
     public List<Request> requests() {
-        return List.copyOf(requests);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        List<Request> seen = List.copyOf(requests);
+        while (seen.stream().anyMatch(r -> r.status() == 0) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            seen = List.copyOf(requests);
+        }
+        return seen;
     }
 
     /** How many PATCHes each contact id received. */
@@ -211,6 +226,14 @@ public final class GraphStandIn implements AutoCloseable {
             String query = exchange.getRequestURI().getRawQuery();
             byte[] body = exchange.getRequestBody().readAllBytes();
             int[] status = {0};
+            // the slot is taken on arrival, so requests() lists requests in the order they came: a client's quick
+            // retry can otherwise be recorded before the failed request whose answer it followed
+            long arrived = System.nanoTime();
+            int slot;
+            synchronized (requests) {
+                slot = requests.size();
+                requests.add(new Request(method, path, query, arrived, 0));
+            }
             try {
                 if (path.endsWith("/oauth2/v2.0/token")) {
                     status[0] = token(exchange, path, new String(body, StandardCharsets.UTF_8));
@@ -219,7 +242,8 @@ public final class GraphStandIn implements AutoCloseable {
                 beforeEach.accept(new Request(method, path, query, System.nanoTime(), 0));
                 status[0] = graph(exchange, method, path, query == null ? "" : query, body);
             } finally {
-                requests.add(new Request(method, path, query, System.nanoTime(), status[0]));
+                // -1: no answer (a test hook threw, as a lost connection would)
+                requests.set(slot, new Request(method, path, query, arrived, status[0] == 0 ? -1 : status[0]));
             }
         } catch (RuntimeException e) {
             e.printStackTrace();
