@@ -9,22 +9,15 @@ import java.util.Base64;
  * OpenPGP ASCII armor (RFC 4880 section 6.2) with CRLF line ends, 64 characters a line and the CRC-24
  * checksum line GnuPG 2.2 expects. Bouncy Castle's {@code ArmoredOutputStream} encodes a byte at a time (about
  * 60 MB/s here) and ends lines with the platform line separator; this encodes in 48 KiB blocks with the JDK's
- * base64.
+ * base64 ({@link Base64LinesOutputStream}).
  *
  * <p>{@link #close()} writes the checksum and the END line; it flushes but does not close the target.
  */
 final class ArmorOutputStream extends OutputStream {
-    /** 48 input bytes make one 64-character line; a block is 1024 lines. */
-    private static final int BLOCK = 48 * 1024;
-    private static final byte[] CRLF = {'\r', '\n'};
-    private static final Base64.Encoder LINES = Base64.getMimeEncoder(64, CRLF);
-
     private final OutputStream out;
     private final String type;
-    private final byte[] block = new byte[BLOCK];
-    private final byte[] encoded = new byte[BLOCK / 48 * 66];
+    private final Base64LinesOutputStream lines;
     private final Crc24 crc = new Crc24();
-    private int filled;
     private boolean started;
     private boolean closed;
 
@@ -32,6 +25,7 @@ final class ArmorOutputStream extends OutputStream {
     ArmorOutputStream(OutputStream out, String type) {
         this.out = out;
         this.type = type;
+        this.lines = new Base64LinesOutputStream(out, 64);
     }
 
     @Override
@@ -46,16 +40,7 @@ final class ArmorOutputStream extends OutputStream {
         }
         start();
         crc.update(bytes, offset, length);
-        while (length > 0) {
-            int n = Math.min(length, BLOCK - filled);
-            System.arraycopy(bytes, offset, block, filled, n);
-            filled += n;
-            offset += n;
-            length -= n;
-            if (filled == BLOCK) {
-                writeLines(BLOCK);
-            }
-        }
+        lines.write(bytes, offset, length);
     }
 
     @Override
@@ -69,9 +54,7 @@ final class ArmorOutputStream extends OutputStream {
             return;
         }
         start();
-        if (filled > 0) {
-            writeLines(filled);
-        }
+        lines.close();
         closed = true;
         int value = crc.value();
         byte[] checksum = {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
@@ -85,14 +68,6 @@ final class ArmorOutputStream extends OutputStream {
             started = true;
             ascii("-----BEGIN " + type + "-----\r\n\r\n");
         }
-    }
-
-    private void writeLines(int length) throws IOException {
-        byte[] source = length == BLOCK ? block : java.util.Arrays.copyOf(block, length);
-        int n = LINES.encode(source, encoded);
-        out.write(encoded, 0, n);
-        out.write(CRLF);
-        filled = 0;
     }
 
     private void ascii(String text) throws IOException {

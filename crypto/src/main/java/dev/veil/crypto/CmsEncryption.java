@@ -12,23 +12,22 @@ import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.RecipientInfoGenerator;
-import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
-import org.bouncycastle.operator.OutputAEADEncryptor;
-import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 
 /**
  * Opens a streaming CMS encryption for a set of certificates: AES-256-GCM as AuthEnvelopedData (RFC 5083/5084)
  * or AES-256-CBC as EnvelopedData, the content key sent to each certificate with RSA-OAEP (SHA-256, MGF1-SHA-256).
- * The content is encrypted by the JDK's AES (SunJCE), which is much faster than Bouncy Castle's.
+ * The content is encrypted by the JDK's AES (SunJCE), which is much faster than Bouncy Castle's, through
+ * {@link JdkContentEncryptor}.
+ *
+ * <p>Public so that the crypto benchmark can measure the CMS layer alone (no MIME, no base64).
  */
-final class CmsEncryption {
+public final class CmsEncryption {
     /** BER chunk size of the encrypted content octet string. */
     private static final int BUFFER_SIZE = 64 * 1024;
 
@@ -36,7 +35,7 @@ final class CmsEncryption {
     }
 
     /** Returns the stream to write plaintext to; closing it writes the end of the CMS structure (not closing {@code der}). */
-    static OutputStream open(ContentCipher cipher, List<X509Certificate> recipients, OutputStream der)
+    public static OutputStream open(ContentCipher cipher, List<X509Certificate> recipients, OutputStream der)
             throws KeyException, IOException {
         try {
             if (cipher == ContentCipher.AES_256_GCM) {
@@ -45,18 +44,14 @@ final class CmsEncryption {
                 for (X509Certificate certificate : recipients) {
                     generator.addRecipientInfoGenerator(keyTransport(certificate));
                 }
-                OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_GCM)
-                        .setProvider(Providers.JDK_AES).build();
-                return generator.open(der, (OutputAEADEncryptor) encryptor);
+                return generator.open(der, JdkContentEncryptor.aes256Gcm());
             }
             CMSEnvelopedDataStreamGenerator generator = new CMSEnvelopedDataStreamGenerator();
             generator.setBufferSize(BUFFER_SIZE);
             for (X509Certificate certificate : recipients) {
                 generator.addRecipientInfoGenerator(keyTransport(certificate));
             }
-            OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_CBC)
-                    .setProvider(Providers.JDK_AES).build();
-            return generator.open(der, encryptor);
+            return generator.open(der, JdkContentEncryptor.aes256Cbc());
         } catch (CMSException | GeneralSecurityException e) {
             throw new KeyException("cannot set up " + cipher + " encryption: " + e.getMessage(), e);
         }

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +25,6 @@ import java.util.Optional;
  */
 public final class SmimeSealer implements MessageSealer {
     private static final int BUFFER = 64 * 1024;
-    private static final byte[] CRLF = {'\r', '\n'};
 
     private final VeilKeys keys;
     private final ExternalKeys external;
@@ -57,14 +55,13 @@ public final class SmimeSealer implements MessageSealer {
         OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
         OuterHeader.write(header, request, buffered);
 
-        OutputStream base64 = Base64.getMimeEncoder(76, CRLF).wrap(new NonClosingOutputStream(buffered));
+        OutputStream base64 = new Base64LinesOutputStream(buffered, 76);
         OutputStream plaintext = new CrlfOutputStream(
                 CmsEncryption.open(cipher, new ArrayList<>(certificates.values()), base64), true);
         header.writeConsumedTo(plaintext);
         in.transferTo(plaintext);
         plaintext.close(); // ends the CMS structure (writes the GCM tag)
-        base64.close();    // writes the final base64 quantum
-        buffered.write(CRLF);
+        base64.close();    // writes the last base64 line and its CRLF
         buffered.flush();
         return new SealReport(List.copyOf(certificates.keySet()));
     }

@@ -3,6 +3,7 @@ package dev.veil.tests.bench;
 import dev.veil.config.Action;
 import dev.veil.config.ContentCipher;
 import dev.veil.config.KeySettings;
+import dev.veil.crypto.CmsEncryption;
 import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.PgpMimeOpener;
@@ -36,17 +37,7 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.cms.CMSAlgorithm;
-import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
-import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
-import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
-import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.operator.OutputAEADEncryptor;
-import org.bouncycastle.operator.OutputEncryptor;
-import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -82,9 +73,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       bytes into a reused buffer, fresh IV per message (decrypt: one fixed ciphertext). The yardstick.
  *   <li>{@code rawBcAesGcmDecrypt}: the same decryption with Bouncy Castle's provider (what {@code SmimeOpener}
  *       uses for GCM content), to show the provider cost on its own.
- *   <li>{@code cmsSealGcmDer} / {@code cmsSealCbcDer}: the CMS structure only (DER/BER, no MIME, no base64), built
- *       with the same Bouncy Castle calls and providers as Veil's package-private {@code CmsEncryption} (a copy: Veil
- *       has no public DER-only seal; keep the two in step). The "CMS AES-GCM encryption (DER)" target.
+ *   <li>{@code cmsSealGcmDer} / {@code cmsSealCbcDer}: the CMS structure only (DER/BER, no MIME, no base64), by
+ *       Veil's own {@link CmsEncryption#open}, fed in 64 KiB writes as the sealer feeds it. The "CMS AES-GCM
+ *       encryption (DER)" target.
  *   <li>{@code smimeSealGcm} / {@code smimeSealCbc}: {@link SmimeSealer#seal}, the full S/MIME message (outer
  *       header, base64 CMS). The "full S/MIME message" target.
  *   <li>{@code cmsOpenGcmDer} / {@code cmsOpenCbcDer}: {@link SmimeOpener#openCms} on the DER of a message sealed in
@@ -196,7 +187,7 @@ public class CryptoBenchmark {
             derCbc = CryptoFixture.smimeDer(sealedCbc);
             check(message, CryptoFixture.collect(out -> opener.open(new ByteArrayInputStream(sealedGcm), out)), "S/MIME GCM");
             check(message, CryptoFixture.collect(out -> opener.open(new ByteArrayInputStream(sealedCbc), out)), "S/MIME CBC");
-            // the DER-only copy of CmsEncryption must produce what Veil's opener reads
+            // the DER-only seal must produce what Veil's opener reads
             byte[] der = CryptoFixture.collect(out -> cmsSeal(ContentCipher.AES_256_GCM, user, message, out));
             check(message, CryptoFixture.collect(out -> opener.openCms(new ByteArrayInputStream(der), out)), "CMS DER GCM");
             byte[] derC = CryptoFixture.collect(out -> cmsSeal(ContentCipher.AES_256_CBC, user, message, out));
@@ -409,33 +400,14 @@ public class CryptoBenchmark {
     // ---- helpers ----
 
     /**
-     * The CMS structure alone, as Veil's package-private {@code CmsEncryption.open} builds it: AuthEnvelopedData with
+     * The CMS structure alone, as Veil's {@link CmsEncryption#open} builds it: AuthEnvelopedData with
      * AES-256-GCM or EnvelopedData with AES-256-CBC, SunJCE for the content, Bouncy Castle for RSA-OAEP (SHA-256,
      * MGF1-SHA-256) key transport, 64 KiB BER chunks, recipient by issuer and serial number.
      */
     static final int CHUNK = 64 * 1024;
 
     static void cmsSeal(ContentCipher cipher, X509Certificate recipient, byte[] message, OutputStream der) throws Exception {
-        AlgorithmIdentifier oaep = new JcaAlgorithmParametersConverter()
-                .getAlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP, OAEP_SHA256);
-        JceKeyTransRecipientInfoGenerator keyTransport =
-                new JceKeyTransRecipientInfoGenerator(recipient, oaep).setProvider(bouncyCastle());
-        OutputStream plaintext;
-        if (cipher == ContentCipher.AES_256_GCM) {
-            CMSAuthEnvelopedDataStreamGenerator generator = new CMSAuthEnvelopedDataStreamGenerator();
-            generator.setBufferSize(64 * 1024);
-            generator.addRecipientInfoGenerator(keyTransport);
-            OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_GCM)
-                    .setProvider("SunJCE").build();
-            plaintext = generator.open(der, (OutputAEADEncryptor) encryptor);
-        } else {
-            CMSEnvelopedDataStreamGenerator generator = new CMSEnvelopedDataStreamGenerator();
-            generator.setBufferSize(64 * 1024);
-            generator.addRecipientInfoGenerator(keyTransport);
-            OutputEncryptor encryptor = new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_CBC)
-                    .setProvider("SunJCE").build();
-            plaintext = generator.open(der, encryptor);
-        }
+        OutputStream plaintext = CmsEncryption.open(cipher, List.of(recipient), der);
         // in 64 KiB writes, as SmimeSealer's buffered CRLF stream feeds it: one 1 MB write would make Bouncy Castle's
         // cipher stream allocate a 1 MB output array per message (humongous in G1, and bimodal timings)
         for (int at = 0; at < message.length; at += CHUNK) {
