@@ -26,6 +26,73 @@ class CrlfOutputStreamTest {
         assertThat(target.toString(StandardCharsets.US_ASCII)).isEqualTo("a\r\nb\r\nc");
     }
 
+    @Test
+    void findsTheFirstLineEndWhereverItIsAndWhateverSurroundsIt() {
+        // bytes that differ from CR or LF in one bit, or are 0x00/0x01/0x80: what could fool an 8-byte-at-a-time scan
+        byte[] alphabet = {'\r', '\n', 0x0B, 0x0C, 0x0E, 0x08, 0x1A, 0x1D, (byte) 0x8A, (byte) 0x8D, 0x00, 0x01,
+                (byte) 0x80, (byte) 0xFF, 'a'};
+        java.util.Random random = new java.util.Random(3);
+        for (int round = 0; round < 20_000; round++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            for (int i = 0; i < bytes.length; i++) {
+                // mostly not a line end, so matches land at every offset within a word
+                bytes[i] = alphabet[random.nextInt(8) == 0 ? random.nextInt(2) : 2 + random.nextInt(alphabet.length - 2)];
+            }
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+            int end = from + (bytes.length == from ? 0 : random.nextInt(bytes.length - from + 1));
+            int expected = end;
+            for (int i = from; i < end; i++) {
+                if (bytes[i] == '\r' || bytes[i] == '\n') {
+                    expected = i;
+                    break;
+                }
+            }
+            assertThat(CrlfOutputStream.nextLineEnd(bytes, from, end)).as("round %d", round).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void givesWhatAByteByByteCanonicaliserGivesForAnySplitOfTheInput() throws IOException {
+        java.util.Random random = new java.util.Random(5);
+        byte[] alphabet = {'\r', '\n', 'x', 'y', (byte) 0x8D, 0x0A ^ 0x01};
+        for (int round = 0; round < 2_000; round++) {
+            byte[] bytes = new byte[random.nextInt(300)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = alphabet[random.nextInt(alphabet.length)];
+            }
+            ByteArrayOutputStream target = new ByteArrayOutputStream();
+            try (CrlfOutputStream out = new CrlfOutputStream(target, true)) {
+                int at = 0;
+                while (at < bytes.length) {
+                    int n = Math.min(bytes.length - at, random.nextInt(20));
+                    out.write(bytes, at, n);
+                    at += n;
+                }
+            }
+            assertThat(target.toByteArray()).as("round %d", round).isEqualTo(byteByByte(bytes));
+        }
+    }
+
+    /** The rule, one byte at a time: CRLF stays, a bare CR or a bare LF becomes CRLF. */
+    private static byte[] byteByByte(byte[] bytes) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\r') {
+                out.write('\r');
+                out.write('\n');
+                if (i + 1 < bytes.length && bytes[i + 1] == '\n') {
+                    i++;
+                }
+            } else if (bytes[i] == '\n') {
+                out.write('\r');
+                out.write('\n');
+            } else {
+                out.write(bytes[i]);
+            }
+        }
+        return out.toByteArray();
+    }
+
     static String canonical(String text) throws IOException {
         ByteArrayOutputStream target = new ByteArrayOutputStream();
         try (CrlfOutputStream out = new CrlfOutputStream(target, true)) {
