@@ -68,12 +68,13 @@ final class JdkContentEncryptor {
         return generator.generateKey();
     }
 
-    private static final class Cbc implements OutputEncryptor {
-        private final AlgorithmIdentifier algorithm;
-        private final SecretKey key;
-        private final Cipher cipher;
+    /** What both content encryptors are: an algorithm identifier, a content key and the cipher set up with it. */
+    private abstract static class Encryptor implements OutputEncryptor {
+        final AlgorithmIdentifier algorithm;
+        final SecretKey key;
+        final Cipher cipher;
 
-        Cbc(AlgorithmIdentifier algorithm, SecretKey key, Cipher cipher) {
+        Encryptor(AlgorithmIdentifier algorithm, SecretKey key, Cipher cipher) {
             this.algorithm = algorithm;
             this.key = key;
             this.cipher = cipher;
@@ -82,12 +83,6 @@ final class JdkContentEncryptor {
         @Override
         public AlgorithmIdentifier getAlgorithmIdentifier() {
             return algorithm;
-        }
-
-        @Override
-        public OutputStream getOutputStream(OutputStream out) {
-            // Bouncy Castle's EnvelopedData generator leaves ending the content octet string to this stream
-            return new EncryptingStream(cipher, out, 0, true);
         }
 
         @Override
@@ -96,21 +91,23 @@ final class JdkContentEncryptor {
         }
     }
 
-    private static final class Gcm implements OutputAEADEncryptor {
-        private final AlgorithmIdentifier algorithm;
-        private final SecretKey key;
-        private final Cipher cipher;
-        private EncryptingStream stream;
-
-        Gcm(AlgorithmIdentifier algorithm, SecretKey key, Cipher cipher) {
-            this.algorithm = algorithm;
-            this.key = key;
-            this.cipher = cipher;
+    private static final class Cbc extends Encryptor {
+        Cbc(AlgorithmIdentifier algorithm, SecretKey key, Cipher cipher) {
+            super(algorithm, key, cipher);
         }
 
         @Override
-        public AlgorithmIdentifier getAlgorithmIdentifier() {
-            return algorithm;
+        public OutputStream getOutputStream(OutputStream out) {
+            // Bouncy Castle's EnvelopedData generator leaves ending the content octet string to this stream
+            return new EncryptingStream(cipher, out, 0, true);
+        }
+    }
+
+    private static final class Gcm extends Encryptor implements OutputAEADEncryptor {
+        private EncryptingStream stream;
+
+        Gcm(AlgorithmIdentifier algorithm, SecretKey key, Cipher cipher) {
+            super(algorithm, key, cipher);
         }
 
         @Override
@@ -118,11 +115,6 @@ final class JdkContentEncryptor {
             // the AuthEnvelopedData generator ends the content octet string itself, after this stream
             stream = new EncryptingStream(cipher, out, TAG_LENGTH, false);
             return stream;
-        }
-
-        @Override
-        public GenericKey getKey() {
-            return new JceGenericKey(algorithm, key);
         }
 
         /** Authenticated attributes go in as additional authenticated data, before any content. */
