@@ -32,6 +32,12 @@ public class QueueSettings {
     @NotNull
     private List<String> pipeline = List.of("reject", "skip-encrypted", "pseudonymise", "encrypt", "pass", "relay");
 
+    /**
+     * Whether a background thread runs the JDK's AES modes for about a second at start, so that the first large
+     * messages are not encrypted by GCM's plain-Java fallback (see {@code AesWarmUp}).
+     */
+    private boolean cipherWarmUp = true;
+
     @JsonProperty public int getWorkers() { return workers; }
     @JsonProperty public void setWorkers(int v) { workers = v; }
     @JsonProperty public Duration getInitialRetryDelay() { return initialRetryDelay; }
@@ -42,6 +48,8 @@ public class QueueSettings {
     @JsonProperty public void setGiveUpAfter(Duration v) { giveUpAfter = v; }
     @JsonProperty public Duration getPollInterval() { return pollInterval; }
     @JsonProperty public void setPollInterval(Duration v) { pollInterval = v; }
+    @JsonProperty public boolean isCipherWarmUp() { return cipherWarmUp; }
+    @JsonProperty public void setCipherWarmUp(boolean v) { cipherWarmUp = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
     @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
 }

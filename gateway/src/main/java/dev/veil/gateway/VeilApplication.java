@@ -130,6 +130,9 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Spool spool = new Spool(data.resolve("spool"), spoolDao, clock);
 
         KeyService keys = KeyService.start(data, System.getenv(), policies, config.getWkd());
+        if (config.getQueue().isCipherWarmUp()) {
+            startCipherWarmUp();
+        }
         Upstream upstream = upstream(config, hostname);
         Upstream outboundRelay = outboundRelay(config, hostname);
         environment.lifecycle().manage(new Managed() {
@@ -284,6 +287,22 @@ public class VeilApplication extends Application<VeilConfiguration> {
     /** The outbound listener's port once running. */
     public int outboundSmtpPort() {
         return outboundSmtp.port();
+    }
+
+    /** Runs {@link dev.veil.crypto.AesWarmUp} in the background: mail is accepted meanwhile, only a little slower. */
+    private static void startCipherWarmUp() {
+        Thread warmUp = new Thread(() -> {
+            try {
+                java.time.Duration took = dev.veil.crypto.AesWarmUp.run(3000);
+                LOG.info("AES warm-up done in {} ms", took.toMillis());
+            } catch (java.security.GeneralSecurityException | RuntimeException e) {
+                // only speed is at stake: encryption itself does not depend on it
+                LOG.warn("AES warm-up failed: {}", e.toString());
+            }
+        }, "veil-cipher-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.setPriority(Thread.MIN_PRIORITY);
+        warmUp.start();
     }
 
     public QueueRunner queueRunner() {
