@@ -38,6 +38,10 @@ public class QueueSettings {
      */
     private boolean cipherWarmUp = true;
 
+    /** How long the rows of relayed and bounced messages stay in the spool table (the audit table keeps more). */
+    @NotNull
+    private Duration keepFinished = Duration.days(30);
+
     @JsonProperty public int getWorkers() { return workers; }
     @JsonProperty public void setWorkers(int v) { workers = v; }
     @JsonProperty public Duration getInitialRetryDelay() { return initialRetryDelay; }
@@ -50,6 +54,8 @@ public class QueueSettings {
     @JsonProperty public void setPollInterval(Duration v) { pollInterval = v; }
     @JsonProperty public boolean isCipherWarmUp() { return cipherWarmUp; }
     @JsonProperty public void setCipherWarmUp(boolean v) { cipherWarmUp = v; }
+    @JsonProperty public Duration getKeepFinished() { return keepFinished; }
+    @JsonProperty public void setKeepFinished(Duration v) { keepFinished = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
     @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
 }

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueueRunner implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
+    /** How often finished rows past {@code queue.keepFinished} are removed. */
+    private static final java.time.Duration PRUNE_EVERY = java.time.Duration.ofHours(1);
     private final SpoolDao dao;
     private final Spool spool;
     private final MessageProcessor processor;
@@ -87,11 +89,21 @@ public final class QueueRunner implements Managed {
 
     private void scan() {
         long interval = Math.max(50, settings.getPollInterval().toMilliseconds());
+        java.time.Instant nextPrune = clock.instant();
         while (running) {
             try {
                 List<QueueId> due = dao.due(clock.instant(), 500);
                 for (QueueId id : due) {
                     queued(id);
+                }
+                if (!clock.instant().isBefore(nextPrune)) {
+                    nextPrune = clock.instant().plus(PRUNE_EVERY);
+                    int pruned = dao.deleteFinishedBefore(
+                            clock.instant().minus(settings.getKeepFinished().toJavaDuration()));
+                    if (pruned > 0) {
+                        LOG.info("removed {} finished entr(y/ies) older than {} from the spool table", pruned,
+                                settings.getKeepFinished());
+                    }
                 }
                 Thread.sleep(interval);
             } catch (InterruptedException e) {

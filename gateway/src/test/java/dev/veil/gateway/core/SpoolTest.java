@@ -268,6 +268,32 @@ class SpoolTest {
     }
 
     @Test
+    void onlyRelayedAndBouncedRowsOlderThanTheCutoffAreDeleted() throws Exception {
+        QueueId oldRelayed = queue();
+        QueueId oldBounced = queue();
+        QueueId oldQuarantined = queue();
+        QueueId waiting = queue();
+        QueueId newRelayed = queue();
+        for (QueueId id : List.of(oldRelayed, oldBounced, oldQuarantined)) {
+            dao.claim(id, T0);
+        }
+        dao.finish(oldRelayed, SpoolState.RELAYED, null, T0);
+        dao.finish(oldBounced, SpoolState.BOUNCED, "550 no", T0);
+        dao.finish(oldQuarantined, SpoolState.QUARANTINED, "no key", T0);
+        Instant later = T0.plus(Duration.ofDays(31));
+        dao.claim(newRelayed, later);
+        dao.finish(newRelayed, SpoolState.RELAYED, null, later);
+
+        assertThat(dao.deleteFinishedBefore(later.minus(Duration.ofDays(30)))).isEqualTo(2);
+
+        assertThat(dao.find(oldRelayed)).isEmpty();
+        assertThat(dao.find(oldBounced)).isEmpty();
+        assertThat(dao.find(oldQuarantined)).isPresent();
+        assertThat(dao.find(waiting)).isPresent();
+        assertThat(dao.find(newRelayed)).isPresent();
+    }
+
+    @Test
     void aDeferredEntryCannotBeClaimedBeforeItIsDue() throws Exception {
         QueueId id = queue();
         dao.claim(id, T0);
