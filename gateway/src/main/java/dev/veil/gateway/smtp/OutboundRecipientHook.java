@@ -1,14 +1,11 @@
 package dev.veil.gateway.smtp;
 
-import dev.veil.config.Action;
-import dev.veil.config.Decision;
 import dev.veil.config.Direction;
 import dev.veil.config.Policy;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.correspondents.RestorationException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -53,18 +50,13 @@ final class OutboundRecipientHook implements RcptHook {
         if (!submitter.trusted(session)) {
             return result(HookReturnCode.deny(), "554", "5.7.1 Relay access denied");
         }
-        int already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
-                .map(List::size).orElse(0);
-        if (already >= maxRecipients) {
-            return result(HookReturnCode.denySoft(), "452", "4.5.3 Too many recipients (limit " + maxRecipients + ")");
-        }
-        String local = rcpt.getLocalPart();
-        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0 || local.startsWith("\"")) {
-            return result(HookReturnCode.deny(), "550", "5.7.1 Relaying denied: routing characters in the local part");
+        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients);
+        if (refused.isPresent()) {
+            return refused.get();
         }
         Policy current = policy.get();
         if (current == null) {
-            return result(HookReturnCode.denySoft(), "451", "4.3.5 Gateway policy unavailable, try again later");
+            return RecipientChecks.policyUnavailable();
         }
         String address = rcpt.asString();
         String envelopeAddress = address;
@@ -81,10 +73,10 @@ final class OutboundRecipientHook implements RcptHook {
             LOG.error("alias resolution failed at RCPT: {}", e.getMessage());
             return result(HookReturnCode.denySoft(), "451", "4.3.0 Alias lookup failed, try again later");
         }
-        String from = sender.asOptional().map(MailAddress::asString).orElse("");
-        Optional<Decision> decision = current.decide(Direction.OUTBOUND, from, envelopeAddress);
-        if (decision.isPresent() && decision.get().action() instanceof Action.Reject reject) {
-            return result(HookReturnCode.deny(), "550", "5.7.1 " + reject.message());
+        Optional<HookResult> rejected =
+                RecipientChecks.rejectedByRule(current, Direction.OUTBOUND, sender, envelopeAddress);
+        if (rejected.isPresent()) {
+            return rejected.get();
         }
         if (!envelopeAddress.equals(address)) {
             Map<String, String> resolved = session.getAttachment(RESOLVED, ProtocolSession.State.Transaction)
@@ -96,6 +88,6 @@ final class OutboundRecipientHook implements RcptHook {
     }
 
     private static HookResult result(HookReturnCode code, String smtpCode, String text) {
-        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
+        return RecipientChecks.result(code, smtpCode, text);
     }
 }

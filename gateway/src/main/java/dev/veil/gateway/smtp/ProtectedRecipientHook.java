@@ -1,15 +1,11 @@
 package dev.veil.gateway.smtp;
 
-import dev.veil.config.Action;
-import dev.veil.config.Decision;
 import dev.veil.config.Direction;
 import dev.veil.config.Policy;
 import java.util.Optional;
-import java.util.List;
 import java.util.function.Supplier;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
-import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
@@ -31,35 +27,19 @@ final class ProtectedRecipientHook implements RcptHook {
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
-        int already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
-                .map(List::size).orElse(0);
-        if (already >= maxRecipients) {
-            return result(HookReturnCode.denySoft(), "452", "4.5.3 Too many recipients (limit " + maxRecipients + ")");
-        }
-        String local = rcpt.getLocalPart();
-        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0 || local.startsWith("\"")) {
-            return result(HookReturnCode.deny(), "550", "5.7.1 Relaying denied: routing characters in the local part");
+        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients);
+        if (refused.isPresent()) {
+            return refused.get();
         }
         Policy current = policy.get();
         if (current == null) {
-            // no valid policy loaded: say "later", so the sender keeps the message until the admin fixes it
-            return result(HookReturnCode.denySoft(), "451", "4.3.5 Gateway policy unavailable, try again later");
+            return RecipientChecks.policyUnavailable();
         }
         String domain = rcpt.getDomain().asString();
         if (!current.protects(domain)) {
-            return result(HookReturnCode.deny(), "550",
+            return RecipientChecks.result(HookReturnCode.deny(), "550",
                     "5.7.1 Relaying denied: " + domain + " is not a domain this gateway protects");
         }
-        // a rule that rejects is applied here, so the sender hears it at once instead of getting a bounce later
-        String from = sender.asOptional().map(MailAddress::asString).orElse("");
-        Optional<Decision> decision = current.decide(Direction.INBOUND, from, rcpt.asString());
-        if (decision.isPresent() && decision.get().action() instanceof Action.Reject reject) {
-            return result(HookReturnCode.deny(), "550", "5.7.1 " + reject.message());
-        }
-        return HookResult.OK;
-    }
-
-    private static HookResult result(HookReturnCode code, String smtpCode, String text) {
-        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
+        return RecipientChecks.rejectedByRule(current, Direction.INBOUND, sender, rcpt.asString()).orElse(HookResult.OK);
     }
 }

@@ -1,0 +1,59 @@
+package dev.veil.gateway.smtp;
+
+import dev.veil.config.Action;
+import dev.veil.config.Decision;
+import dev.veil.config.Direction;
+import dev.veil.config.Policy;
+import java.util.List;
+import java.util.Optional;
+import org.apache.james.core.MailAddress;
+import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.hook.HookResult;
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+
+/** The RCPT checks both listeners make, in the same words, so the two relay controls cannot drift apart. */
+final class RecipientChecks {
+    private RecipientChecks() {
+    }
+
+    /**
+     * Too many recipients ({@code 452}), or a local part that routes elsewhere ({@code %}-hack, {@code !}-paths,
+     * quoted {@code @}: {@code 550}).
+     */
+    static Optional<HookResult> envelopeRefusal(SMTPSession session, MailAddress rcpt, int maxRecipients) {
+        int already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
+                .map(List::size).orElse(0);
+        if (already >= maxRecipients) {
+            return Optional.of(result(HookReturnCode.denySoft(), "452",
+                    "4.5.3 Too many recipients (limit " + maxRecipients + ")"));
+        }
+        String local = rcpt.getLocalPart();
+        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0 || local.startsWith("\"")) {
+            return Optional.of(result(HookReturnCode.deny(), "550",
+                    "5.7.1 Relaying denied: routing characters in the local part"));
+        }
+        return Optional.empty();
+    }
+
+    /** No valid policy loaded: "later", so the sender keeps the message until the admin fixes it. */
+    static HookResult policyUnavailable() {
+        return result(HookReturnCode.denySoft(), "451", "4.3.5 Gateway policy unavailable, try again later");
+    }
+
+    /** A rule that rejects is applied at RCPT, so the sender hears it at once instead of getting a bounce later. */
+    static Optional<HookResult> rejectedByRule(Policy policy, Direction direction, MaybeSender sender,
+                                               String recipient) {
+        String from = sender.asOptional().map(MailAddress::asString).orElse("");
+        Optional<Decision> decision = policy.decide(direction, from, recipient);
+        if (decision.isPresent() && decision.get().action() instanceof Action.Reject reject) {
+            return Optional.of(result(HookReturnCode.deny(), "550", "5.7.1 " + reject.message()));
+        }
+        return Optional.empty();
+    }
+
+    static HookResult result(HookReturnCode code, String smtpCode, String text) {
+        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
+    }
+}
