@@ -42,6 +42,13 @@ public class QueueSettings {
     @NotNull
     private Duration keepFinished = Duration.days(30);
 
+    /**
+     * Whether the delivery status notification of bounced mail is sent to its sender (besides being kept in
+     * {@code spool/dsn/}): to a protected sender through the inbound pipeline (encrypted like any mail to it), to an
+     * external one through the outbound relay. Notices go out with the null sender, so they never bounce in turn.
+     */
+    private boolean sendBounces = true;
+
     @JsonProperty public int getWorkers() { return workers; }
     @JsonProperty public void setWorkers(int v) { workers = v; }
     @JsonProperty public Duration getInitialRetryDelay() { return initialRetryDelay; }
@@ -56,6 +63,8 @@ public class QueueSettings {
     @JsonProperty public void setCipherWarmUp(boolean v) { cipherWarmUp = v; }
     @JsonProperty public Duration getKeepFinished() { return keepFinished; }
     @JsonProperty public void setKeepFinished(Duration v) { keepFinished = v; }
+    @JsonProperty public boolean isSendBounces() { return sendBounces; }
+    @JsonProperty public void setSendBounces(boolean v) { sendBounces = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
     @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
 }

@@ -41,12 +41,19 @@ class UpstreamFaultsTest {
         }
     }
 
+    /**
+     * Exchange refuses the recipient for good: the message bounces, its notice is kept in {@code spool/dsn/} and
+     * sent to the external sender through the outbound relay (standing for the internet; GreenMail cannot play it,
+     * it refuses the null sender) with the null sender, quoting the original's header but nothing of its body.
+     */
     @Test
     void upstreamPermanentRejectionBouncesWithDeliveryStatusNotification() throws Exception {
         int upstreamPort = GatewayProcess.freePort();
         try (ScriptedUpstream exchange = new ScriptedUpstream(upstreamPort, ScriptedUpstream.Mode.REJECT_RCPT,
                 "550 5.1.1 mailbox unavailable");
-             GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort).start()) {
+             ScriptedUpstream world = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "");
+             GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort)
+                     .outboundRelaySmtp(world.port()).start()) {
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
                     SmtpSubmit.message("bounce", "reader@example.com", "secret")).queueId();
             veil.awaitState(id, "bounced", Duration.ofSeconds(30));
@@ -60,9 +67,49 @@ class UpstreamFaultsTest {
                     .contains("Action: failed")
                     .contains("Status: 5.1.1")
                     .contains("550 5.1.1 mailbox unavailable")
+                    .contains("Subject: confidential bounce")
                     .doesNotContain("secret");
             assertThat(exchange.commands()).noneMatch(c -> c.startsWith("DATA"));
             assertThat(veil.dataDir().resolve("spool").resolve("queue").resolve(id + ".eml")).doesNotExist();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (world.messages().isEmpty() && System.nanoTime() < deadline) {
+                GatewayProcess.sleep(100);
+            }
+            assertThat(world.messages()).as("the notice reached the outbound relay; log:\n%s", veil.logTail())
+                    .singleElement().satisfies(sent -> assertThat(sent)
+                            .contains("To: <sender@partner.example>", "report-type=delivery-status",
+                                    "Final-Recipient: rfc822; reader@example.com", "Status: 5.1.1")
+                            .doesNotContain("secret"));
+            assertThat(world.commands()).contains("MAIL FROM:<>", "RCPT TO:<sender@partner.example>");
+            assertThat(veil.logTail()).contains(id + ": bounce notice to sender@partner.example queued as");
+        }
+    }
+
+    /**
+     * The other way round: mail a user sent out bounces at the outbound relay, and the notice goes to the user
+     * through Exchange, which gets it encrypted like any mail to a protected address (it quotes the subject).
+     */
+    @Test
+    void outboundBounceNoticeReachesTheProtectedSenderEncrypted() throws Exception {
+        try (ScriptedUpstream exchange = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "");
+             ScriptedUpstream world = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.REJECT_RCPT,
+                     "550 5.1.1 no such user here");
+             GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data"))
+                     .upstreamSmtp(exchange.port()).outboundRelaySmtp(world.port()).start()) {
+            String id = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", "bob@partner.example",
+                    SmtpSubmit.message("outbound-bounce", "bob@partner.example", "secret")).queueId();
+            veil.awaitState(id, "bounced", Duration.ofSeconds(30));
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (exchange.messages().isEmpty() && System.nanoTime() < deadline) {
+                GatewayProcess.sleep(100);
+            }
+            assertThat(exchange.messages()).as("log:\n%s", veil.logTail()).singleElement().satisfies(raw -> {
+                assertThat(raw).contains("Content-Type: application/pkcs7-mime");
+                assertThat(raw).doesNotContain("Final-Recipient", "bob@partner.example", "outbound-bounce", "secret");
+            });
+            assertThat(exchange.commands()).contains("MAIL FROM:<>", "RCPT TO:<alice@example.com>");
         }
     }
 

@@ -81,6 +81,21 @@ public final class Spool {
     }
 
     /**
+     * Queues a message Veil wrote itself (a delivery status notification) as if it had been received: copied into
+     * {@code incoming/}, then accepted like any other, so it is as durable and goes through the same pipeline.
+     */
+    public QueueId acceptGenerated(Path source, Envelope envelope, Direction direction) throws IOException {
+        IncomingMessage message = begin(0);
+        try {
+            Files.copy(source, message);
+        } catch (IOException | RuntimeException e) {
+            message.discard();
+            throw e;
+        }
+        return accept(message, envelope, direction);
+    }
+
+    /**
      * Gives back their rows to queued messages whose row the database lost (a kill right after the 250, before the
      * database wrote the commit), from their envelope files; deletes envelope files of messages that were never
      * queued. Run before the queue runner starts.

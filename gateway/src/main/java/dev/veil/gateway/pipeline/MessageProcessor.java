@@ -10,6 +10,7 @@ import dev.veil.config.OnError;
 import dev.veil.config.Policy;
 import dev.veil.gateway.QueueSettings;
 import dev.veil.gateway.core.AuditRecord;
+import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.core.SpoolEntry;
@@ -126,7 +127,7 @@ public final class MessageProcessor {
                         group.getKey(), file), pipeline, outcomes);
             }
         }
-        settle(entry, file, outcomes);
+        settle(entry, file, outcomes, policy);
     }
 
     private Map<Decision, List<String>> groupByDecision(Policy policy, SpoolEntry entry, Outcomes outcomes) {
@@ -216,7 +217,7 @@ public final class MessageProcessor {
     }
 
     /** Moves the entry to its next state from what happened to each recipient. */
-    private void settle(SpoolEntry entry, Path file, Outcomes o) throws Exception {
+    private void settle(SpoolEntry entry, Path file, Outcomes o, Policy policy) throws Exception {
         QueueId id = entry.id();
         Instant now = clock.instant();
         Map<String, String> permanent = new LinkedHashMap<>(o.permanent);
@@ -230,8 +231,11 @@ public final class MessageProcessor {
         }
         metrics.meter("relayed").mark(o.delivered.isEmpty() ? 0 : 1);
         if (!permanent.isEmpty() && !entry.envelope().sender().isEmpty()) {
-            DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), permanent, hostname,
-                    entry.receivedAt());
+            Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), permanent,
+                    hostname, entry.receivedAt());
+            if (settings.isSendBounces()) {
+                returnToSender(id, notice, entry.envelope().sender(), policy);
+            }
         }
         if (!permanent.isEmpty()) {
             metrics.meter("bounced").mark();
@@ -251,7 +255,36 @@ public final class MessageProcessor {
             SpoolState state = permanent.isEmpty() ? SpoolState.RELAYED : SpoolState.BOUNCED;
             spoolDao.finish(id, state, permanent.isEmpty() ? null : first(permanent), now, o.audit);
             spool.remove(id);
-            LOG.info("{}: {}", id, state.name().toLowerCase());
+            if (permanent.isEmpty()) {
+                LOG.info("{}: relayed", id);
+            } else {
+                LOG.info("{}: bounced: {}", id, first(permanent));
+            }
+        }
+    }
+
+    /**
+     * Queues the notice for the sender, with the null sender so that it never bounces back. It is queued before the
+     * bounced entry is settled: a crash in between sends a second notice, never none. A protected sender's notice
+     * takes the inbound way (it quotes the original's header fields, which Exchange must not read in clear), anyone
+     * else's the outbound relay.
+     */
+    private void returnToSender(QueueId id, Path notice, String sender, Policy policy) {
+        int at = sender.lastIndexOf('@');
+        boolean protectedSender = policy != null && at > 0 && policy.protects(sender.substring(at + 1));
+        Direction way = protectedSender ? Direction.INBOUND : Direction.OUTBOUND;
+        if (!steps.containsKey(way)) {
+            LOG.warn("{}: no {} pipeline to send the bounce notice to {}; it stays in {}", id,
+                    way.name().toLowerCase(), sender, notice);
+            return;
+        }
+        try {
+            QueueId queued = spool.acceptGenerated(notice, new Envelope("", List.of(sender)), way);
+            LOG.info("{}: bounce notice to {} queued as {} ({})", id, sender, queued, way.name().toLowerCase());
+        } catch (java.io.IOException e) {
+            // the bounce itself stands; only the notice stays behind, where an admin can send it by hand
+            LOG.error("{}: could not queue the bounce notice to {}: {}; it stays in {}", id, sender, e.getMessage(),
+                    notice);
         }
     }
 

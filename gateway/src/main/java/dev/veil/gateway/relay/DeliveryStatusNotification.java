@@ -26,8 +26,11 @@ public final class DeliveryStatusNotification {
     private DeliveryStatusNotification() {
     }
 
-    /** @param failures recipient -> the reply or reason */
-    public static void write(Spool spool, QueueId id, Path original, String sender, Map<String, String> failures,
+    /**
+     * @param failures recipient -> the reply or reason
+     * @return the notice's file in {@code spool/dsn/}
+     */
+    public static Path write(Spool spool, QueueId id, Path original, String sender, Map<String, String> failures,
                              String hostname, java.time.Instant arrival) throws IOException {
         String boundary = "veil-dsn-" + UUID.randomUUID();
         String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
@@ -66,6 +69,7 @@ public final class DeliveryStatusNotification {
             target = target.resolveSibling(id.value() + "-" + n + ".eml");
         }
         Spool.writeAtomically(target, out.toByteArray());
+        return target;
     }
 
     static String status(String reply) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.config.Action;
+import dev.veil.config.Direction;
 import dev.veil.config.OnError;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
@@ -34,6 +35,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -426,7 +428,7 @@ class MessageProcessorTest {
 
     /**
      * A message can bounce in instalments: one recipient at the first attempt, another when the queue gives up.
-     * DSNs are only kept in {@code spool/dsn/} (nothing sends them yet), so the first notice must survive the second.
+     * Every notice stays in {@code spool/dsn/} (the record of what was sent), so the first must survive the second.
      */
     @Test
     void keepsTheFirstBounceNoticeWhenALaterAttemptBouncesOtherRecipients() throws Exception {
@@ -441,6 +443,73 @@ class MessageProcessorTest {
 
         assertThat(entry(id).state()).isEqualTo(SpoolState.BOUNCED);
         assertThat(allDsnText()).contains("Final-Recipient: rfc822; " + PUBLIC_C, "Final-Recipient: rfc822; " + PUBLIC_B);
+    }
+
+    // --- bounce notices to the sender -------------------------------------------------------------------------------
+
+    @Test
+    void queuesTheBounceNoticeForAnExternalSenderOnTheOutboundWayWithTheNullSender() throws Exception {
+        QueueId id = queue(BOB);
+        MessageProcessor processor = processorWithOutbound(policy(OnError.REJECT),
+                failing(new FailClosedException("no certificate for bob@example.com")));
+
+        run(processor, id);
+
+        assertThat(entry(id).state()).isEqualTo(SpoolState.BOUNCED);
+        QueueId notice = onlyQueued();
+        SpoolEntry queued = entry(notice);
+        assertThat(queued.direction()).isEqualTo(Direction.OUTBOUND);
+        assertThat(queued.state()).isEqualTo(SpoolState.RECEIVED);
+        assertThat(queued.envelope().sender()).isEmpty();
+        assertThat(queued.envelope().recipients()).containsExactly(SENDER);
+        assertThat(spool.messageFile(notice)).hasSameBinaryContentAs(spool.dsnFile(id));
+    }
+
+    @Test
+    void queuesTheBounceNoticeForAProtectedSenderOnTheInboundWaySoItIsEncrypted() throws Exception {
+        QueueId id = queueFrom("carol@example.com", BOB);
+        MessageProcessor processor = processorWithOutbound(policy(OnError.REJECT),
+                failing(new FailClosedException("no certificate for bob@example.com")));
+
+        run(processor, id);
+
+        SpoolEntry queued = entry(onlyQueued());
+        assertThat(queued.direction()).isEqualTo(Direction.INBOUND);
+        assertThat(queued.envelope().sender()).isEmpty();
+        assertThat(queued.envelope().recipients()).containsExactly("carol@example.com");
+    }
+
+    @Test
+    void queuesNoNoticeWhenSendBouncesIsOffOrTheBounceHadTheNullSender() throws Exception {
+        settings.setSendBounces(false);
+        QueueId off = queue(BOB);
+        run(processorWithOutbound(policy(OnError.REJECT), failing(new FailClosedException("no key"))), off);
+        assertThat(spool.dsnFile(off)).exists();
+        settings.setSendBounces(true);
+        QueueId fromNullSender = queueFrom("", BOB);
+        run(processorWithOutbound(policy(OnError.REJECT), failing(new FailClosedException("no key"))), fromNullSender);
+
+        assertThat(entry(off).state()).isEqualTo(SpoolState.BOUNCED);
+        assertThat(entry(fromNullSender).state()).isEqualTo(SpoolState.BOUNCED);
+        assertThat(spool.dsnFile(fromNullSender)).doesNotExist();
+        try (Stream<Path> files = Files.list(spool.queueDirectory())) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    /** The queue id of the one message in this test's queue directory. */
+    private QueueId onlyQueued() throws IOException {
+        try (Stream<Path> files = Files.list(spool.queueDirectory())) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".eml")).toList();
+            assertThat(names).hasSize(1);
+            return new QueueId(names.get(0).substring(0, names.get(0).length() - ".eml".length()));
+        }
+    }
+
+    private MessageProcessor processorWithOutbound(Policy policy, MailStep... steps) {
+        return new MessageProcessor(spool, dao, () -> policy,
+                Map.of(Direction.INBOUND, Arrays.asList(steps), Direction.OUTBOUND, List.of(new PassStep())),
+                settings, "veil.test", new MetricRegistry(), clock);
     }
 
     // --- audit ------------------------------------------------------------------------------------------------------

@@ -15,16 +15,18 @@ import java.util.Locale;
 
 /**
  * A real SMTP server on loopback whose replies a test chooses: the misbehaving Exchange that GreenMail cannot
- * play. {@link Mode#BLACK_HOLE} accepts connections and never says a word.
+ * play. {@link Mode#BLACK_HOLE} accepts connections and never says a word; {@link Mode#ACCEPT} takes every message
+ * and keeps its data, also from the null sender {@code MAIL FROM:<>}, which GreenMail refuses at RCPT.
  */
 public final class ScriptedUpstream implements AutoCloseable {
-    public enum Mode { BLACK_HOLE, REJECT_RCPT, DEFER_RCPT, REJECT_DATA }
+    public enum Mode { BLACK_HOLE, REJECT_RCPT, DEFER_RCPT, REJECT_DATA, ACCEPT }
 
     private final ServerSocket server;
     private final Mode mode;
     private final String reply;
     private final List<Socket> clients = Collections.synchronizedList(new ArrayList<>());
     private final List<String> commands = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
     private final Thread acceptor;
 
     public ScriptedUpstream(int port, Mode mode, String reply) throws IOException {
@@ -58,12 +60,19 @@ public final class ScriptedUpstream implements AutoCloseable {
             OutputStream out = s.getOutputStream();
             say(out, "220 scripted.test ESMTP");
             boolean inData = false;
+            StringBuilder data = new StringBuilder();
             String line;
             while ((line = in.readLine()) != null) {
                 if (inData) {
                     if (line.equals(".")) {
                         inData = false;
+                        if (mode != Mode.REJECT_DATA) {
+                            messages.add(data.toString());
+                        }
+                        data.setLength(0);
                         say(out, mode == Mode.REJECT_DATA ? reply : "250 2.0.0 accepted");
+                    } else {
+                        data.append(line.startsWith(".") ? line.substring(1) : line).append("\r\n");
                     }
                     continue;
                 }
@@ -102,6 +111,17 @@ public final class ScriptedUpstream implements AutoCloseable {
         synchronized (commands) {
             return List.copyOf(commands);
         }
+    }
+
+    /** The data of every message taken (dot-unstuffed, CRLF line ends). */
+    public List<String> messages() {
+        synchronized (messages) {
+            return List.copyOf(messages);
+        }
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     public int connections() {
