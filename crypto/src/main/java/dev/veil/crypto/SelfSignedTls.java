@@ -39,8 +39,18 @@ public final class SelfSignedTls {
     /** Loads {@code keyStore} when given, else {@code dataDir/tls/smtp.p12}, generating it on first use. */
     public static SSLContext serverContext(Path keyStore, char[] password, Path generatedDir, String hostname)
             throws IOException, GeneralSecurityException {
+        return serverContext(keyStore, password, generatedDir, hostname, null);
+    }
+
+    /**
+     * As {@link #serverContext(Path, char[], Path, String)}, judging client certificates with {@code clientTrust}
+     * (a listener that asks clients for one); {@code null}: the JDK's default.
+     */
+    public static SSLContext serverContext(Path keyStore, char[] password, Path generatedDir, String hostname,
+                                           javax.net.ssl.TrustManager clientTrust)
+            throws IOException, GeneralSecurityException {
         if (keyStore != null) {
-            return context(load(keyStore, password), password);
+            return context(load(keyStore, password), password, clientTrust);
         }
         Path file = generatedDir.resolve("smtp.p12");
         Path passwordFile = generatedDir.resolve("smtp.p12.password");
@@ -60,7 +70,7 @@ public final class SelfSignedTls {
             Files.move(tmp, file);
         }
         char[] stored = Files.readString(passwordFile).trim().toCharArray();
-        return context(load(file, stored), stored);
+        return context(load(file, stored), stored, clientTrust);
     }
 
     private static KeyStore load(Path file, char[] password) throws IOException, GeneralSecurityException {
@@ -71,11 +81,13 @@ public final class SelfSignedTls {
         return store;
     }
 
-    private static SSLContext context(KeyStore store, char[] password) throws GeneralSecurityException {
+    private static SSLContext context(KeyStore store, char[] password, javax.net.ssl.TrustManager clientTrust)
+            throws GeneralSecurityException {
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, password);
         SSLContext context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), null, null);
+        context.init(kmf.getKeyManagers(), clientTrust == null ? null : new javax.net.ssl.TrustManager[] {clientTrust},
+                null);
         return context;
     }
 

@@ -35,6 +35,11 @@ public class OutboundSettings {
     @NotNull
     private List<OutboundAccount> accounts = List.of();
 
+    /** Clients trusted by the certificate they present after STARTTLS (Exchange Online's connector). */
+    @Valid
+    @NotNull
+    private ClientCertificateSettings clientCertificates = new ClientCertificateSettings();
+
     /** Where outbound mail goes: the same settings as {@code upstream.*}; directory mode writes dataDir/outbound. */
     @Valid
     @NotNull
@@ -53,6 +58,8 @@ public class OutboundSettings {
     @JsonProperty public void setAllowedNetworks(List<String> v) { allowedNetworks = v; }
     @JsonProperty public List<OutboundAccount> getAccounts() { return accounts; }
     @JsonProperty public void setAccounts(List<OutboundAccount> v) { accounts = v; }
+    @JsonProperty public ClientCertificateSettings getClientCertificates() { return clientCertificates; }
+    @JsonProperty public void setClientCertificates(ClientCertificateSettings v) { clientCertificates = v; }
     @JsonProperty public UpstreamSettings getRelay() { return relay; }
     @JsonProperty public void setRelay(UpstreamSettings v) { relay = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }

@@ -55,6 +55,7 @@ import dev.veil.gateway.resources.AdminTokenFilter;
 import dev.veil.gateway.resources.AuditServlet;
 import dev.veil.gateway.resources.PolicyServlet;
 import dev.veil.gateway.resources.QueueServlet;
+import dev.veil.gateway.smtp.ClientCertificates;
 import dev.veil.gateway.smtp.SmtpListener;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
@@ -195,8 +196,14 @@ public class VeilApplication extends Application<VeilConfiguration> {
             queue.queued(id);
         });
         environment.lifecycle().manage(smtp);
-        outboundSmtp = SmtpListener.outbound(config.getSmtp(), config.getOutbound(), hostname, spool, policies,
-                reidentifier, tls, id -> {
+        ClientCertificates clientCertificates = ClientCertificates.from(config.getOutbound().getClientCertificates());
+        // a listener that asks for client certificates needs a context that takes them; the inbound one asks none
+        SSLContext outboundTls = clientCertificates.enabled() ? SelfSignedTls.serverContext(
+                config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore()),
+                config.getSmtp().getTlsKeyStorePassword().toCharArray(), data.resolve("tls"), hostname,
+                clientCertificates.handshakeTrust()) : tls;
+        outboundSmtp = SmtpListener.outbound(config.getSmtp(), config.getOutbound(), clientCertificates, hostname,
+                spool, policies, reidentifier, outboundTls, id -> {
                     metrics.meter("received-outbound").mark();
                     queue.queued(id);
                 });

@@ -10,12 +10,14 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
 
 /**
- * MAIL FROM on the outbound listener: a client that is neither in an allowed network nor authenticated is told to
+ * MAIL FROM on the outbound listener: a client that is neither in an allowed network, nor presenting a trusted
+ * certificate, nor authenticated is told to
  * authenticate (or, when AUTH is not available to it, that relaying is denied). A user who authenticated may send
  * only as an address of a domain the policy protects: a stolen password does not turn Veil into a spam relay for
  * any domain.
  */
 final class OutboundSenderHook implements MailHook {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OutboundSenderHook.class);
     private final OutboundSubmitter submitter;
     private final Supplier<Policy> policy;
     private final boolean authOffered;
@@ -28,7 +30,10 @@ final class OutboundSenderHook implements MailHook {
 
     @Override
     public HookResult doMail(SMTPSession session, MaybeSender sender) {
-        if (submitter.fromAllowedNetwork(session)) {
+        boolean trustedPeer = submitter.trustedPeer(session);
+        submitter.certificate(session).ifPresent(certificate -> LOG.info("outbound client {} presented a certificate"
+                + " ({}): {}", session.getRemoteAddress(), trustedPeer ? "relay allowed" : "not trusted", certificate));
+        if (trustedPeer) {
             return HookResult.DECLINED;
         }
         if (!OutboundSubmitter.authenticated(session)) {

@@ -57,7 +57,7 @@ public final class SmtpListener implements Managed {
     /** The inbound listener: mail for the protected domains. */
     public SmtpListener(SmtpSettings settings, String hostname, Spool spool, Supplier<Policy> policy,
                         SSLContext tls, Consumer<QueueId> onQueued) throws Exception {
-        this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, false,
+        this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, ClientAuth.NONE, false,
                 new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(),
                 new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
                 spool, false);
@@ -71,8 +71,23 @@ public final class SmtpListener implements Managed {
     public static SmtpListener outbound(SmtpSettings limits, OutboundSettings outbound, String hostname, Spool spool,
                                         Supplier<Policy> policy, Reidentifier reidentifier, SSLContext tls,
                                         Consumer<QueueId> onQueued) throws Exception {
+        return outbound(limits, outbound, ClientCertificates.none(), hostname, spool, policy, reidentifier, tls,
+                onQueued);
+    }
+
+    /**
+     * As above, also trusting clients by the certificates {@code certificates} accepts; {@code tls} must then judge
+     * client certificates with {@link ClientCertificates#handshakeTrust()}.
+     */
+    public static SmtpListener outbound(SmtpSettings limits, OutboundSettings outbound, ClientCertificates certificates,
+                                        String hostname, Spool spool, Supplier<Policy> policy,
+                                        Reidentifier reidentifier, SSLContext tls, Consumer<QueueId> onQueued)
+            throws Exception {
+        if (certificates.enabled() && tls == null) {
+            throw new IllegalArgumentException("outbound.clientCertificates needs STARTTLS on the outbound listener");
+        }
         OutboundSubmitter submitter = new OutboundSubmitter(
-                Networks.parse("outbound.allowedNetworks", outbound.getAllowedNetworks()));
+                Networks.parse("outbound.allowedNetworks", outbound.getAllowedNetworks()), certificates);
         List<AccountAuthHook.Account> accounts = new ArrayList<>();
         for (OutboundAccount account : outbound.getAccounts()) {
             try {
@@ -92,14 +107,14 @@ public final class SmtpListener implements Managed {
             extra.add(new AccountAuthHook(accounts));
         }
         return new SmtpListener("outbound SMTP listener", limits, outbound.getBindHost(), outbound.getPort(), hostname,
-                tls, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
+                tls, certificates.enabled() ? ClientAuth.WANT : ClientAuth.NONE, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
                 extra,
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND),
                 spool, true);
     }
 
     private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
-                         SSLContext tls, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
+                         SSLContext tls, ClientAuth clientAuth, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
                          SpoolMessageHook spoolHook, Spool spool, boolean outbound) throws Exception {
         this.settings = settings;
         this.name = name;
@@ -157,7 +172,7 @@ public final class SmtpListener implements Managed {
             }
         };
         Encryption startTls = tls == null ? null
-                : Encryption.createStartTls(tls, null, new String[] {"TLSv1.3", "TLSv1.2"}, ClientAuth.NONE);
+                : Encryption.createStartTls(tls, null, new String[] {"TLSv1.3", "TLSv1.2"}, clientAuth);
         server = new SmtpServer(new SMTPProtocol(chain, configuration), startTls,
                 settings.getMaxLineLength(), settings.getMaxConnections());
         server.setListenAddresses(new InetSocketAddress(bindHost, port));
