@@ -607,15 +607,16 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
           "(p99 of fewer than 100 samples is the maximum; n below).")
     print("e2e: Veil = spool row received_at (just before the 250) -> relayed to the sink; Postfix = 'delay=' "
           "of status=sent (arrival incl. transfer -> sink said 250); smtp-source's messages only.")
-    print("pseudo: the same Veil and encryption, to a recipient whose rule also pseudonymises correspondents "
-          "(aliases, Message-ID tokens, alias directory); one correspondent per cell, so after its first message "
-          "the alias comes from the directory's cache.")
+    print("pseudo: a second Veil (same jar, keys of its own) with the same encryption, whose rule also "
+          "pseudonymises correspondents (aliases, Message-ID tokens, alias directory) and whose pipeline ARC-seals "
+          "what it relays (arc-seal; no sender authentication); one correspondent per cell, so after its first "
+          "message the alias comes from the directory's cache. Both Veils run throughout; only one is loaded.")
     print("'!' after a rate: the cell did not finish cleanly (see details).")
     if worst is not None:
         print(f"\nLowest Veil/Postfix ratio: {worst:.2f}x (target: >= 1.00x at every size) -> "
               f"{'MET' if worst >= 1.0 else 'NOT MET'}")
     if worst_pseudo is not None:
-        print(f"Lowest pseudonymise+encrypt / encrypt-only ratio: {worst_pseudo:.2f}x (target: >= 0.80x) -> "
+        print(f"Lowest pseudonymise+ARC+encrypt / encrypt-only ratio: {worst_pseudo:.2f}x (target: >= 0.80x) -> "
               f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}")
     print("\nDetails:")
     print(f"{'system':>11s} {'size':>6s} {'sess':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} {'accept/s':>9s} "

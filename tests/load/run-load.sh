@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Veil load harness: Postfix's smtp-source -> Veil (encrypting) -> smtp-sink, the same load through Veil with
-# correspondent pseudonymisation on top of the encryption (system veil-pseudo: another recipient of the same Veil,
-# whose rule pseudonymises), and through a plain Postfix relay into a second smtp-sink, in one run. Prints messages/s (end-to-end: until the sink has every
+# Veil load harness: Postfix's smtp-source -> Veil (encrypting) -> smtp-sink, the same load through a second Veil
+# that also pseudonymises correspondents and ARC-seals what it relays (system veil-pseudo: its rule pseudonymises,
+# its pipeline ends in arc-seal), and through a plain Postfix relay into a second smtp-sink, in one run. Prints messages/s (end-to-end: until the sink has every
 # message), acceptance latency p50/p99, queue latency p50/p99 and the Veil/Postfix ratio for 5 KB, 50 KB and 1 MB
 # messages at 10 and 50 concurrent sessions; then 20 concurrent 25 MB messages into Veil under -Xmx512m.
 #
@@ -17,7 +17,7 @@
 #   LOAD_SESSIONS="10 50"   concurrent SMTP sessions per cell (one of them is the latency probe)
 #   LOAD_COUNT_<size>=N     messages per cell for that size before scaling (defaults: 5120:3000 51200:3000
 #                           1048576:500, see count_for)
-#   LOAD_SYSTEMS="veil veil-pseudo postfix"   which systems to measure (veil-pseudo: pseudonymise + encrypt)
+#   LOAD_SYSTEMS="veil veil-pseudo postfix"   which systems to measure (veil-pseudo: pseudonymise + encrypt + ARC)
 #   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS=32: queue.workers (Veil's default)
@@ -50,7 +50,6 @@ LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
 LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-3600}
 LOAD_KEEP=${LOAD_KEEP:-0}
 RCPT=rcpt@example.com
-PSEUDO_RCPT=pseudo@example.com   # its rule pseudonymises correspondents as well as encrypting
 
 count_for() { # size -> messages per cell (before LOAD_SCALE)
     local size=$1 var="LOAD_COUNT_$1" n
@@ -83,6 +82,7 @@ RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 SINK_PIDS=()
 VEIL_PID=""
+PSEUDO_PID=""
 CHILD_PID=""
 WATCHDOG_PID=""
 PF_CONF=""
@@ -90,18 +90,25 @@ T_START=$(date +%s)
 
 # ------------------------------------------------------------------------------------------------ cleanup
 
-stop_veil() {
-    [ -n "$VEIL_PID" ] || return 0
-    if kill -0 "$VEIL_PID" 2>/dev/null; then
-        kill -TERM "$VEIL_PID" 2>/dev/null || true
-        for _ in $(seq 1 60); do kill -0 "$VEIL_PID" 2>/dev/null || break; sleep 0.5; done
-        if kill -0 "$VEIL_PID" 2>/dev/null; then
-            log "Veil did not stop within 30 s of SIGTERM: killing it"
-            kill -KILL "$VEIL_PID" 2>/dev/null || true
+stop_java() { # pid name
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "$2 did not stop within 30 s of SIGTERM: killing it"
+            kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
-    wait "$VEIL_PID" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+stop_veil() {
+    stop_java "$VEIL_PID" Veil
     VEIL_PID=""
+    stop_java "$PSEUDO_PID" "Veil (veil-pseudo)"
+    PSEUDO_PID=""
 }
 
 stop_postfix() {
@@ -170,9 +177,11 @@ run_child() {
 
 # ------------------------------------------------------------------------------------------------ start
 
-read -r VEIL_SMTP VEIL_ADMIN VEIL_APP PF_SMTP SINK_VEIL SINK_PF <<<"$($TOOL ports 6)"
+read -r VEIL_SMTP VEIL_ADMIN VEIL_APP PF_SMTP SINK_VEIL SINK_PF PSEUDO_SMTP PSEUDO_ADMIN PSEUDO_APP \
+    <<<"$($TOOL ports 9)"
 log "work dir $WORK; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-log "ports: Veil smtp $VEIL_SMTP admin $VEIL_ADMIN; Postfix smtpd $PF_SMTP; sinks $SINK_VEIL (Veil) $SINK_PF (Postfix)"
+log "ports: Veil smtp $VEIL_SMTP admin $VEIL_ADMIN; veil-pseudo smtp $PSEUDO_SMTP admin $PSEUDO_ADMIN;" \
+    "Postfix smtpd $PF_SMTP; sinks $SINK_VEIL (both Veils) $SINK_PF (Postfix)"
 
 start_sink() { # port outfile
     nice -n -5 /usr/sbin/smtp-sink -c -u nobody -m 1000 "127.0.0.1:$1" 1024 > "$2" 2> "$2.err" &
@@ -185,40 +194,50 @@ start_sink "$SINK_PF" "$WORK/sink-postfix.out"
 want() { case " $LOAD_SYSTEMS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 want_veil() { want veil || want veil-pseudo; }
 if [ "$LOAD_MEMTEST" = 1 ] && ! want veil; then LOAD_MEMTEST=0; fi
+if want veil-pseudo && ! want veil; then die "veil-pseudo is measured against veil: add veil to LOAD_SYSTEMS"; fi
 
-start_veil() {
-    mkdir -p "$WORK/veil"
-    cp "$LOAD_VEIL_JAR" "$WORK/veil/veil.jar"   # someone may rebuild the jar while we run
-    # one Veil, two rules: the same encryption, with and without correspondent pseudonymisation
-    cat > "$WORK/veil/policy.yml" <<EOF
+start_veil() { # name smtp-port admin-port app-port pid-variable
+    local name=$1 smtp=$2 admin=$3 app=$4 pidvar=$5 d=$WORK/$1 rules pipeline arc=""
+    mkdir -p "$d"
+    cp "$LOAD_VEIL_JAR" "$d/veil.jar"   # someone may rebuild the jar while we run
+    if [ "$name" = veil ]; then
+        # encryption alone
+        rules="  - name: encrypt
+    match:
+      recipient: example.com
+    encrypt:
+      format: smime
+      to: [recipient, escrow]"
+        pipeline="[reject, skip-encrypted, pseudonymise, encrypt, pass, relay]"
+    else
+        # the same encryption, with correspondent pseudonymisation, and an ARC set over what is relayed
+        rules="  - name: pseudonymise
+    match:
+      recipient: example.com
+    encrypt:
+      format: smime
+      to: [recipient, escrow]
+    pseudonymise:
+      alias-domain: alias.example.net
+      display-name: \"Correspondent {token}\""
+        pipeline="[reject, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]"
+        arc="arc: {domain: example.com, selector: veil}"
+    fi
+    cat > "$d/policy.yml" <<EOF
 version: 1
 organisation: Veil Load Test
 domains: [example.com]
 keys:
   escrow: true
 rules:
-  - name: pseudonymise
-    match:
-      recipient: $PSEUDO_RCPT
-    encrypt:
-      format: smime
-      to: [recipient, escrow]
-    pseudonymise:
-      alias-domain: alias.example.net
-      display-name: "Correspondent {token}"
-  - name: encrypt
-    match:
-      recipient: example.com
-    encrypt:
-      format: smime
-      to: [recipient, escrow]
+$rules
 EOF
-    cat > "$WORK/veil/config.yml" <<EOF
-dataDir: $WORK/veil/data
-policyFile: $WORK/veil/policy.yml
+    cat > "$d/config.yml" <<EOF
+dataDir: $d/data
+policyFile: $d/policy.yml
 smtp:
   bindHost: 127.0.0.1
-  port: $VEIL_SMTP
+  port: $smtp
   maxConnections: 200
   maxMessageSize: 35MiB
 upstream:
@@ -226,31 +245,36 @@ upstream:
   host: 127.0.0.1
   port: $SINK_VEIL
   tls: none
+outbound:
+  port: 0
 queue:
   workers: ${LOAD_VEIL_WORKERS:-32}
+  pipeline: $pipeline
+$arc
 server:
   applicationConnectors:
     - type: http
       bindHost: 127.0.0.1
-      port: $VEIL_APP
+      port: $app
   adminConnectors:
     - type: http
       bindHost: 127.0.0.1
-      port: $VEIL_ADMIN
+      port: $admin
 EOF
     local profile=""
-    [ "$LOAD_VEIL_PROFILE" = 1 ] && profile="-XX:StartFlightRecording=filename=$WORK/veil/veil.jfr,settings=profile"
+    [ "$LOAD_VEIL_PROFILE" = 1 ] && profile="-XX:StartFlightRecording=filename=$d/veil.jfr,settings=profile"
     # shellcheck disable=SC2086
-    java -Xmx"$LOAD_VEIL_HEAP" $profile -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$WORK/veil" \
-        -Xlog:gc:file="$WORK/veil/gc.log" $LOAD_VEIL_JAVA_OPTS \
-        -jar "$WORK/veil/veil.jar" server "$WORK/veil/config.yml" > "$WORK/veil/veil.log" 2>&1 &
-    VEIL_PID=$!
-    log "Veil starting (pid $VEIL_PID, -Xmx$LOAD_VEIL_HEAP, jar $(stat -c '%y' "$LOAD_VEIL_JAR" | cut -d. -f1))"
-    if ! $TOOL wait-smtp "$VEIL_SMTP" 180 "$VEIL_PID"; then
-        tail -40 "$WORK/veil/veil.log" >&2 || true
-        die "Veil did not start"
+    java -Xmx"$LOAD_VEIL_HEAP" $profile -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$d" \
+        -Xlog:gc:file="$d/gc.log" $LOAD_VEIL_JAVA_OPTS \
+        -jar "$d/veil.jar" server "$d/config.yml" > "$d/veil.log" 2>&1 &
+    local pid=$!
+    printf -v "$pidvar" '%s' "$pid"
+    log "$name starting (pid $pid, -Xmx$LOAD_VEIL_HEAP, jar $(stat -c '%y' "$LOAD_VEIL_JAR" | cut -d. -f1))"
+    if ! $TOOL wait-smtp "$smtp" 180 "$pid"; then
+        tail -40 "$d/veil.log" >&2 || true
+        die "$name did not start"
     fi
-    log "Veil is up"
+    log "$name is up"
 }
 
 start_postfix() {
@@ -281,7 +305,8 @@ start_postfix() {
     log "Postfix $(postconf -h mail_version) is up (master pid $master, config $d/conf)"
 }
 
-want_veil && start_veil
+want veil && start_veil veil "$VEIL_SMTP" "$VEIL_ADMIN" "$VEIL_APP" VEIL_PID
+want veil-pseudo && start_veil veil-pseudo "$PSEUDO_SMTP" "$PSEUDO_ADMIN" "$PSEUDO_APP" PSEUDO_PID
 want postfix && start_postfix
 
 # ------------------------------------------------------------------------------------------------ cells
@@ -292,10 +317,12 @@ REUSE=()
 cell() { # system size sessions count tag [out]
     local system=$1 size=$2 sessions=$3 count=$4 tag=$5 out=${6:-$RESULTS}
     local port sink rcpt=$RCPT extra=()
-    if [ "$system" = veil ] || [ "$system" = veil-pseudo ]; then
+    if [ "$system" = veil ]; then
         port=$VEIL_SMTP; sink=$WORK/sink-veil.out
-        [ "$system" = veil-pseudo ] && rcpt=$PSEUDO_RCPT
         extra=(--admin-port "$VEIL_ADMIN" --token-file "$WORK/veil/data/admin.token" --cpu-pid "$VEIL_PID")
+    elif [ "$system" = veil-pseudo ]; then
+        port=$PSEUDO_SMTP; sink=$WORK/sink-veil.out
+        extra=(--admin-port "$PSEUDO_ADMIN" --token-file "$WORK/veil-pseudo/data/admin.token" --cpu-pid "$PSEUDO_PID")
     else
         port=$PF_SMTP; sink=$WORK/sink-postfix.out
         extra=(--cpu-pid "$PF_MASTER")
@@ -308,7 +335,7 @@ cell() { # system size sessions count tag [out]
 warm() { # system
     log "warming up $1: 3 messages$([ "$1" != postfix ] && echo " (the first makes Veil issue the recipient's certificate)"), then $LOAD_WARMUP"
     cell "$1" 5120 1 3 "warm1-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
-    cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
+    if [ "$LOAD_WARMUP" -gt 0 ]; then cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"; fi
 }
 
 for system in $LOAD_SYSTEMS; do warm "$system"; done
@@ -383,9 +410,12 @@ if want_veil; then
         $TOOL jfr-summary "$WORK/veil/veil.jfr" || echo "  (jfr print failed: is the JDK's jfr tool installed?)"
     fi
     echo
-    echo "Veil's log: $(grep -c '^ERROR' "$WORK/veil/veil.log" || true) ERROR, $(grep -c '^WARN' "$WORK/veil/veil.log" || true) WARN lines"
-    grep -E '^(ERROR|WARN)|OutOfMemoryError' "$WORK/veil/veil.log" | sed -E 's/^(\w+) +\[[^]]*\] /\1 /' \
-        | cut -c1-220 | sort | uniq -c | sort -rn | head -12 || true
+    for name in veil veil-pseudo; do
+        [ -s "$WORK/$name/veil.log" ] || continue
+        echo "$name's log: $(grep -c '^ERROR' "$WORK/$name/veil.log" || true) ERROR, $(grep -c '^WARN' "$WORK/$name/veil.log" || true) WARN lines"
+        grep -E '^(ERROR|WARN)|OutOfMemoryError' "$WORK/$name/veil.log" | sed -E 's/^(\w+) +\[[^]]*\] /\1 /' \
+            | cut -c1-220 | sort | uniq -c | sort -rn | head -12 || true
+    done
 fi
 exit 0
 }

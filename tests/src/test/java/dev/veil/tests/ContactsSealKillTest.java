@@ -25,9 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code veil contacts seal} killed (SIGKILL) at random points, then run again: at the arrival of a random PATCH,
  * with the PATCH then applied (Exchange sealed, Veil's journal not told) or dropped (vaulted, Exchange not yet
- * sealed), and at a random moment during the sealing. (Not while the JVM and H2 start: kills 1-4 s after the start lost
- * the committed vault rows of the previous run in two runs out of two, an H2 recovery problem reported, not fixed.) In the end every contact is sealed exactly once (one PATCH each, its own vault
- * id), none is lost, and the export gives back every real value.
+ * sealed); 1-4 s after the start, while the JVM and H2 open the database the previous run left behind; and at a
+ * random moment during the sealing. (Kills during the start lost committed vault rows of the previous run in two runs
+ * of an earlier version; the cause was not found and has not been seen since, so those rounds are part of the test.)
+ * In the end every contact is sealed exactly once (one PATCH each, its own vault id), none is lost, and the export
+ * gives back every real value.
  */
 public class ContactsSealKillTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -87,7 +89,7 @@ public class ContactsSealKillTest {
         Random random = new Random(seed);
         int kills = 0;
         StringBuilder story = new StringBuilder("seed " + seed);
-        for (int round = 0; round < 4; round++) {
+        for (int round = 0; round < 5; round++) {
             int unsealed = (int) graph.storedJson().stream().filter(j -> !j.contains("VeilVaultId")).count();
             if (unsealed == 0) {
                 break;
@@ -95,6 +97,7 @@ public class ContactsSealKillTest {
             int killAt = 1 + random.nextInt(unsealed);
             boolean applyThePatch = random.nextBoolean();
             boolean atRandomTime = round == 3;
+            boolean atStart = round == 1 || round == 4;
             AtomicReference<Process> running = new AtomicReference<>();
             AtomicInteger patches = new AtomicInteger();
             int delay = random.nextInt(300);
@@ -113,11 +116,22 @@ public class ContactsSealKillTest {
                     }
                 }
             });
-            story.append("\nround ").append(round).append(atRandomTime ? ": kill " + delay + " ms after the first PATCH"
+            int startDelay = 1000 + random.nextInt(3000);
+            if (atStart) {
+                graph.beforeEach(r -> { });
+            }
+            story.append("\nround ").append(round).append(atStart ? ": kill " + startDelay + " ms after the start"
+                    : atRandomTime ? ": kill " + delay + " ms after the first PATCH"
                     : ": kill at PATCH " + killAt + (applyThePatch ? " (applied)" : " (dropped)"))
                     .append(" from request ").append(graph.requests().size());
             Process p = veil.startCommand("contacts", "seal", "--mailbox", ALICE);
             running.set(p);
+            if (atStart) {
+                new Thread(() -> {
+                    GatewayProcess.sleep(startDelay);
+                    p.destroyForcibly();
+                }).start();
+            }
             try {
                 p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
             } catch (java.io.IOException killed) {
