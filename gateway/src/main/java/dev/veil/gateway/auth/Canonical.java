@@ -68,14 +68,40 @@ final class Canonical {
             }
         }
 
+        /**
+         * Runs of ordinary bytes (no CR, LF, space or tab) go out in one write each: byte by byte, a 1 MB body cost
+         * more than a million calls into the digest (the load harness had ARC sealing of 1 MB messages as slow as
+         * their encryption). The bytes that steer the canonicalization take the byte-wise path above.
+         */
         @Override
         public void write(byte[] bytes, int offset, int length) throws IOException {
-            for (int i = offset; i < offset + length; i++) {
-                write(bytes[i] & 0xff);
+            int end = offset + length;
+            int i = offset;
+            while (i < end) {
+                int run = i;
+                if (!carriageReturn) {
+                    while (run < end && ordinary(bytes[run])) {
+                        run++;
+                    }
+                }
+                if (run > i) {
+                    flushPending();
+                    out.write(bytes, i, run - i);
+                    anyContent = true;
+                    i = run;
+                } else {
+                    write(bytes[i] & 0xff);
+                    i++;
+                }
             }
         }
 
-        private void content(int b) throws IOException {
+        private static boolean ordinary(byte b) {
+            return b != '\r' && b != '\n' && b != ' ' && b != '\t';
+        }
+
+        /** The line breaks and the space that a following content byte makes real. */
+        private void flushPending() throws IOException {
             for (; pendingLineBreaks > 0; pendingLineBreaks--) {
                 out.write('\r');
                 out.write('\n');
@@ -84,6 +110,10 @@ final class Canonical {
                 out.write(' ');
                 whitespace = false;
             }
+        }
+
+        private void content(int b) throws IOException {
+            flushPending();
             out.write(b);
             anyContent = true;
         }
