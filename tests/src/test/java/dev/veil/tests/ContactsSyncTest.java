@@ -64,6 +64,41 @@ class ContactsSyncTest {
         return Files.readString(out);
     }
 
+    /**
+     * A user edits a plaintext contact in Outlook while {@code seal} is replacing it: Veil's PATCH carries the version
+     * it read ({@code If-Match}), Graph refuses it with 412, and Veil seals the contact as it is now — the edit is
+     * neither overwritten in Exchange nor lost from the vault.
+     */
+    @Test
+    void anOutlookEditWhileSealingIsSealedNotOverwritten() throws Exception {
+        ObjectNode typed = JSON.createObjectNode();
+        typed.put("displayName", "Ferdinand Racecondition");
+        typed.put("mobilePhone", "+44 7700 900222");
+        String id = graph.seed(ALICE, typed);
+        java.util.concurrent.atomic.AtomicBoolean edited = new java.util.concurrent.atomic.AtomicBoolean();
+        graph.beforeEach(r -> {
+            if (r.method().equals("PATCH") && r.path().endsWith(id) && edited.compareAndSet(false, true)) {
+                graph.edit(ALICE, id, JSON.createObjectNode().put("mobilePhone", "+44 7700 900333")
+                        .put("jobTitle", "Lighthouse Keeper"));
+            }
+        });
+        GatewayProcess veil = veil();
+
+        assertThat(veil.command("contacts", "seal", "--mailbox", ALICE))
+                .contains("seal " + ALICE + ": 1 sealed, 0 already sealed, 0 failed");
+
+        assertThat(graph.requests()).filteredOn(r -> r.method().equals("PATCH")).extracting(GraphStandIn.Request::status)
+                .containsExactly(412, 200);
+        String exchange = ContactScan.values(graph.storedJson());
+        for (String plaintext : new String[] {"Ferdinand", "Racecondition", "+44 7700 900222", "+44 7700 900333",
+                "Lighthouse Keeper"}) {
+            assertThat(exchange).doesNotContain(plaintext);
+        }
+        String real = export(veil);
+        assertThat(real).contains("FN:Ferdinand Racecondition", "+44 7700 900333", "Lighthouse Keeper")
+                .doesNotContain("+44 7700 900222");
+    }
+
     @Test
     void outlookChangesAreSealedMergedAndForgotten() throws Exception {
         Path vcf = dir.resolve("cards.vcf");

@@ -130,7 +130,23 @@ public final class ContactSync {
                     adopt(mailbox, id, seen.getUid().getValue(), contact);
                     summary.alreadySealed++;
                 } else {
-                    sealInPlace(mailbox, folder, contact, seen);
+                    try {
+                        sealInPlace(mailbox, folder, contact, seen);
+                    } catch (GraphException e) {
+                        if (!e.changedMeanwhile()) {
+                            throw e;
+                        }
+                        // edited in Outlook between Veil's read and its PATCH: the PATCH (If-Match) was refused, so
+                        // the edit stands; seal the contact as it is now, once (a second conflict is an error)
+                        ObjectNode fresh = graph.get(folder, id, ContactMapping.EXPAND_VAULT_ID);
+                        VCard now = mapping.toVCard(fresh);
+                        if (protector.isSealed(now)) {
+                            adopt(mailbox, id, now.getUid().getValue(), fresh);
+                            summary.alreadySealed++;
+                            continue;
+                        }
+                        sealInPlace(mailbox, folder, fresh, now);
+                    }
                     summary.sealed++;
                 }
             } catch (ContactException | IOException | SQLException | RuntimeException e) {
@@ -260,7 +276,8 @@ public final class ContactSync {
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
         journal.flush(); // vault entry and journal on disk before Exchange gets the sealed version
-        ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
+        // only the version read: an edit made in Outlook meanwhile is not overwritten with the older data
+        ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
         journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
     }
 
@@ -290,7 +307,8 @@ public final class ContactSync {
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
         journal.flush();
-        ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)));
+        // a refused PATCH (edited again meanwhile) fails this contact for this round; the next delta brings it back
+        ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
         journal.record(mailbox, id, vid, State.SEALED, changeKey(updated));
         if (!vid.equals(oldVid) && journal.references(mailbox, oldVid) == 0) {
             protector.forget(mailbox, oldVid);
@@ -306,6 +324,11 @@ public final class ContactSync {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** The version Graph gave with the contact ({@code @odata.etag}), for a conditional update; "" when absent. */
+    private static String etag(ObjectNode contact) {
+        return contact.path("@odata.etag").asText("");
+    }
 
     /**
      * The PATCH body that turns {@code current} into exactly {@code sealed}: the sealed fields, and every other field

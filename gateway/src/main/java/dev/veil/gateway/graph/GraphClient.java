@@ -100,7 +100,16 @@ public final class GraphClient {
 
     /** Updates the fields present in {@code changes} (null clears a field); returns the contact as Graph stored it. */
     public ObjectNode update(ContactFolder folder, String id, ObjectNode changes) throws IOException {
-        return object("PATCH", folder.contact(id), changes);
+        return object("PATCH", folder.contact(id), changes, null);
+    }
+
+    /**
+     * As {@link #update(ContactFolder, String, ObjectNode)}, only if the contact is still the version Veil read:
+     * {@code etag} is its {@code @odata.etag}, sent as {@code If-Match}. Graph answers {@code 412} when someone
+     * changed it meanwhile (see {@link GraphException#changedMeanwhile()}); a blank etag updates unconditionally.
+     */
+    public ObjectNode update(ContactFolder folder, String id, ObjectNode changes, String etag) throws IOException {
+        return object("PATCH", folder.contact(id), changes, etag == null || etag.isBlank() ? null : etag);
     }
 
     public void delete(ContactFolder folder, String id) throws IOException {
@@ -141,7 +150,11 @@ public final class GraphClient {
     }
 
     private ObjectNode object(String method, String path, ObjectNode body) throws IOException {
-        JsonNode node = send(method, path, body, false);
+        return object(method, path, body, null);
+    }
+
+    private ObjectNode object(String method, String path, ObjectNode body, String ifMatch) throws IOException {
+        JsonNode node = send(method, path, body, false, ifMatch);
         if (!(node instanceof ObjectNode object) || !object.path("id").isTextual()) {
             throw new GraphException(method, display(path), 200, "unexpected response",
                     "expected a contact (a JSON object with an id), got " + ClientCredentialsTokens.abbreviate(String.valueOf(node)));
@@ -163,6 +176,11 @@ public final class GraphClient {
     }
 
     private JsonNode send(String method, String pathOrUrl, ObjectNode body, boolean noContent) throws IOException {
+        return send(method, pathOrUrl, body, noContent, null);
+    }
+
+    private JsonNode send(String method, String pathOrUrl, ObjectNode body, boolean noContent, String ifMatch)
+            throws IOException {
         String url = pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://") ? pathOrUrl
                 : baseUrl + "/" + pathOrUrl;
         String path = display(pathOrUrl);
@@ -173,6 +191,9 @@ public final class GraphClient {
                     .header("Authorization", "Bearer " + token)
                     .header("Accept", "application/json")
                     .header("Prefer", "odata.maxpagesize=" + pageSize);
+            if (ifMatch != null) {
+                request.header("If-Match", ifMatch);
+            }
             if (body != null) {
                 request.header("Content-Type", "application/json")
                         .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));

@@ -28,6 +28,8 @@ public class GraphException extends IOException {
     public String path() { return path; }
     /** The HTTP status, 0 when no response came (connection failures). */
     public int status() { return status; }
+    /** A conditional update found the item changed since it was read (412, Graph's ErrorIrresolvableConflict). */
+    public boolean changedMeanwhile() { return status == 412; }
     /** Graph's {@code error.code} (or the OAuth2 {@code error}), or a short description when the body had none. */
     public String code() { return code; }
     public String graphMessage() { return graphMessage; }

@@ -371,6 +371,13 @@ public final class GraphStandIn implements AutoCloseable {
                                 "Cannot read the request body: it is not a JSON object."));
                     }
                     ObjectNode c = parse(stored.json());
+                    String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
+                    if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(c.path("@odata.etag").asText())) {
+                        // Graph's answer when the change key sent is no longer the item's
+                        return send(exchange, 412, graphError("ErrorIrresolvableConflict", "The send or update"
+                                + " operation could not be performed because the change key passed in the request"
+                                + " does not match the current change key for the item."));
+                    }
                     merge(c, changes);
                     touch(folder, rest, c);
                     patches.merge(rest, 1, Integer::sum);
