@@ -6,12 +6,15 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 
-/** SHA-256 certificate fingerprints, lower-case hex, as shown to admins and in {@link SealReport}. */
-final class Fingerprints {
+/**
+ * SHA-256 certificate fingerprints, lower-case hex, as shown to admins and in {@link SealReport} (and as admins pin
+ * TLS client certificates).
+ */
+public final class Fingerprints {
     private Fingerprints() {
     }
 
-    static String sha256(X509Certificate certificate) {
+    public static String sha256(X509Certificate certificate) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
         } catch (NoSuchAlgorithmException | CertificateEncodingException e) {

@@ -1,5 +1,6 @@
 package dev.veil.gateway.smtp;
 
+import dev.veil.crypto.Fingerprints;
 import dev.veil.gateway.ClientCertificateSettings;
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.cert.CertPathValidator;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -123,7 +122,7 @@ public final class ClientCertificates {
         X509Certificate leaf = chain.get(0);
         return Optional.of("subject '" + leaf.getSubjectX500Principal().getName() + "', issuer '"
                 + leaf.getIssuerX500Principal().getName() + "', DNS names " + dnsNames(leaf) + ", SHA-256 "
-                + sha256(leaf));
+                + Fingerprints.sha256(leaf));
     }
 
     private static List<X509Certificate> presented(SMTPSession session) {
@@ -152,7 +151,7 @@ public final class ClientCertificates {
             return false;
         }
         X509Certificate leaf = chain.get(0);
-        if (fingerprints.contains(sha256(leaf))) {
+        if (fingerprints.contains(Fingerprints.sha256(leaf))) {
             return true;
         }
         return !names.isEmpty() && dnsNames(leaf).stream().anyMatch(this::nameMatches) && chainsToAnchors(chain);
@@ -204,14 +203,6 @@ public final class ClientCertificates {
             return List.of();
         }
         return out;
-    }
-
-    static String sha256(X509Certificate certificate) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            return "";
-        }
     }
 
     private static Set<TrustAnchor> anchors(String trustStore) throws IOException, GeneralSecurityException {

@@ -64,7 +64,7 @@ class ClientCertificatesTest {
 
     @Test
     void aPinnedFingerprintTrustsThatCertificateEvenSelfSigned() throws Exception {
-        String colons = ClientCertificates.sha256(selfSigned).toUpperCase().replaceAll("(..)(?!$)", "$1:");
+        String colons = dev.veil.crypto.Fingerprints.sha256(selfSigned).toUpperCase().replaceAll("(..)(?!$)", "$1:");
         ClientCertificates pinned = ClientCertificates.from(settings(List.of(), List.of(colons), ""));
 
         assertThat(pinned.enabled()).isTrue();
