@@ -187,9 +187,9 @@ public class VeilApplication extends Application<VeilConfiguration> {
         runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
         environment.lifecycle().manage(runner);
 
-        SSLContext tls = SelfSignedTls.serverContext(
-                config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore()),
-                config.getSmtp().getTlsKeyStorePassword().toCharArray(), data.resolve("tls"), hostname);
+        Path tlsKeyStore = config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore());
+        char[] tlsKeyStorePassword = config.getSmtp().getTlsKeyStorePassword().toCharArray();
+        SSLContext tls = SelfSignedTls.serverContext(tlsKeyStore, tlsKeyStorePassword, data.resolve("tls"), hostname);
         QueueRunner queue = runner;
         smtp = new SmtpListener(config.getSmtp(), hostname, spool, policies, tls, id -> {
             metrics.meter("received").mark();
@@ -198,10 +198,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.lifecycle().manage(smtp);
         ClientCertificates clientCertificates = ClientCertificates.from(config.getOutbound().getClientCertificates());
         // a listener that asks for client certificates needs a context that takes them; the inbound one asks none
-        SSLContext outboundTls = clientCertificates.enabled() ? SelfSignedTls.serverContext(
-                config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore()),
-                config.getSmtp().getTlsKeyStorePassword().toCharArray(), data.resolve("tls"), hostname,
-                clientCertificates.handshakeTrust()) : tls;
+        SSLContext outboundTls = clientCertificates.enabled() ? SelfSignedTls.serverContext(tlsKeyStore,
+                tlsKeyStorePassword, data.resolve("tls"), hostname, clientCertificates.handshakeTrust()) : tls;
         outboundSmtp = SmtpListener.outbound(config.getSmtp(), config.getOutbound(), clientCertificates, hostname,
                 spool, policies, reidentifier, outboundTls, id -> {
                     metrics.meter("received-outbound").mark();

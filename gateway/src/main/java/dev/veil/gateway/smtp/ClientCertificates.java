@@ -106,9 +106,26 @@ public final class ClientCertificates {
 
     /** The session's client certificate, if it is one this listener trusts. */
     public Optional<X509Certificate> trustedCertificate(SMTPSession session) {
-        List<X509Certificate> chain = enabled() ? presented(session) : List.of();
-        return trusts(chain) ? Optional.of(chain.get(0)) : Optional.empty();
+        Optional<SSLSession> tls = enabled() ? session.getSSLSession() : Optional.empty();
+        if (tls.isEmpty()) {
+            return Optional.empty();
+        }
+        // asked at MAIL FROM and at every RCPT TO: the chain's validation is done once per TLS session, whose
+        // certificate cannot change
+        if (tls.get().getValue(VERDICT) instanceof Verdict v && v.judge() == this) {
+            return Optional.ofNullable(v.trusted());
+        }
+        List<X509Certificate> chain = presented(session);
+        X509Certificate trusted = trusts(chain) ? chain.get(0) : null;
+        tls.get().putValue(VERDICT, new Verdict(this, trusted));
+        return Optional.ofNullable(trusted);
     }
+
+    /** The verdict kept with a TLS session ({@code trusted} null: not trusted), valid for the judge that gave it. */
+    private record Verdict(ClientCertificates judge, X509Certificate trusted) {
+    }
+
+    private static final String VERDICT = ClientCertificates.class.getName() + ".verdict";
 
     /**
      * What the session's client certificate says, for the log: subject, DNS names, SHA-256 — what an admin needs to
