@@ -7,6 +7,7 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.Period;
@@ -67,7 +68,7 @@ final class CertificateIssuer {
                 .addRDN(BCStyle.O, organisation)
                 .addRDN(BCStyle.CN, organisation + " Veil escrow")
                 .build();
-        return endEntity(subject, null, publicKey, ca, caKey, ESCROW_VALIDITY, KeyUsage.keyEncipherment);
+        return endEntity(subject, null, publicKey, ca, caKey, ESCROW_VALIDITY, receivingUsage(publicKey));
     }
 
     /** A user's S/MIME certificate: subject CN and emailAddress and SubjectAltName rfc822Name are the address. */
@@ -77,7 +78,25 @@ final class CertificateIssuer {
                 .addRDN(BCStyle.EmailAddress, address)
                 .build();
         return endEntity(subject, new GeneralNames(new GeneralName(GeneralName.rfc822Name, address)), publicKey, ca, caKey,
-                USER_VALIDITY, KeyUsage.keyEncipherment | KeyUsage.digitalSignature);
+                USER_VALIDITY, receivingUsage(publicKey) | KeyUsage.digitalSignature);
+    }
+
+    /**
+     * The key usage a key needs to receive mail: an RSA key takes the content key by key transport
+     * (keyEncipherment), an EC key by key agreement (keyAgreement, RFC 5753 and RFC 8551 section 4.4); openssl and
+     * Outlook refuse a certificate whose usage does not match what the message uses.
+     */
+    static int receivingUsage(PublicKey publicKey) {
+        return publicKey.getAlgorithm().equals("EC") ? KeyUsage.keyAgreement : KeyUsage.keyEncipherment;
+    }
+
+    /** SHA256withRSA for an RSA CA; ECDSA with the hash that matches the curve's strength for an EC CA. */
+    static String signatureAlgorithm(PrivateKey signer) {
+        if (signer instanceof ECKey ec) {
+            int bits = ec.getParams().getCurve().getField().getFieldSize();
+            return bits > 384 ? "SHA512withECDSA" : bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
+        }
+        return "SHA256withRSA";
     }
 
     private static X509Certificate endEntity(X500Name subject, GeneralNames altNames, PublicKey publicKey,
@@ -119,7 +138,7 @@ final class CertificateIssuer {
         revoked.forEach((serial, when) -> builder.addCRLEntry(serial, Date.from(when),
                 org.bouncycastle.asn1.x509.CRLReason.unspecified));
         try {
-            return builder.build(new JcaContentSignerBuilder("SHA256withRSA").setProvider(Providers.BC).build(caKey))
+            return builder.build(new JcaContentSignerBuilder(signatureAlgorithm(caKey)).setProvider(Providers.BC).build(caKey))
                     .getEncoded();
         } catch (OperatorCreationException | java.io.IOException e) {
             throw new KeyException("cannot sign the certificate revocation list: " + e.getMessage(), e);
@@ -129,7 +148,7 @@ final class CertificateIssuer {
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) throws GeneralSecurityException {
         try {
             return new JcaX509CertificateConverter().setProvider(Providers.BC)
-                    .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withRSA").setProvider(Providers.BC).build(signer)));
+                    .getCertificate(builder.build(new JcaContentSignerBuilder(signatureAlgorithm(signer)).setProvider(Providers.BC).build(signer)));
         } catch (OperatorCreationException e) {
             throw new GeneralSecurityException(e.getMessage(), e);
         }

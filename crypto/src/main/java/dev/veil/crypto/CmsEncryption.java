@@ -4,24 +4,34 @@ import dev.veil.config.ContentCipher;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.spec.MGF1ParameterSpec;
 import java.util.List;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.RecipientInfoGenerator;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
 import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 
 /**
  * Opens a streaming CMS encryption for a set of certificates: AES-256-GCM as AuthEnvelopedData (RFC 5083/5084)
- * or AES-256-CBC as EnvelopedData, the content key sent to each certificate with RSA-OAEP (SHA-256, MGF1-SHA-256).
+ * or AES-256-CBC as EnvelopedData, the content key sent to each RSA certificate with RSA-OAEP (SHA-256,
+ * MGF1-SHA-256) and to each EC certificate by ephemeral-static ECDH with AES key wrap.
  * The content is encrypted by the JDK's AES (SunJCE), which is much faster than Bouncy Castle's, through
  * {@link JdkContentEncryptor}.
  *
@@ -30,6 +40,7 @@ import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 public final class CmsEncryption {
     /** BER chunk size of the encrypted content octet string. */
     private static final int BUFFER_SIZE = 64 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private CmsEncryption() {
     }
@@ -42,18 +53,54 @@ public final class CmsEncryption {
                 CMSAuthEnvelopedDataStreamGenerator generator = new CMSAuthEnvelopedDataStreamGenerator();
                 generator.setBufferSize(BUFFER_SIZE);
                 for (X509Certificate certificate : recipients) {
-                    generator.addRecipientInfoGenerator(keyTransport(certificate));
+                    generator.addRecipientInfoGenerator(recipientInfo(certificate));
                 }
                 return generator.open(der, JdkContentEncryptor.aes256Gcm());
             }
             CMSEnvelopedDataStreamGenerator generator = new CMSEnvelopedDataStreamGenerator();
             generator.setBufferSize(BUFFER_SIZE);
             for (X509Certificate certificate : recipients) {
-                generator.addRecipientInfoGenerator(keyTransport(certificate));
+                generator.addRecipientInfoGenerator(recipientInfo(certificate));
             }
             return generator.open(der, JdkContentEncryptor.aes256Cbc());
         } catch (CMSException | GeneralSecurityException e) {
             throw new KeyException("cannot set up " + cipher + " encryption: " + e.getMessage(), e);
+        }
+    }
+
+    /** RSA certificates get the content key by key transport, EC certificates by key agreement. */
+    private static RecipientInfoGenerator recipientInfo(X509Certificate certificate) throws GeneralSecurityException {
+        PublicKey key = certificate.getPublicKey();
+        if (key instanceof RSAPublicKey) {
+            return keyTransport(certificate);
+        }
+        if (key instanceof ECPublicKey ec) {
+            return keyAgreement(certificate, ec);
+        }
+        throw new GeneralSecurityException("certificate " + certificate.getSubjectX500Principal() + " has a "
+                + key.getAlgorithm() + " key: S/MIME encryption needs an RSA or EC (P-256, P-384, P-521) key");
+    }
+
+    /**
+     * Ephemeral-static ECDH (RFC 5753 section 3.1.1, as RFC 8551 requires of EC recipients): a fresh key pair on the
+     * recipient's curve for every message, the X9.63 KDF with the SHA-2 hash that matches the curve's strength, and
+     * the content key wrapped with AES-256 key wrap. This is what openssl cms and Outlook read.
+     */
+    private static RecipientInfoGenerator keyAgreement(X509Certificate certificate, ECPublicKey recipientKey)
+            throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(recipientKey.getParams(), RANDOM);
+        KeyPair ephemeral = generator.generateKeyPair();
+        int fieldBits = recipientKey.getParams().getCurve().getField().getFieldSize();
+        ASN1ObjectIdentifier kdf = fieldBits > 384 ? CMSAlgorithm.ECDH_SHA512KDF
+                : fieldBits > 256 ? CMSAlgorithm.ECDH_SHA384KDF : CMSAlgorithm.ECDH_SHA256KDF;
+        try {
+            return new JceKeyAgreeRecipientInfoGenerator(kdf, ephemeral.getPrivate(), ephemeral.getPublic(),
+                    CMSAlgorithm.AES256_WRAP)
+                    .addRecipient(certificate)
+                    .setProvider(Providers.BC);
+        } catch (CertificateEncodingException e) {
+            throw new GeneralSecurityException("certificate " + certificate.getSubjectX500Principal() + " cannot be encoded", e);
         }
     }
 

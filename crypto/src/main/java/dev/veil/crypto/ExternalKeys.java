@@ -8,6 +8,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateParsingException;
@@ -63,6 +64,7 @@ public final class ExternalKeys {
     private static final int KEY_ENCIPHERMENT = 2;
     private static final int KEY_AGREEMENT = 4;
     private static final int MIN_RSA_BITS = 2048;
+    private static final int MIN_EC_BITS = 256;
 
     private final Path dir;
     /** Parsed files by path: files are never rewritten, so an entry stays right until the file is deleted. */
@@ -363,9 +365,19 @@ public final class ExternalKeys {
         } catch (CertificateParsingException e) {
             return "the certificate's extended key usage cannot be parsed: " + e.getMessage();
         }
+        if (certificate.getPublicKey() instanceof ECPublicKey ec) {
+            int bits = ec.getParams().getCurve().getField().getFieldSize();
+            if (bits < MIN_EC_BITS) {
+                return "the certificate's EC key is on a " + bits + "-bit curve: at least " + MIN_EC_BITS + " bits (P-256) are needed";
+            }
+            if (usage != null && !bit(usage, KEY_AGREEMENT)) {
+                return "the certificate's key usage does not allow keyAgreement, which an EC key needs to receive mail";
+            }
+            return null;
+        }
         if (!(certificate.getPublicKey() instanceof RSAPublicKey rsa)) {
-            return "the certificate has a " + certificate.getPublicKey().getAlgorithm()
-                    + " key: Veil encrypts S/MIME to RSA keys only so far (RSA-OAEP key transport)";
+            return "the certificate's key is " + certificate.getPublicKey().getAlgorithm()
+                    + ": Veil encrypts S/MIME to RSA keys (RSA-OAEP key transport) and EC keys (ECDH key agreement) only";
         }
         if (usage != null && !bit(usage, KEY_ENCIPHERMENT)) {
             return "the certificate's key usage does not allow keyEncipherment, which an RSA key needs to receive mail";
@@ -625,8 +637,9 @@ public final class ExternalKeys {
     private static ExternalKey describe(Stored s, List<String> addresses) {
         if (s.format() == Format.SMIME) {
             X509Certificate c = s.certificate();
-            String algorithm = c.getPublicKey() instanceof RSAPublicKey rsa
-                    ? "RSA " + rsa.getModulus().bitLength() : c.getPublicKey().getAlgorithm();
+            String algorithm = c.getPublicKey() instanceof RSAPublicKey rsa ? "RSA " + rsa.getModulus().bitLength()
+                    : c.getPublicKey() instanceof ECPublicKey ec ? "EC " + ec.getParams().getCurve().getField().getFieldSize() + "-bit"
+                    : c.getPublicKey().getAlgorithm();
             return new ExternalKey(Format.SMIME, s.fingerprint(), addresses, c.getSubjectX500Principal().getName(),
                     c.getIssuerX500Principal().getName(), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
                     algorithm, null);

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.SequenceInputStream;
+import java.math.BigInteger;
 import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
 import java.util.ArrayList;
@@ -19,14 +20,20 @@ import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1SequenceParser;
 import org.bouncycastle.asn1.ASN1StreamParser;
 import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataParser;
 import org.bouncycastle.cms.CMSEnvelopedDataParser;
 import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyAgreeRecipientId;
 import org.bouncycastle.cms.KeyTransRecipientId;
+import org.bouncycastle.cms.Recipient;
 import org.bouncycastle.cms.RecipientId;
 import org.bouncycastle.cms.RecipientInformation;
 import org.bouncycastle.cms.RecipientInformationStore;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeAuthEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
+import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyTransRecipient;
@@ -102,8 +109,8 @@ public final class SmimeOpener {
         List<KeyEntry> candidates = keys.decryptionEntries();
         for (RecipientInformation recipient : recipients.getRecipients()) {
             RecipientId id = recipient.getRID();
-            if (!(id instanceof KeyTransRecipientId)) {
-                continue; // key agreement / KEK / password recipients: Veil's keys are RSA key transport only
+            if (!(id instanceof KeyTransRecipientId) && !(id instanceof KeyAgreeRecipientId)) {
+                continue; // KEK / password recipients: Veil's keys are certificates' key pairs only
             }
             for (KeyEntry entry : candidates) {
                 if (id.match(holder(entry))) {
@@ -119,26 +126,35 @@ public final class SmimeOpener {
     private void copyPlaintext(RecipientInformation recipient, KeyEntry entry, boolean authenticated,
                                OutputStream plaintext) throws KeyException, IOException {
         PrivateKey privateKey = keys.unwrap(entry);
-        // The recipient class must match the structure: an enveloped-data recipient on authEnveloped data
-        // decrypts GCM as if it were unauthenticated and returns garbage without any error.
-        JceKeyTransRecipient keyTransport = authenticated
-                ? new JceKeyTransAuthEnvelopedRecipient(privateKey)
-                : new JceKeyTransEnvelopedRecipient(privateKey);
-        keyTransport.setProvider(Providers.BC);
-        // CBC: the JDK's fast AES. GCM: Bouncy Castle's, because the JDK's GCM holds back all plaintext until
-        // the tag is checked (memory grows with the message); Bouncy Castle's streams and checks at the end.
-        if (authenticated) {
-            keyTransport.setContentProvider(Providers.BC);
-        } else {
-            keyTransport.setContentProvider(Providers.JDK_AES);
-        }
-        try (InputStream content = recipient.getContentStream(keyTransport).getContentStream()) {
+        try (InputStream content = recipient.getContentStream(recipientFor(recipient, privateKey, authenticated))
+                .getContentStream()) {
             content.transferTo(plaintext);
         } catch (CMSException e) {
             throw new KeyException("key '" + entry.id() + "' could not decrypt the content key: " + e.getMessage(), e);
         } catch (IOException e) {
             throw new IOException("decryption failed — the message was altered or damaged (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * The recipient class must match the structure: an enveloped-data recipient on authEnveloped data decrypts GCM
+     * as if it were unauthenticated and returns garbage without any error. CBC content is decrypted by the JDK's
+     * fast AES; GCM by Bouncy Castle's, because the JDK's GCM holds back all plaintext until the tag is checked
+     * (memory grows with the message), while Bouncy Castle's streams and checks at the end.
+     */
+    private static Recipient recipientFor(RecipientInformation recipient, PrivateKey privateKey, boolean authenticated) {
+        if (recipient.getRID() instanceof KeyAgreeRecipientId) {
+            JceKeyAgreeRecipient agreement = authenticated
+                    ? new JceKeyAgreeAuthEnvelopedRecipient(privateKey)
+                    : new JceKeyAgreeEnvelopedRecipient(privateKey);
+            agreement.setProvider(Providers.BC);
+            return authenticated ? agreement.setContentProvider(Providers.BC) : agreement.setContentProvider(Providers.JDK_AES);
+        }
+        JceKeyTransRecipient keyTransport = authenticated
+                ? new JceKeyTransAuthEnvelopedRecipient(privateKey)
+                : new JceKeyTransEnvelopedRecipient(privateKey);
+        keyTransport.setProvider(Providers.BC);
+        return authenticated ? keyTransport.setContentProvider(Providers.BC) : keyTransport.setContentProvider(Providers.JDK_AES);
     }
 
     private static JcaX509CertificateHolder holder(KeyEntry entry) throws KeyException {
@@ -154,16 +170,22 @@ public final class SmimeOpener {
         for (RecipientInformation recipient : recipients.getRecipients()) {
             RecipientId id = recipient.getRID();
             if (id instanceof KeyTransRecipientId keyTrans) {
-                if (keyTrans.getSubjectKeyIdentifier() != null) {
-                    ids.add("subjectKeyIdentifier " + HexFormat.of().formatHex(keyTrans.getSubjectKeyIdentifier()));
-                } else {
-                    ids.add("issuer \"" + keyTrans.getIssuer() + "\" serial " + keyTrans.getSerialNumber().toString(16));
-                }
+                ids.add(describe(keyTrans.getSubjectKeyIdentifier(), keyTrans.getIssuer(), keyTrans.getSerialNumber()));
+            } else if (id instanceof KeyAgreeRecipientId keyAgree) {
+                ids.add(describe(keyAgree.getSubjectKeyIdentifier(), keyAgree.getIssuer(), keyAgree.getSerialNumber())
+                        + " (key agreement)");
             } else {
                 ids.add(id.getClass().getSimpleName() + " (not supported)");
             }
         }
         return ids.isEmpty() ? "(no recipients)" : String.join("; ", ids);
+    }
+
+    private static String describe(byte[] subjectKeyIdentifier, X500Name issuer, BigInteger serial) {
+        if (subjectKeyIdentifier != null) {
+            return "subjectKeyIdentifier " + HexFormat.of().formatHex(subjectKeyIdentifier);
+        }
+        return "issuer \"" + issuer + "\" serial " + serial.toString(16);
     }
 
     /** Reads just the ContentInfo's content type, so the right parser can be chosen. */

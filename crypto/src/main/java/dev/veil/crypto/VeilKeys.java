@@ -409,7 +409,7 @@ public final class VeilKeys {
         KeyEntry entry = loadCa();
         if (entry == null) {
             throw new KeyMissingException("key store " + dir.toAbsolutePath()
-                    + " has no organisation CA yet — initialise it first (veil keys init)");
+                    + " has no organisation CA yet — start the server or run any veil keys command once: either makes it from the policy");
         }
         return entry;
     }

@@ -57,4 +57,55 @@ class ImportedKeyEndToEndTest {
             exchange.stop();
         }
     }
+
+    /**
+     * Elliptic curves end to end: a key store made with {@code keys.smime.algorithm: ec-p256} (EC CA and escrow) and
+     * a user's own P-384 certificate; the message carries two ECDH key-agreement recipients, and openssl opens it with
+     * the user's key and with the escrow key exported by {@code veil keys export-escrow}.
+     */
+    @Test
+    void mailIsEncryptedToAnImportedEcCertificateAndAnEcEscrow() throws Exception {
+        Tools.run(dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes",
+                "-keyout", "own-key.pem", "-out", "own-cert.pem", "-days", "30", "-subj", "/CN=Reader",
+                "-addext", "subjectAltName=email:reader@example.com",
+                "-addext", "keyUsage=keyAgreement,digitalSignature",
+                "-addext", "extendedKeyUsage=emailProtection").orFail("openssl req");
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+                .replace("issue-user-certificates: true", "issue-user-certificates: false")
+                .replace("algorithm: rsa-3072", "algorithm: ec-p256"));
+        int port = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
+        exchange.start();
+        try (GatewayProcess veil = GatewayProcess.fresh(data).upstreamSmtp(port)) {
+            // The first keys command makes the key store from the policy: an EC CA and escrow.
+            assertThat(veil.command("keys", "import", dir.resolve("own-cert.pem").toString())).contains("reader@example.com");
+            veil.start();
+            String message = SmtpSubmit.message("own-ec-key", "reader@example.com", "curves all the way down");
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", message)
+                    .queueId();
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            exchange.getReceivedMessages()[0].writeTo(raw);
+            Path received = dir.resolve("received.eml");
+            Files.write(received, raw.toByteArray());
+
+            Path out = dir.resolve("decrypted.eml");
+            Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
+                    .orFail("openssl cms -decrypt with the user's own EC key");
+            assertThat(Files.readString(out)).isEqualTo(message);
+            veil.command("keys", "export-escrow", "--out", dir.resolve("escrow").toString());
+            Path byEscrow = dir.resolve("by-escrow.eml");
+            Tools.opensslDecrypt(received, byEscrow, dir.resolve("escrow/escrow-key.pem"), dir.resolve("escrow/escrow-cert.pem"))
+                    .orFail("openssl cms -decrypt with the EC escrow key");
+            assertThat(Files.readString(byEscrow)).isEqualTo(message);
+            String structure = Tools.run(dir, "openssl", "cms", "-cmsout", "-print", "-in", received.toString())
+                    .orFail("openssl cms -cmsout").output();
+            assertThat(structure).contains("dhSinglePass-stdDH-sha384kdf-scheme", "dhSinglePass-stdDH-sha256kdf-scheme")
+                    .doesNotContain("rsaesOaep");
+        } finally {
+            exchange.stop();
+        }
+    }
 }

@@ -85,7 +85,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       ASCII armor, X25519 recipient key.
  *   <li>{@code rsaOaepUnwrap} (SunJCE), {@code rsaOaepUnwrapBc} (Bouncy Castle, the provider Veil's S/MIME opener
  *       uses for key transport), {@code rsaOaepWrap} (public-key side, per recipient when sealing) and
- *       {@code x25519Agreement} (SunEC: init, doPhase, generateSecret): operations per second.
+ *       {@code x25519Agreement} (SunEC: init, doPhase, generateSecret), {@code ecdhP256Agreement} (SunEC) and
+ *       {@code ecdhP256AgreementBc} (Bouncy Castle; EC S/MIME recipients): operations per second.
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -234,7 +235,7 @@ public class CryptoBenchmark {
         }
     }
 
-    /** RSA-3072 key pair and a wrapped 32-byte key; X25519 key pairs. */
+    /** RSA-3072 key pair and a wrapped 32-byte key; X25519 and P-256 key pairs. */
     @State(Scope.Benchmark)
     public static class PublicKeyOps {
         KeyPair rsa;
@@ -246,6 +247,10 @@ public class CryptoBenchmark {
         KeyPair ours;
         KeyPair theirs;
         KeyAgreement agreement;
+        KeyPair ecOurs;
+        KeyPair ecTheirs;
+        KeyAgreement ecdhSunEc;
+        KeyAgreement ecdhBc;
 
         @Setup(Level.Trial)
         public void setUp() throws GeneralSecurityException {
@@ -272,6 +277,12 @@ public class CryptoBenchmark {
             if (!agreement.getProvider().getName().equals("SunEC")) {
                 throw new IllegalStateException("X25519 from " + agreement.getProvider() + ", wanted the JDK's SunEC");
             }
+            KeyPairGenerator p256 = KeyPairGenerator.getInstance("EC");
+            p256.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+            ecOurs = p256.generateKeyPair();
+            ecTheirs = p256.generateKeyPair();
+            ecdhSunEc = KeyAgreement.getInstance("ECDH", "SunEC");
+            ecdhBc = KeyAgreement.getInstance("ECDH", bouncyCastle());
         }
     }
 
@@ -395,6 +406,26 @@ public class CryptoBenchmark {
         ops.agreement.init(ops.ours.getPrivate());
         ops.agreement.doPhase(ops.theirs.getPublic(), true);
         return ops.agreement.generateSecret();
+    }
+
+    /** P-256 ECDH with the JDK's SunEC: the private-key operation of opening S/MIME sent to an EC certificate. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public byte[] ecdhP256Agreement(PublicKeyOps ops) throws GeneralSecurityException {
+        ops.ecdhSunEc.init(ops.ecOurs.getPrivate());
+        ops.ecdhSunEc.doPhase(ops.ecTheirs.getPublic(), true);
+        return ops.ecdhSunEc.generateSecret();
+    }
+
+    /** The same with Bouncy Castle, the provider Veil's S/MIME opener uses for key agreement. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public byte[] ecdhP256AgreementBc(PublicKeyOps ops) throws GeneralSecurityException {
+        ops.ecdhBc.init(ops.ecOurs.getPrivate());
+        ops.ecdhBc.doPhase(ops.ecTheirs.getPublic(), true);
+        return ops.ecdhBc.generateSecret();
     }
 
     // ---- helpers ----
