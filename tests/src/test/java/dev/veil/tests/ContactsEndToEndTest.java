@@ -59,20 +59,24 @@ class ContactsEndToEndTest {
         GatewayProcess.CommandResult imported = veil.commandResult(args.toArray(String[]::new));
 
         List<VCard> expected = new ArrayList<>();
+        List<byte[]> expectedBytes = new ArrayList<>();
         for (Path f : files) {
             List<VCard> cards = VCardCompare.read(f);
+            List<byte[]> blocks = VCardCompare.cardBlocks(Files.readAllBytes(f));
+            assertThat(blocks).as(f.toString()).hasSameSizeAs(cards);
             for (int i = 0; i < cards.size(); i++) {
                 if (!Integer.valueOf(i + 1).equals(BROKEN.get(f.getFileName().toString()))) {
                     expected.add(cards.get(i));
+                    expectedBytes.add(blocks.get(i));
                 }
             }
         }
         // the broken card is refused with its file and line; the batch goes on; exit 1 says something failed
         assertThat(imported.exit()).as(imported.output()).isEqualTo(1);
         assertThat(imported.output()).contains("vcard21-address-backslash-continuation.vcf:1 (card 1): not imported,"
-                + " it would lose data: line 7:");
+                + " it would lose data: vcard21-address-backslash-continuation.vcf:7:");
         assertThat(imported.output()).contains("vcard40-thunderbird-export-escapes-unicode.vcf:8 (card 2): not imported,"
-                + " it would lose data: line 18:");
+                + " it would lose data: vcard40-thunderbird-export-escapes-unicode.vcf:18:");
         assertThat(imported.output()).contains("import " + ALICE + ": " + expected.size() + " created, 0 updated,"
                 + " 0 unchanged, 2 failed");
         assertThat(graph.storedJson()).hasSize(expected.size());
@@ -90,6 +94,14 @@ class ContactsEndToEndTest {
         for (int i = 0; i < expected.size(); i++) {
             assertThat(VCardCompare.differences(expected.get(i), back.get(i))).as("card " + i + " "
                     + expected.get(i).getFormattedName()).isEmpty();
+        }
+        // and byte for byte: every card comes back as the exact bytes it was imported from (charset, folding,
+        // parameter spelling and order, line breaks), up to the line break after its END:VCARD
+        List<byte[]> backBytes = VCardCompare.cardBlocks(Files.readAllBytes(out));
+        assertThat(backBytes).hasSameSizeAs(expectedBytes);
+        for (int i = 0; i < expectedBytes.size(); i++) {
+            assertThat(backBytes.get(i)).as("bytes of card " + i + " " + expected.get(i).getFormattedName())
+                    .isEqualTo(expectedBytes.get(i));
         }
 
         // every string value of every stored contact (keys such as "street" or "parentFolderId" are Graph's words,

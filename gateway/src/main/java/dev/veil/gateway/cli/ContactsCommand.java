@@ -5,15 +5,14 @@ import dev.veil.gateway.contacts.ContactProtectors;
 import dev.veil.gateway.contacts.ContactSync;
 import dev.veil.gateway.contacts.SyncSummary;
 import dev.veil.gateway.contacts.VCardFiles;
+import dev.veil.gateway.contacts.VaultedCard;
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.graph.ContactMapping;
 import dev.veil.gateway.graph.GraphClient;
-import ezvcard.VCard;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -118,10 +117,10 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
                 default -> {
                     String mailbox = ns.getString("mailbox");
                     SyncSummary summary = new SyncSummary("export", mailbox);
-                    List<VCard> cards = contacts.export(mailbox, summary, progress);
+                    List<VaultedCard> cards = contacts.export(mailbox, summary, progress);
                     Path out = Path.of(ns.getString("out")).toAbsolutePath();
                     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-                    Files.writeString(tmp, VCardFiles.write(cards), StandardCharsets.UTF_8);
+                    Files.write(tmp, VCardFiles.writeFile(cards));
                     Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                     summaries.add(summary);
                 }

@@ -44,8 +44,14 @@ public final class CardFile {
      * One card of a file: either {@code card} (with notes) or {@code error}.
      *
      * @param location {@code FILE:LINE} of its {@code BEGIN:VCARD}
+     * @param line     that line (1-based)
+     * @param problems for an error, each thing that is wrong, as {@code FILE:LINE: what}
+     * @param original the card's exact bytes in the file, from its {@code BEGIN:VCARD} line to the end of its
+     *                 {@code END:VCARD} line (with that line's line break, if it has one); empty if the card's lines
+     *                 could not be told apart
      */
-    public record Entry(String location, int index, VCard card, List<String> notes, ContactException error) {
+    public record Entry(String location, int line, int index, VCard card, List<String> notes, ContactException error,
+                        List<String> problems, byte[] original) {
         public boolean ok() {
             return error == null;
         }
@@ -68,6 +74,7 @@ public final class CardFile {
             int index = 0;
             while ((card = reader.readNext()) != null) {
                 int[] range = index < ranges.size() ? ranges.get(index) : new int[] {0, -1};
+                byte[] original = decoded.slice(bytes, range);
                 String location = name + ":" + range[0];
                 List<String> errors = new ArrayList<>();
                 List<String> notes = new ArrayList<>();
@@ -91,11 +98,11 @@ public final class CardFile {
                 }
                 index++;
                 if (errors.isEmpty()) {
-                    entries.add(new Entry(location, index, card, List.copyOf(notes), null));
+                    entries.add(new Entry(location, range[0], index, card, List.copyOf(notes), null, List.of(), original));
                 } else {
-                    entries.add(new Entry(location, index, null, List.copyOf(notes), new ContactException(
+                    entries.add(new Entry(location, range[0], index, null, List.copyOf(notes), new ContactException(
                             "card " + index + " (" + location + ") is broken and was not read: " + String.join("; ", errors)
-                                    + " — fix the file (or export the contact again) and re-run")));
+                                    + " — fix the file (or export the contact again) and re-run"), List.copyOf(errors), original));
                 }
             }
         }
@@ -123,13 +130,24 @@ public final class CardFile {
         return ranges;
     }
 
-    private record Decoded(List<String> lines, List<Integer> undecodable, List<String> why) {
+    /** The file's lines as text, and where each line starts in the file's bytes. */
+    private record Decoded(List<String> lines, List<Integer> undecodable, List<String> why, List<Integer> lineStarts) {
+        /** The bytes of lines {@code range[0]..range[1]} (1-based, inclusive), with the last one's line break. */
+        byte[] slice(byte[] bytes, int[] range) {
+            if (range[0] < 1 || range[1] < range[0]) {
+                return new byte[0];
+            }
+            int from = lineStarts.get(range[0] - 1);
+            int to = range[1] < lineStarts.size() ? lineStarts.get(range[1]) : bytes.length;
+            return java.util.Arrays.copyOfRange(bytes, from, Math.min(to, bytes.length));
+        }
     }
 
     private static Decoded decode(byte[] bytes) {
         List<String> lines = new ArrayList<>();
         List<Integer> bad = new ArrayList<>();
         List<String> why = new ArrayList<>();
+        List<Integer> lineStarts = new ArrayList<>();
         Charset current = StandardCharsets.UTF_8;
         int start = 0;
         int lineNo = 0;
@@ -142,6 +160,7 @@ public final class CardFile {
                 break;
             }
             lineNo++;
+            lineStarts.add(start);
             boolean continuation = end > start && (bytes[start] == ' ' || bytes[start] == '\t');
             boolean ascii = true;
             for (int i = start; i < end && ascii; i++) {
@@ -170,7 +189,7 @@ public final class CardFile {
             lines.add(text);
             start = end + 1;
         }
-        return new Decoded(lines, bad, why);
+        return new Decoded(lines, bad, why, lineStarts);
     }
 
     private static Charset charsetOf(String header, int lineNo, List<Integer> bad, List<String> why) {

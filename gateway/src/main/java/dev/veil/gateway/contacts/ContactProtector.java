@@ -11,11 +11,25 @@ import java.util.Optional;
  */
 public interface ContactProtector {
 
-    /** Vaults the real card for the mailbox (replacing an earlier version with the same vault id) and returns the sealed card. Idempotent. */
-    VCard seal(String mailbox, VCard real) throws ContactException;
+    /**
+     * Vaults the real card for the mailbox (replacing an earlier version with the same vault id) and returns the sealed
+     * card. Idempotent. {@code original}: the exact bytes the card was read from in a {@code .vcf} file, or null when it
+     * was not read from one; without it, original bytes vaulted earlier are kept only while the card is unchanged.
+     */
+    VCard seal(String mailbox, VCard real, byte[] original) throws ContactException;
+
+    /** {@link #seal(String, VCard, byte[])} of a card that was not read from a file. */
+    default VCard seal(String mailbox, VCard real) throws ContactException {
+        return seal(mailbox, real, null);
+    }
+
+    /** The real card behind a vault id, with its original bytes if it has them, if the vault has it. */
+    Optional<VaultedCard> revealVaulted(String mailbox, String vaultId) throws ContactException;
 
     /** The real card behind a vault id, if the vault has it. */
-    Optional<VCard> reveal(String mailbox, String vaultId) throws ContactException;
+    default Optional<VCard> reveal(String mailbox, String vaultId) throws ContactException {
+        return revealVaulted(mailbox, vaultId).map(VaultedCard::card);
+    }
 
     /** Deletes the real data behind a vault id (delete means delete); true if there was any. */
     boolean forget(String mailbox, String vaultId) throws ContactException;

@@ -82,7 +82,7 @@ public final class ContactSync {
                     summary.error(card.where() + ": " + card.problem());
                     continue;
                 }
-                VCard sealed = protector.seal(mailbox, card.card());
+                VCard sealed = protector.seal(mailbox, card.card(), card.original());
                 String vid = sealed.getUid().getValue();
                 ObjectNode desired = mapping.toJson(sealed);
                 ObjectNode existing = byVaultId.get(vid);
@@ -236,23 +236,26 @@ public final class ContactSync {
         return summary;
     }
 
-    /** The real cards of the mailbox: sealed contacts revealed from the vault, contacts not sealed yet as they are. */
-    public List<VCard> export(String mailbox, SyncSummary summary, Progress progress) throws IOException {
+    /**
+     * The real cards of the mailbox: sealed contacts revealed from the vault (with the bytes they were imported from,
+     * if unchanged since), contacts not sealed yet as they are.
+     */
+    public List<VaultedCard> export(String mailbox, SyncSummary summary, Progress progress) throws IOException {
         ContactFolder folder = ContactFolder.of(mailbox);
         List<ObjectNode> contacts = graph.list(folder, ContactMapping.EXPAND_VAULT_ID);
         progress.start("export " + mailbox, contacts.size());
-        List<VCard> cards = new ArrayList<>();
+        List<VaultedCard> cards = new ArrayList<>();
         for (ObjectNode contact : contacts) {
             String id = contact.path("id").asText();
             try {
                 VCard seen = mapping.toVCard(contact);
                 if (protector.isSealed(seen)) {
                     String vid = seen.getUid().getValue();
-                    cards.add(protector.reveal(mailbox, vid).orElseThrow(() -> new ContactException(
+                    cards.add(protector.revealVaulted(mailbox, vid).orElseThrow(() -> new ContactException(
                             "carries vault id " + vid + " but the vault has no entry for it (deleted, or another"
                                     + " Veil's vault)")));
                 } else {
-                    cards.add(real(seen));
+                    cards.add(VaultedCard.of(real(seen)));
                     summary.plaintext++;
                 }
                 summary.exported++;

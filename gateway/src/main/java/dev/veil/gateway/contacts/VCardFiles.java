@@ -2,47 +2,40 @@ package dev.veil.gateway.contacts;
 
 import ezvcard.VCard;
 import ezvcard.VCardVersion;
-import ezvcard.io.ParseWarning;
-import ezvcard.io.text.VCardReader;
 import ezvcard.io.text.VCardWriter;
 import ezvcard.property.RawProperty;
 import ezvcard.property.Revision;
+import ezvcard.property.VCardProperty;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Reading and writing .vcf files without losing what ez-vcard can keep: the file's charset is found (UTF-8, else the
- * first {@code CHARSET=} a vCard 2.1 file names, else windows-1252), every card keeps its own version, lines are not
- * folded (folding broke quoted-printable values at spaces), trailing empty components are kept ({@code ORG:Acme;}),
- * properties a version does not define are written anyway, and timestamps keep their milliseconds.
+ * Reading and writing .vcf files without losing what ez-vcard can keep. Reading is {@link CardFile}'s (each line in
+ * its own charset) plus each card's original bytes. Writing: a card that comes with its original bytes (imported from a
+ * file and not edited since) is written as those bytes, so an export gives back exactly what was imported; any other
+ * card is written by ez-vcard in its own version, lines not folded (folding broke quoted-printable values at spaces),
+ * trailing empty components kept ({@code ORG:Acme;}), properties a version does not define written anyway, and
+ * timestamps with their milliseconds.
  */
 public final class VCardFiles {
-    /** ez-vcard's warning code for a line it skipped (no colon): its data would be lost. */
-    private static final int SKIPPED_LINE = 27;
-    private static final Pattern CHARSET = Pattern.compile("(?i)CHARSET=\"?([A-Za-z0-9_\\-.]+)");
 
     private VCardFiles() {
     }
 
     /**
      * One card of a file: where it starts, and either the card or why it cannot be imported as it is. {@code notes}
-     * are ez-vcard's warnings that lose nothing (the value is kept as it was).
+     * are ez-vcard's warnings that lose nothing (the value is kept as it was); {@code original} is the card's exact
+     * bytes in the file, which the vault keeps so that an export gives them back unchanged.
      */
-    public record Card(Path file, int line, int index, VCard card, String problem, List<String> notes) {
+    public record Card(Path file, int line, int index, VCard card, String problem, List<String> notes, byte[] original) {
         public boolean ok() {
             return problem == null;
         }
@@ -53,34 +46,52 @@ public final class VCardFiles {
         }
     }
 
+    /** The cards of a file, read by {@link CardFile} (each line in its own charset; broken cards named, the rest read). */
     public static List<Card> read(Path file) throws IOException {
-        String text = decode(Files.readAllBytes(file));
-        List<Integer> starts = cardStarts(text);
         List<Card> cards = new ArrayList<>();
-        try (VCardReader reader = new VCardReader(new StringReader(text))) {
-            VCard card;
-            while ((card = reader.readNext()) != null) {
-                int index = cards.size() + 1;
-                int line = index <= starts.size() ? starts.get(index - 1) : 0;
-                String problem = null;
-                List<String> notes = new ArrayList<>();
-                for (ParseWarning w : reader.getWarnings()) {
-                    String said = (w.getLineNumber() == null ? "" : "line " + w.getLineNumber() + ": ") + w.getMessage();
-                    if (w.getCode() != null && w.getCode() == SKIPPED_LINE) {
-                        problem = problem == null ? said : problem + "; " + said;
-                    } else {
-                        notes.add(said);
-                    }
-                }
-                if (problem != null) {
-                    problem = "not imported, it would lose data: " + problem
-                            + " (a line without a colon: a folded line that lost its leading space, or a bare line break inside"
-                            + " a value; fix the file and import again)";
-                }
-                cards.add(new Card(file, line, index, card, problem, notes));
-            }
+        for (CardFile.Entry e : CardFile.read(file.getFileName().toString(), Files.readAllBytes(file))) {
+            String problem = e.ok() ? null : "not imported, it would lose data: " + String.join("; ", e.problems())
+                    + " (fix the file, or export the contact again, and import again)";
+            cards.add(new Card(file, e.line(), e.index(), e.card(), problem, e.notes(), e.original()));
         }
         return cards;
+    }
+
+    /**
+     * The bytes of a .vcf file holding these cards, in order: each card's original bytes if it has them (with a CRLF
+     * added if they end without a line break), else ez-vcard's text of it in UTF-8. A card ez-vcard writes loses a
+     * {@code CHARSET} other than UTF-8 (its value is kept; the bytes written are UTF-8, so the parameter says so).
+     */
+    public static byte[] writeFile(List<VaultedCard> cards) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (VaultedCard card : cards) {
+            byte[] original = card.original();
+            if (original != null) {
+                out.writeBytes(original);
+                if (original[original.length - 1] != '\n') {
+                    out.writeBytes(new byte[] {'\r', '\n'});
+                }
+            } else {
+                out.writeBytes(write(inUtf8(card.card())).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** The card with every CHARSET parameter saying UTF-8, the charset its written text will be in. */
+    private static VCard inUtf8(VCard card) {
+        boolean other = card.getProperties().stream().anyMatch(p -> p.getParameters().getCharset() != null
+                && !p.getParameters().getCharset().equalsIgnoreCase("UTF-8"));
+        if (!other) {
+            return card;
+        }
+        VCard copy = new VCard(card);
+        for (VCardProperty p : copy.getProperties()) {
+            if (p.getParameters().getCharset() != null) {
+                p.getParameters().setCharset("UTF-8");
+            }
+        }
+        return copy;
     }
 
     /** Cards as one .vcf text, each in its own version. */
@@ -130,45 +141,5 @@ public final class VCardFiles {
         copy.removeProperties(Revision.class);
         copy.addProperty(raw);
         return copy;
-    }
-
-    /** Line numbers (1-based) of the top-level BEGIN:VCARD lines. */
-    private static List<Integer> cardStarts(String text) {
-        List<Integer> starts = new ArrayList<>();
-        int depth = 0;
-        int n = 0;
-        for (String line : text.split("\r\n|\r|\n", -1)) {
-            n++;
-            String t = line.strip().toUpperCase(Locale.ROOT);
-            if (t.endsWith("BEGIN:VCARD")) {
-                if (depth == 0) {
-                    starts.add(n);
-                }
-                depth++;
-            } else if (t.startsWith("END:VCARD") && depth > 0) {
-                depth--;
-            }
-        }
-        return starts;
-    }
-
-    /** UTF-8 if the bytes are UTF-8; else the first charset a CHARSET parameter names; else windows-1252. */
-    static String decode(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException notUtf8) {
-            Matcher m = CHARSET.matcher(new String(bytes, StandardCharsets.ISO_8859_1));
-            while (m.find()) {
-                try {
-                    Charset named = Charset.forName(m.group(1));
-                    if (!named.equals(StandardCharsets.UTF_8)) {
-                        return new String(bytes, named);
-                    }
-                } catch (RuntimeException unknown) {
-                    // try the next one
-                }
-            }
-            return new String(bytes, Charset.forName("windows-1252"));
-        }
     }
 }

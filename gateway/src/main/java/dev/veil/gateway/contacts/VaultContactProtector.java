@@ -5,7 +5,7 @@ import dev.veil.crypto.Pseudonymiser;
 import dev.veil.gateway.db.ContactVaultDao;
 import ezvcard.VCard;
 import ezvcard.property.Uid;
-import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -23,7 +23,10 @@ import java.util.function.Supplier;
 public final class VaultContactProtector implements ContactProtector {
     /** Pseudonymiser kind of the vault ciphertext. */
     static final String VAULT_KIND = "vc";
-    private static final byte[] MAGIC = "veil-vault-card-1\n".getBytes(StandardCharsets.US_ASCII);
+    /** Rows written before original bytes were kept: the header, then the card's lossless form. */
+    private static final byte[] MAGIC_V1 = "veil-vault-card-1\n".getBytes(StandardCharsets.US_ASCII);
+    /** The header, the lossless form's length (4 bytes) and bytes, then the original bytes (none: nothing). */
+    private static final byte[] MAGIC = "veil-vault-card-2\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Supplier<Pseudonymiser> pseudonymiser;
     private final Supplier<ContactsPolicy> policy;
@@ -43,7 +46,7 @@ public final class VaultContactProtector implements ContactProtector {
     }
 
     @Override
-    public VCard seal(String mailbox, VCard real) throws ContactException {
+    public VCard seal(String mailbox, VCard real, byte[] original) throws ContactException {
         String box = mailbox(mailbox);
         if (isSealed(real)) {
             throw new ContactException("the card of " + box + " is already sealed (its UID " + real.getUid().getValue()
@@ -56,7 +59,9 @@ public final class VaultContactProtector implements ContactProtector {
         }
         String id = ContactSealer.vaultId(p, box, real);
         VCard sealed = ContactSealer.seal(p, contacts, real, id);
-        String ciphertext = p.encrypt(VAULT_KIND, envelope(box, id, CardCodec.encode(real)));
+        byte[] encoded = CardCodec.encode(real);
+        byte[] kept = original != null ? original : unchangedOriginal(p, box, id, encoded);
+        String ciphertext = p.encrypt(VAULT_KIND, envelope(box, id, encoded, kept));
         try {
             vault.put(box, id, p.currentVersion(), ciphertext, clock.instant());
         } catch (SQLException e) {
@@ -66,8 +71,27 @@ public final class VaultContactProtector implements ContactProtector {
         return sealed;
     }
 
+    /**
+     * The original bytes the row already holds, if its card is the one being sealed now: sealing again what Outlook
+     * shows unchanged (a sync, a re-seal) must not lose them, while an edited card must not be exported as its old text.
+     */
+    private byte[] unchangedOriginal(Pseudonymiser p, String box, String id, byte[] encoded) throws ContactException {
+        Optional<ContactVaultDao.Row> row;
+        try {
+            row = vault.find(box, id);
+        } catch (SQLException e) {
+            throw new ContactException("cannot read vault id " + id + " of " + box + ": " + e.getMessage(), e);
+        }
+        if (row.isEmpty() || !row.get().vaultId().equals(id)) {
+            return null;
+        }
+        VaultedCard before = openVaulted(p, row.get());
+        return before.original() != null && Arrays.equals(CardCodec.encode(before.card()), encoded)
+                ? before.original() : null;
+    }
+
     @Override
-    public Optional<VCard> reveal(String mailbox, String vaultId) throws ContactException {
+    public Optional<VaultedCard> revealVaulted(String mailbox, String vaultId) throws ContactException {
         String box = mailbox(mailbox);
         Optional<ContactVaultDao.Row> row;
         try {
@@ -78,7 +102,7 @@ public final class VaultContactProtector implements ContactProtector {
         if (row.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(open(keys(), row.get()));
+        return Optional.of(openVaulted(keys(), row.get()));
     }
 
     @Override
@@ -100,35 +124,62 @@ public final class VaultContactProtector implements ContactProtector {
 
     /** The real card of a vault row; a clear error when this Veil's keys cannot open it or it is not the row it claims. */
     static VCard open(Pseudonymiser p, ContactVaultDao.Row row) throws ContactException {
+        return openVaulted(p, row).card();
+    }
+
+    /** {@link #open} with the card's original bytes, if the row has them. */
+    static VaultedCard openVaulted(Pseudonymiser p, ContactVaultDao.Row row) throws ContactException {
         byte[] plain = p.decrypt(VAULT_KIND, row.ciphertext()).orElseThrow(() -> new ContactException(
                 "vault id " + row.vaultId() + " of " + row.mailbox() + " cannot be decrypted with the pseudonym keys"
                         + " this Veil holds (key version " + row.keyVersion() + "): wrong master key or keys directory,"
                         + " or the row was altered — restore the keys directory that sealed it"));
-        byte[] expected = header(row.mailbox(), row.vaultId());
-        if (plain.length < expected.length || !Arrays.equals(plain, 0, expected.length, expected, 0, expected.length)) {
+        boolean v1 = startsWith(plain, header(MAGIC_V1, row.mailbox(), row.vaultId()));
+        byte[] expected = header(v1 ? MAGIC_V1 : MAGIC, row.mailbox(), row.vaultId());
+        if (!startsWith(plain, expected)) {
             throw new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " holds another"
                     + " row's card (moved or copied in the database): refusing to reveal it");
         }
         try {
-            return CardCodec.decode(Arrays.copyOfRange(plain, expected.length, plain.length));
-        } catch (IllegalArgumentException e) {
+            if (v1) {
+                return VaultedCard.of(CardCodec.decode(Arrays.copyOfRange(plain, expected.length, plain.length)));
+            }
+            ByteBuffer rest = ByteBuffer.wrap(plain, expected.length, plain.length - expected.length);
+            int cardLength = rest.getInt();
+            if (cardLength < 0 || cardLength > rest.remaining()) {
+                throw new IllegalArgumentException("its card length " + cardLength + " does not fit the row");
+            }
+            int cardStart = rest.position();
+            VCard card = CardCodec.decode(Arrays.copyOfRange(plain, cardStart, cardStart + cardLength));
+            byte[] original = Arrays.copyOfRange(plain, cardStart + cardLength, plain.length);
+            return new VaultedCard(card, original);
+        } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
             throw new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " is damaged: " + e.getMessage(), e);
         }
     }
 
-    /** The plaintext under the vault's encryption: a header naming the row, then the card, so rows cannot be swapped. */
-    static byte[] envelope(String mailbox, String vaultId, byte[] card) {
-        byte[] header = header(mailbox, vaultId);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + card.length);
-        out.writeBytes(header);
-        out.writeBytes(card);
-        return out.toByteArray();
+    /**
+     * The plaintext under the vault's encryption: a header naming the row (so rows cannot be swapped), the card's
+     * lossless form, then its original bytes ({@code original} may be null: none).
+     */
+    static byte[] envelope(String mailbox, String vaultId, byte[] card, byte[] original) {
+        byte[] header = header(MAGIC, mailbox, vaultId);
+        int originalLength = original == null ? 0 : original.length;
+        ByteBuffer out = ByteBuffer.allocate(header.length + 4 + card.length + originalLength);
+        out.put(header).putInt(card.length).put(card);
+        if (original != null) {
+            out.put(original);
+        }
+        return out.array();
     }
 
-    private static byte[] header(String mailbox, String vaultId) {
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private static byte[] header(byte[] magic, String mailbox, String vaultId) {
         byte[] id = (mailbox + "\n" + vaultId + "\n").getBytes(StandardCharsets.UTF_8);
-        byte[] out = Arrays.copyOf(MAGIC, MAGIC.length + id.length);
-        System.arraycopy(id, 0, out, MAGIC.length, id.length);
+        byte[] out = Arrays.copyOf(magic, magic.length + id.length);
+        System.arraycopy(id, 0, out, magic.length, id.length);
         return out;
     }
 

@@ -2,7 +2,6 @@ package dev.veil.gateway.contacts;
 
 import dev.veil.crypto.Pseudonymiser;
 import dev.veil.gateway.db.ContactVaultDao;
-import ezvcard.VCard;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.List;
@@ -54,10 +53,10 @@ public final class VaultResealJob {
         List<ContactVaultDao.Row> batch;
         while (!(batch = vault.olderThan(current, BATCH)).isEmpty()) {
             for (ContactVaultDao.Row row : batch) {
-                VCard real = VaultContactProtector.open(pseudonymiser, row);
-                String newId = ContactSealer.vaultId(pseudonymiser, row.mailbox(), real);
+                VaultedCard real = VaultContactProtector.openVaulted(pseudonymiser, row);
+                String newId = ContactSealer.vaultId(pseudonymiser, row.mailbox(), real.card());
                 String ciphertext = pseudonymiser.encrypt(VaultContactProtector.VAULT_KIND,
-                        VaultContactProtector.envelope(row.mailbox(), newId, CardCodec.encode(real)));
+                        VaultContactProtector.envelope(row.mailbox(), newId, CardCodec.encode(real.card()), real.original()));
                 boolean wasMerge = !newId.equals(row.vaultId()) && vault.find(row.mailbox(), newId)
                         .filter(r -> r.vaultId().equals(newId)).isPresent();
                 if (vault.reseal(row, newId, current, ciphertext, clock.instant())) {

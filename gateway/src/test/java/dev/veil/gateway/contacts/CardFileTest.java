@@ -59,6 +59,32 @@ class CardFileTest {
         assertThat(entries.get(0).card().getStructuredName().getFamily()).isEqualTo("安藤ロイド3");
     }
 
+    @Test
+    void eachCardKeepsItsExactBytesWhateverTheLineBreaks() throws Exception {
+        byte[] first = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:One\r\nEND:VCARD\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] second = "BEGIN:VCARD\nVERSION:2.1\nN;CHARSET=SHIFT_JIS:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] name = "安藤".getBytes(java.nio.charset.Charset.forName("Shift_JIS"));
+        byte[] rest = ";\r\r\nEND:VCARD".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+        file.writeBytes(first);
+        file.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // a blank line between cards
+        file.writeBytes(second);
+        file.writeBytes(name);
+        file.writeBytes(rest);
+
+        List<CardFile.Entry> entries = CardFile.read("two.vcf", file.toByteArray());
+
+        assertThat(entries).hasSize(2).allMatch(CardFile.Entry::ok);
+        assertThat(entries.get(0).original()).isEqualTo(first);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.writeBytes(second);
+        expected.writeBytes(name);
+        expected.writeBytes(rest);
+        assertThat(entries.get(1).original()).as("no line break after the last END:VCARD").isEqualTo(expected.toByteArray());
+        assertThat(entries.get(1).line()).isEqualTo(6);
+        assertThat(entries.get(1).card().getStructuredName().getFamily()).isEqualTo("安藤");
+    }
+
     private static Path broken(String name) throws Exception {
         return Path.of(CardFileTest.class.getResource("/contacts-broken/" + name).toURI());
     }

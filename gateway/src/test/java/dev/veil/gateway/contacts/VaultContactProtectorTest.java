@@ -266,6 +266,51 @@ class VaultContactProtectorTest {
         assertThat(job.run((done, total) -> { }).total()).as("re-running a finished job does nothing").isZero();
     }
 
+    @Test
+    void theImportedBytesAreKeptWhileTheCardIsUnchangedAndSurviveKeyRotation() throws Exception {
+        byte[] file = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=ISO-8859-1:M\u00fcller;J\u00fcrgen\r\n"
+                + "UID:abc-1\r\nTEL;WORK;VOICE:+49 30 1234567\r\nEND:VCARD\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        CardFile.Entry entry = CardFile.read("one.vcf", file).get(0);
+        assertThat(entry.original()).as("the card's bytes as they are in the file").isEqualTo(file);
+        String vid = protector.seal(ALICE, entry.card(), entry.original()).getUid().getValue();
+        assertThat(protector.revealVaulted(ALICE, vid).orElseThrow().original()).isEqualTo(file);
+
+        // sealed again as it is (a sync that found nothing new, a re-seal): the bytes stay
+        protector.seal(ALICE, CardFile.read("one.vcf", file).get(0).card());
+        assertThat(protector.revealVaulted(ALICE, vid).orElseThrow().original()).isEqualTo(file);
+
+        // after a key rotation the re-sealed row still has them
+        keys.rotate();
+        Pseudonymiser rotated = Pseudonymiser.of(keys);
+        current.set(rotated);
+        new VaultResealJob(rotated, vault, Clock.systemUTC()).run((done, total) -> { });
+        assertThat(protector.revealVaulted(ALICE, vid).orElseThrow().original()).isEqualTo(file);
+
+        // edited (in Outlook, merged by a sync): the old bytes would be wrong, so they go
+        VCard edited = CardFile.read("one.vcf", file).get(0).card();
+        edited.getTelephoneNumbers().get(0).setText("+49 30 7654321");
+        String editedVid = protector.seal(ALICE, edited).getUid().getValue();
+        VaultedCard after = protector.revealVaulted(ALICE, editedVid).orElseThrow();
+        assertThat(after.original()).isNull();
+        assertThat(after.card().getTelephoneNumbers().get(0).getText()).isEqualTo("+49 30 7654321");
+    }
+
+    @Test
+    void rowsWrittenBeforeOriginalBytesWereKeptStillOpen() throws Exception {
+        VCard real = sample(7);
+        String vid = protector.seal(ALICE, real).getUid().getValue();
+        Pseudonymiser p = current.get();
+        byte[] header = ("veil-vault-card-1\n" + ALICE + "\n" + vid + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] card = CardCodec.encode(real);
+        byte[] v1 = java.util.Arrays.copyOf(header, header.length + card.length);
+        System.arraycopy(card, 0, v1, header.length, card.length);
+        vault.put(ALICE, vid, p.currentVersion(), p.encrypt(VaultContactProtector.VAULT_KIND, v1), java.time.Instant.now());
+
+        VaultedCard back = protector.revealVaulted(ALICE, vid).orElseThrow();
+        assertThat(back.original()).isNull();
+        assertThat(ContactCorpus.properties(back.card())).containsExactlyElementsOf(ContactCorpus.properties(real));
+    }
+
     /** A contact with a name, two emails, two phone numbers, an address and a note (the benchmark's shape too). */
     static VCard sample(int i) {
         VCard card = new VCard(VCardVersion.V3_0);

@@ -40,34 +40,72 @@ public final class VCardCompare {
     private VCardCompare() {
     }
 
-    /** The cards of a file: UTF-8 if it is UTF-8, else the first CHARSET= it names, else windows-1252. */
+    /**
+     * The cards of a file, each decoded on its own (a file may hold cards in different charsets): UTF-8 if the card's
+     * bytes are UTF-8, else the first CHARSET= it names, else windows-1252.
+     */
     public static List<VCard> read(Path file) {
         try {
-            byte[] bytes = Files.readAllBytes(file);
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
-            } catch (CharacterCodingException e) {
-                text = null;
-                Matcher m = Pattern.compile("(?i)CHARSET=([A-Za-z0-9_\\-]+)")
-                        .matcher(new String(bytes, StandardCharsets.ISO_8859_1));
-                while (text == null && m.find()) {
-                    try {
-                        Charset c = Charset.forName(m.group(1));
-                        if (!c.equals(StandardCharsets.UTF_8)) {
-                            text = new String(bytes, c);
-                        }
-                    } catch (RuntimeException unknown) {
-                        // next
-                    }
-                }
-                if (text == null) {
-                    text = new String(bytes, Charset.forName("windows-1252"));
-                }
+            List<VCard> cards = new ArrayList<>();
+            for (byte[] block : cardBlocks(Files.readAllBytes(file))) {
+                cards.addAll(Ezvcard.parse(decode(block)).all());
             }
-            return Ezvcard.parse(text).all();
+            return cards;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The bytes of each top-level card of a .vcf file: from the start of its BEGIN:VCARD line to the end of its
+     * END:VCARD line, without that line's line break. A card without END runs to the end of the file.
+     */
+    public static List<byte[]> cardBlocks(byte[] bytes) {
+        List<byte[]> blocks = new ArrayList<>();
+        int depth = 0;
+        int begin = -1;
+        int start = 0;
+        while (start < bytes.length) {
+            int end = start;
+            while (end < bytes.length && bytes[end] != '\n') {
+                end++;
+            }
+            String line = new String(bytes, start, end - start, StandardCharsets.ISO_8859_1).strip().toUpperCase(Locale.ROOT);
+            if (line.equals("BEGIN:VCARD")) {
+                if (depth++ == 0) {
+                    begin = start;
+                }
+            } else if (line.equals("END:VCARD") && depth > 0 && --depth == 0) {
+                int last = end;
+                while (last > start && (bytes[last - 1] == '\r')) {
+                    last--;
+                }
+                blocks.add(java.util.Arrays.copyOfRange(bytes, begin, last));
+            }
+            start = end + 1;
+        }
+        if (depth > 0) {
+            blocks.add(java.util.Arrays.copyOfRange(bytes, begin, bytes.length));
+        }
+        return blocks;
+    }
+
+    private static String decode(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            Matcher m = Pattern.compile("(?i)CHARSET=([A-Za-z0-9_\\-]+)").matcher(new String(bytes, StandardCharsets.ISO_8859_1));
+            while (m.find()) {
+                try {
+                    Charset c = Charset.forName(m.group(1));
+                    if (!c.equals(StandardCharsets.UTF_8)) {
+                        return new String(bytes, c);
+                    }
+                } catch (RuntimeException unknown) {
+                    // next
+                }
+            }
+            return new String(bytes, Charset.forName("windows-1252"));
         }
     }
 
