@@ -74,6 +74,21 @@ public final class Pseudonymiser {
         return current;
     }
 
+    /**
+     * This pseudonymiser as it was while {@code version} was the current one: it makes what that version made (the
+     * same tokens, aliases and hashes), and opens that version and older. After a rotation, this tells what Veil wrote
+     * under the old version from what someone else changed.
+     *
+     * @throws IllegalArgumentException if this pseudonymiser does not hold that version
+     */
+    public Pseudonymiser atVersion(int version) {
+        if (!secrets.containsKey(version)) {
+            throw new IllegalArgumentException("pseudonym key version " + version + " is not held (versions "
+                    + secrets.firstKey() + " to " + current + ")");
+        }
+        return version == current ? this : new Pseudonymiser(new java.util.TreeMap<>(secrets.headMap(version, true)));
+    }
+
     /** AES-SIV token of {@code value}: {@code <kind><version>-<base32>}. Kind: 1 to 3 lower-case letters. */
     public String token(String kind, String value) {
         checkKind(kind);

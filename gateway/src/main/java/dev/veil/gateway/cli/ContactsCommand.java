@@ -4,7 +4,13 @@ import dev.veil.gateway.VeilConfiguration;
 import dev.veil.gateway.contacts.ContactProtectors;
 import dev.veil.gateway.contacts.ContactSync;
 import dev.veil.gateway.contacts.SyncSummary;
+import dev.veil.crypto.PseudonymKeys;
+import dev.veil.crypto.Pseudonymiser;
+import dev.veil.gateway.contacts.PseudonymRotation;
 import dev.veil.gateway.contacts.VCardFiles;
+import dev.veil.gateway.contacts.VaultResealJob;
+import dev.veil.gateway.core.KeyService;
+import dev.veil.gateway.db.ContactVaultDao;
 import dev.veil.gateway.contacts.VaultedCard;
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
@@ -29,7 +35,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
 import net.sourceforge.argparse4j.inf.Subparsers;
 
 /**
- * {@code veil contacts import|seal|sync|export}: real contacts into Veil's vault, sealed contacts into Exchange
+ * {@code veil contacts import|seal|sync|export|rotate-keys}: real contacts into Veil's vault, sealed contacts into Exchange
  * (Microsoft Graph, {@code graph.*}). Each prints a progress bar when stdout is a terminal, one summary line per
  * mailbox, every failed contact on stderr (file:line or the Graph request), and exits 1 if anything failed. All are
  * safe to re-run.
@@ -62,6 +68,10 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
                 .help("a delta round: seal contacts made or edited in Outlook, merge edits, forget deleted ones");
         sync.addArgument("--mailbox").help("one mailbox (default: graph.mailboxes and every mailbox Veil knows)");
         addFileArgument(sync);
+
+        Subparser rotate = actions.addParser("rotate-keys")
+                .help("new pseudonym keys: re-seal the vault and every sealed contact under them (resumable)");
+        addFileArgument(rotate);
 
         Subparser export = actions.addParser("export").help("write the mailbox's real contacts (from the vault) to a .vcf");
         export.addArgument("--mailbox").required(true).help("the mailbox");
@@ -114,6 +124,7 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
                         }
                     }
                 }
+                case "rotate-keys" -> exit = rotateKeys(config, db, graph, journal, progress, summaries);
                 default -> {
                     String mailbox = ns.getString("mailbox");
                     SyncSummary summary = new SyncSummary("export", mailbox);
@@ -142,6 +153,53 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
         if (exit != 0) {
             System.exit(exit);
         }
+    }
+
+    /**
+     * Rotates the pseudonym keys (or finishes a rotation an earlier run began), re-seals every vault row under the
+     * new version, then every sealed contact of every known mailbox. The marker stays until all of it succeeded, so a
+     * re-run finishes the job instead of rotating again.
+     */
+    private int rotateKeys(VeilConfiguration config, Database db, GraphClient graph, ContactJournalDao journal,
+                           ContactSync.Progress progress, List<SyncSummary> summaries) throws Exception {
+        PseudonymKeys keys = KeyService.openPseudonymKeys(config.dataPath(), System.getenv());
+        PseudonymRotation rotation = new PseudonymRotation(keys, KeyService.keyDirectory(config.dataPath()));
+        PseudonymRotation.Start start = rotation.begin();
+        System.out.println(start.resumed()
+                ? "resuming the pseudonym key rotation to version " + start.version()
+                : "pseudonym keys rotated: version " + start.version() + " seals from now on");
+        VaultResealJob job = new VaultResealJob(Pseudonymiser.of(keys), new ContactVaultDao(db), Clock.systemUTC());
+        int rows = job.remaining();
+        progress.start("vault", rows);
+        VaultResealJob.Report report = job.run((done, total) -> progress.advance());
+        progress.finish();
+        System.out.println("vault: " + (report.resealed() + report.merged()) + " rows re-sealed under version "
+                + report.keyVersion() + (report.merged() > 0 ? " (" + report.merged() + " merged into a newer row)" : ""));
+        // opened after the rotation: it must seal with the new version
+        ContactSync contacts = new ContactSync(graph, ContactProtectors.open(config, db),
+                new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
+        Set<String> mailboxes = new LinkedHashSet<>();
+        config.getGraph().getMailboxes().forEach(m -> mailboxes.add(m.toLowerCase(Locale.ROOT)));
+        mailboxes.addAll(journal.mailboxes());
+        int exit = 0;
+        for (String mailbox : mailboxes) {
+            try {
+                summaries.add(contacts.rekey(mailbox, progress));
+            } catch (IOException e) {
+                System.err.println("veil contacts rotate-keys " + mailbox + ": " + e.getMessage());
+                exit = 1;
+            }
+        }
+        if (exit == 0 && summaries.stream().allMatch(s -> s.failed() == 0)) {
+            rotation.finish();
+            System.out.println("rotation to version " + start.version() + " complete; restart the server so that it"
+                    + " seals with the new version (it reads the keys at start)");
+        } else {
+            System.err.println("veil contacts rotate-keys: not finished — run it again: it goes on with version "
+                    + start.version() + " (it does not rotate again)");
+            exit = 1;
+        }
+        return exit;
     }
 
     private static List<Path> vcfFiles(Path given) throws IOException {

@@ -31,6 +31,15 @@ public interface ContactProtector {
         return revealVaulted(mailbox, vaultId).map(VaultedCard::card);
     }
 
+    /**
+     * The sealed card Veil made of {@code real} under {@code vaultId}'s key version, without touching the vault: what
+     * Exchange holds of it if nobody has edited it there, also after a key rotation.
+     */
+    VCard sealedForm(String mailbox, VCard real, String vaultId) throws ContactException;
+
+    /** Whether a vault id was made under an older pseudonym key version than the current one (its contact wants re-sealing). */
+    boolean isStale(String vaultId) throws ContactException;
+
     /** Deletes the real data behind a vault id (delete means delete); true if there was any. */
     boolean forget(String mailbox, String vaultId) throws ContactException;
 

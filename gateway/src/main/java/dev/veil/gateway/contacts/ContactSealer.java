@@ -62,6 +62,8 @@ import java.util.regex.Pattern;
  * (AES-GCM with a random IV).
  */
 public final class ContactSealer {
+    /** Pseudonymiser kind of vault ids. */
+    static final String VAULT_ID_KIND = "vid";
     /** Vault ids: the pseudonymiser's keyed hash of kind {@code vid}. */
     private static final Pattern VAULT_ID = Pattern.compile("vid[0-9]{1,4}-[a-z2-7]{32}");
     private static final Pattern PLAIN_GROUP = Pattern.compile("(?i)item[0-9]{1,6}");
@@ -99,7 +101,7 @@ public final class ContactSealer {
             copy.removeProperties(ProductId.class);
             identity = "card:" + Base64.getEncoder().encodeToString(CardCodec.encode(copy));
         }
-        return p.hash("vid", mailbox.strip().toLowerCase(Locale.ROOT) + "\n" + identity);
+        return p.hash(VAULT_ID_KIND, mailbox.strip().toLowerCase(Locale.ROOT) + "\n" + identity);
     }
 
     /** The sealed card: UID {@code vaultId}, every other property treated as the policy says. */

@@ -237,6 +237,49 @@ public final class ContactSync {
     }
 
     /**
+     * After a pseudonym key rotation: re-seals in place every sealed contact whose vault id an older key version made,
+     * so Exchange holds pseudonyms and a vault id under the current version only. A contact edited in Outlook since
+     * Veil wrote it is merged first (conflict rule). Resumable: contacts already under the current version are left
+     * alone; a crash between the vault and the PATCH is redone on the next run (the contact still has its old id).
+     */
+    public SyncSummary rekey(String mailbox, Progress progress) throws IOException {
+        SyncSummary summary = new SyncSummary("rekey", mailbox);
+        ContactFolder folder = ContactFolder.of(mailbox);
+        List<ObjectNode> contacts = graph.list(folder, ContactMapping.EXPAND_VAULT_ID);
+        progress.start("rekey " + mailbox, contacts.size());
+        for (ObjectNode contact : contacts) {
+            String id = contact.path("id").asText();
+            try {
+                VCard seen = mapping.toVCard(contact);
+                if (!protector.isSealed(seen)) {
+                    summary.plaintext++; // veil contacts seal (or sync) seals it, under the current version
+                    continue;
+                }
+                String vid = seen.getUid().getValue();
+                if (!protector.isStale(vid)) {
+                    summary.unchanged++;
+                    continue;
+                }
+                Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
+                boolean editedInOutlook = entry.isPresent() && entry.get().state() == State.SEALED
+                        && entry.get().changeKey() != null && !entry.get().changeKey().equals(changeKey(contact));
+                if (editedInOutlook) {
+                    mergeEdit(mailbox, folder, contact, seen);
+                } else {
+                    resealInPlace(mailbox, folder, contact, vid);
+                }
+                summary.updated++;
+            } catch (ContactException | IOException | SQLException | RuntimeException e) {
+                summary.error("contact " + id + ": " + message(e));
+            } finally {
+                progress.advance();
+            }
+        }
+        progress.finish();
+        return summary;
+    }
+
+    /**
      * The real cards of the mailbox: sealed contacts revealed from the vault (with the bytes they were imported from,
      * if unchanged since), contacts not sealed yet as they are.
      */
@@ -284,6 +327,21 @@ public final class ContactSync {
         journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
     }
 
+    /** A sealed contact again under the current keys: the same real card (and original bytes), new pseudonyms. */
+    private void resealInPlace(String mailbox, ContactFolder folder, ObjectNode contact, String oldVid)
+            throws ContactException, IOException, SQLException {
+        String id = contact.path("id").asText();
+        VaultedCard real = protector.revealVaulted(mailbox, oldVid).orElseThrow(() -> new ContactException(
+                "carries vault id " + oldVid + " but the vault has no entry for it; left as it is"));
+        VCard sealed = protector.seal(mailbox, real.card(), real.original());
+        String vid = sealed.getUid().getValue();
+        journal.record(mailbox, id, vid, State.VAULTED, null);
+        journal.flush();
+        // If-Match: an Outlook edit made since the read is not overwritten; the next run merges it
+        ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
+        journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
+    }
+
     /** The conflict rule: the user's edits (properties that differ from what Veil wrote) win, per property. */
     private void mergeEdit(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
             throws ContactException, IOException, SQLException {
@@ -291,7 +349,9 @@ public final class ContactSync {
         String oldVid = seen.getUid().getValue();
         VCard real = protector.reveal(mailbox, oldVid).orElseThrow(() -> new ContactException(
                 "carries vault id " + oldVid + " but the vault has no entry for it; left as it is"));
-        VCard wrote = mapping.toVCard(mapping.toJson(protector.seal(mailbox, real)));
+        // what Veil wrote, under the key version it wrote it with: after a rotation the current keys make other
+        // pseudonyms, and every property would look edited (pseudonyms vaulted as real data)
+        VCard wrote = mapping.toVCard(mapping.toJson(protector.sealedForm(mailbox, real, oldVid)));
         VCard now = real(seen);
         VCard merged = new VCard(real);
         Set<String> keys = new LinkedHashSet<>(keys(wrote));

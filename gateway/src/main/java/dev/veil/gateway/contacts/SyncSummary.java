@@ -51,6 +51,9 @@ public final class SyncSummary {
             case "seal" -> s.append(' ').append(sealed).append(" sealed, ").append(alreadySealed).append(" already sealed");
             case "sync" -> s.append(' ').append(sealed).append(" sealed, ").append(updated).append(" edits merged, ")
                     .append(removed).append(" removed, ").append(unchanged).append(" unchanged");
+            case "rekey" -> s.append(' ').append(updated).append(" re-sealed under the new keys, ").append(unchanged)
+                    .append(" already under them").append(plaintext > 0
+                    ? ", " + plaintext + " not sealed (run veil contacts seal)" : "");
             default -> s.append(' ').append(exported).append(" exported").append(plaintext > 0
                     ? " (" + plaintext + " of them not sealed yet: run veil contacts seal)" : "");
         }

@@ -115,6 +115,30 @@ public final class VaultContactProtector implements ContactProtector {
         }
     }
 
+    @Override
+    public VCard sealedForm(String mailbox, VCard real, String vaultId) throws ContactException {
+        String box = mailbox(mailbox);
+        Pseudonymiser p = keys();
+        ContactsPolicy contacts = policy.get();
+        if (contacts == null) {
+            throw new ContactException("no policy in force: contacts are not sealed until one is");
+        }
+        int version = Pseudonymiser.versionOf(ContactSealer.VAULT_ID_KIND, vaultId);
+        Pseudonymiser then;
+        try {
+            then = version < 0 ? p : p.atVersion(version);
+        } catch (IllegalArgumentException e) {
+            throw new ContactException("vault id " + vaultId + " of " + box + ": " + e.getMessage(), e);
+        }
+        return ContactSealer.seal(then, contacts, real, vaultId);
+    }
+
+    @Override
+    public boolean isStale(String vaultId) throws ContactException {
+        int version = Pseudonymiser.versionOf(ContactSealer.VAULT_ID_KIND, vaultId);
+        return version >= 0 && version < keys().currentVersion();
+    }
+
     /** By the UID's form: a vault id is a keyed hash, so its origin cannot be checked without the real card. */
     @Override
     public boolean isSealed(VCard card) {
