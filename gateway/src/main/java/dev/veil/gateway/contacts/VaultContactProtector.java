@@ -23,9 +23,9 @@ import java.util.function.Supplier;
 public final class VaultContactProtector implements ContactProtector {
     /** Pseudonymiser kind of the vault ciphertext. */
     static final String VAULT_KIND = "vc";
-    /** Rows written before original bytes were kept: the header, then the card's lossless form. */
+    /** Rows written before the sealed card and original bytes were kept: the header, then the card's lossless form. */
     private static final byte[] MAGIC_V1 = "veil-vault-card-1\n".getBytes(StandardCharsets.US_ASCII);
-    /** The header, the lossless form's length (4 bytes) and bytes, then the original bytes (none: nothing). */
+    /** The header, the card's and the sealed card's lossless forms (each after its 4-byte length), the original bytes. */
     private static final byte[] MAGIC = "veil-vault-card-2\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Supplier<Pseudonymiser> pseudonymiser;
@@ -61,7 +61,7 @@ public final class VaultContactProtector implements ContactProtector {
         VCard sealed = ContactSealer.seal(p, contacts, real, id);
         byte[] encoded = CardCodec.encode(real);
         byte[] kept = original != null ? original : unchangedOriginal(p, box, id, encoded);
-        String ciphertext = p.encrypt(VAULT_KIND, envelope(box, id, encoded, kept));
+        String ciphertext = p.encrypt(VAULT_KIND, new RowContent(encoded, sealedForm(sealed), kept).envelope(box, id));
         try {
             vault.put(box, id, p.currentVersion(), ciphertext, clock.instant());
         } catch (SQLException e) {
@@ -69,6 +69,18 @@ public final class VaultContactProtector implements ContactProtector {
                     + e.getMessage() + " — nothing was sealed; retry when the database is available", e);
         }
         return sealed;
+    }
+
+    /**
+     * The sealed card's lossless form, or null when it has a property the lossless form refuses (a pseudonymised
+     * {@code BDAY} is text where a 3.0 card wants a date): {@link #sealedForm} then makes it again instead.
+     */
+    private static byte[] sealedForm(VCard sealed) {
+        try {
+            return CardCodec.encode(sealed);
+        } catch (IllegalArgumentException notLossless) {
+            return null;
+        }
     }
 
     /**
@@ -85,9 +97,8 @@ public final class VaultContactProtector implements ContactProtector {
         if (row.isEmpty() || !row.get().vaultId().equals(id)) {
             return null;
         }
-        VaultedCard before = openVaulted(p, row.get());
-        return before.original() != null && Arrays.equals(CardCodec.encode(before.card()), encoded)
-                ? before.original() : null;
+        RowContent before = RowContent.open(p, row.get());
+        return before.original() != null && Arrays.equals(before.card(), encoded) ? before.original() : null;
     }
 
     @Override
@@ -102,7 +113,7 @@ public final class VaultContactProtector implements ContactProtector {
         if (row.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(openVaulted(keys(), row.get()));
+        return Optional.of(RowContent.open(keys(), row.get()).vaulted(row.get()));
     }
 
     @Override
@@ -115,10 +126,27 @@ public final class VaultContactProtector implements ContactProtector {
         }
     }
 
+    /**
+     * The sealed card stored with the row when Veil wrote it under this vault id (exact, whatever the policy or the
+     * keys are now); for rows without one, the sealed card made again under the vault id's key version and the
+     * policy in force.
+     */
     @Override
     public VCard sealedForm(String mailbox, VCard real, String vaultId) throws ContactException {
         String box = mailbox(mailbox);
         Pseudonymiser p = keys();
+        Optional<ContactVaultDao.Row> row;
+        try {
+            row = vault.find(box, vaultId);
+        } catch (SQLException e) {
+            throw new ContactException("cannot read vault id " + vaultId + " of " + box + ": " + e.getMessage(), e);
+        }
+        if (row.isPresent()) {
+            VCard stored = RowContent.open(p, row.get()).sealedCard(row.get());
+            if (stored != null && stored.getUid() != null && vaultId.equals(stored.getUid().getValue())) {
+                return stored;
+            }
+        }
         ContactsPolicy contacts = policy.get();
         if (contacts == null) {
             throw new ContactException("no policy in force: contacts are not sealed until one is");
@@ -148,52 +176,84 @@ public final class VaultContactProtector implements ContactProtector {
 
     /** The real card of a vault row; a clear error when this Veil's keys cannot open it or it is not the row it claims. */
     static VCard open(Pseudonymiser p, ContactVaultDao.Row row) throws ContactException {
-        return openVaulted(p, row).card();
-    }
-
-    /** {@link #open} with the card's original bytes, if the row has them. */
-    static VaultedCard openVaulted(Pseudonymiser p, ContactVaultDao.Row row) throws ContactException {
-        byte[] plain = p.decrypt(VAULT_KIND, row.ciphertext()).orElseThrow(() -> new ContactException(
-                "vault id " + row.vaultId() + " of " + row.mailbox() + " cannot be decrypted with the pseudonym keys"
-                        + " this Veil holds (key version " + row.keyVersion() + "): wrong master key or keys directory,"
-                        + " or the row was altered — restore the keys directory that sealed it"));
-        boolean v1 = startsWith(plain, header(MAGIC_V1, row.mailbox(), row.vaultId()));
-        byte[] expected = header(v1 ? MAGIC_V1 : MAGIC, row.mailbox(), row.vaultId());
-        if (!startsWith(plain, expected)) {
-            throw new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " holds another"
-                    + " row's card (moved or copied in the database): refusing to reveal it");
-        }
-        try {
-            if (v1) {
-                return VaultedCard.of(CardCodec.decode(Arrays.copyOfRange(plain, expected.length, plain.length)));
-            }
-            ByteBuffer rest = ByteBuffer.wrap(plain, expected.length, plain.length - expected.length);
-            int cardLength = rest.getInt();
-            if (cardLength < 0 || cardLength > rest.remaining()) {
-                throw new IllegalArgumentException("its card length " + cardLength + " does not fit the row");
-            }
-            int cardStart = rest.position();
-            VCard card = CardCodec.decode(Arrays.copyOfRange(plain, cardStart, cardStart + cardLength));
-            byte[] original = Arrays.copyOfRange(plain, cardStart + cardLength, plain.length);
-            return new VaultedCard(card, original);
-        } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
-            throw new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " is damaged: " + e.getMessage(), e);
-        }
+        return RowContent.open(p, row).vaulted(row).card();
     }
 
     /**
-     * The plaintext under the vault's encryption: a header naming the row (so rows cannot be swapped), the card's
-     * lossless form, then its original bytes ({@code original} may be null: none).
+     * What a row holds under its encryption: the real card's lossless form, the sealed card Veil made of it (null in
+     * rows written before it was kept), and the bytes it was imported from (null if none).
      */
-    static byte[] envelope(String mailbox, String vaultId, byte[] card, byte[] original) {
-        byte[] header = header(MAGIC, mailbox, vaultId);
-        int originalLength = original == null ? 0 : original.length;
-        ByteBuffer out = ByteBuffer.allocate(header.length + 4 + card.length + originalLength);
-        out.put(header).putInt(card.length).put(card);
-        if (original != null) {
-            out.put(original);
+    record RowContent(byte[] card, byte[] sealed, byte[] original) {
+        /** Decrypts and checks a row; a clear error when this Veil's keys cannot open it or it is not the row it claims. */
+        static RowContent open(Pseudonymiser p, ContactVaultDao.Row row) throws ContactException {
+            byte[] plain = p.decrypt(VAULT_KIND, row.ciphertext()).orElseThrow(() -> new ContactException(
+                    "vault id " + row.vaultId() + " of " + row.mailbox() + " cannot be decrypted with the pseudonym keys"
+                            + " this Veil holds (key version " + row.keyVersion() + "): wrong master key or keys directory,"
+                            + " or the row was altered — restore the keys directory that sealed it"));
+            boolean v1 = startsWith(plain, header(MAGIC_V1, row.mailbox(), row.vaultId()));
+            byte[] expected = header(v1 ? MAGIC_V1 : MAGIC, row.mailbox(), row.vaultId());
+            if (!startsWith(plain, expected)) {
+                throw new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " holds another"
+                        + " row's card (moved or copied in the database): refusing to reveal it");
+            }
+            if (v1) {
+                return new RowContent(Arrays.copyOfRange(plain, expected.length, plain.length), null, null);
+            }
+            try {
+                ByteBuffer rest = ByteBuffer.wrap(plain, expected.length, plain.length - expected.length);
+                byte[] card = lengthPrefixed(rest);
+                byte[] sealed = lengthPrefixed(rest);
+                byte[] original = new byte[rest.remaining()];
+                rest.get(original);
+                return new RowContent(card, sealed.length == 0 ? null : sealed, original.length == 0 ? null : original);
+            } catch (IllegalArgumentException | java.nio.BufferUnderflowException e) {
+                throw damaged(row, e);
+            }
         }
-        return out.array();
+
+        /**
+         * The plaintext to encrypt for the row (mailbox, vault id): a header naming the row (so rows cannot be
+         * swapped), the card's and the sealed card's lossless forms (each after its length), then the original bytes.
+         */
+        byte[] envelope(String mailbox, String vaultId) {
+            byte[] header = header(MAGIC, mailbox, vaultId);
+            byte[] sealedBytes = sealed == null ? new byte[0] : sealed;
+            byte[] originalBytes = original == null ? new byte[0] : original;
+            return ByteBuffer.allocate(header.length + 8 + card.length + sealedBytes.length + originalBytes.length)
+                    .put(header).putInt(card.length).put(card).putInt(sealedBytes.length).put(sealedBytes)
+                    .put(originalBytes).array();
+        }
+
+        VaultedCard vaulted(ContactVaultDao.Row row) throws ContactException {
+            try {
+                return new VaultedCard(CardCodec.decode(card), original);
+            } catch (IllegalArgumentException e) {
+                throw damaged(row, e);
+            }
+        }
+
+        VCard sealedCard(ContactVaultDao.Row row) throws ContactException {
+            try {
+                return sealed == null ? null : CardCodec.decode(sealed);
+            } catch (IllegalArgumentException e) {
+                throw damaged(row, e);
+            }
+        }
+
+        private static byte[] lengthPrefixed(ByteBuffer in) {
+            int length = in.getInt();
+            if (length < 0 || length > in.remaining()) {
+                throw new IllegalArgumentException("a length of " + length + " does not fit the row");
+            }
+            byte[] bytes = new byte[length];
+            in.get(bytes);
+            return bytes;
+        }
+
+        private static ContactException damaged(ContactVaultDao.Row row, Exception e) {
+            return new ContactException("vault row " + row.vaultId() + " of " + row.mailbox() + " is damaged: "
+                    + e.getMessage(), e);
+        }
     }
 
     private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -53,10 +53,10 @@ public final class VaultResealJob {
         List<ContactVaultDao.Row> batch;
         while (!(batch = vault.olderThan(current, BATCH)).isEmpty()) {
             for (ContactVaultDao.Row row : batch) {
-                VaultedCard real = VaultContactProtector.openVaulted(pseudonymiser, row);
-                String newId = ContactSealer.vaultId(pseudonymiser, row.mailbox(), real.card());
-                String ciphertext = pseudonymiser.encrypt(VaultContactProtector.VAULT_KIND,
-                        VaultContactProtector.envelope(row.mailbox(), newId, CardCodec.encode(real.card()), real.original()));
+                VaultContactProtector.RowContent content = VaultContactProtector.RowContent.open(pseudonymiser, row);
+                String newId = ContactSealer.vaultId(pseudonymiser, row.mailbox(), content.vaulted(row).card());
+                // the same content under the new id: the sealed card stays what Exchange holds until it is re-sealed
+                String ciphertext = pseudonymiser.encrypt(VaultContactProtector.VAULT_KIND, content.envelope(row.mailbox(), newId));
                 boolean wasMerge = !newId.equals(row.vaultId()) && vault.find(row.mailbox(), newId)
                         .filter(r -> r.vaultId().equals(newId)).isPresent();
                 if (vault.reseal(row, newId, current, ciphertext, clock.instant())) {

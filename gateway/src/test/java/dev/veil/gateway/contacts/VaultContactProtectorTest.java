@@ -296,6 +296,27 @@ class VaultContactProtectorTest {
     }
 
     @Test
+    void theSealedFormIsWhatVeilWroteEvenAfterThePolicyOrTheKeysChanged() throws Exception {
+        VCard real = sample(8);
+        VCard written = protector.seal(ALICE, real);
+        String vid = written.getUid().getValue();
+
+        Map<ContactField, ContactTreatment> keepNames = new EnumMap<>(ContactField.class);
+        keepNames.put(ContactField.NAMES, ContactTreatment.KEEP);
+        AtomicReference<ContactsPolicy> policy = new AtomicReference<>(new ContactsPolicy(keepNames, "alias.example.net"));
+        VaultContactProtector later = new VaultContactProtector(current::get, policy::get, vault, Clock.systemUTC());
+        keys.rotate();
+        current.set(Pseudonymiser.of(keys));
+
+        VCard form = later.sealedForm(ALICE, real, vid);
+        assertThat(ContactCorpus.properties(form)).as("what Exchange holds, not what the new policy and keys would make")
+                .containsExactlyElementsOf(ContactCorpus.properties(written));
+        assertThat(ContactCorpus.properties(later.seal(ALICE, real))).as("a new seal follows the new policy")
+                .isNotEqualTo(ContactCorpus.properties(written));
+        assertThat(later.isStale(vid)).isTrue();
+    }
+
+    @Test
     void rowsWrittenBeforeOriginalBytesWereKeptStillOpen() throws Exception {
         VCard real = sample(7);
         String vid = protector.seal(ALICE, real).getUid().getValue();
