@@ -142,6 +142,8 @@ class SeipdV2Test {
         assertThat(packets.aead()).isEqualTo(AEADAlgorithmTags.OCB);
         assertThat(packets.chunkSize()).isEqualTo(12); // 2^(12+6) = 256 KiB
         assertThat(PgpMimeSealerTest.armored(sealed)).doesNotContainPattern("(?m)^=[A-Za-z0-9+/]{4}$");
+        // the skip-encrypted step takes it for encrypted mail, as it does v1
+        assertThat(EncryptedContentCheck.isVerifiablyEncrypted(new ByteArrayInputStream(sealed))).isTrue();
         assertThat(bcDecrypt(sealed, bob.getPGPSecretKeyRing()))
                 .isEqualTo(PgpMimeSealerTest.crlf(MESSAGE.getBytes(StandardCharsets.UTF_8)));
 
