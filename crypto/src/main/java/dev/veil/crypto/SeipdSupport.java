@@ -38,11 +38,6 @@ enum SeipdSupport {
         return !features.isEmpty() && features.stream().allMatch(Features::supportsSEIPDv2) ? V1_AND_V2 : V1_ONLY;
     }
 
-    /** Whether the key can be sent this container version (1 or 2). */
-    boolean allows(int seipdVersion) {
-        return seipdVersion == 1 ? this != V2_ONLY : this != V1_ONLY;
-    }
-
     private static boolean anySelfSignatureClaimsV2(PGPPublicKey primary) {
         Iterator<PGPSignature> signatures = primary.getSignatures();
         while (signatures.hasNext()) {
