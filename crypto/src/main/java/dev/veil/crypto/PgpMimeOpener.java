@@ -154,12 +154,13 @@ public final class PgpMimeOpener {
             }
         }
         for (PGPSecretKey key : candidates) {
-            if (!encrypted.isIntegrityProtected()) {
-                throw new IOException("the OpenPGP message is not integrity protected (no MDC): refused");
-            }
+            // first: Bouncy Castle counts LibrePGP's packet as not integrity protected, which would misname it
             if (encrypted.isAEAD() && !(encrypted.getEncData() instanceof SymmetricEncIntegrityPacket)) {
                 throw new IOException("the OpenPGP message uses LibrePGP's OCB packet (GnuPG 2.3+ \"AEAD\"), which is not"
                         + " RFC 9580: refused — Veil reads SEIPD v1 and v2");
+            }
+            if (!encrypted.isIntegrityProtected()) {
+                throw new IOException("the OpenPGP message is not integrity protected (no MDC): refused");
             }
             PublicKeyDataDecryptorFactory factory;
             int algorithm;

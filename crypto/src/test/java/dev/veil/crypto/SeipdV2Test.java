@@ -261,6 +261,28 @@ class SeipdV2Test {
     }
 
     @Test
+    void refusesLibrePgpsOcbPacketByName() throws Exception {
+        // what GnuPG 2.3+ writes to keys advertising 0x02: a v5-style AEAD packet (tag 20), not RFC 9580
+        PGPPublicKey alice = OpenPgpKeyMaterial.encryptionKey(store.keys.userKey(ALICE, SharedOpenPgpKeys.NOT_ISSUING), ALICE);
+        org.bouncycastle.openpgp.PGPEncryptedDataGenerator generator = new org.bouncycastle.openpgp.PGPEncryptedDataGenerator(
+                new org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                        .setWithAEAD(AEADAlgorithmTags.OCB, 18).setUseV5AEAD());
+        generator.addMethod(new org.bouncycastle.openpgp.operator.bc.BcPublicKeyKeyEncryptionMethodGenerator(alice));
+        ByteArrayOutputStream message = new ByteArrayOutputStream();
+        try (java.io.OutputStream encrypted = generator.open(message, new byte[4096])) {
+            org.bouncycastle.openpgp.PGPLiteralDataGenerator literal = new org.bouncycastle.openpgp.PGPLiteralDataGenerator();
+            try (java.io.OutputStream out = literal.open(encrypted, PGPLiteralData.BINARY, "", new Date(), new byte[4096])) {
+                out.write(MESSAGE.getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        ByteArrayOutputStream opened = new ByteArrayOutputStream();
+
+        assertThatThrownBy(() -> opener.openMessage(new ByteArrayInputStream(message.toByteArray()), opened))
+                .isInstanceOf(IOException.class).hasMessageContaining("LibrePGP's OCB packet");
+        assertThat(opened.size()).isZero();
+    }
+
+    @Test
     void refusesV6KeysThatAreExpiredRevokedOrLackTheirDirectKeySignature() throws Exception {
         Date sixYearsAgo = new Date(System.currentTimeMillis() - 6L * 365 * 24 * 3600 * 1000);
         OpenPGPKey expired = api.generateKey(sixYearsAgo).ed25519x25519Key("Old <old.v6@partner.example>").build();
