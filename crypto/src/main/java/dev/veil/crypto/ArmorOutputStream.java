@@ -11,20 +11,28 @@ import java.util.Base64;
  * 60 MB/s here) and ends lines with the platform line separator; this encodes in 48 KiB blocks with the JDK's
  * base64 ({@link Base64LinesOutputStream}).
  *
- * <p>{@link #close()} writes the checksum and the END line; it flushes but does not close the target.
+ * <p>{@link #close()} writes the checksum (unless told not to) and the END line; it flushes but does not close the
+ * target.
  */
 final class ArmorOutputStream extends OutputStream {
     private final OutputStream out;
     private final String type;
     private final Base64LinesOutputStream lines;
     private final Crc24 crc = new Crc24();
+    private final boolean checksum;
     private boolean started;
     private boolean closed;
 
     /** @param type the armor type, e.g. {@code PGP MESSAGE} or {@code PGP PUBLIC KEY BLOCK} */
     ArmorOutputStream(OutputStream out, String type) {
+        this(out, type, true);
+    }
+
+    /** @param checksum whether to end with the CRC-24 line (RFC 9580 forbids it around SEIPD v2 messages) */
+    ArmorOutputStream(OutputStream out, String type, boolean checksum) {
         this.out = out;
         this.type = type;
+        this.checksum = checksum;
         this.lines = new Base64LinesOutputStream(out, 64);
     }
 
@@ -39,7 +47,9 @@ final class ArmorOutputStream extends OutputStream {
             throw new IOException("armor already closed");
         }
         start();
-        crc.update(bytes, offset, length);
+        if (checksum) {
+            crc.update(bytes, offset, length);
+        }
         lines.write(bytes, offset, length);
     }
 
@@ -56,9 +66,11 @@ final class ArmorOutputStream extends OutputStream {
         start();
         lines.close();
         closed = true;
-        int value = crc.value();
-        byte[] checksum = {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
-        ascii("=" + Base64.getEncoder().encodeToString(checksum) + "\r\n");
+        if (checksum) {
+            int value = crc.value();
+            byte[] bytes = {(byte) (value >> 16), (byte) (value >> 8), (byte) value};
+            ascii("=" + Base64.getEncoder().encodeToString(bytes) + "\r\n");
+        }
         ascii("-----END " + type + "-----\r\n");
         out.flush();
     }
@@ -76,8 +88,13 @@ final class ArmorOutputStream extends OutputStream {
 
     /** Writes {@code data} armored into a string (keys: small). */
     static String armor(byte[] data, String type) {
+        return armor(data, type, true);
+    }
+
+    /** As above, with the CRC-24 line or without it. */
+    static String armor(byte[] data, String type, boolean checksum) {
         java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
-        try (ArmorOutputStream armor = new ArmorOutputStream(text, type)) {
+        try (ArmorOutputStream armor = new ArmorOutputStream(text, type, checksum)) {
             armor.write(data);
         } catch (IOException e) {
             throw new IllegalStateException("armoring in memory failed", e);

@@ -44,8 +44,8 @@ import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProv
  * their own keys, so mail to them is encrypted to a key they already hold instead of one Veil issues.
  *
  * <p>Layout, next to {@link VeilKeys} in the same key directory: {@code DIR/external/smime/<address>-<sha256>.pem}
- * (one PEM certificate) and {@code DIR/external/openpgp/<address>-<v4 fingerprint>.asc} (one armored public key
- * ring); a key naming several addresses is stored once per address. Public data: no master key, files 0644,
+ * (one PEM certificate) and {@code DIR/external/openpgp/<address>-<fingerprint>.asc} (one armored public key
+ * ring; the primary key's fingerprint, 40 hex digits for a v4 key, 64 for an RFC 9580 v6 key); a key naming several addresses is stored once per address. Public data: no master key, files 0644,
  * published atomically and never rewritten (an import of the same key is a no-op; removal deletes the file).
  * When a file is first read, its content must match its name (fingerprint and address), so a file renamed to
  * another address does not receive that address's mail.
@@ -216,12 +216,15 @@ public final class ExternalKeys {
         return group(all);
     }
 
-    /** One row per address and key, for {@code veil keys list}: kind {@code external-smime} or {@code external-openpgp}. */
+    /**
+     * One row per address and key, for {@code veil keys list}: kind {@code external-smime}, {@code external-openpgp}
+     * (a v4 key) or {@code external-openpgp-v6}.
+     */
     public List<VeilKeys.KeyInfo> keyInfos() throws KeyException {
         List<VeilKeys.KeyInfo> infos = new ArrayList<>();
         for (ExternalKey key : list()) {
             for (String address : key.addresses()) {
-                infos.add(new VeilKeys.KeyInfo("external-" + key.format().label, address, key.fingerprint(), key.notAfter()));
+                infos.add(new VeilKeys.KeyInfo(kind(key), address, key.fingerprint(), key.notAfter()));
             }
         }
         return infos;
@@ -268,6 +271,10 @@ public final class ExternalKeys {
         return group(matches);
     }
 
+    private static String kind(ExternalKey key) {
+        return "external-" + key.format().label + (key.version() != null && key.version() != 4 ? "-v" + key.version() : "");
+    }
+
     @Override
     public String toString() {
         return "ExternalKeys[" + dir.toAbsolutePath() + "]";
@@ -299,11 +306,9 @@ public final class ExternalKeys {
         String fingerprint = OpenPgpKeyMaterial.fingerprint(primary);
         String subject = OpenPgpKeyMaterial.userId(ring);
         Instant notAfter = pgpNotAfter(primary);
-        if (primary.getVersion() != PublicKeyPacket.VERSION_4) {
-            String reason = primary.getVersion() == PublicKeyPacket.VERSION_6
-                    ? "OpenPGP v6 keys (RFC 9580) are not supported yet: Veil writes what GnuPG 2.2 reads — ask for a v4 key"
-                    : "OpenPGP version " + primary.getVersion() + " keys are not supported: only v4 keys are";
-            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, List.of(), subject, notAfter, reason);
+        if (primary.getVersion() != PublicKeyPacket.VERSION_4 && primary.getVersion() != PublicKeyPacket.VERSION_6) {
+            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, List.of(), subject, notAfter,
+                    "OpenPGP version " + primary.getVersion() + " keys are not supported: only v4 and v6 (RFC 9580) keys are");
         }
         List<String> addresses = ringAddresses(ring);
         if (addresses.isEmpty()) {
@@ -318,7 +323,9 @@ public final class ExternalKeys {
         }
         byte[] armored;
         try {
-            armored = ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK").getBytes(StandardCharsets.US_ASCII);
+            // RFC 9580 section 6.1: no CRC-24 line in the armor of a v6 key
+            armored = ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK",
+                    primary.getVersion() == PublicKeyPacket.VERSION_4).getBytes(StandardCharsets.US_ASCII);
         } catch (IOException e) {
             throw new KeyException("cannot encode the OpenPGP key " + fingerprint + ": " + e.getMessage(), e);
         }
@@ -487,7 +494,7 @@ public final class ExternalKeys {
     }
 
     private static Instant pgpNotAfter(PGPPublicKey key) {
-        long valid = key.getValidSeconds();
+        long valid = OpenPgpKeyMaterial.validSeconds(key);
         return valid > 0 ? key.getCreationTime().toInstant().plusSeconds(valid) : null;
     }
 
@@ -580,8 +587,10 @@ public final class ExternalKeys {
         }
         String fingerprintInName = base.substring(dash + 1);
         String address = Addresses.fromFileName(base.substring(0, dash) + ".pem");
-        int fingerprintLength = format == Format.SMIME ? 64 : 40;
-        if (address == null || fingerprintInName.length() != fingerprintLength
+        // S/MIME: SHA-256; OpenPGP: v4 (SHA-1) or v6 (SHA-256) fingerprint
+        boolean lengthFits = format == Format.SMIME ? fingerprintInName.length() == 64
+                : fingerprintInName.length() == 40 || fingerprintInName.length() == 64;
+        if (address == null || !lengthFits
                 || !fingerprintInName.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
             return null;
         }
@@ -642,7 +651,7 @@ public final class ExternalKeys {
                     : c.getPublicKey().getAlgorithm();
             return new ExternalKey(Format.SMIME, s.fingerprint(), addresses, c.getSubjectX500Principal().getName(),
                     c.getIssuerX500Principal().getName(), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
-                    algorithm, null);
+                    algorithm, null, null);
         }
         PGPPublicKey primary = s.ring().getPublicKey();
         String encryption = null;
@@ -657,7 +666,7 @@ public final class ExternalKeys {
             algorithm += " (no usable encryption key now)";
         }
         return new ExternalKey(Format.OPENPGP, s.fingerprint(), addresses, OpenPgpKeyMaterial.userId(s.ring()), null,
-                primary.getCreationTime().toInstant(), pgpNotAfter(primary), algorithm, encryption);
+                primary.getCreationTime().toInstant(), pgpNotAfter(primary), algorithm, encryption, primary.getVersion());
     }
 
     private static String pgpAlgorithm(PGPPublicKey key) {

@@ -29,7 +29,6 @@ import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
 import org.bouncycastle.openpgp.PGPSignature;
 import org.bouncycastle.openpgp.PGPSignatureSubpacketGenerator;
-import org.bouncycastle.openpgp.PGPSignatureSubpacketVector;
 import org.bouncycastle.openpgp.operator.PBESecretKeyEncryptor;
 import org.bouncycastle.openpgp.operator.PGPDigestCalculator;
 import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
@@ -42,7 +41,8 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePBESecretKeyEncryptorBuilder;
 /**
  * OpenPGP key generation and conversion with Bouncy Castle's classic API, in the form GnuPG 2.2 reads: v4 keys,
  * legacy EdDSA (algorithm 22) with a Curve25519 ECDH subkey (18) or RSA, SEIPD v1 (MDC) advertised and nothing
- * newer, and passphrase protection with S2K usage 254 (never the AEAD S2K 253 that gpg 2.2 rejects).
+ * newer, and passphrase protection with S2K usage 254 (never the AEAD S2K 253 that gpg 2.2 rejects). Veil issues
+ * only such keys; {@link #encryptionKey} also takes the v6 keys (RFC 9580) that recipients' own software makes.
  */
 final class OpenPgpKeyMaterial {
     /** S2K iteration count byte 0xE0: 16 MiB hashed per key, some tens of milliseconds. */
@@ -198,7 +198,7 @@ final class OpenPgpKeyMaterial {
         return new PGPPublicKeyRing(keys);
     }
 
-    /** The key's v4 fingerprint, lower-case hex. */
+    /** The key's fingerprint, lower-case hex: 40 digits for a v4 key, 64 for a v6 key (SHA-256, RFC 9580). */
     static String fingerprint(PGPPublicKey key) {
         return HexFormat.of().formatHex(key.getFingerprint());
     }
@@ -211,17 +211,25 @@ final class OpenPgpKeyMaterial {
 
     /**
      * The key to encrypt to: the newest subkey (or else the primary key) that a verified self-signature marks
-     * for encryption and that is neither revoked nor expired.
+     * for encryption and that is neither revoked nor expired. Version 4 and 6 keys (RFC 9580) are accepted; a v6
+     * key must carry a valid direct-key self-signature (RFC 9580 section 5.2.3.10), whose key expiration time counts.
      *
      * @throws KeyException if the ring has no usable encryption key
      */
     static PGPPublicKey encryptionKey(PGPPublicKeyRing ring, String owner) throws KeyException {
         PGPPublicKey primary = ring.getPublicKey();
-        if (primary.getVersion() != PublicKeyPacket.VERSION_4) {
-            throw new KeyException("the OpenPGP key for " + owner + " is a version " + primary.getVersion()
-                    + " key: only v4 keys are supported so far");
+        int version = primary.getVersion();
+        if (version != PublicKeyPacket.VERSION_4 && version != PublicKeyPacket.VERSION_6) {
+            throw new KeyException("the OpenPGP key for " + owner + " is a version " + version
+                    + " key: only v4 and v6 keys are supported");
         }
-        if (primary.hasRevocation() || expired(primary)) {
+        PGPSignature directKey = newestSelfSignature(primary, primary, PGPSignature.DIRECT_KEY);
+        if (version == PublicKeyPacket.VERSION_6 && directKey == null) {
+            throw new KeyException("the v6 OpenPGP key for " + owner + " (" + fingerprint(primary)
+                    + ") has no valid direct-key self-signature, which RFC 9580 requires before a v6 key is used"
+                    + " — ask its owner for the complete key");
+        }
+        if (primary.hasRevocation() || expired(primary) || expired(primary, directKey)) {
             throw new KeyException("the OpenPGP key for " + owner + " (" + fingerprint(primary) + ") is revoked or expired");
         }
         PGPPublicKey best = null;
@@ -231,7 +239,7 @@ final class OpenPgpKeyMaterial {
             if (!key.isEncryptionKey() || key.hasRevocation() || expired(key)) {
                 continue;
             }
-            boolean usable = key.isMasterKey() ? primaryMayEncrypt(primary) : boundForEncryption(primary, key);
+            boolean usable = key.isMasterKey() ? primaryMayEncrypt(primary, directKey) : boundForEncryption(primary, key);
             if (usable && (best == null || best.isMasterKey() || key.getCreationTime().after(best.getCreationTime()))) {
                 best = key;
             }
@@ -243,12 +251,68 @@ final class OpenPgpKeyMaterial {
         return best;
     }
 
+    /**
+     * The newest of {@code key}'s signatures of this type that the primary key made and that verifies: a direct-key
+     * signature ({@code key} is the primary key) or a subkey binding signature; null if there is none.
+     */
+    static PGPSignature newestSelfSignature(PGPPublicKey primary, PGPPublicKey key, int type) {
+        PGPSignature newest = null;
+        Iterator<PGPSignature> signatures = key.getSignaturesOfType(type);
+        while (signatures.hasNext()) {
+            PGPSignature signature = signatures.next();
+            if (newest != null && !signature.getCreationTime().after(newest.getCreationTime())) {
+                continue;
+            }
+            try {
+                signature.init(new JcaPGPContentVerifierBuilderProvider().setProvider(Providers.BC), primary);
+                boolean valid = key == primary ? signature.verifyCertification(primary)
+                        : signature.verifyCertification(primary, key);
+                if (valid) {
+                    newest = signature;
+                }
+            } catch (PGPException | RuntimeException e) {
+                // a signature that does not verify does not count
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * How long a primary key is valid after its creation, in seconds; 0 if it does not expire. A v6 key's expiry is
+     * on its newest valid direct-key signature; a v4 key's on its user id self-signatures (as Bouncy Castle reads them).
+     */
+    static long validSeconds(PGPPublicKey primary) {
+        if (primary.getVersion() == PublicKeyPacket.VERSION_6) {
+            PGPSignature directKey = newestSelfSignature(primary, primary, PGPSignature.DIRECT_KEY);
+            return directKey == null || directKey.getHashedSubPackets() == null ? 0
+                    : directKey.getHashedSubPackets().getKeyExpirationTime();
+        }
+        return primary.getValidSeconds();
+    }
+
     private static boolean expired(PGPPublicKey key) {
         long valid = key.getValidSeconds();
         return valid > 0 && key.getCreationTime().getTime() + valid * 1000 < System.currentTimeMillis();
     }
 
-    private static boolean primaryMayEncrypt(PGPPublicKey primary) {
+    /**
+     * Whether {@code selfSignature}'s key expiration time has passed. Bouncy Castle's {@code getValidSeconds()} reads
+     * user id self-signatures only, so it misses the expiry of a v6 key, which sits on its direct-key signature.
+     */
+    private static boolean expired(PGPPublicKey key, PGPSignature selfSignature) {
+        if (selfSignature == null || selfSignature.getHashedSubPackets() == null) {
+            return false;
+        }
+        long valid = selfSignature.getHashedSubPackets().getKeyExpirationTime();
+        return valid > 0 && key.getCreationTime().getTime() + valid * 1000 < System.currentTimeMillis();
+    }
+
+    private static boolean primaryMayEncrypt(PGPPublicKey primary, PGPSignature directKey) {
+        if (primary.getVersion() == PublicKeyPacket.VERSION_6) {
+            // a v6 key's own flags are on its direct-key signature
+            return directKey.getHashedSubPackets() != null
+                    && (directKey.getHashedSubPackets().getKeyFlags() & (KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE)) != 0;
+        }
         Iterator<PGPSignature> signatures = primary.getSignatures();
         while (signatures.hasNext()) {
             PGPSignature signature = signatures.next();
@@ -260,25 +324,14 @@ final class OpenPgpKeyMaterial {
         return false;
     }
 
+    /** Whether the subkey's newest valid binding signature marks it for encryption and has not expired. */
     private static boolean boundForEncryption(PGPPublicKey primary, PGPPublicKey subkey) {
-        Iterator<PGPSignature> signatures = subkey.getSignaturesOfType(PGPSignature.SUBKEY_BINDING);
-        while (signatures.hasNext()) {
-            PGPSignature signature = signatures.next();
-            PGPSignatureSubpacketVector hashed = signature.getHashedSubPackets();
-            if (hashed == null
-                    || (hashed.getKeyFlags() & (KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE)) == 0) {
-                continue;
-            }
-            try {
-                signature.init(new JcaPGPContentVerifierBuilderProvider().setProvider(Providers.BC), primary);
-                if (signature.verifyCertification(primary, subkey)) {
-                    return true;
-                }
-            } catch (PGPException e) {
-                // an unverifiable binding does not count
-            }
+        PGPSignature binding = newestSelfSignature(primary, subkey, PGPSignature.SUBKEY_BINDING);
+        if (binding == null || binding.getHashedSubPackets() == null) {
+            return false;
         }
-        return false;
+        return (binding.getHashedSubPackets().getKeyFlags() & (KeyFlags.ENCRYPT_COMMS | KeyFlags.ENCRYPT_STORAGE)) != 0
+                && !expired(subkey, binding);
     }
 
     private static PGPDigestCalculator sha1() throws PGPException {

@@ -279,7 +279,7 @@ public final class OpenPgpKeys {
         return count;
     }
 
-    /** The v4 fingerprint of a key (primary or subkey), lower-case hex, as in {@link SealReport}. */
+    /** The fingerprint of a key (primary or subkey; 40 hex digits for v4, 64 for v6), lower-case hex, as in {@link SealReport}. */
     public static String fingerprint(PGPPublicKey key) {
         return OpenPgpKeyMaterial.fingerprint(key);
     }

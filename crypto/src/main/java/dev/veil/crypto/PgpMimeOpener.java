@@ -12,7 +12,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import org.bouncycastle.bcpg.AEADAlgorithmTags;
 import org.bouncycastle.bcpg.KeyIdentifier;
+import org.bouncycastle.bcpg.SymmetricEncIntegrityPacket;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPCompressedData;
 import org.bouncycastle.openpgp.PGPEncryptedData;
@@ -22,6 +24,7 @@ import org.bouncycastle.openpgp.PGPLiteralData;
 import org.bouncycastle.openpgp.PGPMarker;
 import org.bouncycastle.openpgp.PGPObjectFactory;
 import org.bouncycastle.openpgp.PGPOnePassSignatureList;
+import org.bouncycastle.openpgp.PGPPadding;
 import org.bouncycastle.openpgp.PGPPublicKeyEncryptedData;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
@@ -34,10 +37,11 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyDataDecryptorFactory
  * Decrypts PGP/MIME (RFC 3156) messages, Veil's own or any other sender's (gpg, Thunderbird), with whichever
  * secret key in the {@link OpenPgpKeys} store they were encrypted to, streaming the plaintext.
  *
- * <p>Only integrity-protected data is accepted (SEIPD; the old unprotected packet is refused before any
- * output). The integrity check (MDC) can only happen at the end, after the plaintext was streamed: if
- * {@code open} throws, discard everything written to the output. Signatures inside are not verified (they are
- * skipped). Thread-safe.
+ * <p>Only integrity-protected data is accepted: SEIPD v1 (behind v3 PKESKs) and SEIPD v2 (RFC 9580, AEAD, behind v6
+ * PKESKs). The old unprotected packet and LibrePGP's OCB packet (tag 20) are refused before any output. The v1
+ * integrity check (MDC) can only happen at the end, after the plaintext was streamed; v2 releases a chunk only once
+ * its tag verified, but a later chunk, the final tag or a truncation can still fail: if {@code open} throws, discard
+ * everything written to the output. Signatures inside are not verified (they are skipped). Thread-safe.
  */
 public final class PgpMimeOpener {
     private static final int BUFFER = 64 * 1024;
@@ -150,13 +154,25 @@ public final class PgpMimeOpener {
             }
         }
         for (PGPSecretKey key : candidates) {
+            // first: Bouncy Castle counts LibrePGP's packet as not integrity protected, which would misname it
+            if (encrypted.isAEAD() && !(encrypted.getEncData() instanceof SymmetricEncIntegrityPacket)) {
+                throw new IOException("the OpenPGP message uses LibrePGP's OCB packet (GnuPG 2.3+ \"AEAD\"), which is not"
+                        + " RFC 9580: refused — Veil reads SEIPD v1 and v2");
+            }
+            if (!encrypted.isIntegrityProtected()) {
+                throw new IOException("the OpenPGP message is not integrity protected (no MDC): refused");
+            }
             PublicKeyDataDecryptorFactory factory;
             int algorithm;
             try {
-                factory = new JcePublicKeyDataDecryptorFactoryBuilder()
-                        .setProvider(Providers.BC)
-                        .setContentProvider(Providers.JDK_AES)
-                        .build(key.extractPrivateKey(null));
+                JcePublicKeyDataDecryptorFactoryBuilder builder = new JcePublicKeyDataDecryptorFactoryBuilder().setProvider(Providers.BC);
+                // v1: CFB in SunJCE (fast); v2: HKDF and OCB, which only Bouncy Castle has
+                if (encrypted.isAEAD()) {
+                    builder.setContentProvider(Providers.BC);
+                } else {
+                    builder.setContentProvider(Providers.JDK_AES);
+                }
+                factory = builder.build(key.extractPrivateKey(null));
                 algorithm = encrypted.getSymmetricAlgorithm(factory);
             } catch (PGPException | RuntimeException e) {
                 if (id.isWildcard()) {
@@ -165,11 +181,10 @@ public final class PgpMimeOpener {
                 throw new KeyException("OpenPGP key '" + entry.id() + "' (" + OpenPgpKeyMaterial.fingerprint(key.getPublicKey())
                         + ") could not decrypt the session key: " + e.getMessage(), e);
             }
-            if (!encrypted.isIntegrityProtected()) {
-                throw new IOException("the OpenPGP message is not integrity protected (no MDC): refused");
-            }
             copyPlaintext(encrypted, factory, plaintext);
-            return new OpenReport(OpenPgpKeyMaterial.fingerprint(key.getPublicKey()), algorithmName(algorithm));
+            String name = algorithmName(algorithm);
+            return new OpenReport(OpenPgpKeyMaterial.fingerprint(key.getPublicKey()),
+                    encrypted.isAEAD() ? name + "-" + aeadName(encrypted) : name);
         }
         return null;
     }
@@ -191,7 +206,7 @@ public final class PgpMimeOpener {
                     literalSeen = true;
                     literal.getInputStream().transferTo(plaintext);
                 } else if (!(object instanceof PGPOnePassSignatureList || object instanceof PGPSignatureList
-                        || object instanceof PGPMarker)) {
+                        || object instanceof PGPMarker || object instanceof PGPPadding)) {
                     throw new IOException("unexpected " + object.getClass().getSimpleName() + " in the encrypted data");
                 }
             }
@@ -230,6 +245,17 @@ public final class PgpMimeOpener {
             return java.util.HexFormat.of().formatHex(fingerprint);
         }
         return String.format("%016x", id.getKeyId());
+    }
+
+    /** The AEAD mode of a SEIPD v2 packet: "OCB", "EAX" or "GCM". */
+    private static String aeadName(PGPPublicKeyEncryptedData encrypted) {
+        int aead = ((SymmetricEncIntegrityPacket) encrypted.getEncData()).getAeadAlgorithm();
+        return switch (aead) {
+            case AEADAlgorithmTags.OCB -> "OCB";
+            case AEADAlgorithmTags.EAX -> "EAX";
+            case AEADAlgorithmTags.GCM -> "GCM";
+            default -> "AEAD " + aead;
+        };
     }
 
     private static String algorithmName(int algorithm) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.bouncycastle.bcpg.AEADAlgorithmTags;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPException;
@@ -23,6 +24,8 @@ import org.bouncycastle.openpgp.PGPLiteralData;
 import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
 import org.bouncycastle.openpgp.PGPPublicKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
+import org.bouncycastle.openpgp.operator.PGPDataEncryptorBuilder;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyKeyEncryptionMethodGenerator;
 
@@ -34,18 +37,28 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePublicKeyKeyEncryptionMethodG
  * Subject, exactly as {@link SmimeSealer} writes it.
  *
  * <p>The OpenPGP message: one public-key encrypted session key packet per distinct recipient key (and the
- * escrow key), then a SEIPD v1 packet (integrity protected, MDC) with AES-256 holding an uncompressed literal
- * data packet. That is what GnuPG 2.2 reads; RFC 9580's SEIPD v2 is not written. {@code request.cipher()} is an
- * S/MIME choice and is ignored here.
+ * escrow key), then an integrity-protected packet holding an uncompressed literal data packet. Which one is chosen
+ * per message ({@link SeipdChoice}):
+ * <ul>
+ *   <li>SEIPD v1 (MDC) with AES-256 behind v3 PKESKs, what GnuPG 2.2 reads — unless every recipient key advertises
+ *       SEIPD v2; Veil's own keys never do. Bulk AES runs in the JDK's provider.</li>
+ *   <li>SEIPD v2 (RFC 9580) with AES-256 in OCB mode, 256 KiB chunks, behind v6 PKESKs, when every recipient key is a
+ *       v6 key or a v4 key advertising SEIPD v2; the escrow key goes in a v6 PKESK too (Veil reads it). The armor
+ *       then has no CRC-24 line (RFC 9580 section 6.1). OCB runs in Bouncy Castle: the JDK has no OCB.</li>
+ *   <li>Nothing, with a {@link KeyException}, when a v6 key and a key that advertises only v1 are both recipients.</li>
+ * </ul>
+ * {@code request.cipher()} is an S/MIME choice and is ignored here.
  *
- * <p>Streams: memory use does not grow with the message (partial-length packets). All keys are resolved
- * before the first byte is written, so a missing key leaves {@code out} untouched; an I/O error part-way leaves
- * partial output that the caller must discard. Bulk AES runs in the JDK's provider.
+ * <p>Streams: memory use does not grow with the message (partial-length packets). All keys are resolved and the
+ * container chosen before the first byte is written, so a missing or unusable key leaves {@code out} untouched; an
+ * I/O error part-way leaves partial output that the caller must discard.
  */
 public final class PgpMimeSealer implements MessageSealer {
     private static final int BUFFER = 64 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** SEIPD v2 chunk size as a power of two: 2^18 bytes; RFC 9580 allows up to 2^22. */
+    private static final int V2_CHUNK_BITS = 18;
 
     private final OpenPgpKeys keys;
     private final ExternalKeys external;
@@ -79,7 +92,8 @@ public final class PgpMimeSealer implements MessageSealer {
 
     @Override
     public SealReport seal(InputStream original, OutputStream out, SealRequest request) throws KeyException, IOException {
-        Map<String, PGPPublicKey> recipients = resolve(request);
+        Map<String, SeipdChoice.Target> recipients = resolve(request);
+        int seipdVersion = SeipdChoice.version(recipients.values());
         String boundary = "veil-pgp-" + HexFormat.of().formatHex(randomBytes(16));
 
         InputStream in = new BufferedInputStream(original, BUFFER);
@@ -99,14 +113,13 @@ public final class PgpMimeSealer implements MessageSealer {
                 + "Content-Disposition: inline; filename=\"encrypted.asc\"\r\n"
                 + "\r\n");
 
-        ArmorOutputStream armor = new ArmorOutputStream(buffered, "PGP MESSAGE");
-        PGPEncryptedDataGenerator encryption = new PGPEncryptedDataGenerator(
-                new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
-                        .setWithIntegrityPacket(true)
-                        .setProvider(Providers.JDK_AES) // SunJCE's AES; Bouncy Castle's is several times slower
-                        .setSecureRandom(RANDOM));
-        for (PGPPublicKey key : recipients.values()) {
-            encryption.addMethod(new JcePublicKeyKeyEncryptionMethodGenerator(key).setProvider(Providers.BC).setSecureRandom(RANDOM));
+        // RFC 9580 section 6.1: armor around a v2 SEIPD packet MUST NOT carry the CRC-24 line; gpg 2.2 wants it on v1.
+        ArmorOutputStream armor = new ArmorOutputStream(buffered, "PGP MESSAGE", seipdVersion == 1);
+        PGPEncryptedDataGenerator encryption = new PGPEncryptedDataGenerator(dataEncryptor(seipdVersion));
+        for (SeipdChoice.Target target : recipients.values()) {
+            // the PKESK version (3 or 6) follows the data encryptor's: v6 with SEIPD v2
+            encryption.addMethod(new JcePublicKeyKeyEncryptionMethodGenerator(target.key()).setProvider(Providers.BC)
+                    .setSecureRandom(RANDOM));
         }
         try {
             OutputStream encrypted = encryption.open(armor, new byte[BUFFER]);
@@ -130,14 +143,33 @@ public final class PgpMimeSealer implements MessageSealer {
         return new SealReport(List.copyOf(recipients.keySet()));
     }
 
+    /** SEIPD v1: AES-256 CFB with MDC in SunJCE. SEIPD v2: AES-256 OCB in Bouncy Castle, 2^18-byte chunks. */
+    private static PGPDataEncryptorBuilder dataEncryptor(int seipdVersion) {
+        if (seipdVersion == 2) {
+            // 256 KiB chunks: a reader holds one chunk before releasing it, and the tags add 16 bytes per chunk
+            return new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                    .setWithAEAD(AEADAlgorithmTags.OCB, V2_CHUNK_BITS)
+                    .setUseV6AEAD()
+                    .setSecureRandom(RANDOM);
+        }
+        return new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
+                .setWithIntegrityPacket(true)
+                .setProvider(Providers.JDK_AES) // SunJCE's AES; Bouncy Castle's is several times slower
+                .setSecureRandom(RANDOM);
+    }
+
     /** The encryption key of every target, by fingerprint (so a key named twice is used once), in request order. */
-    private Map<String, PGPPublicKey> resolve(SealRequest request) throws KeyException {
-        Map<String, PGPPublicKey> recipients = new LinkedHashMap<>();
+    private Map<String, SeipdChoice.Target> resolve(SealRequest request) throws KeyException {
+        Map<String, SeipdChoice.Target> recipients = new LinkedHashMap<>();
         for (String recipient : request.recipients()) {
-            add(recipients, recipientKey(recipient), recipient);
+            PGPPublicKeyRing ring = recipientKey(recipient);
+            add(recipients, ring, recipient, SeipdSupport.of(ring));
         }
         if (request.escrow()) {
-            add(recipients, keys.escrowKey(), "the escrow key");
+            PGPPublicKeyRing escrow = keys.escrowKey();
+            // Veil's opener reads both containers, so the escrow never holds a message back to v1 (see SeipdChoice)
+            SeipdSupport support = SeipdSupport.of(escrow) == SeipdSupport.V2_ONLY ? SeipdSupport.V2_ONLY : SeipdSupport.V1_AND_V2;
+            add(recipients, escrow, "the escrow key", support);
         }
         for (String named : request.namedKeys()) {
             throw new KeyMissingException("named key '" + named + "' is unknown: only recipient keys and "
@@ -169,9 +201,10 @@ public final class PgpMimeSealer implements MessageSealer {
         return keys.userKey(recipient, settings);
     }
 
-    private static void add(Map<String, PGPPublicKey> recipients, PGPPublicKeyRing ring, String owner) throws KeyException {
+    private static void add(Map<String, SeipdChoice.Target> recipients, PGPPublicKeyRing ring, String owner,
+                            SeipdSupport support) throws KeyException {
         PGPPublicKey key = OpenPgpKeyMaterial.encryptionKey(ring, owner);
-        recipients.putIfAbsent(OpenPgpKeyMaterial.fingerprint(key), key);
+        recipients.putIfAbsent(OpenPgpKeyMaterial.fingerprint(key), new SeipdChoice.Target(owner, key, support));
     }
 
     /** The outer header as {@link OuterHeader} writes it for S/MIME, with the PGP/MIME content type. */

@@ -390,6 +390,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         row.put("notBefore", k.notBefore() == null ? null : k.notBefore().toString());
         row.put("notAfter", k.notAfter() == null ? (k.format() == ExternalKey.Format.OPENPGP ? "never" : null)
                 : k.notAfter().toString());
+        row.put("version", k.version() == null ? null : "v" + k.version());
         row.put("algorithm", k.algorithm());
         row.put("encryptionKey", k.encryptionKey());
         return row;
