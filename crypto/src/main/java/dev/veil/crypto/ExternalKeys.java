@@ -444,8 +444,7 @@ public final class ExternalKeys {
             while (signatures != null && signatures.hasNext()) {
                 PGPSignature signature = signatures.next();
                 int type = signature.getSignatureType();
-                boolean certification = type == PGPSignature.DEFAULT_CERTIFICATION || type == PGPSignature.NO_CERTIFICATION
-                        || type == PGPSignature.CASUAL_CERTIFICATION || type == PGPSignature.POSITIVE_CERTIFICATION;
+                boolean certification = OpenPgpKeyMaterial.isCertification(type);
                 boolean revocation = type == PGPSignature.CERTIFICATION_REVOCATION;
                 if ((certification || revocation) && selfSigned(signature, primary, id)) {
                     certified |= certification;

@@ -347,4 +347,10 @@ final class OpenPgpKeyMaterial {
         }
         return KeyPairGenerator.getInstance(algorithm, Providers.BC);
     }
+
+    /** Whether a signature type is a user id certification (generic, persona, casual or positive; RFC 9580 5.2.1). */
+    static boolean isCertification(int signatureType) {
+        return signatureType == PGPSignature.DEFAULT_CERTIFICATION || signatureType == PGPSignature.NO_CERTIFICATION
+                || signatureType == PGPSignature.CASUAL_CERTIFICATION || signatureType == PGPSignature.POSITIVE_CERTIFICATION;
+    }
 }

@@ -83,8 +83,7 @@ enum SeipdSupport {
         while (signatures != null && signatures.hasNext()) {
             PGPSignature signature = signatures.next();
             int type = signature.getSignatureType();
-            boolean certification = type == PGPSignature.DEFAULT_CERTIFICATION || type == PGPSignature.NO_CERTIFICATION
-                    || type == PGPSignature.CASUAL_CERTIFICATION || type == PGPSignature.POSITIVE_CERTIFICATION;
+            boolean certification = OpenPgpKeyMaterial.isCertification(type);
             if (!certification || (newest != null && !signature.getCreationTime().after(newest.getCreationTime()))) {
                 continue;
             }
