@@ -8,30 +8,34 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.MGF1ParameterSpec;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSException;
+import org.bouncycastle.cms.KeyTransRecipientInfoGenerator;
 import org.bouncycastle.cms.RecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
-import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
 import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 
 /**
  * Opens a streaming CMS encryption for a set of certificates: AES-256-GCM as AuthEnvelopedData (RFC 5083/5084)
  * or AES-256-CBC as EnvelopedData, the content key sent to each RSA certificate with RSA-OAEP (SHA-256,
- * MGF1-SHA-256) and to each EC certificate by ephemeral-static ECDH with AES key wrap.
+ * MGF1-SHA-256; the JDK's provider) and to each EC certificate by ephemeral-static ECDH with AES key wrap.
  * The content is encrypted by the JDK's AES (SunJCE), which is much faster than Bouncy Castle's, through
  * {@link JdkContentEncryptor}.
  *
@@ -41,6 +45,8 @@ public final class CmsEncryption {
     /** BER chunk size of the encrypted content octet string. */
     private static final int BUFFER_SIZE = 64 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int KEY_TRANSPORT_CACHE = 4096;
+    private static final Map<X509Certificate, RecipientInfoGenerator> KEY_TRANSPORT = new ConcurrentHashMap<>();
 
     private CmsEncryption() {
     }
@@ -104,16 +110,29 @@ public final class CmsEncryption {
         }
     }
 
-    private static RecipientInfoGenerator keyTransport(X509Certificate certificate)
-            throws GeneralSecurityException {
+    /**
+     * Key transport to an RSA certificate: recipient identified by issuer and serial number (what openssl's
+     * {@code -recip} matches on), content key wrapped with RSA-OAEP by {@link JdkOaepKeyWrapper}. Generators are
+     * kept per certificate: building one means reading the certificate's issuer, and a gateway encrypts to the same
+     * certificates (users', the escrow's) all day. A generator holds no per-message state.
+     */
+    private static RecipientInfoGenerator keyTransport(X509Certificate certificate) throws GeneralSecurityException {
+        RecipientInfoGenerator known = KEY_TRANSPORT.get(certificate);
+        if (known != null) {
+            return known;
+        }
         AlgorithmIdentifier oaep = new JcaAlgorithmParametersConverter().getAlgorithmIdentifier(
                 PKCSObjectIdentifiers.id_RSAES_OAEP,
                 new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
-        try {
-            // Identified by issuer and serial number: what openssl's -recip matches on.
-            return new JceKeyTransRecipientInfoGenerator(certificate, oaep).setProvider(Providers.BC);
-        } catch (CertificateEncodingException e) {
-            throw new GeneralSecurityException("certificate " + certificate.getSubjectX500Principal() + " cannot be encoded", e);
+        IssuerAndSerialNumber recipient = new IssuerAndSerialNumber(
+                X500Name.getInstance(certificate.getIssuerX500Principal().getEncoded()), certificate.getSerialNumber());
+        RecipientInfoGenerator generator = new KeyTransRecipientInfoGenerator(recipient,
+                new JdkOaepKeyWrapper(oaep, certificate.getPublicKey())) {
+        };
+        if (KEY_TRANSPORT.size() >= KEY_TRANSPORT_CACHE) {
+            KEY_TRANSPORT.clear(); // many more certificates than users: start over rather than grow
         }
+        KEY_TRANSPORT.put(certificate, generator);
+        return generator;
     }
 }

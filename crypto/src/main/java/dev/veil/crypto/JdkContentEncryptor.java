@@ -5,11 +5,11 @@ import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import javax.crypto.Cipher;
-import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.cms.GCMParameters;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
@@ -62,10 +62,11 @@ final class JdkContentEncryptor {
         return new Cbc(algorithm, key, cipher);
     }
 
-    private static SecretKey newKey() throws GeneralSecurityException {
-        KeyGenerator generator = KeyGenerator.getInstance("AES", Providers.JDK_AES);
-        generator.init(256, RANDOM);
-        return generator.generateKey();
+    /** 32 random bytes: what the JDK's AES KeyGenerator makes, without a provider lookup per message. */
+    private static SecretKey newKey() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return new SecretKeySpec(key, "AES");
     }
 
     /** What both content encryptors are: an algorithm identifier, a content key and the cipher set up with it. */

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import javax.sql.DataSource;
-import org.h2.jdbcx.JdbcConnectionPool;
 
 /**
  * The database behind the spool, audit, alias directory and contact vault tables: an embedded H2 file by default.
@@ -14,16 +12,18 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * statement is {@code IF NOT EXISTS}, so opening an older database adds the tables it lacks (that is the migration).
  */
 public final class Database implements AutoCloseable {
-    private final JdbcConnectionPool pool;
+    private final ConnectionPool pool;
 
-    private Database(JdbcConnectionPool pool) {
+    private Database(ConnectionPool pool) {
         this.pool = pool;
     }
 
     /**
      * Opens the embedded H2 database in {@code dataDir/db}. {@code WRITE_DELAY=0} so a commit survives a process
      * kill (H2's default delay lost acknowledged commits in a spike); {@code AUTO_SERVER} so admin commands can
-     * open the same file while the server runs, with H2's listener bound to loopback only.
+     * open the same file while the server runs, with H2's listener bound to loopback only. {@code QUERY_CACHE_SIZE}:
+     * each pooled session keeps the parsed form of 64 statements instead of H2's 8, as the spool, audit and alias DAOs
+     * use more than 8 (see {@link ConnectionPool} for why sessions keep them at all).
      */
     public static Database openEmbedded(Path dataDir) throws SQLException {
         try {
@@ -34,13 +34,12 @@ public final class Database implements AutoCloseable {
         if (System.getProperty("h2.bindAddress") == null) {
             System.setProperty("h2.bindAddress", "127.0.0.1");
         }
-        String url = "jdbc:h2:file:" + dataDir.resolve("db").resolve("veil") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE";
+        String url = "jdbc:h2:file:" + dataDir.resolve("db").resolve("veil") + ";WRITE_DELAY=0;AUTO_SERVER=TRUE;QUERY_CACHE_SIZE=64";
         return open(url);
     }
 
     public static Database open(String url) throws SQLException {
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "veil", "");
-        pool.setMaxConnections(64);
+        ConnectionPool pool = new ConnectionPool(url, "veil", "", 64);
         Database database = new Database(pool);
         database.migrate();
         return database;
@@ -48,10 +47,6 @@ public final class Database implements AutoCloseable {
 
     public Connection connection() throws SQLException {
         return pool.getConnection();
-    }
-
-    public DataSource dataSource() {
-        return pool;
     }
 
     private void migrate() throws SQLException {
@@ -123,6 +118,6 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.dispose();
+        pool.close();
     }
 }
