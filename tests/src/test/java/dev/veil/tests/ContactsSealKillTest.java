@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.veil.gateway.contacts.PhotoPlaceholder;
 import dev.veil.gateway.graph.ContactMapping;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.GraphStandIn;
+import dev.veil.tests.support.Jpegs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * random moment during the sealing. (Kills during the start lost committed vault rows of the previous run in two runs
  * of an earlier version; the cause was not found and has not been seen since, so those rounds are part of the test.)
  * In the end every contact is sealed exactly once (one PATCH each, its own vault id), none is lost, and the export
- * gives back every real value.
+ * gives back every real value. A third of the contacts have a photo: a kill at an applied PATCH leaves one sealed but
+ * for its photo; in the end Exchange holds only placeholders and the export every real photo.
  */
 public class ContactsSealKillTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -79,9 +83,14 @@ public class ContactsSealKillTest {
     @Test
     void sealKilledAtRandomPointsEndsWithEveryContactSealedExactlyOnce() throws Exception {
         List<ObjectNode> originals = new ArrayList<>();
+        List<byte[]> photos = new ArrayList<>();
         for (int i = 0; i < CONTACTS; i++) {
             originals.add(outlookContact(i));
-            graph.seed(ALICE, outlookContact(i));
+            String id = graph.seed(ALICE, outlookContact(i));
+            if (i % 3 == 0) { // a photo set in Outlook: a kill between the PATCH and the placeholder must not lose it
+                photos.add(Jpegs.photo(i));
+                graph.setPhoto(ALICE, id, photos.get(photos.size() - 1));
+            }
         }
         GatewayProcess veil = GatewayProcess.fresh(dir.resolve("data"));
         graph.settings().forEach(veil::set);
@@ -161,7 +170,7 @@ public class ContactsSealKillTest {
         }
         assertThat(vaultIds).hasSize(CONTACTS);
 
-        String exchange = ContactScan.values(stored);
+        String exchange = ContactScan.values(graph);
         Path out = dir.resolve("out.vcf");
         GatewayProcess.CommandResult export = veil.commandResult("contacts", "export", "--mailbox", ALICE, "--out",
                 out.toString());
@@ -176,6 +185,15 @@ public class ContactsSealKillTest {
                 assertThat(exchange).as("seed " + seed).doesNotContain(value);
                 assertThat(exported).as("seed " + seed).contains(value.replace(",", "\\,")); // vCard escapes commas
             }
+        }
+        // Exchange holds the placeholder where there was a photo, the vault (export) the real one
+        assertThat(graph.storedPhotos()).as("seed " + seed).hasSize(photos.size())
+                .allSatisfy(p -> assertThat(p).isEqualTo(PhotoPlaceholder.photo().bytes()));
+        for (byte[] photo : photos) {
+            for (String form : ContactScan.forms(photo)) {
+                assertThat(exchange.contains(form)).as("seed " + seed + ": a real photo in Exchange").isFalse();
+            }
+            assertThat(exported).as("seed " + seed).contains(Base64.getEncoder().encodeToString(photo));
         }
         assertThat(veil.command("contacts", "seal", "--mailbox", ALICE))
                 .contains("seal " + ALICE + ": 0 sealed, " + CONTACTS + " already sealed, 0 failed");

@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.veil.gateway.graph.ContactFolder;
+import dev.veil.gateway.graph.ContactPhoto;
 import dev.veil.gateway.graph.DeltaPage;
 import dev.veil.gateway.graph.GraphClient;
 import dev.veil.gateway.graph.GraphException;
 import dev.veil.gateway.graph.GraphSettings;
 import dev.veil.tests.support.GraphStandIn;
+import dev.veil.tests.support.Jpegs;
 import io.dropwizard.util.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -139,6 +141,59 @@ class GraphClientTest {
         // the stand-in's own clock: each retry came at least Retry-After (1 s) after the 429
         assertThat(seen.get(1).nanoTime() - seen.get(0).nanoTime()).isGreaterThanOrEqualTo(1_000_000_000L);
         assertThat(seen.get(2).nanoTime() - seen.get(1).nanoTime()).isGreaterThanOrEqualTo(1_000_000_000L);
+    }
+
+    @Test
+    void photosAreReadAndReplacedAndAbsentOnesAreEmpty() throws Exception {
+        GraphClient client = client();
+        ContactFolder folder = ContactFolder.of(ALICE);
+        String id = client.create(folder, contact("Photogenic")).get("id").asText();
+        assertThat(client.photo(folder, id)).isEmpty(); // Graph's 404 ErrorItemNotFound: no photo
+
+        byte[] face = Jpegs.photo(11);
+        graph.setPhoto(ALICE, id, face);
+        graph.throttleNext(1, 0);
+        ContactPhoto read = client.photo(folder, id).orElseThrow();
+        assertThat(read.bytes()).isEqualTo(face);
+        assertThat(read.contentType()).isEqualTo("image/jpeg");
+        assertThat(graph.requests()).extracting(GraphStandIn.Request::status).endsWith(429, 200);
+
+        byte[] other = Jpegs.photo(12);
+        String etag = client.get(folder, id, "").path("@odata.etag").asText();
+        client.putPhoto(folder, id, new ContactPhoto(other, "image/jpeg"));
+        assertThat(client.photo(folder, id).orElseThrow().bytes()).isEqualTo(other);
+        // a new photo is a change of the contact (Exchange keeps it as the contact's attachment)
+        assertThat(client.get(folder, id, "").path("@odata.etag").asText()).isNotEqualTo(etag);
+
+        ContactFolder work = new ContactFolder(ALICE, "AAMkWorkFolder=");
+        String inFolder = client.create(work, contact("Foldered")).get("id").asText();
+        client.putPhoto(work, inFolder, new ContactPhoto(face, "image/jpeg"));
+        assertThat(client.photo(work, inFolder).orElseThrow().bytes()).isEqualTo(face);
+        assertThat(graph.requests().get(graph.requests().size() - 1).path())
+                .isEqualTo("/v1.0/users/alice@example.com/contactFolders/AAMkWorkFolder=/contacts/" + inFolder + "/photo/$value");
+    }
+
+    @Test
+    void aPhotoAnswerThatIsNotAnImageOrNotGraphsNoPhotoIsAnError() throws Exception {
+        GraphClient client = client();
+        ContactFolder folder = ContactFolder.of(ALICE);
+        String id = client.create(folder, contact("Framed")).get("id").asText();
+        graph.respondRawNext(200, "<html><body>Sign in to continue</body></html>");
+        assertThatThrownBy(() -> client.photo(folder, id))
+                .isInstanceOf(GraphException.class)
+                .hasMessageContaining("GET users/alice@example.com/contacts/" + id + "/photo/$value: 200 unexpected response:"
+                        + " expected an image, got Content-Type 'application/json");
+        graph.failNext(404, "ResourceNotFound", "Resource could not be discovered.");
+        assertThatThrownBy(() -> client.photo(folder, id))
+                .isInstanceOf(GraphException.class)
+                .hasMessageContaining("404 ResourceNotFound");
+        graph.throttleNext(5, 0);
+        GraphSettings s = settings();
+        s.setMaxAttempts(3);
+        assertThatThrownBy(() -> GraphClient.open(s, JSON).photo(folder, id))
+                .isInstanceOf(GraphException.class)
+                .hasMessageContaining("429 TooManyRequests")
+                .hasMessageContaining("after 3 attempts");
     }
 
     @Test

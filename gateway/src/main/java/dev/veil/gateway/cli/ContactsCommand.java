@@ -57,7 +57,8 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
         addFileArgument(importCards);
 
         Subparser seal = actions.addParser("seal")
-                .help("replace the plaintext contacts already in Exchange by sealed ones (real data to the vault)");
+                .help("replace the plaintext contacts already in Exchange by sealed ones (real data and photos to the"
+                        + " vault; photos replaced by a placeholder)");
         MutuallyExclusiveGroup which = seal.addMutuallyExclusiveGroup().required(true);
         which.addArgument("--mailbox").help("one mailbox");
         which.addArgument("--all").action(Arguments.storeTrue())

@@ -7,10 +7,13 @@ import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.ContactJournalDao.State;
 import dev.veil.gateway.graph.ContactFolder;
 import dev.veil.gateway.graph.ContactMapping;
+import dev.veil.gateway.graph.ContactPhoto;
 import dev.veil.gateway.graph.DeltaPage;
 import dev.veil.gateway.graph.GraphClient;
 import dev.veil.gateway.graph.GraphException;
 import ezvcard.VCard;
+import ezvcard.parameter.ImageType;
+import ezvcard.property.Photo;
 import ezvcard.property.RawProperty;
 import ezvcard.property.Uid;
 import ezvcard.property.VCardProperty;
@@ -37,6 +40,9 @@ import java.util.Set;
  * contact changed by anyone else (Outlook) is merged property by property: a property whose value differs from what
  * Veil wrote is the user's edit and replaces the real one in the vault; a property the user left alone keeps its real
  * value; a property the user cleared is removed. The merged card is then re-sealed in place.
+ *
+ * <p>Photos (a separate Graph resource): a photo found in Exchange is vaulted with the real card, then replaced by
+ * {@link PhotoPlaceholder}; a photo that is neither the placeholder nor the vaulted one is the user's edit.
  */
 public final class ContactSync {
 
@@ -93,15 +99,21 @@ public final class ContactSync {
                     byVaultId.put(vid, created);
                     summary.created++;
                 } else {
+                    // changed by someone else since Veil's last write (a photo set in Outlook, which the update
+                    // below does not touch): no changeKey is recorded, so the next sync checks the contact
+                    Optional<ContactJournalDao.Entry> known = journal.find(mailbox, existing.path("id").asText());
+                    boolean veilsOwn = known.isPresent() && known.get().state() == State.SEALED
+                            && changeKey(existing) != null && changeKey(existing).equals(known.get().changeKey());
                     ObjectNode body = replacement(existing, desired);
                     if (differs(existing, body)) {
                         ObjectNode after = graph.update(folder, existing.path("id").asText(), body);
-                        journal.record(mailbox, after.path("id").asText(), vid, State.SEALED, changeKey(after));
+                        journal.record(mailbox, after.path("id").asText(), vid, State.SEALED,
+                                veilsOwn ? changeKey(after) : null);
                         byVaultId.put(vid, after);
                         summary.updated++;
                     } else {
-                        if (journal.find(mailbox, existing.path("id").asText()).isEmpty()) {
-                            journal.record(mailbox, existing.path("id").asText(), vid, State.SEALED, changeKey(existing));
+                        if (known.isEmpty()) {
+                            journal.record(mailbox, existing.path("id").asText(), vid, State.SEALED, null);
                         }
                         summary.unchanged++;
                     }
@@ -127,8 +139,16 @@ public final class ContactSync {
             try {
                 VCard seen = mapping.toVCard(contact);
                 if (protector.isSealed(seen)) {
-                    adopt(mailbox, id, seen.getUid().getValue(), contact);
-                    summary.alreadySealed++;
+                    Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
+                    if (entry.isPresent() && entry.get().state() == State.SEALED) {
+                        adopt(mailbox, id, seen.getUid().getValue(), contact);
+                        summary.alreadySealed++;
+                    } else if (reconcile(mailbox, folder, contact, seen) == Outcome.UNCHANGED) {
+                        // no record that its seal finished (stopped between the PATCH and the photo): checked
+                        summary.alreadySealed++;
+                    } else {
+                        summary.sealed++;
+                    }
                 } else {
                     try {
                         sealInPlace(mailbox, folder, contact, seen);
@@ -210,14 +230,16 @@ public final class ContactSync {
                     continue;
                 }
                 Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
-                if (entry.isEmpty() || entry.get().state() != State.SEALED || entry.get().changeKey() == null) {
-                    adopt(mailbox, id, seen.getUid().getValue(), contact);
-                    summary.unchanged++;
-                } else if (entry.get().changeKey().equals(changeKey(contact))) {
+                if (entry.isPresent() && entry.get().state() == State.SEALED && entry.get().changeKey() != null
+                        && entry.get().changeKey().equals(changeKey(contact))) {
                     summary.unchanged++; // Veil's own write
-                } else {
-                    mergeEdit(mailbox, folder, contact, seen);
-                    summary.updated++;
+                    continue;
+                }
+                // changed by someone else, or no record that Veil's seal of it finished
+                switch (reconcile(mailbox, folder, contact, seen)) {
+                    case MERGED -> summary.updated++;
+                    case PHOTO_REPLACED -> summary.sealed++;
+                    case UNCHANGED -> summary.unchanged++;
                 }
             } catch (ContactException | IOException | SQLException | RuntimeException e) {
                 summary.error("contact " + id + ": " + message(e));
@@ -261,12 +283,14 @@ public final class ContactSync {
                     continue;
                 }
                 Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
-                boolean editedInOutlook = entry.isPresent() && entry.get().state() == State.SEALED
-                        && entry.get().changeKey() != null && !entry.get().changeKey().equals(changeKey(contact));
-                if (editedInOutlook) {
-                    mergeEdit(mailbox, folder, contact, seen);
-                } else {
+                boolean asVeilLeftIt = entry.isPresent() && entry.get().state() == State.SEALED
+                        && entry.get().changeKey() != null && entry.get().changeKey().equals(changeKey(contact));
+                if (asVeilLeftIt) {
                     resealInPlace(mailbox, folder, contact, vid);
+                } else if (reconcile(mailbox, folder, contact, seen) != Outcome.MERGED) {
+                    // nothing to merge (at most the placeholder was written, which changed the contact's version):
+                    // re-seal what Exchange holds now
+                    resealInPlace(mailbox, folder, graph.get(folder, id, ContactMapping.EXPAND_VAULT_ID), vid);
                 }
                 summary.updated++;
             } catch (ContactException | IOException | SQLException | RuntimeException e) {
@@ -314,16 +338,29 @@ public final class ContactSync {
 
     // ---------------------------------------------------------------- steps
 
-    /** Vault, then replace in place; the journal says VAULTED before the PATCH and SEALED after it. */
+    /**
+     * Vault, then replace in place. The order is what makes a kill at any point safe (CONTACTS.md, "Photos"): the
+     * photo is read and vaulted with the card, and the journal says VAULTED, on disk, before Exchange changes at all;
+     * the PATCH gives the contact its vault id; only then is the photo replaced by the placeholder (a re-run finds a
+     * sealed contact without a SEALED record and finishes it: {@link #reconcile}); SEALED last.
+     */
     private void sealInPlace(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
             throws ContactException, IOException, SQLException {
         String id = contact.path("id").asText();
-        VCard sealed = protector.seal(mailbox, real(seen));
+        Optional<ContactPhoto> photo = realPhoto(folder, id);
+        VCard real = real(seen);
+        photo.ifPresent(p -> real.addPhoto(photoProperty(p)));
+        VCard sealed = protector.seal(mailbox, real);
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
         journal.flush(); // vault entry and journal on disk before Exchange gets the sealed version
         // only the version read: an edit made in Outlook meanwhile is not overwritten with the older data
         ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
+        if (photo.isPresent()) {
+            graph.putPhoto(folder, id, PhotoPlaceholder.photo());
+        }
+        // the PATCH's changeKey, although the photo changed the contact again: the next delta round then checks the
+        // photo once more (a photo set in Outlook after the PUT is not mistaken for Veil's write)
         journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
     }
 
@@ -342,29 +379,60 @@ public final class ContactSync {
         journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
     }
 
-    /** The conflict rule: the user's edits (properties that differ from what Veil wrote) win, per property. */
-    private void mergeEdit(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
+    /** What {@link #reconcile} did. */
+    private enum Outcome { UNCHANGED, PHOTO_REPLACED, MERGED }
+
+    /**
+     * A sealed contact that may not be as Veil left it: changed by someone else (Outlook), or sealed by a run that
+     * stopped before its SEALED record. The conflict rule: the user's edits (properties that differ from what Veil
+     * wrote, and a photo that is neither the placeholder nor the vaulted one) win, per property; the merged card is
+     * vaulted and re-sealed in place. A real photo still in Exchange is replaced by the placeholder after the card
+     * holding it is vaulted. When nothing changed, only the journal learns the contact's changeKey.
+     *
+     * <p>The changeKey recorded is always one read before the state that was checked (the contact, then its photo),
+     * or the one a PATCH returned: a later change has another changeKey, so the next delta round checks it again.
+     */
+    private Outcome reconcile(String mailbox, ContactFolder folder, ObjectNode contact, VCard seen)
             throws ContactException, IOException, SQLException {
         String id = contact.path("id").asText();
         String oldVid = seen.getUid().getValue();
         VCard real = protector.reveal(mailbox, oldVid).orElseThrow(() -> new ContactException(
                 "carries vault id " + oldVid + " but the vault has no entry for it; left as it is"));
-        // what Veil wrote, under the key version it wrote it with: after a rotation the current keys make other
-        // pseudonyms, and every property would look edited (pseudonyms vaulted as real data)
-        VCard wrote = mapping.toVCard(mapping.toJson(protector.sealedForm(mailbox, real, oldVid)));
+        Optional<ContactPhoto> photo = realPhoto(folder, id);
+        // what Veil wrote (as stored with the vault row, or made again under the key version that wrote it: after a
+        // rotation the current keys make other pseudonyms, and every property would look edited), as read back,
+        // without its vault id: the UID is not an edit (compared, it was always "changed", and the merge dropped the
+        // real card's own UID)
+        VCard wrote = real(mapping.toVCard(mapping.toJson(protector.sealedForm(mailbox, real, oldVid))));
         VCard now = real(seen);
         VCard merged = new VCard(real);
+        boolean changed = false;
         Set<String> keys = new LinkedHashSet<>(keys(wrote));
         keys.addAll(keys(now));
         for (String key : keys) {
             List<VCardProperty> before = properties(wrote, key);
             List<VCardProperty> after = properties(now, key);
             if (!before.equals(after)) {
+                changed = true;
                 for (VCardProperty p : properties(merged, key)) {
                     merged.removeProperty(p);
                 }
                 after.forEach(p -> merged.addProperty(p.copy()));
             }
+        }
+        // a photo Exchange holds that the vault does not: the user's new one. (No photo at all is not a removal:
+        // Graph cannot tell a photo removed in Outlook from a contact Veil never gave a placeholder.)
+        if (photo.isPresent() && real.getPhotos().stream().noneMatch(p -> photo.get().sameBytes(p.getData()))) {
+            changed = true;
+            merged.removeProperties(Photo.class);
+            merged.addPhoto(photoProperty(photo.get()));
+        }
+        if (!changed) {
+            if (photo.isPresent()) {
+                graph.putPhoto(folder, id, PhotoPlaceholder.photo()); // its seal stopped before the placeholder
+            }
+            journal.record(mailbox, id, oldVid, State.SEALED, changeKey(contact));
+            return photo.isPresent() ? Outcome.PHOTO_REPLACED : Outcome.UNCHANGED;
         }
         VCard sealed = protector.seal(mailbox, merged);
         String vid = sealed.getUid().getValue();
@@ -372,10 +440,30 @@ public final class ContactSync {
         journal.flush();
         // a refused PATCH (edited again meanwhile) fails this contact for this round; the next delta brings it back
         ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
+        if (photo.isPresent()) {
+            graph.putPhoto(folder, id, PhotoPlaceholder.photo());
+        }
         journal.record(mailbox, id, vid, State.SEALED, changeKey(updated));
-        if (!vid.equals(oldVid) && journal.references(mailbox, oldVid) == 0) {
+        // an old id from before a key rotation may name the re-sealed row itself (its previous id): the vault's
+        // re-seal job merges such rows, forgetting it here could delete the card just vaulted
+        if (!vid.equals(oldVid) && !protector.isStale(oldVid) && journal.references(mailbox, oldVid) == 0) {
             protector.forget(mailbox, oldVid);
         }
+        return Outcome.MERGED;
+    }
+
+    /**
+     * The contact's photo in Exchange if it is one to vault: empty when it has none or has the placeholder. One
+     * request; a failure (after Graph's retries) is the contact's failure, so nothing is sealed with the real photo
+     * left behind unrecorded.
+     */
+    private Optional<ContactPhoto> realPhoto(ContactFolder folder, String id) throws IOException {
+        return graph.photo(folder, id).filter(p -> !PhotoPlaceholder.is(p));
+    }
+
+    /** The vCard form of a Graph photo; ez-vcard writes it as each card's version does (4.0 data URI, 3.0 ENCODING=b). */
+    static Photo photoProperty(ContactPhoto photo) {
+        return new Photo(photo.bytes(), ImageType.get(null, photo.contentType(), null));
     }
 
     /** A sealed contact the journal does not know as sealed (a run killed after its PATCH): record it. */

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Microsoft Graph's contacts API ({@code /users/{id}/contacts}, {@code /users/{id}/contactFolders/{id}/contacts}):
- * list (following {@code @odata.nextLink}), get, create, update (PATCH), delete, and delta rounds. Throttled requests
+ * list (following {@code @odata.nextLink}), get, create, update (PATCH), delete, delta rounds, and a contact's photo
+ * ({@code .../photo/$value}: read, replace). Throttled requests
  * ({@code 429}, {@code 503}, {@code 504}) and failed connections are retried after Graph's {@code Retry-After} or an
  * exponential back-off with jitter, at most {@code graph.maxAttempts} times; a {@code 401} fetches a new token once.
  * Anything else that is not a success is a {@link GraphException} naming the request and Graph's error.
@@ -117,6 +118,39 @@ public final class GraphClient {
     }
 
     /**
+     * The contact's photo ({@code GET .../photo/$value}), or empty when it has none (Graph answers {@code 404
+     * ErrorItemNotFound}). Anything that is not an image is an error, never a photo: a proxy's HTML page must not be
+     * vaulted as somebody's face, nor taken for "no photo".
+     */
+    public Optional<ContactPhoto> photo(ContactFolder folder, String id) throws IOException {
+        String path = folder.contact(id) + "/photo/$value";
+        HttpResponse<byte[]> response = request("GET", path, null, null, "image/*", null, true);
+        String text = response.statusCode() == 404 ? new String(response.body(), StandardCharsets.UTF_8) : "";
+        if (response.statusCode() == 404) {
+            String code = errorCode(text);
+            // ErrorItemNotFound is Graph's answer for an Outlook contact without a photo; ImageNotFound its answer
+            // for users and groups, accepted in case a tenant answers contacts the same way
+            if ("ErrorItemNotFound".equals(code) || "ImageNotFound".equals(code)) {
+                return Optional.empty();
+            }
+            throw error("GET", display(path), 404, text, 1);
+        }
+        String type = response.headers().firstValue("Content-Type").orElse("");
+        if (!type.strip().toLowerCase(java.util.Locale.ROOT).startsWith("image/") || response.body().length == 0) {
+            throw new GraphException("GET", display(path), response.statusCode(), "unexpected response",
+                    "expected an image, got " + (response.body().length == 0 ? "no bytes" : "Content-Type '" + type
+                    + "': " + ClientCredentialsTokens.abbreviate(new String(response.body(), StandardCharsets.UTF_8))));
+        }
+        return Optional.of(new ContactPhoto(response.body(), type));
+    }
+
+    /** Sets (replaces) the contact's photo ({@code PUT .../photo/$value}); Graph has no DELETE for contact photos. */
+    public void putPhoto(ContactFolder folder, String id, ContactPhoto photo) throws IOException {
+        request("PUT", folder.contact(id) + "/photo/$value", photo.bytes(), photo.contentType(), "application/json",
+                null, false);
+    }
+
+    /**
      * One delta round: from {@code deltaLink} (the previous round's), or from the start when empty, following
      * {@code @odata.nextLink} pages until Graph gives the next {@code @odata.deltaLink}.
      */
@@ -181,6 +215,27 @@ public final class GraphClient {
 
     private JsonNode send(String method, String pathOrUrl, ObjectNode body, boolean noContent, String ifMatch)
             throws IOException {
+        byte[] bytes = body == null ? null : json.writeValueAsBytes(body);
+        HttpResponse<byte[]> response = request(method, pathOrUrl, bytes, "application/json", "application/json",
+                ifMatch, false);
+        String text = new String(response.body(), StandardCharsets.UTF_8);
+        if (noContent || response.statusCode() == 204 || text.isBlank()) {
+            return null;
+        }
+        try {
+            return json.readTree(text);
+        } catch (IOException e) {
+            throw new GraphException(method, display(pathOrUrl), response.statusCode(), "unexpected response",
+                    "not JSON: " + ClientCredentialsTokens.abbreviate(text));
+        }
+    }
+
+    /**
+     * One request, retried as the class says; returns a success (2xx), or a 404 when {@code notFoundIsAnAnswer}
+     * (the caller reads Graph's error code), and throws a {@link GraphException} for anything else.
+     */
+    private HttpResponse<byte[]> request(String method, String pathOrUrl, byte[] body, String contentType,
+                                         String accept, String ifMatch, boolean notFoundIsAnAnswer) throws IOException {
         String url = pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://") ? pathOrUrl
                 : baseUrl + "/" + pathOrUrl;
         String path = display(pathOrUrl);
@@ -189,20 +244,20 @@ public final class GraphClient {
             String token = tokens.token();
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                     .header("Authorization", "Bearer " + token)
-                    .header("Accept", "application/json")
+                    .header("Accept", accept)
                     .header("Prefer", "odata.maxpagesize=" + pageSize);
             if (ifMatch != null) {
                 request.header("If-Match", ifMatch);
             }
             if (body != null) {
-                request.header("Content-Type", "application/json")
-                        .method(method, HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+                request.header("Content-Type", contentType)
+                        .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
             } else {
                 request.method(method, HttpRequest.BodyPublishers.noBody());
             }
-            HttpResponse<String> response;
+            HttpResponse<byte[]> response;
             try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new GraphException(method, path, 0, "interrupted", "");
@@ -215,16 +270,8 @@ public final class GraphClient {
                 continue;
             }
             int status = response.statusCode();
-            if (status / 100 == 2) {
-                if (noContent || status == 204 || response.body().isBlank()) {
-                    return null;
-                }
-                try {
-                    return json.readTree(response.body());
-                } catch (IOException e) {
-                    throw new GraphException(method, path, status, "unexpected response",
-                            "not JSON: " + ClientCredentialsTokens.abbreviate(response.body()));
-                }
+            if (status / 100 == 2 || status == 404 && notFoundIsAnAnswer) {
+                return response;
             }
             if (status == 401 && !renewedToken) {
                 renewedToken = true;
@@ -236,7 +283,7 @@ public final class GraphClient {
                 pause(method, path, attempt, response.headers().firstValue("Retry-After"), "" + status);
                 continue;
             }
-            throw error(method, path, status, response.body(), attempt);
+            throw error(method, path, status, new String(response.body(), StandardCharsets.UTF_8), attempt);
         }
     }
 
@@ -250,6 +297,16 @@ public final class GraphClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GraphException(method, path, 0, "interrupted", "while waiting to retry");
+        }
+    }
+
+    /** Graph's {@code error.code} in an error body, or null. */
+    private String errorCode(String body) {
+        try {
+            JsonNode code = json.readTree(body).path("error").path("code");
+            return code.isTextual() ? code.asText() : null;
+        } catch (IOException | RuntimeException notJson) {
+            return null;
         }
     }
 

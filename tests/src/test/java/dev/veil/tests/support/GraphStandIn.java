@@ -37,8 +37,11 @@ import java.util.function.Consumer;
  * {@code /v1.0/users/{id}/contacts} and {@code /v1.0/users/{id}/contactFolders/{id}/contacts} with server-assigned
  * ids, changeKeys, {@code @odata.etag} and timestamps, {@code $top}/{@code $skip} paging with {@code @odata.nextLink},
  * delta rounds with {@code @odata.nextLink}/{@code @odata.deltaLink} and {@code @removed} entries, single-value extended
- * properties returned only when {@code $expand}ed, injectable throttling ({@code 429} with {@code Retry-After}) and
- * faults, and Graph's documented error bodies.
+ * properties returned only when {@code $expand}ed, contact photos ({@code GET}/{@code PUT .../photo/$value}: binary,
+ * {@code 404 ErrorItemNotFound} when the contact has none; {@code GET .../photo}: its metadata; no {@code DELETE}, which
+ * Graph does not support for Outlook contacts; setting a photo changes the contact, so it gets a new changeKey and
+ * appears in the next delta round, as the contact's photo attachment does in Exchange), injectable throttling
+ * ({@code 429} with {@code Retry-After}) and faults, and Graph's documented error bodies.
  *
  * <p>Every contact is kept as the raw JSON text it stores and serves ({@link #storedJson()}), so a test can search what
  * "Exchange" holds with plain string search.
@@ -54,8 +57,13 @@ public final class GraphStandIn implements AutoCloseable {
     private record Stored(String json, long seq) {
     }
 
+    /** A contact's photo as Exchange keeps it: the bytes and the Content-Type they were set with. */
+    public record Photo(byte[] bytes, String contentType) {
+    }
+
     private static final class Folder {
         final Map<String, Stored> contacts = new LinkedHashMap<>();
+        final Map<String, Photo> photos = new LinkedHashMap<>();
         final Map<String, Long> removed = new LinkedHashMap<>();
         long seq;
     }
@@ -180,6 +188,25 @@ public final class GraphStandIn implements AutoCloseable {
         return all;
     }
 
+    /** Every stored photo of every mailbox and folder, as the bytes the stand-in holds. */
+    public synchronized List<byte[]> storedPhotos() {
+        List<byte[]> all = new ArrayList<>();
+        folders.values().forEach(f -> f.photos.values().forEach(p -> all.add(p.bytes().clone())));
+        return all;
+    }
+
+    /** The photo of a contact in a mailbox's default folder, or null when it has none. */
+    public synchronized Photo photo(String mailbox, String id) {
+        return folder(mailbox, "").photos.get(id);
+    }
+
+    /** Sets a contact's photo as if a user had set it in Outlook (the contact changes, as in Exchange). */
+    public synchronized void setPhoto(String mailbox, String id, byte[] jpeg) {
+        Folder f = folder(mailbox, "");
+        f.photos.put(id, new Photo(jpeg.clone(), "image/jpeg"));
+        touch(f, id, parse(f.contacts.get(id).json()));
+    }
+
     /** The stored contacts of a mailbox's default folder (parsed; with extended properties). */
     public synchronized List<ObjectNode> contacts(String mailbox) {
         List<ObjectNode> out = new ArrayList<>();
@@ -208,6 +235,7 @@ public final class GraphStandIn implements AutoCloseable {
     public synchronized void remove(String mailbox, String id) {
         Folder f = folder(mailbox, "");
         f.contacts.remove(id);
+        f.photos.remove(id);
         f.removed.put(id, ++f.seq);
     }
 
@@ -333,6 +361,9 @@ public final class GraphStandIn implements AutoCloseable {
             return send(exchange, 400, graphError("BadRequest", "Resource not found for the segment '" + seg[at] + "'."));
         }
         String rest = seg.length > at + 1 ? decode(seg[at + 1]) : null;
+        // /contacts/{id}/photo or /contacts/{id}/photo/$value
+        String sub = seg.length > at + 2 ? decode(String.join("/", java.util.Arrays.copyOfRange(seg, at + 2, seg.length)))
+                : null;
         Map<String, String> q = form(query);
         String collection = String.join("/", java.util.Arrays.copyOfRange(seg, 0, at + 1));
         synchronized (this) {
@@ -360,6 +391,9 @@ public final class GraphStandIn implements AutoCloseable {
             if (stored == null) {
                 return send(exchange, 404, graphError("ErrorItemNotFound", "The specified object was not found in the store."));
             }
+            if (sub != null) {
+                return photo(exchange, method, sub, user, folder, rest, body);
+            }
             switch (method) {
                 case "GET" -> {
                     return send(exchange, 200, served(parse(stored.json()), q).toString());
@@ -385,6 +419,7 @@ public final class GraphStandIn implements AutoCloseable {
                 }
                 case "DELETE" -> {
                     folder.contacts.remove(rest);
+                    folder.photos.remove(rest);
                     folder.removed.put(rest, ++folder.seq);
                     return send(exchange, 204, null);
                 }
@@ -392,6 +427,65 @@ public final class GraphStandIn implements AutoCloseable {
                     return send(exchange, 405, graphError("ErrorInvalidRequest", "The OData request is not supported."));
                 }
             }
+        }
+    }
+
+    /** {@code .../contacts/{id}/photo[/$value]}: Graph's profilePhoto resource as Outlook contacts support it. */
+    private int photo(HttpExchange exchange, String method, String sub, String user, Folder folder, String id, byte[] body)
+            throws IOException {
+        boolean value = sub.equals("photo/$value");
+        if (!value && !sub.equals("photo")) {
+            return send(exchange, 400, graphError("BadRequest", "Resource not found for the segment '"
+                    + sub.substring(sub.lastIndexOf('/') + 1) + "'."));
+        }
+        Photo photo = folder.photos.get(id);
+        switch (method) {
+            case "GET" -> {
+                if (photo == null) {
+                    return send(exchange, 404, graphError("ErrorItemNotFound", "The photo wasn't found."));
+                }
+                if (value) {
+                    exchange.getResponseHeaders().add("Content-Type", photo.contentType());
+                    exchange.sendResponseHeaders(200, photo.bytes().length);
+                    exchange.getResponseBody().write(photo.bytes());
+                    return 200;
+                }
+                int[] size = dimensions(photo.bytes());
+                ObjectNode meta = JSON.createObjectNode();
+                meta.put("@odata.context", baseUrl() + "/$metadata#users('" + user + "')/contacts('" + id + "')/photo/$entity");
+                meta.put("@odata.mediaContentType", photo.contentType());
+                meta.put("@odata.mediaEtag", "W/\"" + Integer.toHexString(java.util.Arrays.hashCode(photo.bytes())) + "\"");
+                meta.put("id", size[0] + "X" + size[1]);
+                meta.put("width", size[0]);
+                meta.put("height", size[1]);
+                return send(exchange, 200, meta.toString());
+            }
+            case "PUT" -> {
+                if (!value) {
+                    return send(exchange, 405, graphError("ErrorInvalidRequest", "The OData request is not supported."));
+                }
+                String type = exchange.getRequestHeaders().getFirst("Content-Type");
+                if (body.length == 0 || type == null || !type.startsWith("image/")) {
+                    return send(exchange, 400, graphError("ErrorInvalidRequest",
+                            "The request body must be the image, with its Content-Type (image/jpeg)."));
+                }
+                folder.photos.put(id, new Photo(body, type));
+                touch(folder, id, parse(folder.contacts.get(id).json()));
+                return send(exchange, 200, null);
+            }
+            default -> {
+                // "The delete operation supports only user or group photos, but not Outlook contact nor Teams photos."
+                return send(exchange, 405, graphError("ErrorInvalidRequest", "The OData request is not supported."));
+            }
+        }
+    }
+
+    private static int[] dimensions(byte[] image) {
+        try {
+            java.awt.image.BufferedImage read = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image));
+            return read == null ? new int[] {0, 0} : new int[] {read.getWidth(), read.getHeight()};
+        } catch (IOException e) {
+            return new int[] {0, 0};
         }
     }
 
