@@ -104,7 +104,12 @@ public final class GraphStandIn implements AutoCloseable {
     }
 
     public String baseUrl() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1.0";
+        return baseUrl("v1.0");
+    }
+
+    /** {@code v1.0} or {@code beta}: the stand-in answers both alike (it stores whatever fields a contact has). */
+    public String baseUrl(String version) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + version;
     }
 
     public String tokenUrl() {
@@ -117,8 +122,13 @@ public final class GraphStandIn implements AutoCloseable {
 
     /** {@code -Ddw.}-style settings that point Veil at this stand-in. */
     public Map<String, String> settings() {
+        return settings("v1.0");
+    }
+
+    /** {@link #settings()} for Graph's {@code v1.0} or {@code beta} endpoint (Veil maps contacts by the version's fields). */
+    public Map<String, String> settings(String version) {
         Map<String, String> s = new LinkedHashMap<>();
-        s.put("graph.baseUrl", baseUrl());
+        s.put("graph.baseUrl", baseUrl(version));
         s.put("graph.tokenUrl", tokenUrl());
         s.put("graph.tenantId", tenant);
         s.put("graph.clientId", clientId);
@@ -346,7 +356,7 @@ public final class GraphStandIn implements AutoCloseable {
         }
         // /v1.0/users/{user}/contacts[/delta|/{id}] or /v1.0/users/{user}/contactFolders/{f}/contacts[/...]
         String[] seg = path.split("/");
-        if (seg.length < 5 || !seg[1].equals("v1.0") || !seg[2].equals("users")) {
+        if (seg.length < 5 || !(seg[1].equals("v1.0") || seg[1].equals("beta")) || !seg[2].equals("users")) {
             return send(exchange, 400, graphError("BadRequest", "Resource not found for the segment '"
                     + (seg.length > 1 ? seg[seg.length - 1] : "") + "'."));
         }
@@ -494,7 +504,7 @@ public final class GraphStandIn implements AutoCloseable {
         int skip = Integer.parseInt(q.getOrDefault("$skip", "0"));
         List<Stored> all = new ArrayList<>(folder.contacts.values());
         ObjectNode page = JSON.createObjectNode();
-        page.put("@odata.context", baseUrl() + "/$metadata#" + collection.substring("/v1.0/".length()));
+        page.put("@odata.context", baseUrl() + "/$metadata#" + collection.substring(collection.indexOf('/', 1) + 1));
         ArrayNode value = page.putArray("value");
         for (int i = skip; i < Math.min(all.size(), skip + top); i++) {
             value.add(served(parse(all.get(i).json()), q));
