@@ -277,7 +277,7 @@ class PgpMimeSealerTest {
         for (int round = 0; round < 3; round++) {
             long started = System.nanoTime();
             try (OutputStream out = Files.newOutputStream(sealedFile)) {
-                sealer.seal(generated(size), out, request(ALICE));
+                sealer.seal(GeneratedLines.of(size), out, request(ALICE));
             }
             bestSeal = Math.min(bestSeal, System.nanoTime() - started);
             started = System.nanoTime();
@@ -371,29 +371,6 @@ class PgpMimeSealerTest {
         return (text.substring(0, checksum) + line + text.substring(checksum + 5)).getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static InputStream generated(long size) {
-        return new InputStream() {
-            long position;
-
-            @Override
-            public int read() {
-                return position < size ? (position++ % 100 == 99 ? '\n' : 'a') : -1;
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) {
-                if (position >= size) {
-                    return -1;
-                }
-                int count = (int) Math.min(length, size - position);
-                for (int i = 0; i < count; i++) {
-                    buffer[offset + i] = (byte) ((position + i) % 100 == 99 ? '\n' : 'a');
-                }
-                position += count;
-                return count;
-            }
-        };
-    }
 
     private static SealRequest request(String... recipients) {
         return new SealRequest(List.of(recipients), true, List.of(), ContentCipher.AES_256_GCM, "[encrypted]");

@@ -321,7 +321,7 @@ class SeipdV2Test {
 
         long started = System.nanoTime();
         try (java.io.OutputStream out = Files.newOutputStream(sealedFile)) {
-            sealer.seal(lines(size), out, request(BOB));
+            sealer.seal(GeneratedLines.of(size), out, request(BOB));
         }
         long sealed = System.nanoTime() - started;
         started = System.nanoTime();
@@ -349,30 +349,6 @@ class SeipdV2Test {
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
-    /** {@code size} bytes of 'a' with every 100th an LF, generated as read. */
-    private static InputStream lines(long size) {
-        return new InputStream() {
-            long position;
-
-            @Override
-            public int read() {
-                return position < size ? (position++ % 100 == 99 ? '\n' : 'a') : -1;
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) {
-                if (position >= size) {
-                    return -1;
-                }
-                int n = (int) Math.min(length, size - position);
-                for (int i = 0; i < n; i++) {
-                    buffer[offset + i] = (byte) ((position + i) % 100 == 99 ? '\n' : 'a');
-                }
-                position += n;
-                return n;
-            }
-        };
-    }
 
     private List<ImportedKey> importKey(PGPPublicKeyRing ring) throws Exception {
         return external.importBytes(ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK")

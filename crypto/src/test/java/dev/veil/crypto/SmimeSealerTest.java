@@ -247,26 +247,7 @@ class SmimeSealerTest {
     @Test
     void sealsALargeMessageInBoundedMemory() throws Exception {
         long size = 30L * 1024 * 1024;
-        InputStream large = new InputStream() {
-            long position;
-
-            @Override
-            public int read() {
-                return position < size ? (position++ % 100 == 99 ? '\n' : 'a') : -1;
-            }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) {
-                if (position >= size) {
-                    return -1;
-                }
-                int count = (int) Math.min(length, size - position);
-                for (int i = 0; i < count; i++) {
-                    buffer[offset + i] = (byte) read();
-                }
-                return count;
-            }
-        };
+        InputStream large = GeneratedLines.of(size);
         CountingOutputStream sealed = new CountingOutputStream();
 
         sealer.seal(large, sealed, request(ContentCipher.AES_256_GCM, ALICE));

@@ -8,17 +8,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.veil.gateway.graph.ContactMapping;
 import dev.veil.tests.support.Corpus;
 import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.GraphJson;
 import dev.veil.tests.support.GraphStandIn;
 import dev.veil.tests.support.VCardCompare;
 import ezvcard.VCard;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,9 +84,9 @@ class ContactsGraphCorpusEndToEndTest {
         assertThat(exported).hasSameSizeAs(originals);
         ContactMapping mapping = new ContactMapping(ContactMapping.Dialect.of(graph.baseUrl(version)));
         for (int i = 0; i < originals.size(); i++) {
-            ObjectNode expected = meaningful(originals.get(i));
-            ObjectNode actual = meaningful(mapping.toJson(exported.get(i)));
-            for (String field : new TreeSet<>(union(expected, actual))) {
+            ObjectNode expected = GraphJson.meaningful(originals.get(i), GRAPH_OWN);
+            ObjectNode actual = GraphJson.meaningful(mapping.toJson(exported.get(i)), GRAPH_OWN);
+            for (String field : GraphJson.fieldNames(expected, actual)) {
                 assertThat(actual.get(field)).as("contact %d (%s) field %s", i, version, field)
                         .isEqualTo(expected.get(field));
             }
@@ -135,37 +133,6 @@ class ContactsGraphCorpusEndToEndTest {
             });
         } else if (node.isArray()) {
             node.forEach(child -> collect(child, values));
-        }
-    }
-
-    private static List<String> union(ObjectNode a, ObjectNode b) {
-        List<String> names = new ArrayList<>();
-        a.fieldNames().forEachRemaining(names::add);
-        b.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
-
-    /** The contact without Graph's bookkeeping and without its "not set" values ({@code null}, "", [], {}) at any depth. */
-    private static ObjectNode meaningful(ObjectNode contact) {
-        ObjectNode copy = contact.deepCopy();
-        GRAPH_OWN.forEach(copy::remove);
-        prune(copy);
-        return copy;
-    }
-
-    private static void prune(JsonNode node) {
-        if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> f = it.next();
-                prune(f.getValue());
-                JsonNode v = f.getValue();
-                if (v.isNull() || (v.isTextual() && v.asText().isEmpty()) || (v.isContainerNode() && v.isEmpty())) {
-                    it.remove();
-                }
-            }
-        } else if (node.isArray()) {
-            node.forEach(ContactsGraphCorpusEndToEndTest::prune);
         }
     }
 }
