@@ -93,8 +93,7 @@ final class CertificateIssuer {
     /** SHA256withRSA for an RSA CA; ECDSA with the hash that matches the curve's strength for an EC CA. */
     static String signatureAlgorithm(PrivateKey signer) {
         if (signer instanceof ECKey ec) {
-            int bits = ec.getParams().getCurve().getField().getFieldSize();
-            return bits > 384 ? "SHA512withECDSA" : bits > 256 ? "SHA384withECDSA" : "SHA256withECDSA";
+            return "SHA" + EcStrength.hashBits(ec) + "withECDSA";
         }
         return "SHA256withRSA";
     }

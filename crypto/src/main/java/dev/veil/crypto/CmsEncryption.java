@@ -12,17 +12,12 @@ import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.MGF1ParameterSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.cms.IssuerAndSerialNumber;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataStreamGenerator;
 import org.bouncycastle.cms.CMSEnvelopedDataStreamGenerator;
@@ -30,7 +25,6 @@ import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.KeyTransRecipientInfoGenerator;
 import org.bouncycastle.cms.RecipientInfoGenerator;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
-import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 
 /**
  * Opens a streaming CMS encryption for a set of certificates: AES-256-GCM as AuthEnvelopedData (RFC 5083/5084)
@@ -97,9 +91,11 @@ public final class CmsEncryption {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(recipientKey.getParams(), RANDOM);
         KeyPair ephemeral = generator.generateKeyPair();
-        int fieldBits = recipientKey.getParams().getCurve().getField().getFieldSize();
-        ASN1ObjectIdentifier kdf = fieldBits > 384 ? CMSAlgorithm.ECDH_SHA512KDF
-                : fieldBits > 256 ? CMSAlgorithm.ECDH_SHA384KDF : CMSAlgorithm.ECDH_SHA256KDF;
+        ASN1ObjectIdentifier kdf = switch (EcStrength.hashBits(recipientKey)) {
+            case 512 -> CMSAlgorithm.ECDH_SHA512KDF;
+            case 384 -> CMSAlgorithm.ECDH_SHA384KDF;
+            default -> CMSAlgorithm.ECDH_SHA256KDF;
+        };
         try {
             return new JceKeyAgreeRecipientInfoGenerator(kdf, ephemeral.getPrivate(), ephemeral.getPublic(),
                     CMSAlgorithm.AES256_WRAP)
@@ -116,18 +112,15 @@ public final class CmsEncryption {
      * kept per certificate: building one means reading the certificate's issuer, and a gateway encrypts to the same
      * certificates (users', the escrow's) all day. A generator holds no per-message state.
      */
-    private static RecipientInfoGenerator keyTransport(X509Certificate certificate) throws GeneralSecurityException {
+    private static RecipientInfoGenerator keyTransport(X509Certificate certificate) {
         RecipientInfoGenerator known = KEY_TRANSPORT.get(certificate);
         if (known != null) {
             return known;
         }
-        AlgorithmIdentifier oaep = new JcaAlgorithmParametersConverter().getAlgorithmIdentifier(
-                PKCSObjectIdentifiers.id_RSAES_OAEP,
-                new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
         IssuerAndSerialNumber recipient = new IssuerAndSerialNumber(
                 X500Name.getInstance(certificate.getIssuerX500Principal().getEncoded()), certificate.getSerialNumber());
         RecipientInfoGenerator generator = new KeyTransRecipientInfoGenerator(recipient,
-                new JdkOaepKeyWrapper(oaep, certificate.getPublicKey())) {
+                new JdkOaepKeyWrapper(certificate.getPublicKey())) {
         };
         if (KEY_TRANSPORT.size() >= KEY_TRANSPORT_CACHE) {
             KEY_TRANSPORT.clear(); // many more certificates than users: start over rather than grow

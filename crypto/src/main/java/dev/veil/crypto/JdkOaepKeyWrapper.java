@@ -1,6 +1,7 @@
 package dev.veil.crypto;
 
 import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.Key;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -8,10 +9,12 @@ import java.security.spec.MGF1ParameterSpec;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.operator.AsymmetricKeyWrapper;
 import org.bouncycastle.operator.GenericKey;
 import org.bouncycastle.operator.OperatorException;
+import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 
 /**
  * RSA-OAEP (SHA-256, MGF1-SHA-256, empty label) key transport with the JDK's provider, one cipher per thread.
@@ -35,10 +38,18 @@ final class JdkOaepKeyWrapper extends AsymmetricKeyWrapper {
 
     private final PublicKey publicKey;
 
-    /** {@code algorithm}: the RSAES-OAEP identifier with the SHA-256 parameters that {@link #OAEP_SHA256} matches. */
-    JdkOaepKeyWrapper(AlgorithmIdentifier algorithm, PublicKey publicKey) {
-        super(algorithm);
+    JdkOaepKeyWrapper(PublicKey publicKey) {
+        super(identifier()); // the RSAES-OAEP identifier written into the message says exactly what the cipher does
         this.publicKey = publicKey;
+    }
+
+    private static AlgorithmIdentifier identifier() {
+        try {
+            return new JcaAlgorithmParametersConverter().getAlgorithmIdentifier(PKCSObjectIdentifiers.id_RSAES_OAEP,
+                    OAEP_SHA256);
+        } catch (InvalidAlgorithmParameterException e) {
+            throw new IllegalStateException("RSAES-OAEP with SHA-256 cannot be described", e);
+        }
     }
 
     @Override
