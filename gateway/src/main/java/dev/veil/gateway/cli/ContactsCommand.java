@@ -1,18 +1,18 @@
 package dev.veil.gateway.cli;
 
+import dev.veil.crypto.PseudonymKeys;
+import dev.veil.crypto.Pseudonymiser;
 import dev.veil.gateway.VeilConfiguration;
 import dev.veil.gateway.contacts.ContactProtectors;
 import dev.veil.gateway.contacts.ContactSync;
-import dev.veil.gateway.contacts.SyncSummary;
-import dev.veil.crypto.PseudonymKeys;
-import dev.veil.crypto.Pseudonymiser;
 import dev.veil.gateway.contacts.PseudonymRotation;
+import dev.veil.gateway.contacts.SyncSummary;
 import dev.veil.gateway.contacts.VCardFiles;
 import dev.veil.gateway.contacts.VaultResealJob;
-import dev.veil.gateway.core.KeyService;
-import dev.veil.gateway.db.ContactVaultDao;
 import dev.veil.gateway.contacts.VaultedCard;
+import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.db.ContactJournalDao;
+import dev.veil.gateway.db.ContactVaultDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.graph.ContactMapping;
 import dev.veil.gateway.graph.GraphClient;
@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -179,11 +180,8 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
         // opened after the rotation: it must seal with the new version
         ContactSync contacts = new ContactSync(graph, ContactProtectors.open(config, db),
                 new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
-        Set<String> mailboxes = new LinkedHashSet<>();
-        config.getGraph().getMailboxes().forEach(m -> mailboxes.add(m.toLowerCase(Locale.ROOT)));
-        mailboxes.addAll(journal.mailboxes());
         int exit = 0;
-        for (String mailbox : mailboxes) {
+        for (String mailbox : knownMailboxes(config, journal)) {
             try {
                 summaries.add(contacts.rekey(mailbox, progress));
             } catch (IOException e) {
@@ -223,12 +221,18 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
         if (one != null) {
             return List.of(one);
         }
-        Set<String> all = new LinkedHashSet<>();
-        config.getGraph().getMailboxes().forEach(m -> all.add(m.toLowerCase(Locale.ROOT)));
-        all.addAll(journal.mailboxes());
+        Set<String> all = knownMailboxes(config, journal);
         if (all.isEmpty()) {
             throw new IllegalArgumentException("no mailboxes: name one with --mailbox, or list them in graph.mailboxes");
         }
         return List.copyOf(all);
+    }
+
+    /** {@code graph.mailboxes} and every mailbox the journal has contacts of, lower-cased, in that order. */
+    private static Set<String> knownMailboxes(VeilConfiguration config, ContactJournalDao journal) throws SQLException {
+        Set<String> all = new LinkedHashSet<>();
+        config.getGraph().getMailboxes().forEach(m -> all.add(m.toLowerCase(Locale.ROOT)));
+        all.addAll(journal.mailboxes());
+        return all;
     }
 }

@@ -102,8 +102,7 @@ public final class ContactSync {
                     // changed by someone else since Veil's last write (a photo set in Outlook, which the update
                     // below does not touch): no changeKey is recorded, so the next sync checks the contact
                     Optional<ContactJournalDao.Entry> known = journal.find(mailbox, existing.path("id").asText());
-                    boolean veilsOwn = known.isPresent() && known.get().state() == State.SEALED
-                            && changeKey(existing) != null && changeKey(existing).equals(known.get().changeKey());
+                    boolean veilsOwn = veilsOwnWrite(known, existing);
                     ObjectNode body = replacement(existing, desired);
                     if (differs(existing, body)) {
                         ObjectNode after = graph.update(folder, existing.path("id").asText(), body);
@@ -229,9 +228,7 @@ public final class ContactSync {
                     summary.sealed++;
                     continue;
                 }
-                Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
-                if (entry.isPresent() && entry.get().state() == State.SEALED && entry.get().changeKey() != null
-                        && entry.get().changeKey().equals(changeKey(contact))) {
+                if (veilsOwnWrite(journal.find(mailbox, id), contact)) {
                     summary.unchanged++; // Veil's own write
                     continue;
                 }
@@ -282,10 +279,7 @@ public final class ContactSync {
                     summary.unchanged++;
                     continue;
                 }
-                Optional<ContactJournalDao.Entry> entry = journal.find(mailbox, id);
-                boolean asVeilLeftIt = entry.isPresent() && entry.get().state() == State.SEALED
-                        && entry.get().changeKey() != null && entry.get().changeKey().equals(changeKey(contact));
-                if (asVeilLeftIt) {
+                if (veilsOwnWrite(journal.find(mailbox, id), contact)) {
                     resealInPlace(mailbox, folder, contact, vid);
                 } else if (reconcile(mailbox, folder, contact, seen) != Outcome.MERGED) {
                     // nothing to merge (at most the placeholder was written, which changed the contact's version):
@@ -350,13 +344,23 @@ public final class ContactSync {
         Optional<ContactPhoto> photo = realPhoto(folder, id);
         VCard real = real(seen);
         photo.ifPresent(p -> real.addPhoto(photoProperty(p)));
-        VCard sealed = protector.seal(mailbox, real);
+        writeSealed(mailbox, folder, contact, protector.seal(mailbox, real), photo.isPresent());
+    }
+
+    /**
+     * Puts the sealed version (already vaulted) in place of {@code contact}: journal VAULTED, on disk, before Exchange
+     * changes; one PATCH with the version read ({@code If-Match}: an edit made in Outlook meanwhile is not overwritten
+     * with older data); the placeholder over a real photo; journal SEALED last. Every seal, merge and re-seal goes
+     * through here, so the order that makes a kill at any point safe is in one place.
+     */
+    private void writeSealed(String mailbox, ContactFolder folder, ObjectNode contact, VCard sealed, boolean replacePhoto)
+            throws IOException, SQLException {
+        String id = contact.path("id").asText();
         String vid = sealed.getUid().getValue();
         journal.record(mailbox, id, vid, State.VAULTED, null);
-        journal.flush(); // vault entry and journal on disk before Exchange gets the sealed version
-        // only the version read: an edit made in Outlook meanwhile is not overwritten with the older data
+        journal.flush();
         ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
-        if (photo.isPresent()) {
+        if (replacePhoto) {
             graph.putPhoto(folder, id, PhotoPlaceholder.photo());
         }
         // the PATCH's changeKey, although the photo changed the contact again: the next delta round then checks the
@@ -367,16 +371,10 @@ public final class ContactSync {
     /** A sealed contact again under the current keys: the same real card (and original bytes), new pseudonyms. */
     private void resealInPlace(String mailbox, ContactFolder folder, ObjectNode contact, String oldVid)
             throws ContactException, IOException, SQLException {
-        String id = contact.path("id").asText();
         VaultedCard real = protector.revealVaulted(mailbox, oldVid).orElseThrow(() -> new ContactException(
                 "carries vault id " + oldVid + " but the vault has no entry for it; left as it is"));
-        VCard sealed = protector.seal(mailbox, real.card(), real.original());
-        String vid = sealed.getUid().getValue();
-        journal.record(mailbox, id, vid, State.VAULTED, null);
-        journal.flush();
-        // If-Match: an Outlook edit made since the read is not overwritten; the next run merges it
-        ObjectNode after = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
-        journal.record(mailbox, id, vid, State.SEALED, changeKey(after));
+        // a refused PATCH (edited in Outlook since the read) fails this contact for this run; the next run merges it
+        writeSealed(mailbox, folder, contact, protector.seal(mailbox, real.card(), real.original()), false);
     }
 
     /** What {@link #reconcile} did. */
@@ -436,14 +434,8 @@ public final class ContactSync {
         }
         VCard sealed = protector.seal(mailbox, merged);
         String vid = sealed.getUid().getValue();
-        journal.record(mailbox, id, vid, State.VAULTED, null);
-        journal.flush();
         // a refused PATCH (edited again meanwhile) fails this contact for this round; the next delta brings it back
-        ObjectNode updated = graph.update(folder, id, replacement(contact, mapping.toJson(sealed)), etag(contact));
-        if (photo.isPresent()) {
-            graph.putPhoto(folder, id, PhotoPlaceholder.photo());
-        }
-        journal.record(mailbox, id, vid, State.SEALED, changeKey(updated));
+        writeSealed(mailbox, folder, contact, sealed, photo.isPresent());
         // an old id from before a key rotation may name the re-sealed row itself (its previous id): the vault's
         // re-seal job merges such rows, forgetting it here could delete the card just vaulted
         if (!vid.equals(oldVid) && !protector.isStale(oldVid) && journal.references(mailbox, oldVid) == 0) {
@@ -464,6 +456,12 @@ public final class ContactSync {
     /** The vCard form of a Graph photo; ez-vcard writes it as each card's version does (4.0 data URI, 3.0 ENCODING=b). */
     static Photo photoProperty(ContactPhoto photo) {
         return new Photo(photo.bytes(), ImageType.get(null, photo.contentType(), null));
+    }
+
+    /** Whether the contact is as Veil's finished seal left it: the journal says SEALED with the changeKey it has now. */
+    private static boolean veilsOwnWrite(Optional<ContactJournalDao.Entry> entry, ObjectNode contact) {
+        return entry.isPresent() && entry.get().state() == State.SEALED && entry.get().changeKey() != null
+                && entry.get().changeKey().equals(changeKey(contact));
     }
 
     /** A sealed contact the journal does not know as sealed (a run killed after its PATCH): record it. */

@@ -61,7 +61,7 @@ public final class VaultContactProtector implements ContactProtector {
         VCard sealed = ContactSealer.seal(p, contacts, real, id);
         byte[] encoded = CardCodec.encode(real);
         byte[] kept = original != null ? original : unchangedOriginal(p, box, id, encoded);
-        String ciphertext = p.encrypt(VAULT_KIND, new RowContent(encoded, sealedForm(sealed), kept).envelope(box, id));
+        String ciphertext = p.encrypt(VAULT_KIND, new RowContent(encoded, storable(sealed), kept).envelope(box, id));
         try {
             vault.put(box, id, p.currentVersion(), ciphertext, clock.instant());
         } catch (SQLException e) {
@@ -75,7 +75,7 @@ public final class VaultContactProtector implements ContactProtector {
      * The sealed card's lossless form, or null when it has a property the lossless form refuses (a pseudonymised
      * {@code BDAY} is text where a 3.0 card wants a date): {@link #sealedForm} then makes it again instead.
      */
-    private static byte[] sealedForm(VCard sealed) {
+    private static byte[] storable(VCard sealed) {
         try {
             return CardCodec.encode(sealed);
         } catch (IllegalArgumentException notLossless) {
@@ -88,12 +88,7 @@ public final class VaultContactProtector implements ContactProtector {
      * shows unchanged (a sync, a re-seal) must not lose them, while an edited card must not be exported as its old text.
      */
     private byte[] unchangedOriginal(Pseudonymiser p, String box, String id, byte[] encoded) throws ContactException {
-        Optional<ContactVaultDao.Row> row;
-        try {
-            row = vault.find(box, id);
-        } catch (SQLException e) {
-            throw new ContactException("cannot read vault id " + id + " of " + box + ": " + e.getMessage(), e);
-        }
+        Optional<ContactVaultDao.Row> row = findRow(box, id);
         if (row.isEmpty() || !row.get().vaultId().equals(id)) {
             return null;
         }
@@ -103,17 +98,20 @@ public final class VaultContactProtector implements ContactProtector {
 
     @Override
     public Optional<VaultedCard> revealVaulted(String mailbox, String vaultId) throws ContactException {
-        String box = mailbox(mailbox);
-        Optional<ContactVaultDao.Row> row;
-        try {
-            row = vault.find(box, vaultId);
-        } catch (SQLException e) {
-            throw new ContactException("cannot read vault id " + vaultId + " of " + box + ": " + e.getMessage(), e);
-        }
+        Optional<ContactVaultDao.Row> row = findRow(mailbox(mailbox), vaultId);
         if (row.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(RowContent.open(keys(), row.get()).vaulted(row.get()));
+    }
+
+    /** The row whose vault id (or id before the last re-seal) is {@code id}; a clear error when the database fails. */
+    private Optional<ContactVaultDao.Row> findRow(String box, String id) throws ContactException {
+        try {
+            return vault.find(box, id);
+        } catch (SQLException e) {
+            throw new ContactException("cannot read vault id " + id + " of " + box + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -135,12 +133,7 @@ public final class VaultContactProtector implements ContactProtector {
     public VCard sealedForm(String mailbox, VCard real, String vaultId) throws ContactException {
         String box = mailbox(mailbox);
         Pseudonymiser p = keys();
-        Optional<ContactVaultDao.Row> row;
-        try {
-            row = vault.find(box, vaultId);
-        } catch (SQLException e) {
-            throw new ContactException("cannot read vault id " + vaultId + " of " + box + ": " + e.getMessage(), e);
-        }
+        Optional<ContactVaultDao.Row> row = findRow(box, vaultId);
         if (row.isPresent()) {
             VCard stored = RowContent.open(p, row.get()).sealedCard(row.get());
             if (stored != null && stored.getUid() != null && vaultId.equals(stored.getUid().getValue())) {
