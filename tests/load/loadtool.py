@@ -138,6 +138,26 @@ def proc_cpu_ticks(pid):
     return total
 
 
+def jit_ticks(pid):
+    """utime+stime of the JVM's JIT compiler threads (named "C1 CompilerThre..." / "C2 CompilerThre...")."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for t in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{t}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        comm = text[text.index("(") + 1:text.rindex(")")]
+        if "Compiler" in comm:
+            fields = text.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
 # --------------------------------------------------------------------------------------------- latency probe
 
 class Probe(threading.Thread):
@@ -327,6 +347,7 @@ def cell(args):
     load1 = os.getloadavg()[0]
     sys0, idle0 = cpu_ticks_total()
     cpu0 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
+    jit0 = jit_ticks(args.cpu_pid) if args.cpu_pid and args.system != "postfix" else None
 
     probe_sessions = 1 if (args.probe_max > 0 and args.sessions > 1) else 0
     src_sessions = args.sessions - probe_sessions
@@ -364,6 +385,7 @@ def cell(args):
 
     sys1, idle1 = cpu_ticks_total()
     cpu1 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
+    jit1 = jit_ticks(args.cpu_pid) if jit0 is not None else None
     hz = os.sysconf("SC_CLK_TCK")
     busy = 1.0 - (idle1 - idle0) / max(1, sys1 - sys0)
     lat = [x * 1000 for x in (probe.latencies if probe else [])]
@@ -384,6 +406,8 @@ def cell(args):
     if cpu0 is not None and cpu1 is not None and delivered > 0:
         result["cpu_ms_per_msg"] = round((cpu1 - cpu0) / hz * 1000 / delivered, 2)
         result["cpu_cores_used"] = round((cpu1 - cpu0) / hz / elapsed, 2)
+    if jit0 is not None and jit1 is not None and delivered > 0:
+        result["jit_ms_per_msg"] = round((jit1 - jit0) / hz * 1000 / delivered, 2)
     if args.admin_port:
         result["queue_states"] = veil_state_counts(args.admin_port, args.token_file)
     with open(args.out, "a") as f:
@@ -620,7 +644,7 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
               f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}")
     print("\nDetails:")
     print(f"{'system':>11s} {'size':>6s} {'sess':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} {'accept/s':>9s} "
-          f"{'probe n':>7s} {'cpu ms/msg':>10s} {'cores':>5s} {'busy':>5s} {'load':>5s}  status / queue")
+          f"{'probe n':>7s} {'cpu ms/msg':>10s} {'jit':>5s} {'cores':>5s} {'busy':>5s} {'load':>5s}  status / queue")
     for (size, sess) in sorted(cells):
         for system in ("veil", "veil-pseudo", "postfix"):
             r = cells[(size, sess)].get(system)
@@ -636,10 +660,13 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
                 extra += f" smtp-source rc={r['smtp_source_rc']}"
             print(f"{system:>11s} {human(size):>6s} {sess:>4d} {r['sent']:>6d} {r['delivered']:>6d} "
                   f"{r['elapsed_s']:>7.1f} {fmt(r['accept_rate'], 1):>9s} {r['accept_n']:>7d} "
-                  f"{fmt(r.get('cpu_ms_per_msg'), 2):>10s} {fmt(r.get('cpu_cores_used'), 2):>5s} "
+                  f"{fmt(r.get('cpu_ms_per_msg'), 2):>10s} {fmt(r.get('jit_ms_per_msg'), 2):>5s} "
+                  f"{fmt(r.get('cpu_cores_used'), 2):>5s} "
                   f"{r['machine_busy'] * 100:>4.0f}% {r['loadavg_before']:>5.1f}  {extra}")
     print("cpu ms/msg, cores: CPU of the system under test (Veil's JVM; Postfix's master and its daemons) per "
-          "delivered message, and on average during the cell; busy: whole machine (smtp-source and sink "
+          "delivered message, and on average during the cell; jit: the part of Veil's cpu ms/msg spent by its JIT "
+          "compiler threads (the warm-up runs until they are quiet, see LOAD_WARMUP_ROUNDS); "
+          "busy: whole machine (smtp-source and sink "
           "included); load: 1-min load average before the cell (other work on the machine skews the figures).")
 
 

@@ -22,8 +22,11 @@
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS=32: queue.workers (Veil's default)
 #   LOAD_VEIL_PROFILE=0     1: record Veil with Java Flight Recorder and print where its threads spend time
+#   LOAD_VEIL_JFC=profile   the JFR settings for LOAD_VEIL_PROFILE (a .jfc file: e.g. one with 1 ms sampling)
 #   LOAD_REUSE_CONNECTIONS=0  1: several messages per connection (smtp-source -d), else one connection each
-#   LOAD_WARMUP=1000        messages (5 KB, 10 sessions) sent to each system before measuring (not scaled)
+#   LOAD_WARMUP=2000        messages (5 KB, 10 sessions) per warm-up round (not scaled)
+#   LOAD_WARMUP_ROUNDS=8    Veil is warmed up in rounds of LOAD_WARMUP messages until its JIT compiler threads use at
+#   LOAD_JIT_QUIET=0.05     most this share of its CPU in a round, or for this many rounds
 #   LOAD_CELL_TIMEOUT=300   seconds a cell may take;  LOAD_MAX_SECONDS=3600: the whole run
 #   LOAD_WORKDIR=$(mktemp -d)   LOAD_KEEP=0 (1: keep the work dir with logs, spool and CSVs)
 set -euo pipefail
@@ -45,7 +48,9 @@ LOAD_VEIL_JAVA_OPTS=${LOAD_VEIL_JAVA_OPTS:-}
 LOAD_VEIL_WORKERS=${LOAD_VEIL_WORKERS:-}
 LOAD_VEIL_PROFILE=${LOAD_VEIL_PROFILE:-0}
 LOAD_REUSE_CONNECTIONS=${LOAD_REUSE_CONNECTIONS:-0}
-LOAD_WARMUP=${LOAD_WARMUP:-1000}
+LOAD_WARMUP=${LOAD_WARMUP:-2000}
+LOAD_WARMUP_ROUNDS=${LOAD_WARMUP_ROUNDS:-8}
+LOAD_JIT_QUIET=${LOAD_JIT_QUIET:-0.05}
 LOAD_CELL_TIMEOUT=${LOAD_CELL_TIMEOUT:-300}
 LOAD_MAX_SECONDS=${LOAD_MAX_SECONDS:-3600}
 LOAD_KEEP=${LOAD_KEEP:-0}
@@ -262,7 +267,7 @@ server:
       port: $admin
 EOF
     local profile=""
-    [ "$LOAD_VEIL_PROFILE" = 1 ] && profile="-XX:StartFlightRecording=filename=$d/veil.jfr,settings=profile"
+    [ "$LOAD_VEIL_PROFILE" = 1 ] && profile="-XX:StartFlightRecording=filename=$d/veil.jfr,settings=${LOAD_VEIL_JFC:-profile}"
     # shellcheck disable=SC2086
     java -Xmx"$LOAD_VEIL_HEAP" $profile -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath="$d" \
         -Xlog:gc:file="$d/gc.log" $LOAD_VEIL_JAVA_OPTS \
@@ -335,10 +340,29 @@ cell() { # system size sessions count tag [out]
 warm() { # system
     log "warming up $1: 3 messages$([ "$1" != postfix ] && echo " (the first makes Veil issue the recipient's certificate)"), then $LOAD_WARMUP"
     cell "$1" 5120 1 3 "warm1-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
-    if [ "$LOAD_WARMUP" -gt 0 ]; then cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"; fi
+    [ "$LOAD_WARMUP" -gt 0 ] || return 0
+    local round=1
+    while :; do
+        cell "$1" 5120 10 "$LOAD_WARMUP" "warm2-$1-$round" "$WORK/warmup.jsonl" || log "warm-up of $1 did not finish cleanly"
+        [ "$1" = postfix ] && return 0
+        # a JVM compiles its hot code into machine code over the first few thousand messages (HotSpot promotes a
+        # method after thousands of calls, one C2 thread on 2 cores): measure the gateway as it runs, not as it starts
+        local share
+        share=$(tail -1 "$WORK/warmup.jsonl" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r.get("jit_ms_per_msg", 0) / max(r.get("cpu_ms_per_msg") or 1, 0.01), 3))')
+        if python3 -c "import sys; sys.exit(0 if $share <= $LOAD_JIT_QUIET else 1)"; then
+            log "$1 warmed up: JIT compilation was $share of its CPU in round $round"
+            return 0
+        fi
+        if [ "$round" -ge "$LOAD_WARMUP_ROUNDS" ]; then
+            log "$1 still compiling after $round warm-up rounds (JIT $share of its CPU); measuring anyway"
+            return 0
+        fi
+        round=$((round + 1))
+    done
 }
 
 for system in $LOAD_SYSTEMS; do warm "$system"; done
+
 
 log "measuring: sizes [$LOAD_SIZES] x sessions [$LOAD_SESSIONS] x systems [$LOAD_SYSTEMS], LOAD_SCALE=$LOAD_SCALE"
 for size in $LOAD_SIZES; do

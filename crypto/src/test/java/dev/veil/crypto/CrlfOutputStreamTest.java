@@ -73,6 +73,74 @@ class CrlfOutputStreamTest {
         }
     }
 
+    @Test
+    void passesMostlyCanonicalTextInRunsWithTheSameResultAsByteByByte() throws IOException {
+        java.util.Random random = new java.util.Random(9);
+        // control bytes near CR and LF, and bytes that differ from them in one bit, around CRLF lines
+        byte[] odd = {'\r', '\n', '\t', 0, 0x0B, 0x0C, 0x0E, (byte) 0x8D, 0x0A ^ 0x40, (byte) 0xFF};
+        for (int round = 0; round < 500; round++) {
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            int lines = random.nextInt(200);
+            for (int line = 0; line < lines; line++) {
+                int length = random.nextInt(90);
+                for (int i = 0; i < length; i++) {
+                    text.write(random.nextInt(50) == 0 ? odd[random.nextInt(odd.length)] : 'a' + random.nextInt(26));
+                }
+                text.write('\r');
+                text.write('\n');
+            }
+            byte[] bytes = text.toByteArray();
+            ByteArrayOutputStream target = new ByteArrayOutputStream();
+            try (CrlfOutputStream out = new CrlfOutputStream(target, true)) {
+                int at = 0;
+                while (at < bytes.length) {
+                    int n = Math.min(bytes.length - at, random.nextInt(random.nextBoolean() ? 16 : 5_000));
+                    out.write(bytes, at, n);
+                    at += n;
+                }
+            }
+            assertThat(target.toByteArray()).as("round %d", round).isEqualTo(byteByByte(bytes));
+        }
+    }
+
+    @Test
+    void aCanonicalRunEndsBeforeTheFirstBareLineEndAndNeverAfterAHalfCrlf() {
+        java.util.Random random = new java.util.Random(13);
+        byte[] alphabet = {'\r', '\n', 'x', (byte) 0x8D, 0x0C, 0x0E};
+        for (int round = 0; round < 20_000; round++) {
+            byte[] bytes = new byte[random.nextInt(40)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = random.nextInt(4) == 0 ? alphabet[random.nextInt(alphabet.length)] : (byte) 'a';
+            }
+            int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
+            int run = CrlfOutputStream.canonicalRun(bytes, from, bytes.length);
+            assertThat(run).as("round %d", round).isBetween(from, bytes.length);
+            assertThat(isCanonical(bytes, from, run)).as("round %d: [%d, %d) is canonical", round, from, run).isTrue();
+            assertThat(run == from || bytes[run - 1] != '\r').as("round %d: ends after a CR", round).isTrue();
+            // the run stops at most one word (and a held-back CR) before the end of the longest canonical prefix
+            int longest = from;
+            for (int to = from; to <= bytes.length; to++) {
+                if (isCanonical(bytes, from, to)) {
+                    longest = to;
+                }
+            }
+            assertThat(run).as("round %d", round).isGreaterThanOrEqualTo(longest - 9);
+        }
+    }
+
+    /** Every CR in [from, to) is followed by LF inside it, and every LF is preceded by CR inside it. */
+    private static boolean isCanonical(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == '\r' && (i + 1 >= to || bytes[i + 1] != '\n')) {
+                return false;
+            }
+            if (bytes[i] == '\n' && (i == from || bytes[i - 1] != '\r')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The rule, one byte at a time: CRLF stays, a bare CR or a bare LF becomes CRLF. */
     private static byte[] byteByByte(byte[] bytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -182,9 +182,14 @@ class EncryptedContentCheckTest {
         byte[] sealed = seal(PLAIN.repeat(200), ContentCipher.AES_256_CBC);
         String text = new String(sealed, StandardCharsets.US_ASCII);
 
-        assertThat(check(concat(sealed, ascii("\r\n*** Revenue is up ***\r\n"))).reason()).contains("not base64");
+        // which of the two the reader meets first depends on whether the sealed base64 ends in padding
+        assertThat(check(concat(sealed, ascii("\r\n*** Revenue is up ***\r\n"))).reason())
+                .containsAnyOf("not base64", "data after the end of the base64");
         assertThat(check(concat(sealed, ascii("\r\nRevenue\r\n"))).encrypted()).isFalse();
-        assertThat(check(concat(sealed, ascii("QUJD\r\n"))).reason()).contains("data follows the CMS structure");
+        // bytes after the CMS structure inside the base64 itself (re-encoded, so padding cannot come first)
+        byte[] der = Base64.getMimeDecoder().decode(text.substring(text.indexOf("\r\n\r\n") + 4));
+        assertThat(check(smime(Base64.getMimeEncoder().encode(concat(der, ascii("ABC"))))).reason())
+                .contains("data follows the CMS structure");
         assertThat(check(Base64Tail.appendPadded(sealed)).encrypted()).isFalse();
         for (int cut : new int[] {10, 100, text.length() / 2, text.length() - 40}) {
             byte[] truncated = ascii(text.substring(0, text.length() - cut));

@@ -79,6 +79,46 @@ class HeaderBlockTest {
     }
 
     @Test
+    void readsTheSameFromMarkableStreamsInChunksAsFromOthersByteByByte() throws IOException {
+        java.util.Random random = new java.util.Random(3);
+        for (int round = 0; round < 300; round++) {
+            // headers around the 4 KiB chunk: many fields, some folded, with CRLF, LF or bare CR line ends
+            StringBuilder message = new StringBuilder();
+            int fields = random.nextInt(200);
+            String[] ends = {"\r\n", "\n", "\r"};
+            String end = ends[random.nextInt(ends.length)];
+            for (int i = 0; i < fields; i++) {
+                message.append("X-F").append(i).append(": ").append("v".repeat(random.nextInt(60))).append(end);
+                if (random.nextInt(5) == 0) {
+                    message.append("\t continued").append(end);
+                }
+            }
+            message.append(end).append("body ").append(round).append(end).append("more");
+            byte[] original = bytes(message.toString());
+
+            InputStream plain = new java.io.FilterInputStream(new ByteArrayInputStream(original)) {
+                @Override
+                public boolean markSupported() {
+                    return false;
+                }
+            };
+            HeaderBlock expected = HeaderBlock.read(plain);
+            byte[] expectedRest = plain.readAllBytes();
+            for (InputStream markable : new InputStream[] {new ByteArrayInputStream(original),
+                    new java.io.BufferedInputStream(new ByteArrayInputStream(original), 1 + random.nextInt(9000))}) {
+                HeaderBlock header = HeaderBlock.read(markable);
+                assertThat(header.fields().stream().map(f -> f.name() + "=" + text(f.raw())).toList())
+                        .as("round %d", round)
+                        .isEqualTo(expected.fields().stream().map(f -> f.name() + "=" + text(f.raw())).toList());
+                assertThat(header.bodyOffset()).as("round %d", round).isEqualTo(expected.bodyOffset());
+                assertThat(header.consumed()).as("round %d", round).isEqualTo(expected.consumed());
+                assertThat(markable.readAllBytes()).as("round %d: the stream is left just after the header", round)
+                        .isEqualTo(expectedRest);
+            }
+        }
+    }
+
+    @Test
     void stopsParsingAnOverlongHeaderButKeepsEveryByte() throws IOException {
         byte[] huge = new byte[HeaderBlock.MAX_BYTES + 10];
         java.util.Arrays.fill(huge, (byte) 'a');
