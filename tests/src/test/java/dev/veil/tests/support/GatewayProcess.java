@@ -29,10 +29,10 @@ public final class GatewayProcess implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> settings;
     private final Map<String, String> environment = new LinkedHashMap<>();
-    private final int smtpPort;
-    private final int outboundPort;
-    private final int adminPort;
-    private final int appPort;
+    private int smtpPort;
+    private int outboundPort;
+    private int adminPort;
+    private int appPort;
     private Process process;
     private int starts;
 
@@ -78,7 +78,28 @@ public final class GatewayProcess implements AutoCloseable {
                 .set("outbound.relay.port", "" + port).set("outbound.relay.tls", "none");
     }
 
+    /**
+     * Starts the gateway and waits for its greeting. A port picked free can be taken before the gateway binds it
+     * (another gateway's H2 server, an outgoing connection): the start is then tried again on new ports, twice.
+     */
     public GatewayProcess start() {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce();
+            } catch (IllegalStateException e) {
+                if (attempt == 3 || e.getMessage() == null || !e.getMessage().contains("Address already in use")) {
+                    throw e;
+                }
+                starts--; // it never started
+                smtpPort = freePort();
+                outboundPort = freePort();
+                adminPort = freePort();
+                appPort = freePort();
+            }
+        }
+    }
+
+    private GatewayProcess startOnce() {
         try {
             Files.createDirectories(dataDir);
             Path config = dataDir.resolve("config.yml");
