@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,12 +33,8 @@ class ContactsEndToEndTest {
 
     @TempDir
     Path dir;
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     private GatewayProcess veil() {
         GatewayProcess veil = GatewayProcess.fresh(dir.resolve("data"));

@@ -18,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,12 +40,8 @@ class ContactsGraphCorpusEndToEndTest {
 
     @TempDir
     Path dir;
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     @ParameterizedTest
     @ValueSource(strings = {"v1.0", "beta"})

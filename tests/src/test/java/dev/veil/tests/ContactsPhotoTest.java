@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,12 +36,8 @@ class ContactsPhotoTest {
 
     @TempDir
     Path dir;
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     private GatewayProcess veil() {
         GatewayProcess veil = GatewayProcess.fresh(dir.resolve("data"));

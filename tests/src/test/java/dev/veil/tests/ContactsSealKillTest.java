@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,12 +42,8 @@ public class ContactsSealKillTest {
 
     @TempDir
     Path dir;
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     /** A contact as a user would have typed it into Outlook: every value distinct and searchable. */
     public static ObjectNode outlookContact(int i) {

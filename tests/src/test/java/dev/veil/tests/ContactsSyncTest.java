@@ -9,8 +9,8 @@ import dev.veil.tests.support.GraphStandIn;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -45,12 +45,8 @@ class ContactsSyncTest {
 
     @TempDir
     Path dir;
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     private GatewayProcess veil() {
         GatewayProcess veil = GatewayProcess.fresh(dir.resolve("data"));

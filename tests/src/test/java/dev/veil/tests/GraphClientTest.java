@@ -19,19 +19,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Veil's Graph client against the Graph stand-in: paging, delta, throttling, tokens, errors. */
 class GraphClientTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ALICE = "alice@example.com";
-    private final GraphStandIn graph = new GraphStandIn();
-
-    @AfterEach
-    void stop() {
-        graph.close();
-    }
+    @RegisterExtension
+    final GraphStandIn graph = new GraphStandIn(); // closed after each test
 
     private GraphSettings settings() {
         GraphSettings s = new GraphSettings();

@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  * <p>Every contact is kept as the raw JSON text it stores and serves ({@link #storedJson()}), so a test can search what
  * "Exchange" holds with plain string search.
  */
-public final class GraphStandIn implements AutoCloseable {
+public final class GraphStandIn implements AutoCloseable, org.junit.jupiter.api.extension.AfterEachCallback {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -247,6 +247,12 @@ public final class GraphStandIn implements AutoCloseable {
         f.contacts.remove(id);
         f.photos.remove(id);
         f.removed.put(id, ++f.seq);
+    }
+
+    /** As a JUnit extension ({@code @RegisterExtension} on a test's field): stopped after each test. */
+    @Override
+    public void afterEach(org.junit.jupiter.api.extension.ExtensionContext context) {
+        close();
     }
 
     @Override
