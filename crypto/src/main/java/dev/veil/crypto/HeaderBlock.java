@@ -100,7 +100,8 @@ public final class HeaderBlock {
 
     /**
      * One pass over the stream; holds the parse state. Reading one byte at a time from a BufferedInputStream costs
-     * a lock per byte (and so did recording it): that made reading a 2 KB header a sixth of sealing a 5 KB message.
+     * a lock per byte (and so did recording it): reading the header was a fifth of the samples of sealing a 5 KB
+     * message.
      * A markable stream is read in {@link #CHUNK}-byte chunks instead, and set back with {@code reset} and
      * {@code skip} to just after the last byte the parse took.
      */
@@ -280,7 +281,7 @@ public final class HeaderBlock {
             return chunk[chunkAt++] & 0xFF;
         }
 
-        /** Records the used-up chunk and reads the next one, marking the stream so the unused rest can be given back. */
+        /** Records the used-up chunk and reads the next one, marking the stream so that the rest can be given back. */
         private boolean refill() throws IOException {
             if (ended) {
                 return false;
