@@ -115,16 +115,25 @@ def cpu_ticks_total():
     return sum(vals[:8]), idle
 
 
+def stat_fields(path):
+    """(comm, fields after it) of a /proc .../stat file, or (None, None). fields[0] is the state (field 3):
+    ppid=4, utime=14, stime=15, cutime=16, cstime=17 -> indexes 1 and 11..14."""
+    try:
+        with open(path) as f:
+            text = f.read()
+        return text[text.index("(") + 1:text.rindex(")")], text.rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        return None, None
+
+
 def proc_cpu_ticks(pid):
     """utime+stime of pid plus reaped children (cutime+cstime) plus its live children: covers a JVM as well as a
     Postfix master whose daemons come and go."""
     def stat(p):
+        _, fields = stat_fields(f"/proc/{p}/stat")
         try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            # fields[0] is state (field 3); utime=14, stime=15, cutime=16, cstime=17 -> indexes 11..14
             return int(fields[1]), [int(x) for x in fields[11:15]]
-        except (OSError, IndexError, ValueError):
+        except (TypeError, IndexError, ValueError):
             return None, None
     _, own = stat(pid)
     if own is None:
@@ -146,14 +155,8 @@ def jit_ticks(pid):
     except OSError:
         return None
     for t in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{t}/stat") as f:
-                text = f.read()
-        except OSError:
-            continue
-        comm = text[text.index("(") + 1:text.rindex(")")]
-        if "Compiler" in comm:
-            fields = text.rsplit(")", 1)[1].split()
+        comm, fields = stat_fields(f"/proc/{pid}/task/{t}/stat")
+        if comm is not None and "Compiler" in comm:
             total += int(fields[11]) + int(fields[12])
     return total
 

@@ -347,9 +347,11 @@ warm() { # system
         [ "$1" = postfix ] && return 0
         # a JVM compiles its hot code into machine code over the first few thousand messages (HotSpot promotes a
         # method after thousands of calls, one C2 thread on 2 cores): measure the gateway as it runs, not as it starts
-        local share
-        share=$(tail -1 "$WORK/warmup.jsonl" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(round(r.get("jit_ms_per_msg", 0) / max(r.get("cpu_ms_per_msg") or 1, 0.01), 3))')
-        if python3 -c "import sys; sys.exit(0 if $share <= $LOAD_JIT_QUIET else 1)"; then
+        local share quiet
+        read -r share quiet < <(tail -1 "$WORK/warmup.jsonl" | python3 -c 'import json,sys
+r = json.load(sys.stdin); share = round(r.get("jit_ms_per_msg", 0) / max(r.get("cpu_ms_per_msg") or 1, 0.01), 3)
+print(share, "yes" if share <= float(sys.argv[1]) else "no")' "$LOAD_JIT_QUIET")
+        if [ "$quiet" = yes ]; then
             log "$1 warmed up: JIT compilation was $share of its CPU in round $round"
             return 0
         fi
@@ -362,7 +364,6 @@ warm() { # system
 }
 
 for system in $LOAD_SYSTEMS; do warm "$system"; done
-
 
 log "measuring: sizes [$LOAD_SIZES] x sessions [$LOAD_SESSIONS] x systems [$LOAD_SYSTEMS], LOAD_SCALE=$LOAD_SCALE"
 for size in $LOAD_SIZES; do

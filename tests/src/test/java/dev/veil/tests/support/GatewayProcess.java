@@ -39,10 +39,14 @@ public final class GatewayProcess implements AutoCloseable {
     private GatewayProcess(Path dataDir, Map<String, String> settings) {
         this.dataDir = dataDir;
         this.settings = settings;
-        this.smtpPort = freePort();
-        this.outboundPort = freePort();
-        this.adminPort = freePort();
-        this.appPort = freePort();
+        pickPorts();
+    }
+
+    private void pickPorts() {
+        smtpPort = freePort();
+        outboundPort = freePort();
+        adminPort = freePort();
+        appPort = freePort();
     }
 
     /** A gateway on a data directory pre-seeded with the shared test keys (keys take seconds to generate). */
@@ -91,10 +95,7 @@ public final class GatewayProcess implements AutoCloseable {
                     throw e;
                 }
                 starts--; // it never started
-                smtpPort = freePort();
-                outboundPort = freePort();
-                adminPort = freePort();
-                appPort = freePort();
+                pickPorts();
             }
         }
     }
