@@ -25,7 +25,6 @@ import org.apache.james.protocols.smtp.SMTPConfigurationImpl;
 import org.apache.james.protocols.smtp.SMTPProtocol;
 import org.apache.james.protocols.smtp.SMTPProtocolHandlerChain;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.apache.james.protocols.smtp.core.DataLineMessageHookHandler;
 import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.HelpCmdHandler;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
@@ -133,7 +132,7 @@ public final class SmtpListener implements Managed {
         chain.add(new MailCmdHandler(metrics));
         chain.add(new RelayGuardRcptCmdHandler(metrics, outbound));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
-        chain.add(new DataLineMessageHookHandler());
+        chain.add(new DotUnstuffingDataLines());
         chain.add(new StartTlsCmdHandler());
         chain.add(new UnknownCmdHandler(metrics));
         chain.add(new CommandHandlerResultLogger());

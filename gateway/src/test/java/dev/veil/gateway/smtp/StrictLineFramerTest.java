@@ -239,9 +239,84 @@ class StrictLineFramerTest {
 
         channel.writeInbound(ascii("STARTTLS\r\nmore text\r\n.\r\n"));
 
-        assertThat(lines()).containsExactly("STARTTLS\r\n", "more text\r\n", ".\r\n");
+        assertThat(lines()).containsExactly("STARTTLS\r\nmore text\r\n", ".\r\n");
         assertThat(replies()).isEmpty();
         assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void framesMessageDataAsRunsOfWholeLinesWithTheEndOfDataAlone() {
+        channel = new EmbeddedChannel(new StrictLineFramer(64));
+        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+
+        channel.writeInbound(ascii("Subject: a\r\n\r\n..dot\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDA"));
+
+        assertThat(lines()).containsExactly("Subject: a\r\n\r\n..dot\r\n", ".\r\n",
+                "MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\n");
+        channel.writeInbound(ascii("TA\r\n"));
+        assertThat(lines()).containsExactly("DATA\r\n");
+        assertThat(channel.isOpen()).isTrue();
+    }
+
+    @Test
+    void refusesABareLfDeepInsideMessageData() {
+        channel = new EmbeddedChannel(new StrictLineFramer(64));
+        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+
+        channel.writeInbound(ascii("line one\r\n".repeat(50) + "smuggled\n.\nMAIL FROM:<x@y.test>\r\n"));
+
+        assertThat(lines()).isEmpty();
+        assertThat(replies()).containsExactly("521 5.5.2 Bare <LF> received; lines must end with <CR><LF>\r\n");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void refusesAnOverLongLineDeepInsideMessageData() {
+        channel = new EmbeddedChannel(new StrictLineFramer(MAX));
+        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+
+        channel.writeInbound(ascii("ok\r\n".repeat(20) + "x".repeat(MAX) + "\r\n"));
+
+        assertThat(lines()).isEmpty();
+        assertThat(replies()).containsExactly("500 5.5.2 Line too long (limit 16 octets)\r\n");
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    /**
+     * Message data in random writes: the frames put together are the input; each is whole lines, at most
+     * {@link StrictLineFramer#MAX_DATA_FRAME} long, and an end-of-data line is always a frame of its own.
+     */
+    @Test
+    void dataFramesInRandomWritesAreWholeLinesAndGiveBackTheInput() {
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 20; round++) {
+            channel = new EmbeddedChannel(new StrictLineFramer(1000));
+            channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+            StringBuilder input = new StringBuilder();
+            while (input.length() < 600_000) {
+                int kind = random.nextInt(40);
+                input.append(kind == 0 ? "." : kind == 1 ? ".." : kind == 2 ? "" : "x".repeat(random.nextInt(998)))
+                        .append("\r\n");
+            }
+            byte[] bytes = input.toString().getBytes(StandardCharsets.US_ASCII);
+            StringBuilder framed = new StringBuilder();
+            for (int at = 0; at < bytes.length; ) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 100 : 70_000));
+                channel.writeInbound(Unpooled.wrappedBuffer(bytes, at, n));
+                at += n;
+                for (String frame : lines()) {
+                    assertThat(frame).endsWith("\r\n").hasSizeLessThanOrEqualTo(StrictLineFramer.MAX_DATA_FRAME);
+                    if (!frame.equals(".\r\n")) {
+                        assertThat(frame).doesNotStartWith(".\r\n").doesNotContain("\r\n.\r\n");
+                    }
+                    framed.append(frame);
+                }
+            }
+            assertThat(replies()).isEmpty();
+            assertThat(framed.toString()).isEqualTo(input.toString());
+            channel.finishAndReleaseAll();
+        }
+        channel = null;
     }
 
     private static ByteBuf ascii(String s) {

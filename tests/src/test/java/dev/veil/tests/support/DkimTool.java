@@ -72,8 +72,12 @@ public final class DkimTool {
         StringBuilder zone = new StringBuilder();
         records.forEach((name, value) -> zone.append(name).append('\t').append(value).append('\n'));
         Path file = Files.createTempFile("arc-dns", ".txt");
-        Files.writeString(file, zone);
-        return run(new byte[0], "arc-verify-all", file.toString(), dir.toString());
+        try {
+            Files.writeString(file, zone);
+            return run(new byte[0], "arc-verify-all", file.toString(), dir.toString());
+        } finally {
+            Files.deleteIfExists(file); // each run left one behind in /tmp
+        }
     }
 
     private static Tools.Result run(byte[] stdin, String... args) {
