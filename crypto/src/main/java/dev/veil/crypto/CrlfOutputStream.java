@@ -132,30 +132,10 @@ final class CrlfOutputStream extends OutputStream {
         return ~(low | x | 0x7F7F7F7F7F7F7F7FL);
     }
 
-    /**
-     * The index of the first CR or LF in {@code bytes[from, end)}, or {@code end}. Reads eight bytes at a time
-     * (the "has a zero byte" trick on the bytes XORed with CR and with LF): a byte-by-byte loop was the larger part
-     * of sealing a 1 MB message once the cipher and base64 were fast. In little-endian order the lowest flagged
-     * byte is always a true match; borrows can only flag bytes above it.
-     */
+    /** The index of the first CR or LF in {@code bytes[from, end)}, or {@code end}. */
     static int nextLineEnd(byte[] bytes, int from, int end) {
-        int i = from;
-        for (; i + Long.BYTES <= end; i += Long.BYTES) {
-            long word = (long) LONGS.get(bytes, i);
-            long lf = word ^ 0x0A0A0A0A0A0A0A0AL;
-            long cr = word ^ 0x0D0D0D0D0D0D0D0DL;
-            long found = ((lf - 0x0101010101010101L) & ~lf | (cr - 0x0101010101010101L) & ~cr)
-                    & 0x8080808080808080L;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-        }
-        for (; i < end; i++) {
-            if (bytes[i] == CR || bytes[i] == LF) {
-                return i;
-            }
-        }
-        return end;
+        int at = LineEnds.indexOfCrOrLf(bytes, from, end);
+        return at < 0 ? end : at;
     }
 
     /** Writes out a held-back final CR as CRLF and everything buffered; further writes are not allowed. */

@@ -1,10 +1,8 @@
 package dev.veil.gateway.relay;
 
+import dev.veil.crypto.LineEnds;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 
 /**
  * Message content as the DATA command carries it (RFC 5321 4.5.2): every line end CRLF (a bare CR or LF becomes
@@ -18,9 +16,6 @@ final class SmtpDataOutputStream extends OutputStream {
     private static final int BUFFER = 64 * 1024;
     private static final byte CR = '\r';
     private static final byte LF = '\n';
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
-    private static final long HIGHS = 0x8080808080808080L;
 
     private final OutputStream target;
     private final byte[] buffer = new byte[BUFFER];
@@ -44,7 +39,7 @@ final class SmtpDataOutputStream extends OutputStream {
         int end = offset + length;
         int i = offset;
         while (i < end) {
-            int lineEnd = indexOfCrOrLf(bytes, i, end);
+            int lineEnd = LineEnds.indexOfCrOrLf(bytes, i, end);
             int textEnd = lineEnd < 0 ? end : lineEnd;
             if (textEnd > i) {
                 afterCr = false;
@@ -81,27 +76,6 @@ final class SmtpDataOutputStream extends OutputStream {
     @Override
     public void flush() throws IOException {
         // DATA is flushed with the terminating dot: a flush per part (MimeMessage.writeTo) would be a packet each
-    }
-
-    /** The first CR or LF in {@code [from, end)}, or -1. */
-    static int indexOfCrOrLf(byte[] bytes, int from, int end) {
-        int i = from;
-        for (; i + Long.BYTES <= end; i += Long.BYTES) {
-            long word = (long) LONGS.get(bytes, i);
-            long crs = word ^ 0x0D0D0D0D0D0D0D0DL;
-            long lfs = word ^ 0x0A0A0A0A0A0A0A0AL;
-            // a zero octet in crs/lfs is a CR/LF; each mask's lowest flag is exact (little-endian), so their union's is
-            long found = ((crs - ONES) & ~crs | (lfs - ONES) & ~lfs) & HIGHS;
-            if (found != 0) {
-                return i + (Long.numberOfTrailingZeros(found) >>> 3);
-            }
-        }
-        for (; i < end; i++) {
-            if (bytes[i] == CR || bytes[i] == LF) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void put(byte b) throws IOException {

@@ -1,10 +1,8 @@
 package dev.veil.gateway.smtp;
 
+import dev.veil.crypto.LineEnds;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.LineHandler;
@@ -23,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class DotUnstuffingDataLines extends DataLineMessageHookHandler {
     private static final Logger LOG = LoggerFactory.getLogger(DotUnstuffingDataLines.class);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     @Override
     public Response onLine(SMTPSession session, byte[] lines, LineHandler<SMTPSession> next) {
@@ -52,27 +49,9 @@ final class DotUnstuffingDataLines extends DataLineMessageHookHandler {
                 out.write(lines, from, lineStart - from);
                 from = lineStart + 1;
             }
-            int lf = indexOfLf(lines, lineStart);
+            int lf = LineEnds.indexOfLf(lines, lineStart, lines.length);
             lineStart = lf < 0 ? lines.length : lf + 1;
         }
         out.write(lines, from, lines.length - from);
-    }
-
-    /** The first LF at or after {@code from}, 8 octets at a time (a line is ~78 octets; a 1 MB message 13,000). */
-    static int indexOfLf(byte[] bytes, int from) {
-        int i = from;
-        for (; i + Long.BYTES <= bytes.length; i += Long.BYTES) {
-            long word = (long) LONGS.get(bytes, i) ^ 0x0A0A0A0A0A0A0A0AL; // an LF is now a zero octet
-            long zeros = (word - 0x0101010101010101L) & ~word & 0x8080808080808080L;
-            if (zeros != 0) { // the lowest flag is exact in little-endian order; only those above it may be false
-                return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
-            }
-        }
-        for (; i < bytes.length; i++) {
-            if (bytes[i] == '\n') {
-                return i;
-            }
-        }
-        return -1;
     }
 }

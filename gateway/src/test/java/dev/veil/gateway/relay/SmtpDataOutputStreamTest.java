@@ -51,20 +51,6 @@ class SmtpDataOutputStreamTest {
         }
     }
 
-    @Test
-    void findsCrAndLfWhereverTheyFallInAWord() {
-        for (int length = 1; length < 30; length++) {
-            for (int at = 0; at < length; at++) {
-                for (byte special : new byte[] {'\r', '\n'}) {
-                    byte[] bytes = "y".repeat(length).getBytes(StandardCharsets.US_ASCII);
-                    bytes[at] = special;
-                    assertThat(SmtpDataOutputStream.indexOfCrOrLf(bytes, 0, length)).isEqualTo(at);
-                    assertThat(SmtpDataOutputStream.indexOfCrOrLf(bytes, 0, at)).isEqualTo(-1);
-                }
-            }
-        }
-    }
-
     private static String ours(String content) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SmtpDataOutputStream stream = new SmtpDataOutputStream(out);

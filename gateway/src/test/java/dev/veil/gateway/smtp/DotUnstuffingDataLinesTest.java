@@ -38,20 +38,6 @@ class DotUnstuffingDataLinesTest {
         }
     }
 
-    @Test
-    void findsEveryLfWhereverItFallsInAWord() {
-        for (int length = 0; length < 40; length++) {
-            for (int at = 0; at < length; at++) {
-                byte[] bytes = "x".repeat(length).getBytes(StandardCharsets.US_ASCII);
-                bytes[at] = '\n';
-                for (int from = 0; from <= at; from++) {
-                    assertThat(DotUnstuffingDataLines.indexOfLf(bytes, from)).isEqualTo(at);
-                }
-                assertThat(DotUnstuffingDataLines.indexOfLf(bytes, at + 1)).isEqualTo(-1);
-            }
-        }
-    }
-
     private static String unstuffed(String lines) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         DotUnstuffingDataLines.writeUnstuffed(lines.getBytes(StandardCharsets.US_ASCII), out);
