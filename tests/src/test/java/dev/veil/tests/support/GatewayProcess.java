@@ -377,10 +377,39 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        int below = Math.max(PORTS_FROM + 1_000, EPHEMERAL_PORTS_START);
+        for (int attempt = 0; attempt < 500; attempt++) {
+            int port = PORTS_FROM + random.nextInt(below - PORTS_FROM);
+            if (!HANDED_OUT.add(port)) {
+                continue; // given to another server of this run already, perhaps not bound yet
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), 1);
+                return port;
+            } catch (IOException taken) {
+                // in use: try another
+            }
+        }
+        throw new IllegalStateException("no free loopback port between " + PORTS_FROM + " and " + below);
+    }
+
+    /**
+     * Test servers get ports below the kernel's ephemeral range. A port the kernel handed out for {@code bind(0)}
+     * comes from that range, and any outgoing connection may take it as its local port between the moment a test
+     * lets it go and the moment the next server binds it: CI saw GreenMail fail with "Address already in use" on
+     * the port a closed stand-in upstream had used, and the gateway on its admin port.
+     */
+    private static final int PORTS_FROM = 10_000;
+    private static final int EPHEMERAL_PORTS_START = ephemeralPortsStart();
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static int ephemeralPortsStart() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768; // Linux's default
         }
     }
 
