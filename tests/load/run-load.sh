@@ -429,11 +429,13 @@ if want_veil; then
         echo "  Veil's heap over the whole run (gc.log): largest before a GC $(sed -E 's/M->.*//' <<<"$gcs" \
             | sort -n | tail -1) MB, largest after a GC $(sed -E 's/.*->([0-9]+)M.*/\1/' <<<"$gcs" | sort -n | tail -1) MB"
     fi
-    if [ "$LOAD_VEIL_PROFILE" = 1 ] && [ -s "$WORK/veil/veil.jfr" ]; then
-        echo
-        echo "Veil profile (JFR, whole run; $WORK/veil/veil.jfr):"
-        $TOOL jfr-summary "$WORK/veil/veil.jfr" || echo "  (jfr print failed: is the JDK's jfr tool installed?)"
-    fi
+    for name in veil veil-pseudo; do
+        if [ "$LOAD_VEIL_PROFILE" = 1 ] && [ -s "$WORK/$name/veil.jfr" ]; then
+            echo
+            echo "$name profile (JFR, whole run; $WORK/$name/veil.jfr):"
+            $TOOL jfr-summary "$WORK/$name/veil.jfr" || echo "  (jfr print failed: is the JDK's jfr tool installed?)"
+        fi
+    done
     echo
     for name in veil veil-pseudo; do
         [ -s "$WORK/$name/veil.log" ] || continue

@@ -9,11 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
@@ -28,17 +24,25 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * {@code keys/arc-signing.pem}: the public key as a {@code PUBLIC KEY} block (what the admin publishes in DNS), the
  * private key wrapped under the master key like every other private key. Two processes starting at once agree on
  * one key (the file is published with link(2), the loser reads the winner's).
+ *
+ * <p>A new key has three primes ({@link RsaSigningKey}): every relayed message costs two signatures, and three
+ * primes make each about twice as fast; verifiers see an ordinary RSA-2048 public key. Two-prime keys made before
+ * (and PKCS#8 keys from elsewhere) are read and used as they are.
  */
 public final class ArcSigningKey {
     public static final String FILE = "arc-signing.pem";
-    private static final byte[] ASSOCIATED_DATA = "veil arc-signing key v1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ASSOCIATED_DATA = "veil arc-signing key v1".getBytes(StandardCharsets.US_ASCII);
+
+    /** RSA-2048 with three primes: OpenSSL's limit for keys under 4096 bits (ossl_rsa_multip_cap). */
+    static final int BITS = 2048;
+    static final int PRIMES = 3;
 
     private final PublicKey publicKey;
-    private final PrivateKey privateKey;
+    private final RsaSigningKey signingKey;
 
-    private ArcSigningKey(PublicKey publicKey, PrivateKey privateKey) {
+    private ArcSigningKey(PublicKey publicKey, RsaSigningKey signingKey) {
         this.publicKey = publicKey;
-        this.privateKey = privateKey;
+        this.signingKey = signingKey;
     }
 
     /** Reads the key from {@code keyDir}, generating it first if there is none. */
@@ -47,19 +51,15 @@ public final class ArcSigningKey {
         try {
             if (!Files.exists(file)) {
                 AtomicFiles.createDirectories(keyDir, AtomicFiles.OWNER_ONLY_DIR);
-                KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-                generator.initialize(2048);
-                KeyPair pair = generator.generateKeyPair();
-                byte[] pkcs8 = pair.getPrivate().getEncoded();
+                RsaSigningKey key = RsaSigningKey.generate(BITS, PRIMES);
+                byte[] pkcs8 = key.pkcs8();
                 byte[] wrapped = masterKey.wrap(pkcs8, ASSOCIATED_DATA);
                 Arrays.fill(pkcs8, (byte) 0);
-                AtomicFiles.createIfAbsent(file, encode(pair.getPublic(), wrapped), AtomicFiles.OWNER_ONLY);
+                AtomicFiles.createIfAbsent(file, encode(key.publicKey(), wrapped), AtomicFiles.OWNER_ONLY);
             }
             return read(file, masterKey);
         } catch (IOException e) {
             throw new KeyException("cannot create the ARC signing key " + file.toAbsolutePath() + ": " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("RSA is not available in this JDK", e);
         }
     }
 
@@ -85,7 +85,12 @@ public final class ArcSigningKey {
             PublicKey publicKey = rsa.generatePublic(new X509EncodedKeySpec(publicPem.getContent()));
             byte[] pkcs8 = masterKey.unwrap(wrappedPem.getContent(), ASSOCIATED_DATA);
             try {
-                return new ArcSigningKey(publicKey, rsa.generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
+                RsaSigningKey signingKey = RsaSigningKey.fromPkcs8(pkcs8);
+                if (!signingKey.publicKey().equals(publicKey)) {
+                    throw new KeyException("ARC signing key file " + file + " is damaged: its PUBLIC KEY is not the"
+                            + " private key's — restore it from backup");
+                }
+                return new ArcSigningKey(publicKey, signingKey);
             } finally {
                 Arrays.fill(pkcs8, (byte) 0);
             }
@@ -118,7 +123,7 @@ public final class ArcSigningKey {
         }
     }
 
-    private static byte[] encode(PublicKey publicKey, byte[] wrapped) {
+    static byte[] encode(PublicKey publicKey, byte[] wrapped) {
         StringWriter text = new StringWriter();
         try (PemWriter pem = new PemWriter(text)) {
             pem.writeObject(new PemObject("PUBLIC KEY", publicKey.getEncoded()));
@@ -135,8 +140,9 @@ public final class ArcSigningKey {
         return publicKey;
     }
 
-    public PrivateKey privateKey() {
-        return privateKey;
+    /** Signs for the seal (RSASSA-PKCS1-v1_5, SHA-256). */
+    public RsaSigningKey signingKey() {
+        return signingKey;
     }
 
     /** The value of the DNS TXT record at {@code SELECTOR._domainkey.DOMAIN} that lets verifiers check the seal. */
@@ -146,6 +152,6 @@ public final class ArcSigningKey {
 
     @Override
     public String toString() {
-        return "ArcSigningKey[RSA-2048, private key redacted]";
+        return "ArcSigningKey[RSA-" + signingKey.bits() + ", " + signingKey.primeCount() + " primes, private key redacted]";
     }
 }

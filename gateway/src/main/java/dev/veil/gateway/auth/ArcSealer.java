@@ -2,6 +2,7 @@ package dev.veil.gateway.auth;
 
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
+import dev.veil.crypto.RsaSigningKey;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
-import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
@@ -40,7 +40,7 @@ public final class ArcSealer {
             "in-reply-to", "references", "reply-to", "sender", "mime-version", "content-type",
             "content-transfer-encoding", "content-disposition", "dkim-signature", "authentication-results");
 
-    private final PrivateKey key;
+    private final RsaSigningKey key;
     private final String domain;
     private final String selector;
     private final String authservId;
@@ -49,7 +49,7 @@ public final class ArcSealer {
     /**
      * @param dns for the keys of the sealers before us (null: existing chains are not validated and fail)
      */
-    public ArcSealer(PrivateKey key, String domain, String selector, String authservId, DnsResolver dns) {
+    public ArcSealer(RsaSigningKey key, String domain, String selector, String authservId, DnsResolver dns) {
         this.key = key;
         this.domain = domain;
         this.selector = selector;
@@ -140,14 +140,7 @@ public final class ArcSealer {
     }
 
     private String sign(byte[] data) {
-        try {
-            Signature signature = Signature.getInstance("SHA256withRSA");
-            signature.initSign(key);
-            signature.update(data);
-            return Base64.getEncoder().encodeToString(signature.sign());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot sign with the ARC key: " + e.getMessage(), e);
-        }
+        return Base64.getEncoder().encodeToString(key.signSha256(data));
     }
 
     static byte[] bodyHash(Path message, long bodyOffset) throws IOException {

@@ -6,7 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.Arrays;
 
 /** DKIM's "relaxed" canonicalization (RFC 6376 section 3.4.2 and 3.4.4), as ARC uses it for its signatures. */
 final class Canonical {
@@ -19,12 +19,53 @@ final class Canonical {
      * Bytes are kept one to one (ISO-8859-1 round trip), so 8-bit header values hash as they are.
      */
     static byte[] header(byte[] raw, boolean crlf) {
-        String text = new String(raw, StandardCharsets.ISO_8859_1);
-        int colon = text.indexOf(':');
-        String name = text.substring(0, colon).strip().toLowerCase(Locale.ROOT);
-        String value = text.substring(colon + 1).replace("\r", "").replace("\n", "")
-                .replaceAll("[ \t]+", " ").strip();
-        return (name + ":" + value + (crlf ? "\r\n" : "")).getBytes(StandardCharsets.ISO_8859_1);
+        int colon = 0;
+        while (raw[colon] != ':') {
+            colon++;
+        }
+        byte[] out = new byte[raw.length + 2];
+        int length = 0;
+        int nameStart = 0;
+        int nameEnd = colon;
+        while (nameStart < nameEnd && isWhitespace(raw[nameStart])) {
+            nameStart++;
+        }
+        while (nameEnd > nameStart && isWhitespace(raw[nameEnd - 1])) {
+            nameEnd--;
+        }
+        for (int i = nameStart; i < nameEnd; i++) {
+            byte b = raw[i];
+            out[length++] = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+        }
+        out[length++] = ':';
+        boolean space = false;
+        boolean started = false;
+        for (int i = colon + 1; i < raw.length; i++) {
+            byte b = raw[i];
+            if (b == '\r' || b == '\n') {
+                continue; // unfolding
+            }
+            if (b == ' ' || b == '\t') {
+                space = started; // a run becomes one space, none before the value
+                continue;
+            }
+            if (space) {
+                out[length++] = ' ';
+                space = false;
+            }
+            out[length++] = b;
+            started = true;
+        } // a run at the end is dropped: space is never written after the last byte
+        if (crlf) {
+            out[length++] = '\r';
+            out[length++] = '\n';
+        }
+        return Arrays.copyOf(out, length);
+    }
+
+    /** Whitespace around a field name: WSP, and CR or LF where a field is folded before its colon. */
+    private static boolean isWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
     }
 
     /** The field with the value of its {@code b=} tag emptied: what a signature covers of its own field. */

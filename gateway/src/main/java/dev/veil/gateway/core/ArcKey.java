@@ -44,6 +44,6 @@ public final class ArcKey {
         if (key == null) {
             throw new IllegalStateException(problem);
         }
-        return new ArcSealer(key.privateKey(), settings.getDomain(), settings.getSelector(), authservId, dns);
+        return new ArcSealer(key.signingKey(), settings.getDomain(), settings.getSelector(), authservId, dns);
     }
 }

@@ -24,6 +24,31 @@ class CanonicalTest {
         assertThat(body(" C \r\nD \t E\r\n\r\n\r\n")).isEqualTo(" C\r\nD E\r\n");
     }
 
+    /**
+     * Header fields against the rule written as regular expressions (RFC 6376 3.4.2): name in lower case, unfolded,
+     * runs of WSP as one space, none at either end of the value. Random fields of names, WSP, folds, 8-bit bytes.
+     */
+    @Test
+    void headerFieldsAsTheRuleSays() {
+        java.util.Random random = new java.util.Random(5);
+        String[] pieces = {"a", "Z", "-", "x", " ", "\t", "\r\n ", "\r\n\t", ";", "=", "\u00e9", "\u00ff", ":", "B", "  "};
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder name = new StringBuilder(random.nextBoolean() ? "Subject" : "X-Fo" + (char) ('A' + random.nextInt(26)));
+            name.append(random.nextBoolean() ? "" : random.nextBoolean() ? " " : "\t ");
+            StringBuilder value = new StringBuilder();
+            for (int n = random.nextInt(30); n > 0; n--) {
+                value.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String field = name + ":" + value + (random.nextBoolean() ? "\r\n" : "");
+            boolean crlf = random.nextBoolean();
+            String expected = name.toString().strip().toLowerCase(java.util.Locale.ROOT) + ":"
+                    + value.toString().replaceAll("[\r\n]", "").replaceAll("[ \t]+", " ").replaceAll("^ | $", "")
+                    + (crlf ? "\r\n" : "");
+            assertThat(new String(Canonical.header(field.getBytes(StandardCharsets.ISO_8859_1), crlf),
+                    StandardCharsets.ISO_8859_1)).as("%s", field).isEqualTo(expected);
+        }
+    }
+
     @Test
     void bodiesWithoutAFinalLineBreakOrWithNothingInThem() throws Exception {
         assertThat(body("last line")).isEqualTo("last line\r\n");

@@ -115,7 +115,7 @@ class DkimAndArcInteropTest {
     void everyCorpusMessageSealedByVeilVerifiesWithPythonAndATamperedOneDoesNot() throws Exception {
         ArcSigningKey key = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
         dns.txt("veil._domainkey.seal.example", key.dnsTxtValue());
-        ArcSealer sealer = new ArcSealer(key.privateKey(), "seal.example", "veil", "veil.seal.example", resolver);
+        ArcSealer sealer = new ArcSealer(key.signingKey(), "seal.example", "veil", "veil.seal.example", resolver);
         Path sealed = Files.createDirectories(dir.resolve("sealed"));
         Path tampered = Files.createDirectories(dir.resolve("tampered"));
         List<String> results = List.of("spf=pass smtp.mailfrom=a@partner.example", "dkim=none",
@@ -146,7 +146,7 @@ class DkimAndArcInteropTest {
     void aSecondSealValidatesTheFirstAndKeepsIt() throws Exception {
         ArcSigningKey key = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
         dns.txt("veil._domainkey.seal.example", key.dnsTxtValue());
-        ArcSealer sealer = new ArcSealer(key.privateKey(), "seal.example", "veil", "veil.seal.example", resolver);
+        ArcSealer sealer = new ArcSealer(key.signingKey(), "seal.example", "veil", "veil.seal.example", resolver);
         Path original = dir.resolve("m.eml");
         Files.writeString(original, "From: a@partner.example\r\nTo: b@example.com\r\nSubject: two hops\r\n"
                 + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <1@partner.example>\r\n\r\nhello\r\n");

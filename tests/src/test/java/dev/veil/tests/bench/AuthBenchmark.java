@@ -79,7 +79,7 @@ public class AuthBenchmark {
             dns = TestDnsServer.start();
             DnsResolver resolver = new DnsResolver(List.of(dns.address()), Duration.ofSeconds(2));
             ArcSigningKey arcKey = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
-            sealer = new ArcSealer(arcKey.privateKey(), "seal.example", "veil", "veil.example", resolver);
+            sealer = new ArcSealer(arcKey.signingKey(), "seal.example", "veil", "veil.example", resolver);
             DkimTool.SigningKey key = DkimTool.newKey(dir);
             dns.txt("sel1._domainkey.partner.example", key.dnsTxt());
             signed = DkimTool.sign(key, "sel1", "partner.example", original);
