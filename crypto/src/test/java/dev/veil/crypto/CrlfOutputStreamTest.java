@@ -146,12 +146,30 @@ class CrlfOutputStreamTest {
 
     @Test
     void aCanonicalRunEndsBeforeTheFirstBareLineEndAndNeverAfterAHalfCrlf() {
-        java.util.Random random = new java.util.Random(13);
-        byte[] alphabet = {'\r', '\n', 'x', (byte) 0x8D, 0x0C, 0x0E};
-        for (int round = 0; round < 20_000; round++) {
-            byte[] bytes = new byte[random.nextInt(40)];
+        canonicalRuns(13, 20_000, 40, 4);
+    }
+
+    /** Long stretches without a line end: the two-words-a-step loop, and its hand-over at every offset. */
+    @Test
+    void canonicalRunsThroughLongTextStopWhereTheyShould() {
+        canonicalRuns(17, 2_000, 300, 40);
+    }
+
+    private static void canonicalRuns(long seed, int rounds, int maxLength, int oneSpecialIn) {
+        java.util.Random random = new java.util.Random(seed);
+        byte[] alphabet = {'\r', '\n', 'x', (byte) 0x8D, 0x0C, 0x0E, '\r', '\n'};
+        for (int round = 0; round < rounds; round++) {
+            byte[] bytes = new byte[random.nextInt(maxLength)];
             for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = random.nextInt(4) == 0 ? alphabet[random.nextInt(alphabet.length)] : (byte) 'a';
+                bytes[i] = random.nextInt(oneSpecialIn) == 0 ? alphabet[random.nextInt(alphabet.length)] : (byte) 'a';
+            }
+            if (random.nextBoolean()) {
+                for (int i = 0; i + 1 < bytes.length; i++) {
+                    if (bytes[i] == '\n' || bytes[i] == '\r') {
+                        bytes[i] = '\r'; // mostly CRLF text, as mail is
+                        bytes[i + 1] = '\n';
+                    }
+                }
             }
             int from = bytes.length == 0 ? 0 : random.nextInt(bytes.length);
             int run = CrlfOutputStream.canonicalRun(bytes, from, bytes.length);
