@@ -26,8 +26,8 @@ import org.bouncycastle.util.io.pem.PemWriter;
  * one key (the file is published with link(2), the loser reads the winner's).
  *
  * <p>A new key has three primes ({@link RsaSigningKey}): every relayed message costs two signatures, and three
- * primes make each about twice as fast; verifiers see an ordinary RSA-2048 public key. Two-prime keys made before
- * (and PKCS#8 keys from elsewhere) are read and used as they are.
+ * primes make each about twice as fast; verifiers see an ordinary RSA-2048 public key. Two-prime keys that earlier
+ * versions made are read and used as they are.
  */
 public final class ArcSigningKey {
     public static final String FILE = "arc-signing.pem";
