@@ -34,8 +34,8 @@ public final class ArcSigningKey {
     static final byte[] ASSOCIATED_DATA = "veil arc-signing key v1".getBytes(StandardCharsets.US_ASCII);
 
     /** RSA-2048 with three primes: OpenSSL's limit for keys under 4096 bits (ossl_rsa_multip_cap). */
-    static final int BITS = 2048;
-    static final int PRIMES = 3;
+    private static final int BITS = 2048;
+    private static final int PRIMES = 3;
 
     private final PublicKey publicKey;
     private final RsaSigningKey signingKey;

@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.util.BigIntegers;
 
 /**
  * An RSA private key of two or more primes (RFC 8017 section 3.2) that makes RSASSA-PKCS1-v1_5 signatures with
@@ -95,12 +96,7 @@ public final class RsaSigningKey {
                 primes[i] = prime;
                 product = product.multiply(prime);
             }
-            BigInteger lambda = BigInteger.ONE;
-            for (BigInteger prime : primes) {
-                BigInteger pm1 = prime.subtract(BigInteger.ONE);
-                lambda = lambda.divide(lambda.gcd(pm1)).multiply(pm1);
-            }
-            BigInteger d = F4.modInverse(lambda);
+            BigInteger d = F4.modInverse(lambda(primes));
             if (d.bitLength() <= bits / 2) {
                 continue; // FIPS 186-5 A.1.1: d > 2^(nlen/2); practically never happens
             }
@@ -124,6 +120,17 @@ public final class RsaSigningKey {
         }
     }
 
+    /** Carmichael's function of the modulus: the least common multiple of every r_i - 1. */
+    private static BigInteger lambda(BigInteger[] primes) {
+        BigInteger lambda = BigInteger.ONE;
+        for (BigInteger prime : primes) {
+            BigInteger pm1 = prime.subtract(BigInteger.ONE);
+            lambda = lambda.divide(lambda.gcd(pm1)).multiply(pm1);
+        }
+        return lambda;
+    }
+
+    /** The key made of n, e, d and the primes, with the CRT exponents and coefficients derived from them. */
     private static RsaSigningKey fromPrimes(BigInteger n, BigInteger e, BigInteger d, BigInteger[] primes) {
         BigInteger[] exponents = new BigInteger[primes.length];
         BigInteger[] coefficients = new BigInteger[primes.length];
@@ -186,26 +193,30 @@ public final class RsaSigningKey {
         return ASN1Integer.getInstance(sequence.getObjectAt(index)).getValue();
     }
 
-    /** Every part against the others: a damaged or mixed-up key must not sign (nor leak through a wrong CRT part). */
+    /**
+     * Every part against the others: a damaged or mixed-up key must not sign (nor leak through a wrong CRT part). The
+     * CRT exponents and coefficients must be the ones the primes and d give.
+     */
     private void check() throws GeneralSecurityException {
         BigInteger product = BigInteger.ONE;
-        BigInteger lambda = BigInteger.ONE;
-        for (int i = 0; i < primes.length; i++) {
-            BigInteger pm1 = primes[i].subtract(BigInteger.ONE);
-            if (primes[i].signum() <= 0 || !primes[i].testBit(0) || !exponents[i].equals(privateExponent.mod(pm1))) {
-                throw new GeneralSecurityException("prime " + (i + 1) + " or its exponent does not fit the key");
+        for (BigInteger prime : primes) {
+            if (prime.signum() <= 0 || !prime.testBit(0)) {
+                throw new GeneralSecurityException("a prime of the key is not an odd positive number");
             }
-            boolean coefficientFits = i == 0
-                    || i == 1 && coefficients[1].multiply(primes[1]).mod(primes[0]).equals(BigInteger.ONE)
-                    || i >= 2 && coefficients[i].multiply(product).mod(primes[i]).equals(BigInteger.ONE);
-            if (!coefficientFits) {
+            product = product.multiply(prime);
+        }
+        if (!product.equals(modulus)
+                || !publicExponent.multiply(privateExponent).mod(lambda(primes)).equals(BigInteger.ONE)) {
+            throw new GeneralSecurityException("the primes and exponents do not make this RSA key");
+        }
+        RsaSigningKey derived = fromPrimes(modulus, publicExponent, privateExponent, primes);
+        for (int i = 0; i < primes.length; i++) {
+            if (!exponents[i].equals(derived.exponents[i])) {
+                throw new GeneralSecurityException("the CRT exponent of prime " + (i + 1) + " does not fit the key");
+            }
+            if (i > 0 && !coefficients[i].equals(derived.coefficients[i])) {
                 throw new GeneralSecurityException("CRT coefficient " + i + " does not fit the key");
             }
-            product = product.multiply(primes[i]);
-            lambda = lambda.divide(lambda.gcd(pm1)).multiply(pm1);
-        }
-        if (!product.equals(modulus) || !publicExponent.multiply(privateExponent).mod(lambda).equals(BigInteger.ONE)) {
-            throw new GeneralSecurityException("the primes and exponents do not make this RSA key");
         }
     }
 
@@ -273,11 +284,7 @@ public final class RsaSigningKey {
         if (!signature.modPow(publicExponent, modulus).equals(message)) {
             throw new IllegalStateException("RSA signature failed its check (a fault in the computation); not used");
         }
-        byte[] bytes = signature.toByteArray();
-        byte[] out = new byte[modulusBytes];
-        int skip = Math.max(0, bytes.length - modulusBytes);
-        System.arraycopy(bytes, skip, out, modulusBytes - (bytes.length - skip), bytes.length - skip);
-        return out;
+        return BigIntegers.asUnsignedByteArray(modulusBytes, signature);
     }
 
     /**
