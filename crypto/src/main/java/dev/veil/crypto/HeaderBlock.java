@@ -33,11 +33,13 @@ public final class HeaderBlock {
     private final List<HeaderField> fields;
     private final byte[] consumed;
     private final int bodyOffset;
+    private final boolean complete;
 
-    private HeaderBlock(List<HeaderField> fields, byte[] consumed, int bodyOffset) {
+    private HeaderBlock(List<HeaderField> fields, byte[] consumed, int bodyOffset, boolean complete) {
         this.fields = List.copyOf(fields);
         this.consumed = consumed;
         this.bodyOffset = bodyOffset;
+        this.complete = complete;
     }
 
     /**
@@ -81,6 +83,16 @@ public final class HeaderBlock {
     /** Index into {@link #consumed()} where the body starts (after the blank line, if there was one). */
     public int bodyOffset() {
         return bodyOffset;
+    }
+
+    /**
+     * Whether the header ended as RFC 5322 says, at an empty line or at the end of the message: then every header
+     * line is in {@link #fields()}. False when a line that is neither a field nor a continuation, or the size limit,
+     * ended it: header lines may then follow in what is taken as the body, so a step that writes only some fields
+     * out (leaving the rest behind) must not trust it.
+     */
+    public boolean complete() {
+        return complete;
     }
 
     /** Writes {@link #consumed()} without copying it. */
@@ -140,7 +152,8 @@ public final class HeaderBlock {
                 byte[] line = readLine();
                 if (line == null) { // end of input, or the size limit: the rest (if any) is body
                     finishField();
-                    return new HeaderBlock(fields, consumedBytes(), lineStart);
+                    boolean limit = taken >= MAX_BYTES;
+                    return new HeaderBlock(fields, consumedBytes(), lineStart, !limit);
                 }
                 byte[] content = withoutLineEnd(line);
                 if (first) {
@@ -156,11 +169,11 @@ public final class HeaderBlock {
                 }
                 if (content.length == 0) {
                     finishField();
-                    return block(position());
+                    return block(position(), true);
                 }
                 if (content[0] == ' ' || content[0] == '\t') {
                     if (fieldName == null) {
-                        return block(lineStart); // a continuation with nothing to continue: not a header
+                        return block(lineStart, false); // a continuation with nothing to continue: not a header
                     }
                     fieldBytes.write(line);
                     continue;
@@ -168,7 +181,7 @@ public final class HeaderBlock {
                 String name = fieldName(content);
                 if (name == null) {
                     finishField();
-                    return block(lineStart); // not a field: the body starts here, without a blank line
+                    return block(lineStart, false); // not a field: the body starts here, without a blank line
                 }
                 finishField();
                 fieldName = name;
@@ -176,9 +189,9 @@ public final class HeaderBlock {
             }
         }
 
-        private HeaderBlock block(int bodyOffset) throws IOException {
+        private HeaderBlock block(int bodyOffset, boolean complete) throws IOException {
             finishField();
-            return new HeaderBlock(fields, consumedBytes(), bodyOffset);
+            return new HeaderBlock(fields, consumedBytes(), bodyOffset, complete);
         }
 
         /** Everything taken; the stream is set back to just after it (the rest of a chunk is given back). */
@@ -329,6 +342,7 @@ public final class HeaderBlock {
             return new String(content, 0, nameEnd, StandardCharsets.US_ASCII);
         }
 
+        /** {@code From sender date}, but not {@code From : ...} (a From field with obsolete space before the colon). */
         private static boolean isMboxFromLine(byte[] content, int offset) {
             byte[] from = "From ".getBytes(StandardCharsets.US_ASCII);
             if (content.length - offset < from.length) {
@@ -339,7 +353,11 @@ public final class HeaderBlock {
                     return false;
                 }
             }
-            return true;
+            int i = offset + from.length;
+            while (i < content.length && (content[i] == ' ' || content[i] == '\t')) {
+                i++;
+            }
+            return i < content.length && content[i] != ':';
         }
 
         private static boolean startsWith(byte[] content, byte[] prefix) {

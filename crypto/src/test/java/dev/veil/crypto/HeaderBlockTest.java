@@ -55,6 +55,30 @@ class HeaderBlockTest {
     }
 
     @Test
+    void aFirstLineFromWithSpaceBeforeTheColonIsAFieldNotAnMboxLine() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From : bob@x\r\nTo: a@x\r\n\r\nbody"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From", "To");
+        assertThat(header.first("from").orElseThrow().value()).isEqualTo("bob@x");
+        assertThat(header.complete()).isTrue();
+    }
+
+    @Test
+    void saysWhetherTheHeaderEndedAtABlankLineOrTheEndOrWasCutShort() {
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\n\r\nbody")).complete()).isTrue();
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\nB: 2")).complete()).isTrue();
+        assertThat(HeaderBlock.parse(bytes("")).complete()).isTrue();
+        // a line that is no field: the body starts there, but more header may follow it
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\nno field here\r\nFrom: b@x\r\n\r\n")).complete()).isFalse();
+        assertThat(HeaderBlock.parse(bytes(" folded first\r\nFrom: b@x\r\n\r\n")).complete()).isFalse();
+        StringBuilder huge = new StringBuilder();
+        while (huge.length() <= HeaderBlock.MAX_BYTES) {
+            huge.append("X-Pad: ").append("a".repeat(1000)).append("\r\n");
+        }
+        assertThat(HeaderBlock.parse(bytes(huge + "From: b@x\r\n\r\n")).complete()).isFalse();
+    }
+
+    @Test
     void acceptsObsoleteWhitespaceBeforeTheColonAndEightBitValues() {
         byte[] message = "Subject : Grüße\r\nX-Tag:\tv\r\n\r\n".getBytes(StandardCharsets.UTF_8);
 

@@ -65,16 +65,25 @@ public final class PseudonymiseStep implements MailStep {
     @Override
     public void service(Mail mail) throws Exception {
         Action.Pseudonymise rule = mail.decision().rule().pseudonymise().orElseThrow();
+        boolean sealedLater = mail.decision().action() instanceof Action.Encrypt
+                && mail.protection() == Mail.Protection.NONE;
         HeaderPseudonymiser.Result result;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(mail.content()), 64 * 1024)) {
-            result = pseudonymiser.pseudonymise(HeaderBlock.read(in), mail.sender(), mail.policy(), rule);
+            HeaderBlock header = HeaderBlock.read(in);
+            if (!sealedLater && !header.complete()) {
+                // the rewrite keeps only the fields it knows: header lines after the one it could not read would
+                // go on as "body", real addresses and all (when sealed, they are inside the encryption)
+                throw new FailClosedException("pseudonymisation failed: the header has a line that is neither a"
+                        + " field nor a continuation, or is over " + HeaderBlock.MAX_BYTES / 1024 + " KiB, before its"
+                        + " end: which lines are header cannot be told, so it cannot be rewritten without real"
+                        + " addresses");
+            }
+            result = pseudonymiser.pseudonymise(header, mail.sender(), mail.policy(), rule);
         } catch (HeaderPseudonymiser.PseudonymisationException e) {
             throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
         } catch (RuntimeException e) { // keys or policy unavailable
             throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
         }
-        boolean sealedLater = mail.decision().action() instanceof Action.Encrypt
-                && mail.protection() == Mail.Protection.NONE;
         if (sealedLater) {
             mail.pseudonymiseOuterHeader(result.fieldValues(), result.envelopeSender());
         } else {

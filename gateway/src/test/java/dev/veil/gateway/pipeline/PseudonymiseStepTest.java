@@ -164,6 +164,52 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void defersRatherThanLeakWhenALineThatIsNoFieldHidesTheRestOfAnUnencryptedHeader() throws Exception {
+        // the header parser takes such a line as the start of the body; the rewrite keeps only the fields it read,
+        // so what follows (real From and To) would go on unchanged as "body"
+        for (String odd : List.of("leak42 <leak42@partner42.example>", "Fr\u00f6m: leak@partner42.example",
+                " continuation before any field")) {
+            Mail mail = mail("news@example.com", odd + "\r\n" + MESSAGE);
+
+            assertThatThrownBy(() -> step.service(mail)).as(odd).isInstanceOf(FailClosedException.class)
+                    .hasMessageContaining("neither a field nor a continuation").hasMessageNotContaining("partner");
+            assertThat(mail.correspondentsHidden()).isFalse();
+            assertThat(mail.content()).isEqualTo(spool.messageFile(mail.id()));
+        }
+        StringBuilder huge = new StringBuilder();
+        for (int i = 0; huge.length() <= 1024 * 1024; i++) {
+            huge.append("X-Pad-").append(i).append(": ").append("a".repeat(990)).append("\r\n");
+        }
+        Mail big = mail("news@example.com", huge + MESSAGE);
+        assertThatThrownBy(() -> step.service(big)).isInstanceOf(FailClosedException.class)
+                .hasMessageContaining("1024 KiB");
+    }
+
+    @Test
+    void aHeaderWithALineThatIsNoFieldIsStillSealedWhole() throws Exception {
+        // encrypted mail shows outside only the fields that were read; everything else is inside
+        Mail mail = mail("alice@example.com", "leak42 <leak42@partner42.example>\r\n" + MESSAGE);
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        assertThat(mail.correspondentsHidden()).isTrue();
+        assertThat(sealed.get().outerValues().values().toString()).doesNotContain("partner");
+    }
+
+    @Test
+    void aFromFieldWithSpaceBeforeTheColonOnTheFirstLineIsAFieldNotAnMboxLine() throws Exception {
+        Mail mail = mail("news@example.com", "From : bob90@partner.example\r\nTo: news@example.com\r\n"
+                + "Subject: hi\r\n\r\nbody\r\n");
+
+        run(mail, step);
+
+        String rewritten = Files.readString(mail.content(), StandardCharsets.UTF_8);
+        assertThat(rewritten).contains("From: Correspondent ").contains(alias("bob90@partner.example"))
+                .doesNotContain("partner.example");
+    }
+
+    @Test
     void defersWhenTheKeysAreUnavailable() throws Exception {
         PseudonymiseStep noKeys = new PseudonymiseStep(spool, new HeaderPseudonymiser(directory, () -> {
             throw new IllegalStateException("pseudonym keys unavailable: wrong master key");
