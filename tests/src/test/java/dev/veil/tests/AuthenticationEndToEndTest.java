@@ -132,6 +132,58 @@ class AuthenticationEndToEndTest {
         }
     }
 
+    @Test
+    void resultsOutsideNameNoCorrespondentWhenCorrespondentsArePseudonymised() throws Exception {
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
+        DkimTool.SigningKey partnerKey = DkimTool.newKey(dir);
+        int port = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
+        exchange.start();
+        try (TestDnsServer dns = TestDnsServer.start();
+             GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)
+                     .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
+                     .set("auth.authservId", "veil.test")
+                     .set("arc.domain", "arc.example")
+                     .set("arc.selector", "veil")
+                     .set("queue.pipeline",
+                             "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")) {
+            dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
+            dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
+            dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
+            String record = veil.command("keys", "arc-dns");
+            Matcher m = Pattern.compile("(?m)^veil\\._domainkey\\.arc\\.example\\. IN TXT \\( (.*) \\)$").matcher(record);
+            assertThat(m.find()).as(record).isTrue();
+            String arcKey = m.group(1).replace("\" \"", "").replace("\"", "");
+            veil.start();
+
+            String original = "From: Bob <bob@partner.example>\r\nTo: <alice@example.com>\r\nSubject: the plan\r\n"
+                    + "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <plan-1@partner.example>\r\n"
+                    + "\r\nMeet at noon.\r\n";
+            byte[] signed = DkimTool.sign(partnerKey, "sel1", "partner.example",
+                    original.getBytes(StandardCharsets.US_ASCII));
+            send(veil, "bob@partner.example", new String(signed, StandardCharsets.ISO_8859_1));
+            String relayed = received(exchange, 1);
+            String outside = outerHeader(relayed);
+
+            // the verdict is outside, for Exchange to trust through the seal; whose verdict it is stays inside
+            assertThat(outside).contains("Authentication-Results: veil.test;").contains("spf=pass")
+                    .contains("dkim=pass").contains("dmarc=pass").contains("ARC-Authentication-Results: i=1; veil.test;");
+            assertThat(outside.toLowerCase()).doesNotContain("partner.example").doesNotContain("bob@")
+                    .doesNotContain("sel1");
+            assertThat(decrypt(veil, relayed, "pseudonymised")).contains("spf=pass smtp.mailfrom=bob@partner.example")
+                    .contains("dkim=pass header.d=partner.example header.s=sel1")
+                    .contains("dmarc=pass header.from=partner.example");
+            Tools.Result arc = DkimTool.arcVerify(relayed.getBytes(StandardCharsets.ISO_8859_1),
+                    Map.of("veil._domainkey.arc.example", arcKey), dir);
+            assertThat(arc.exitCode()).as(arc.output()).isZero();
+            assertThat(arc.output()).startsWith("cv=pass");
+        } finally {
+            exchange.stop();
+        }
+    }
+
     private static String send(GatewayProcess veil, String from, String message) throws Exception {
         SmtpSubmit.Reply reply = SmtpSubmit.send(veil.smtpPort(), from, "alice@example.com", message);
         assertThat(reply.code()).as(reply.text()).isEqualTo(250);

@@ -57,9 +57,35 @@ public final class AuthenticationResults {
         return clauses;
     }
 
+    /**
+     * The method results without any property or reason: {@code spf=pass}, {@code dkim=pass} (one per signature),
+     * {@code dmarc=fail policy.dmarc=reject}. For the copies outside the encryption of mail whose correspondents are
+     * pseudonymised: the envelope sender, signing domains, selectors and the From domain would name the real
+     * correspondent next to its alias (RFC 8601 allows results without properties).
+     */
+    public static List<String> resultsWithoutIdentities(AuthVerdict verdict) {
+        List<String> clauses = new ArrayList<>();
+        clauses.add("spf=" + verdict.spf().result().keyword());
+        if (verdict.dkim().isEmpty()) {
+            clauses.add("dkim=none");
+        }
+        for (DkimChecker.Result r : verdict.dkim()) {
+            clauses.add("dkim=" + r.status().keyword());
+        }
+        DmarcEvaluator.Verdict dmarc = verdict.dmarc();
+        clauses.add("dmarc=" + dmarc.result().keyword()
+                + (dmarc.result() == DmarcResult.FAIL ? " policy.dmarc=" + dmarc.policy().keyword() : ""));
+        return clauses;
+    }
+
     /** The whole field, folded, ending in CRLF. */
     public static String field(String authservId, AuthVerdict verdict) {
-        return FIELD + ": " + authservId + ";" + FOLD + String.join(";" + FOLD, resultClauses(verdict)) + "\r\n";
+        return field(authservId, resultClauses(verdict));
+    }
+
+    /** The whole field with these method results, folded, ending in CRLF. */
+    public static String field(String authservId, List<String> clauses) {
+        return FIELD + ": " + authservId + ";" + FOLD + String.join(";" + FOLD, clauses) + "\r\n";
     }
 
     /** {@code ARC-Authentication-Results: i=N; authserv-id; results}, ending in CRLF. */
@@ -84,7 +110,16 @@ public final class AuthenticationResults {
 
     /** True for an Authentication-Results field that claims to be from us (so, arriving from outside, forged). */
     public static boolean claimsToBe(HeaderField field, String authservId) {
-        return field.is(FIELD) && authservId(field).equals(authservId.toLowerCase(Locale.ROOT));
+        // a host name with its root dot is the same name
+        return field.is(FIELD) && withoutRootDot(authservId(field)).equals(withoutRootDot(authservId.toLowerCase(Locale.ROOT)));
+    }
+
+    private static String withoutRootDot(String id) {
+        int end = id.length();
+        while (end > 0 && id.charAt(end - 1) == '.') {
+            end--;
+        }
+        return id.substring(0, end);
     }
 
     private static String stripComments(String s) {

@@ -52,10 +52,15 @@ public final class ArcSealStep implements MailStep {
         } catch (RuntimeException e) {
             throw new FailClosedException("ARC sealing is configured but unavailable: " + e.getMessage(), e);
         }
-        List<String> results = mail.authentication().map(AuthenticationResults::resultClauses).orElse(List.of());
+        // both copies are outside any encryption: with pseudonymised correspondents they say only what passed
+        // (the full results stay inside the encryption, where the encrypt step put them)
+        List<String> results = mail.authentication()
+                .map(mail.correspondentsHidden() ? AuthenticationResults::resultsWithoutIdentities
+                        : AuthenticationResults::resultClauses)
+                .orElse(List.of());
         List<String> outside = new ArrayList<>();
         if (mail.authentication().isPresent() && !carriesOurResults(mail.content())) {
-            outside.add(AuthenticationResults.field(authservId, mail.authentication().get()));
+            outside.add(AuthenticationResults.field(authservId, results));
         }
         Path out = spool.workFile(mail.id(), "sealed-arc.eml");
         try {

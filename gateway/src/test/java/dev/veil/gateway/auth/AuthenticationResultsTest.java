@@ -51,9 +51,27 @@ class AuthenticationResultsTest {
                 + "authentication-results: veil.example.com 1; dkim=pass\r\n"
                 + "Authentication-Results: mx.other.example; dkim=pass\r\n"
                 + "Authentication-Results: veil.example.community; dkim=pass\r\n"
-                + "ARC-Authentication-Results: i=1; veil.example.com; dkim=pass\r\n\r\n")
+                + "ARC-Authentication-Results: i=1; veil.example.com; dkim=pass\r\n"
+                + "Authentication-Results: veil.example.com.; dkim=pass\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         assertThat(h.fields().stream().map(f -> AuthenticationResults.claimsToBe(f, "veil.example.com")).toList())
-                .containsExactly(true, true, false, false, false);
+                .containsExactly(true, true, false, false, false, true);
+    }
+
+    @Test
+    void resultsWithoutIdentitiesNameNoSenderDomainSelectorOrReason() {
+        AuthVerdict v = verdict("bob@partner.example", List.of(
+                new DkimChecker.Result(DkimChecker.Status.PASS, "partner.example", "sel1", "abcdEFGH", ""),
+                new DkimChecker.Result(DkimChecker.Status.FAIL, "esp.example", "s2", "zzzz1234",
+                        "no key at s2._domainkey.esp.example")), DmarcResult.FAIL);
+
+        assertThat(AuthenticationResults.field("veil.example.com", AuthenticationResults.resultsWithoutIdentities(v)))
+                .isEqualTo("""
+                Authentication-Results: veil.example.com;\r
+                \tspf=pass;\r
+                \tdkim=pass;\r
+                \tdkim=fail;\r
+                \tdmarc=fail policy.dmarc=reject\r
+                """);
     }
 }
