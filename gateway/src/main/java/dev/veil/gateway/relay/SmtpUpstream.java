@@ -163,6 +163,11 @@ public final class SmtpUpstream implements Upstream {
     private static Address[] addresses(List<String> recipients) throws PermanentFailureException {
         Address[] out = new Address[recipients.size()];
         for (int i = 0; i < out.length; i++) {
+            if (!recipients.get(i).chars().allMatch(c -> c < 0x80)) {
+                // Jakarta Mail would write each char as one byte: a misdelivery, not an error
+                throw new PermanentFailureException("553 5.6.7 non-ASCII recipient address " + recipients.get(i)
+                        + " needs SMTPUTF8, which Veil does not use when it relays");
+            }
             try {
                 InternetAddress a = new InternetAddress();
                 a.setAddress(recipients.get(i));

@@ -60,18 +60,32 @@ final class OutboundRecipientHook implements RcptHook {
         }
         String address = rcpt.asString();
         String envelopeAddress = address;
+        Optional<String> real;
         try {
-            if (reidentifier.isAliasAddress(address)) {
-                Optional<String> real = reidentifier.realAddress(address);
-                if (real == null || real.isEmpty()) {
-                    return result(HookReturnCode.deny(), "550",
-                            "5.1.1 Recipient address rejected: " + address + " is not a known alias");
-                }
-                envelopeAddress = CorrespondentRestorer.checkedAddress(real.get());
-            }
-        } catch (RestorationException | RuntimeException e) {
+            real = reidentifier.isAliasAddress(address) ? reidentifier.realAddress(address) : null;
+        } catch (RuntimeException e) {
             LOG.error("alias resolution failed at RCPT: {}", e.getMessage());
             return result(HookReturnCode.denySoft(), "451", "4.3.0 Alias lookup failed, try again later");
+        }
+        if (real != null) {
+            if (real.isEmpty()) {
+                return result(HookReturnCode.deny(), "550",
+                        "5.1.1 Recipient address rejected: " + address + " is not a known alias");
+            }
+            // answers for what the directory holds are permanent: asking again gives the same address
+            if (!real.get().chars().allMatch(c -> c < 0x80)) {
+                // an SMTPUTF8 address: this relay path does not offer SMTPUTF8, and a mangled address is a misdelivery
+                return result(HookReturnCode.deny(), "553", "5.6.7 Recipient address rejected: " + address
+                        + " stands for a non-ASCII address, which needs SMTPUTF8; Veil relays ASCII addresses only");
+            }
+            try {
+                envelopeAddress = CorrespondentRestorer.checkedAddress(real.get());
+            } catch (RestorationException e) {
+                LOG.warn("RCPT {}: {}", address, e.getMessage());
+                return result(HookReturnCode.deny(), "550", "5.1.1 Recipient address rejected: " + address
+                        + " stands for an address Veil cannot relay to (a quoted local part, an address literal or"
+                        + " no domain)");
+            }
         }
         Optional<HookResult> rejected =
                 RecipientChecks.rejectedByRule(current, Direction.OUTBOUND, sender, envelopeAddress);

@@ -12,8 +12,9 @@ import org.apache.james.protocols.smtp.hook.MailHook;
 /**
  * MAIL FROM on the outbound listener: a client that is neither in an allowed network, nor presenting a trusted
  * certificate, nor authenticated is told to
- * authenticate (or, when AUTH is not available to it, that relaying is denied). A user who authenticated may send
- * only as an address of a domain the policy protects: a stolen password does not turn Veil into a spam relay for
+ * authenticate (or, when AUTH is not available to it, that relaying is denied). Every sender must be an address of
+ * a domain the policy protects — the null sender too, except from a trusted peer (Exchange's bounces): a stolen
+ * password, or another Microsoft 365 tenant's connector in the shared ranges, does not turn Veil into a relay for
  * any domain.
  */
 final class OutboundSenderHook implements MailHook {
@@ -33,13 +34,13 @@ final class OutboundSenderHook implements MailHook {
         boolean trustedPeer = submitter.trustedPeer(session);
         submitter.certificate(session).ifPresent(certificate -> LOG.info("outbound client {} presented a certificate"
                 + " ({}): {}", session.getRemoteAddress(), trustedPeer ? "relay allowed" : "not trusted", certificate));
-        if (trustedPeer) {
-            return HookResult.DECLINED;
-        }
-        if (!OutboundSubmitter.authenticated(session)) {
+        if (!trustedPeer && !OutboundSubmitter.authenticated(session)) {
             return authOffered
                     ? result("530", "5.7.0 Authentication required (STARTTLS, then AUTH)")
                     : result("554", "5.7.1 Relay access denied: this client may not send through this gateway");
+        }
+        if (trustedPeer && sender.isNullSender()) {
+            return HookResult.DECLINED; // Exchange's own bounces
         }
         Policy current = policy.get();
         if (current == null) {
@@ -48,7 +49,12 @@ final class OutboundSenderHook implements MailHook {
         }
         String domain = sender.asOptional().map(MailAddress::getDomain).map(d -> d.asString()).orElse(null);
         if (domain == null || !current.protects(domain)) {
-            return result("553", "5.7.1 Sender address rejected: an authenticated user sends only as an address"
+            // Exchange Online's outbound ranges and its connector certificate are shared by every Microsoft 365
+            // tenant: trusting them must not make Veil a relay for anyone else's mail
+            return result("553", trustedPeer
+                    ? "5.7.1 Sender address rejected: mail from the business's mail system must come from a domain"
+                    + " this gateway protects (or be a bounce)"
+                    : "5.7.1 Sender address rejected: an authenticated user sends only as an address"
                     + " of a domain this gateway protects");
         }
         return HookResult.DECLINED;

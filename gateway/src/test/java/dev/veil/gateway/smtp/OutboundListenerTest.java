@@ -58,7 +58,12 @@ class OutboundListenerTest {
     private RuntimeException reidentifierFailure;
 
     private final Reidentifier aliases = new Reidentifier() {
-        private final Map<String, String> known = Map.of("c-7qf2@alias.example.net", "bob@partner.example");
+        private final Map<String, String> known = Map.of("c-7qf2@alias.example.net", "bob@partner.example",
+                "c-utf8@alias.example.net", "j\u00f6rg@xn--bcher-kva.example",
+                "c-cjk@alias.example.net", "\u7528\u6237@partner.example",
+                "c-quoted@alias.example.net", "\"bob smith\"@partner.example",
+                "c-nodomain@alias.example.net", "bob17",
+                "c-literal@alias.example.net", "a31@[IPv6:2001:db8::31]");
 
         @Override
         public boolean isAliasAddress(String address) {
@@ -175,6 +180,37 @@ class OutboundListenerTest {
                     .startsWith("550 5.7.1 We do not write to competitor.example");
             assertThat(c.send("RCPT TO:<x%y@partner.example>")).startsWith("550 5.7.1");
             assertThat(c.send("RCPT TO:<@relay.example:x@partner.example>")).startsWith("550 5.7.1");
+            assertThat(c.send("DATA")).startsWith("503");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    @Test
+    void aTrustedNetworkSendsOnlyAsAProtectedDomainOrTheNullSender() throws Exception {
+        // Exchange Online's ranges are shared by every tenant: trusting them is no licence to relay anyone's mail
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<spammer@evil.example>")).startsWith("553 5.7.1");
+            assertThat(c.send("MAIL FROM:<>")).startsWith("250");
+            assertThat(c.send("RSET")).startsWith("250");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+    }
+
+    @Test
+    void anAliasForAnAddressVeilCannotRelayToIsRefusedForGoodNeverMangled() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            // SMTPUTF8 addresses: relayed without SMTPUTF8, each char became one byte (j\xF6rg@..., "(7@...")
+            assertThat(c.send("RCPT TO:<c-utf8@alias.example.net>")).startsWith("553 5.6.7");
+            assertThat(c.send("RCPT TO:<c-cjk@alias.example.net>")).startsWith("553 5.6.7");
+            // valid addresses once, but not ones the envelope can carry as they are: permanent, not "try again"
+            for (String alias : List.of("c-quoted", "c-nodomain", "c-literal")) {
+                assertThat(c.send("RCPT TO:<" + alias + "@alias.example.net>")).as(alias).startsWith("550 5.1.1");
+            }
             assertThat(c.send("DATA")).startsWith("503");
         }
         assertThat(queued).isEmpty();
