@@ -14,6 +14,7 @@ import dev.veil.gateway.contacts.ContactSync;
 import dev.veil.gateway.contacts.ContactSyncRunner;
 import dev.veil.gateway.core.KeyService;
 import dev.veil.gateway.core.PolicyHolder;
+import dev.veil.gateway.core.PrivateDirectories;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.Spool;
@@ -108,7 +109,11 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     @Override
     public void run(VeilConfiguration config, Environment environment) throws Exception {
+        boolean newDataDir = !Files.isDirectory(config.dataPath());
         Path data = Files.createDirectories(config.dataPath());
+        if (newDataDir) {
+            PrivateDirectories.restrict(data); // one created here is Veil's alone; an existing one keeps its mode
+        }
         String hostname = hostname(config.getSmtp());
         Clock clock = Clock.systemUTC();
         MetricRegistry metrics = environment.metrics();
@@ -191,6 +196,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
         char[] tlsKeyStorePassword = config.getSmtp().getTlsKeyStorePassword().toCharArray();
         SSLContext tls = SelfSignedTls.serverContext(tlsKeyStore, tlsKeyStorePassword, data.resolve("tls"), hostname);
         QueueRunner queue = runner;
+        // every meter exists from the start, so /metrics shows 0 rather than nothing and alert rules find them
+        for (String meter : List.of("received", "received-outbound", "relayed", "deferred", "bounced", "quarantined")) {
+            metrics.meter(meter);
+        }
         smtp = new SmtpListener(config.getSmtp(), hostname, spool, policies, tls, id -> {
             metrics.meter("received").mark();
             queue.queued(id);

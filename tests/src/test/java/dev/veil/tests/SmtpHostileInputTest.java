@@ -212,6 +212,17 @@ class SmtpHostileInputTest {
     }
 
     @Test
+    void smtputf8IsNotOfferedSoAskingForItIsRefusedWith555() {
+        try (RawSmtp smtp = RawSmtp.open(veil.smtpPort())) {
+            assertThat(smtp.command("EHLO client.partner.example").texts()).doesNotContain("SMTPUTF8");
+            Reply asked = smtp.command("MAIL FROM:<sender@partner.example> SMTPUTF8");
+            assertThat(asked.code()).as(smtp.transcript()).isEqualTo(555);
+            assertThat(asked.text()).startsWith("5.5.4");
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+        }
+    }
+
+    @Test
     void declaredSizeOverTheLimitIsRefusedAtMailFromWith552() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             Reply over = smtp.command("MAIL FROM:<sender@partner.example> SIZE=" + (LIMITED_MAX_SIZE + 1));
@@ -439,6 +450,13 @@ class SmtpHostileInputTest {
         HttpResponse<String> withToken = veil.admin("/queue");
         assertThat(withToken.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(withToken.body()).get("entries").isArray()).as(withToken.body()).isTrue();
+        assertThat(veil.admin("/queue?limit=0").statusCode()).isEqualTo(400);
+        assertThat(veil.admin("/queue?limit=-1").statusCode()).isEqualTo(400);
+        // every meter is there from the start (0), not only after its first event, so alert rules find them
+        JsonNode meters = JSON.readTree(veil.admin("/metrics").body()).get("meters");
+        for (String meter : List.of("received", "received-outbound", "relayed", "deferred", "bounced", "quarantined")) {
+            assertThat(meters.has(meter)).as(meter + " in " + meters.fieldNames()).isTrue();
+        }
         assertThat(veil.adminWithoutToken("/ping").statusCode()).isEqualTo(200);
         HttpResponse<String> wrong = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort(veil) + "/queue"))

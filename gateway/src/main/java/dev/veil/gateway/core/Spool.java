@@ -32,10 +32,11 @@ public final class Spool {
     private final Clock clock;
 
     public Spool(Path root, SpoolDao dao, Clock clock) throws IOException {
-        this.incoming = Files.createDirectories(root.resolve("incoming"));
-        this.queue = Files.createDirectories(root.resolve("queue"));
-        this.work = Files.createDirectories(root.resolve("work"));
-        this.dsn = Files.createDirectories(root.resolve("dsn"));
+        PrivateDirectories.create(root); // every message below is plaintext
+        this.incoming = PrivateDirectories.create(root.resolve("incoming"));
+        this.queue = PrivateDirectories.create(root.resolve("queue"));
+        this.work = PrivateDirectories.create(root.resolve("work"));
+        this.dsn = PrivateDirectories.create(root.resolve("dsn"));
         this.runningMarker = root.resolve("veil.pid");
         this.dao = dao;
         this.clock = clock;

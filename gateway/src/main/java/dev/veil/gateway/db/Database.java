@@ -27,7 +27,7 @@ public final class Database implements AutoCloseable {
      */
     public static Database openEmbedded(Path dataDir) throws SQLException {
         try {
-            Files.createDirectories(dataDir.resolve("db"));
+            dev.veil.gateway.core.PrivateDirectories.create(dataDir.resolve("db")); // vault, audit, spool rows
         } catch (java.io.IOException e) {
             throw new SQLException("cannot create " + dataDir.resolve("db") + ": " + e.getMessage(), e);
         }

@@ -17,7 +17,7 @@ public final class DirectoryUpstream implements Upstream {
     private final Path directory;
 
     public DirectoryUpstream(Path directory) throws IOException {
-        this.directory = Files.createDirectories(directory);
+        this.directory = dev.veil.gateway.core.PrivateDirectories.create(directory); // what it holds may be plaintext
     }
 
     @Override

@@ -44,9 +44,13 @@ public final class QueueServlet extends HttpServlet {
                     + " limit is a number");
             return;
         }
+        if (limit < 1) {
+            response.sendError(400, "limit is at least 1");
+            return;
+        }
         try {
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (SpoolEntry e : dao.list(state, Math.max(1, Math.min(limit, 100_000)))) {
+            for (SpoolEntry e : dao.list(state, Math.min(limit, 100_000))) {
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("id", e.id().value());
                 row.put("direction", e.direction().name().toLowerCase(Locale.ROOT));

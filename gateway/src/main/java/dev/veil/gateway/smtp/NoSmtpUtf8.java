@@ -6,9 +6,10 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailParametersHook;
 
 /**
- * MAIL FROM with {@code SMTPUTF8} on the outbound listener: the extension is not offered (James cannot parse
- * non-ASCII addresses, and the relay path may not carry them), so a client asking for it hears so at once instead
- * of having the parameter silently ignored and its addresses refused one by one.
+ * MAIL FROM with {@code SMTPUTF8} on either listener: the extension is not offered (James cannot parse non-ASCII
+ * addresses, and the relay path may not carry them), so a client asking for it hears so at once (RFC 6531 3.4: a
+ * server that does not offer it must not accept it) instead of having the parameter silently ignored and its
+ * addresses refused one by one.
  */
 final class NoSmtpUtf8 implements MailParametersHook {
     @Override

@@ -57,7 +57,7 @@ public final class SmtpListener implements Managed {
     public SmtpListener(SmtpSettings settings, String hostname, Spool spool, Supplier<Policy> policy,
                         SSLContext tls, Consumer<QueueId> onQueued) throws Exception {
         this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, ClientAuth.NONE, false,
-                new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(),
+                new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(new NoSmtpUtf8()),
                 new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
                 spool, false);
     }

@@ -50,6 +50,21 @@ class SpoolTest {
     }
 
     @Test
+    void theSpoolAndDatabaseDirectoriesAreOnlyVeilsEvenWhenTheyExistedOpen() throws Exception {
+        // queued mail is plaintext; files in it get the umask's mode (often rw-r--r--), so the directories close it
+        Path open = Files.createDirectories(dir.resolve("open-spool/queue"));
+        Files.setPosixFilePermissions(open.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Spool reopened = new Spool(dir.resolve("open-spool"), dao, clock);
+
+        for (Path d : List.of(dir.resolve("open-spool"), reopened.queueDirectory(), reopened.incomingDirectory(),
+                dir.resolve("spool"), spool.queueDirectory(), dir.resolve("data/db"))) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d)))
+                    .as(d.toString()).isEqualTo("rwx------");
+        }
+    }
+
+    @Test
     void acceptMovesTheFileIntoTheQueueAndRecordsItAsReceived() throws Exception {
         IncomingMessage message = spool.begin(0);
         message.write(MESSAGE);
