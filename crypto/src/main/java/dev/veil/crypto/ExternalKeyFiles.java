@@ -24,6 +24,8 @@ import org.bouncycastle.openpgp.PGPObjectFactory;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import org.bouncycastle.openpgp.PGPSecretKey;
 import org.bouncycastle.openpgp.PGPSecretKeyRing;
+import org.bouncycastle.openpgp.PGPSignature;
+import org.bouncycastle.openpgp.PGPSignatureList;
 import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 import org.bouncycastle.pkcs.PKCS12PfxPdu;
 import org.bouncycastle.util.io.pem.PemObject;
@@ -31,7 +33,8 @@ import org.bouncycastle.util.io.pem.PemReader;
 
 /**
  * Reads the public keys in a file an admin wants to import, whatever its form: PEM certificates (several),
- * DER X.509, PKCS#7 bundles (DER or PEM), ASCII-armored or binary OpenPGP public key rings (several). Files with
+ * DER X.509, PKCS#7 bundles (DER or PEM), ASCII-armored or binary OpenPGP public key rings (several) and bare
+ * OpenPGP key revocation certificates ({@code gpg --gen-revoke}). Files with
  * private key material are refused as a whole: public keys only go into the external store.
  */
 final class ExternalKeyFiles {
@@ -43,8 +46,8 @@ final class ExternalKeyFiles {
     private ExternalKeyFiles() {
     }
 
-    /** What a file holds: certificates and public key rings, in file order. */
-    record Contents(List<X509Certificate> certificates, List<PGPPublicKeyRing> rings) {
+    /** What a file holds: certificates, public key rings and bare key revocation signatures, in file order. */
+    record Contents(List<X509Certificate> certificates, List<PGPPublicKeyRing> rings, List<PGPSignature> revocations) {
     }
 
     /**
@@ -58,16 +61,17 @@ final class ExternalKeyFiles {
         }
         List<X509Certificate> certificates = new ArrayList<>();
         List<PGPPublicKeyRing> rings = new ArrayList<>();
+        List<PGPSignature> revocations = new ArrayList<>();
         Set<String> notes = new LinkedHashSet<>();
         int first = content[0] & 0xff;
         if (content.length > 1 && first == 0x30 && (content[1] & 0x80) != 0) {
             readDer(content, certificates, notes);
         } else if ((first & 0x80) != 0) {
-            readPgp(content, rings, notes, source);
+            readPgp(content, rings, revocations, notes, source);
         } else {
             String text = new String(content, StandardCharsets.ISO_8859_1);
             if (text.contains("-----BEGIN PGP ")) {
-                readArmoredPgp(text, rings, notes, source);
+                readArmoredPgp(text, rings, revocations, notes, source);
             }
             if (text.replaceAll("(?s)-----BEGIN PGP .*?-----END PGP [A-Z0-9 ,/]+-----", "").contains("-----BEGIN ")) {
                 readPem(text, certificates, notes, source);
@@ -76,10 +80,10 @@ final class ExternalKeyFiles {
                 notes.add("no PEM or OpenPGP armor found, and it is not DER or binary OpenPGP data");
             }
         }
-        if (certificates.isEmpty() && rings.isEmpty()) {
+        if (certificates.isEmpty() && rings.isEmpty() && revocations.isEmpty()) {
             throw new KeyException("nothing to import in " + source + (notes.isEmpty() ? "" : ": " + String.join("; ", notes)));
         }
-        return new Contents(certificates, rings);
+        return new Contents(certificates, rings, revocations);
     }
 
     private static void readDer(byte[] der, List<X509Certificate> certificates, Set<String> notes) throws KeyException {
@@ -150,7 +154,8 @@ final class ExternalKeyFiles {
         }
     }
 
-    private static void readArmoredPgp(String text, List<PGPPublicKeyRing> rings, Set<String> notes, String source)
+    private static void readArmoredPgp(String text, List<PGPPublicKeyRing> rings, List<PGPSignature> revocations,
+                                       Set<String> notes, String source)
             throws KeyException {
         Matcher blocks = PGP_ARMOR.matcher(text);
         boolean any = false;
@@ -166,7 +171,7 @@ final class ExternalKeyFiles {
             }
             byte[] armored = blocks.group().getBytes(StandardCharsets.ISO_8859_1);
             try (ArmoredInputStream in = new ArmoredInputStream(new ByteArrayInputStream(armored))) {
-                readPgp(in.readAllBytes(), rings, notes, source);
+                readPgp(in.readAllBytes(), rings, revocations, notes, source);
             } catch (IOException e) {
                 throw new KeyException(source + " has a damaged OpenPGP armor block: " + e.getMessage(), e);
             }
@@ -176,7 +181,8 @@ final class ExternalKeyFiles {
         }
     }
 
-    private static void readPgp(byte[] binary, List<PGPPublicKeyRing> rings, Set<String> notes, String source)
+    private static void readPgp(byte[] binary, List<PGPPublicKeyRing> rings, List<PGPSignature> revocations,
+                                Set<String> notes, String source)
             throws KeyException {
         try (InputStream in = new ByteArrayInputStream(binary)) {
             PGPObjectFactory objects = new PGPObjectFactory(in, new BcKeyFingerprintCalculator());
@@ -186,6 +192,15 @@ final class ExternalKeyFiles {
                     rings.add(ring);
                 } else if (object instanceof PGPSecretKeyRing || object instanceof PGPSecretKey) {
                     throw new KeyException(PRIVATE_KEY_REFUSAL);
+                } else if (object instanceof PGPSignatureList signatures) {
+                    for (PGPSignature signature : signatures) {
+                        if (signature.getSignatureType() == PGPSignature.KEY_REVOCATION) {
+                            revocations.add(signature);
+                        } else {
+                            notes.add("an OpenPGP signature of type 0x" + Integer.toHexString(signature.getSignatureType())
+                                    + ", which is neither a key nor a key revocation certificate");
+                        }
+                    }
                 } else if (!(object instanceof PGPMarker)) {
                     notes.add("OpenPGP data that is not a key (" + object.getClass().getSimpleName() + ")");
                 }

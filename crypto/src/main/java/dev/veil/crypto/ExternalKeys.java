@@ -8,6 +8,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.cert.CertificateEncodingException;
@@ -15,6 +17,7 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -46,7 +49,9 @@ import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProv
  * <p>Layout, next to {@link VeilKeys} in the same key directory: {@code DIR/external/smime/<address>-<sha256>.pem}
  * (one PEM certificate) and {@code DIR/external/openpgp/<address>-<fingerprint>.asc} (one armored public key
  * ring; the primary key's fingerprint, 40 hex digits for a v4 key, 64 for an RFC 9580 v6 key); a key naming several addresses is stored once per address. Public data: no master key, files 0644,
- * published atomically and never rewritten (an import of the same key is a no-op; removal deletes the file).
+ * published atomically (an import of the same key is a no-op; removal deletes the file). A certificate file is never
+ * rewritten; an OpenPGP file is replaced, by an atomic rename, when an import brings a newer copy of its key (a
+ * revocation, a later expiry, a new subkey: see {@link OpenPgpKeyMerge}) or its revocation certificate.
  * When a file is first read, its content must match its name (fingerprint and address), so a file renamed to
  * another address does not receive that address's mail.
  *
@@ -54,7 +59,7 @@ import org.bouncycastle.openpgp.operator.jcajce.JcaPGPContentVerifierBuilderProv
  * {@link #smimeCertificate} and {@link #openPgpKey} check again, at the time of use, what expires.
  * No chain is verified: importing a certificate is the admin's trust decision.
  *
- * <p>Thread-safe; a CLI import is seen by a running server at its next lookup.
+ * <p>Thread-safe; a CLI import (new file or replaced one) is seen by a running server at its next lookup.
  */
 public final class ExternalKeys {
     private static final String EXTERNAL_DIR = "external";
@@ -67,7 +72,7 @@ public final class ExternalKeys {
     private static final int MIN_EC_BITS = 256;
 
     private final Path dir;
-    /** Parsed files by path: files are never rewritten, so an entry stays right until the file is deleted. */
+    /** Parsed files by path, each valid while the file is the same one (a replaced file is a new inode). */
     private final ConcurrentHashMap<Path, Stored> cache = new ConcurrentHashMap<>();
 
     private ExternalKeys(Path dir) {
@@ -120,6 +125,9 @@ public final class ExternalKeys {
         }
         for (PGPPublicKeyRing ring : contents.rings()) {
             results.add(importRing(ring));
+        }
+        for (PGPSignature revocation : contents.revocations()) {
+            results.add(importRevocation(revocation));
         }
         return results;
     }
@@ -310,6 +318,15 @@ public final class ExternalKeys {
             return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, List.of(), subject, notAfter,
                     "OpenPGP version " + primary.getVersion() + " keys are not supported: only v4 and v6 (RFC 9580) keys are");
         }
+        List<Stored> copies = storedCopies(fingerprint);
+        if (!copies.isEmpty()) {
+            // A newer copy of a stored key is merged even if it is revoked or expired now: that is the news.
+            PGPPublicKeyRing merged = copies.get(0).ring();
+            for (Stored copy : copies) {
+                merged = OpenPgpKeyMerge.merge(merged, copy.ring());
+            }
+            return update(copies, OpenPgpKeyMerge.merge(merged, ring));
+        }
         List<String> addresses = ringAddresses(ring);
         if (addresses.isEmpty()) {
             return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, addresses, subject, notAfter,
@@ -321,15 +338,90 @@ public final class ExternalKeys {
             return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, addresses, subject, notAfter,
                     "no usable encryption key: " + unusable.getMessage());
         }
-        byte[] armored;
+        return publish(Format.OPENPGP, fingerprint, addresses, subject, notAfter, armored(ring));
+    }
+
+    /** Applies a bare key revocation certificate to the stored key that made it. */
+    private ImportedKey importRevocation(PGPSignature revocation) throws KeyException {
+        String issuer = String.format("%016x", revocation.getKeyID());
+        for (Stored candidate : stored(Format.OPENPGP, null)) {
+            if (candidate.ring().getPublicKey().getKeyID() == revocation.getKeyID()) {
+                PGPPublicKeyRing revoked = OpenPgpKeyMerge.applyRevocation(candidate.ring(), revocation);
+                if (revoked != null) {
+                    return update(storedCopies(candidate.fingerprint()), revoked);
+                }
+            }
+        }
+        return new ImportedKey(Status.REFUSED, Format.OPENPGP, issuer, List.of(), "revocation certificate", null,
+                "a revocation certificate for key " + issuer + ", which is not stored (or did not make it):"
+                        + " nothing to revoke");
+    }
+
+    /**
+     * Replaces every stored copy of a key with {@code merged} (a no-op if it brings nothing new). Each file is
+     * replaced by rename, so it always holds the old or the new ring; a copy for an address whose user id the
+     * merge revoked is deleted after the others are written.
+     */
+    private ImportedKey update(List<Stored> copies, PGPPublicKeyRing merged) throws KeyException {
+        PGPPublicKey primary = merged.getPublicKey();
+        String fingerprint = OpenPgpKeyMaterial.fingerprint(primary);
+        String subject = OpenPgpKeyMaterial.userId(merged);
+        Instant notAfter = pgpNotAfter(primary);
+        List<String> addresses = ringAddresses(merged);
+        byte[] armored = armored(merged);
+        boolean unchanged = copies.stream().map(Stored::address).toList().containsAll(addresses);
+        for (Stored copy : copies) {
+            unchanged &= Arrays.equals(armored, armored(copy.ring()));
+        }
+        if (unchanged) {
+            return new ImportedKey(Status.ALREADY_PRESENT, Format.OPENPGP, fingerprint, addresses, subject, notAfter, null);
+        }
+        if (addresses.isEmpty()) {
+            return new ImportedKey(Status.REFUSED, Format.OPENPGP, fingerprint, addresses, subject, notAfter,
+                    "the update revokes every user id with an email address: remove the key instead (veil keys remove "
+                            + fingerprint + ")");
+        }
+        boolean wasRevoked = copies.stream().anyMatch(c -> OpenPgpKeyMerge.revoked(c.ring()));
+        for (String address : addresses) {
+            Path file = file(Format.OPENPGP, address, fingerprint);
+            try {
+                AtomicFiles.replace(file, armored, AtomicFiles.PUBLIC_READ);
+            } catch (IOException e) {
+                throw new KeyException("cannot write " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+            } finally {
+                cache.remove(file);
+            }
+        }
+        for (Stored copy : copies) {
+            if (!addresses.contains(copy.address())) {
+                try {
+                    Files.deleteIfExists(copy.file());
+                } catch (IOException e) {
+                    throw new KeyException("cannot remove " + copy.file().toAbsolutePath() + ": " + e.getMessage(), e);
+                } finally {
+                    cache.remove(copy.file());
+                }
+            }
+        }
+        Status status = OpenPgpKeyMerge.revoked(merged) && !wasRevoked ? Status.REVOKED : Status.UPDATED;
+        return new ImportedKey(status, Format.OPENPGP, fingerprint, addresses, subject, notAfter, null);
+    }
+
+    /** The stored files of one OpenPGP key, for every address. */
+    private List<Stored> storedCopies(String fingerprint) throws KeyException {
+        return stored(Format.OPENPGP, null).stream().filter(s -> s.fingerprint().equals(fingerprint)).toList();
+    }
+
+    private static byte[] armored(PGPPublicKeyRing ring) throws KeyException {
+        PGPPublicKey primary = ring.getPublicKey();
         try {
             // RFC 9580 section 6.1: no CRC-24 line in the armor of a v6 key
-            armored = ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK",
+            return ArmorOutputStream.armor(ring.getEncoded(), "PGP PUBLIC KEY BLOCK",
                     primary.getVersion() == PublicKeyPacket.VERSION_4).getBytes(StandardCharsets.US_ASCII);
         } catch (IOException e) {
-            throw new KeyException("cannot encode the OpenPGP key " + fingerprint + ": " + e.getMessage(), e);
+            throw new KeyException("cannot encode the OpenPGP key " + OpenPgpKeyMaterial.fingerprint(primary) + ": "
+                    + e.getMessage(), e);
         }
-        return publish(Format.OPENPGP, fingerprint, addresses, subject, notAfter, armored);
     }
 
     private ImportedKey publish(Format format, String fingerprint, List<String> addresses, String subject, Instant notAfter,
@@ -499,9 +591,9 @@ public final class ExternalKeys {
 
     // ---- the store ----------------------------------------------------------------------------------------------
 
-    /** One file of the store, parsed and checked against its name. */
+    /** One file of the store, parsed and checked against its name; {@code version} tells a replaced file apart. */
     private record Stored(Path file, Format format, String address, String fingerprint, X509Certificate certificate,
-                          PGPPublicKeyRing ring) {
+                          PGPPublicKeyRing ring, FileVersion version) {
         Instant notBefore() {
             return certificate != null ? certificate.getNotBefore().toInstant() : ring.getPublicKey().getCreationTime().toInstant();
         }
@@ -572,10 +664,29 @@ public final class ExternalKeys {
         return result;
     }
 
+    /**
+     * Which file is at a path: a replace renames a new file over the old one, so the file key (device and inode)
+     * changes; the modification time and size guard against an inode number reused at once.
+     */
+    private record FileVersion(Object fileKey, FileTime modified, long size) {
+        static FileVersion of(Path file) throws IOException {
+            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+            return new FileVersion(attributes.fileKey(), attributes.lastModifiedTime(), attributes.size());
+        }
+    }
+
     /** Parses and checks one file; null if its name is not one of ours (or it vanished). */
     private Stored load(Format format, Path file) throws KeyException {
+        FileVersion version;
+        try {
+            version = FileVersion.of(file);
+        } catch (NoSuchFileException removed) {
+            return null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
         Stored cached = cache.get(file);
-        if (cached != null) {
+        if (cached != null && cached.version().equals(version)) {
             return cached;
         }
         String name = file.getFileName().toString();
@@ -605,19 +716,21 @@ public final class ExternalKeys {
         try {
             if (format == Format.SMIME) {
                 X509Certificate certificate = ExternalKeyFiles.readStoredCertificate(content);
-                stored = new Stored(file, format, address, Fingerprints.sha256(certificate), certificate, null);
+                stored = new Stored(file, format, address, Fingerprints.sha256(certificate), certificate, null, version);
                 checkName(stored, fingerprintInName, certificateAddresses(certificate));
             } else {
                 PGPPublicKeyRing ring = ExternalKeyFiles.readStoredRing(content);
-                stored = new Stored(file, format, address, OpenPgpKeyMaterial.fingerprint(ring.getPublicKey()), null, ring);
+                stored = new Stored(file, format, address, OpenPgpKeyMaterial.fingerprint(ring.getPublicKey()), null, ring,
+                        version);
                 checkName(stored, fingerprintInName, ringAddresses(ring));
             }
         } catch (IOException | RuntimeException e) {
             throw new KeyException("external key file " + file.toAbsolutePath() + " is damaged (" + e.getMessage()
                     + ") — delete it and import the key again", e);
         }
-        Stored raced = cache.putIfAbsent(file, stored);
-        return raced != null ? raced : stored;
+        // The version was read before the content: if the file was replaced in between, the next lookup reads it again.
+        cache.put(file, stored);
+        return stored;
     }
 
     private static void checkName(Stored stored, String fingerprintInName, List<String> addresses) throws KeyException {

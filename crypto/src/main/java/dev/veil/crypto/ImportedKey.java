@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * What {@link ExternalKeys#importFile} did with one key found in a file.
  *
- * @param status      imported, already present (a no-op), or refused
+ * @param status      imported, updated (a newer copy of a stored OpenPGP key merged into it), revoked (the same, and
+ *                    the key is revoked now), already present (a no-op), or refused
  * @param format      S/MIME or OpenPGP
  * @param fingerprint as in {@link ExternalKey#fingerprint()}
  * @param addresses   the addresses the key is (now) stored under; for a refused key those it names, maybe none
@@ -21,7 +22,7 @@ public record ImportedKey(Status status, ExternalKey.Format format, String finge
     }
 
     public enum Status {
-        IMPORTED("imported"), ALREADY_PRESENT("already present"), REFUSED("refused");
+        IMPORTED("imported"), UPDATED("updated"), REVOKED("revoked"), ALREADY_PRESENT("already present"), REFUSED("refused");
 
         public final String label;
 
@@ -33,5 +34,10 @@ public record ImportedKey(Status status, ExternalKey.Format format, String finge
     /** Whether the key is in the store now (imported by this call or before). */
     public boolean stored() {
         return status != Status.REFUSED;
+    }
+
+    /** Whether this call changed the store: a new key, or a stored one updated or revoked. */
+    public boolean changed() {
+        return status == Status.IMPORTED || status == Status.UPDATED || status == Status.REVOKED;
     }
 }

@@ -317,12 +317,17 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                     + "(" + k.fingerprint() + ")";
             System.err.println("refused " + what + ": " + k.reason());
         }
+        List<String> changed = stored.stream().filter(ImportedKey::changed)
+                .flatMap(k -> k.addresses().stream()).distinct().toList();
+        if (!changed.isEmpty()) {
+            audit(config, "key-import", changed, "external public key(s) imported from " + file.toAbsolutePath() + ": "
+                    + stored.stream().filter(ImportedKey::changed)
+                            .map(k -> k.format().label + " " + k.fingerprint() + " " + k.status().label)
+                            .collect(Collectors.joining(", ")));
+        }
         List<String> imported = stored.stream().filter(k -> k.status() == ImportedKey.Status.IMPORTED)
                 .flatMap(k -> k.addresses().stream()).distinct().toList();
         if (!imported.isEmpty()) {
-            audit(config, "key-import", imported, "external public key(s) imported from " + file.toAbsolutePath() + ": "
-                    + stored.stream().filter(k -> k.status() == ImportedKey.Status.IMPORTED)
-                            .map(k -> k.format().label + " " + k.fingerprint()).collect(Collectors.joining(", ")));
             warnIfVeilKeysExist(config, imported);
         }
         if (stored.isEmpty()) {
