@@ -127,21 +127,39 @@ final class CertificateIssuer {
                 Date.from(now.plus(validity)), subject, publicKey);
     }
 
-    /** A CRL of the CA listing the revoked serial numbers (with their revocation times); valid for {@code validity}. */
+    /**
+     * A CRL of the CA listing the revoked serial numbers (with their revocation times), issued {@code now} and valid
+     * for {@code validity}, with the two extensions RFC 5280 section 5.2 requires of a conforming CA: the CRL number
+     * (monotonically increasing, {@code number}) and the authority key identifier (the CA certificate's subject key
+     * identifier, so relying parties find the key to verify with).
+     */
     static byte[] crl(X509Certificate ca, PrivateKey caKey, java.util.Map<java.math.BigInteger, Instant> revoked,
-                      Duration validity) throws KeyException {
-        Instant now = Instant.now();
+                      BigInteger number, Instant now, Duration validity) throws KeyException {
         org.bouncycastle.cert.X509v2CRLBuilder builder = new org.bouncycastle.cert.X509v2CRLBuilder(
                 X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), Date.from(now));
         builder.setNextUpdate(Date.from(now.plus(validity)));
         revoked.forEach((serial, when) -> builder.addCRLEntry(serial, Date.from(when),
                 org.bouncycastle.asn1.x509.CRLReason.unspecified));
         try {
+            builder.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(number));
+            builder.addExtension(Extension.authorityKeyIdentifier, false, authorityKeyIdentifier(ca));
             return builder.build(new JcaContentSignerBuilder(signatureAlgorithm(caKey)).setProvider(Providers.BC).build(caKey))
                     .getEncoded();
-        } catch (OperatorCreationException | java.io.IOException e) {
+        } catch (OperatorCreationException | GeneralSecurityException | java.io.IOException e) {
             throw new KeyException("cannot sign the certificate revocation list: " + e.getMessage(), e);
         }
+    }
+
+    /** The key identifier of the CA certificate's SKI (what certificates it issued carry), else one derived from its key. */
+    private static org.bouncycastle.asn1.x509.AuthorityKeyIdentifier authorityKeyIdentifier(X509Certificate ca)
+            throws GeneralSecurityException, java.io.IOException {
+        byte[] extension = ca.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        if (extension == null) {
+            return new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(ca.getPublicKey());
+        }
+        byte[] keyIdentifier = org.bouncycastle.asn1.x509.SubjectKeyIdentifier.getInstance(
+                JcaX509ExtensionUtils.parseExtensionValue(extension)).getKeyIdentifier();
+        return new org.bouncycastle.asn1.x509.AuthorityKeyIdentifier(keyIdentifier);
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey signer) throws GeneralSecurityException {

@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * certificate and its wrapped private key (see {@link KeyEntryFile}). Files are published atomically, so a
  * server and a CLI process can share the directory: whoever publishes an entry first wins and the other uses it.
  * Rotation and revocation move the current entry to {@code DIR/retired/} (see {@link RetiredKey}), where it
- * still decrypts; revocations are also listed in {@code DIR/ca.crl}. Certificates are cached in memory and
+ * still decrypts; revocations are also listed in {@code DIR/ca.crl}, reissued before it goes stale (see
+ * {@link #refreshRevocationList}), and {@code DIR/ca-cert.pem} holds the CA certificate alone. Certificates are cached in memory and
  * re-read when their file changes (another process rotated them); private keys are unwrapped only when used.
  *
  * <p>Thread-safe.
@@ -42,6 +43,13 @@ public final class VeilKeys {
     private static final String USERS_DIR = "users";
     private static final String RETIRED_DIR = "retired";
     private static final String CRL_FILE = "ca.crl";
+    /** The CA certificate alone, for {@code openssl crl -CAfile} and relying parties: ca.pem also holds the key. */
+    private static final String CA_CERTIFICATE_FILE = "ca-cert.pem";
+    private static final String CRL_LOCK_FILE = ".ca.crl.lock";
+    /** nextUpdate - thisUpdate; the CRL is reissued once half of it has passed ({@link #refreshRevocationList}). */
+    static final java.time.Duration CRL_VALIDITY = java.time.Duration.ofDays(30);
+    /** Serialises CRL writers of this JVM: a file lock is held per process, not per thread. */
+    private static final Object CRL_WRITERS = new Object();
     private static final String SUFFIX = ".pem";
 
     private final Path dir;
@@ -101,7 +109,54 @@ public final class VeilKeys {
                         escrowFile());
                 loadEscrow();
             }
+            publishCaCertificate(currentCa.certificate());
         }
+    }
+
+    /** Writes {@code ca-cert.pem} unless it already holds this certificate. */
+    private void publishCaCertificate(X509Certificate certificate) throws KeyException {
+        Path file = dir.resolve(CA_CERTIFICATE_FILE);
+        try {
+            byte[] pem = Pem.encode("CERTIFICATE", certificate.getEncoded());
+            if (!Files.exists(file) || !java.util.Arrays.equals(Files.readAllBytes(file), pem)) {
+                AtomicFiles.replace(file, pem, AtomicFiles.PUBLIC_READ);
+            }
+        } catch (IOException | java.security.cert.CertificateEncodingException e) {
+            throw new KeyException("cannot write " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reissues {@code ca.crl} (same entries, next CRL number) if half of its validity has passed, or it predates
+     * the CRL number and authority key identifier: relying parties treat a CRL past its nextUpdate as unusable, and
+     * it is otherwise only written when a key is revoked. The server calls this at start and daily.
+     *
+     * @return whether it was reissued (false also when nothing was ever revoked, or there is no CA)
+     */
+    public boolean refreshRevocationList() throws KeyException {
+        return refreshRevocationList(Instant.now());
+    }
+
+    boolean refreshRevocationList(Instant now) throws KeyException {
+        if (loadCa() == null) {
+            return false;
+        }
+        return withCrlLock(() -> {
+            org.bouncycastle.cert.X509CRLHolder current = currentCrl();
+            if (current == null) {
+                return false;
+            }
+            Instant thisUpdate = current.getThisUpdate().toInstant();
+            Instant halfway = current.getNextUpdate() == null ? thisUpdate
+                    : thisUpdate.plus(java.time.Duration.between(thisUpdate, current.getNextUpdate().toInstant()).dividedBy(2));
+            boolean conforming = current.getExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber) != null
+                    && current.getExtension(org.bouncycastle.asn1.x509.Extension.authorityKeyIdentifier) != null;
+            if (conforming && now.isBefore(halfway)) {
+                return false;
+            }
+            writeCrlLocked(now, current);
+            return true;
+        });
     }
 
     /** Whether a certificate for this address exists (issued earlier, by this or another process). */
@@ -529,6 +584,17 @@ public final class VeilKeys {
     }
 
     private void writeCrl() throws KeyException {
+        withCrlLock(() -> {
+            writeCrlLocked(Instant.now(), currentCrl());
+            return true;
+        });
+    }
+
+    /**
+     * Writes the CRL from the revoked keys in {@code retired/}. Callers hold the CRL lock, so a refresh that read
+     * the revoked keys cannot overwrite the CRL a revocation in another process has just written.
+     */
+    private void writeCrlLocked(Instant now, org.bouncycastle.cert.X509CRLHolder previous) throws KeyException {
         java.util.Map<java.math.BigInteger, Instant> revoked = new java.util.TreeMap<>();
         for (Retired r : retiredEntries()) {
             if (r.name().revoked() && r.entry().kind() == KeyKind.USER) {
@@ -536,11 +602,56 @@ public final class VeilKeys {
             }
         }
         KeyEntry ca = requireCa();
-        byte[] der = CertificateIssuer.crl(ca.certificate(), unwrap(ca), revoked, java.time.Duration.ofDays(30));
+        byte[] der = CertificateIssuer.crl(ca.certificate(), unwrap(ca), revoked, nextCrlNumber(previous, now), now,
+                CRL_VALIDITY);
         try {
             AtomicFiles.replace(dir.resolve(CRL_FILE), der, AtomicFiles.PUBLIC_READ);
         } catch (IOException e) {
             throw new KeyException("cannot write " + dir.resolve(CRL_FILE) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One more than the previous CRL's number, and at least the current time in seconds: increasing even if ca.crl
+     * was deleted or predates CRL numbers (RFC 5280 5.2.3 only asks for monotonically increasing numbers).
+     */
+    private static java.math.BigInteger nextCrlNumber(org.bouncycastle.cert.X509CRLHolder previous, Instant now) {
+        java.math.BigInteger byTime = java.math.BigInteger.valueOf(now.getEpochSecond());
+        org.bouncycastle.asn1.x509.Extension number = previous == null ? null
+                : previous.getExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber);
+        if (number == null) {
+            return byTime;
+        }
+        java.math.BigInteger next = org.bouncycastle.asn1.x509.CRLNumber.getInstance(number.getParsedValue())
+                .getCRLNumber().add(java.math.BigInteger.ONE);
+        return next.max(byTime);
+    }
+
+    /** The CRL on disk, or null if there is none. */
+    private org.bouncycastle.cert.X509CRLHolder currentCrl() throws KeyException {
+        Path file = dir.resolve(CRL_FILE);
+        try {
+            return Files.exists(file) ? new org.bouncycastle.cert.X509CRLHolder(Files.readAllBytes(file)) : null;
+        } catch (IOException | RuntimeException e) {
+            throw new KeyException("cannot read " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private interface CrlAction {
+        boolean run() throws KeyException;
+    }
+
+    /** Runs {@code action} holding the CRL lock: this JVM's monitor and a file lock other processes respect. */
+    private boolean withCrlLock(CrlAction action) throws KeyException {
+        Path lockFile = dir.resolve(CRL_LOCK_FILE);
+        synchronized (CRL_WRITERS) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                 java.nio.channels.FileLock ignored = channel.lock()) {
+                return action.run();
+            } catch (IOException e) {
+                throw new KeyException("cannot lock " + lockFile.toAbsolutePath() + ": " + e.getMessage(), e);
+            }
         }
     }
 

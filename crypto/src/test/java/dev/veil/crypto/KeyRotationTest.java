@@ -14,9 +14,11 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.Period;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.cert.X509CRLHolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -106,10 +108,15 @@ class KeyRotationTest {
         assertThat(open(keys, old)).as("old mail stays readable").isEqualTo(MESSAGE);
         Files.write(dir.resolve("ca.crt"), Pem.encode("CERTIFICATE", keys.caCertificate().getEncoded()));
         Files.write(dir.resolve("revoked.crt"), Pem.encode("CERTIFICATE", revoked.getEncoded()));
-        String crl = new String(OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-CAfile", "ca.crt", "-noout",
-                "-text"), StandardCharsets.US_ASCII);
+        // README's command, with the CA certificate Veil writes alone (ca.pem also holds the wrapped CA key)
+        String crl = new String(OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-CAfile", "ca-cert.pem",
+                "-noout", "-text"), StandardCharsets.US_ASCII);
         assertThat(crl).containsIgnoringCase(revoked.getSerialNumber().toString(16));
         assertThat(Files.readString(dir.resolve("openssl-stderr.txt"))).contains("verify OK");
+        // RFC 5280 5.2: a conforming CA's CRL carries its number and the CA's key identifier
+        String caKeyId = new String(OpenSsl.run(dir, "x509", "-in", "ca-cert.pem", "-noout", "-ext", "subjectKeyIdentifier"),
+                StandardCharsets.US_ASCII).lines().reduce((first, second) -> second).orElseThrow().strip();
+        assertThat(crl).contains("X509v3 CRL Number:").contains("X509v3 Authority Key Identifier:").contains(caKeyId);
         // and openssl's certificate check with the CRL rejects the revoked certificate
         OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-out", "ca.crl.pem");
         Files.writeString(dir.resolve("chain.pem"), Files.readString(dir.resolve("ca.crt")) + Files.readString(dir.resolve("ca.crl.pem")));
@@ -118,6 +125,36 @@ class KeyRotationTest {
         String output = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(verify.waitFor()).as(output).isNotZero();
         assertThat(output).contains("revoked");
+    }
+
+    @Test
+    void theCrlIsReissuedWithAHigherNumberOncePastHalfItsValidity() throws Exception {
+        OpenSsl.assumeInstalled();
+        VeilKeys keys = VeilKeys.open(dir, MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        assertThat(keys.refreshRevocationList()).as("nothing revoked yet: no CRL to reissue").isFalse();
+        X509Certificate revoked = keys.userCertificate(ALICE, SETTINGS);
+        keys.revokeUser(ALICE);
+        java.math.BigInteger first = crlNumber();
+
+        assertThat(keys.refreshRevocationList()).as("fresh: left alone").isFalse();
+        Instant later = Instant.now().plus(VeilKeys.CRL_VALIDITY.dividedBy(2)).plusSeconds(60);
+        assertThat(keys.refreshRevocationList(later)).isTrue();
+
+        X509CRLHolder reissued = new X509CRLHolder(Files.readAllBytes(dir.resolve("ca.crl")));
+        assertThat(crlNumber()).isGreaterThan(first);
+        assertThat(reissued.getNextUpdate().toInstant()).isEqualTo(later.plus(VeilKeys.CRL_VALIDITY).truncatedTo(ChronoUnit.SECONDS));
+        assertThat(reissued.getRevokedCertificate(revoked.getSerialNumber())).as("same entries").isNotNull();
+        String text = new String(OpenSsl.run(dir, "crl", "-inform", "DER", "-in", "ca.crl", "-CAfile", "ca-cert.pem",
+                "-noout", "-text"), StandardCharsets.US_ASCII);
+        assertThat(Files.readString(dir.resolve("openssl-stderr.txt"))).contains("verify OK");
+        assertThat(text).contains("X509v3 CRL Number:");
+    }
+
+    private java.math.BigInteger crlNumber() throws Exception {
+        X509CRLHolder crl = new X509CRLHolder(Files.readAllBytes(dir.resolve("ca.crl")));
+        return org.bouncycastle.asn1.x509.CRLNumber.getInstance(
+                crl.getExtension(org.bouncycastle.asn1.x509.Extension.cRLNumber).getParsedValue()).getCRLNumber();
     }
 
     @Test

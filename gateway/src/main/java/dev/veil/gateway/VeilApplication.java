@@ -17,6 +17,7 @@ import dev.veil.gateway.core.PolicyHolder;
 import dev.veil.gateway.core.PrivateDirectories;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
+import dev.veil.gateway.core.RevocationListRefresher;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.AliasDirectory;
 import dev.veil.gateway.correspondents.HeaderPseudonymiser;
@@ -136,6 +137,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Spool spool = new Spool(data.resolve("spool"), spoolDao, clock);
 
         KeyService keys = KeyService.start(data, System.getenv(), policies, config.getWkd());
+        environment.lifecycle().manage(new RevocationListRefresher(keys));
         if (config.getQueue().isCipherWarmUp()) {
             startCipherWarmUp();
         }

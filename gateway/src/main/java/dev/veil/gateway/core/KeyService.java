@@ -116,6 +116,23 @@ public final class KeyService {
     }
 
     /**
+     * Reissues the CA's revocation list if it is due ({@link VeilKeys#refreshRevocationList}); never throws, so a
+     * scheduled call keeps running: a failure is logged and retried at the next call.
+     */
+    public void refreshRevocationList() {
+        if (smime == null) {
+            return;
+        }
+        try {
+            if (smime.refreshRevocationList()) {
+                LOG.info("reissued the CA's revocation list keys/ca.crl");
+            }
+        } catch (KeyException | RuntimeException e) {
+            LOG.warn("cannot reissue the CA's revocation list keys/ca.crl (retried tomorrow): {}", e.getMessage());
+        }
+    }
+
+    /**
      * The pseudonymiser of the key versions present at start (a rotation takes effect at the next start).
      *
      * @throws IllegalStateException when the keys could not be opened: callers must fail closed
