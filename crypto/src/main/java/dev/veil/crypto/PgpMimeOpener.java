@@ -184,7 +184,7 @@ public final class PgpMimeOpener {
             copyPlaintext(encrypted, factory, plaintext);
             String name = algorithmName(algorithm);
             return new OpenReport(OpenPgpKeyMaterial.fingerprint(key.getPublicKey()),
-                    encrypted.isAEAD() ? name + "-" + aeadName(encrypted) : name);
+                    OpenPgpKeyMaterial.fingerprint(ring.getPublicKey()), encrypted.isAEAD() ? name + "-" + aeadName(encrypted) : name);
         }
         return null;
     }

@@ -49,12 +49,23 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
  */
 public final class SmimeOpener {
     private static final int BUFFER = 64 * 1024;
-    private static final Map<ASN1ObjectIdentifier, String> ALGORITHM_NAMES = Map.of(
-            CMSAlgorithm.AES256_GCM, "AES-256-GCM",
-            CMSAlgorithm.AES128_GCM, "AES-128-GCM",
-            CMSAlgorithm.AES256_CBC, "AES-256-CBC",
-            CMSAlgorithm.AES128_CBC, "AES-128-CBC",
-            CMSAlgorithm.DES_EDE3_CBC, "3DES-CBC");
+    // every content encryption Bouncy Castle can open, so that reports name it rather than print an OID
+    private static final Map<ASN1ObjectIdentifier, String> ALGORITHM_NAMES = Map.ofEntries(
+            Map.entry(CMSAlgorithm.AES256_GCM, "AES-256-GCM"),
+            Map.entry(CMSAlgorithm.AES192_GCM, "AES-192-GCM"),
+            Map.entry(CMSAlgorithm.AES128_GCM, "AES-128-GCM"),
+            Map.entry(CMSAlgorithm.AES256_CCM, "AES-256-CCM"),
+            Map.entry(CMSAlgorithm.AES192_CCM, "AES-192-CCM"),
+            Map.entry(CMSAlgorithm.AES128_CCM, "AES-128-CCM"),
+            Map.entry(CMSAlgorithm.AES256_CBC, "AES-256-CBC"),
+            Map.entry(CMSAlgorithm.AES192_CBC, "AES-192-CBC"),
+            Map.entry(CMSAlgorithm.AES128_CBC, "AES-128-CBC"),
+            Map.entry(CMSAlgorithm.CAMELLIA256_CBC, "Camellia-256-CBC"),
+            Map.entry(CMSAlgorithm.CAMELLIA192_CBC, "Camellia-192-CBC"),
+            Map.entry(CMSAlgorithm.CAMELLIA128_CBC, "Camellia-128-CBC"),
+            Map.entry(CMSAlgorithm.DES_EDE3_CBC, "3DES-CBC"),
+            Map.entry(CMSAlgorithm.DES_CBC, "DES-CBC"),
+            Map.entry(CMSAlgorithm.RC2_CBC, "RC2-CBC"));
 
     private final VeilKeys keys;
 

@@ -196,6 +196,10 @@ class PgpMimeSealerTest {
 
         assertThat(opened.toString(StandardCharsets.UTF_8)).isEqualTo(MESSAGE);
         assertThat(report.keyFingerprint()).isEqualTo(subkeyFingerprint(store.keys.userKey(ALICE, SharedOpenPgpKeys.NOT_ISSUING)));
+        // veil keys list shows primary keys only: the report names the one it can be found by
+        assertThat(report.listedFingerprint())
+                .isEqualTo(OpenPgpKeys.fingerprint(store.keys.userKey(ALICE, SharedOpenPgpKeys.NOT_ISSUING).getPublicKey()))
+                .isNotEqualTo(report.keyFingerprint());
     }
 
     @Test

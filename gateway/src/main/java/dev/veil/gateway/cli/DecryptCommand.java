@@ -4,15 +4,20 @@ import dev.veil.crypto.KeyException;
 import dev.veil.crypto.OpenReport;
 import dev.veil.crypto.PgpMimeOpener;
 import dev.veil.crypto.SmimeOpener;
+import dev.veil.crypto.VeilKeys;
 import dev.veil.gateway.VeilConfiguration;
 import dev.veil.gateway.core.KeyService;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
@@ -20,6 +25,10 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * {@code veil decrypt FILE.eml [--out FILE]}: opens an S/MIME or PGP/MIME message Veil (or anyone) encrypted to a
  * key in Veil's store —
  * current or old user keys, escrow — and writes the original message, protected header fields included.
+ *
+ * <p>The openers stream plaintext before the GCM tag or the OpenPGP MDC at the end is checked, so the plaintext is
+ * staged in a file and handed on only once it is verified: to {@code --out} by a rename, or to standard output from
+ * an owner-only temporary file that is deleted whatever happens.
  */
 public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
 
@@ -30,12 +39,12 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
     @Override
     public void configure(Subparser subparser) {
         subparser.addArgument("message").help("the encrypted .eml file");
-        subparser.addArgument("--out").help("where to write the original (default: standard output)");
+        subparser.addArgument("--out").help("where to write the original (default: standard output, once verified)");
         addFileArgument(subparser);
     }
 
     /** PGP/MIME (multipart/encrypted) or else S/MIME, by the top-level Content-Type. */
-    private static boolean isPgpMime(Path message) throws java.io.IOException {
+    private static boolean isPgpMime(Path message) throws IOException {
         try (InputStream in = Files.newInputStream(message)) {
             return dev.veil.crypto.HeaderBlock.read(in).first("Content-Type")
                     .map(f -> f.value().toLowerCase(java.util.Locale.ROOT).startsWith("multipart/encrypted"))
@@ -46,27 +55,62 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
         Path message = Path.of(ns.getString("message"));
-        boolean openpgp = isPgpMime(message);
         String out = ns.getString("out");
         Path target = out == null ? null : Path.of(out);
-        Path partial = target == null ? null : target.resolveSibling(target.getFileName() + ".partial");
-        try (InputStream in = Files.newInputStream(message);
-             OutputStream plain = partial == null ? new BufferedOutputStream(System.out)
-                     : new BufferedOutputStream(Files.newOutputStream(partial))) {
-            OpenReport report = openpgp
-                    ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
-                    : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
-            plain.flush();
-            System.err.println("decrypted " + message + " with key " + report);
-        } catch (KeyException | java.io.IOException e) {
-            if (partial != null) {
-                Files.deleteIfExists(partial);
+        int exit = 0;
+        Path staging = null;
+        try {
+            staging = target == null
+                    ? Files.createTempFile("veil-decrypt-", ".eml",
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                    : target.resolveSibling(target.getFileName() + ".partial");
+            boolean openpgp = isPgpMime(message);
+            OpenReport report;
+            try (InputStream in = Files.newInputStream(message);
+                 OutputStream plain = new BufferedOutputStream(Files.newOutputStream(staging))) {
+                report = openpgp
+                        ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
+                        : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
             }
-            System.err.println(message + ": " + e.getMessage());
-            System.exit(1);
+            // verified: only now does any plaintext leave the staging file
+            if (target == null) {
+                Files.copy(staging, System.out);
+                System.out.flush();
+            } else {
+                Files.move(staging, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.err.println("decrypted " + message + " with key " + describe(report, config, openpgp));
+        } catch (KeyException | IOException e) {
+            System.err.println(message + ": " + CliErrors.message(e));
+            exit = 1;
+        } finally {
+            if (staging != null) {
+                Files.deleteIfExists(staging);
+            }
         }
-        if (partial != null) {
-            Files.move(partial, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (exit != 0) {
+            System.exit(exit);
         }
+    }
+
+    /**
+     * The key as {@code veil keys list} shows it — fingerprint, kind, owner, status — and the content encryption,
+     * e.g. {@code 3f2a… (user alice@example.com, current), content AES-256-GCM}.
+     */
+    static String describe(OpenReport report, VeilConfiguration config, boolean openpgp) {
+        StringBuilder line = new StringBuilder(report.listedFingerprint());
+        try {
+            List<VeilKeys.KeyInfo> infos = openpgp ? KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()).list()
+                    : KeyService.openKeys(config.dataPath(), System.getenv()).list();
+            infos.stream().filter(k -> k.fingerprint().equals(report.listedFingerprint())).findFirst()
+                    .ifPresent(k -> line.append(" (").append(k.kind()).append(' ').append(k.subject()).append(", ")
+                            .append(k.status()).append(')'));
+        } catch (Exception e) {
+            // only a description: the message is decrypted
+        }
+        if (!report.keyFingerprint().equals(report.listedFingerprint())) {
+            line.append(", subkey ").append(report.keyFingerprint());
+        }
+        return line.append(", content ").append(report.contentAlgorithm()).toString();
     }
 }
