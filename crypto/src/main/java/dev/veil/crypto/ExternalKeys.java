@@ -293,7 +293,7 @@ public final class ExternalKeys {
     private ImportedKey importCertificate(X509Certificate certificate, Instant now) throws KeyException {
         String fingerprint = Fingerprints.sha256(certificate);
         List<String> addresses = certificateAddresses(certificate);
-        String subject = certificate.getSubjectX500Principal().getName();
+        String subject = DistinguishedNames.readable(certificate.getSubjectX500Principal());
         Instant notAfter = certificate.getNotAfter().toInstant();
         String refusal = certificateRefusal(certificate, addresses, now);
         if (refusal != null) {
@@ -761,8 +761,8 @@ public final class ExternalKeys {
             String algorithm = c.getPublicKey() instanceof RSAPublicKey rsa ? "RSA " + rsa.getModulus().bitLength()
                     : c.getPublicKey() instanceof ECPublicKey ec ? "EC " + ec.getParams().getCurve().getField().getFieldSize() + "-bit"
                     : c.getPublicKey().getAlgorithm();
-            return new ExternalKey(Format.SMIME, s.fingerprint(), addresses, c.getSubjectX500Principal().getName(),
-                    c.getIssuerX500Principal().getName(), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
+            return new ExternalKey(Format.SMIME, s.fingerprint(), addresses, DistinguishedNames.readable(c.getSubjectX500Principal()),
+                    DistinguishedNames.readable(c.getIssuerX500Principal()), c.getNotBefore().toInstant(), c.getNotAfter().toInstant(),
                     algorithm, null, null);
         }
         PGPPublicKey primary = s.ring().getPublicKey();

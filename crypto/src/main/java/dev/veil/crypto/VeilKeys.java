@@ -228,14 +228,21 @@ public final class VeilKeys {
 
     /** Writes {@code escrow-key.pem} (PKCS#8, unencrypted: the caller chose to export) and {@code escrow-cert.pem}. */
     public void exportEscrow(Path dir) throws KeyException {
+        exportEscrow(dir, null);
+    }
+
+    /**
+     * Writes {@code escrow-key.pem} and {@code escrow-cert.pem}. With a password the key is an encrypted PKCS#8 PEM
+     * (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) that {@code openssl pkey|cms -passin} reads; with {@code null} it is
+     * unencrypted, which the caller must have been told to ask for explicitly. The password is not cleared.
+     */
+    public void exportEscrow(Path dir, char[] password) throws KeyException {
         KeyEntry entry = loadEscrow();
         if (entry == null) {
             throw new KeyMissingException("no escrow key in " + this.dir.toAbsolutePath() + " to export");
         }
         PrivateKey key = unwrap(entry);
-        byte[] pkcs8 = key.getEncoded();
-        byte[] keyPem = Pem.encode("PRIVATE KEY", pkcs8);
-        Arrays.fill(pkcs8, (byte) 0);
+        byte[] keyPem = password == null ? unencryptedPem(key) : EncryptedPkcs8.pem(key, password);
         try {
             Files.createDirectories(dir);
             AtomicFiles.replace(dir.resolve("escrow-key.pem"), keyPem, AtomicFiles.OWNER_ONLY);
@@ -245,6 +252,15 @@ public final class VeilKeys {
             throw new KeyException("cannot export the escrow key to " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         } finally {
             Arrays.fill(keyPem, (byte) 0);
+        }
+    }
+
+    private static byte[] unencryptedPem(PrivateKey key) {
+        byte[] pkcs8 = key.getEncoded();
+        try {
+            return Pem.encode("PRIVATE KEY", pkcs8);
+        } finally {
+            Arrays.fill(pkcs8, (byte) 0);
         }
     }
 
@@ -373,11 +389,11 @@ public final class VeilKeys {
         List<KeyInfo> infos = new ArrayList<>();
         KeyEntry currentCa = loadCa();
         if (currentCa != null) {
-            infos.add(info(currentCa, currentCa.certificate().getSubjectX500Principal().getName()));
+            infos.add(info(currentCa, DistinguishedNames.readable(currentCa.certificate().getSubjectX500Principal())));
         }
         KeyEntry currentEscrow = loadEscrow();
         if (currentEscrow != null) {
-            infos.add(info(currentEscrow, currentEscrow.certificate().getSubjectX500Principal().getName()));
+            infos.add(info(currentEscrow, DistinguishedNames.readable(currentEscrow.certificate().getSubjectX500Principal())));
         }
         allUsers().stream()
                 .sorted(Comparator.comparing(KeyEntry::id))
