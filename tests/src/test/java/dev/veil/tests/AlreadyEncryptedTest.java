@@ -48,7 +48,7 @@ class AlreadyEncryptedTest {
             Path received = dir.resolve("received.eml");
             Files.write(received, raw.toByteArray());
             Path escrow = dir.resolve("escrow");
-            veil.command("keys", "export-escrow", "--out", escrow.toString());
+            veil.command("keys", "export-escrow", "--out", escrow.toString(), "--unencrypted");
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, escrow.resolve("escrow-key.pem"), escrow.resolve("escrow-cert.pem"))
                     .orFail("openssl cms -decrypt");

@@ -70,7 +70,7 @@ class CorrespondentsEndToEndTest {
         Files.writeString(data.resolve("policy.yml"), POLICY);
         veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start();
         escrow = dir.resolve("escrow");
-        veil.command("keys", "export-escrow", "--out", escrow.toString());
+        veil.command("keys", "export-escrow", "--out", escrow.toString(), "--unencrypted");
     }
 
     @AfterAll

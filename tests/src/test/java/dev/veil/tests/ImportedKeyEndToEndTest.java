@@ -95,7 +95,7 @@ class ImportedKeyEndToEndTest {
             Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
                     .orFail("openssl cms -decrypt with the user's own EC key");
             assertThat(Files.readString(out)).isEqualTo(message);
-            veil.command("keys", "export-escrow", "--out", dir.resolve("escrow").toString());
+            veil.command("keys", "export-escrow", "--out", dir.resolve("escrow").toString(), "--unencrypted");
             Path byEscrow = dir.resolve("by-escrow.eml");
             Tools.opensslDecrypt(received, byEscrow, dir.resolve("escrow/escrow-key.pem"), dir.resolve("escrow/escrow-cert.pem"))
                     .orFail("openssl cms -decrypt with the EC escrow key");

@@ -54,7 +54,8 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
     public void configure(Subparser subparser) {
         Subparsers actions = subparser.addSubparsers().dest("action").title("actions");
         Subparser list = actions.addParser("list").help("list keys (never key material)");
-        list.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
+        list.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts; FINGERPRINT is a certificate's"
+                + " SHA-256 or an OpenPGP primary key's v4/v6 fingerprint");
         addFileArgument(list);
 
         Subparser importKeys = actions.addParser("import")
@@ -64,7 +65,8 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         importKeys.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
         addFileArgument(importKeys);
 
-        Subparser show = actions.addParser("show").help("show the external keys of an address, or one by fingerprint");
+        Subparser show = actions.addParser("show").help("show the keys of an address — Veil's own and imported ones —"
+                + " or one by any fingerprint veil keys list shows");
         show.addArgument("key").metavar("ADDRESS|FINGERPRINT").help("an address, or a fingerprint (or a unique prefix)");
         show.addArgument("--json").action(Arguments.storeTrue()).help("JSON for scripts");
         addFileArgument(show);
@@ -94,7 +96,10 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         escrow.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
                 .help("smime: PEM key and certificate (default); openpgp: escrow-secret.asc (passphrase-protected)"
                         + " and escrow-public.asc");
-        escrow.addArgument("--password-file").help("with --format openpgp: file whose first line is the passphrase");
+        escrow.addArgument("--password-file").help("file whose first line is the passphrase (else: prompt); with smime"
+                + " the key is an encrypted PKCS#8 PEM (openssl -passin reads it)");
+        escrow.addArgument("--unencrypted").action(Arguments.storeTrue())
+                .help("with smime, no password: write the private key as unencrypted PEM");
         addFileArgument(escrow);
 
         Subparser rotate = actions.addParser("rotate")
@@ -122,41 +127,41 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         addFileArgument(master);
     }
 
+    /** {@code keys rotate config.yml}: a lone argument that is no address is the config file. */
+    @Override
+    public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+        if ("rotate".equals(ns.getString("action"))) {
+            ConfigFileArgument.takeUnlessAddress(ns, "address");
+        }
+        super.run(bootstrap, ns);
+    }
+
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
-        Path data = config.dataPath();
         String action = ns.getString("action");
+        boolean json = Boolean.TRUE.equals(ns.getBoolean("json"));
+        exitOnFailure(action, json, bootstrap.getObjectMapper(), () -> run(bootstrap, ns, config, action, json));
+    }
+
+    private int run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config, String action,
+                    boolean json) throws Exception {
+        Path data = config.dataPath();
+        ObjectMapper mapper = bootstrap.getObjectMapper();
         if (List.of("import", "show", "remove").contains(action)) {
             // External keys are public data: no master key, no organisation keys needed.
             ExternalKeys external = ExternalKeys.open(KeyService.keyDirectory(data));
-            ObjectMapper mapper = bootstrap.getObjectMapper();
-            int exit;
-            try {
-                exit = switch (action) {
-                    case "import" -> importKeys(external, config, Path.of(ns.getString("key_file")),
-                            Boolean.TRUE.equals(ns.getBoolean("json")), mapper);
-                    case "show" -> show(external, ns.getString("key"), Boolean.TRUE.equals(ns.getBoolean("json")), mapper);
-                    default -> remove(external, config, ns.getString("key"));
-                };
-            } catch (KeyException e) {
-                System.err.println("veil keys " + action + ": " + e.getMessage());
-                exit = 1;
-            }
-            System.out.flush();
-            if (exit != 0) {
-                System.exit(exit);
-            }
-            return;
+            return switch (action) {
+                case "import" -> importKeys(external, config, Path.of(ns.getString("key_file")), json, mapper);
+                case "show" -> show(KeyShow.find(ns.getString("key"), config, external), json, mapper);
+                default -> remove(external, config, ns.getString("key"));
+            };
         }
         if ("rotate-master".equals(action)) {
-            exitOnFailure(action, () -> MasterKeyRotationCommand.run(config, Boolean.TRUE.equals(ns.getBoolean("json")),
-                    bootstrap.getObjectMapper()));
-            return;
+            return MasterKeyRotationCommand.run(config, json, mapper);
         }
         if ("arc-dns".equals(action)) {
             System.out.print(arcDnsRecord(config, ArcKey.openOrCreate(data, System.getenv())));
-            System.out.flush();
-            return;
+            return 0;
         }
         VeilKeys keys = KeyService.openKeys(data, System.getenv());
         PolicyLoad load = PolicyLoader.load(config.policyPath());
@@ -166,12 +171,12 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         }
         switch (action) {
             case "list" -> list(keys, KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()),
-                    ExternalKeys.open(KeyService.keyDirectory(data)), ns.getBoolean("json"), bootstrap.getObjectMapper());
+                    ExternalKeys.open(KeyService.keyDirectory(data)), json, mapper);
             case "export-user" -> {
                 String address = ns.getString("address");
                 Path out = Path.of(ns.getString("out"));
-                char[] password = password(ns.getString("password_file"));
                 boolean openpgp = "openpgp".equals(ns.getString("format"));
+                char[] password = password(ns.getString("password_file"), openpgp ? "OpenPGP passphrase: " : "PKCS#12 password: ");
                 try {
                     if (openpgp) {
                         openPgp(config, policy(config)).exportSecret(address, password, out);
@@ -186,10 +191,19 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 System.out.println("wrote " + out + " (" + what + " of " + address + ")");
             }
             case "export-escrow" -> {
-                Path dir = Files.createDirectories(Path.of(ns.getString("out")));
+                Path dir = Path.of(ns.getString("out"));
+                boolean unencrypted = Boolean.TRUE.equals(ns.getBoolean("unencrypted"));
+                if (unencrypted && ns.getString("password_file") != null) {
+                    throw new IllegalArgumentException("give either --password-file or --unencrypted, not both");
+                }
                 if ("openpgp".equals(ns.getString("format"))) {
+                    if (unencrypted) {
+                        throw new IllegalArgumentException("the OpenPGP escrow key is always passphrase-protected:"
+                                + " drop --unencrypted");
+                    }
                     OpenPgpKeys pgp = openPgp(config, policy(config));
-                    char[] password = password(ns.getString("password_file"));
+                    char[] password = password(ns.getString("password_file"), "OpenPGP passphrase: ");
+                    Files.createDirectories(dir);
                     try {
                         pgp.exportEscrowSecret(password, dir.resolve("escrow-secret.asc"));
                     } finally {
@@ -199,34 +213,59 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                     audit(config, "key-export", List.of("escrow"), "OpenPGP escrow key written to " + dir.toAbsolutePath());
                     System.out.println("wrote " + dir.resolve("escrow-secret.asc") + " (passphrase-protected) and "
                             + dir.resolve("escrow-public.asc"));
-                } else {
-                    keys.exportEscrow(dir);
-                    audit(config, "key-export", List.of("escrow"), "escrow key written to " + dir.toAbsolutePath());
+                } else if (unencrypted) {
+                    keys.exportEscrow(dir, null);
+                    audit(config, "key-export", List.of("escrow"), "escrow key written unencrypted to " + dir.toAbsolutePath());
                     System.out.println("wrote " + dir.resolve("escrow-key.pem") + " and " + dir.resolve("escrow-cert.pem")
                             + " — the private key is unencrypted: keep it offline");
+                } else {
+                    char[] password = password(ns.getString("password_file"), "escrow key password: ");
+                    try {
+                        keys.exportEscrow(dir, password);
+                    } finally {
+                        Arrays.fill(password, '\0');
+                    }
+                    audit(config, "key-export", List.of("escrow"), "escrow key written (encrypted PKCS#8) to "
+                            + dir.toAbsolutePath());
+                    System.out.println("wrote " + dir.resolve("escrow-key.pem") + " (encrypted: openssl -passin reads it) and "
+                            + dir.resolve("escrow-cert.pem"));
                 }
             }
-            case "rotate" -> exitOnFailure(action, () -> KeyRotationCommand.rotate(config, keys, policy(config),
-                    ns.getString("address"), ns.getString("format"), Boolean.TRUE.equals(ns.getBoolean("json")),
-                    bootstrap.getObjectMapper()));
-            case "revoke" -> exitOnFailure(action, () -> KeyRotationCommand.revoke(config, keys, policy(config),
-                    ns.getString("address"), ns.getString("format"), Boolean.TRUE.equals(ns.getBoolean("json")),
-                    bootstrap.getObjectMapper()));
+            case "rotate" -> {
+                return KeyRotationCommand.rotate(config, keys, policy(config), ns.getString("address"),
+                        ns.getString("format"), json, mapper);
+            }
+            case "revoke" -> {
+                return KeyRotationCommand.revoke(config, keys, policy(config), ns.getString("address"),
+                        ns.getString("format"), json, mapper);
+            }
             default -> throw new IllegalArgumentException("unknown action");
         }
+        return 0;
     }
 
-    /** An action that returns an exit code; a KeyException is a clear one-line error and exit 1. */
+    /** An action that returns an exit code. */
     interface Action {
         int run() throws Exception;
     }
 
-    private static void exitOnFailure(String action, Action body) throws Exception {
+    /**
+     * Runs an action; an expected failure (a key problem, a file, a bad argument) is one line on stderr — and with
+     * {@code --json}, {@code {"error": "..."}} on stdout so scripts always get JSON — and exit 1.
+     */
+    private static void exitOnFailure(String action, boolean json, ObjectMapper mapper, Action body) throws Exception {
         int exit;
         try {
             exit = body.run();
-        } catch (KeyException e) {
-            System.err.println("veil keys " + action + ": " + e.getMessage());
+        } catch (Exception e) {
+            if (!CliErrors.expected(e)) {
+                throw e;
+            }
+            String message = CliErrors.message(e);
+            System.err.println("veil keys " + action + ": " + message);
+            if (json) {
+                System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(Map.of("error", message)));
+            }
             exit = 1;
         }
         System.out.flush();
@@ -272,14 +311,30 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         infos.addAll(pgp.list());
         infos.addAll(external.keyInfos());
         if (json) {
-            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(infos));
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (VeilKeys.KeyInfo k : infos) {
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("kind", k.kind());
+                row.put("subject", k.subject());
+                row.put("fingerprint", k.fingerprint());
+                row.put("notAfter", notAfter(k.notAfter()));
+                row.put("status", k.status());
+                rows.add(row);
+            }
+            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
             return;
         }
         List<String[]> rows = new ArrayList<>();
         for (VeilKeys.KeyInfo k : infos) {
-            rows.add(new String[] {k.kind(), k.subject(), String.valueOf(k.notAfter()), k.status(), k.fingerprint()});
+            rows.add(new String[] {k.kind(), k.subject(), notAfter(k.notAfter()), k.status(), k.fingerprint()});
         }
-        table(new String[] {"KIND", "SUBJECT", "NOT AFTER", "STATUS", "FINGERPRINT (SHA-256)"}, rows);
+        // a certificate's SHA-256, or an OpenPGP primary key's own fingerprint (40 hex digits v4, 64 v6)
+        table(new String[] {"KIND", "SUBJECT", "NOT AFTER", "STATUS", "FINGERPRINT"}, rows);
+    }
+
+    /** ISO-8601, or "never" for a key without expiry (OpenPGP), in tables and JSON alike. */
+    static String notAfter(Instant notAfter) {
+        return notAfter == null ? "never" : notAfter.toString();
     }
 
     /** Imports and prints a table of what is now stored; refusals go to stderr. Exit 1 if nothing is stored. */
@@ -340,9 +395,8 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
     /** A Veil-issued key wins over an imported one: say so, if the key store can be opened without side effects. */
     private static void warnIfVeilKeysExist(VeilConfiguration config, List<String> addresses) {
         Path data = config.dataPath();
-        String fromEnv = System.getenv(MasterKey.ENV_VARIABLE);
-        if ((fromEnv == null || fromEnv.isBlank()) && !Files.exists(data.resolve("master.key"))) {
-            return; // opening the store would create a master key
+        if (!ownKeysExist(data)) {
+            return;
         }
         try {
             VeilKeys keys = KeyService.openKeys(data, System.getenv());
@@ -358,23 +412,18 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         }
     }
 
-    private static int show(ExternalKeys external, String key, boolean json, ObjectMapper mapper) throws Exception {
-        List<ExternalKey> keys = external.show(key);
+    private static int show(List<Map<String, Object>> rows, boolean json, ObjectMapper mapper) throws Exception {
         if (json) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (ExternalKey k : keys) {
-                rows.add(describe(k));
-            }
             System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
             return 0;
         }
         boolean first = true;
-        for (ExternalKey k : keys) {
+        for (Map<String, Object> row : rows) {
             if (!first) {
                 System.out.println();
             }
             first = false;
-            for (Map.Entry<String, Object> field : describe(k).entrySet()) {
+            for (Map.Entry<String, Object> field : row.entrySet()) {
                 if (field.getValue() != null) {
                     Object value = field.getValue() instanceof List<?> list
                             ? list.stream().map(String::valueOf).collect(Collectors.joining(", ")) : field.getValue();
@@ -385,7 +434,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         return 0;
     }
 
-    private static Map<String, Object> describe(ExternalKey k) {
+    static Map<String, Object> describe(ExternalKey k) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("kind", "external-" + k.format().label);
         row.put("fingerprint", k.fingerprint());
@@ -413,6 +462,12 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         return 0;
     }
 
+    /** Whether Veil's own key store can be opened without side effects: without a master key, opening creates one. */
+    static boolean ownKeysExist(Path data) {
+        String fromEnv = System.getenv(MasterKey.ENV_VARIABLE);
+        return (fromEnv != null && !fromEnv.isBlank()) || Files.exists(data.resolve("master.key"));
+    }
+
     /** Left-aligned columns, two spaces apart; the last column is not padded. */
     static void table(String[] header, List<String[]> rows) {
         int[] widths = new int[header.length];
@@ -434,7 +489,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         }
     }
 
-    private static char[] password(String file) throws Exception {
+    private static char[] password(String file, String prompt) throws Exception {
         if (file != null) {
             String first = Files.readAllLines(Path.of(file)).stream().findFirst().orElse("");
             if (first.isEmpty()) {
@@ -446,7 +501,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         if (console == null) {
             throw new IllegalArgumentException("no terminal to ask for a password: use --password-file FILE");
         }
-        char[] first = console.readPassword("PKCS#12 password: ");
+        char[] first = console.readPassword(prompt);
         char[] again = console.readPassword("again: ");
         if (first == null || first.length == 0 || !Arrays.equals(first, again)) {
             throw new IllegalArgumentException("the passwords are empty or differ");

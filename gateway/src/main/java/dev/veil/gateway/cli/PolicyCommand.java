@@ -58,6 +58,13 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
         addFileArgument(explain);
     }
 
+    /** {@code policy check config.yml}: a lone Veil config is the config file, not the policy (see ConfigFileArgument). */
+    @Override
+    public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {
+        ConfigFileArgument.takeIfConfig(ns, "policy");
+        super.run(bootstrap, ns);
+    }
+
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
         Path policyFile = ns.getString("policy") == null ? config.policyPath() : Path.of(ns.getString("policy"));
