@@ -36,12 +36,14 @@ final class PolicyReader {
         KeySettings keys = new KeysReader(problems).read(top.value("keys"), organisation, top.node());
         OnError onError = onError(top);
         List<RuleSite> rules = List.of();
+        List<RuleHead> heads = List.of();
         boolean allRulesRead = false;
         if (!top.has("rules")) {
             top.missing("rules", "without rules every message is handled by on-error");
         } else {
             RulesReader reader = new RulesReader(problems, keys, protectedDomains);
             rules = reader.read(top.value("rules"));
+            heads = reader.heads();
             allRulesRead = reader.ruleCount() == rules.size() && !rules.isEmpty();
         }
         String ruleAliasDomain = rules.stream().map(r -> r.rule().pseudonymise()).flatMap(java.util.Optional::stream)
@@ -49,10 +51,11 @@ final class PolicyReader {
         ContactsPolicy contacts = new ContactsReader(problems, protectedDomains).read(
                 top.has("contacts") ? top.keyNode("contacts") : null, top.value("contacts"), ruleAliasDomain);
         AuthenticationPolicy authentication = new AuthenticationReader(problems).read(top.value("authentication"));
-        // Shadowing is pairwise, so it holds among the rules that were read; "no rule for this domain" would be a false
-        // alarm if the rule meant for it is one that had an error.
+        // Shadowing is pairwise and needs only matches, so it holds among every rule whose match was read, errors
+        // elsewhere in it or not; "no rule for this domain" would be a false alarm if the rule meant for it is one
+        // that had an error.
         RuleChecks checks = new RuleChecks(problems);
-        checks.shadowing(rules);
+        checks.shadowing(heads);
         if (allRulesRead) {
             checks.domainsServed(domains, rules);
         }

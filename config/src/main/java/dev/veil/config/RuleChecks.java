@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Checks that need all rules at once: rules that can never match because an earlier rule always does, and protected
- * domains whose inbound mail no rule serves. Runs only on rules that were read without errors.
+ * Checks that need all rules at once: rules that can never match because an earlier rule always does (on every rule
+ * whose name and match were read), and protected domains whose inbound mail no rule serves (on complete rules).
  */
 final class RuleChecks {
     private final Problems problems;
@@ -15,10 +15,10 @@ final class RuleChecks {
     }
 
     /** Pairwise: a rule is shadowed when one earlier rule covers it alone (a union of earlier rules is not detected). */
-    void shadowing(List<RuleSite> sites) {
+    void shadowing(List<RuleHead> sites) {
         List<CompiledRule> compiled = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
-            compiled.add(CompiledRule.of(i, sites.get(i).rule()));
+            compiled.add(CompiledRule.of(i, sites.get(i).asRule()));
         }
         for (int j = 1; j < compiled.size(); j++) {
             CompiledRule later = compiled.get(j);

@@ -15,7 +15,10 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads the ordered {@code rules} list. A rule with any error is left out of the result so the cross-rule checks that
- * follow do not pile consequential errors on top of the real one.
+ * follow do not pile consequential errors on top of the real one; its {@link RuleHead} (name and match) still takes
+ * part in the shadowing check when those parts were read without error, since what a rule matches does not depend on
+ * the rest. A block under a misspelt key ({@code encrpyt:}) is checked as the key it was meant to be, so every problem
+ * is reported in one pass rather than one more after each fix.
  */
 final class RulesReader {
     static final List<String> RULE_KEYS = List.of("name", "match", "encrypt", "pass", "reject", "pseudonymise");
@@ -40,6 +43,7 @@ final class RulesReader {
     private final KeySettings keys;
     private final ProtectedDomains protectedDomains;
     private int ruleCount;
+    private final List<RuleHead> heads = new ArrayList<>();
 
     RulesReader(Problems problems, KeySettings keys, ProtectedDomains protectedDomains) {
         this.problems = problems;
@@ -50,6 +54,11 @@ final class RulesReader {
     /** How many rules the file has, read or not: when more than were read, some had errors. */
     int ruleCount() {
         return ruleCount;
+    }
+
+    /** Every rule whose name and match were read without error, complete or not, in file order. */
+    List<RuleHead> heads() {
+        return List.copyOf(heads);
     }
 
     List<RuleSite> read(Node section) {
@@ -88,7 +97,10 @@ final class RulesReader {
             }
         }
         String label = name == null ? "this rule" : "rule '" + name.value() + "'";
-        Match match = r.has("match") ? match(r) : new Match(List.of(), List.of(), null);
+        Match match = match(r);
+        if (name != null && match != null) {
+            heads.add(new RuleHead(name.value(), YamlMap.line(node), match, node));
+        }
         Action action = action(r, label);
         Optional<Action.Pseudonymise> pseudonymise = Optional.empty();
         if (r.has("pseudonymise")) {
@@ -100,6 +112,8 @@ final class RulesReader {
                 ok &= p != null;
                 pseudonymise = Optional.ofNullable(p);
             }
+        } else if (r.misspelt("pseudonymise")) {
+            pseudonymise(r.misspeltValue("pseudonymise"));
         }
         if (!ok || name == null || match == null || action == null) {
             return null;
@@ -108,8 +122,21 @@ final class RulesReader {
         return new RuleSite(rule, node);
     }
 
+    /** What the rule matches; null when that is unknown (an error in it, or its key misspelt). */
     private Match match(YamlMap rule) {
-        YamlMap m = rule.map("match", MATCH_KEYS);
+        if (rule.has("match")) {
+            return match(rule.value("match"));
+        }
+        if (rule.misspelt("match")) {
+            // checked for its own mistakes, but what the admin meant it to match is a guess: no cross-rule checks on it
+            match(rule.misspeltValue("match"));
+            return null;
+        }
+        return new Match(List.of(), List.of(), null);
+    }
+
+    private Match match(Node node) {
+        YamlMap m = YamlMap.of(node, "'match'", MATCH_KEYS, problems);
         if (m == null) {
             return null;
         }
@@ -155,7 +182,10 @@ final class RulesReader {
     private Action action(YamlMap r, String label) {
         List<String> present = ACTIONS.stream().filter(r::has).toList();
         if (present.isEmpty()) {
-            if (ACTIONS.stream().anyMatch(r::misspelt)) {
+            List<String> misspelt = ACTIONS.stream().filter(r::misspelt).toList();
+            if (!misspelt.isEmpty()) {
+                // the misspelling is the error; what the block says is checked too, but the rule stays unread
+                misspelt.forEach(a -> action(a, r.misspeltKey(a), r.misspeltValue(a), label));
                 return null;
             }
             String hint = r.has("pseudonymise") ? " — pseudonymise goes with encrypt or pass" : "";
@@ -167,10 +197,15 @@ final class RulesReader {
                     + "' — a rule does exactly one of encrypt, pass or reject");
             return null;
         }
-        return switch (present.get(0)) {
-            case "encrypt" -> encrypt(r.value("encrypt"));
-            case "pass" -> pass(r, label);
-            default -> reject(r, label);
+        String action = present.get(0);
+        return action(action, r.keyNode(action), r.value(action), label);
+    }
+
+    private Action action(String action, Node key, Node value, String label) {
+        return switch (action) {
+            case "encrypt" -> encrypt(value);
+            case "pass" -> pass(key, value, label);
+            default -> reject(key, value, label);
         };
     }
 
@@ -311,10 +346,9 @@ final class RulesReader {
         return s.value();
     }
 
-    private Action.Pass pass(YamlMap r, String label) {
-        Node v = r.value("pass");
+    private Action.Pass pass(Node key, Node v, String label) {
         if (v instanceof ScalarNode n && n.getTag().equals(Tag.NULL)) {
-            problems.error(r.keyNode("pass"), label + ": pass needs a reason — add 'reason:'; it is logged with every message this lets through unencrypted");
+            problems.error(key, label + ": pass needs a reason — add 'reason:'; it is logged with every message this lets through unencrypted");
             return null;
         }
         YamlMap p = YamlMap.of(v, "'pass'", List.of("reason"), problems);
@@ -332,10 +366,9 @@ final class RulesReader {
         return new Action.Pass(reason.value().strip());
     }
 
-    private Action.Reject reject(YamlMap r, String label) {
-        Node v = r.value("reject");
+    private Action.Reject reject(Node key, Node v, String label) {
         if (v instanceof ScalarNode n && n.getTag().equals(Tag.NULL)) {
-            problems.error(r.keyNode("reject"), label + ": reject needs a message — add 'message:'; the sender sees it");
+            problems.error(key, label + ": reject needs a message — add 'message:'; the sender sees it");
             return null;
         }
         YamlMap m = YamlMap.of(v, "'reject'", List.of("message"), problems);

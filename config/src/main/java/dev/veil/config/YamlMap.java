@@ -20,8 +20,9 @@ final class YamlMap {
     private final MappingNode node;
     private final Problems problems;
     private final Map<String, NodeTuple> entries = new LinkedHashMap<>();
-    // Keys an unknown key was probably meant to be: their absence is already explained, so it is not reported again.
-    private final java.util.Set<String> misspelt = new java.util.HashSet<>();
+    // Keys an unknown key was probably meant to be, with that unknown key's entry: their absence is already explained,
+    // so it is not reported again, and the entry can still be checked as what it was meant to be.
+    private final Map<String, NodeTuple> misspelt = new java.util.HashMap<>();
 
     private YamlMap(MappingNode node, List<String> allowed, Problems problems) {
         this.node = node;
@@ -37,7 +38,7 @@ final class YamlMap {
                 problems.error(k, "duplicate key '" + key + "' — already set on line " + line(first.getKeyNode()));
             } else if (allowed != null && !allowed.contains(key)) {
                 problems.error(k, "unknown key '" + key + "'" + Suggest.hint(key, allowed));
-                Suggest.closest(key, allowed).ifPresent(misspelt::add);
+                Suggest.closest(key, allowed).ifPresent(meant -> misspelt.putIfAbsent(meant, t));
             } else {
                 entries.put(key, t);
             }
@@ -68,7 +69,22 @@ final class YamlMap {
 
     /** True when an unknown key in this mapping was reported as a misspelling of {@code key}. */
     boolean misspelt(String key) {
-        return misspelt.contains(key);
+        return misspelt.containsKey(key);
+    }
+
+    /**
+     * The value of the unknown key reported as a misspelling of {@code key}, or null: a reader checks it as {@code key}
+     * so the mistakes inside are reported in the same pass as the misspelling, not after it is fixed.
+     */
+    Node misspeltValue(String key) {
+        NodeTuple t = has(key) ? null : misspelt.get(key);
+        return t == null ? null : t.getValueNode();
+    }
+
+    /** The unknown key reported as a misspelling of {@code key} (see {@link #misspeltValue}), or null. */
+    Node misspeltKey(String key) {
+        NodeTuple t = has(key) ? null : misspelt.get(key);
+        return t == null ? null : t.getKeyNode();
     }
 
     boolean has(String key) {
@@ -86,7 +102,7 @@ final class YamlMap {
 
     /** Where to point when something in this mapping is missing or wrong as a whole: its key, if it has one. */
     void missing(String key, String hint) {
-        if (misspelt.contains(key)) {
+        if (misspelt.containsKey(key)) {
             return;
         }
         problems.error(node, "missing '" + key + "'" + (hint.isEmpty() ? "" : " — " + hint));
