@@ -42,7 +42,7 @@ public record Explanation(
                     + (s.matched() ? "matches: " : "does not match: ") + s.why());
         }
         if (decision.isEmpty()) {
-            out.add("  no rule matches: the message is handled as on-error says: " + onErrorText());
+            out.add("  no rule matches: " + noRuleText());
             return String.join("\n", out) + "\n";
         }
         Rule rule = decision.get().rule();
@@ -99,6 +99,22 @@ public record Explanation(
             return "correspondents are not pseudonymised";
         }
         return "correspondents pseudonymised as <token>@" + p.aliasDomain() + ", display name \"" + p.displayName() + "\"";
+    }
+
+    /**
+     * True when no rule matches and the gateway relays the message as submitted: outbound mail is the business's own,
+     * which Exchange has already seen in clear (README, "Outbound"). Inbound mail that no rule matches goes to on-error.
+     */
+    public boolean relayedAsSubmitted() {
+        return decision.isEmpty() && direction == Direction.OUTBOUND;
+    }
+
+    private String noRuleText() {
+        if (relayedAsSubmitted()) {
+            return "outbound mail that no rule matches leaves as submitted (relayed unencrypted: it is the business's"
+                    + " own mail, which Exchange has already seen in clear)";
+        }
+        return "the message is handled as on-error says: " + onErrorText();
     }
 
     private String onErrorText() {

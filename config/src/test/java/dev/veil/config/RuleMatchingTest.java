@@ -157,6 +157,33 @@ class RuleMatchingTest {
     }
 
     @Test
+    void explainSaysOutboundMailThatNoRuleMatchesLeavesAsSubmitted() {
+        Policy p = PolicyLoader.parse("policy.yml", PolicyLoader.exampleYaml()).policy().orElseThrow();
+
+        Explanation outbound = p.explain(Direction.OUTBOUND, "bob@example.com", "x@other.org");
+        Explanation inbound = p.explain(Direction.INBOUND, "bob@example.com", "x@other.org");
+
+        assertThat(outbound.decision()).isEmpty();
+        assertThat(outbound.relayedAsSubmitted()).isTrue();
+        assertThat(outbound.text()).contains("outbound mail from bob@example.com to x@other.org")
+                .contains("no rule matches: outbound mail that no rule matches leaves as submitted (relayed unencrypted")
+                .doesNotContain("on-error").doesNotContain("defer");
+        assertThat(inbound.relayedAsSubmitted()).isFalse();
+        assertThat(inbound.text()).contains("no rule matches: the message is handled as on-error says: defer");
+    }
+
+    @Test
+    void explainMatchesOnTheDirectionItIsGiven() {
+        Policy p = policy(rule("outgoing", "recipient: \"*@other.org\"\ndirection: outbound") + CATCH_ALL);
+
+        assertThat(p.explain(Direction.OUTBOUND, "bob@example.com", "x@other.org").decision())
+                .map(d -> d.rule().name()).contains("outgoing");
+        Explanation inbound = p.explain(Direction.INBOUND, "bob@example.com", "x@other.org");
+        assertThat(inbound.decision()).isEmpty();
+        assertThat(inbound.steps().get(0).why()).isEqualTo("it is for outbound mail, this is inbound");
+    }
+
+    @Test
     void theIndexAlwaysAgreesWithReadingTheRulesInOrder() {
         Random random = new Random(42);
         String[] locals = {"alice", "bob", "sales-eu", "sales-de", "team-1", "x"};
