@@ -24,9 +24,11 @@ final class KeysReader {
     private static final Period TWO_YEARS = Period.ofYears(2);
 
     private final Problems problems;
+    private final NamedKeyCheck namedKeyCheck;
 
-    KeysReader(Problems problems) {
+    KeysReader(Problems problems, NamedKeyCheck namedKeyCheck) {
         this.problems = problems;
+        this.namedKeyCheck = namedKeyCheck;
     }
 
     /** {@code at} is where to point when the whole section is missing (the top of the file). */
@@ -200,7 +202,13 @@ final class KeysReader {
             return null;
         }
         Scalar file = m.requiredText(fileKey, "the file, relative to the data directory");
-        return file == null ? null : new NamedKey(name, format, file.value());
+        if (file == null) {
+            return null;
+        }
+        NamedKey key = new NamedKey(name, format, file.value());
+        // Still returned when its file is bad: rules naming it are right to, and should not get "no key named" too.
+        namedKeyCheck.problem(key).ifPresent(problem -> problems.error(file.node(), problem));
+        return key;
     }
 
     private static <T> T orDefault(T value, T fallback) {

@@ -37,6 +37,11 @@ public final class PolicyLoader {
 
     /** Loads a file; never throws for bad content — every problem is reported with its location. */
     public static PolicyLoad load(Path file) {
+        return load(file, NamedKeyCheck.NONE);
+    }
+
+    /** As {@link #load(Path)}, and the file of every named key must pass {@code namedKeys} (an error where it is named). */
+    public static PolicyLoad load(Path file, NamedKeyCheck namedKeys) {
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         byte[] bytes;
         try {
@@ -53,15 +58,20 @@ public final class PolicyLoader {
         } catch (CharacterCodingException e) {
             return failed(name, "the policy file is not UTF-8 text — save it as UTF-8");
         }
-        return parse(name, text, sha256(bytes));
+        return parse(name, text, sha256(bytes), namedKeys);
     }
 
     /** Loads YAML text; {@code fileName} is used in problem locations. The hash is of the text's UTF-8 bytes. */
     public static PolicyLoad parse(String fileName, String yaml) {
-        return parse(fileName, yaml, sha256(yaml.getBytes(StandardCharsets.UTF_8)));
+        return parse(fileName, yaml, NamedKeyCheck.NONE);
     }
 
-    private static PolicyLoad parse(String fileName, String yaml, String hash) {
+    /** As {@link #parse(String, String)}, checking named keys' files with {@code namedKeys}. */
+    public static PolicyLoad parse(String fileName, String yaml, NamedKeyCheck namedKeys) {
+        return parse(fileName, yaml, sha256(yaml.getBytes(StandardCharsets.UTF_8)), namedKeys);
+    }
+
+    private static PolicyLoad parse(String fileName, String yaml, String hash, NamedKeyCheck namedKeys) {
         Problems problems = new Problems(fileName);
         String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
         Node root;
@@ -79,7 +89,7 @@ public final class PolicyLoader {
             problems.errorAt(1, 1, "the policy file is empty — it needs version, organisation, domains and rules");
             return new PolicyLoad(Optional.empty(), problems.sorted());
         }
-        Policy policy = new PolicyReader(problems).read(root, fileName, hash);
+        Policy policy = new PolicyReader(problems, namedKeys).read(root, fileName, hash);
         return new PolicyLoad(Optional.ofNullable(policy), problems.sorted());
     }
 

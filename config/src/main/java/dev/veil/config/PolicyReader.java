@@ -15,9 +15,11 @@ final class PolicyReader {
     static final int VERSION = 1;
 
     private final Problems problems;
+    private final NamedKeyCheck namedKeyCheck;
 
-    PolicyReader(Problems problems) {
+    PolicyReader(Problems problems, NamedKeyCheck namedKeyCheck) {
         this.problems = problems;
+        this.namedKeyCheck = namedKeyCheck;
     }
 
     Policy read(Node root, String source, String contentHash) {
@@ -33,7 +35,7 @@ final class PolicyReader {
         }
         List<Scalar> domains = domains(top);
         ProtectedDomains protectedDomains = ProtectedDomains.of(domains.stream().map(Scalar::value).toList());
-        KeySettings keys = new KeysReader(problems).read(top.value("keys"), organisation, top.node());
+        KeySettings keys = new KeysReader(problems, namedKeyCheck).read(top.value("keys"), organisation, top.node());
         OnError onError = onError(top);
         List<RuleSite> rules = List.of();
         List<RuleHead> heads = List.of();
