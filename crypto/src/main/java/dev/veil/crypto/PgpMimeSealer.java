@@ -63,6 +63,7 @@ public final class PgpMimeSealer implements MessageSealer {
     private final OpenPgpKeys keys;
     private final ExternalKeys external;
     private final KeyDiscovery discovery;
+    private final NamedKeyFiles named;
     private final KeySettings settings;
 
     public PgpMimeSealer(OpenPgpKeys keys, KeySettings settings) {
@@ -84,9 +85,19 @@ public final class PgpMimeSealer implements MessageSealer {
      * null) comes before issuing one.
      */
     public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeyDiscovery discovery, KeySettings settings) {
+        this(keys, external, discovery, null, settings);
+    }
+
+    /**
+     * As above, and the policy's named keys ({@code keys.named}) are read through {@code named} (may be null: then a
+     * request naming one fails).
+     */
+    public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeyDiscovery discovery, NamedKeyFiles named,
+                         KeySettings settings) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.external = external;
         this.discovery = discovery;
+        this.named = named;
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -171,14 +182,21 @@ public final class PgpMimeSealer implements MessageSealer {
             SeipdSupport support = SeipdSupport.of(escrow) == SeipdSupport.V2_ONLY ? SeipdSupport.V2_ONLY : SeipdSupport.V1_AND_V2;
             add(recipients, escrow, "the escrow key", support);
         }
-        for (String named : request.namedKeys()) {
-            throw new KeyMissingException("named key '" + named + "' is unknown: only recipient keys and "
-                    + "the escrow key can be encrypted to so far");
+        for (String name : request.namedKeys()) {
+            PGPPublicKeyRing ring = namedKey(name);
+            add(recipients, ring, "named key '" + name + "'", SeipdSupport.of(ring));
         }
         if (recipients.isEmpty()) {
             throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
         }
         return recipients;
+    }
+
+    private PGPPublicKeyRing namedKey(String name) throws KeyException {
+        if (named == null) {
+            throw new KeyMissingException("named key '" + name + "' cannot be read: this sealer has no named key files");
+        }
+        return named.publicKey(NamedKeyFiles.definition(settings, name));
     }
 
     private PGPPublicKeyRing recipientKey(String recipient) throws KeyException {

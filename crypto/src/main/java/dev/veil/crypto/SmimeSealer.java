@@ -38,6 +38,7 @@ public final class SmimeSealer implements MessageSealer {
 
     private final VeilKeys keys;
     private final ExternalKeys external;
+    private final NamedKeyFiles named;
     private final KeySettings settings;
 
     public SmimeSealer(VeilKeys keys, KeySettings settings) {
@@ -50,8 +51,17 @@ public final class SmimeSealer implements MessageSealer {
      * (if {@code settings} allow).
      */
     public SmimeSealer(VeilKeys keys, ExternalKeys external, KeySettings settings) {
+        this(keys, external, null, settings);
+    }
+
+    /**
+     * As above, and the policy's named keys ({@code keys.named}) are read through {@code named} (may be null: then a
+     * request naming one fails).
+     */
+    public SmimeSealer(VeilKeys keys, ExternalKeys external, NamedKeyFiles named, KeySettings settings) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.external = external;
+        this.named = named;
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
@@ -95,9 +105,8 @@ public final class SmimeSealer implements MessageSealer {
         if (request.escrow()) {
             add(certificates, keys.escrowCertificate());
         }
-        for (String named : request.namedKeys()) {
-            throw new KeyMissingException("named key '" + named + "' is unknown: only recipient certificates and "
-                    + "the escrow key can be encrypted to so far");
+        for (String name : request.namedKeys()) {
+            add(certificates, namedCertificate(name));
         }
         if (certificates.isEmpty()) {
             throw new KeyMissingException("nothing to encrypt to: the request names no recipient, no escrow and no key");
@@ -117,6 +126,13 @@ public final class SmimeSealer implements MessageSealer {
             }
         }
         return keys.userCertificate(recipient, settings);
+    }
+
+    private X509Certificate namedCertificate(String name) throws KeyException {
+        if (named == null) {
+            throw new KeyMissingException("named key '" + name + "' cannot be read: this sealer has no named key files");
+        }
+        return named.certificate(NamedKeyFiles.definition(settings, name));
     }
 
     private static void add(Map<String, X509Certificate> certificates, X509Certificate certificate) {

@@ -1,6 +1,7 @@
 package dev.veil.gateway;
 
 import com.codahale.metrics.MetricRegistry;
+import dev.veil.crypto.NamedKeyFiles;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.config.Direction;
 import dev.veil.gateway.cli.ContactsCommand;
@@ -119,7 +120,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Clock clock = Clock.systemUTC();
         MetricRegistry metrics = environment.metrics();
 
-        PolicyHolder policies = new PolicyHolder(config.policyPath());
+        PolicyHolder policies = new PolicyHolder(config.policyPath(), new NamedKeyFiles(data));
         policies.writeExampleIfMissing();
         policies.reload();
         environment.lifecycle().manage(new PolicyWatcher(policies, 1000));

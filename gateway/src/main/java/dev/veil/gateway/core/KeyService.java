@@ -7,6 +7,7 @@ import dev.veil.crypto.ExternalKeys;
 import dev.veil.crypto.KeyException;
 import dev.veil.crypto.MasterKey;
 import dev.veil.crypto.MessageSealer;
+import dev.veil.crypto.NamedKeyFiles;
 import dev.veil.crypto.OpenPgpKeys;
 import dev.veil.crypto.PgpMimeSealer;
 import dev.veil.crypto.PseudonymKeys;
@@ -38,12 +39,15 @@ public final class KeyService {
     /** Recipients' published OpenPGP keys, used when the policy turns the lookup on; null when keys are unavailable. */
     private final WebKeyDirectory webKeyDirectory;
     private final Supplier<Policy> policies;
+    /** The policy's named keys ({@code keys.named}), from files under the data directory. */
+    private final NamedKeyFiles namedKeys;
     /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
     private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, PseudonymKeys pseudonymKeys,
-                       String problem, Supplier<Policy> policies, WebKeyDirectorySettings wkd) {
+                       String problem, Supplier<Policy> policies, WebKeyDirectorySettings wkd, NamedKeyFiles namedKeys) {
         this.smime = smime;
+        this.namedKeys = namedKeys;
         this.openpgp = openpgp;
         this.external = external;
         this.pseudonymKeys = pseudonymKeys;
@@ -89,7 +93,7 @@ public final class KeyService {
             MasterKey master = masterKey(dataDir, env);
             KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
                     OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)),
-                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies, wkd);
+                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies, wkd, new NamedKeyFiles(dataDir));
             Policy policy = policies.get();
             if (policy != null) {
                 service.ensureOrganisationKeys(policy);
@@ -97,7 +101,7 @@ public final class KeyService {
             return service;
         } catch (KeyException | RuntimeException e) {
             LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, null, null, null, e.getMessage(), policies, null);
+            return new KeyService(null, null, null, null, e.getMessage(), policies, null, null);
         }
     }
 
@@ -161,8 +165,8 @@ public final class KeyService {
             }
             ensureOrganisationKeys(policy);
             MessageSealer sealer = format == Action.Format.OPENPGP
-                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, policy.keys())
-                    : new SmimeSealer(smime, external, policy.keys());
+                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, namedKeys, policy.keys())
+                    : new SmimeSealer(smime, external, namedKeys, policy.keys());
             return sealer.seal(original, out, request);
         };
     }

@@ -1,5 +1,6 @@
 package dev.veil.gateway.core;
 
+import dev.veil.config.NamedKeyCheck;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
 import dev.veil.config.PolicyLoader;
@@ -20,11 +21,21 @@ import org.slf4j.LoggerFactory;
 public final class PolicyHolder implements Supplier<Policy> {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyHolder.class);
     private final Path file;
+    private final NamedKeyCheck namedKeys;
     private final AtomicReference<Policy> current = new AtomicReference<>();
     private volatile List<Problem> lastProblems = List.of();
 
     public PolicyHolder(Path file) {
+        this(file, NamedKeyCheck.NONE);
+    }
+
+    /**
+     * @param namedKeys checks the file of each named key at every load: a policy whose rules could only defer their
+     *                  mail for want of a readable, usable key is refused like any other policy with errors
+     */
+    public PolicyHolder(Path file, NamedKeyCheck namedKeys) {
         this.file = file;
+        this.namedKeys = namedKeys;
     }
 
     /** Writes the commented example policy when there is no policy file yet. */
@@ -39,7 +50,7 @@ public final class PolicyHolder implements Supplier<Policy> {
 
     /** Loads the file; on errors keeps the previous policy and returns false. */
     public boolean reload() {
-        PolicyLoad load = PolicyLoader.load(file);
+        PolicyLoad load = PolicyLoader.load(file, namedKeys);
         lastProblems = load.problems();
         for (Problem p : load.problems()) {
             if (p.severity() == Problem.Severity.ERROR) {

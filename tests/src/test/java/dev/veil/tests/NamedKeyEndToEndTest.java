@@ -1,0 +1,73 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.SmtpSubmit;
+import dev.veil.tests.support.Tools;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A rule that encrypts to a named key ({@code keys.named}, POLICY.md): the archive's certificate, made with openssl
+ * and put in the data directory, opens every message the rule relays — with a key Veil never had. When the file goes
+ * away the next message waits (deferred, the reason named), and a reload refuses the policy up front.
+ */
+class NamedKeyEndToEndTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void mailUnderARuleWithANamedKeyOpensWithTheArchivesOwnKey() throws Exception {
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data.resolve("keys"));
+        Tools.run(dir, "openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", "archive-key.pem",
+                "-out", data.resolve("keys/archive.pem").toString(), "-days", "30", "-subj", "/CN=Example Archive",
+                "-addext", "keyUsage=keyEncipherment").orFail("openssl req");
+        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+                .replace("  keep-old-keys: forever\n", "  keep-old-keys: forever\n  named:\n    archive:\n"
+                        + "      format: smime\n      certificate: keys/archive.pem\n")
+                .replace("to: [recipient, escrow]", "to: [recipient, escrow, archive]"));
+        int port = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
+        exchange.start();
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start()) {
+            String message = SmtpSubmit.message("archived", "reader@example.com", "the archive keeps a copy");
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", message)
+                    .queueId();
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            exchange.getReceivedMessages()[0].writeTo(raw);
+            Path received = dir.resolve("received.eml");
+            Files.write(received, raw.toByteArray());
+            Path out = dir.resolve("decrypted.eml");
+            Tools.opensslDecrypt(received, out, dir.resolve("archive-key.pem"), data.resolve("keys/archive.pem"))
+                    .orFail("openssl cms -decrypt with the archive's key");
+            assertThat(Files.readString(out)).isEqualTo(message);
+
+            // The key file goes away: the next message waits, it is not relayed without the archive's key.
+            Files.move(data.resolve("keys/archive.pem"), dir.resolve("archive.pem"));
+            String second = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
+                    SmtpSubmit.message("not-archived", "reader@example.com", "wait for the archive")).queueId();
+            Map<String, Object> entry = veil.awaitState(second, "deferred", Duration.ofSeconds(30));
+            assertThat((String) entry.get("lastError")).contains("named key 'archive' (keys/archive.pem)")
+                    .contains("does not exist");
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+
+            // ... and a reload refuses the policy, saying why, while the last good one stays in force.
+            var reload = veil.adminPost("/policy/reload");
+            assertThat(reload.statusCode()).isEqualTo(422);
+            assertThat(reload.body()).contains("named key 'archive' (keys/archive.pem)").contains("does not exist");
+        } finally {
+            exchange.stop();
+        }
+    }
+}
