@@ -66,6 +66,10 @@ class NamedKeyEndToEndTest {
             var reload = veil.adminPost("/policy/reload");
             assertThat(reload.statusCode()).isEqualTo(422);
             assertThat(reload.body()).contains("named key 'archive' (keys/archive.pem)").contains("does not exist");
+            // the admin's own check says the same before any mail waits
+            GatewayProcess.CommandResult check = veil.commandResult("policy", "check");
+            assertThat(check.exit()).as(check.output()).isNotZero();
+            assertThat(check.output()).contains("named key 'archive' (keys/archive.pem)").contains("does not exist");
         } finally {
             exchange.stop();
         }

@@ -68,7 +68,8 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
         Path policyFile = ns.getString("policy") == null ? config.policyPath() : Path.of(ns.getString("policy"));
-        PolicyLoad load = PolicyLoader.load(policyFile);
+        // named keys are checked as the server checks them: a file that is missing or unusable is an error here too
+        PolicyLoad load = PolicyLoader.load(policyFile, new dev.veil.crypto.NamedKeyFiles(config.dataPath()));
         switch (ns.getString("action")) {
             case "check" -> System.exit(check(load, policyFile, Boolean.TRUE.equals(ns.getBoolean("strict"))));
             case "explain" -> System.exit(explain(load, ns, config));
