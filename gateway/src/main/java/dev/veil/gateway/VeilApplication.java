@@ -191,7 +191,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
         MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies,
                 Map.of(Direction.INBOUND, steps, Direction.OUTBOUND, outboundPipeline),
-                config.getQueue(), hostname, metrics, clock);
+                config.getQueue(), hostname, metrics, clock, reidentifier);
         runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
         environment.lifecycle().manage(runner);
 

@@ -15,6 +15,8 @@ import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.core.SpoolEntry;
 import dev.veil.gateway.core.SpoolState;
+import dev.veil.gateway.correspondents.BounceRecipients;
+import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.db.SpoolDao;
 import dev.veil.gateway.relay.DeliveryStatusNotification;
 import dev.veil.gateway.relay.PartialDeliveryException;
@@ -64,6 +66,8 @@ public final class MessageProcessor {
     private final String hostname;
     private final MetricRegistry metrics;
     private final Clock clock;
+    /** Resolves aliases for bounce notices of outbound mail (see BounceRecipients); null: none are in use. */
+    private final Reidentifier aliases;
 
     public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
                             List<MailStep> steps, QueueSettings settings, String hostname, MetricRegistry metrics,
@@ -78,6 +82,14 @@ public final class MessageProcessor {
     public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
                             Map<Direction, List<MailStep>> steps, QueueSettings settings, String hostname,
                             MetricRegistry metrics, Clock clock) {
+        this(spool, spoolDao, policies, steps, settings, hostname, metrics, clock, null);
+    }
+
+    /** @param aliases names the failed recipients of outbound mail in bounce notices as they were addressed */
+    public MessageProcessor(Spool spool, SpoolDao spoolDao, Supplier<Policy> policies,
+                            Map<Direction, List<MailStep>> steps, QueueSettings settings, String hostname,
+                            MetricRegistry metrics, Clock clock, Reidentifier aliases) {
+        this.aliases = aliases;
         this.spool = spool;
         this.spoolDao = spoolDao;
         this.policies = policies;
@@ -231,7 +243,17 @@ public final class MessageProcessor {
         }
         metrics.meter("relayed").mark(o.delivered.isEmpty() ? 0 : 1);
         if (!permanent.isEmpty() && !entry.envelope().sender().isEmpty()) {
-            Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), permanent,
+            Map<String, String> named = permanent;
+            if (entry.direction() == Direction.OUTBOUND && aliases != null && Files.exists(file)) {
+                try {
+                    named = BounceRecipients.asAddressed(file, permanent, aliases);
+                } catch (RuntimeException e) {
+                    // the directory is unavailable: the notice waits (with the entry) rather than name real addresses
+                    throw new java.io.IOException("bounce notice: cannot resolve the aliases it must name: "
+                            + e.getMessage(), e);
+                }
+            }
+            Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), named,
                     hostname, entry.receivedAt());
             if (settings.isSendBounces()) {
                 returnToSender(id, notice, entry.envelope().sender(), policy);

@@ -19,6 +19,7 @@ import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.relay.PermanentFailureException;
 import dev.veil.gateway.relay.Upstream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,9 +81,13 @@ class OutboundProcessingTest {
     static final class Recording implements Upstream {
         final List<String> recipients = new ArrayList<>();
         final List<String> contents = new ArrayList<>();
+        String refusal;
 
         @Override
-        public void send(QueueId id, Path message, String sender, List<String> rcpts) {
+        public void send(QueueId id, Path message, String sender, List<String> rcpts) throws PermanentFailureException {
+            if (refusal != null) {
+                throw new PermanentFailureException(refusal);
+            }
             recipients.addAll(rcpts);
             try {
                 contents.add(Files.readString(message, StandardCharsets.UTF_8));
@@ -122,7 +127,7 @@ class OutboundProcessingTest {
                 new RejectStep(), new PassStep(), new RelayStep(outboundRelay));
         return new MessageProcessor(spool, dao, () -> policy,
                 Map.of(Direction.INBOUND, inbound, Direction.OUTBOUND, outbound), new QueueSettings(), "veil.test",
-                new MetricRegistry(), new TestClock(Instant.parse("2030-01-01T00:00:00Z")));
+                new MetricRegistry(), new TestClock(Instant.parse("2030-01-01T00:00:00Z")), aliases);
     }
 
     private QueueId queue(Direction direction, String... recipients) throws Exception {
@@ -181,5 +186,20 @@ class OutboundProcessingTest {
         assertThat(entry.state()).isEqualTo(SpoolState.BOUNCED);
         assertThat(outboundRelay.recipients).containsExactly("bob@partner.example");
         assertThat(spool.dsnFile(entry.id())).exists();
+    }
+
+    @Test
+    void aBounceOfMailToAnAliasNamesTheAliasNotTheRealAddress() throws Exception {
+        // the notice goes back to the protected sender through Exchange, perhaps unencrypted: it must not carry the
+        // real address the alias stood for, neither as the failed recipient nor in the remote server's words
+        outboundRelay.refusal = "550 5.1.1 <Bob@Partner.Example>: Recipient address rejected: User unknown";
+
+        SpoolEntry entry = run(queue(Direction.OUTBOUND, "bob@partner.example"));
+
+        assertThat(entry.state()).isEqualTo(SpoolState.BOUNCED);
+        String notice = Files.readString(spool.dsnFile(entry.id()), StandardCharsets.UTF_8);
+        assertThat(notice).contains("Final-Recipient: rfc822; c-7qf2@alias.example.net")
+                .contains("<c-7qf2@alias.example.net>: Recipient address rejected");
+        assertThat(notice.toLowerCase()).doesNotContain("partner.example");
     }
 }

@@ -1,0 +1,77 @@
+package dev.veil.gateway.correspondents;
+
+import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The failed recipients of a bounce notice for mail the business sent, named as the user addressed them. Replies to
+ * correspondents go to their aliases and leave with the real addresses (resolved at RCPT); a notice naming the real
+ * address would carry it back into Exchange — in clear, when the sender's rule passes mail unencrypted. So each real
+ * address behind an alias of the original's To, Cc or Bcc is named by that alias, in the list and in the remote
+ * server's reply text, which often quotes the address.
+ */
+public final class BounceRecipients {
+    private static final Set<String> ADDRESS_FIELDS = Set.of("to", "cc", "bcc");
+    private static final Pattern ADDRESS = Pattern.compile("[^\\s<>()\\[\\],;:\"@]+@[^\\s<>()\\[\\],;:\"@]+");
+
+    private BounceRecipients() {
+    }
+
+    /**
+     * {@code failures} (recipient to reason) with every real address that an alias in {@code original}'s header stands
+     * for replaced by that alias; the same map when there is none.
+     */
+    public static Map<String, String> asAddressed(Path original, Map<String, String> failures, Reidentifier aliases)
+            throws IOException {
+        Map<String, String> aliasOf = aliasesIn(original, aliases);
+        if (aliasOf.isEmpty()) {
+            return failures;
+        }
+        Map<String, String> named = new LinkedHashMap<>();
+        failures.forEach((recipient, why) -> {
+            String text = why;
+            for (Map.Entry<String, String> e : aliasOf.entrySet()) {
+                text = Pattern.compile(Pattern.quote(e.getKey()), Pattern.CASE_INSENSITIVE).matcher(text)
+                        .replaceAll(Matcher.quoteReplacement(e.getValue()));
+            }
+            named.put(aliasOf.getOrDefault(recipient.toLowerCase(Locale.ROOT), recipient), text);
+        });
+        return named;
+    }
+
+    /** Real address (lower case) to the alias it was addressed as, for the aliases of the header's To, Cc and Bcc. */
+    private static Map<String, String> aliasesIn(Path original, Reidentifier aliases) throws IOException {
+        Map<String, String> aliasOf = new LinkedHashMap<>();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(original))) {
+            for (HeaderField field : HeaderBlock.read(in).fields()) {
+                if (!ADDRESS_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
+                    continue;
+                }
+                Matcher m = ADDRESS.matcher(field.value());
+                while (m.find()) {
+                    String address = m.group();
+                    if (!aliases.isAliasAddress(address)) {
+                        continue;
+                    }
+                    Optional<String> real = aliases.realAddress(address);
+                    if (real != null && real.isPresent()) {
+                        aliasOf.putIfAbsent(real.get().toLowerCase(Locale.ROOT), address);
+                    }
+                }
+            }
+        }
+        return aliasOf;
+    }
+}
