@@ -63,5 +63,9 @@ public class OutboundSettings {
     @JsonProperty public UpstreamSettings getRelay() { return relay; }
     @JsonProperty public void setRelay(UpstreamSettings v) { relay = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
-    @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
+    /** Checked as it is read, so that {@code veil check} refuses what the server would. */
+    @JsonProperty public void setPipeline(List<String> v) {
+        dev.veil.gateway.pipeline.PipelineSteps.check("outbound.pipeline", v, dev.veil.gateway.pipeline.PipelineSteps.OUTBOUND);
+        pipeline = v;
+    }
 }

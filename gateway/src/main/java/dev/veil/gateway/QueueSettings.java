@@ -66,5 +66,9 @@ public class QueueSettings {
     @JsonProperty public boolean isSendBounces() { return sendBounces; }
     @JsonProperty public void setSendBounces(boolean v) { sendBounces = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
-    @JsonProperty public void setPipeline(List<String> v) { pipeline = v; }
+    /** Checked as it is read, so that {@code veil check} refuses what the server would. */
+    @JsonProperty public void setPipeline(List<String> v) {
+        dev.veil.gateway.pipeline.PipelineSteps.check("queue.pipeline", v, dev.veil.gateway.pipeline.PipelineSteps.INBOUND);
+        pipeline = v;
+    }
 }

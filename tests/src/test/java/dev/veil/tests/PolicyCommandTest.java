@@ -25,6 +25,24 @@ class PolicyCommandTest {
     }
 
     @Test
+    void veilCheckRefusesAPipelineTheServerCouldNotRun() throws Exception {
+        Path config = dir.resolve("config.yml");
+        Files.writeString(config, "queue:\n  pipeline: [reject, encrpyt, relay]\n");
+        Tools.Result unknown = veil("check", config.toString());
+        assertThat(unknown.exitCode()).as(unknown.output()).isNotZero();
+        assertThat(unknown.output()).contains("queue.pipeline: unknown step 'encrpyt'");
+
+        Files.writeString(config, "outbound:\n  pipeline: [restore-correspondents, relay, pass]\n");
+        Tools.Result notLast = veil("check", config.toString());
+        assertThat(notLast.exitCode()).as(notLast.output()).isNotZero();
+        assertThat(notLast.output()).contains("outbound.pipeline: the last step must be 'relay'");
+
+        Files.writeString(config, "queue:\n  pipeline: [reject, authenticate, pseudonymise, encrypt, pass, arc-seal, relay]\n");
+        Tools.Result fine = veil("check", config.toString());
+        assertThat(fine.exitCode()).as(fine.output()).isZero();
+    }
+
+    @Test
     void theReadmeExamplePolicyPassesCheckWithoutWarnings() throws Exception {
         String readme = Files.readString(Path.of("").toAbsolutePath().getParent().resolve("README.md"));
         int start = readme.indexOf("<!-- policy-example:start -->");
