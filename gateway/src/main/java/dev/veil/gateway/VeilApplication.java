@@ -290,7 +290,14 @@ public class VeilApplication extends Application<VeilConfiguration> {
             return smtp.getHostname();
         }
         try {
-            return InetAddress.getLocalHost().getCanonicalHostName();
+            // the machine's name; its DNS form when that is a fully qualified name of this machine (a reverse lookup
+            // of a loopback address gives "localhost", which names every machine)
+            InetAddress local = InetAddress.getLocalHost();
+            String name = local.getHostName();
+            String canonical = local.getCanonicalHostName();
+            boolean qualified = canonical.contains(".") && !canonical.startsWith("localhost")
+                    && !canonical.equals(local.getHostAddress());
+            return qualified ? canonical : name;
         } catch (Exception e) {
             return "localhost";
         }

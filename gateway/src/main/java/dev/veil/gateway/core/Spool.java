@@ -99,7 +99,7 @@ public final class Spool {
     /**
      * Gives back their rows to queued messages whose row the database lost (a kill right after the 250, before the
      * database wrote the commit), from their envelope files; deletes envelope files of messages that were never
-     * queued. Run before the queue runner starts.
+     * queued or have left. Run before the queue runner starts.
      *
      * @return how many rows were rebuilt
      */
@@ -117,8 +117,11 @@ public final class Spool {
                 }
                 try {
                     if (!Files.exists(messageFile(id))) {
-                        if (dao.find(id).isEmpty()) {
-                            Files.deleteIfExists(env); // the message never made it into the queue
+                        java.util.Optional<SpoolEntry> row = dao.find(id);
+                        if (row.isEmpty() || row.get().state() == SpoolState.RELAYED
+                                || row.get().state() == SpoolState.BOUNCED) {
+                            // never queued, or gone for good: a kill came between the two deletes of remove()
+                            Files.deleteIfExists(env);
                         }
                         continue;
                     }

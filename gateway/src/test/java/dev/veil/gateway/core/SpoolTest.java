@@ -86,6 +86,25 @@ class SpoolTest {
     }
 
     @Test
+    void theEnvelopeOfARelayedMessageLeftByAKillBetweenTheTwoDeletesGoesAtStart() throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write(MESSAGE);
+        QueueId relayed = spool.accept(message, ENVELOPE);
+        dao.finish(relayed, SpoolState.RELAYED, null, T0);
+        Files.delete(spool.messageFile(relayed)); // remove() got as far as the message file
+        IncomingMessage other = spool.begin(0);
+        other.write(MESSAGE);
+        QueueId waiting = spool.accept(other, ENVELOPE);
+        Files.delete(spool.messageFile(waiting)); // not relayed, yet its file is gone: left for an admin to see
+
+        assertThat(spool.recover()).isZero();
+
+        assertThat(spool.envelopeFile(relayed)).doesNotExist();
+        assertThat(spool.envelopeFile(waiting)).exists();
+        assertThat(dao.find(relayed).orElseThrow().state()).isEqualTo(SpoolState.RELAYED);
+    }
+
+    @Test
     void aRowTheDatabaseLostIsRebuiltFromTheEnvelopeFileAtStart() throws Exception {
         Envelope full = new Envelope("a@sender.test", List.of("bob@example.com", "\"odd %41 name\"@example.com"),
                 "192.0.2.7", "helo with spaces\r\nand=signs");
