@@ -16,7 +16,10 @@ public final class PolicyWatcher implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(PolicyWatcher.class);
     private final PolicyHolder holder;
     private final long intervalMillis;
+    /** {@link #lastSeen} of a file that is not there. */
+    private static final byte[] MISSING = new byte[0];
     private byte[] lastSeen;
+    private int missingSince;
     private Thread thread;
     private volatile boolean running;
 
@@ -44,7 +47,14 @@ public final class PolicyWatcher implements Managed {
             byte[] now = digest();
             if (now != null && !Arrays.equals(now, lastSeen)) {
                 lastSeen = now;
+                missingSince = 0;
                 LOG.info("policy file {} changed; reloading", holder.file());
+                holder.reload();
+            } else if (now == null && !Files.exists(holder.file()) && lastSeen != MISSING && ++missingSince >= 2) {
+                // gone for two looks (not a rename in progress): the reload fails, which records why for /policy and
+                // the health check; the last good policy stays in force
+                lastSeen = MISSING;
+                LOG.error("policy file {} is gone; the last good policy stays in force until it is back", holder.file());
                 holder.reload();
             }
         }
