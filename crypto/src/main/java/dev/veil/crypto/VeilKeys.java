@@ -232,7 +232,9 @@ public final class VeilKeys {
     }
 
     /**
-     * Writes {@code escrow-key.pem} and {@code escrow-cert.pem}. With a password the key is an encrypted PKCS#8 PEM
+     * Writes {@code escrow-key.pem} and {@code escrow-cert.pem}, and for each escrow key rotation retired (kept as
+     * long as {@code keep-old-keys} says) {@code retired/escrow-<fingerprint prefix>-key.pem} and {@code -cert.pem}.
+     * With a password the key is an encrypted PKCS#8 PEM
      * (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC) that {@code openssl pkey|cms -passin} reads; with {@code null} it is
      * unencrypted, which the caller must have been told to ask for explicitly. The password is not cleared.
      */
@@ -241,13 +243,27 @@ public final class VeilKeys {
         if (entry == null) {
             throw new KeyMissingException("no escrow key in " + this.dir.toAbsolutePath() + " to export");
         }
+        writeEscrowPair(entry, dir, "escrow", password);
+        // older mail in Exchange is encrypted to the escrow keys rotation retired: without them it could only be
+        // read through Veil, not with standard tools
+        for (Retired retired : retiredEntries()) {
+            if (retired.name().owner().equals(KeyKind.ESCROW.label)) {
+                String fingerprint = retired.entry().fingerprint();
+                writeEscrowPair(retired.entry(), dir.resolve(RETIRED_DIR),
+                        "escrow-" + fingerprint.substring(0, Math.min(16, fingerprint.length())), password);
+            }
+        }
+    }
+
+    /** {@code NAME-key.pem} and {@code NAME-cert.pem} in {@code dir}. */
+    private void writeEscrowPair(KeyEntry entry, Path dir, String name, char[] password) throws KeyException {
         PrivateKey key = unwrap(entry);
         byte[] keyPem = password == null ? unencryptedPem(key) : EncryptedPkcs8.pem(key, password);
         try {
             Files.createDirectories(dir);
-            AtomicFiles.replace(dir.resolve("escrow-key.pem"), keyPem, AtomicFiles.OWNER_ONLY);
-            AtomicFiles.replace(dir.resolve("escrow-cert.pem"), Pem.encode("CERTIFICATE", entry.certificate().getEncoded()),
-                    AtomicFiles.PUBLIC_READ);
+            AtomicFiles.replace(dir.resolve(name + "-key.pem"), keyPem, AtomicFiles.OWNER_ONLY);
+            AtomicFiles.replace(dir.resolve(name + "-cert.pem"),
+                    Pem.encode("CERTIFICATE", entry.certificate().getEncoded()), AtomicFiles.PUBLIC_READ);
         } catch (IOException | GeneralSecurityException e) {
             throw new KeyException("cannot export the escrow key to " + dir.toAbsolutePath() + ": " + e.getMessage(), e);
         } finally {

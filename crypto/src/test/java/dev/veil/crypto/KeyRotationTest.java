@@ -62,6 +62,33 @@ class KeyRotationTest {
     }
 
     @Test
+    void theEscrowExportHoldsTheRetiredEscrowKeysSoOpensslOpensOldMail() throws Exception {
+        OpenSsl.assumeInstalled();
+        VeilKeys keys = VeilKeys.open(dir.resolve("store"), MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        ByteArrayOutputStream old = new ByteArrayOutputStream();
+        new SmimeSealer(keys, SETTINGS).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), old,
+                new SealRequest(List.of(ALICE), true, List.of(), ContentCipher.AES_256_GCM, "[encrypted]"));
+        String retired = keys.rotateEscrow(SETTINGS).replacedFingerprint();
+        Path export = dir.resolve("export");
+
+        keys.exportEscrow(export, "pw".toCharArray());
+
+        Files.write(export.resolve("old.eml"), old.toByteArray());
+        String name = "retired/escrow-" + retired.substring(0, 16);
+        byte[] opened = OpenSsl.run(export, "cms", "-decrypt", "-in", "old.eml", "-inkey", name + "-key.pem",
+                "-passin", "pass:pw", "-recip", name + "-cert.pem");
+        assertThat(new String(opened, StandardCharsets.US_ASCII)).isEqualTo(MESSAGE);
+        // the current one is where it always was, and is not the retired one
+        X509Certificate current;
+        try (var in = Files.newInputStream(export.resolve("escrow-cert.pem"))) {
+            current = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        assertThat(Fingerprints.sha256(current)).isEqualTo(Fingerprints.sha256(keys.escrowCertificate()))
+                .isNotEqualTo(retired);
+    }
+
+    @Test
     void oldKeysArePrunedAfterKeepOldKeysAndNeverWhenForever() throws Exception {
         VeilKeys keys = VeilKeys.open(dir, MasterKey.generate());
         keys.initialise("Example Ltd", SETTINGS);
