@@ -45,6 +45,16 @@ public class OutboundSettings {
     @NotNull
     private UpstreamSettings relay = new UpstreamSettings();
 
+    /**
+     * The business's Microsoft 365 tenant(s): its tenant id (a GUID) or its organisation domain
+     * ({@code example.onmicrosoft.com}). When set, mail from an allowed network or trusted certificate (not from an
+     * authenticated user) must carry one of them in {@code X-MS-Exchange-CrossTenant-Id} or
+     * {@code X-OriginatorOrg}, which Exchange Online stamps on what it sends: its ranges and its certificate are
+     * shared by every tenant.
+     */
+    @NotNull
+    private List<String> exchangeTenants = List.of();
+
     /** The processing steps for outbound mail, like {@code queue.pipeline}. */
     @NotNull
     private List<String> pipeline = List.of("restore-correspondents", "reject", "skip-encrypted", "encrypt", "pass",
@@ -62,6 +72,8 @@ public class OutboundSettings {
     @JsonProperty public void setClientCertificates(ClientCertificateSettings v) { clientCertificates = v; }
     @JsonProperty public UpstreamSettings getRelay() { return relay; }
     @JsonProperty public void setRelay(UpstreamSettings v) { relay = v; }
+    @JsonProperty public List<String> getExchangeTenants() { return exchangeTenants; }
+    @JsonProperty public void setExchangeTenants(List<String> v) { exchangeTenants = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }
     /** Checked as it is read, so that {@code veil check} refuses what the server would. */
     @JsonProperty public void setPipeline(List<String> v) {

@@ -106,6 +106,14 @@ public final class IncomingMessage extends OutputStream {
         return file;
     }
 
+    /** The header of what was received (at the end of DATA: of the whole message); no more can be written after. */
+    public dev.veil.crypto.HeaderBlock header() throws IOException {
+        close();
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+            return dev.veil.crypto.HeaderBlock.read(in);
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }

@@ -108,7 +108,8 @@ public final class SmtpListener implements Managed {
         return new SmtpListener("outbound SMTP listener", limits, outbound.getBindHost(), outbound.getPort(), hostname,
                 tls, certificates.enabled() ? ClientAuth.WANT : ClientAuth.NONE, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
                 extra,
-                new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND),
+                new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND,
+                        new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter)),
                 spool, true);
     }
 

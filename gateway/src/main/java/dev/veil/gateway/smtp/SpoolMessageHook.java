@@ -31,16 +31,24 @@ final class SpoolMessageHook implements MessageHook {
     private final long maxSize;
     private final Consumer<QueueId> onQueued;
     private final Direction direction;
+    private final ExchangeTenantCheck tenantCheck;
 
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued) {
         this(spool, maxSize, onQueued, Direction.INBOUND);
     }
 
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued, Direction direction) {
+        this(spool, maxSize, onQueued, direction, null);
+    }
+
+    /** @param tenantCheck outbound: whose mail a trusted peer may hand over (null: no check) */
+    SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued, Direction direction,
+                     ExchangeTenantCheck tenantCheck) {
         this.spool = spool;
         this.maxSize = maxSize;
         this.onQueued = onQueued;
         this.direction = direction;
+        this.tenantCheck = tenantCheck;
     }
 
     @Override
@@ -54,6 +62,13 @@ final class SpoolMessageHook implements MessageHook {
                     + maxSize + " octets");
         }
         try {
+            if (tenantCheck != null) {
+                java.util.Optional<HookResult> refused = tenantCheck.refusal(session, envelope.message());
+                if (refused.isPresent()) {
+                    envelope.message().discard();
+                    return refused.get();
+                }
+            }
             // outbound: alias recipients were resolved at RCPT; the envelope carries the real addresses, once each
             Map<String, String> resolved = session.getAttachment(OutboundRecipientHook.RESOLVED,
                     ProtocolSession.State.Transaction).orElse(Map.of());

@@ -84,6 +84,8 @@ class OutboundListenerTest {
         }
     };
 
+    private List<String> exchangeTenants = List.of();
+
     private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
         database = Database.openEmbedded(dir.resolve("data"));
         dao = new SpoolDao(database);
@@ -97,6 +99,7 @@ class OutboundListenerTest {
         outbound.setPort(0);
         outbound.setAllowedNetworks(allowedNetworks);
         outbound.setAccounts(accounts);
+        outbound.setExchangeTenants(exchangeTenants);
         var tls = SelfSignedTls.serverContext(null, new char[0], dir.resolve("tls"), "veil.test");
         listener = SmtpListener.outbound(limits, outbound, "veil.test", spool, () -> policy, aliases, tls, queued::add);
         listener.start();
@@ -196,6 +199,30 @@ class OutboundListenerTest {
             assertThat(c.send("RSET")).startsWith("250");
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
         }
+    }
+
+    @Test
+    void withExchangeTenantsSetATrustedNetworkHandsOverOnlyItsOwnTenantsMail() throws Exception {
+        exchangeTenants = List.of("5f3c0a9e-1b2d-4c6e-8f70-123456789abc", "Example.onmicrosoft.com");
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        String[] messages = {
+            "X-MS-Exchange-CrossTenant-Id: 5F3C0A9E-1B2D-4C6E-8F70-123456789ABC\r\nSubject: ours\r\n\r\nhi\r\n.",
+            "X-OriginatorOrg: example.onmicrosoft.com\r\nSubject: ours too\r\n\r\nhi\r\n.",
+            "X-MS-Exchange-CrossTenant-Id: 00000000-0000-0000-0000-000000000000\r\nX-OriginatorOrg: evil.onmicrosoft.com"
+                    + "\r\nSubject: another tenant's\r\n\r\nhi\r\n.",
+            "Subject: no tenant at all\r\n\r\nhi\r\n."};
+        String[] expected = {"250", "250", "550 5.7.1", "550 5.7.1"};
+        try (Client c = new Client(port)) {
+            c.send("EHLO mail.protection.outlook.com");
+            for (int i = 0; i < messages.length; i++) {
+                assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+                assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+                assertThat(c.send("DATA")).startsWith("354");
+                assertThat(c.send(messages[i])).as(messages[i]).startsWith(expected[i]);
+            }
+        }
+        assertThat(queued).hasSize(2);
+        assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("refused messages leave nothing").isEmpty();
     }
 
     @Test
