@@ -43,12 +43,7 @@ class AuthenticationEndToEndTest {
         GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
         exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
-             GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)
-                     .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
-                     .set("auth.authservId", "veil.test")
-                     .set("arc.domain", "arc.example")
-                     .set("arc.selector", "veil")
-                     .set("queue.pipeline", PIPELINE)) {
+             GatewayProcess veil = authenticatingVeil(data, port, dns, PIPELINE)) {
             // the partner: SPF allows the loopback client, DKIM key published, DMARC p=reject
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
@@ -142,13 +137,8 @@ class AuthenticationEndToEndTest {
         GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
         exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
-             GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)
-                     .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
-                     .set("auth.authservId", "veil.test")
-                     .set("arc.domain", "arc.example")
-                     .set("arc.selector", "veil")
-                     .set("queue.pipeline",
-                             "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")) {
+             GatewayProcess veil = authenticatingVeil(data, port, dns,
+                     "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")) {
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
             dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
@@ -182,6 +172,16 @@ class AuthenticationEndToEndTest {
         } finally {
             exchange.stop();
         }
+    }
+
+    /** A gateway that authenticates senders through {@code dns} and seals with ARC (arc.example, selector veil). */
+    private static GatewayProcess authenticatingVeil(Path data, int upstreamPort, TestDnsServer dns, String pipeline) {
+        return GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort)
+                .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
+                .set("auth.authservId", "veil.test")
+                .set("arc.domain", "arc.example")
+                .set("arc.selector", "veil")
+                .set("queue.pipeline", pipeline);
     }
 
     private static String send(GatewayProcess veil, String from, String message) throws Exception {

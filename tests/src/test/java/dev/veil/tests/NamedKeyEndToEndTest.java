@@ -6,9 +6,9 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,10 +44,8 @@ class NamedKeyEndToEndTest {
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", message)
                     .queueId();
             veil.awaitState(id, "relayed", Duration.ofSeconds(30));
-            ByteArrayOutputStream raw = new ByteArrayOutputStream();
-            exchange.getReceivedMessages()[0].writeTo(raw);
             Path received = dir.resolve("received.eml");
-            Files.write(received, raw.toByteArray());
+            Files.write(received, MessageText.bytes(exchange.getReceivedMessages()[0]));
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, dir.resolve("archive-key.pem"), data.resolve("keys/archive.pem"))
                     .orFail("openssl cms -decrypt with the archive's key");

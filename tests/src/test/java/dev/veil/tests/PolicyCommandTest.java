@@ -18,6 +18,7 @@ class PolicyCommandTest {
 
     private Tools.Result veil(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", // one-shot commands: start in half the CPU
                 "-Ddw.dataDir=" + dir.resolve("veil-data"), "-cp", System.getProperty("java.class.path"),
                 "dev.veil.gateway.VeilApplication"));
         command.addAll(List.of(args));

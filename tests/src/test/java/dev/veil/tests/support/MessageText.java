@@ -25,6 +25,13 @@ public final class MessageText {
     private MessageText() {
     }
 
+    /** A received message's bytes as the upstream stored them. */
+    public static byte[] bytes(MimeMessage received) throws Exception {
+        java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+        received.writeTo(raw);
+        return raw.toByteArray();
+    }
+
     public static MimeMessage parse(byte[] bytes) throws Exception {
         return new MimeMessage(SESSION, new ByteArrayInputStream(bytes));
     }
