@@ -207,7 +207,8 @@ public final class Pseudonymiser {
      * FF1 over the digits of a phone number under the current version: separators, a leading '+' and the country
      * code stay where they are, so the result is still a plausible number of the same country and length.
      * Numbers with fewer than six digits to encrypt get every digit encrypted, country code included; numbers
-     * with fewer than six digits in all cannot be format-preserved securely and get a {@link #token} instead.
+     * with fewer than six digits in all cannot be format-preserved securely, and values with anything but digits,
+     * '+', spaces, '-', '.', '/' and parentheses would show the rest: both get a {@link #token} instead.
      */
     public String fpeDigits(String kind, String phone) {
         return ff1(kind, phone, current, true);
@@ -254,7 +255,9 @@ public final class Pseudonymiser {
         if (digitsOnly.length() - start < FF1_MIN_DIGITS) {
             start = 0;
         }
-        if (digitsOnly.length() < FF1_MIN_DIGITS) {
+        if (digitsOnly.length() < FF1_MIN_DIGITS || encrypt && !onlyPhoneSyntax(phone)) {
+            // too few digits for FF1, or words beside the number ("0171 1234567 (Mobil Schmidtbauer)", "ext.
+            // Hinterhaus"): FF1 would pass the words through, so the whole value becomes a token
             if (encrypt) {
                 return token(kind, phone);
             }
@@ -287,6 +290,18 @@ public final class Pseudonymiser {
             }
         }
         return result.toString();
+    }
+
+    /** Digits and what numbers are written with: '+', spaces, '-', '.', '/', parentheses. Nothing that says more. */
+    private static boolean onlyPhoneSyntax(String phone) {
+        for (int i = 0; i < phone.length(); i++) {
+            char c = phone.charAt(i);
+            if (!(c >= '0' && c <= '9' || c == '+' || c == ' ' || c == '\t' || c == '-' || c == '.' || c == '/'
+                    || c == '(' || c == ')' || c == '\u00a0')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String digits(String phone) {

@@ -147,6 +147,13 @@ class PseudonymiserTest {
         String shortNumber = p.fpeDigits("p", "112");
         assertThat(shortNumber).as("too short to format-preserve securely").startsWith("p1-");
         assertThat(p.revealFpeDigits("p", shortNumber, 1)).isEqualTo("112");
+        // words beside the number would pass through FF1 unchanged: such values become tokens, and come back
+        for (String worded : new String[] {"0171/1234567 (Mobil Schmidtbauer)", "+49 30 1234567 ext. Hinterhaus",
+                "+1 555 010 9999 x42"}) {
+            String pseudonym = p.fpeDigits("p", worded);
+            assertThat(pseudonym).as(worded).startsWith("p1-").doesNotContain("Mobil").doesNotContain("Hinterhaus");
+            assertThat(p.revealFpeDigits("p", pseudonym, 1)).isEqualTo(worded);
+        }
     }
 
     @Test

@@ -27,8 +27,10 @@ import java.util.regex.Pattern;
  *
  * <p>Bytes: a vCard file has no single charset. 2.1 cards from phones carry raw Shift_JIS or Latin-1 bytes with a
  * {@code CHARSET} parameter, others are UTF-8. So the file is decoded line by line: a property line with
- * {@code CHARSET=x} (and its folded continuation lines) in that charset, every other line as UTF-8. Bytes that are not
- * valid in their charset make their card an error (never replacement characters stored silently).
+ * {@code CHARSET=x} (and its folded continuation lines) in that charset, every other line as UTF-8, or as windows-1252
+ * when it is not valid UTF-8 (what Windows programs write); a leading UTF-8 byte order mark is skipped, and a UTF-8
+ * character a fold split is put back together (RFC 6350 3.2). Bytes that are not valid in their charset make their
+ * card an error (never replacement characters stored silently).
  *
  * <p>What makes a card an error: a line ez-vcard had to skip (no colon: that line's data would be lost), a charset
  * this JVM does not know, a quoted-printable value that cannot be decoded, a property its scribe asked to skip, and a
@@ -66,6 +68,11 @@ public final class CardFile {
 
     /** {@code name} is what error messages call the input (a file name). */
     public static List<Entry> read(String name, byte[] bytes) throws IOException {
+        if (bytes.length >= 2 && ((bytes[0] & 0xff) == 0xFE && (bytes[1] & 0xff) == 0xFF
+                || (bytes[0] & 0xff) == 0xFF && (bytes[1] & 0xff) == 0xFE)) {
+            throw new IOException(name + " is UTF-16 (it starts with a UTF-16 byte order mark): Veil reads vCard files"
+                    + " in UTF-8, windows-1252 or the CHARSET a property names — save it as UTF-8");
+        }
         Decoded decoded = decode(bytes);
         List<int[]> ranges = cardRanges(decoded.lines);
         List<Entry> entries = new ArrayList<>();
@@ -143,14 +150,20 @@ public final class CardFile {
         }
     }
 
+    private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+
     private static Decoded decode(byte[] bytes) {
         List<String> lines = new ArrayList<>();
         List<Integer> bad = new ArrayList<>();
         List<String> why = new ArrayList<>();
         List<Integer> lineStarts = new ArrayList<>();
         Charset current = StandardCharsets.UTF_8;
-        int start = 0;
+        boolean named = false; // whether the property line named its CHARSET
+        // a UTF-8 byte order mark is not part of the first line (ez-vcard would not see BEGIN:VCARD)
+        int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
+                && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
         int lineNo = 0;
+        int borrowed = 0; // bytes at the start of this continuation line (after its WSP) the previous line took
         while (start <= bytes.length) {
             int end = start;
             while (end < bytes.length && bytes[end] != '\n') {
@@ -171,25 +184,79 @@ public final class CardFile {
                 text = new String(bytes, start, end - start, StandardCharsets.US_ASCII);
                 if (!continuation) {
                     current = charsetOf(text, lineNo, bad, why);
+                    named = CHARSET.matcher(headOf(text)).find();
                 }
+                borrowed = 0;
             } else {
                 if (!continuation) {
                     String head = new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
-                    int colon = head.indexOf(':');
-                    current = charsetOf(colon < 0 ? "" : head.substring(0, colon), lineNo, bad, why);
+                    current = charsetOf(headOf(head), lineNo, bad, why);
+                    named = CHARSET.matcher(headOf(head)).find();
                 }
-                text = strict(current, bytes, start, end - start);
-                if (text == null) {
+                int from = start;
+                String lead = "";
+                if (continuation && borrowed > 0) {
+                    lead = new String(bytes, start, 1, StandardCharsets.US_ASCII); // the fold's WSP
+                    from = start + 1 + borrowed;
+                }
+                borrowed = 0;
+                int taken = current == StandardCharsets.UTF_8 ? splitCharacter(bytes, from, end) : 0;
+                String decoded = strict(current, bytes, from, end - from, end, taken);
+                if (decoded == null && !named && current == StandardCharsets.UTF_8) {
+                    // no CHARSET and not UTF-8: what Windows programs write (see CONTACTS.md)
+                    decoded = strict(WINDOWS_1252, bytes, from, end - from, end, 0);
+                    if (decoded != null) {
+                        current = WINDOWS_1252; // its continuation lines too
+                        taken = 0;
+                    }
+                }
+                if (decoded == null) {
                     bad.add(lineNo);
                     why.add("bytes that are not valid " + current.name() + (current == StandardCharsets.UTF_8
-                            ? " (and the property has no CHARSET parameter)" : ""));
-                    text = new String(bytes, start, end - start, current);
+                            ? " (nor windows-1252, and the property has no CHARSET parameter)" : ""));
+                    decoded = new String(bytes, from, end - from, current);
+                    taken = 0;
                 }
+                borrowed = taken;
+                text = lead + decoded;
             }
             lines.add(text);
             start = end + 1;
         }
         return new Decoded(lines, bad, why, lineStarts);
+    }
+
+    private static String headOf(String line) {
+        int colon = line.indexOf(':');
+        return colon < 0 ? "" : line.substring(0, colon);
+    }
+
+    /**
+     * A UTF-8 character that a fold split (RFC 6350 3.2: unfolding should put it back together): how many bytes the
+     * next line, after its leading WSP, holds of the character this line ends with; 0 when there is none.
+     */
+    private static int splitCharacter(byte[] bytes, int from, int end) {
+        int textEnd = end > from && bytes[end - 1] == '\r' ? end - 1 : end;
+        int lead = textEnd - 1;
+        while (lead >= from && lead > textEnd - 4 && (bytes[lead] & 0xC0) == 0x80) {
+            lead--;
+        }
+        if (lead < from || (bytes[lead] & 0xC0) != 0xC0) {
+            return 0;
+        }
+        int length = (bytes[lead] & 0xE0) == 0xC0 ? 2 : (bytes[lead] & 0xF0) == 0xE0 ? 3 : (bytes[lead] & 0xF8) == 0xF0 ? 4 : 0;
+        int missing = length - (textEnd - lead);
+        int next = end + 1; // the next line
+        if (missing <= 0 || next >= bytes.length || (bytes[next] != ' ' && bytes[next] != '\t')) {
+            return 0;
+        }
+        for (int i = 0; i < missing; i++) {
+            int at = next + 1 + i;
+            if (at >= bytes.length || (bytes[at] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        return missing;
     }
 
     private static Charset charsetOf(String header, int lineNo, List<Integer> bad, List<String> why) {
@@ -207,11 +274,29 @@ public final class CardFile {
         }
     }
 
-    private static String strict(Charset charset, byte[] bytes, int offset, int length) {
+    /**
+     * {@code bytes[offset, end)} and the {@code taken} bytes that follow the next line's WSP (a character a fold split),
+     * decoded strictly; null when they are not valid in {@code charset}.
+     */
+    private static String strict(Charset charset, byte[] bytes, int offset, int length, int end, int taken) {
+        byte[] chunk;
+        if (taken == 0) {
+            chunk = java.util.Arrays.copyOfRange(bytes, offset, offset + length);
+        } else {
+            // this line's text, the rest of its last character from the next line (past '\n' and the WSP), its CR
+            boolean cr = end > offset && bytes[end - 1] == '\r';
+            int textEnd = cr ? end - 1 : end;
+            chunk = new byte[textEnd - offset + taken + (cr ? 1 : 0)];
+            System.arraycopy(bytes, offset, chunk, 0, textEnd - offset);
+            System.arraycopy(bytes, end + 2, chunk, textEnd - offset, taken);
+            if (cr) {
+                chunk[chunk.length - 1] = '\r';
+            }
+        }
         CharsetDecoder decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
-            return decoder.decode(ByteBuffer.wrap(bytes, offset, length)).toString();
+            return decoder.decode(ByteBuffer.wrap(chunk)).toString();
         } catch (CharacterCodingException e) {
             return null;
         }

@@ -33,13 +33,63 @@ class CardFileTest {
     }
 
     @Test
-    void bytesThatAreNotTheirCharsetAreAnErrorNotReplacementCharacters() throws Exception {
+    void aLineWithoutCharsetThatIsNotUtf8IsReadAsWindows1252() throws Exception {
         Path file = broken("latin1-without-charset.vcf");
         List<CardFile.Entry> entries = CardFile.read(file);
-        assertThat(entries).hasSize(2);
-        assertThat(entries.get(0).error().getMessage()).contains(file + ":3: bytes that are not valid UTF-8");
-        assertThat(entries.get(1).ok()).as("the same bytes with their CHARSET are fine").isTrue();
+        assertThat(entries).hasSize(2).allMatch(CardFile.Entry::ok);
+        assertThat(entries.get(0).card().getStructuredName().getFamily()).isEqualTo("Müller");
         assertThat(entries.get(1).card().getStructuredName().getFamily()).isEqualTo("Müller");
+    }
+
+    @Test
+    void bytesThatAreNeitherUtf8NorWindows1252AreAnErrorNotReplacementCharacters() throws Exception {
+        // 0x81 is not a windows-1252 character, and not UTF-8 on its own
+        byte[] card = bytes("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\u0081B\r\nEND:VCARD\r\n");
+        List<CardFile.Entry> entries = CardFile.read("odd.vcf", card);
+        assertThat(entries).hasSize(1);
+        assertThat(entries.get(0).error().getMessage()).contains("odd.vcf:3: bytes that are not valid UTF-8");
+    }
+
+    @Test
+    void aUtf8ByteOrderMarkIsSkippedAndUtf16IsRefusedSayingSo() throws Exception {
+        byte[] card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë\r\nEND:VCARD\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] withBom = new byte[card.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(card, 0, withBom, 3, card.length);
+        List<CardFile.Entry> entries = CardFile.read("bom.vcf", withBom);
+        assertThat(entries).hasSize(1).allMatch(CardFile.Entry::ok);
+        assertThat(entries.get(0).card().getFormattedName().getValue()).isEqualTo("Zoë");
+        assertThat(entries.get(0).original()).isEqualTo(card);
+
+        byte[] utf16 = "\uFEFFBEGIN:VCARD\r\nFN:Zoë\r\nEND:VCARD\r\n".getBytes(java.nio.charset.StandardCharsets.UTF_16BE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CardFile.read("utf16.vcf", utf16))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("UTF-16").hasMessageContaining("UTF-8");
+    }
+
+    @Test
+    void aUtf8CharacterAFoldSplitIsPutBackTogether() throws Exception {
+        // "Café" folded between the two bytes of é (RFC 6350 3.2: unfolding should restore it), CRLF and LF files
+        for (String end : new String[] {"\r\n", "\n"}) {
+            java.io.ByteArrayOutputStream file = new java.io.ByteArrayOutputStream();
+            file.writeBytes(("BEGIN:VCARD" + end + "VERSION:4.0" + end + "FN:X" + end + "NOTE:Caf").getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            file.write(0xC3);
+            file.writeBytes((end + " ").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            file.write(0xA9);
+            file.writeBytes((" au lait" + end + "END:VCARD" + end).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+            List<CardFile.Entry> entries = CardFile.read("fold.vcf", file.toByteArray());
+
+            assertThat(entries).hasSize(1).allMatch(CardFile.Entry::ok);
+            assertThat(entries.get(0).card().getNotes().get(0).getValue()).isEqualTo("Café au lait");
+            assertThat(entries.get(0).original()).isEqualTo(file.toByteArray());
+        }
+    }
+
+    private static byte[] bytes(String latin1) {
+        return latin1.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     @Test
