@@ -15,7 +15,6 @@ import ezvcard.property.Address;
 import ezvcard.property.Anniversary;
 import ezvcard.property.Birthday;
 import ezvcard.property.Categories;
-import ezvcard.property.DateOrTimeProperty;
 import ezvcard.property.Email;
 import ezvcard.property.FormattedName;
 import ezvcard.property.Nickname;
@@ -29,17 +28,12 @@ import ezvcard.property.Title;
 import ezvcard.property.Uid;
 import ezvcard.property.Url;
 import ezvcard.property.VCardProperty;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.temporal.Temporal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * A Graph contact's JSON and a vCard, both ways, field by field as {@code gateway/CONTACTS.md} documents. Empty
@@ -113,7 +107,6 @@ public final class ContactMapping {
             "mobilePhone", "phones", "homeAddress", "businessAddress", "otherAddress", "postalAddresses",
             "businessHomePage", "websites", "singleValueExtendedProperties");
 
-    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final Dialect dialect;
@@ -171,8 +164,9 @@ public final class ContactMapping {
             c.getValues().addAll(categories);
             card.setCategories(c);
         }
-        text(contact, "birthday").ifPresent(v -> card.setBirthday(date(v, Birthday::new, Birthday::new)));
-        text(contact, "weddingAnniversary").ifPresent(v -> card.setAnniversary(date(v, Anniversary::new, Anniversary::new)));
+        text(contact, "birthday").ifPresent(v -> card.setBirthday(GraphDate.toVCard(v, dialect, Birthday::new, Birthday::new)));
+        text(contact, "weddingAnniversary").ifPresent(v -> card.setAnniversary(
+                GraphDate.toVCard(v, dialect, Anniversary::new, Anniversary::new)));
         for (JsonNode e : contact.path("emailAddresses")) {
             if (empty(e)) {
                 continue;
@@ -289,11 +283,13 @@ public final class ContactMapping {
             ArrayNode a = out.putArray("categories");
             categories.forEach(a::add);
         }
+        // a value Graph cannot take as a date (a sealed token: Edm.DateTimeOffset refuses it) is left out: the vault
+        // keeps the real one
         if (card.getBirthday() != null) {
-            put(out, "birthday", date(card.getBirthday()));
+            put(out, "birthday", GraphDate.toGraph(card.getBirthday(), dialect));
         }
-        if (card.getAnniversary() != null) {
-            put(out, "weddingAnniversary", date(card.getAnniversary()));
+        if (card.getAnniversary() != null && dialect == Dialect.BETA) { // v1.0 has no weddingAnniversary (400)
+            put(out, "weddingAnniversary", GraphDate.toGraph(card.getAnniversary(), dialect));
         }
         emails(card, out);
         phones(card, out);
@@ -498,51 +494,6 @@ public final class ContactMapping {
         text(a, "countryOrRegion").ifPresent(adr::setCountry);
         text(a, "postalCode").ifPresent(adr::setPostalCode);
         card.addAddress(adr);
-    }
-
-    /**
-     * A Graph date as a vCard date: a plain date or a UTC date-time when it formats back to exactly what Graph sent,
-     * else kept as text (so JSON -> vCard -> JSON gives back the same string, whatever Graph sent).
-     */
-    private <T extends DateOrTimeProperty> T date(String value, Function<Temporal, T> ofDate, Function<String, T> ofText) {
-        try {
-            LocalDate d = LocalDate.parse(value);
-            if (d.toString().equals(value)) {
-                return ofDate.apply(d);
-            }
-        } catch (RuntimeException notDate) {
-            // try date-time
-        }
-        try {
-            OffsetDateTime t = OffsetDateTime.parse(value);
-            if (DATE_TIME.format(t).equals(value)) {
-                return ofDate.apply(t);
-            }
-        } catch (RuntimeException notDateTime) {
-            // text
-        }
-        return ofText.apply(value);
-    }
-
-    private String date(DateOrTimeProperty p) {
-        if (p.getText() != null) {
-            return p.getText();
-        }
-        Temporal t = p.getDate();
-        if (t instanceof LocalDate d) {
-            // Graph v1.0 takes a DateTimeOffset (midnight UTC); beta takes a date
-            return dialect == Dialect.BETA ? d.toString() : d + "T00:00:00Z";
-        }
-        if (t instanceof OffsetDateTime o) {
-            return DATE_TIME.format(o);
-        }
-        if (t instanceof java.time.Instant i) {
-            return DATE_TIME.format(i.atOffset(java.time.ZoneOffset.UTC));
-        }
-        if (t instanceof java.time.LocalDateTime l) {
-            return DATE_TIME.format(l.atOffset(java.time.ZoneOffset.UTC));
-        }
-        return null; // a partial date (no year): Graph has no way to say it; the vault keeps it
     }
 
     private static boolean param(VCardProperty p, String name, JsonNode value) {

@@ -68,7 +68,8 @@ class ContactMappingTest {
         assertThat(raw(card, "X-MS-IMADDRESS")).isEqualTo("sip:garth@contoso.com");
         assertThat(card.getNotes().get(0).getValue()).isEqualTo("likes tea");
         assertThat(card.getCategories().getValues()).containsExactly("Red", "VIP");
-        assertThat(card.getBirthday().getDate().toString()).isEqualTo("1974-07-22T00:00Z");
+        // v1.0 writes Outlook's birthday (a day) as midnight UTC: it is that day in the vCard
+        assertThat(card.getBirthday().getDate()).isEqualTo(LocalDate.of(1974, 7, 22));
         assertThat(card.getUrls().get(0).getValue()).isEqualTo("https://contoso.com");
         assertThat(card.getUrls().get(0).getType()).isEqualTo("work");
         Email email = card.getEmails().get(0);
@@ -164,10 +165,39 @@ class ContactMappingTest {
         VCard card = v1.toVCard(c);
         assertThat(card.getBirthday().getText()).isEqualTo("datetime-value");
         assertThat(card.getExtendedProperties("X-MS-GRAPH-FIELD")).hasSize(1);
-        ObjectNode back = v1.toJson(card);
-        assertThat(back.path("birthday").asText()).isEqualTo("datetime-value");
+        ObjectNode back = beta.toJson(card);
+        assertThat(back.has("birthday")).as("not a date: Graph would refuse it, so it is not sent").isFalse();
         assertThat(back.path("flag")).isEqualTo(c.path("flag"));
         assertThat(back.has("@odata.type")).isFalse(); // an annotation, not a field
+    }
+
+    /** v1.0's birthday is an Edm.DateTimeOffset (a sealed token is refused with 400) and it has no weddingAnniversary. */
+    @Test
+    void sealedDatesAndAnniversariesAreNotSentToV1() throws Exception {
+        VCard sealed = Ezvcard.parse("""
+                BEGIN:VCARD
+                VERSION:4.0
+                UID:vid1-ABCDEFGHIJKLMNOPQRSTUVWXYZ234567
+                FN:n1-token
+                BDAY;VALUE=text:b1-0FLOtokenvalue
+                ANNIVERSARY:20010505
+                END:VCARD
+                """).first();
+        ObjectNode j = v1.toJson(sealed);
+        assertThat(j.has("birthday")).isFalse();
+        assertThat(j.has("weddingAnniversary")).isFalse();
+        ObjectNode b = beta.toJson(sealed);
+        assertThat(b.has("birthday")).isFalse();
+        assertThat(b.path("weddingAnniversary").asText()).isEqualTo("2001-05-05");
+    }
+
+    /** What Outlook (v1.0) sends comes back exactly: a day at midnight UTC, and a UTC date-time with a time of day. */
+    @Test
+    void v1BirthdaysComeBackAsGraphSentThem() throws Exception {
+        for (String birthday : new String[] {"1980-05-17T00:00:00Z", "1974-07-22T11:59:00Z"}) {
+            ObjectNode back = v1.toJson(v1.toVCard(json("{'birthday':'" + birthday + "'}")));
+            assertThat(back.path("birthday").asText()).isEqualTo(birthday);
+        }
     }
 
     private static String raw(VCard card, String name) {
