@@ -81,6 +81,13 @@ class ContactsGraphCorpusEndToEndTest {
         ContactMapping mapping = new ContactMapping(ContactMapping.Dialect.of(graph.baseUrl(version)));
         for (int i = 0; i < originals.size(); i++) {
             ObjectNode expected = GraphJson.meaningful(originals.get(i), GRAPH_OWN);
+            ezvcard.VCard asMapped = mapping.toVCard(originals.get(i));
+            if (asMapped.getBirthday() != null && !mapping.toJson(asMapped).has("birthday")) {
+                // not a date Graph takes (the docs' placeholder "datetime-value"): Veil never sends it, the vault has it
+                expected.remove("birthday");
+                assertThat(exported.get(i).getBirthday().getText()).as("contact %d (%s) BDAY", i, version)
+                        .isEqualTo(asMapped.getBirthday().getText());
+            }
             ObjectNode actual = GraphJson.meaningful(mapping.toJson(exported.get(i)), GRAPH_OWN);
             for (String field : GraphJson.fieldNames(expected, actual)) {
                 assertThat(actual.get(field)).as("contact %d (%s) field %s", i, version, field)

@@ -107,7 +107,10 @@ public final class GraphStandIn implements AutoCloseable, org.junit.jupiter.api.
         return baseUrl("v1.0");
     }
 
-    /** {@code v1.0} or {@code beta}: the stand-in answers both alike (it stores whatever fields a contact has). */
+    /**
+     * {@code v1.0} or {@code beta}: the stand-in answers both alike (it stores whatever fields a contact has), except
+     * that a create or update Graph would refuse is refused with 400 ({@link GraphContactRules}).
+     */
     public String baseUrl(String version) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + version;
     }
@@ -393,6 +396,10 @@ public final class GraphStandIn implements AutoCloseable, org.junit.jupiter.api.
                             yield send(exchange, 400, graphError("RequestBodyRead",
                                     "Cannot read the request body: it is not a JSON object."));
                         }
+                        java.util.Optional<String> refused = GraphContactRules.refusal(seg[1], contact);
+                        if (refused.isPresent()) {
+                            yield send(exchange, 400, graphError("BadRequest", refused.get()));
+                        }
                         ObjectNode stored = create(folder, contact, folderId);
                         yield send(exchange, 201, served(stored, q).toString());
                     }
@@ -419,6 +426,10 @@ public final class GraphStandIn implements AutoCloseable, org.junit.jupiter.api.
                     if (changes == null) {
                         return send(exchange, 400, graphError("RequestBodyRead",
                                 "Cannot read the request body: it is not a JSON object."));
+                    }
+                    java.util.Optional<String> refused = GraphContactRules.refusal(seg[1], changes);
+                    if (refused.isPresent()) {
+                        return send(exchange, 400, graphError("BadRequest", refused.get()));
                     }
                     ObjectNode c = parse(stored.json());
                     String ifMatch = exchange.getRequestHeaders().getFirst("If-Match");
