@@ -159,4 +159,46 @@ class ContactsSyncTest {
                 .contains("import " + ALICE + ": 1 created, 0 updated, 2 unchanged, 0 failed");
         assertThat(graph.storedJson()).hasSize(3);
     }
+
+    /** Outlook birthdays (v1.0 DateTimeOffsets) are vaulted, left out of the sealed contact and exported back. */
+    @Test
+    void anOutlookBirthdayIsSealedAndExportedBack() throws Exception {
+        graph.seed(ALICE, JSON.createObjectNode().put("displayName", "Erin Midnight").put("birthday", "1980-05-17T00:00:00Z"));
+        graph.seed(ALICE, JSON.createObjectNode().put("displayName", "Erin Noon").put("birthday", "1974-07-22T11:59:00Z"));
+        GatewayProcess veil = veil();
+
+        assertThat(veil.command("contacts", "seal", "--mailbox", ALICE))
+                .contains("seal " + ALICE + ": 2 sealed, 0 already sealed, 0 failed");
+        assertThat(graph.contacts(ALICE)).allSatisfy(c -> assertThat(c.path("birthday").isTextual()).isFalse());
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE)).contains("0 failed");
+        assertThat(export(veil)).contains("BDAY:19800517", "BDAY:19740722T115900Z");
+    }
+
+    /** Two different cards with one UID in one import: the second is refused, the first is not replaced. */
+    @Test
+    void aSecondDifferentCardWithTheSameUidInOneImportIsRefused() throws Exception {
+        Path vcf = dir.resolve("twins.vcf");
+        Files.writeString(vcf, """
+                BEGIN:VCARD
+                VERSION:3.0
+                UID:same-uid
+                FN:Alpha Firstcard
+                END:VCARD
+                BEGIN:VCARD
+                VERSION:3.0
+                UID:same-uid
+                FN:Bravo Secondcard
+                END:VCARD
+                """);
+        GatewayProcess veil = veil();
+
+        GatewayProcess.CommandResult result = veil.commandResult("contacts", "import", vcf.toString(), "--mailbox", ALICE);
+
+        assertThat(result.exit()).isEqualTo(1);
+        assertThat(result.output()).contains("twins.vcf:6 (card 2): UID same-uid appears twice in this import with"
+                + " different content");
+        assertThat(result.output()).contains("import " + ALICE + ": 1 created, 0 updated, 0 unchanged, 1 failed");
+        assertThat(graph.storedJson()).hasSize(1);
+        assertThat(export(veil)).contains("FN:Alpha Firstcard").doesNotContain("Bravo");
+    }
 }

@@ -82,10 +82,16 @@ public final class ContactSync {
             vaultId(c).ifPresent(v -> byVaultId.putIfAbsent(v, c));
         }
         progress.start("import " + mailbox, cards.size());
+        ImportUids uids = new ImportUids();
         for (VCardFiles.Card card : cards) {
             try {
                 if (!card.ok()) {
                     summary.error(card.where() + ": " + card.problem());
+                    continue;
+                }
+                Optional<String> refused = uids.refusal(card); // before the seal: it would overwrite the vault row
+                if (refused.isPresent()) {
+                    summary.error(card.where() + ": " + refused.get());
                     continue;
                 }
                 VCard sealed = protector.seal(mailbox, card.card(), card.original());
