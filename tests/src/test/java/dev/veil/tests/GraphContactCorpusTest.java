@@ -53,11 +53,28 @@ class GraphContactCorpusTest {
                 ObjectNode expected = GraphJson.meaningful(original, List.of("@odata.context"));
                 ObjectNode actual = GraphJson.meaningful(back, List.of("@odata.context"));
                 for (String field : GraphJson.fieldNames(expected, actual)) {
+                    if (field.equals("birthday") && actual.get(field) == null && !isDateTimeOffset(expected.get(field))) {
+                        // the Graph docs' placeholder ("datetime-value"): kept in the card (the vault), never sent
+                        // back, as Graph refuses a birthday that is not an Edm.DateTimeOffset
+                        assertThat(card.getBirthday().getText()).as(file.getFileName() + " BDAY")
+                                .isEqualTo(expected.get(field).asText());
+                        assertThat(actual.get(field)).as(file.getFileName() + " field " + field).isNull();
+                        continue;
+                    }
                     assertThat(actual.get(field)).as(file.getFileName() + " field " + field).isEqualTo(expected.get(field));
                 }
                 contacts++;
             }
         }
         assertThat(contacts).isEqualTo(6);
+    }
+
+    private static boolean isDateTimeOffset(JsonNode value) {
+        try {
+            java.time.OffsetDateTime.parse(value.asText());
+            return true;
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
     }
 }
