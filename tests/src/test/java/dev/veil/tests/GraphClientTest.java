@@ -57,7 +57,7 @@ class GraphClientTest {
     void createGetUpdateDeleteWithServerAssignedFields() throws Exception {
         GraphClient client = client();
         ContactFolder folder = ContactFolder.of(ALICE);
-        ObjectNode created = client.create(folder, contact("Pavel"));
+        ObjectNode created = client.create(folder, contact("Pavel"), Optional::empty);
         assertThat(created.path("id").asText()).startsWith("AAMk");
         assertThat(created.path("changeKey").asText()).isNotEmpty();
         assertThat(created.path("createdDateTime").asText()).endsWith("Z");
@@ -94,7 +94,7 @@ class GraphClientTest {
     void contactFoldersHaveTheirOwnContacts() throws Exception {
         GraphClient client = client();
         ContactFolder work = new ContactFolder(ALICE, "AAMkWorkFolder=");
-        client.create(work, contact("InFolder"));
+        client.create(work, contact("InFolder"), Optional::empty);
         assertThat(client.list(work, "")).hasSize(1);
         assertThat(client.list(ContactFolder.of(ALICE), "")).isEmpty();
         assertThat(graph.requests().get(1).path()).isEqualTo("/v1.0/users/alice@example.com/contactFolders/AAMkWorkFolder=/contacts");
@@ -131,7 +131,7 @@ class GraphClientTest {
         client.list(ContactFolder.of(ALICE), ""); // token fetched
         graph.throttleNext(2, 1);
         long before = graph.requests().size();
-        client.create(ContactFolder.of(ALICE), contact("Throttled"));
+        client.create(ContactFolder.of(ALICE), contact("Throttled"), Optional::empty);
         List<GraphStandIn.Request> seen = graph.requests().subList((int) before, graph.requests().size());
         assertThat(seen).extracting(GraphStandIn.Request::status).containsExactly(429, 429, 201);
         // the stand-in's own clock: each retry came at least Retry-After (1 s) after the 429
@@ -143,7 +143,7 @@ class GraphClientTest {
     void photosAreReadAndReplacedAndAbsentOnesAreEmpty() throws Exception {
         GraphClient client = client();
         ContactFolder folder = ContactFolder.of(ALICE);
-        String id = client.create(folder, contact("Photogenic")).get("id").asText();
+        String id = client.create(folder, contact("Photogenic"), Optional::empty).get("id").asText();
         assertThat(client.photo(folder, id)).isEmpty(); // Graph's 404 ErrorItemNotFound: no photo
 
         byte[] face = Jpegs.photo(11);
@@ -162,7 +162,7 @@ class GraphClientTest {
         assertThat(client.get(folder, id, "").path("@odata.etag").asText()).isNotEqualTo(etag);
 
         ContactFolder work = new ContactFolder(ALICE, "AAMkWorkFolder=");
-        String inFolder = client.create(work, contact("Foldered")).get("id").asText();
+        String inFolder = client.create(work, contact("Foldered"), Optional::empty).get("id").asText();
         client.putPhoto(work, inFolder, new ContactPhoto(face, "image/jpeg"));
         assertThat(client.photo(work, inFolder).orElseThrow().bytes()).isEqualTo(face);
         assertThat(graph.requests().get(graph.requests().size() - 1).path())
@@ -173,7 +173,7 @@ class GraphClientTest {
     void aPhotoAnswerThatIsNotAnImageOrNotGraphsNoPhotoIsAnError() throws Exception {
         GraphClient client = client();
         ContactFolder folder = ContactFolder.of(ALICE);
-        String id = client.create(folder, contact("Framed")).get("id").asText();
+        String id = client.create(folder, contact("Framed"), Optional::empty).get("id").asText();
         graph.respondRawNext(200, "<html><body>Sign in to continue</body></html>");
         assertThatThrownBy(() -> client.photo(folder, id))
                 .isInstanceOf(GraphException.class)
@@ -242,7 +242,7 @@ class GraphClientTest {
     void errorBodiesAndUnexpectedResponsesNameTheRequest() throws Exception {
         GraphClient client = client();
         graph.failNext(400, "ErrorInvalidProperty", "The property 'fooBar' does not exist.");
-        assertThatThrownBy(() -> client.create(ContactFolder.of(ALICE), contact("X")))
+        assertThatThrownBy(() -> client.create(ContactFolder.of(ALICE), contact("X"), Optional::empty))
                 .isInstanceOf(GraphException.class)
                 .hasMessage("POST users/alice@example.com/contacts: 400 ErrorInvalidProperty: The property 'fooBar' does not exist.");
         graph.respondRawNext(200, "<html>captive portal</html>");

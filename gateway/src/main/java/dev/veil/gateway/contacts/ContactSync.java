@@ -100,7 +100,8 @@ public final class ContactSync {
                 ObjectNode existing = byVaultId.get(vid);
                 journal.flush(); // the vault entry is on disk before Exchange gets its vault id
                 if (existing == null) {
-                    ObjectNode created = graph.create(folder, ContactMapping.writable(desired));
+                    ObjectNode created = graph.create(folder, ContactMapping.writable(desired),
+                            () -> findByVaultId(folder, vid));
                     journal.record(mailbox, created.path("id").asText(), vid, State.SEALED, changeKey(created));
                     byVaultId.put(vid, created);
                     summary.created++;
@@ -519,6 +520,16 @@ public final class ContactSync {
             }
         }
         return false;
+    }
+
+    /** The contact of the folder that carries this vault id (a create whose answer was lost may have stored it). */
+    private Optional<ObjectNode> findByVaultId(ContactFolder folder, String vid) throws IOException {
+        for (ObjectNode c : graph.list(folder, ContactMapping.EXPAND_VAULT_ID)) {
+            if (vaultId(c).filter(vid::equals).isPresent()) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
     }
 
     private Optional<String> vaultId(ObjectNode contact) {

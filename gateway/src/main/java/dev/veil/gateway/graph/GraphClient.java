@@ -94,9 +94,47 @@ public final class GraphClient {
         return object("GET", folder.contact(id) + (query.isEmpty() ? "" : "?" + query), null);
     }
 
-    /** Creates a contact; returns it as Graph stored it (with its id and changeKey). */
-    public ObjectNode create(ContactFolder folder, ObjectNode contact) throws IOException {
-        return object("POST", folder.path(), contact);
+    /** Finds the contact that a create whose answer was lost may have stored (by the vault id it carries). */
+    public interface LostCreateLookup {
+        Optional<ObjectNode> find() throws IOException;
+    }
+
+    /**
+     * Creates a contact; returns it as Graph stored it (with its id and changeKey). A create is not idempotent: when
+     * the request may have reached Graph but its answer was lost (a timeout or a connection dropped after sending, a
+     * {@code 504}), it is not sent again blindly — {@code lookup} asks Graph whether the contact is there, and only
+     * if it is not is the create repeated. Failures where nothing was sent ({@code 429}, {@code 503}, no
+     * connection) are retried as usual.
+     */
+    public ObjectNode create(ContactFolder folder, ObjectNode contact, LostCreateLookup lookup) throws IOException {
+        byte[] bytes = json.writeValueAsBytes(contact);
+        String path = folder.path();
+        for (int round = 1; ; round++) {
+            try {
+                HttpResponse<byte[]> response = request("POST", path, bytes, "application/json", "application/json",
+                        null, false, false);
+                return contact("POST", path, parse("POST", path, response));
+            } catch (AnswerLostException lost) {
+                Optional<ObjectNode> stored = lookup.find();
+                if (stored.isPresent()) {
+                    LOG.info("POST {}: the answer was lost ({}) but Graph stored the contact as {}; not sent again",
+                            display(path), lost.getMessage(), stored.get().path("id").asText());
+                    return stored.get();
+                }
+                if (round >= maxAttempts) {
+                    throw new GraphException("POST", display(path), lost.status(), "answer lost",
+                            lost.graphMessage() + "; Graph does not have the contact (after " + round + " attempts)");
+                }
+                pause("POST", display(path), round, Optional.empty(), "answer lost, and Graph does not have the contact");
+            }
+        }
+    }
+
+    /** A request may have reached Graph but no answer came back: repeating it could do it twice. */
+    static final class AnswerLostException extends GraphException {
+        AnswerLostException(String method, String path, int status, String why) {
+            super(method, path, status, "answer lost", why);
+        }
     }
 
     /** Updates the fields present in {@code changes} (null clears a field); returns the contact as Graph stored it. */
@@ -188,7 +226,10 @@ public final class GraphClient {
     }
 
     private ObjectNode object(String method, String path, ObjectNode body, String ifMatch) throws IOException {
-        JsonNode node = send(method, path, body, false, ifMatch);
+        return contact(method, path, send(method, path, body, false, ifMatch));
+    }
+
+    private ObjectNode contact(String method, String path, JsonNode node) throws GraphException {
         if (!(node instanceof ObjectNode object) || !object.path("id").isTextual()) {
             throw new GraphException(method, display(path), 200, "unexpected response",
                     "expected a contact (a JSON object with an id), got " + ClientCredentialsTokens.abbreviate(String.valueOf(node)));
@@ -218,8 +259,12 @@ public final class GraphClient {
         byte[] bytes = body == null ? null : json.writeValueAsBytes(body);
         HttpResponse<byte[]> response = request(method, pathOrUrl, bytes, "application/json", "application/json",
                 ifMatch, false);
+        return noContent ? null : parse(method, pathOrUrl, response);
+    }
+
+    private JsonNode parse(String method, String pathOrUrl, HttpResponse<byte[]> response) throws GraphException {
         String text = new String(response.body(), StandardCharsets.UTF_8);
-        if (noContent || response.statusCode() == 204 || text.isBlank()) {
+        if (response.statusCode() == 204 || text.isBlank()) {
             return null;
         }
         try {
@@ -236,12 +281,34 @@ public final class GraphClient {
      */
     private HttpResponse<byte[]> request(String method, String pathOrUrl, byte[] body, String contentType,
                                          String accept, String ifMatch, boolean notFoundIsAnAnswer) throws IOException {
+        return request(method, pathOrUrl, body, contentType, accept, ifMatch, notFoundIsAnAnswer, true);
+    }
+
+    /**
+     * As above; with {@code resendWhenAnswerLost} false, a failure after which Graph may have carried the request
+     * out is an {@link AnswerLostException} instead of a retry.
+     */
+    private HttpResponse<byte[]> request(String method, String pathOrUrl, byte[] body, String contentType,
+                                         String accept, String ifMatch, boolean notFoundIsAnAnswer,
+                                         boolean resendWhenAnswerLost) throws IOException {
         String url = pathOrUrl.startsWith("http://") || pathOrUrl.startsWith("https://") ? pathOrUrl
                 : baseUrl + "/" + pathOrUrl;
         String path = display(pathOrUrl);
         boolean renewedToken = false;
+        boolean maybeCarriedOut = false;
         for (int attempt = 1; ; attempt++) {
-            String token = tokens.token();
+            String token;
+            try {
+                token = tokens.token();
+            } catch (GraphException e) {
+                // the token endpoint is throttled, down or unreachable: as transient as Graph itself
+                boolean transientFailure = e.status() == 0 || e.status() == 429 || e.status() >= 500;
+                if (!transientFailure || attempt >= maxAttempts) {
+                    throw e;
+                }
+                pause(method, path, attempt, Optional.empty(), "no access token: " + e.getMessage());
+                continue;
+            }
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                     .header("Authorization", "Bearer " + token)
                     .header("Accept", accept)
@@ -262,6 +329,12 @@ public final class GraphClient {
                 Thread.currentThread().interrupt();
                 throw new GraphException(method, path, 0, "interrupted", "");
             } catch (IOException e) {
+                boolean notSent = e instanceof java.net.ConnectException
+                        || e instanceof java.net.http.HttpConnectTimeoutException;
+                if (!notSent && !resendWhenAnswerLost) {
+                    throw new AnswerLostException(method, path, 0, e.getClass().getSimpleName() + " " + e.getMessage());
+                }
+                maybeCarriedOut |= !notSent;
                 if (attempt >= maxAttempts) {
                     throw new GraphException(method, path, 0, "connection failed",
                             e.getClass().getSimpleName() + " " + e.getMessage() + " (after " + attempt + " attempts)");
@@ -273,6 +346,12 @@ public final class GraphClient {
             if (status / 100 == 2 || status == 404 && notFoundIsAnAnswer) {
                 return response;
             }
+            if (status == 404 && maybeCarriedOut && "DELETE".equals(method)) {
+                return response; // the delete whose answer was lost did its work
+            }
+            if (status == 504 && !resendWhenAnswerLost) {
+                throw new AnswerLostException(method, path, 504, "504 Gateway Timeout");
+            }
             if (status == 401 && !renewedToken) {
                 renewedToken = true;
                 tokens.invalidate(token);
@@ -280,6 +359,7 @@ public final class GraphClient {
                 continue;
             }
             if ((status == 429 || status == 503 || status == 504) && attempt < maxAttempts) {
+                maybeCarriedOut |= status == 504;
                 pause(method, path, attempt, response.headers().firstValue("Retry-After"), "" + status);
                 continue;
             }
