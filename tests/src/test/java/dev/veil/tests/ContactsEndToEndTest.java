@@ -85,6 +85,12 @@ class ContactsEndToEndTest {
         Path out = dir.resolve("export.vcf");
         String exported = veil.command("contacts", "export", "--mailbox", ALICE, "--out", out.toString());
         assertThat(exported).contains("export " + ALICE + ": " + expected.size() + " exported, 0 failed");
+        // the real contacts: only the admin may read them, and no temporary file is left beside them
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rw-------");
+        try (Stream<Path> beside = Files.list(dir)) {
+            assertThat(beside.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
         List<VCard> back = VCardCompare.read(out);
         assertThat(back).hasSize(expected.size());
         for (int i = 0; i < expected.size(); i++) {

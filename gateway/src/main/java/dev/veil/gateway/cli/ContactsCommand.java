@@ -21,7 +21,6 @@ import io.dropwizard.core.setup.Bootstrap;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -131,10 +130,9 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
                     String mailbox = ns.getString("mailbox");
                     SyncSummary summary = new SyncSummary("export", mailbox);
                     List<VaultedCard> cards = contacts.export(mailbox, summary, progress);
-                    Path out = Path.of(ns.getString("out")).toAbsolutePath();
-                    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-                    Files.write(tmp, VCardFiles.writeFile(cards));
-                    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    // the real contacts, as the vault holds them: readable by the admin only, like the key exports
+                    dev.veil.crypto.PrivateFiles.replace(Path.of(ns.getString("out")).toAbsolutePath(),
+                            VCardFiles.writeFile(cards));
                     summaries.add(summary);
                 }
             }
