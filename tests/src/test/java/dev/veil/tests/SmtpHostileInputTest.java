@@ -223,6 +223,26 @@ class SmtpHostileInputTest {
     }
 
     @Test
+    void mailParametersOfExtensionsNotOfferedAreRefusedWith555() {
+        try (RawSmtp smtp = RawSmtp.open(veil.smtpPort())) {
+            List<String> offered = smtp.command("EHLO client.partner.example").texts();
+            assertThat(offered).contains("8BITMIME").noneMatch(t -> t.startsWith("BINARYMIME") || t.startsWith("DSN")
+                    || t.startsWith("CHUNKING"));
+            for (String parameters : List.of("FOO=BAR", "BODY=BINARYMIME", "RET=HDRS", "ENVID=x1", "SIZ=10",
+                    "SIZE=10 BODY=8BITMIME NOTIFY=NEVER")) {
+                Reply refused = smtp.command("MAIL FROM:<sender@partner.example> " + parameters);
+                assertThat(refused.code()).as(parameters + "; " + smtp.transcript()).isEqualTo(555);
+                assertThat(refused.text()).startsWith("5.5.4");
+            }
+            // what is offered is accepted, in any letter case
+            Reply known = smtp.command("MAIL FROM:<sender@partner.example> size=10 body=8bitmime");
+            assertThat(known.code()).as(smtp.transcript()).isEqualTo(250);
+            smtp.command("RSET");
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example> BODY=7BIT").code()).isEqualTo(250);
+        }
+    }
+
+    @Test
     void declaredSizeOverTheLimitIsRefusedAtMailFromWith552() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             Reply over = smtp.command("MAIL FROM:<sender@partner.example> SIZE=" + (LIMITED_MAX_SIZE + 1));

@@ -27,7 +27,6 @@ import org.apache.james.protocols.smtp.SMTPProtocolHandlerChain;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.HelpCmdHandler;
-import org.apache.james.protocols.smtp.core.MailCmdHandler;
 import org.apache.james.protocols.smtp.core.NoopCmdHandler;
 import org.apache.james.protocols.smtp.core.QuitCmdHandler;
 import org.apache.james.protocols.smtp.core.RsetCmdHandler;
@@ -130,7 +129,7 @@ public final class SmtpListener implements Managed {
         chain.add(new RsetCmdHandler());
         chain.add(new VrfyCmdHandler());
         chain.add(new QuitCmdHandler(metrics));
-        chain.add(new MailCmdHandler(metrics));
+        chain.add(new KnownParametersMailCmdHandler(metrics));
         chain.add(new RelayGuardRcptCmdHandler(metrics, outbound));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
         chain.add(new DotUnstuffingDataLines());

@@ -1,0 +1,87 @@
+package dev.veil.gateway.smtp;
+
+import java.util.Locale;
+import java.util.Set;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.MailCmdHandler;
+
+/**
+ * MAIL FROM that refuses parameters of extensions Veil does not offer, with {@code 555 5.5.4} (RFC 5321 4.1.1.11,
+ * 3.3) — James ignores a parameter it has no hook for, which would let a client believe {@code BODY=BINARYMIME}
+ * (RFC 3030), {@code RET=}/{@code ENVID=} (DSN, RFC 3461) or a misspelt {@code SIZE} were honoured. Known: {@code SIZE}
+ * (RFC 1870), {@code BODY=7BIT|8BITMIME} (RFC 6152), {@code AUTH=} (RFC 4954), and {@code SMTPUTF8}, which a hook
+ * refuses with its own explanation.
+ */
+final class KnownParametersMailCmdHandler extends MailCmdHandler {
+    private static final Set<String> KNOWN = Set.of("SIZE", "BODY", "AUTH", "SMTPUTF8");
+    private static final Set<String> BODY_TYPES = Set.of("7BIT", "8BITMIME");
+
+    KnownParametersMailCmdHandler(MetricFactory metrics) {
+        super(metrics);
+    }
+
+    @Override
+    protected Response doFilterChecks(SMTPSession session, String command, String argument) {
+        String parameters = parameters(argument);
+        if (parameters != null) {
+            for (String parameter : parameters.trim().split(" +")) {
+                if (parameter.isEmpty()) {
+                    continue;
+                }
+                int eq = parameter.indexOf('=');
+                String name = (eq < 0 ? parameter : parameter.substring(0, eq)).toUpperCase(Locale.ROOT);
+                String value = eq < 0 ? "" : parameter.substring(eq + 1);
+                if (!KNOWN.contains(name)) {
+                    return refuse("5.5.4 MAIL parameter " + printable(name) + " is not supported here");
+                }
+                if (name.equals("BODY") && !BODY_TYPES.contains(value.toUpperCase(Locale.ROOT))) {
+                    return refuse("5.5.4 BODY=" + printable(value) + " is not supported here (7BIT or 8BITMIME)");
+                }
+            }
+        }
+        return super.doFilterChecks(session, command, argument);
+    }
+
+    /**
+     * What follows the reverse path in {@code FROM:<path> params}, or null when the argument is not of that shape
+     * (James's own checks answer those). A quoted local part may contain {@code >}.
+     */
+    static String parameters(String argument) {
+        if (argument == null) {
+            return null;
+        }
+        int colon = argument.indexOf(':');
+        if (colon < 0 || !argument.substring(0, colon).trim().equalsIgnoreCase("FROM")) {
+            return null;
+        }
+        String rest = argument.substring(colon + 1).stripLeading();
+        if (!rest.startsWith("<")) {
+            return null;
+        }
+        boolean quoted = false;
+        for (int i = 1; i < rest.length(); i++) {
+            char c = rest.charAt(i);
+            if (c == '\\' && quoted) {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '>' && !quoted) {
+                return rest.substring(i + 1);
+            }
+        }
+        return null;
+    }
+
+    private static Response refuse(String text) {
+        return new SMTPResponse("555", text);
+    }
+
+    /** The client's text, safe to echo: printable ASCII, at most 64 characters. */
+    private static String printable(String s) {
+        String cleaned = s.replaceAll("[^\\x21-\\x7e]", "?");
+        return cleaned.length() > 64 ? cleaned.substring(0, 64) + "..." : cleaned;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.veil.gateway.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class KnownParametersMailCmdHandlerTest {
+    @Test
+    void theParametersAreWhatFollowsTheReversePath() {
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<a@b.example> SIZE=10 BODY=8BITMIME"))
+                .isEqualTo(" SIZE=10 BODY=8BITMIME");
+        assertThat(KnownParametersMailCmdHandler.parameters("from: <> RET=HDRS")).isEqualTo(" RET=HDRS");
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<a@b.example>")).isEmpty();
+    }
+
+    @Test
+    void aQuotedLocalPartMayHoldTheClosingBracket() {
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<\"odd> FOO=1\"@b.example> SIZE=1"))
+                .isEqualTo(" SIZE=1");
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<\"a\\\"> X=1\"@b.example>")).isEmpty();
+    }
+
+    @Test
+    void otherShapesAreLeftToJamesChecks() {
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:a@b.example SIZE=1")).isNull();
+        assertThat(KnownParametersMailCmdHandler.parameters("TO:<a@b.example>")).isNull();
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<a@b.example SIZE=1")).isNull();
+        assertThat(KnownParametersMailCmdHandler.parameters(null)).isNull();
+    }
+}
