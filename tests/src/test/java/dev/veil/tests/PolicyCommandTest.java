@@ -95,4 +95,15 @@ class PolicyCommandTest {
                 .contains("encrypt with S/MIME")
                 .containsPattern("key escrow: [0-9a-f]{64}");
     }
+
+    @Test
+    void explainWithAMessageFileThatIsNotThereSaysSoInOneLine() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, PolicyLoader.exampleYaml());
+        Tools.Result result = veil("policy", "explain", file.toString(), "--to", "bob@example.com",
+                "--message", dir.resolve("missing.eml").toString());
+        assertThat(result.exitCode()).as(result.output()).isEqualTo(1);
+        assertThat(result.output()).contains("--message " + dir.resolve("missing.eml") + ": no such file or directory")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
 }

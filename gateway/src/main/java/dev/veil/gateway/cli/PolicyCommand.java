@@ -111,6 +111,10 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
             HeaderBlock header;
             try (InputStream in = Files.newInputStream(Path.of(ns.getString("message")))) {
                 header = HeaderBlock.read(in);
+            } catch (java.io.IOException e) {
+                // an admin's typo in --message is one line, not a stack trace
+                System.err.println("--message " + ns.getString("message") + ": " + CliErrors.message(e));
+                return 1;
             }
             alreadyEncrypted = MessageFormats.isAlreadyEncrypted(header);
             if (from == null) {
