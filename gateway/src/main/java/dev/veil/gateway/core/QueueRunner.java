@@ -160,6 +160,38 @@ public final class QueueRunner implements Managed {
         return n;
     }
 
+    /**
+     * Admin release (of a quarantined entry) or retry (of a deferred one): due now, through the pipeline again under
+     * the policy in force. False when the entry is not quarantined or deferred.
+     */
+    public boolean release(QueueId id) throws Exception {
+        boolean done = dao.requeue(id, clock.instant(), adminAudit(id, "released", "released by an admin"));
+        if (done) {
+            LOG.info("{}: released by an admin", id);
+            queued(id);
+        }
+        return done;
+    }
+
+    /**
+     * Admin delete of a quarantined or deferred entry: its row (audited) and then its files. Only what an admin
+     * names goes; a crash between the two leaves the files, and the next start gives the row back (kept, not lost).
+     */
+    public boolean delete(QueueId id) throws Exception {
+        boolean done = dao.delete(id, adminAudit(id, "deleted", "deleted by an admin; not delivered"));
+        if (done) {
+            spool.remove(id);
+            LOG.warn("{}: deleted by an admin; not delivered", id);
+        }
+        return done;
+    }
+
+    private AuditRecord adminAudit(QueueId id, String outcome, String detail) throws Exception {
+        List<String> recipients = dao.find(id).map(e -> e.envelope().recipients()).orElse(List.of());
+        return new AuditRecord(id.value(), clock.instant(), "admin", recipients, null, null, List.of(), outcome,
+                detail);
+    }
+
     @Override
     public void stop() throws Exception {
         running = false;

@@ -148,6 +148,66 @@ public final class SpoolDao {
         }, audit);
     }
 
+    /**
+     * Holds the entry for an admin, its envelope narrowed to the recipients not yet delivered or bounced (as
+     * {@link #defer} does), so that releasing it later never repeats a delivery.
+     */
+    public void quarantine(QueueId id, List<String> remaining, String error, Instant now, List<AuditRecord> audit)
+            throws SQLException {
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'QUARANTINED', recipients = ?,"
+                    + " last_error = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?")) {
+                s.setString(1, String.join("\n", remaining));
+                s.setString(2, truncate(error));
+                s.setLong(3, now.toEpochMilli());
+                s.setString(4, id.value());
+                s.executeUpdate();
+            }
+        }, audit);
+    }
+
+    /**
+     * Admin "release"/"retry": a quarantined or deferred entry becomes due now and goes through the pipeline again,
+     * under the policy then in force (fail closed as ever). False when the entry is in no such state (a worker may
+     * hold it right now).
+     */
+    public boolean requeue(QueueId id, Instant now, AuditRecord audit) throws SQLException {
+        boolean[] changed = {false};
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', next_attempt_at = ?,"
+                    + " updated_at = ? WHERE id = ? AND state IN ('QUARANTINED', 'DEFERRED')")) {
+                s.setLong(1, now.toEpochMilli());
+                s.setLong(2, now.toEpochMilli());
+                s.setString(3, id.value());
+                changed[0] = s.executeUpdate() == 1;
+            }
+            if (changed[0]) {
+                AuditDao.insert(c, audit);
+            }
+        }, List.of());
+        return changed[0];
+    }
+
+    /**
+     * Admin "delete": drops a quarantined or deferred entry's row (the caller then removes its files). The state
+     * condition is in the statement, so a worker that claimed the entry meanwhile keeps it. False when nothing was
+     * dropped.
+     */
+    public boolean delete(QueueId id, AuditRecord audit) throws SQLException {
+        boolean[] changed = {false};
+        inTransaction(c -> {
+            try (PreparedStatement s = c.prepareStatement(
+                    "DELETE FROM spool WHERE id = ? AND state IN ('QUARANTINED', 'DEFERRED')")) {
+                s.setString(1, id.value());
+                changed[0] = s.executeUpdate() == 1;
+            }
+            if (changed[0]) {
+                AuditDao.insert(c, audit);
+            }
+        }, List.of());
+        return changed[0];
+    }
+
     /** Puts an entry whose processing broke off back in line, a little later. */
     public void release(QueueId id, Instant nextAttempt, Instant now) throws SQLException {
         try (Connection c = database.connection();

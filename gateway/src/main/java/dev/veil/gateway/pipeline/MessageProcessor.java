@@ -264,7 +264,9 @@ public final class MessageProcessor {
         }
         if (!o.quarantined.isEmpty()) {
             // the whole message stays in the queue directory for an admin; nothing still pending is sent
-            spoolDao.finish(id, SpoolState.QUARANTINED, first(o.quarantined), now, o.audit);
+            List<String> held = new ArrayList<>(o.quarantined.keySet());
+            held.addAll(temporary.keySet());
+            spoolDao.quarantine(id, held, first(o.quarantined), now, o.audit);
             metrics.meter("quarantined").mark();
             LOG.warn("{}: quarantined: {}", id, first(o.quarantined));
         } else if (!temporary.isEmpty()) {

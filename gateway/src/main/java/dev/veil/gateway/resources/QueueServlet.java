@@ -1,6 +1,7 @@
 package dev.veil.gateway.resources;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.SpoolEntry;
 import dev.veil.gateway.core.SpoolState;
@@ -19,6 +20,9 @@ import java.util.Optional;
 /**
  * {@code GET /queue[?state=deferred&limit=100]}: spool entries with their states, newest first.
  * {@code POST /queue/flush}: retry every deferred entry now.
+ * {@code POST /queue/ID/release}: a quarantined (or deferred) entry goes through the pipeline again now.
+ * {@code DELETE /queue/ID}: a quarantined (or deferred) entry is dropped, unsent (audited).
+ * Without these a quarantined message could only be reached by editing the database.
  */
 public final class QueueServlet extends HttpServlet {
     private final SpoolDao dao;
@@ -73,8 +77,17 @@ public final class QueueServlet extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!"/flush".equals(request.getPathInfo())) {
-            response.sendError(404, "POST /queue/flush is the only queue action");
+        String path = request.getPathInfo();
+        if (path != null && path.endsWith("/release") && !"/flush".equals(path)) {
+            Optional<QueueId> id = entryId(path.substring(0, path.length() - "/release".length()), response);
+            if (id.isPresent()) {
+                act(id.get(), "released", runner::release, response);
+            }
+            return;
+        }
+        if (!"/flush".equals(path)) {
+            response.sendError(404, "the queue actions are POST /queue/flush, POST /queue/ID/release"
+                    + " and DELETE /queue/ID");
             return;
         }
         try {
@@ -84,5 +97,50 @@ public final class QueueServlet extends HttpServlet {
         } catch (Exception e) {
             response.sendError(500, "flush failed: " + e.getMessage());
         }
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Optional<QueueId> id = entryId(request.getPathInfo(), response);
+        if (id.isPresent()) {
+            act(id.get(), "deleted", runner::delete, response);
+        }
+    }
+
+    private interface Action {
+        boolean apply(QueueId id) throws Exception;
+    }
+
+    /** 200 when done; 404 for an unknown id; 409 when the entry is not quarantined or deferred (say which it is). */
+    private void act(QueueId id, String done, Action action, HttpServletResponse response) throws IOException {
+        try {
+            if (action.apply(id)) {
+                response.setContentType("application/json");
+                json.writeValue(response.getOutputStream(), Map.of("id", id.value(), "result", done));
+                return;
+            }
+            Optional<SpoolEntry> entry = dao.find(id);
+            if (entry.isEmpty()) {
+                response.sendError(404, "no queue entry " + id.value());
+            } else {
+                response.sendError(409, id.value() + " is " + entry.get().state().name().toLowerCase(Locale.ROOT)
+                        + "; only quarantined or deferred entries can be released or deleted");
+            }
+        } catch (Exception e) {
+            response.sendError(500, "cannot change " + id.value() + ": " + e.getMessage());
+        }
+    }
+
+    /** "/ID" of the request path, or a 404 already sent. */
+    private static Optional<QueueId> entryId(String path, HttpServletResponse response) throws IOException {
+        try {
+            if (path != null && path.startsWith("/") && path.indexOf('/', 1) < 0) {
+                return Optional.of(new QueueId(path.substring(1)));
+            }
+        } catch (IllegalArgumentException e) {
+            // falls through: not an id
+        }
+        response.sendError(404, "give a queue id: /queue/ID (see GET /queue)");
+        return Optional.empty();
     }
 }

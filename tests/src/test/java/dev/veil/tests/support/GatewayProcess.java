@@ -362,6 +362,12 @@ public final class GatewayProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + adminToken()).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
+    /** DELETE with the admin token. */
+    public HttpResponse<String> adminDelete(String path) {
+        return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + adminToken()).DELETE().build());
+    }
+
     public HttpResponse<String> adminWithoutToken(String path) {
         return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build());
     }

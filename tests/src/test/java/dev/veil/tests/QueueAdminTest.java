@@ -1,0 +1,145 @@
+package dev.veil.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.GatewayProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What an admin does with held mail: a quarantined message is released (once the policy is fixed) or deleted
+ * through the admin API, and a release never repeats a delivery nor sends plaintext.
+ */
+class QueueAdminTest {
+    /** reader@ has a rule; anyone else at example.com has none, so their mail is quarantined. */
+    private static final String NARROW = """
+            version: 1
+            organisation: Example Ltd
+            domains: [example.com]
+            keys:
+              formats: [smime]
+              escrow: true
+              smime:
+                issue-user-certificates: true
+            on-error: quarantine
+            rules:
+              - name: reader-only
+                match:
+                  recipient: reader@example.com
+                encrypt:
+                  format: smime
+                  to: [recipient, escrow]
+            """;
+    private static final String WIDE = NARROW.replace("recipient: reader@example.com", "recipient: example.com");
+
+    @TempDir
+    Path dir;
+    GreenMail exchange;
+    int upstreamPort;
+
+    @BeforeEach
+    void upstream() {
+        upstreamPort = GatewayProcess.freePort();
+        exchange = new GreenMail(new ServerSetup(upstreamPort, "127.0.0.1", "smtp"));
+        exchange.start();
+    }
+
+    @AfterEach
+    void stop() {
+        exchange.stop();
+    }
+
+    private GatewayProcess gateway() throws Exception {
+        Path data = dir.resolve("veil-data");
+        GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort);
+        Files.writeString(data.resolve("policy.yml"), NARROW);
+        return veil.start();
+    }
+
+    /** One message to both recipients, by curl (two RCPTs); returns its queue id. */
+    private String sendToBoth(GatewayProcess veil) throws Exception {
+        Path eml = dir.resolve("both.eml");
+        Files.writeString(eml, "From: <sender@partner.example>\r\nTo: <reader@example.com>, <nokey@example.com>\r\n"
+                + "Subject: held\r\n\r\nthe secret line\r\n");
+        Process curl = new ProcessBuilder("curl", "-s", "smtp://127.0.0.1:" + veil.smtpPort(),
+                "--mail-from", "sender@partner.example", "--mail-rcpt", "reader@example.com",
+                "--mail-rcpt", "nokey@example.com", "--upload-file", eml.toString()).inheritIO().start();
+        assertThat(curl.waitFor()).isZero();
+        return (String) veil.queue().get(0).get("id");
+    }
+
+    /** Messages GreenMail delivered to one envelope recipient (the To header names both). */
+    private int inbox(String address) throws Exception {
+        var user = exchange.getUserManager().getUserByEmail(address);
+        return user == null ? 0 : exchange.getManagers().getImapHostManager().getInbox(user).getMessageCount();
+    }
+
+    @Test
+    void releasesAQuarantinedMessageToTheRecipientsStillDueOnly() throws Exception {
+        try (GatewayProcess veil = gateway()) {
+            String id = sendToBoth(veil);
+            Map<String, Object> held = veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
+            // reader@ got it; the held entry names only the recipient it is held for
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+            assertThat(held.get("recipients")).isEqualTo(List.of("nokey@example.com"));
+
+            // released under the same policy: quarantined again, nothing sent
+            assertThat(veil.adminPost("/queue/" + id + "/release").statusCode()).isEqualTo(200);
+            GatewayProcess.sleep(2000);
+            veil.awaitState(id, "quarantined", Duration.ofSeconds(20));
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+
+            // the admin fixes the policy and releases it: it goes, encrypted, to nokey@ alone
+            Files.writeString(veil.dataDir().resolve("policy.yml"), WIDE);
+            assertThat(veil.adminPost("/policy/reload").statusCode()).isEqualTo(200);
+            assertThat(veil.adminPost("/queue/" + id + "/release").statusCode()).isEqualTo(200);
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            assertThat(exchange.getReceivedMessages()).hasSize(2);
+            assertThat(inbox("reader@example.com")).as("reader@ is not sent it twice").isEqualTo(1);
+            assertThat(inbox("nokey@example.com")).isEqualTo(1);
+            var second = exchange.getReceivedMessages()[1];
+            assertThat(com.icegreen.greenmail.util.GreenMailUtil.getWholeMessage(second))
+                    .doesNotContain("the secret line").contains("application/pkcs7-mime");
+            assertThat(veil.admin("/audit?queueId=" + id).body()).contains("\"outcome\":\"released\"");
+
+            // relayed is final: neither released nor deleted again
+            assertThat(veil.adminPost("/queue/" + id + "/release").statusCode()).isEqualTo(409);
+            assertThat(veil.adminDelete("/queue/" + id).statusCode()).isEqualTo(409);
+        }
+    }
+
+    @Test
+    void deletesAQuarantinedMessageAndItsFiles() throws Exception {
+        try (GatewayProcess veil = gateway()) {
+            String id = sendToBoth(veil);
+            veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
+            Path queue = veil.dataDir().resolve("spool").resolve("queue");
+            assertThat(queue.resolve(id + ".eml")).exists();
+
+            assertThat(veil.adminDelete("/queue/" + id).statusCode()).isEqualTo(200);
+            assertThat(veil.state(id)).isNull();
+            assertThat(queue.resolve(id + ".eml")).doesNotExist();
+            assertThat(queue.resolve(id + ".env")).doesNotExist();
+            assertThat(veil.admin("/audit?queueId=" + id).body()).contains("\"outcome\":\"deleted\"");
+
+            assertThat(veil.adminDelete("/queue/" + id).statusCode()).isEqualTo(404);
+            assertThat(veil.adminDelete("/queue/not-an-id").statusCode()).isEqualTo(404);
+            assertThat(veil.adminPost("/queue/0000000000AAAAAAAAAA/release").statusCode()).isEqualTo(404);
+            // the token is still required
+            var anonymous = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(veil.admin("/ping").uri().resolve("/queue/" + id).toString()))
+                    .DELETE().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).isEqualTo(401);
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+        }
+    }
+}
