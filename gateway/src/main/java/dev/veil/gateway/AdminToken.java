@@ -7,7 +7,11 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
-/** The admin API's bearer token: from config, or from a 0600 file created with a random token on first start. */
+/**
+ * The admin API's bearer token: from config, or from a 0600 file created with a random token on first start. A file
+ * that holds no token (emptied by hand) stops the start with a one-line error: the server would otherwise run with an
+ * admin API nobody can use, and say nothing.
+ */
 public final class AdminToken {
     private AdminToken() {
     }
@@ -24,6 +28,12 @@ public final class AdminToken {
             Files.writeString(tmp, HexFormat.of().formatHex(random) + "\n");
             Files.move(tmp, file);
         }
-        return Files.readString(file).trim();
+        String token = Files.readString(file).trim();
+        if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalStateException(file + " holds no usable admin token (" + (token.isEmpty() ? "it is empty"
+                    : "it has spaces or non-ASCII characters") + "): delete it and Veil writes a new random one, or"
+                    + " set adminToken in the config");
+        }
+        return token;
     }
 }

@@ -20,7 +20,22 @@ public final class AdminTokenFilter implements Filter {
     private final byte[] expected;
 
     public AdminTokenFilter(String token) {
-        this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("the admin token is empty"); // "Bearer " alone would match it
+        }
+        this.expected = token.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The token after the scheme; the scheme's name is case-insensitive (RFC 7235 2.1), so {@code bearer} works too.
+     * Anything other than Bearer gives no bytes (never equal to a token, which is never empty).
+     */
+    static byte[] credentials(String header) {
+        String h = header.strip();
+        if (h.length() < 7 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return new byte[0];
+        }
+        return h.substring(7).strip().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
@@ -29,7 +44,7 @@ public final class AdminTokenFilter implements Filter {
         HttpServletRequest http = (HttpServletRequest) request;
         String path = http.getRequestURI();
         String header = http.getHeader("Authorization");
-        boolean ok = header != null && MessageDigest.isEqual(expected, header.getBytes(StandardCharsets.UTF_8));
+        boolean ok = header != null && MessageDigest.isEqual(expected, credentials(header));
         if (ok || "/ping".equals(path)) {
             chain.doFilter(request, response);
             return;

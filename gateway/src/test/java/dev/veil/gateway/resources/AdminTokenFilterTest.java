@@ -38,7 +38,36 @@ class AdminTokenFilterTest {
         assertRefused(call("/queue", "Bearer " + TOKEN.substring(1)));
         assertRefused(call("/queue", TOKEN));
         assertRefused(call("/queue", "Basic " + TOKEN));
-        assertRefused(call("/queue", "bearer " + TOKEN.toUpperCase()));
+        assertRefused(call("/queue", "Bearer " + TOKEN.toUpperCase()));
+    }
+
+    @Test
+    void theSchemeNameIsCaseInsensitive() throws Exception {
+        assertThat(call("/queue", "bearer " + TOKEN).passed).isTrue();
+        assertThat(call("/queue", "BEARER  " + TOKEN).passed).isTrue();
+        assertRefused(call("/queue", "Bearer"));
+        assertRefused(call("/queue", "Bearer "));
+        assertRefused(call("/queue", "Bearer" + TOKEN));
+    }
+
+    @Test
+    void anEmptyTokenIsRefusedAtConstruction() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new AdminTokenFilter(" "))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void anEmptiedTokenFileStopsTheStartSayingWhatToDo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = dir.resolve("admin.token");
+        String created = dev.veil.gateway.AdminToken.resolve("", file);
+        assertThat(created).hasSize(48);
+        assertThat(dev.veil.gateway.AdminToken.resolve("", file)).isEqualTo(created);
+        java.nio.file.Files.writeString(file, "\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.gateway.AdminToken.resolve("", file))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("admin.token holds no usable admin token (it is empty): delete it");
+        assertThat(dev.veil.gateway.AdminToken.resolve("configured-token", file)).isEqualTo("configured-token");
     }
 
     @Test
