@@ -37,6 +37,12 @@ public record Explanation(
         List<String> out = new ArrayList<>();
         out.add(RuleMiss.name(direction) + " mail from " + sender + " to " + recipient);
         out.add(recipientProtected ? "  the recipient's domain is protected" : "  the recipient's domain is not protected");
+        if (direction == Direction.INBOUND && !recipientProtected) {
+            // the listener refuses such a RCPT (no open relay): no rule is ever asked, so listing them would mislead
+            out.add("  => refused at RCPT with 550 5.7.1 (Veil relays inbound mail only to protected domains);"
+                    + " no rule applies");
+            return String.join("\n", out) + "\n";
+        }
         for (Step s : steps) {
             out.add("  rule '" + s.rule().name() + "' (" + source + ":" + s.rule().line() + ") "
                     + (s.matched() ? "matches: " : "does not match: ") + s.why());
