@@ -120,8 +120,16 @@ public final class MessageProcessor {
         SpoolEntry entry = found.get();
         Path file = spool.messageFile(id);
         if (!Files.exists(file)) {
-            LOG.error("{}: spool file {} is missing; quarantined for an admin to look at", id, file);
-            spoolDao.finish(id, SpoolState.QUARANTINED, "spool file missing", clock.instant());
+            // Veil removes a message's file only after its final state (relayed, bounced, deleted) is committed; a
+            // row still waiting without its file means the database lost that commit (seen once with H2 after a
+            // kill -9), or someone removed the file. Nothing can be sent; the admin is told which, not left guessing.
+            String why = "spool file missing: Veil removes it only after the message was settled (relayed, bounced or"
+                    + " deleted), so most likely the database lost that record in a crash; check the upstream and the"
+                    + " log before assuming the message was lost";
+            LOG.error("{}: spool file {} is missing; quarantined for an admin to look at: {}", id, file, why);
+            AuditRecord record = new AuditRecord(id.value(), clock.instant(), "recovery",
+                    entry.envelope().recipients(), null, null, List.of(), "quarantined", why);
+            spoolDao.finish(id, SpoolState.QUARANTINED, why, clock.instant(), List.of(record));
             metrics.meter("quarantined").mark();
             return;
         }

@@ -246,7 +246,15 @@ class MessageProcessorTest {
 
         assertThat(upstream.sent).isEmpty();
         assertThat(entry(id).state()).isEqualTo(SpoolState.QUARANTINED);
-        assertThat(entry(id).lastError()).isEqualTo("spool file missing");
+        assertThat(entry(id).lastError()).startsWith("spool file missing: Veil removes it only after the message"
+                + " was settled");
+        // and the audit says so: GET /audit?queueId= is where an admin looks first
+        assertThat(audit.forQueueId(id.value())).singleElement()
+                .satisfies(r -> {
+                    assertThat(r.event()).isEqualTo("recovery");
+                    assertThat(r.outcome()).isEqualTo("quarantined");
+                    assertThat(r.detail()).contains("the database lost that record");
+                });
     }
 
     // --- upstream outcomes ------------------------------------------------------------------------------------------
