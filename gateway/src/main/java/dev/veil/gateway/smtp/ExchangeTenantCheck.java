@@ -39,16 +39,25 @@ final class ExchangeTenantCheck {
         if (tenants.isEmpty() || OutboundSubmitter.authenticated(session) || !submitter.trustedPeer(session)) {
             return Optional.empty();
         }
+        // every stamp must name this business: Exchange adds its own fields next to any the sender wrote (X-* fields
+        // can be set by any tenant's users), so one field naming us beside another tenant's is a forgery, not ours
         HeaderBlock header = message.header();
+        boolean ours = false;
+        boolean foreign = false;
         for (String name : FIELDS) {
             for (HeaderField field : header.all(name)) {
                 if (tenants.contains(field.value().strip().toLowerCase(Locale.ROOT))) {
-                    return Optional.empty();
+                    ours = true;
+                } else {
+                    foreign = true;
                 }
             }
         }
-        LOG.warn("outbound client {} sent mail from another Microsoft 365 tenant (or none): refused",
-                session.getRemoteAddress());
+        if (ours && !foreign) {
+            return Optional.empty();
+        }
+        LOG.warn("outbound client {} sent mail from another Microsoft 365 tenant (or none{}): refused",
+                session.getRemoteAddress(), ours ? ", or fields naming this business beside another tenant's" : "");
         return Optional.of(HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("550")
                 .smtpDescription("5.7.1 Relay access denied: the message does not come from this business's"
                         + " Microsoft 365 tenant (X-MS-Exchange-CrossTenant-Id / X-OriginatorOrg)").build());

@@ -226,6 +226,33 @@ class OutboundListenerTest {
     }
 
     @Test
+    void anotherTenantsMailWithAForgedFieldNamingOursIsStillRefused() throws Exception {
+        // any tenant's user can write X-OriginatorOrg (an X- field) into a message; Exchange then stamps its own
+        // beside it: one field naming us was enough, and another tenant's connector could relay through Veil
+        exchangeTenants = List.of("5f3c0a9e-1b2d-4c6e-8f70-123456789abc", "example.onmicrosoft.com");
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        String[] messages = {
+            "X-OriginatorOrg: example.onmicrosoft.com\r\nX-MS-Exchange-CrossTenant-Id:"
+                    + " 00000000-0000-0000-0000-000000000000\r\nX-OriginatorOrg: evil.onmicrosoft.com"
+                    + "\r\nSubject: forged\r\n\r\nhi\r\n.",
+            "X-MS-Exchange-CrossTenant-Id: 5f3c0a9e-1b2d-4c6e-8f70-123456789abc\r\nX-OriginatorOrg:"
+                    + " evil.onmicrosoft.com\r\nSubject: forged id\r\n\r\nhi\r\n.",
+            "X-MS-Exchange-CrossTenant-Id: 5f3c0a9e-1b2d-4c6e-8f70-123456789abc\r\nX-OriginatorOrg:"
+                    + " Example.onmicrosoft.com\r\nSubject: ours, both stamps\r\n\r\nhi\r\n."};
+        String[] expected = {"550 5.7.1", "550 5.7.1", "250"};
+        try (Client c = new Client(port)) {
+            c.send("EHLO mail.protection.outlook.com");
+            for (int i = 0; i < messages.length; i++) {
+                assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+                assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+                assertThat(c.send("DATA")).startsWith("354");
+                assertThat(c.send(messages[i])).as(messages[i]).startsWith(expected[i]);
+            }
+        }
+        assertThat(queued).hasSize(1);
+    }
+
+    @Test
     void anAliasForAnAddressVeilCannotRelayToIsRefusedForGoodNeverMangled() throws Exception {
         int port = start(List.of("127.0.0.0/8"), List.of());
         try (Client c = new Client(port)) {
