@@ -50,11 +50,16 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
      * (James's own checks answer those). A quoted local part may contain {@code >}.
      */
     static String parameters(String argument) {
+        return parameters(argument, "FROM");
+    }
+
+    /** The same for {@code KEYWORD:<path> params}: {@code TO} for RCPT. */
+    static String parameters(String argument, String keyword) {
         if (argument == null) {
             return null;
         }
         int colon = argument.indexOf(':');
-        if (colon < 0 || !argument.substring(0, colon).trim().equalsIgnoreCase("FROM")) {
+        if (colon < 0 || !argument.substring(0, colon).trim().equalsIgnoreCase(keyword)) {
             return null;
         }
         String rest = argument.substring(colon + 1).stripLeading();
@@ -80,7 +85,7 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
     }
 
     /** The client's text, safe to echo: printable ASCII, at most 64 characters. */
-    private static String printable(String s) {
+    static String printable(String s) {
         String cleaned = s.replaceAll("[^\\x21-\\x7e]", "?");
         return cleaned.length() > 64 ? cleaned.substring(0, 64) + "..." : cleaned;
     }

@@ -8,7 +8,8 @@ import org.apache.james.protocols.smtp.core.RcptCmdHandler;
 
 /**
  * RCPT with source routes ({@code <@relay:user@host>}) refused before James's parser strips the route: a route
- * names another host to relay through, which is exactly what Veil never does.
+ * names another host to relay through, which is exactly what Veil never does. RCPT parameters are refused with
+ * {@code 555 5.5.4}: no extension that defines one is offered.
  */
 final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
     private final boolean outbound;
@@ -34,6 +35,16 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
             String path = colon < 0 ? "" : argument.substring(colon + 1).trim();
             if (path.startsWith("<@") || path.startsWith("@")) {
                 return new SMTPResponse("550", "5.7.1 Source routes are not accepted; relaying denied");
+            }
+            // no RCPT extension is offered (DSN's NOTIFY/ORCPT is not): James answered "504" without an enhanced
+            // code; RFC 5321 4.1.1.11 says 555, as KnownParametersMailCmdHandler answers for MAIL
+            String parameters = KnownParametersMailCmdHandler.parameters(argument, "TO");
+            if (parameters != null && !parameters.isBlank()) {
+                String first = parameters.trim().split(" +")[0];
+                int eq = first.indexOf('=');
+                return new SMTPResponse("555", "5.5.4 RCPT parameter "
+                        + KnownParametersMailCmdHandler.printable(eq < 0 ? first : first.substring(0, eq))
+                        + " is not supported here");
             }
             if (outbound && !path.chars().allMatch(c -> c < 128)) {
                 return new SMTPResponse("553", "5.6.7 Non-ASCII addresses are not supported (no SMTPUTF8);"

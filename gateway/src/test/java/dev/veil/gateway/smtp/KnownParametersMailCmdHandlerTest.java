@@ -14,6 +14,14 @@ class KnownParametersMailCmdHandlerTest {
     }
 
     @Test
+    void rcptParametersFollowTheForwardPath() {
+        assertThat(KnownParametersMailCmdHandler.parameters("TO:<a@b.example> NOTIFY=NEVER", "TO"))
+                .isEqualTo(" NOTIFY=NEVER");
+        assertThat(KnownParametersMailCmdHandler.parameters("to: <a@b.example>", "TO")).isEmpty();
+        assertThat(KnownParametersMailCmdHandler.parameters("FROM:<a@b.example> X=1", "TO")).isNull();
+    }
+
+    @Test
     void aQuotedLocalPartMayHoldTheClosingBracket() {
         assertThat(KnownParametersMailCmdHandler.parameters("FROM:<\"odd> FOO=1\"@b.example> SIZE=1"))
                 .isEqualTo(" SIZE=1");

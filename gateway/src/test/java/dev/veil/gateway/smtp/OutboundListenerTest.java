@@ -253,6 +253,20 @@ class OutboundListenerTest {
     }
 
     @Test
+    void rcptParametersOfExtensionsNotOfferedAreRefusedWith555AndAnEnhancedCode() throws Exception {
+        // James answered "504 Unrecognized or unsupported option: NOTIFY", without the enhanced code EHLO promises
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example> NOTIFY=NEVER")).startsWith("555 5.5.4 RCPT parameter NOTIFY");
+            assertThat(c.send("RCPT TO:<bob@partner.example> ORCPT=rfc822;bob@partner.example"))
+                    .startsWith("555 5.5.4");
+            assertThat(c.send("RCPT TO:<bob@partner.example>   ")).startsWith("250");
+        }
+    }
+
+    @Test
     void anAliasForAnAddressVeilCannotRelayToIsRefusedForGoodNeverMangled() throws Exception {
         int port = start(List.of("127.0.0.0/8"), List.of());
         try (Client c = new Client(port)) {
