@@ -147,7 +147,11 @@ public final class HeaderPseudonymiser {
                 throw new AddressParser.MalformedAddressException("a protected address with a non-ASCII local part"
                         + " cannot be written outside the encryption");
             }
-            return m.displayName().isBlank() ? address : phrase(m.displayName()) + " <" + address + ">";
+            // a protected user's own name stays; a name holding an address (a forward's "carol@ext.example" <bob@..>)
+            // would show a correspondent outside the encryption, so such a name is left out
+            boolean keepName = !m.displayName().isBlank() && m.displayName().indexOf('@') < 0
+                    && m.displayName().indexOf('\uFF20') < 0;
+            return keepName ? phrase(m.displayName()) + " <" + address + ">" : address;
         }
         String canonical = AliasDirectory.canonical(m.localPart(), m.domain());
         aliases[0]++;

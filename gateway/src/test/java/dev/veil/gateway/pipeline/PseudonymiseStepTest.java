@@ -256,6 +256,21 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void aProtectedAddressKeepsItsNameUnlessTheNameHoldsAnAddress() throws Exception {
+        Mail mail = mail("alice@example.com", MESSAGE.replace("To: Alice <alice@example.com>,",
+                "To: \"carol@ext.example\" <alice@example.com>, =?UTF-8?B?" + java.util.Base64.getEncoder()
+                        .encodeToString("dave＠ext.example".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        + "?= <boss@example.com>, Alice Admin <admin@example.com>,"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        assertThat(sealed.get().outerValues().get("to").get(0))
+                .startsWith("alice@example.com, boss@example.com, Alice Admin <admin@example.com>, Group ")
+                .doesNotContain("ext.example");
+    }
+
+    @Test
     void keepsAProtectedEnvelopeSenderAndTheNullSender() throws Exception {
         Mail internal = new Mail(queue(MESSAGE), "boss@example.com", List.of("alice@example.com"), policy,
                 policy.decide(Direction.INBOUND, "boss@example.com", "alice@example.com").orElseThrow(),
