@@ -92,6 +92,13 @@ public final class HeaderPseudonymiser {
                 if (!value.isEmpty()) {
                     list.add(value);
                 }
+            } else if (name.equals("date")) {
+                // the date shows outside the encryption; a comment in it ("(from carol at ext.example)") is free text
+                List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
+                String value = withoutComments(field.value());
+                if (!value.isEmpty()) {
+                    list.add(value);
+                }
             }
         }
         String sender = envelopeSender(envelopeSender, policy, rule, p, aliases);
@@ -189,6 +196,26 @@ public final class HeaderPseudonymiser {
             }
         }
         return String.join(" ", tokens);
+    }
+
+    /** A structured field body without its comments (RFC 5322 3.2.2: nested, with quoted pairs), spaces folded. */
+    static String withoutComments(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        int depth = 0;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (depth > 0 && c == '\\') {
+                i++; // a quoted pair inside a comment: skipped with the comment
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')' && depth > 0) {
+                depth--;
+                out.append(' ');
+            } else if (depth == 0) {
+                out.append(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
+            }
+        }
+        return out.toString().strip().replaceAll(" {2,}", " ");
     }
 
     /** A display name as a header phrase: printable ASCII quoted as needed, anything else as an RFC 2047 word. */

@@ -271,6 +271,17 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void commentsInTheDateGo() throws Exception {
+        Mail mail = mail("alice@example.com", MESSAGE.replace("Date: Mon, 1 Jan 2024 10:00:00 +0000",
+                "Date: Mon, 1 Jan 2024 (sent by carol (at) ext.example\\)) 10:00:00\r\n +0000 (UTC)"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        assertThat(sealed.get().outerValues().get("date")).containsExactly("Mon, 1 Jan 2024 10:00:00 +0000");
+    }
+
+    @Test
     void keepsAProtectedEnvelopeSenderAndTheNullSender() throws Exception {
         Mail internal = new Mail(queue(MESSAGE), "boss@example.com", List.of("alice@example.com"), policy,
                 policy.decide(Direction.INBOUND, "boss@example.com", "alice@example.com").orElseThrow(),
