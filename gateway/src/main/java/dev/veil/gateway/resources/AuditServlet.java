@@ -30,9 +30,24 @@ public final class AuditServlet extends HttpServlet {
         try {
             List<AuditRecord> records = audit.forQueueId(queueId);
             response.setContentType("application/json");
-            json.writeValue(response.getOutputStream(), Map.of("records", records));
+            json.writeValue(response.getOutputStream(), Map.of("records", records.stream().map(AuditServlet::row).toList()));
         } catch (Exception e) {
             response.sendError(500, "cannot read the audit table: " + e.getMessage());
         }
+    }
+
+    /** One record as JSON: {@code at} in ISO-8601 like the times of {@code GET /queue} (Jackson gave epoch seconds). */
+    static Map<String, Object> row(AuditRecord r) {
+        Map<String, Object> row = new java.util.LinkedHashMap<>();
+        row.put("queueId", r.queueId());
+        row.put("at", r.at().toString());
+        row.put("event", r.event());
+        row.put("recipients", r.recipients());
+        row.put("policyRule", r.policyRule());
+        row.put("policyVersion", r.policyVersion());
+        row.put("keyFingerprints", r.keyFingerprints());
+        row.put("outcome", r.outcome());
+        row.put("detail", r.detail());
+        return row;
     }
 }
