@@ -470,7 +470,10 @@ class SmtpHostileInputTest {
         HttpResponse<String> withToken = veil.admin("/queue");
         assertThat(withToken.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(withToken.body()).get("entries").isArray()).as(withToken.body()).isTrue();
-        assertThat(veil.admin("/queue?limit=0").statusCode()).isEqualTo(400);
+        HttpResponse<String> refused = veil.admin("/queue?limit=0");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        // errors are JSON too, for scripts (the container's own error page is HTML)
+        assertThat(JSON.readTree(refused.body()).get("error").asText()).as(refused.body()).isEqualTo("limit is at least 1");
         assertThat(veil.admin("/queue?limit=-1").statusCode()).isEqualTo(400);
         // every meter is there from the start (0), not only after its first event, so alert rules find them
         JsonNode meters = JSON.readTree(veil.admin("/metrics").body()).get("meters");

@@ -24,7 +24,7 @@ public final class AuditServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String queueId = request.getParameter("queueId");
         if (queueId == null || queueId.isBlank()) {
-            response.sendError(400, "give ?queueId=ID");
+            JsonErrors.send(response, 400, "give ?queueId=ID");
             return;
         }
         try {
@@ -32,7 +32,7 @@ public final class AuditServlet extends HttpServlet {
             response.setContentType("application/json");
             json.writeValue(response.getOutputStream(), Map.of("records", records.stream().map(AuditServlet::row).toList()));
         } catch (Exception e) {
-            response.sendError(500, "cannot read the audit table: " + e.getMessage());
+            JsonErrors.send(response, 500, "cannot read the audit table: " + e.getMessage());
         }
     }
 

@@ -33,7 +33,7 @@ public final class PolicyServlet extends HttpServlet {
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (!"/reload".equals(request.getPathInfo())) {
-            response.sendError(404, "POST /policy/reload is the only policy action");
+            JsonErrors.send(response, 404, "POST /policy/reload is the only policy action");
             return;
         }
         boolean loaded = policies.reload();

@@ -44,12 +44,12 @@ public final class QueueServlet extends HttpServlet {
                     .map(s -> SpoolState.valueOf(s.toUpperCase(Locale.ROOT)));
             limit = Optional.ofNullable(request.getParameter("limit")).map(Integer::parseInt).orElse(1000);
         } catch (IllegalArgumentException e) {
-            response.sendError(400, "state is one of received, processing, deferred, relayed, bounced, quarantined;"
+            JsonErrors.send(response, 400, "state is one of received, processing, deferred, relayed, bounced, quarantined;"
                     + " limit is a number");
             return;
         }
         if (limit < 1) {
-            response.sendError(400, "limit is at least 1");
+            JsonErrors.send(response, 400, "limit is at least 1");
             return;
         }
         try {
@@ -71,7 +71,7 @@ public final class QueueServlet extends HttpServlet {
             response.setContentType("application/json");
             json.writeValue(response.getOutputStream(), Map.of("entries", rows));
         } catch (Exception e) {
-            response.sendError(500, "cannot read the queue: " + e.getMessage());
+            JsonErrors.send(response, 500, "cannot read the queue: " + e.getMessage());
         }
     }
 
@@ -86,7 +86,7 @@ public final class QueueServlet extends HttpServlet {
             return;
         }
         if (!"/flush".equals(path)) {
-            response.sendError(404, "the queue actions are POST /queue/flush, POST /queue/ID/release"
+            JsonErrors.send(response, 404, "the queue actions are POST /queue/flush, POST /queue/ID/release"
                     + " and DELETE /queue/ID");
             return;
         }
@@ -95,7 +95,7 @@ public final class QueueServlet extends HttpServlet {
             response.setContentType("application/json");
             json.writeValue(response.getOutputStream(), Map.of("flushed", n));
         } catch (Exception e) {
-            response.sendError(500, "flush failed: " + e.getMessage());
+            JsonErrors.send(response, 500, "flush failed: " + e.getMessage());
         }
     }
 
@@ -121,13 +121,13 @@ public final class QueueServlet extends HttpServlet {
             }
             Optional<SpoolEntry> entry = dao.find(id);
             if (entry.isEmpty()) {
-                response.sendError(404, "no queue entry " + id.value());
+                JsonErrors.send(response, 404, "no queue entry " + id.value());
             } else {
-                response.sendError(409, id.value() + " is " + entry.get().state().name().toLowerCase(Locale.ROOT)
+                JsonErrors.send(response, 409, id.value() + " is " + entry.get().state().name().toLowerCase(Locale.ROOT)
                         + "; only quarantined or deferred entries can be released or deleted");
             }
         } catch (Exception e) {
-            response.sendError(500, "cannot change " + id.value() + ": " + e.getMessage());
+            JsonErrors.send(response, 500, "cannot change " + id.value() + ": " + e.getMessage());
         }
     }
 
@@ -140,7 +140,7 @@ public final class QueueServlet extends HttpServlet {
         } catch (IllegalArgumentException e) {
             // falls through: not an id
         }
-        response.sendError(404, "give a queue id: /queue/ID (see GET /queue)");
+        JsonErrors.send(response, 404, "give a queue id: /queue/ID (see GET /queue)");
         return Optional.empty();
     }
 }
