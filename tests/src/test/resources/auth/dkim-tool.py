@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent DKIM signer and ARC verifier for Veil's tests (Debian's python3-dkim).
 
-  dkim-tool.py sign KEY.pem SELECTOR DOMAIN < message > signed      DKIM-signs (rsa-sha256, relaxed/relaxed)
+  dkim-tool.py sign KEY.pem SELECTOR DOMAIN [ALG] < message > signed  DKIM-signs (rsa-sha256 unless ALG, relaxed)
   dkim-tool.py arc-verify DNS.txt < message                          prints "cv=<pass|fail|none> <reason>";
                                                                      exit 0 only for pass
   dkim-tool.py sign-all KEY.pem SELECTOR DOMAIN IN-DIR OUT-DIR        signs every file; prints "NAME signed" or
@@ -28,15 +28,16 @@ def load_records(path):
     return dnsfunc
 
 
-def sign(message, key, selector, domain):
+def sign(message, key, selector, domain, algorithm="rsa-sha256"):
     return dkim.sign(message, selector.encode(), domain.encode(), key, canonicalize=(b"relaxed", b"relaxed"),
+                     signature_algorithm=algorithm.encode(),
                      include_headers=[b"from", b"to", b"subject", b"date", b"message-id"]) + message
 
 
 def main():
     if sys.argv[1] == "sign":
         key = open(sys.argv[2], "rb").read()
-        sys.stdout.buffer.write(sign(sys.stdin.buffer.read(), key, sys.argv[3], sys.argv[4]))
+        sys.stdout.buffer.write(sign(sys.stdin.buffer.read(), key, sys.argv[3], sys.argv[4], *sys.argv[5:6]))
         return 0
     if sys.argv[1] == "sign-all":
         key = open(sys.argv[2], "rb").read()

@@ -21,9 +21,14 @@ import org.apache.james.jdkim.exceptions.TempFailException;
  * DKIM verification (RFC 6376) with Apache jDKIM, one signature at a time so that each gets its own result (jDKIM
  * reports only the signatures that pass). Keys come from {@link DnsResolver}. At most {@link #MAX_SIGNATURES} are
  * checked: each costs a DNS lookup and a pass over the body, and a message does not get more trustworthy with more.
+ * RFC 8301 is applied before jDKIM (which accepts both): an rsa-sha1 signature or an RSA key under 1024 bits is
+ * {@code policy}, never pass — SHA-1 collisions and 512-bit keys are within an attacker's budget, and a pass would
+ * carry DMARC for a domain whose mail anyone could then sign.
  */
 public final class DkimChecker {
     static final int MAX_SIGNATURES = 5;
+    /** RFC 8301 section 3.2: signers must use at least this many bits; smaller keys can be factored. */
+    static final int MIN_RSA_BITS = 1024;
     private final PublicKeyRecordRetriever keys;
 
     public DkimChecker(DnsResolver dns) {
@@ -36,6 +41,13 @@ public final class DkimChecker {
                 if (records.isEmpty()) {
                     throw new PermFailException("no key for signature at " + selector + "._domainkey." + domain);
                 }
+                for (String record : records) {
+                    int bits = rsaBits(record);
+                    if (bits > 0 && bits < MIN_RSA_BITS) {
+                        throw new WeakKeyException("RSA key of " + bits + " bits at " + selector + "._domainkey."
+                                + domain + " is too small (RFC 8301: at least " + MIN_RSA_BITS + ")");
+                    }
+                }
                 return records;
             } catch (DnsTemporaryException e) {
                 throw new TempFailException(e.getMessage());
@@ -47,8 +59,9 @@ public final class DkimChecker {
     public record Result(Status status, String domain, String selector, String signatureStart, String reason) {
     }
 
+    /** RFC 8601 dkim results; POLICY: the signature may verify but its algorithm or key is not acceptable. */
     public enum Status {
-        PASS, FAIL, NEUTRAL, TEMPERROR, PERMERROR;
+        PASS, FAIL, NEUTRAL, POLICY, TEMPERROR, PERMERROR;
 
         public String keyword() {
             return name().toLowerCase(Locale.ROOT);
@@ -77,6 +90,9 @@ public final class DkimChecker {
         String selector = tag(value, "s");
         String b = tag(value, "b").replaceAll("\\s", "");
         String start = b.length() > 8 ? b.substring(0, 8) : b;
+        if (tag(value, "a").equalsIgnoreCase("rsa-sha1")) { // RFC 8301 section 3.1: must not be used for verifying
+            return new Result(Status.POLICY, domain, selector, start, "rsa-sha1 is not accepted (RFC 8301)");
+        }
         DKIMVerifier verifier = new DKIMVerifier(keys);
         OneSignature headers = new OneSignature(header, signature);
         try {
@@ -95,11 +111,36 @@ public final class DkimChecker {
                     : new Result(Status.PASS, domain, selector, start, "");
         } catch (TempFailException e) {
             return new Result(Status.TEMPERROR, domain, selector, start, reason(e));
+        } catch (WeakKeyException e) {
+            return new Result(Status.POLICY, domain, selector, start, reason(e));
         } catch (PermFailException e) {
             boolean syntax = domain.isEmpty() || selector.isEmpty() || b.isEmpty();
             return new Result(syntax ? Status.PERMERROR : Status.FAIL, domain, selector, start, reason(e));
         } catch (FailException | RuntimeException e) {
             return new Result(Status.PERMERROR, domain, selector, start, reason(e));
+        }
+    }
+
+    /** A key record too weak to trust (RFC 8301), told apart from a signature that does not verify. */
+    static final class WeakKeyException extends PermFailException {
+        WeakKeyException(String message) {
+            super(message);
+        }
+    }
+
+    /** The modulus length of a record's RSA key; 0 when it is not one (other k=, revoked, unreadable: jDKIM judges). */
+    static int rsaBits(String record) {
+        String k = tag(record, "k");
+        String p = tag(record, "p").replaceAll("\\s", "");
+        if (!(k.isEmpty() || k.equalsIgnoreCase("rsa")) || p.isEmpty()) {
+            return 0;
+        }
+        try {
+            java.security.PublicKey key = java.security.KeyFactory.getInstance("RSA")
+                    .generatePublic(new java.security.spec.X509EncodedKeySpec(java.util.Base64.getDecoder().decode(p)));
+            return key instanceof java.security.interfaces.RSAPublicKey rsa ? rsa.getModulus().bitLength() : 0;
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            return 0;
         }
     }
 

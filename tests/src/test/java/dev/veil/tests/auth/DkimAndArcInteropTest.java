@@ -143,6 +143,40 @@ class DkimAndArcInteropTest {
     }
 
     @Test
+    void rsaSha1AndKeysUnder1024BitsAreNeverAPass() throws Exception {
+        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: weak\r\n"
+                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <w@" + SIGNER + ">\r\n\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        DkimTool.SigningKey strong = DkimTool.newKey(dir);
+        dns.txt("strong._domainkey." + SIGNER, strong.dnsTxt());
+        Path small = Files.createDirectories(dir.resolve("small"));
+        DkimTool.SigningKey weak = DkimTool.newKey(small, 512);
+        dns.txt("weak._domainkey." + SIGNER, weak.dnsTxt());
+        DkimChecker checker = new DkimChecker(resolver);
+
+        // RFC 8301: rsa-sha1 must not be used for verifying, and keys under 1024 bits can be factored by anyone
+        byte[] sha1 = DkimTool.sign(strong, "strong", SIGNER, message, "rsa-sha1");
+        DkimChecker.Result sha1Result = checker.verify(HeaderBlock.read(new ByteArrayInputStream(sha1)),
+                () -> new ByteArrayInputStream(sha1, HeaderBlock.read(new ByteArrayInputStream(sha1)).bodyOffset(),
+                        sha1.length)).get(0);
+        assertThat(sha1Result.status()).isEqualTo(DkimChecker.Status.POLICY);
+        assertThat(sha1Result.reason()).contains("rsa-sha1");
+
+        byte[] weakSigned = DkimTool.sign(weak, "weak", SIGNER, message);
+        HeaderBlock weakHeader = HeaderBlock.read(new ByteArrayInputStream(weakSigned));
+        DkimChecker.Result weakResult = checker.verify(weakHeader, () -> new ByteArrayInputStream(weakSigned,
+                weakHeader.bodyOffset(), weakSigned.length)).get(0);
+        assertThat(weakResult.status()).isEqualTo(DkimChecker.Status.POLICY);
+        assertThat(weakResult.reason()).contains("512 bits");
+
+        // the same message with rsa-sha256 and a 2048-bit key still passes
+        byte[] good = DkimTool.sign(strong, "strong", SIGNER, message);
+        HeaderBlock goodHeader = HeaderBlock.read(new ByteArrayInputStream(good));
+        assertThat(checker.verify(goodHeader, () -> new ByteArrayInputStream(good, goodHeader.bodyOffset(),
+                good.length)).get(0).status()).isEqualTo(DkimChecker.Status.PASS);
+    }
+
+    @Test
     void aSecondSealValidatesTheFirstAndKeepsIt() throws Exception {
         ArcSigningKey key = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
         dns.txt("veil._domainkey.seal.example", key.dnsTxtValue());

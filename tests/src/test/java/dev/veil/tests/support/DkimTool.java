@@ -30,8 +30,13 @@ public final class DkimTool {
     }
 
     public static SigningKey newKey(Path dir) throws Exception {
+        return newKey(dir, 2048);
+    }
+
+    /** A key of another size (a weak one, to see it refused). */
+    public static SigningKey newKey(Path dir, int bits) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
+        generator.initialize(bits);
         KeyPair pair = generator.generateKeyPair();
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
@@ -44,7 +49,12 @@ public final class DkimTool {
 
     /** The message DKIM-signed by python3-dkim (rsa-sha256, relaxed/relaxed). */
     public static byte[] sign(SigningKey key, String selector, String domain, byte[] message) {
-        Tools.Result r = run(message, "sign", key.pem().toString(), selector, domain);
+        return sign(key, selector, domain, message, "rsa-sha256");
+    }
+
+    /** The message DKIM-signed with another algorithm ({@code rsa-sha1}). */
+    public static byte[] sign(SigningKey key, String selector, String domain, byte[] message, String algorithm) {
+        Tools.Result r = run(message, "sign", key.pem().toString(), selector, domain, algorithm);
         if (r.exitCode() != 0) {
             throw new AssertionError("dkim-tool sign failed:\n" + r.output());
         }
