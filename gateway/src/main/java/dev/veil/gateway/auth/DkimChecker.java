@@ -22,7 +22,7 @@ import org.apache.james.jdkim.exceptions.TempFailException;
  * reports only the signatures that pass). Keys come from {@link DnsResolver}. At most {@link #MAX_SIGNATURES} are
  * checked: each costs a DNS lookup and a pass over the body, and a message does not get more trustworthy with more.
  * RFC 8301 is applied before jDKIM (which accepts both): an rsa-sha1 signature or an RSA key under 1024 bits is
- * {@code policy}, never pass — SHA-1 collisions and 512-bit keys are within an attacker's budget, and a pass would
+ * {@code policy}, never pass (and so is a key in testing mode, {@code t=y}) — SHA-1 collisions and 512-bit keys are within an attacker's budget, and a pass would
  * carry DMARC for a domain whose mail anyone could then sign.
  */
 public final class DkimChecker {
@@ -42,9 +42,15 @@ public final class DkimChecker {
                     throw new PermFailException("no key for signature at " + selector + "._domainkey." + domain);
                 }
                 for (String record : records) {
+                    if (java.util.Arrays.asList(tag(record, "t").replaceAll("\\s", "").split(":")).contains("y")) {
+                        // RFC 6376 3.6.1: mail from a signer in testing mode is to be treated as unsigned, so its
+                        // signature must not carry DMARC however well it verifies
+                        throw new UnacceptableKeyException("the key at " + selector + "._domainkey." + domain
+                                + " is in testing mode (t=y): treated as unsigned (RFC 6376 3.6.1)");
+                    }
                     int bits = rsaBits(record);
                     if (bits > 0 && bits < MIN_RSA_BITS) {
-                        throw new WeakKeyException("RSA key of " + bits + " bits at " + selector + "._domainkey."
+                        throw new UnacceptableKeyException("RSA key of " + bits + " bits at " + selector + "._domainkey."
                                 + domain + " is too small (RFC 8301: at least " + MIN_RSA_BITS + ")");
                     }
                 }
@@ -111,7 +117,7 @@ public final class DkimChecker {
                     : new Result(Status.PASS, domain, selector, start, "");
         } catch (TempFailException e) {
             return new Result(Status.TEMPERROR, domain, selector, start, reason(e));
-        } catch (WeakKeyException e) {
+        } catch (UnacceptableKeyException e) {
             return new Result(Status.POLICY, domain, selector, start, reason(e));
         } catch (PermFailException e) {
             boolean syntax = domain.isEmpty() || selector.isEmpty() || b.isEmpty();
@@ -121,9 +127,12 @@ public final class DkimChecker {
         }
     }
 
-    /** A key record too weak to trust (RFC 8301), told apart from a signature that does not verify. */
-    static final class WeakKeyException extends PermFailException {
-        WeakKeyException(String message) {
+    /**
+     * A key record not to be trusted: too weak (RFC 8301) or in testing mode (RFC 6376 3.6.1); told apart from a
+     * signature that does not verify.
+     */
+    static final class UnacceptableKeyException extends PermFailException {
+        UnacceptableKeyException(String message) {
             super(message);
         }
     }

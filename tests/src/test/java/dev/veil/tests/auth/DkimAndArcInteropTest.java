@@ -143,7 +143,7 @@ class DkimAndArcInteropTest {
     }
 
     @Test
-    void rsaSha1AndKeysUnder1024BitsAreNeverAPass() throws Exception {
+    void rsaSha1KeysUnder1024BitsAndTestingKeysAreNeverAPass() throws Exception {
         byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: weak\r\n"
                 + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <w@" + SIGNER + ">\r\n\r\nhello\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
@@ -168,6 +168,15 @@ class DkimAndArcInteropTest {
                 weakHeader.bodyOffset(), weakSigned.length)).get(0);
         assertThat(weakResult.status()).isEqualTo(DkimChecker.Status.POLICY);
         assertThat(weakResult.reason()).contains("512 bits");
+
+        // a key in testing mode (t=y): its mail counts as unsigned (RFC 6376 3.6.1), so never a pass
+        dns.txt("testing._domainkey." + SIGNER, strong.dnsTxt().replace("v=DKIM1;", "v=DKIM1; t=y;"));
+        byte[] testing = DkimTool.sign(strong, "testing", SIGNER, message);
+        HeaderBlock testingHeader = HeaderBlock.read(new ByteArrayInputStream(testing));
+        DkimChecker.Result testingResult = checker.verify(testingHeader, () -> new ByteArrayInputStream(testing,
+                testingHeader.bodyOffset(), testing.length)).get(0);
+        assertThat(testingResult.status()).isEqualTo(DkimChecker.Status.POLICY);
+        assertThat(testingResult.reason()).contains("testing mode (t=y)");
 
         // the same message with rsa-sha256 and a 2048-bit key still passes
         byte[] good = DkimTool.sign(strong, "strong", SIGNER, message);
