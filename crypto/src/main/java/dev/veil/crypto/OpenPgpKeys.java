@@ -172,6 +172,34 @@ public final class OpenPgpKeys {
         writeSecret(requireEscrow(), passphrase, out);
     }
 
+    /**
+     * Writes each escrow key rotation retired (kept as long as {@code keep-old-keys} says) to {@code dir} as
+     * {@code escrow-<fingerprint prefix>-secret.asc} (protected like {@link #exportSecret}) and {@code -public.asc}:
+     * older mail in Exchange is encrypted to those keys, and without them gpg could not open it. Returns the secret
+     * key files written (none if the escrow key was never rotated).
+     */
+    public List<Path> exportRetiredEscrowSecrets(char[] passphrase, Path dir) throws KeyException {
+        List<Path> written = new ArrayList<>();
+        for (Retired r : retiredEntries()) {
+            if (r.entry().kind() != KeyKind.ESCROW) {
+                continue;
+            }
+            String fingerprint = r.entry().fingerprint();
+            String name = "escrow-" + fingerprint.substring(0, Math.min(16, fingerprint.length()));
+            Path secret = dir.resolve(name + "-secret.asc");
+            writeSecret(r.entry(), passphrase, secret);
+            try {
+                AtomicFiles.replace(dir.resolve(name + "-public.asc"),
+                        armorPublic(r.entry()).getBytes(StandardCharsets.US_ASCII), AtomicFiles.PUBLIC_READ);
+            } catch (IOException e) {
+                throw new KeyException("cannot write " + dir.resolve(name + "-public.asc").toAbsolutePath() + ": "
+                        + e.getMessage(), e);
+            }
+            written.add(secret);
+        }
+        return written;
+    }
+
     /** The OpenPGP keys as shown to admins: kind, user id, primary fingerprint, expiry (null: none), status. */
     public List<VeilKeys.KeyInfo> list() throws KeyException {
         List<VeilKeys.KeyInfo> infos = new ArrayList<>();

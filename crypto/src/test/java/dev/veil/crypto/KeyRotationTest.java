@@ -212,6 +212,35 @@ class KeyRotationTest {
     }
 
     @Test
+    void theOpenPgpEscrowExportHoldsTheRetiredEscrowKeysSoGpgOpensOldMail() throws Exception {
+        KeySettings pgp = new KeySettings(true, "rsa-3072", true, List.of(Action.Format.OPENPGP), "ed25519",
+                "Veil organisation CA", KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION, Optional.empty(), Map.of());
+        OpenPgpKeys keys = OpenPgpKeys.open(dir.resolve("store"), MasterKey.generate());
+        keys.initialise("Example Ltd", pgp);
+        ByteArrayOutputStream old = new ByteArrayOutputStream();
+        new PgpMimeSealer(keys, pgp).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), old,
+                new SealRequest(List.of(ALICE), true, List.of(), ContentCipher.AES_256_GCM, "[encrypted]"));
+        String retired = keys.rotateEscrow(pgp).replacedFingerprint();
+        Path export = dir.resolve("export");
+        char[] passphrase = Gpg.PASSPHRASE.toCharArray();
+
+        keys.exportEscrowSecret(passphrase, export.resolve("escrow-secret.asc"));
+        List<Path> written = keys.exportRetiredEscrowSecrets(passphrase, export.resolve("retired"));
+
+        String name = "escrow-" + retired.substring(0, 16);
+        assertThat(written).containsExactly(export.resolve("retired").resolve(name + "-secret.asc"));
+        assertThat(export.resolve("retired").resolve(name + "-public.asc")).exists();
+        Files.write(export.resolve("old.eml"), old.toByteArray());
+        try (Gpg gpg = new Gpg(dir.resolve("gnupg"))) {
+            gpg.run(export, "--import", "escrow-secret.asc");
+            assertThat(gpg.attempt(export, "--decrypt", "old.eml").exit()).as("the current escrow key cannot").isNotZero();
+            gpg.run(export, "--import", "retired/" + name + "-secret.asc");
+            String opened = new String(gpg.run(export, "--decrypt", "old.eml"), StandardCharsets.US_ASCII);
+            assertThat(opened).contains("secret");
+        }
+    }
+
+    @Test
     void masterKeyRotationInterruptedAtAnyPointLosesNothingAndCompletesOnRerun() throws Exception {
         Path masterFile = dir.resolve("master.key");
         MasterKey master = MasterKey.load(Map.of(), masterFile, w -> { });

@@ -204,8 +204,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                     OpenPgpKeys pgp = openPgp(config, policy(config));
                     char[] password = password(ns.getString("password_file"), "OpenPGP passphrase: ");
                     Files.createDirectories(dir);
+                    List<Path> retired;
                     try {
                         pgp.exportEscrowSecret(password, dir.resolve("escrow-secret.asc"));
+                        // as for S/MIME: older mail is encrypted to the escrow keys rotation retired
+                        retired = pgp.exportRetiredEscrowSecrets(password, dir.resolve("retired"));
                     } finally {
                         Arrays.fill(password, '\0');
                     }
@@ -213,6 +216,10 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                     audit(config, "key-export", List.of("escrow"), "OpenPGP escrow key written to " + dir.toAbsolutePath());
                     System.out.println("wrote " + dir.resolve("escrow-secret.asc") + " (passphrase-protected) and "
                             + dir.resolve("escrow-public.asc"));
+                    if (!retired.isEmpty()) {
+                        System.out.println("wrote " + retired.size() + " retired escrow key(s) to " + dir.resolve("retired")
+                                + " (for mail older than the last escrow rotation)");
+                    }
                 } else if (unencrypted) {
                     keys.exportEscrow(dir, null);
                     audit(config, "key-export", List.of("escrow"), "escrow key written unencrypted to " + dir.toAbsolutePath());
