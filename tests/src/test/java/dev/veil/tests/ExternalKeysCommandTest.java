@@ -56,6 +56,8 @@ class ExternalKeysCommandTest {
         assertThat(pgpImport).hasSize(1);
         assertThat(pgpImport.get(0).get("status").asText()).isEqualTo("imported");
         assertThat(pgpImport.get(0).get("format").asText()).isEqualTo("openpgp");
+        assertThat(pgpImport.get(0).get("notAfter").asText()).as("a key without expiry, as keys list/show say")
+                .isEqualTo("never");
         String pgpFingerprint = pgpImport.get(0).get("fingerprint").asText();
         assertThat(pgpFingerprint).hasSize(40);
 

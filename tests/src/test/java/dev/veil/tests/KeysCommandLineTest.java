@@ -100,7 +100,10 @@ class KeysCommandLineTest {
     void showFindsVeilsOwnKeysAndListsTimesAlike() throws Exception {
         GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("data"));
         veil.command("keys", "rotate", ALICE, "--format", "smime");
-        veil.command("keys", "rotate", ALICE, "--format", "openpgp");
+        JsonNode rotated = new ObjectMapper().readTree(jsonArray(veil.command("keys", "rotate", ALICE, "--format", "openpgp",
+                "--json")));
+        assertThat(rotated.get(0).get("notAfter").asText()).as("an OpenPGP key without expiry, as in keys list")
+                .isEqualTo("never");
         JsonNode list = new ObjectMapper().readTree(jsonArray(veil.command("keys", "list", "--json")));
         String smime = null;
         String openpgp = null;

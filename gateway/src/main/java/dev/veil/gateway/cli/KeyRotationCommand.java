@@ -130,7 +130,7 @@ final class KeyRotationCommand {
         row.put("format", format);
         row.put("owner", rotation.owner());
         row.put("fingerprint", rotation.fingerprint());
-        row.put("notAfter", rotation.notAfter() == null ? null : rotation.notAfter().toString());
+        row.put("notAfter", KeysCommand.notAfter(rotation.notAfter())); // "never" for OpenPGP keys, as in keys list
         row.put("replaced", rotation.replacedFingerprint());
         return row;
     }

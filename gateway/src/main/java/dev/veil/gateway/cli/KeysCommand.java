@@ -359,7 +359,10 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 row.put("addresses", k.addresses());
                 row.put("fingerprint", k.fingerprint());
                 row.put("subject", k.subject());
-                row.put("notAfter", k.notAfter() == null ? null : k.notAfter().toString());
+                // "never" for an OpenPGP key without expiry, as keys list/show say; null only when there is no key
+                // to speak of (a file that was not read as a key)
+                boolean noExpiry = k.format() == ExternalKey.Format.OPENPGP && k.fingerprint() != null;
+                row.put("notAfter", k.notAfter() == null && !noExpiry ? null : notAfter(k.notAfter()));
                 row.put("reason", k.reason());
                 rows.add(row);
             }
