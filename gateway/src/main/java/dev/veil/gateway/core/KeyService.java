@@ -15,9 +15,12 @@ import dev.veil.crypto.Pseudonymiser;
 import dev.veil.crypto.SmimeSealer;
 import dev.veil.crypto.VeilKeys;
 import dev.veil.crypto.WebKeyDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,8 +67,42 @@ public final class KeyService {
         return dataDir.resolve("keys");
     }
 
+    /**
+     * The master key from {@code VEIL_MASTER_KEY} or {@code dataDir/master.key}, created there on a first start. Not
+     * created when the key store already holds keys: they are wrapped under a key that is missing (the variable not
+     * set for this process, the file not restored), and a new one would open none of them — it would only be a wrong
+     * key file that looks like the one to back up.
+     */
     public static MasterKey masterKey(Path dataDir, Map<String, String> env) {
-        return MasterKey.load(env, dataDir.resolve("master.key"), LOG::warn);
+        Path file = dataDir.resolve("master.key");
+        String fromEnv = env.get(MasterKey.ENV_VARIABLE);
+        if ((fromEnv == null || fromEnv.isBlank()) && !Files.exists(file) && holdsWrappedKeys(keyDirectory(dataDir))) {
+            // IllegalArgumentException, as for a malformed VEIL_MASTER_KEY: the commands print it as one line
+            throw new IllegalArgumentException("no master key: " + MasterKey.ENV_VARIABLE + " is not set and "
+                    + file.toAbsolutePath() + " does not exist, but " + keyDirectory(dataDir).toAbsolutePath()
+                    + " holds keys wrapped under one — set " + MasterKey.ENV_VARIABLE + " or restore master.key from its"
+                    + " backup (no new master key is generated over existing keys)");
+        }
+        return MasterKey.load(env, file, LOG::warn);
+    }
+
+    /** Whether the key directory holds any private key wrapped under a master key (organisation, user or pseudonym keys). */
+    private static boolean holdsWrappedKeys(Path keyDir) {
+        for (String name : new String[] {"ca.pem", "escrow.pem", "openpgp/escrow.asc", "arc-signing.pem"}) {
+            if (Files.exists(keyDir.resolve(name))) {
+                return true;
+            }
+        }
+        for (String name : new String[] {"users", "retired", "openpgp/users", "openpgp/retired", "pseudonym"}) {
+            try (Stream<Path> files = Files.list(keyDir.resolve(name))) {
+                if (files.findAny().isPresent()) {
+                    return true;
+                }
+            } catch (IOException absent) {
+                // no such directory: nothing there
+            }
+        }
+        return false;
     }
 
     /** Opens the S/MIME keys with the master key from the environment or {@code dataDir/master.key}. */
