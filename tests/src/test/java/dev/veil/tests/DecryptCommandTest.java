@@ -69,6 +69,19 @@ class DecryptCommandTest {
         assertThat(result.output()).contains("no such file or directory").doesNotContain("Exception").doesNotContain("\tat ");
     }
 
+    @Test
+    void aMissingOrMalformedMasterKeyIsOneLine() throws Exception {
+        GatewayProcess veil = veil(dir);
+        Path message = opensslEncrypt(veil, "-aes-256-cbc");
+        Files.delete(dir.resolve("data").resolve("master.key"));
+        GatewayProcess.CommandResult missing = veil.commandResult("decrypt", message.toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.output()).contains("no master key").doesNotContain("Exception").doesNotContain("\tat ");
+        GatewayProcess.CommandResult malformed = veil.env("VEIL_MASTER_KEY", "abc").commandResult("decrypt", message.toString());
+        assertThat(malformed.exit()).isEqualTo(1);
+        assertThat(malformed.output()).contains("expected 32").doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
     private GatewayProcess veil(Path tmp) {
         return GatewayProcess.withKeys(dir.resolve("data")).env("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + tmp);
     }

@@ -1,6 +1,5 @@
 package dev.veil.gateway.cli;
 
-import dev.veil.crypto.KeyException;
 import dev.veil.crypto.OpenReport;
 import dev.veil.crypto.PgpMimeOpener;
 import dev.veil.crypto.SmimeOpener;
@@ -80,7 +79,11 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
                 Files.move(staging, target, StandardCopyOption.REPLACE_EXISTING);
             }
             System.err.println("decrypted " + message + " with key " + describe(report, config, openpgp));
-        } catch (KeyException | IOException e) {
+        } catch (Exception e) {
+            // as for the keys commands: a missing or malformed master key is an expected failure, one line too
+            if (!CliErrors.expected(e)) {
+                throw e;
+            }
             System.err.println(message + ": " + CliErrors.message(e));
             exit = 1;
         } finally {
