@@ -88,7 +88,7 @@ class ExternalKeysCommandTest {
         assertThat(veil.command("keys", "remove", BOB)).contains("removed openpgp key " + pgpFingerprint);
         Tools.Result gone = veil(data, "keys", "show", BOB);
         assertThat(gone.exitCode()).isEqualTo(1);
-        assertThat(gone.output()).contains("no external key for " + BOB);
+        assertThat(gone.output()).contains("no key for " + BOB + ": Veil has issued none and none is imported");
     }
 
     private static void gpg(Path home, String... args) {

@@ -53,7 +53,9 @@ final class KeyShow {
             }
         } catch (KeyMissingException e) {
             if (rows.isEmpty()) {
-                throw e;
+                // neither kind: say so, not only "no external key" (show covers Veil's own keys too)
+                throw new KeyMissingException("no key for " + query.strip() + ": Veil has issued none and none is"
+                        + " imported (veil keys list shows every key)");
             }
         }
         long fingerprints = rows.stream().map(r -> r.get("fingerprint")).distinct().count();
