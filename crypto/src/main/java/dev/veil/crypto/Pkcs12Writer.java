@@ -32,24 +32,45 @@ final class Pkcs12Writer {
     private Pkcs12Writer() {
     }
 
+    /** A certificate with its private key, under a name a key store shows. */
+    record Pair(String friendlyName, X509Certificate certificate, PrivateKey privateKey) {
+    }
+
     static byte[] write(String friendlyName, X509Certificate certificate, PrivateKey privateKey,
                         X509Certificate issuer, char[] password) throws KeyException {
+        return write(java.util.List.of(new Pair(friendlyName, certificate, privateKey)), issuer, password);
+    }
+
+    /**
+     * Several pairs in one file, the first one first (OpenSSL's {@code pkcs12 -nodes} output, and so
+     * {@code cms -decrypt -inkey}, takes the first key); each key is tied to its certificate by localKeyId.
+     */
+    static byte[] write(java.util.List<Pair> pairs, X509Certificate issuer, char[] password) throws KeyException {
+        String friendlyName = pairs.get(0).friendlyName();
         try {
             JcaX509ExtensionUtils utils = new JcaX509ExtensionUtils();
-            var localKeyId = utils.createSubjectKeyIdentifier(certificate.getPublicKey());
+            java.util.List<PKCS12SafeBag> certificates = new java.util.ArrayList<>();
+            java.util.List<PKCS12SafeBag> keys = new java.util.ArrayList<>();
+            for (Pair pair : pairs) {
+                var localKeyId = utils.createSubjectKeyIdentifier(pair.certificate().getPublicKey());
+                JcaPKCS12SafeBagBuilder certificateBag = new JcaPKCS12SafeBagBuilder(pair.certificate());
+                certificateBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_friendlyName,
+                        new DERBMPString(pair.friendlyName()));
+                certificateBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_localKeyId, localKeyId);
+                certificates.add(certificateBag.build());
 
-            JcaPKCS12SafeBagBuilder certificateBag = new JcaPKCS12SafeBagBuilder(certificate);
-            certificateBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_friendlyName, new DERBMPString(friendlyName));
-            certificateBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_localKeyId, localKeyId);
-            PKCS12SafeBag issuerBag = new JcaPKCS12SafeBagBuilder(issuer).build();
-
-            JcaPKCS12SafeBagBuilder keyBag = new JcaPKCS12SafeBagBuilder(privateKey, encryptor(password));
-            keyBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_friendlyName, new DERBMPString(friendlyName));
-            keyBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_localKeyId, localKeyId);
+                JcaPKCS12SafeBagBuilder keyBag = new JcaPKCS12SafeBagBuilder(pair.privateKey(), encryptor(password));
+                keyBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_friendlyName, new DERBMPString(pair.friendlyName()));
+                keyBag.addBagAttribute(PKCSObjectIdentifiers.pkcs_9_at_localKeyId, localKeyId);
+                keys.add(keyBag.build());
+            }
+            certificates.add(new JcaPKCS12SafeBagBuilder(issuer).build());
 
             PKCS12PfxPduBuilder pfx = new PKCS12PfxPduBuilder();
-            pfx.addEncryptedData(encryptor(password), new PKCS12SafeBag[] {certificateBag.build(), issuerBag});
-            pfx.addData(keyBag.build());
+            pfx.addEncryptedData(encryptor(password), certificates.toArray(PKCS12SafeBag[]::new));
+            for (PKCS12SafeBag key : keys) {
+                pfx.addData(key);
+            }
             return pfx.build(new JcePKCS12MacCalculatorBuilder(NISTObjectIdentifiers.id_sha256)
                     .setProvider(Providers.BC).setIterationCount(ITERATIONS), password).getEncoded();
         } catch (IOException | PKCSException | OperatorCreationException | java.security.GeneralSecurityException e) {

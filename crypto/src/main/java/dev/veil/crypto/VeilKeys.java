@@ -213,17 +213,43 @@ public final class VeilKeys {
 
     /** Writes the user's certificate and private key as PKCS#12 (PBES2, AES-256-CBC, SHA-256 MAC). */
     public void exportUserPkcs12(String address, char[] password, Path out) throws KeyException {
+        exportUserPkcs12(address, password, out, false);
+    }
+
+    /**
+     * As above; with {@code withRetired}, the user's keys that rotation or revocation retired (kept as long as
+     * {@code keep-old-keys} says) go into the same file after the current one, named "ADDRESS (retired DATE)": mail
+     * already in Exchange was encrypted to them, and a user who reads with their own key (Outlook) needs them all.
+     *
+     * @return how many retired keys the file holds
+     */
+    public int exportUserPkcs12(String address, char[] password, Path out, boolean withRetired) throws KeyException {
         String normalised = Addresses.normalise(address);
         KeyEntry entry = loadUser(normalised);
         if (entry == null) {
             throw new KeyMissingException("no S/MIME key for " + normalised + " in " + dir.toAbsolutePath());
         }
-        byte[] pkcs12 = Pkcs12Writer.write(normalised, entry.certificate(), unwrap(entry), requireCa().certificate(), password);
+        List<Pkcs12Writer.Pair> pairs = new ArrayList<>();
+        pairs.add(new Pkcs12Writer.Pair(normalised, entry.certificate(), unwrap(entry)));
+        if (withRetired) {
+            String ownerEntryId = KeyEntry.idFor(KeyKind.USER, normalised);
+            List<Retired> retired = new ArrayList<>(retiredEntries());
+            java.util.Collections.reverse(retired); // newest first
+            for (Retired r : retired) {
+                if (!r.name().owner().equals(KeyKind.ESCROW.label) && r.entry().id().equals(ownerEntryId)) {
+                    pairs.add(new Pkcs12Writer.Pair(normalised + " (" + (r.name().revoked() ? "revoked " : "retired ")
+                            + r.name().retiredAt().toString().substring(0, 10) + ")", r.entry().certificate(),
+                            unwrap(r.entry())));
+                }
+            }
+        }
+        byte[] pkcs12 = Pkcs12Writer.write(pairs, requireCa().certificate(), password);
         try {
             AtomicFiles.replace(out, pkcs12, AtomicFiles.OWNER_ONLY);
         } catch (IOException e) {
             throw new KeyException("cannot write " + out.toAbsolutePath() + ": " + e.getMessage(), e);
         }
+        return pairs.size() - 1;
     }
 
     /** Writes {@code escrow-key.pem} (PKCS#8, unencrypted: the caller chose to export) and {@code escrow-cert.pem}. */

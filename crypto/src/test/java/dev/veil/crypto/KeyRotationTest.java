@@ -62,6 +62,37 @@ class KeyRotationTest {
     }
 
     @Test
+    void aUsersExportWithRetiredKeysOpensTheirOldMailWithOpenssl() throws Exception {
+        OpenSsl.assumeInstalled();
+        VeilKeys keys = VeilKeys.open(dir.resolve("store"), MasterKey.generate());
+        keys.initialise("Example Ltd", SETTINGS);
+        byte[] old = seal(keys, ALICE);
+        keys.rotateUser(ALICE, SETTINGS);
+        byte[] fresh = seal(keys, ALICE);
+        Path export = Files.createDirectories(dir.resolve("export"));
+        Files.write(export.resolve("old.eml"), old);
+        Files.write(export.resolve("new.eml"), fresh);
+
+        assertThat(keys.exportUserPkcs12(ALICE, "pw".toCharArray(), export.resolve("plain.p12"), false)).isZero();
+        assertThat(keys.exportUserPkcs12(ALICE, "pw".toCharArray(), export.resolve("alice.p12"), true)).isEqualTo(1);
+
+        // as the README has users do it: the first key of the PEM is the current one, which opens new mail
+        OpenSsl.run(export, "pkcs12", "-in", "alice.p12", "-passin", "pass:pw", "-nodes", "-out", "alice.pem");
+        assertThat(Files.readString(export.resolve("alice.pem")).split("BEGIN PRIVATE KEY", -1)).hasSize(3);
+        assertThat(new String(OpenSsl.run(export, "cms", "-decrypt", "-in", "new.eml", "-inkey", "alice.pem"),
+                StandardCharsets.US_ASCII)).isEqualTo(MESSAGE);
+        // the retired key is in the file too, and openssl opens the old mail with it
+        OpenSsl.run(export, "pkcs12", "-in", "alice.p12", "-passin", "pass:pw", "-nodes", "-nocerts", "-out", "keys.pem");
+        String second = "-----BEGIN PRIVATE KEY" + Files.readString(export.resolve("keys.pem")).split("-----BEGIN PRIVATE KEY")[2];
+        Files.writeString(export.resolve("retired-key.pem"), second);
+        assertThat(new String(OpenSsl.run(export, "cms", "-decrypt", "-in", "old.eml", "-inkey", "retired-key.pem"),
+                StandardCharsets.US_ASCII)).isEqualTo(MESSAGE);
+        // without --with-retired the file holds the current key only
+        OpenSsl.run(export, "pkcs12", "-in", "plain.p12", "-passin", "pass:pw", "-nodes", "-nocerts", "-out", "plain.pem");
+        assertThat(Files.readString(export.resolve("plain.pem")).split("BEGIN PRIVATE KEY", -1)).hasSize(2);
+    }
+
+    @Test
     void theEscrowExportHoldsTheRetiredEscrowKeysSoOpensslOpensOldMail() throws Exception {
         OpenSsl.assumeInstalled();
         VeilKeys keys = VeilKeys.open(dir.resolve("store"), MasterKey.generate());

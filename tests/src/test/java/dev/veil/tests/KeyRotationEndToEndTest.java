@@ -63,6 +63,24 @@ class KeyRotationEndToEndTest {
             assertThat(opensslOpens(second, newest)).isFalse();
             assertThat(veil.command("decrypt", second.toString())).contains("secret after-rotation");
             assertThat(veil.command("keys", "list")).containsPattern("reader@example.com\\s+\\S+\\s+revoked ");
+            // a user who reads with their own key (Outlook) takes the retired keys along: every message opens
+            Path password = dir.resolve("pw.txt");
+            Path all = dir.resolve("all.p12");
+            assertThat(veil.command("keys", "export-user", READER, "--out", all.toString(), "--password-file",
+                    password.toString(), "--with-retired")).contains("with 2 retired key(s)");
+            Tools.run(dir, "openssl", "pkcs12", "-in", all.toString(), "-nodes", "-nocerts", "-passin",
+                    "file:" + password, "-out", dir.resolve("all.pem").toString()).orFail("openssl pkcs12");
+            String[] blocks = Files.readString(dir.resolve("all.pem")).split("-----BEGIN PRIVATE KEY");
+            assertThat(blocks).hasSize(4);
+            for (Path message : List.of(first, second, third)) {
+                boolean opened = false;
+                for (int i = 1; i < blocks.length; i++) {
+                    Path key = dir.resolve("key" + i + ".pem");
+                    Files.writeString(key, "-----BEGIN PRIVATE KEY" + blocks[i]);
+                    opened |= opensslOpens(message, key);
+                }
+                assertThat(opened).as(message + " opens with a key of the export").isTrue();
+            }
 
             String oldMaster = Files.readString(veil.dataDir().resolve("master.key"));
             Map<String, Object> masterRotation = json.readValue(veil.command("keys", "rotate-master", "--json"), Map.class);

@@ -84,6 +84,9 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 + " (else: prompt)");
         user.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
                 .help("smime: PKCS#12 for Outlook (default); openpgp: armored secret key for gpg");
+        user.addArgument("--with-retired").action(Arguments.storeTrue())
+                .help("smime: also the user's retired keys (after the current one), which mail already in Exchange"
+                        + " was encrypted to");
         addFileArgument(user);
 
         Subparser arcDns = actions.addParser("arc-dns")
@@ -176,17 +179,23 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 String address = ns.getString("address");
                 Path out = Path.of(ns.getString("out"));
                 boolean openpgp = "openpgp".equals(ns.getString("format"));
+                boolean withRetired = Boolean.TRUE.equals(ns.getBoolean("with_retired"));
+                if (openpgp && withRetired) {
+                    throw new IllegalArgumentException("--with-retired is for S/MIME (--format smime) only");
+                }
                 char[] password = password(ns.getString("password_file"), openpgp ? "OpenPGP passphrase: " : "PKCS#12 password: ");
+                int retired = 0;
                 try {
                     if (openpgp) {
                         openPgp(config, policy(config)).exportSecret(address, password, out);
                     } else {
-                        keys.exportUserPkcs12(address, password, out);
+                        retired = keys.exportUserPkcs12(address, password, out, withRetired);
                     }
                 } finally {
                     Arrays.fill(password, '\0');
                 }
-                String what = openpgp ? "OpenPGP secret key" : "PKCS#12";
+                String what = (openpgp ? "OpenPGP secret key" : "PKCS#12") + (withRetired ? " with " + retired
+                        + " retired key(s)" : "");
                 audit(config, "key-export", List.of(address), what + " written to " + out.toAbsolutePath());
                 System.out.println("wrote " + out + " (" + what + " of " + address + ")");
             }
