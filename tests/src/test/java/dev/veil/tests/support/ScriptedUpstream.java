@@ -131,8 +131,22 @@ public final class ScriptedUpstream implements AutoCloseable {
     @Override
     public void close() throws IOException {
         server.close();
+        try {
+            // a connection accept() returned just before the close is added to clients first: closed below too, so
+            // no socket is left holding the port for the next server a test starts on it
+            acceptor.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         synchronized (clients) {
             for (Socket s : clients) {
+                // an abortive close (RST): nothing of this connection lingers on the port (GreenMail failed once to
+                // bind it after a black hole: "Address already in use")
+                try {
+                    s.setSoLinger(true, 0);
+                } catch (IOException alreadyClosed) {
+                    // nothing to abort
+                }
                 s.close();
             }
         }
