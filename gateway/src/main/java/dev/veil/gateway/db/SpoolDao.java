@@ -166,26 +166,21 @@ public final class SpoolDao {
         }, audit);
     }
 
+    /** The states an admin may release or delete an entry in; a worker holds the entry in any other. */
+    private static final String HELD_BY_ADMIN = " AND state IN ('QUARANTINED', 'DEFERRED')";
+
     /**
      * Admin "release"/"retry": a quarantined or deferred entry becomes due now and goes through the pipeline again,
      * under the policy then in force (fail closed as ever). False when the entry is in no such state (a worker may
      * hold it right now).
      */
     public boolean requeue(QueueId id, Instant now, AuditRecord audit) throws SQLException {
-        boolean[] changed = {false};
-        inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement("UPDATE spool SET state = 'DEFERRED', next_attempt_at = ?,"
-                    + " updated_at = ? WHERE id = ? AND state IN ('QUARANTINED', 'DEFERRED')")) {
-                s.setLong(1, now.toEpochMilli());
-                s.setLong(2, now.toEpochMilli());
-                s.setString(3, id.value());
-                changed[0] = s.executeUpdate() == 1;
-            }
-            if (changed[0]) {
-                AuditDao.insert(c, audit);
-            }
-        }, List.of());
-        return changed[0];
+        return changeHeldEntry("UPDATE spool SET state = 'DEFERRED', next_attempt_at = ?, updated_at = ? WHERE id = ?"
+                + HELD_BY_ADMIN, s -> {
+                    s.setLong(1, now.toEpochMilli());
+                    s.setLong(2, now.toEpochMilli());
+                    s.setString(3, id.value());
+                }, audit);
     }
 
     /**
@@ -194,11 +189,19 @@ public final class SpoolDao {
      * dropped.
      */
     public boolean delete(QueueId id, AuditRecord audit) throws SQLException {
+        return changeHeldEntry("DELETE FROM spool WHERE id = ?" + HELD_BY_ADMIN, s -> s.setString(1, id.value()), audit);
+    }
+
+    private interface Parameters {
+        void set(PreparedStatement s) throws SQLException;
+    }
+
+    /** Runs an admin's statement on one entry; the audit row commits with it, and only if it changed the entry. */
+    private boolean changeHeldEntry(String sql, Parameters parameters, AuditRecord audit) throws SQLException {
         boolean[] changed = {false};
         inTransaction(c -> {
-            try (PreparedStatement s = c.prepareStatement(
-                    "DELETE FROM spool WHERE id = ? AND state IN ('QUARANTINED', 'DEFERRED')")) {
-                s.setString(1, id.value());
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                parameters.set(s);
                 changed[0] = s.executeUpdate() == 1;
             }
             if (changed[0]) {
