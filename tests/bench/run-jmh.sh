@@ -9,7 +9,9 @@
 # The default warm-up is 3 x 2 s rather than 2 x 1 s: on a 2-core machine that is busy with other builds, C2 needs
 # several seconds to compile decide(), and shorter warm-ups measure half-compiled code (10-50x slower). The quick mode
 # only shows that every benchmark runs; do not compare its numbers.
-#   JMH_BUILD=0     skip compiling (use the modules' target directories as they are)
+#   JMH_BUILD=0     skip compiling the benchmarks (tests/target/test-classes as it is); the main modules are still brought
+#                   up to date, since Maven names their target/classes on the class path only after a compile in the
+#                   same run (otherwise it would take jars installed in ~/.m2, which the run refuses)
 #   MVN_OFFLINE=0   let Maven download (default: offline, -o)
 #   JAVA=/path/java the JVM to benchmark on (default: java on PATH)
 #   JMH_MAIN=class  the main class (default: org.openjdk.jmh.Main; dev.veil.tests.bench.CryptoBenchmarkMain when REGEX
@@ -51,8 +53,8 @@ trap 'rm -rf "$snap"' EXIT
 cp_file="$snap/classpath.txt"
 # Built in the reactor (never "mvn install", which would replace the dev.veil jars in the shared ~/.m2): our own modules
 # are then their target/classes directories on the class path, this worktree's code and nobody else's.
-goals=(dependency:build-classpath)
-[[ "${JMH_BUILD:-1}" != 0 ]] && goals=(test-compile dependency:build-classpath)
+goals=(test-compile dependency:build-classpath)
+[[ "${JMH_BUILD:-1}" == 0 ]] && goals=(compile dependency:build-classpath)
 echo "run-jmh: building (mvn ${offline[*]} -q -pl tests -am ${goals[*]})" >&2
 mvn "${offline[@]}" -q -pl tests -am "${goals[@]}" -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >&2
 [[ -d "$target/test-classes" ]] && cp -r "$target/test-classes" "$snap/test-classes"
@@ -64,6 +66,12 @@ fi
 IFS=: read -r -a entries < "$cp_file" || true # the file has no final newline
 n=0
 for entry in "${entries[@]}"; do
+    if [[ "$entry" == */.m2/*/dev/veil/* ]]; then
+        # JMH_BUILD=0 without a build in this reactor resolves our modules to jars someone installed into ~/.m2, which
+        # may be any older version: measuring those would report figures for code that is not in this tree
+        echo "run-jmh: $entry is an installed jar, not this tree's build: run without JMH_BUILD=0" >&2
+        exit 1
+    fi
     if [[ -d "$entry" || "$entry" == */dev/veil/* ]]; then # our own modules: copy; released jars do not change
         n=$((n + 1))
         copy="$snap/dep$n-$(basename "$entry")"

@@ -9,7 +9,7 @@
 # every process the script starts is stopped on exit (also on failure or Ctrl-C).
 #
 # Needs (Debian): postfix (smtp-source, smtp-sink, postfix, postconf), python3, openjdk-17 (java), and a built
-# gateway/target/veil.jar (mvn -o -DskipTests install). Must run as root (a private Postfix instance, smtp-sink -u).
+# gateway/target/veil.jar (mvn -o -DskipTests package). Must run as root (a private Postfix instance, smtp-sink -u).
 #
 # Knobs (environment):
 #   LOAD_SCALE=1            multiplies every message count (0.1 for a quick smoke run)
@@ -76,7 +76,7 @@ die() { log "FATAL: $*"; exit 1; }
 for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix /usr/sbin/postconf python3 java; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian packages: postfix python3 openjdk-17-jre-headless)"
 done
-[ -f "$LOAD_VEIL_JAR" ] || die "$LOAD_VEIL_JAR is missing: cd $ROOT && mvn -q -o -DskipTests install"
+[ -f "$LOAD_VEIL_JAR" ] || die "$LOAD_VEIL_JAR is missing: cd $ROOT && mvn -q -o -DskipTests package"
 
 WORK=${LOAD_WORKDIR:-$(mktemp -d /tmp/veil-load.XXXXXX)}
 mkdir -p "$WORK"

@@ -8,8 +8,8 @@ import java.util.Base64;
 /**
  * OpenPGP ASCII armor (RFC 4880 section 6.2) with CRLF line ends, 64 characters a line and the CRC-24
  * checksum line GnuPG 2.2 expects. Bouncy Castle's {@code ArmoredOutputStream} encodes a byte at a time (about
- * 60 MB/s here) and ends lines with the platform line separator; this encodes in 48 KiB blocks with the JDK's
- * base64 ({@link Base64LinesOutputStream}).
+ * 60 MB/s here) and ends lines with the platform line separator; this encodes whole lines at a time
+ * ({@link Base64LinesOutputStream#open}).
  *
  * <p>{@link #close()} writes the checksum (unless told not to) and the END line; it flushes but does not close the
  * target.
@@ -17,7 +17,7 @@ import java.util.Base64;
 final class ArmorOutputStream extends OutputStream {
     private final OutputStream out;
     private final String type;
-    private final Base64LinesOutputStream lines;
+    private final OutputStream lines;
     private final Crc24 crc = new Crc24();
     private final boolean checksum;
     private boolean started;
@@ -33,7 +33,7 @@ final class ArmorOutputStream extends OutputStream {
         this.out = out;
         this.type = type;
         this.checksum = checksum;
-        this.lines = new Base64LinesOutputStream(out, 64);
+        this.lines = Base64LinesOutputStream.open(out, 64);
     }
 
     @Override

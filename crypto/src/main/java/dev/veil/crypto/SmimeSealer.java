@@ -75,7 +75,7 @@ public final class SmimeSealer implements MessageSealer {
         OutputStream buffered = new BufferedOutputStream(new NonClosingOutputStream(out), BUFFER);
         OuterHeader.write(header, request, buffered);
 
-        OutputStream base64 = new Base64LinesOutputStream(buffered, 76);
+        OutputStream base64 = Base64LinesOutputStream.open(buffered, 76);
         OutputStream plaintext = new CrlfOutputStream(
                 CmsEncryption.open(cipher, new ArrayList<>(certificates.values()), base64), true);
         header.writeConsumedTo(plaintext);

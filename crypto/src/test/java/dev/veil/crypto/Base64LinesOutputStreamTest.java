@@ -9,7 +9,10 @@ import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The block-wise base64 writer gives what the JDK's line-by-line one gives, plus the last line's CRLF. */
+/**
+ * Both base64 line writers (the table encoder and the JDK-block one that {@code open} takes where HotSpot vectorises
+ * the JDK's encoder) give what the JDK's line-by-line one gives, plus the last line's CRLF.
+ */
 class Base64LinesOutputStreamTest {
     private static final byte[] CRLF = {'\r', '\n'};
 
@@ -28,6 +31,12 @@ class Base64LinesOutputStreamTest {
                         size, lineLength).isEqualTo(expected);
                 assertThat(ours(data, lineLength, 1 + random.nextInt(70_000))).as("%d bytes in pieces", size)
                         .isEqualTo(expected);
+                // each piece in an array of its own length: lines that end at or near the end of the caller's array
+                // must not be read past it (the encoder reads eight bytes for six)
+                for (int piece : new int[] {perLine, perLine + 1, perLine + 2, 2 * perLine + 1, 1 + random.nextInt(500)}) {
+                    assertThat(oursInOwnArrays(data, lineLength, piece)).as("%d bytes in own arrays of %d", size, piece)
+                            .isEqualTo(expected);
+                }
             }
         }
     }
@@ -54,9 +63,50 @@ class Base64LinesOutputStreamTest {
         return withEnd;
     }
 
-    private static byte[] ours(byte[] data, int lineLength, int piece) throws Exception {
+    private static OutputStream writer(OutputStream out, int lineLength, boolean jdk) {
+        return jdk ? new JdkBase64LinesOutputStream(out, lineLength) : new Base64LinesOutputStream(out, lineLength);
+    }
+
+    /** What both writers wrote, which must be the same. */
+    private static byte[] both(byte[] table, byte[] jdk) {
+        assertThat(table).as("the table writer against the JDK-block writer").isEqualTo(jdk);
+        return table;
+    }
+
+    private static byte[] oursInOwnArrays(byte[] data, int lineLength, int piece) throws Exception {
+        return both(oursInOwnArrays(data, lineLength, piece, false), oursInOwnArrays(data, lineLength, piece, true));
+    }
+
+    private static byte[] oursInOwnArrays(byte[] data, int lineLength, int piece, boolean jdk) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream base64 = new Base64LinesOutputStream(out, lineLength)) {
+        try (OutputStream base64 = writer(out, lineLength, jdk)) {
+            for (int at = 0; at < data.length; at += piece) {
+                base64.write(java.util.Arrays.copyOfRange(data, at, Math.min(at + piece, data.length)));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void anyLineLengthThatIsAMultipleOfFour() throws Exception {
+        Random random = new Random(5);
+        for (int lineLength = 4; lineLength <= 100; lineLength += 4) {
+            byte[] data = new byte[random.nextInt(3000)];
+            random.nextBytes(data);
+            assertThat(ours(data, lineLength, 1 + random.nextInt(200))).as("lines of %d", lineLength)
+                    .isEqualTo(jdk(data, lineLength));
+            assertThat(oursInOwnArrays(data, lineLength, 1 + random.nextInt(200))).as("lines of %d", lineLength)
+                    .isEqualTo(jdk(data, lineLength));
+        }
+    }
+
+    private static byte[] ours(byte[] data, int lineLength, int piece) throws Exception {
+        return both(ours(data, lineLength, piece, false), ours(data, lineLength, piece, true));
+    }
+
+    private static byte[] ours(byte[] data, int lineLength, int piece, boolean jdk) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream base64 = writer(out, lineLength, jdk)) {
             for (int at = 0; at < data.length; at += piece) {
                 base64.write(data, at, Math.min(piece, data.length - at));
             }
