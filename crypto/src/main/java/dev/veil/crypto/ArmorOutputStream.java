@@ -2,6 +2,9 @@ package dev.veil.crypto;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -102,35 +105,64 @@ final class ArmorOutputStream extends OutputStream {
         return text.toString(StandardCharsets.US_ASCII);
     }
 
-    /** CRC-24 of RFC 4880 section 6.1, table driven. */
+    /** CRC-24 of RFC 4880 section 6.1. */
     static final class Crc24 {
-        private static final int[] TABLE = new int[256];
+        /**
+         * Slicing by eight: TABLES[k][b] is what byte b does to the register with k more bytes after it. The register
+         * holds the CRC in its top 24 bits, so the CRC is the usual most-significant-bit-first 32-bit table CRC with
+         * the polynomial shifted up by 8. Byte by byte, with one table, this was half the time of sealing a 1 MB
+         * PGP/MIME message (every byte waits for the one before it: 4 ns a byte here); eight bytes at a time are
+         * eight independent lookups.
+         */
+        private static final int[][] TABLES = new int[8][256];
+        private static final VarHandle BIG_LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
         static {
             for (int i = 0; i < 256; i++) {
-                int c = i << 16;
+                int c = i << 24;
                 for (int bit = 0; bit < 8; bit++) {
-                    c <<= 1;
-                    if ((c & 0x1000000) != 0) {
-                        c ^= 0x1864CFB;
-                    }
+                    c = (c << 1) ^ (c < 0 ? 0x864CFB00 : 0);
                 }
-                TABLE[i] = c & 0xFFFFFF;
+                TABLES[0][i] = c;
+            }
+            for (int k = 1; k < 8; k++) {
+                for (int i = 0; i < 256; i++) {
+                    int previous = TABLES[k - 1][i];
+                    TABLES[k][i] = (previous << 8) ^ TABLES[0][previous >>> 24];
+                }
             }
         }
 
-        private int crc = 0xB704CE;
+        /** The CRC in the top 24 bits; the low 8 are always zero between updates. */
+        private int register = 0xB704CE << 8;
 
         void update(byte[] bytes, int offset, int length) {
-            int c = crc;
-            for (int i = offset, end = offset + length; i < end; i++) {
-                c = ((c << 8) ^ TABLE[((c >>> 16) ^ bytes[i]) & 0xFF]) & 0xFFFFFF;
+            int c = register;
+            int i = offset;
+            int end = offset + length;
+            int[] t0 = TABLES[0];
+            int[] t1 = TABLES[1];
+            int[] t2 = TABLES[2];
+            int[] t3 = TABLES[3];
+            int[] t4 = TABLES[4];
+            int[] t5 = TABLES[5];
+            int[] t6 = TABLES[6];
+            int[] t7 = TABLES[7];
+            for (; i + Long.BYTES <= end; i += Long.BYTES) {
+                long word = (long) BIG_LONGS.get(bytes, i);
+                int high = (int) (word >>> 32) ^ c;
+                int low = (int) word;
+                c = t7[high >>> 24] ^ t6[(high >>> 16) & 0xFF] ^ t5[(high >>> 8) & 0xFF] ^ t4[high & 0xFF]
+                        ^ t3[low >>> 24] ^ t2[(low >>> 16) & 0xFF] ^ t1[(low >>> 8) & 0xFF] ^ t0[low & 0xFF];
             }
-            crc = c;
+            for (; i < end; i++) {
+                c = (c << 8) ^ t0[((c >>> 24) ^ bytes[i]) & 0xFF];
+            }
+            register = c;
         }
 
         int value() {
-            return crc;
+            return register >>> 8;
         }
     }
 }
