@@ -45,6 +45,7 @@ import dev.veil.gateway.pipeline.EncryptStep;
 import dev.veil.gateway.pipeline.MailStep;
 import dev.veil.gateway.pipeline.MessageProcessor;
 import dev.veil.gateway.pipeline.PassStep;
+import dev.veil.gateway.pipeline.PipelineCoverage;
 import dev.veil.gateway.pipeline.PipelineSteps;
 import dev.veil.gateway.pipeline.PseudonymiseStep;
 import dev.veil.gateway.pipeline.RejectStep;
@@ -245,7 +246,12 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.healthChecks().register("keys", new KeysHealthCheck(keys::problem));
         environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
         environment.healthChecks().register("outbound-relay", new UpstreamHealthCheck(outboundRelay));
-        environment.healthChecks().register("policy", new PolicyHealthCheck(policies));
+        Map<Direction, List<String>> pipelines = Map.of(Direction.INBOUND, config.getQueue().getPipeline(),
+                Direction.OUTBOUND, config.getOutbound().getPipeline());
+        if (policies.get() != null) {
+            PipelineCoverage.gaps(policies.get(), pipelines).forEach(gap -> LOG.warn("policy and pipeline: {}", gap));
+        }
+        environment.healthChecks().register("policy", new PolicyHealthCheck(policies, pipelines));
     }
 
     private static Upstream upstream(VeilConfiguration config, String hostname) throws Exception {

@@ -78,7 +78,7 @@ public final class QueueServlet extends HttpServlet {
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getPathInfo();
-        if (path != null && path.endsWith("/release") && !"/flush".equals(path)) {
+        if (path != null && path.endsWith("/release")) {
             Optional<QueueId> id = entryId(path.substring(0, path.length() - "/release".length()), response);
             if (id.isPresent()) {
                 act(id.get(), "released", runner::release, response);
