@@ -767,37 +767,16 @@ public final class ExternalKeys {
         }
         PGPPublicKey primary = s.ring().getPublicKey();
         String encryption = null;
-        String algorithm = pgpAlgorithm(primary);
         try {
-            PGPPublicKey key = OpenPgpKeyMaterial.encryptionKey(s.ring(), s.address());
-            encryption = OpenPgpKeyMaterial.fingerprint(key);
-            if (!key.isMasterKey()) {
-                algorithm += " primary, " + pgpAlgorithm(key) + " encryption subkey";
-            }
+            encryption = OpenPgpKeyMaterial.fingerprint(OpenPgpKeyMaterial.encryptionKey(s.ring(), s.address()));
         } catch (KeyException unusable) {
-            algorithm += " (no usable encryption key now)";
+            // described as such by algorithms()
         }
+        String algorithm = OpenPgpKeyMaterial.algorithms(s.ring(), s.address());
         return new ExternalKey(Format.OPENPGP, s.fingerprint(), addresses, OpenPgpKeyMaterial.userId(s.ring()), null,
                 primary.getCreationTime().toInstant(), pgpNotAfter(primary), algorithm, encryption, primary.getVersion());
     }
 
-    private static String pgpAlgorithm(PGPPublicKey key) {
-        String name = switch (key.getAlgorithm()) {
-            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT, PublicKeyAlgorithmTags.RSA_SIGN -> "RSA";
-            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal";
-            case PublicKeyAlgorithmTags.DSA -> "DSA";
-            case PublicKeyAlgorithmTags.ECDH -> "ECDH";
-            case PublicKeyAlgorithmTags.ECDSA -> "ECDSA";
-            case PublicKeyAlgorithmTags.EDDSA_LEGACY -> "EdDSA";
-            case PublicKeyAlgorithmTags.X25519 -> "X25519";
-            case PublicKeyAlgorithmTags.X448 -> "X448";
-            case PublicKeyAlgorithmTags.Ed25519 -> "Ed25519";
-            case PublicKeyAlgorithmTags.Ed448 -> "Ed448";
-            default -> "algorithm " + key.getAlgorithm();
-        };
-        int bits = key.getBitStrength();
-        return bits > 0 ? name + " " + bits : name;
-    }
 
     private Path file(Format format, String address, String fingerprint) {
         return dir.resolve(format.label).resolve(stem(address) + "-" + fingerprint + suffix(format));

@@ -353,4 +353,40 @@ final class OpenPgpKeyMaterial {
         return signatureType == PGPSignature.DEFAULT_CERTIFICATION || signatureType == PGPSignature.NO_CERTIFICATION
                 || signatureType == PGPSignature.CASUAL_CERTIFICATION || signatureType == PGPSignature.POSITIVE_CERTIFICATION;
     }
+
+    /**
+     * What {@code keys list} and {@code keys show} say of a key ring's algorithms: the primary key's, and the
+     * encryption subkey's if encryption goes to one ("EdDSA primary, ECDH encryption subkey").
+     */
+    public static String algorithms(PGPPublicKeyRing ring, String address) {
+        String algorithm = algorithm(ring.getPublicKey());
+        try {
+            PGPPublicKey key = encryptionKey(ring, address);
+            if (!key.isMasterKey()) {
+                algorithm += " primary, " + algorithm(key) + " encryption subkey";
+            }
+        } catch (KeyException unusable) {
+            algorithm += " (no usable encryption key now)";
+        }
+        return algorithm;
+    }
+
+    /** One key's algorithm and, where it has one, its size in bits ("RSA 3072", "EdDSA"). */
+    static String algorithm(PGPPublicKey key) {
+        String name = switch (key.getAlgorithm()) {
+            case PublicKeyAlgorithmTags.RSA_GENERAL, PublicKeyAlgorithmTags.RSA_ENCRYPT, PublicKeyAlgorithmTags.RSA_SIGN -> "RSA";
+            case PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT, PublicKeyAlgorithmTags.ELGAMAL_GENERAL -> "ElGamal";
+            case PublicKeyAlgorithmTags.DSA -> "DSA";
+            case PublicKeyAlgorithmTags.ECDH -> "ECDH";
+            case PublicKeyAlgorithmTags.ECDSA -> "ECDSA";
+            case PublicKeyAlgorithmTags.EDDSA_LEGACY -> "EdDSA";
+            case PublicKeyAlgorithmTags.X25519 -> "X25519";
+            case PublicKeyAlgorithmTags.X448 -> "X448";
+            case PublicKeyAlgorithmTags.Ed25519 -> "Ed25519";
+            case PublicKeyAlgorithmTags.Ed448 -> "Ed448";
+            default -> "algorithm " + key.getAlgorithm();
+        };
+        int bits = key.getBitStrength();
+        return bits > 0 ? name + " " + bits : name;
+    }
 }

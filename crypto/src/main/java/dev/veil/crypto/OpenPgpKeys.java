@@ -214,6 +214,29 @@ public final class OpenPgpKeys {
         return infos;
     }
 
+    /** When a key listed by {@link #list()} was made, and its algorithms (as {@code keys show} describes keys). */
+    public record KeyDetails(Instant created, String algorithm) {
+    }
+
+    /** {@link KeyDetails} of every key {@link #list()} shows, by primary fingerprint. */
+    public java.util.Map<String, KeyDetails> details() throws KeyException {
+        List<OpenPgpEntry> entries = new ArrayList<>();
+        OpenPgpEntry currentEscrow = loadEscrow();
+        if (currentEscrow != null) {
+            entries.add(currentEscrow);
+        }
+        entries.addAll(allUsers());
+        for (Retired r : retiredEntries()) {
+            entries.add(r.entry());
+        }
+        java.util.Map<String, KeyDetails> details = new java.util.HashMap<>();
+        for (OpenPgpEntry entry : entries) {
+            details.put(entry.fingerprint(), new KeyDetails(entry.publicRing().getPublicKey().getCreationTime().toInstant(),
+                    OpenPgpKeyMaterial.algorithms(entry.publicRing(), entry.id())));
+        }
+        return details;
+    }
+
     /**
      * Replaces the user's OpenPGP key by a new one; the old one moves to {@code retired/} and keeps decrypting.
      * Issues a first key if the user has none.

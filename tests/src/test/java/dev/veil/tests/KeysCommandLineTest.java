@@ -127,6 +127,10 @@ class KeysCommandLineTest {
         assertThat(byFingerprint).hasSize(1);
         assertThat(byFingerprint.get(0).get("kind").asText()).isEqualTo("openpgp-user");
         assertThat(byFingerprint.get(0).get("addresses").get(0).asText()).isEqualTo(ALICE);
+        // as an imported OpenPGP key shows them: the primary key's creation time and the algorithms
+        assertThat(java.time.Instant.parse(byFingerprint.get(0).get("notBefore").asText()))
+                .isBetween(java.time.Instant.now().minusSeconds(600), java.time.Instant.now().plusSeconds(60));
+        assertThat(byFingerprint.get(0).get("algorithm").asText()).isEqualTo("EdDSA 256 primary, ECDH 256 encryption subkey");
         assertThat(veil.command("keys", "show", escrow)).containsPattern("KIND +escrow");
     }
 

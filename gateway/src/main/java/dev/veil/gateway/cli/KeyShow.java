@@ -41,9 +41,17 @@ final class KeyShow {
                     rows.add(describe(k, certificate(smime, k)));
                 }
             }
+            Map<String, OpenPgpKeys.KeyDetails> details = null;
             for (VeilKeys.KeyInfo k : openpgp.list()) {
                 if (matches(k, query)) {
-                    rows.add(describe(k, Optional.empty()));
+                    details = details == null ? openpgp.details() : details;
+                    Map<String, Object> row = describe(k, Optional.empty());
+                    OpenPgpKeys.KeyDetails detail = details.get(k.fingerprint());
+                    if (detail != null) { // creation time and algorithms, as an imported OpenPGP key shows them
+                        row.put("notBefore", detail.created().toString());
+                        row.put("algorithm", detail.algorithm());
+                    }
+                    rows.add(row);
                 }
             }
         }
