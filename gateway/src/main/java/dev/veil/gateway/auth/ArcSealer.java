@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * ARC sealing (RFC 8617): adds the next ARC set — ARC-Authentication-Results (the verdict), ARC-Message-Signature
@@ -40,16 +41,29 @@ public final class ArcSealer {
             "in-reply-to", "references", "reply-to", "sender", "mime-version", "content-type",
             "content-transfer-encoding", "content-disposition", "dkim-signature", "authentication-results");
 
+    /**
+     * Messages up to this size are read into memory once for sealing; larger ones are streamed (header, body hash
+     * and copy each read the file).
+     */
+    static final long IN_MEMORY_LIMIT = 1024 * 1024;
+
     private final RsaSigningKey key;
     private final String domain;
     private final String selector;
     private final String authservId;
     private final DnsResolver dns;
+    private final long inMemoryLimit;
 
     /**
      * @param dns for the keys of the sealers before us (null: existing chains are not validated and fail)
      */
     public ArcSealer(RsaSigningKey key, String domain, String selector, String authservId, DnsResolver dns) {
+        this(key, domain, selector, authservId, dns, IN_MEMORY_LIMIT);
+    }
+
+    /** @param inMemoryLimit see {@link #IN_MEMORY_LIMIT} (tests seal the same message both ways) */
+    ArcSealer(RsaSigningKey key, String domain, String selector, String authservId, DnsResolver dns, long inMemoryLimit) {
+        this.inMemoryLimit = inMemoryLimit;
         this.key = key;
         this.domain = domain;
         this.selector = selector;
@@ -70,17 +84,49 @@ public final class ArcSealer {
      */
     public Chain seal(Path message, Path out, List<String> results, List<String> extraFields, Instant now)
             throws IOException, DnsTemporaryException {
+        return seal(message, out, results, header -> extraFields, now);
+    }
+
+    /**
+     * As above, with the extra fields chosen from the message's header as read here (so that a caller need not read
+     * it once more to decide them).
+     */
+    public Chain seal(Path message, Path out, List<String> results, Function<HeaderBlock, List<String>> extraFields,
+                      Instant now) throws IOException, DnsTemporaryException {
+        if (Files.size(message) <= inMemoryLimit) {
+            // read once: the header, the body hash and the copy all come from these bytes (streamed, a small
+            // message was opened four times)
+            byte[] bytes = Files.readAllBytes(message);
+            HeaderBlock original = HeaderBlock.parse(bytes);
+            byte[] bodyHash = bodyHash(new java.io.ByteArrayInputStream(bytes, original.bodyOffset(),
+                    bytes.length - original.bodyOffset()));
+            NewSet set = newSet(original, bodyHash, results, extraFields.apply(original), now);
+            HeaderRewrite.write(bytes, original, out, set.fields(), HeaderField::raw);
+            return set.before();
+        }
         HeaderBlock original;
         try (InputStream in = new BufferedInputStream(Files.newInputStream(message))) {
             original = HeaderBlock.read(in);
         }
+        byte[] bodyHash = bodyHash(message, original.bodyOffset());
+        NewSet set = newSet(original, bodyHash, results, extraFields.apply(original), now);
+        HeaderRewrite.write(message, out, set.fields(), HeaderField::raw);
+        return set.before();
+    }
+
+    /** The fields to put on top of the header, and the chain as it was before them. */
+    private record NewSet(List<String> fields, Chain before) {
+    }
+
+    /** The new ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results, then the extra fields. */
+    private NewSet newSet(HeaderBlock original, byte[] bodyHash, List<String> results, List<String> extraFields,
+                                Instant now) throws IOException, DnsTemporaryException {
         List<HeaderField> fields = new ArrayList<>();
         for (String extra : extraFields) {
             fields.addAll(HeaderBlock.parse((extra + "\r\n").getBytes(StandardCharsets.UTF_8)).fields());
         }
         fields.addAll(original.fields());
-        byte[] bodyHash = bodyHash(message, original.bodyOffset());
-        Chain chain = validate(fields, message, original.bodyOffset());
+        Chain chain = validate(fields, bodyHash);
         if (chain.instances() >= MAX_INSTANCES) {
             throw new IllegalStateException("the message already carries " + chain.instances() + " ARC sets");
         }
@@ -123,8 +169,7 @@ public final class ArcSealer {
         for (String extra : extraFields) {
             prepend.add(extra.endsWith("\r\n") ? extra : extra + "\r\n");
         }
-        HeaderRewrite.write(message, out, prepend, HeaderField::raw);
-        return chain;
+        return new NewSet(prepend, chain);
     }
 
     /** Every occurrence of the fields in {@link #SIGNED_FIELDS}, bottom-most first per name, as DKIM picks them. */
@@ -144,28 +189,33 @@ public final class ArcSealer {
     }
 
     static byte[] bodyHash(Path message, long bodyOffset) throws IOException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(message), 64 * 1024)) {
+            in.skipNBytes(bodyOffset);
+            return bodyHash(in);
+        }
+    }
+
+    /** SHA-256 of the relaxed canonical form of the body {@code in} gives (RFC 6376 section 3.4.4). */
+    static byte[] bodyHash(InputStream body) throws IOException {
         MessageDigest sha256;
         try {
             sha256 = MessageDigest.getInstance("SHA-256");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(message), 64 * 1024)) {
-            in.skipNBytes(bodyOffset);
-            Canonical.BodyStream body = new Canonical.BodyStream(new OutputStream() {
-                @Override
-                public void write(int b) {
-                    sha256.update((byte) b);
-                }
+        Canonical.BodyStream canonical = new Canonical.BodyStream(new OutputStream() {
+            @Override
+            public void write(int b) {
+                sha256.update((byte) b);
+            }
 
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    sha256.update(b, off, len);
-                }
-            });
-            in.transferTo(body);
-            body.close();
-        }
+            @Override
+            public void write(byte[] b, int off, int len) {
+                sha256.update(b, off, len);
+            }
+        });
+        body.transferTo(canonical);
+        canonical.close();
         return sha256.digest();
     }
 
@@ -216,7 +266,7 @@ public final class ArcSealer {
     }
 
     /** RFC 8617 section 5.2: the status of the chain that arrived. */
-    Chain validate(List<HeaderField> fields, Path message, long bodyOffset) throws IOException, DnsTemporaryException {
+    Chain validate(List<HeaderField> fields, byte[] bodyHash) throws IOException, DnsTemporaryException {
         TreeMap<Integer, ArcSet> sets = sets(fields);
         if (sets.isEmpty()) {
             return new Chain(0, "none");
@@ -240,7 +290,7 @@ public final class ArcSealer {
                 return new Chain(n, "fail");
             }
         }
-        if (!messageSignatureVerifies(sets.get(n).ams, fields, message, bodyOffset)) {
+        if (!messageSignatureVerifies(sets.get(n).ams, fields, bodyHash)) {
             return new Chain(n, "fail");
         }
         for (int i = n; i >= 1; i--) {
@@ -251,7 +301,8 @@ public final class ArcSealer {
         return new Chain(n, "pass");
     }
 
-    private boolean messageSignatureVerifies(HeaderField ams, List<HeaderField> fields, Path message, long bodyOffset)
+    /** @param bodyHash the body's relaxed SHA-256 hash: the only kind of message signature that is checked */
+    private boolean messageSignatureVerifies(HeaderField ams, List<HeaderField> fields, byte[] bodyHash)
             throws IOException, DnsTemporaryException {
         String value = ams.value();
         if (!DkimChecker.tag(value, "a").equalsIgnoreCase("rsa-sha256")
@@ -264,7 +315,7 @@ public final class ArcSealer {
         } catch (IllegalArgumentException e) {
             return false;
         }
-        if (!MessageDigest.isEqual(expectedBodyHash, bodyHash(message, bodyOffset))) {
+        if (!MessageDigest.isEqual(expectedBodyHash, bodyHash)) {
             return false;
         }
         ByteArrayOutputStream input = new ByteArrayOutputStream();

@@ -4,6 +4,7 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,26 +32,46 @@ public final class HeaderRewrite {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(from), 64 * 1024);
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(to), 64 * 1024)) {
             HeaderBlock header = HeaderBlock.read(in);
-            for (String field : prepend) {
-                out.write(field.getBytes(StandardCharsets.UTF_8));
-            }
-            int headerBytes = 0;
-            for (HeaderField field : header.fields()) {
-                headerBytes += field.raw().length;
-                byte[] replacement = transform.apply(field);
-                if (replacement != null) {
-                    out.write(replacement);
-                }
-            }
+            writeHeader(header, out, prepend, transform);
             byte[] consumed = header.consumed();
-            int bodyOffset = header.bodyOffset();
-            // the blank line between header and body, as it was (the spool holds CRLF only)
-            int separatorStart = Math.max(headerBytes, bodyOffset - 2);
-            if (bodyOffset > headerBytes) {
-                out.write(consumed, separatorStart, bodyOffset - separatorStart);
-            }
-            out.write(consumed, bodyOffset, consumed.length - bodyOffset);
+            out.write(consumed, header.bodyOffset(), consumed.length - header.bodyOffset());
             in.transferTo(out);
+        }
+    }
+
+    /**
+     * The same for a message held in memory, {@code header} parsed from it ({@link HeaderBlock#parse}): one file
+     * written in two writes, the new header and the body as it is in {@code message}.
+     */
+    public static void write(byte[] message, HeaderBlock header, Path to, List<String> prepend,
+                             Function<HeaderField, byte[]> transform) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream(header.bodyOffset() + 2048);
+        writeHeader(header, head, prepend, transform);
+        try (OutputStream out = Files.newOutputStream(to)) {
+            head.writeTo(out);
+            out.write(message, header.bodyOffset(), message.length - header.bodyOffset());
+        }
+    }
+
+    /** The prepended fields, the (transformed) fields and the blank line that ends the header. */
+    private static void writeHeader(HeaderBlock header, OutputStream out, List<String> prepend,
+                                    Function<HeaderField, byte[]> transform) throws IOException {
+        for (String field : prepend) {
+            out.write(field.getBytes(StandardCharsets.UTF_8));
+        }
+        int headerBytes = 0;
+        for (HeaderField field : header.fields()) {
+            headerBytes += field.raw().length;
+            byte[] replacement = transform.apply(field);
+            if (replacement != null) {
+                out.write(replacement);
+            }
+        }
+        int bodyOffset = header.bodyOffset();
+        // the blank line between header and body, as it was (the spool holds CRLF only)
+        int separatorStart = Math.max(headerBytes, bodyOffset - 2);
+        if (bodyOffset > headerBytes) {
+            out.write(header.consumed(), separatorStart, bodyOffset - separatorStart);
         }
     }
 

@@ -6,13 +6,11 @@ import dev.veil.gateway.auth.DnsTemporaryException;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.relay.TemporaryFailureException;
 import dev.veil.crypto.HeaderBlock;
-import java.io.BufferedInputStream;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -58,10 +56,11 @@ public final class ArcSealStep implements MailStep {
                 .map(mail.correspondentsHidden() ? AuthenticationResults::resultsWithoutIdentities
                         : AuthenticationResults::resultClauses)
                 .orElse(List.of());
-        List<String> outside = new ArrayList<>();
-        if (mail.authentication().isPresent() && !carriesOurResults(mail.content())) {
-            outside.add(AuthenticationResults.field(authservId, results));
-        }
+        // the copy outside, unless the header already carries our results (unencrypted mail)
+        Function<HeaderBlock, List<String>> outside = header -> mail.authentication().isPresent()
+                && header.all(AuthenticationResults.FIELD).stream()
+                        .noneMatch(f -> AuthenticationResults.claimsToBe(f, authservId))
+                ? List.of(AuthenticationResults.field(authservId, results)) : List.of();
         Path out = spool.workFile(mail.id(), "sealed-arc.eml");
         try {
             arc.seal(mail.content(), out, results, outside, clock.instant());
@@ -73,12 +72,5 @@ public final class ArcSealStep implements MailStep {
             throw e;
         }
         mail.replaceContent(out, mail.protection(), List.of());
-    }
-
-    private boolean carriesOurResults(Path content) throws Exception {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(content))) {
-            return HeaderBlock.read(in).all(AuthenticationResults.FIELD).stream()
-                    .anyMatch(f -> AuthenticationResults.claimsToBe(f, authservId));
-        }
     }
 }
