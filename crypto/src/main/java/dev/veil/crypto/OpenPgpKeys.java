@@ -220,17 +220,8 @@ public final class OpenPgpKeys {
 
     /** {@link KeyDetails} of every key {@link #list()} shows, by primary fingerprint. */
     public java.util.Map<String, KeyDetails> details() throws KeyException {
-        List<OpenPgpEntry> entries = new ArrayList<>();
-        OpenPgpEntry currentEscrow = loadEscrow();
-        if (currentEscrow != null) {
-            entries.add(currentEscrow);
-        }
-        entries.addAll(allUsers());
-        for (Retired r : retiredEntries()) {
-            entries.add(r.entry());
-        }
         java.util.Map<String, KeyDetails> details = new java.util.HashMap<>();
-        for (OpenPgpEntry entry : entries) {
+        for (OpenPgpEntry entry : decryptionEntries()) { // every key: current escrow, users, retired
             details.put(entry.fingerprint(), new KeyDetails(entry.publicRing().getPublicKey().getCreationTime().toInstant(),
                     OpenPgpKeyMaterial.algorithms(entry.publicRing(), entry.id())));
         }
