@@ -176,4 +176,29 @@ class SpfEvaluatorTest {
         assertThat(normal.result()).isEqualTo(SpfResult.FAIL);
         assertThat(normal.property()).isEqualTo("smtp.mailfrom");
     }
+
+    @Test
+    void anIpv4MappedClientIsCheckedAsIpv4() throws Exception {
+        // RFC 7208 5: an IPv4-mapped IPv6 client address is an IPv4 address
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.0/24 a:host.a.example -all");
+        dns.a("host.a.example", "198.51.100.1");
+        dns.txt("b.example", "v=spf1 exists:%{ir}.%{v}.b.example -all").a("1.2.0.192.in-addr.b.example", "127.0.0.2");
+        assertThat(check("::ffff:192.0.2.9", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("::ffff:198.51.100.1", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("::ffff:192.0.2.1", "b.example")).isEqualTo(SpfResult.PASS);
+    }
+
+    @Test
+    void macrosOfIpv6AndTheOtherLetters() throws Exception {
+        dns.txt("a.example", "v=spf1 exists:%{i}.%{v}.%{d2}.%{h}.%{l-}.%{o}.q.example -all");
+        String ip6 = "2001:db8::cb01";
+        String nibbles = "2.0.0.1.0.d.b.8.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.c.b.0.1";
+        dns.a(nibbles + ".ip6.a.example.helo.example.first.last.sub.a.example.q.example", "127.0.0.2");
+        dns.txt("sub.a.example", "v=spf1 redirect=a.example");
+        assertThat(spf.evaluate(InetAddress.getByName(ip6), "sub.a.example", "first-last@sub.a.example", "helo.example"))
+                .isEqualTo(SpfResult.PASS);
+        dns.txt("b.example", "v=spf1 exists:%%%_%-.%{ir}.b.example -all");
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(dns.questions()).contains("A %\\032%20.1.2.0.192.b.example.");
+    }
 }
