@@ -107,6 +107,8 @@ public final class SpfEvaluator {
             }
             String[] terms = records.get(0).substring(6).strip().split(" +");
             String redirect = null;
+            // section 4.6: a syntax error anywhere in the record is permerror before any term is evaluated
+            List<String> directives = new ArrayList<>();
             for (String term : terms) {
                 if (term.isEmpty()) {
                     continue;
@@ -119,14 +121,24 @@ public final class SpfEvaluator {
                     if (!name.matches("[a-z][a-z0-9_.-]*")) {
                         throw new PermError("bad modifier " + term);
                     }
+                    String value = term.substring(eq + 1);
                     if (name.equals("redirect")) {
                         if (redirect != null) {
                             throw new PermError("two redirect modifiers");
                         }
-                        redirect = term.substring(eq + 1);
+                        checkDomainSpec(value, term);
+                        redirect = value;
+                    } else if (name.equals("exp")) {
+                        checkDomainSpec(value, term);
+                    } else {
+                        checkMacroString(value, true, term);
                     }
                     continue; // exp= and unknown modifiers do not change the result
                 }
+                checkMechanism(term);
+                directives.add(term);
+            }
+            for (String term : directives) {
                 SpfResult qualifier = SpfResult.PASS;
                 char first = term.charAt(0);
                 if ("+-~?".indexOf(first) >= 0) {
@@ -148,6 +160,70 @@ public final class SpfEvaluator {
                 return result == SpfResult.NONE ? fail("redirect to a domain without SPF") : result;
             }
             return SpfResult.NEUTRAL;
+        }
+
+        /** The syntax of one directive (section 5), without any DNS lookup. */
+        private void checkMechanism(String directive) throws PermError {
+            String term = "+-~?".indexOf(directive.charAt(0)) >= 0 ? directive.substring(1) : directive;
+            String name = term.toLowerCase(Locale.ROOT).split("[:/]", 2)[0];
+            String rest = term.substring(name.length());
+            switch (name) {
+                case "all" -> {
+                    if (!rest.isEmpty()) {
+                        throw new PermError("bad term " + directive);
+                    }
+                }
+                case "include", "exists" -> checkDomainSpec(argument(rest, directive, true), directive);
+                case "a", "mx" -> {
+                    Cidr cidr = Cidr.parse(rest, directive);
+                    if (cidr.domain != null) {
+                        checkDomainSpec(cidr.domain, directive);
+                    }
+                }
+                case "ptr" -> {
+                    if (!rest.isEmpty()) {
+                        checkDomainSpec(argument(rest, directive, true), directive);
+                    }
+                }
+                case "ip4" -> Network.parse(argument(rest, directive, true), false, directive);
+                case "ip6" -> Network.parse(argument(rest, directive, true), true, directive);
+                default -> throw new PermError("unknown mechanism " + directive);
+            }
+        }
+
+        /** A domain-spec (section 7.1): a macro-string whose macros may only use the letters of domain names. */
+        private void checkDomainSpec(String spec, String term) throws PermError {
+            checkMacroString(spec, false, term);
+        }
+
+        /**
+         * A macro-string (section 7.1): visible characters, {@code %} only in {@code %%}, {@code %_}, {@code %-} or
+         * {@code %{letter transformers delimiters}}; the letters c, r and t only where explanation text is allowed.
+         */
+        private void checkMacroString(String spec, boolean expLetters, String term) throws PermError {
+            String letters = expLetters ? "slodiphvcrt" : "slodiphv";
+            for (int i = 0; i < spec.length(); i++) {
+                char c = spec.charAt(i);
+                if (c < 0x21 || c > 0x7e) {
+                    throw new PermError("bad character in " + term);
+                }
+                if (c != '%') {
+                    continue;
+                }
+                if (++i >= spec.length()) {
+                    throw new PermError("bad macro in " + term);
+                }
+                char next = spec.charAt(i);
+                if (next == '%' || next == '_' || next == '-') {
+                    continue;
+                }
+                int close = spec.indexOf('}', i);
+                if (next != '{' || close < 0
+                        || !spec.substring(i + 1, close).matches("(?i)[" + letters + "][0-9]*r?[.\\-+,/_=]*")) {
+                    throw new PermError("bad macro in " + term);
+                }
+                i = close;
+            }
         }
 
         private SpfResult fail(String why) throws PermError {

@@ -201,4 +201,23 @@ class SpfEvaluatorTest {
         assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.FAIL);
         assertThat(dns.questions()).contains("A %\\032%20.1.2.0.192.b.example.");
     }
+
+    @Test
+    void aSyntaxErrorAnywhereIsPermerrorEvenAfterAMatch() throws Exception {
+        // RFC 7208 4.6: a syntax error anywhere in the record makes check_host() return permerror before evaluating
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.1 frobnicate -all");
+        dns.txt("b.example", "v=spf1 +all ip4:192.0.2.300");
+        dns.txt("c.example", "v=spf1 ip4:192.0.2.1 a//129");
+        dns.txt("d.example", "v=spf1 ip4:192.0.2.1 include");
+        dns.txt("e.example", "v=spf1 ip4:192.0.2.1 exists:%{q}.example");
+        dns.txt("f.example", "v=spf1 ip4:192.0.2.1 redirect=%{x}.example");
+        dns.txt("g.example", "v=spf1 ip4:192.0.2.1 ptr/24");
+        dns.txt("h.example", "v=spf1 ip4:192.0.2.1 unknown=%z");
+        for (String domain : List.of("a", "b", "c", "d", "e", "f", "g", "h")) {
+            assertThat(check("192.0.2.1", domain + ".example")).as(domain).isEqualTo(SpfResult.PERMERROR);
+        }
+        // unknown modifiers with a valid macro-string are still ignored
+        dns.txt("i.example", "v=spf1 ip4:192.0.2.1 foo=%{d}.bar -all");
+        assertThat(check("192.0.2.1", "i.example")).isEqualTo(SpfResult.PASS);
+    }
 }
