@@ -107,6 +107,7 @@ public final class SpfEvaluator {
             }
             String[] terms = records.get(0).substring(6).strip().split(" +");
             String redirect = null;
+            boolean exp = false;
             // section 4.6: a syntax error anywhere in the record is permerror before any term is evaluated
             List<String> directives = new ArrayList<>();
             for (String term : terms) {
@@ -129,6 +130,10 @@ public final class SpfEvaluator {
                         checkDomainSpec(value, term);
                         redirect = value;
                     } else if (name.equals("exp")) {
+                        if (exp) {
+                            throw new PermError("two exp modifiers"); // section 6: at most once each
+                        }
+                        exp = true;
                         checkDomainSpec(value, term);
                     } else {
                         checkMacroString(value, true, term);

@@ -220,4 +220,13 @@ class SpfEvaluatorTest {
         dns.txt("i.example", "v=spf1 ip4:192.0.2.1 foo=%{d}.bar -all");
         assertThat(check("192.0.2.1", "i.example")).isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void twoExpModifiersArePermerror() throws Exception {
+        // RFC 7208 6: redirect and exp MUST NOT appear more than once each; if they do, the result is permerror
+        dns.txt("a.example", "v=spf1 exp=one.a.example exp=two.a.example ip4:192.0.2.1 -all");
+        dns.txt("b.example", "v=spf1 exp=one.b.example ip4:192.0.2.1 -all");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PASS);
+    }
 }
