@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * SPF (RFC 7208): {@code check_host()} of the MAIL FROM domain (or, for the null sender, the HELO name) against the
@@ -18,6 +19,9 @@ public final class SpfEvaluator {
     static final int MAX_DNS_TERMS = 10;
     static final int MAX_VOID_LOOKUPS = 2;
     static final int MAX_MX_NAMES = 10;
+    /** The end of a domain-spec without a macro there: "." toplabel ["."] (section 7.1). */
+    private static final Pattern TOP_LABEL_END = Pattern.compile(
+            "(?s).*\\.([A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*|[A-Za-z0-9]+-[A-Za-z0-9-]*[A-Za-z0-9])\\.?");
 
     private final DnsResolver dns;
 
@@ -196,17 +200,27 @@ public final class SpfEvaluator {
             }
         }
 
-        /** A domain-spec (section 7.1): a macro-string whose macros may only use the letters of domain names. */
+        /**
+         * A domain-spec (section 7.1): a macro-string whose macros may only use the letters of domain names, ending in
+         * a macro or in "." and a top label that is not all digits (an optional root dot after it).
+         */
         private void checkDomainSpec(String spec, String term) throws PermError {
-            checkMacroString(spec, false, term);
+            int afterLastMacro = checkMacroString(spec, false, term);
+            if (afterLastMacro == spec.length() && afterLastMacro > 0) {
+                return;
+            }
+            if (!TOP_LABEL_END.matcher(spec.substring(afterLastMacro)).matches()) {
+                throw new PermError("no top label at the end of " + term);
+            }
         }
 
         /**
          * A macro-string (section 7.1): visible characters, {@code %} only in {@code %%}, {@code %_}, {@code %-} or
          * {@code %{letter transformers delimiters}}; the letters c, r and t only where explanation text is allowed.
          */
-        private void checkMacroString(String spec, boolean expLetters, String term) throws PermError {
+        private int checkMacroString(String spec, boolean expLetters, String term) throws PermError {
             String letters = expLetters ? "slodiphvcrt" : "slodiphv";
+            int afterLastMacro = 0;
             for (int i = 0; i < spec.length(); i++) {
                 char c = spec.charAt(i);
                 if (c < 0x21 || c > 0x7e) {
@@ -220,6 +234,7 @@ public final class SpfEvaluator {
                 }
                 char next = spec.charAt(i);
                 if (next == '%' || next == '_' || next == '-') {
+                    afterLastMacro = i + 1;
                     continue;
                 }
                 int close = spec.indexOf('}', i);
@@ -228,7 +243,9 @@ public final class SpfEvaluator {
                     throw new PermError("bad macro in " + term);
                 }
                 i = close;
+                afterLastMacro = close + 1;
             }
+            return afterLastMacro;
         }
 
         private SpfResult fail(String why) throws PermError {

@@ -229,4 +229,21 @@ class SpfEvaluatorTest {
         assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PERMERROR);
         assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void aDomainSpecMustEndInATopLabelOrAMacro() throws Exception {
+        // RFC 7208 7.1: domain-end = ( "." toplabel [ "." ] ) / macro-expand; toplabel is not all digits
+        dns.txt("a.example", "v=spf1 a:museum ~all");
+        dns.txt("b.example", "v=spf1 a:192.0.2.1 ~all");
+        dns.txt("c.example", "v=spf1 include:example- ~all");
+        dns.txt("d.example", "v=spf1 a:host.d.example. ~all").a("host.d.example", "192.0.2.1");
+        dns.txt("e.example", "v=spf1 a:%{d} ~all").a("e.example", "192.0.2.1");
+        dns.txt("f.example", "v=spf1 mx:e-x.f.example ~all");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.1", "c.example")).isEqualTo(SpfResult.PERMERROR);
+        assertThat(check("192.0.2.1", "d.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.1", "e.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.1", "f.example")).isEqualTo(SpfResult.SOFTFAIL);
+    }
 }
