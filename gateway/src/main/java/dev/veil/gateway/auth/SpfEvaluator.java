@@ -402,6 +402,7 @@ public final class SpfEvaluator {
                 throw new PermError("bad macro in " + spec);
             }
             char letter = Character.toLowerCase(body.charAt(0));
+            boolean escape = Character.isUpperCase(body.charAt(0)); // section 7.3: then URL-escaped
             int at = sender.lastIndexOf('@');
             String value = switch (letter) {
                 case 's' -> sender;
@@ -437,8 +438,24 @@ public final class SpfEvaluator {
             if (n > 0 && n < parts.size()) {
                 parts = parts.subList(parts.size() - n, parts.size());
             }
-            return String.join(".", parts);
+            String joined = String.join(".", parts);
+            return escape ? urlEscape(joined) : joined;
         }
+    }
+
+    /** Percent-encodes every octet of the UTF-8 form outside RFC 3986's unreserved set (RFC 7208 7.3). */
+    static String urlEscape(String value) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
     }
 
     private static String nibbles(InetAddress address) {

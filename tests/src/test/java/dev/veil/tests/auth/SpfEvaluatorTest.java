@@ -246,4 +246,14 @@ class SpfEvaluatorTest {
         assertThat(check("192.0.2.1", "e.example")).isEqualTo(SpfResult.PASS);
         assertThat(check("192.0.2.1", "f.example")).isEqualTo(SpfResult.SOFTFAIL);
     }
+
+    @Test
+    void upperCaseMacrosAreUrlEscaped() throws Exception {
+        // RFC 7208 7.3: uppercase macros expand as their lowercase forms and are then URL-escaped (RFC 3986 unreserved kept)
+        dns.txt("a.example", "v=spf1 exists:%{L}.allow.%{d} -all");
+        dns.a("jo%2Bhn~x.allow.a.example", "127.0.0.2");
+        SpfResult result = spf.evaluate(InetAddress.getByName("192.0.2.1"), "a.example", "jo+hn~x@a.example", "h.example");
+        assertThat(dns.questions()).contains("A jo%2bhn~x.allow.a.example.");
+        assertThat(result).isEqualTo(SpfResult.PASS);
+    }
 }
