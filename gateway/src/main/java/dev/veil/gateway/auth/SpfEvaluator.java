@@ -239,7 +239,7 @@ public final class SpfEvaluator {
                 }
                 int close = spec.indexOf('}', i);
                 if (next != '{' || close < 0
-                        || !spec.substring(i + 1, close).matches("(?i)[" + letters + "][0-9]*r?[.\\-+,/_=]*")) {
+                        || !spec.substring(i + 1, close).matches("(?i)[" + letters + "](0*[1-9][0-9]*)?r?[.\\-+,/_=]*")) {
                     throw new PermError("bad macro in " + term);
                 }
                 i = close;
@@ -418,9 +418,12 @@ public final class SpfEvaluator {
             String transformers = body.substring(1);
             int n = 0;
             int j = 0;
-            while (j < transformers.length() && Character.isDigit(transformers.charAt(j))) {
-                n = n * 10 + (transformers.charAt(j) - '0');
+            while (j < transformers.length() && transformers.charAt(j) >= '0' && transformers.charAt(j) <= '9') {
+                n = Math.min(n * 10 + (transformers.charAt(j) - '0'), 1000); // more parts than a name can have
                 j++;
+            }
+            if (j > 0 && n == 0) {
+                throw new PermError("a macro keeping zero parts in " + spec); // section 7.3: the DIGIT is nonzero
             }
             boolean reverse = j < transformers.length() && Character.toLowerCase(transformers.charAt(j)) == 'r';
             if (reverse) {

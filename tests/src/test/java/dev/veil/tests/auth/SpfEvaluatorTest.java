@@ -256,4 +256,16 @@ class SpfEvaluatorTest {
         assertThat(dns.questions()).contains("A jo%2bhn~x.allow.a.example.");
         assertThat(result).isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void aZeroDigitTransformerIsPermerror() throws Exception {
+        // RFC 7208 7.3: if a DIGIT transformer is given, its value MUST be nonzero
+        dns.txt("a.example", "v=spf1 exists:%{d0}.allow.example -all");
+        dns.a("a.example.allow.example", "127.0.0.2");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PERMERROR);
+        // a nonzero count with a leading zero is valid: the last part of a.example
+        dns.txt("b.example", "v=spf1 exists:%{d01}.allow.example -all");
+        dns.a("example.allow.example", "127.0.0.2");
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PASS);
+    }
 }
