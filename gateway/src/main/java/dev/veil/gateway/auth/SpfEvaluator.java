@@ -92,7 +92,9 @@ public final class SpfEvaluator {
             this.helo = helo;
         }
 
-        SpfResult checkHost(String domain) throws PermError, DnsTemporaryException {
+        SpfResult checkHost(String target) throws PermError, DnsTemporaryException {
+            // section 4.3: only a zero-length label not at the end is malformed; the root dot is dropped
+            String domain = target.endsWith(".") ? target.substring(0, target.length() - 1) : target;
             if (!validDomain(domain)) {
                 return SpfResult.NONE;
             }

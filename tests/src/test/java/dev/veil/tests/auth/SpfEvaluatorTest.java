@@ -268,4 +268,21 @@ class SpfEvaluatorTest {
         dns.a("example.allow.example", "127.0.0.2");
         assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void aFullyQualifiedDomainWithItsRootDotIsChecked() throws Exception {
+        // RFC 7208 4.3: only a zero-length label not at the end makes a domain malformed
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.1 -all");
+        assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "alice@a.example.", "h.example").result())
+                .isEqualTo(SpfResult.PASS);
+        assertThat(spf.check(InetAddress.getByName("192.0.2.2"), "alice@A.Example.", "h.example").result())
+                .isEqualTo(SpfResult.FAIL);
+        assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "", "a.example.").result())
+                .isEqualTo(SpfResult.PASS);
+        // still malformed: an empty label inside, a label over 63 octets
+        assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "alice@a..example", "h").result())
+                .isEqualTo(SpfResult.NONE);
+        assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "alice@" + "x".repeat(64) + ".example", "h").result())
+                .isEqualTo(SpfResult.NONE);
+    }
 }
