@@ -88,7 +88,8 @@ public final class SpfEvaluator {
 
         Context(InetAddress client, String sender, String helo) {
             this.client = client;
-            this.sender = sender;
+            // section 4.3: a sender without a local-part is postmaster at its domain (%{s} and %{l} see that)
+            this.sender = sender.startsWith("@") ? "postmaster" + sender : sender;
             this.helo = helo;
         }
 

@@ -285,4 +285,13 @@ class SpfEvaluatorTest {
         assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "alice@" + "x".repeat(64) + ".example", "h").result())
                 .isEqualTo(SpfResult.NONE);
     }
+
+    @Test
+    void aSenderWithoutLocalPartIsPostmaster() throws Exception {
+        // RFC 7208 4.3: if the sender has no local-part, "postmaster" is substituted (so %{s} and %{l} see it)
+        dns.txt("a.example", "v=spf1 exists:%{s}.allow.example -all");
+        dns.a("postmaster@a.example.allow.example", "127.0.0.2");
+        assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "@a.example", "h.example").result())
+                .isEqualTo(SpfResult.PASS);
+    }
 }
