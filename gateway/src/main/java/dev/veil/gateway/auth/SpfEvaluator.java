@@ -487,6 +487,18 @@ public final class SpfEvaluator {
         return true;
     }
 
+    private static final Pattern IP4 = Pattern.compile(
+            "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+                    + "\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+
+    /** A cidr-length (section 5.6): "0" or digits without a leading zero, at most {@code max}. */
+    static int prefixLength(String digits, int max, String term) throws PermError {
+        if (!digits.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(digits) > max) {
+            throw new PermError("bad prefix length in " + term);
+        }
+        return Integer.parseInt(digits);
+    }
+
     /** The optional {@code :domain}, {@code /cidr4} and {@code //cidr6} of a and mx. */
     private record Cidr(String domain, int v4, int v6) {
         static Cidr parse(String rest, String term) throws PermError {
@@ -503,21 +515,14 @@ public final class SpfEvaluator {
                 }
                 domain = s.substring(1);
             }
-            try {
-                if (lengths.startsWith("//")) {
-                    v6 = Integer.parseInt(lengths.substring(2));
-                } else if (!lengths.isEmpty()) {
-                    int v6At = lengths.indexOf("//");
-                    v4 = Integer.parseInt(v6At < 0 ? lengths.substring(1) : lengths.substring(1, v6At));
-                    if (v6At >= 0) {
-                        v6 = Integer.parseInt(lengths.substring(v6At + 2));
-                    }
+            if (lengths.startsWith("//")) {
+                v6 = prefixLength(lengths.substring(2), 128, term);
+            } else if (!lengths.isEmpty()) {
+                int v6At = lengths.indexOf("//");
+                v4 = prefixLength(v6At < 0 ? lengths.substring(1) : lengths.substring(1, v6At), 32, term);
+                if (v6At >= 0) {
+                    v6 = prefixLength(lengths.substring(v6At + 2), 128, term);
                 }
-            } catch (NumberFormatException e) {
-                throw new PermError("bad prefix length in " + term);
-            }
-            if (v4 < 0 || v4 > 32 || v6 < 0 || v6 > 128) {
-                throw new PermError("bad prefix length in " + term);
             }
             return new Cidr(domain, v4, v6);
         }
@@ -529,22 +534,33 @@ public final class SpfEvaluator {
             int slash = text.indexOf('/');
             String address = slash < 0 ? text : text.substring(0, slash);
             int max = ipv6 ? 128 : 32;
-            int bits = max;
+            int bits = slash < 0 ? max : prefixLength(text.substring(slash + 1), max, term);
             try {
-                if (slash >= 0) {
-                    bits = Integer.parseInt(text.substring(slash + 1));
+                if (!ipv6) {
+                    // ip4-network (section 5.6): four qnums, no leading zeros; built here, never resolved
+                    java.util.regex.Matcher m = IP4.matcher(address);
+                    if (!m.matches()) {
+                        throw new PermError("bad address in " + term);
+                    }
+                    byte[] bytes = new byte[4];
+                    for (int i = 0; i < 4; i++) {
+                        bytes[i] = (byte) Integer.parseInt(m.group(i + 1));
+                    }
+                    return new Network(InetAddress.getByAddress(bytes), bits);
                 }
-            } catch (NumberFormatException e) {
-                throw new PermError("bad prefix length in " + term);
-            }
-            boolean literal = ipv6 ? address.contains(":") : address.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-            if (bits < 0 || bits > max || !literal) {
-                throw new PermError("bad address in " + term);
-            }
-            try {
-                InetAddress base = InetAddress.getByName(address); // a literal: no lookup
-                if (ipv6 != (base instanceof Inet6Address)) {
+                // ip6-network: hex digits, colons and an embedded IPv4 part; with a colon the JDK parses a literal
+                // and never looks it up (a zone such as %eth0 is not SPF syntax)
+                if (!address.contains(":") || !address.matches("[0-9A-Fa-f:.]+")) {
                     throw new PermError("bad address in " + term);
+                }
+                InetAddress base = InetAddress.getByName(address);
+                if (base instanceof Inet4Address v4) {
+                    // an IPv4-mapped address: valid ip6 syntax, an IPv6 network (the JDK returns it as IPv4)
+                    byte[] mapped = new byte[16];
+                    mapped[10] = (byte) 0xff;
+                    mapped[11] = (byte) 0xff;
+                    System.arraycopy(v4.getAddress(), 0, mapped, 12, 4);
+                    base = Inet6Address.getByAddress(null, mapped, -1);
                 }
                 return new Network(base, bits);
             } catch (java.net.UnknownHostException e) {

@@ -294,4 +294,24 @@ class SpfEvaluatorTest {
         assertThat(spf.check(InetAddress.getByName("192.0.2.1"), "@a.example", "h.example").result())
                 .isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void ip4AndPrefixLengthsAreStrictLiterals() throws Exception {
+        // RFC 7208 5.6 ABNF: qnum has no leading zeros; cidr lengths are plain digits without leading zeros
+        dns.txt("a.example", "v=spf1 ip4:192.0.2.01 -all");
+        dns.txt("b.example", "v=spf1 ip4:192.0.2.0/+24 -all");
+        dns.txt("c.example", "v=spf1 ip4:192.0.2.0/024 -all");
+        dns.txt("d.example", "v=spf1 a/+24 -all").a("d.example", "192.0.2.1");
+        dns.txt("e.example", "v=spf1 ip6:2001:db8::1%1 -all");
+        dns.txt("f.example", "v=spf1 ip4:192.0.2.0/0 -all");
+        // an IPv4-mapped ip6 network is valid syntax; an IPv4 client is never in an ip6 network
+        dns.txt("g.example", "v=spf1 ip6:::ffff:192.0.2.0/120 -all");
+        dns.txt("h.example", "v=spf1 ip6:::ffff:192.0.2.0/120 ip4:192.0.2.1 -all");
+        for (String domain : List.of("a", "b", "c", "d", "e")) {
+            assertThat(check("192.0.2.1", domain + ".example")).as(domain).isEqualTo(SpfResult.PERMERROR);
+        }
+        assertThat(check("192.0.2.1", "f.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.1", "g.example")).isEqualTo(SpfResult.FAIL);
+        assertThat(check("192.0.2.1", "h.example")).isEqualTo(SpfResult.PASS);
+    }
 }
