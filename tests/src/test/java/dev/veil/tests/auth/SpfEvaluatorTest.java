@@ -314,4 +314,39 @@ class SpfEvaluatorTest {
         assertThat(check("192.0.2.1", "g.example")).isEqualTo(SpfResult.FAIL);
         assertThat(check("192.0.2.1", "h.example")).isEqualTo(SpfResult.PASS);
     }
+
+    @Test
+    void recordSelectionVersionCaseAndSplitStrings() throws Exception {
+        // RFC 7208 4.5: "v=spf1" then a space or the end (case-insensitive ABNF); 3.3: strings joined without spaces
+        dns.txt("a.example", "v=spf10 +all").txt("a.example", "v=spf1x +all").txt("a.example", "V=SPF1 IP4:192.0.2.1 -ALL");
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PASS);
+        assertThat(check("192.0.2.2", "a.example")).isEqualTo(SpfResult.FAIL);
+        dns.txt("b.example", "x".repeat(300)); // one record of two strings, no SPF
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.NONE);
+        String split = "v=spf1 " + "ip4:198.51.100.1 ".repeat(14) + "ip4:192.0.2.1 -all"; // strings cut inside a term
+        dns.txt("c.example", split);
+        assertThat(check("192.0.2.1", "c.example")).isEqualTo(SpfResult.PASS);
+    }
+
+    @Test
+    void moreThanTenMxNamesIsPermerrorAndIncludeOfAPermerrorIsPermerror() throws Exception {
+        dns.txt("a.example", "v=spf1 mx ip4:192.0.2.1 -all");
+        for (int i = 0; i < 11; i++) {
+            dns.mx("a.example", i, "mx" + i + ".a.example").a("mx" + i + ".a.example", "198.51.100." + i);
+        }
+        assertThat(check("192.0.2.1", "a.example")).isEqualTo(SpfResult.PERMERROR);
+        dns.txt("b.example", "v=spf1 include:bad.example ip4:192.0.2.1 -all").txt("bad.example", "v=spf1 foo -all");
+        assertThat(check("192.0.2.1", "b.example")).isEqualTo(SpfResult.PERMERROR);
+    }
+
+    @Test
+    void aDnsTimeoutIsTemperror() throws Exception {
+        // a server that never answers: the resolver's timeout
+        try (java.net.DatagramSocket silent = new java.net.DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            SpfEvaluator quiet = new SpfEvaluator(new DnsResolver(List.of("127.0.0.1:" + silent.getLocalPort()),
+                    Duration.ofMillis(300)));
+            assertThat(quiet.evaluate(InetAddress.getByName("192.0.2.1"), "a.example", "x@a.example", "h.example"))
+                    .isEqualTo(SpfResult.TEMPERROR);
+        }
+    }
 }
