@@ -15,12 +15,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1SequenceParser;
 import org.bouncycastle.asn1.ASN1StreamParser;
 import org.bouncycastle.asn1.cms.CMSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cms.CMSAlgorithm;
 import org.bouncycastle.cms.CMSAuthEnvelopedDataParser;
 import org.bouncycastle.cms.CMSEnvelopedDataParser;
@@ -31,6 +35,8 @@ import org.bouncycastle.cms.Recipient;
 import org.bouncycastle.cms.RecipientId;
 import org.bouncycastle.cms.RecipientInformation;
 import org.bouncycastle.cms.RecipientInformationStore;
+import org.bouncycastle.cms.RecipientOperator;
+import org.bouncycastle.operator.InputAEADDecryptor;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeAuthEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeEnvelopedRecipient;
 import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipient;
@@ -150,22 +156,56 @@ public final class SmimeOpener {
     /**
      * The recipient class must match the structure: an enveloped-data recipient on authEnveloped data decrypts GCM
      * as if it were unauthenticated and returns garbage without any error. CBC content is decrypted by the JDK's
-     * fast AES; GCM by Bouncy Castle's, because the JDK's GCM holds back all plaintext until the tag is checked
-     * (memory grows with the message), while Bouncy Castle's streams and checks at the end.
+     * fast AES; GCM with a 12-byte nonce by the JDK's AES too, streaming ({@link JdkGcmDecryptor}), because the JDK's
+     * GCM cipher holds back all plaintext until the tag is checked (memory grows with the message); other GCM
+     * content by Bouncy Castle's, which streams and checks at the end but is some 36 times slower.
      */
     private static Recipient recipientFor(RecipientInformation recipient, PrivateKey privateKey, boolean authenticated) {
         if (recipient.getRID() instanceof KeyAgreeRecipientId) {
             JceKeyAgreeRecipient agreement = authenticated
-                    ? new JceKeyAgreeAuthEnvelopedRecipient(privateKey)
+                    ? new JdkGcmKeyAgreeRecipient(privateKey)
                     : new JceKeyAgreeEnvelopedRecipient(privateKey);
             agreement.setProvider(Providers.BC);
             return authenticated ? agreement.setContentProvider(Providers.BC) : agreement.setContentProvider(Providers.JDK_AES);
         }
         JceKeyTransRecipient keyTransport = authenticated
-                ? new JceKeyTransAuthEnvelopedRecipient(privateKey)
+                ? new JdkGcmKeyTransRecipient(privateKey)
                 : new JceKeyTransEnvelopedRecipient(privateKey);
         keyTransport.setProvider(Providers.BC);
         return authenticated ? keyTransport.setContentProvider(Providers.BC) : keyTransport.setContentProvider(Providers.JDK_AES);
+    }
+
+    /** Key transport whose GCM content goes through {@link JdkGcmDecryptor} where it can. */
+    private static final class JdkGcmKeyTransRecipient extends JceKeyTransAuthEnvelopedRecipient {
+        JdkGcmKeyTransRecipient(PrivateKey key) {
+            super(key);
+        }
+
+        @Override
+        public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlgorithm, AlgorithmIdentifier contentAlgorithm,
+                                                      byte[] encryptedKey) throws CMSException {
+            Optional<InputAEADDecryptor> jdk = JdkGcmDecryptor.of(contentAlgorithm,
+                    () -> extractSecretKey(keyAlgorithm, contentAlgorithm, encryptedKey));
+            return jdk.isPresent() ? new RecipientOperator(jdk.get())
+                    : super.getRecipientOperator(keyAlgorithm, contentAlgorithm, encryptedKey);
+        }
+    }
+
+    /** Key agreement whose GCM content goes through {@link JdkGcmDecryptor} where it can. */
+    private static final class JdkGcmKeyAgreeRecipient extends JceKeyAgreeAuthEnvelopedRecipient {
+        JdkGcmKeyAgreeRecipient(PrivateKey key) {
+            super(key);
+        }
+
+        @Override
+        public RecipientOperator getRecipientOperator(AlgorithmIdentifier keyAlgorithm, AlgorithmIdentifier contentAlgorithm,
+                                                      SubjectPublicKeyInfo senderKey, ASN1OctetString userKeyingMaterial,
+                                                      byte[] encryptedKey) throws CMSException {
+            Optional<InputAEADDecryptor> jdk = JdkGcmDecryptor.of(contentAlgorithm,
+                    () -> extractSecretKey(keyAlgorithm, contentAlgorithm, senderKey, userKeyingMaterial, encryptedKey));
+            return jdk.isPresent() ? new RecipientOperator(jdk.get())
+                    : super.getRecipientOperator(keyAlgorithm, contentAlgorithm, senderKey, userKeyingMaterial, encryptedKey);
+        }
     }
 
     private static JcaX509CertificateHolder holder(KeyEntry entry) throws KeyException {
