@@ -10,7 +10,6 @@ import java.math.BigInteger;
 import java.security.PrivateKey;
 import java.security.cert.CertificateEncodingException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -96,7 +95,7 @@ public final class SmimeOpener {
         String encoding = header.first("Content-Transfer-Encoding")
                 .map(field -> field.value().toLowerCase(Locale.ROOT)).orElse("7bit");
         InputStream body = new SequenceInputStream(new ByteArrayInputStream(header.consumedBody()), in);
-        return openCms(encoding.equals("base64") ? Base64.getMimeDecoder().wrap(body) : body, plaintext);
+        return openCms(encoding.equals("base64") ? new Base64MimeInputStream(body) : body, plaintext);
     }
 
     /** Decrypts a DER/BER CMS ContentInfo (EnvelopedData or AuthEnvelopedData). */
