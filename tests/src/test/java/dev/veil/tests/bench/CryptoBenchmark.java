@@ -72,7 +72,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code rawJceAesGcm} / {@code rawJceAesGcmDecrypt}: {@code AES/GCM/NoPadding} from SunJCE over the message
  *       bytes into a reused buffer, fresh IV per message (decrypt: one fixed ciphertext). The yardstick.
  *   <li>{@code rawBcAesGcmDecrypt}: the same decryption with Bouncy Castle's provider (what {@code SmimeOpener}
- *       uses for GCM content), to show the provider cost on its own.
+ *       used for GCM content before it streamed GCM through the JDK's AES, and still uses for nonces that are not
+ *       12 bytes), to show the provider cost on its own.
  *   <li>{@code cmsSealGcmDer} / {@code cmsSealCbcDer}: the CMS structure only (DER/BER, no MIME, no base64), by
  *       Veil's own {@link CmsEncryption#open}, fed in 64 KiB writes as the sealer feeds it. The "CMS AES-GCM
  *       encryption (DER)" target.
