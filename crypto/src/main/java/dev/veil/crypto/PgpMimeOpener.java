@@ -173,6 +173,9 @@ public final class PgpMimeOpener {
                     builder.setContentProvider(Providers.JDK_AES);
                 }
                 factory = builder.build(key.extractPrivateKey(null));
+                if (!encrypted.isAEAD()) {
+                    factory = new JdkCfbDecryptorFactory(factory); // v1's CFB from whole-chunk key streams
+                }
                 algorithm = encrypted.getSymmetricAlgorithm(factory);
             } catch (PGPException | RuntimeException e) {
                 if (id.isWildcard()) {
