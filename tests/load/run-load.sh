@@ -219,6 +219,7 @@ start_veil() { # name smtp-port admin-port app-port pid-variable
         rules="  - name: pseudonymise
     match:
       recipient: example.com
+      direction: inbound
     encrypt:
       format: smime
       to: [recipient, escrow]
