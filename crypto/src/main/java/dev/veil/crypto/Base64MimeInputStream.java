@@ -13,7 +13,7 @@ import java.util.Arrays;
  *
  * <p>A body whose last group has a single character (no whole byte in it) is an {@link IOException}.
  */
-final class Base64MimeInputStream extends InputStream {
+final class Base64MimeInputStream extends RefillingInputStream {
     /** Each byte's 6-bit value, or -1 for a byte outside the alphabet. */
     private static final byte[] VALUES = new byte[256];
 
@@ -28,43 +28,17 @@ final class Base64MimeInputStream extends InputStream {
 
     private final InputStream in;
     private final byte[] encoded = new byte[64 * 1024];
-    /** Three bytes for every four characters of {@link #encoded}. */
-    private final byte[] decoded = new byte[encoded.length / 4 * 3 + 3];
-    private int position;
-    private int limit;
     /** Bits of the group being read (up to three characters' worth) and how many characters they are. */
     private int bits;
     private int characters;
-    private boolean ended;
 
     Base64MimeInputStream(InputStream in) {
+        super(new byte[64 * 1024 / 4 * 3 + 3]); // three bytes for every four characters, and a last partial group
         this.in = in;
     }
 
     @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
-        while (position == limit) {
-            if (ended) {
-                return -1;
-            }
-            fill();
-        }
-        int n = Math.min(len, limit - position);
-        System.arraycopy(decoded, position, b, off, n);
-        position += n;
-        return n;
-    }
-
-    private void fill() throws IOException {
+    protected void fill() throws IOException {
         int n = in.read(encoded, 0, encoded.length);
         position = 0;
         limit = 0;
@@ -91,9 +65,9 @@ final class Base64MimeInputStream extends InputStream {
             }
             group = group << 6 | value;
             if (++count == 4) {
-                decoded[out] = (byte) (group >> 16);
-                decoded[out + 1] = (byte) (group >> 8);
-                decoded[out + 2] = (byte) group;
+                output[out] = (byte) (group >> 16);
+                output[out + 1] = (byte) (group >> 8);
+                output[out + 2] = (byte) group;
                 out += 3;
                 group = 0;
                 count = 0;
@@ -110,10 +84,10 @@ final class Base64MimeInputStream extends InputStream {
         switch (characters) {
             case 0 -> {
             }
-            case 2 -> decoded[limit++] = (byte) (bits >> 4);
+            case 2 -> output[limit++] = (byte) (bits >> 4);
             case 3 -> {
-                decoded[limit++] = (byte) (bits >> 10);
-                decoded[limit++] = (byte) (bits >> 2);
+                output[limit++] = (byte) (bits >> 10);
+                output[limit++] = (byte) (bits >> 2);
             }
             default -> throw new IOException("base64 content ends in a single character (" + characters
                     + " left over): it was cut off or damaged");

@@ -97,53 +97,23 @@ final class JdkCfbDecryptorFactory implements PublicKeyDataDecryptorFactory {
     }
 
     /** CFB-128 decryption with a zero IV (OpenPGP's SEIPD v1), whole blocks a chunk at a time, a partial one at the end. */
-    static final class CfbDecrypting extends InputStream {
+    static final class CfbDecrypting extends RefillingInputStream {
         private final InputStream in;
         private final Cipher ecb;
         private final byte[] ciphertext = new byte[64 * 1024];
         private final byte[] keyStream = new byte[ciphertext.length];
-        private final byte[] plain = new byte[ciphertext.length];
         /** The last ciphertext block decrypted; the IV (zero) at first. */
         private final byte[] previous = new byte[BLOCK];
         private int held;
-        private int position;
-        private int limit;
-        private boolean ended;
 
         CfbDecrypting(InputStream in, Cipher ecb) {
+            super(new byte[64 * 1024]);
             this.in = in;
             this.ecb = ecb;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (position == limit) {
-                if (ended) {
-                    return -1;
-                }
-                fill();
-            }
-            int n = Math.min(len, limit - position);
-            System.arraycopy(plain, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return limit - position;
-        }
-
-        private void fill() throws IOException {
+        protected void fill() throws IOException {
             int n = in.read(ciphertext, held, ciphertext.length - held);
             if (n < 0) {
                 ended = true;
@@ -167,10 +137,10 @@ final class JdkCfbDecryptorFactory implements PublicKeyDataDecryptorFactory {
             }
             int i = 0;
             for (; i + Long.BYTES <= length; i += Long.BYTES) {
-                LONGS.set(plain, i, (long) LONGS.get(ciphertext, i) ^ (long) LONGS.get(keyStream, i));
+                LONGS.set(output, i, (long) LONGS.get(ciphertext, i) ^ (long) LONGS.get(keyStream, i));
             }
             for (; i < length; i++) {
-                plain[i] = (byte) (ciphertext[i] ^ keyStream[i]);
+                output[i] = (byte) (ciphertext[i] ^ keyStream[i]);
             }
             if (length % BLOCK == 0) {
                 System.arraycopy(ciphertext, length - BLOCK, previous, 0, BLOCK);

@@ -129,48 +129,22 @@ final class JdkGcmDecryptor implements InputAEADDecryptor {
     }
 
     /** Decrypts all but the last {@link #tagLength} bytes of its input, and checks those against the tag at the end. */
-    private final class Decrypting extends InputStream {
+    private final class Decrypting extends RefillingInputStream {
         private final InputStream in;
         /** Read ahead: the tail of what was read, which may turn out to be the tag. */
         private final byte[] held = new byte[64 * 1024 + 16];
         private int heldCount;
-        private byte[] plain = new byte[0];
         private byte[] scratch = new byte[0];
-        private int plainStart;
-        private int plainEnd;
         private long blocks;
-        private boolean finished;
 
         Decrypting(InputStream in) {
+            super(new byte[0]);
             this.in = in;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            while (plainStart == plainEnd) {
-                if (finished) {
-                    return -1;
-                }
-                fill();
-            }
-            int n = Math.min(len, plainEnd - plainStart);
-            System.arraycopy(plain, plainStart, b, off, n);
-            plainStart += n;
-            return n;
-        }
-
         /** Reads more ciphertext and decrypts all of it but the last tagLength bytes; at the end checks the tag. */
-        private void fill() throws IOException {
+        @Override
+        protected void fill() throws IOException {
             int n = in.read(held, heldCount, held.length - heldCount);
             if (n < 0) {
                 finish();
@@ -187,7 +161,7 @@ final class JdkGcmDecryptor implements InputAEADDecryptor {
         }
 
         private void finish() throws IOException {
-            finished = true;
+            ended = true;
             if (heldCount < tagLength) {
                 throw new IOException("AES-GCM content is shorter than its " + tagLength + "-byte tag");
             }
@@ -201,7 +175,7 @@ final class JdkGcmDecryptor implements InputAEADDecryptor {
                 throw new IOException("AES-GCM tag computation failed: " + e.getMessage(), e);
             }
             if (!MessageDigest.isEqual(received, computed)) {
-                plainStart = plainEnd; // nothing more is handed out
+                position = limit; // nothing more is handed out
                 throw new IOException("mac check in GCM failed: the content was altered or is not for this key");
             }
         }
@@ -212,14 +186,14 @@ final class JdkGcmDecryptor implements InputAEADDecryptor {
                 throw new IOException("AES-GCM content over 64 GiB");
             }
             try {
-                if (plain.length < length + 16) {
-                    plain = new byte[length + 16];
+                if (output.length < length + 16) {
+                    output = new byte[length + 16];
                     scratch = new byte[length + 32];
                 }
-                int n = last ? counter.doFinal(held, 0, length, plain, 0) : counter.update(held, 0, length, plain, 0);
-                tagOfPlaintext.update(plain, 0, n, scratch, 0); // its ciphertext is the one read: only the tag counts
-                plainStart = 0;
-                plainEnd = n;
+                int n = last ? counter.doFinal(held, 0, length, output, 0) : counter.update(held, 0, length, output, 0);
+                tagOfPlaintext.update(output, 0, n, scratch, 0); // its ciphertext is the one read: only the tag counts
+                position = 0;
+                limit = n;
             } catch (ShortBufferException e) {
                 throw new IOException("AES-GCM decryption: " + e.getMessage(), e);
             } catch (GeneralSecurityException e) {
