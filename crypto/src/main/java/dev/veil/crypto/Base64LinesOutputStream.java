@@ -34,7 +34,8 @@ final class Base64LinesOutputStream extends OutputStream {
     /** Lines held for one write to the target at most; the buffer starts at {@link #FIRST_LINES} and grows. */
     private static final int MAX_LINES = 1024;
     private static final int FIRST_LINES = 64;
-    private static final byte[] ALPHABET =
+    /** The base64 alphabet (RFC 4648 table 1), each character's value its index. */
+    static final byte[] ALPHABET =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     /** For each 12-bit value, its two base64 characters: the first in the low byte (written little-endian). */
     private static final char[] PAIRS = new char[4096];

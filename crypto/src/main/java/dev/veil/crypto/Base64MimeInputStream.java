@@ -19,8 +19,7 @@ final class Base64MimeInputStream extends RefillingInputStream {
 
     static {
         Arrays.fill(VALUES, (byte) -1);
-        byte[] alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] alphabet = Base64LinesOutputStream.ALPHABET;
         for (int i = 0; i < alphabet.length; i++) {
             VALUES[alphabet[i]] = (byte) i;
         }

@@ -62,6 +62,21 @@ final class JdkContentEncryptor {
         return new Cbc(algorithm, key, cipher);
     }
 
+    /** What is written goes to {@code cipher} as additional authenticated data (GCM, before any content). */
+    static OutputStream aadStream(Cipher cipher) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                cipher.updateAAD(new byte[] {(byte) b});
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                cipher.updateAAD(b, off, len);
+            }
+        };
+    }
+
     /** 32 random bytes: what the JDK's AES KeyGenerator makes, without a provider lookup per message. */
     private static SecretKey newKey() {
         byte[] key = new byte[32];
@@ -121,17 +136,7 @@ final class JdkContentEncryptor {
         /** Authenticated attributes go in as additional authenticated data, before any content. */
         @Override
         public OutputStream getAADStream() {
-            return new OutputStream() {
-                @Override
-                public void write(int b) {
-                    cipher.updateAAD(new byte[] {(byte) b});
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    cipher.updateAAD(b, off, len);
-                }
-            };
+            return aadStream(cipher);
         }
 
         @Override

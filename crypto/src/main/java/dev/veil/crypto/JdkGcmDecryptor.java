@@ -103,17 +103,7 @@ final class JdkGcmDecryptor implements InputAEADDecryptor {
     /** Authenticated attributes: additional authenticated data of the tag computation. */
     @Override
     public OutputStream getAADStream() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                tagOfPlaintext.updateAAD(new byte[] {(byte) b});
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                tagOfPlaintext.updateAAD(b, off, len);
-            }
-        };
+        return JdkContentEncryptor.aadStream(tagOfPlaintext);
     }
 
     @Override

@@ -120,7 +120,7 @@ public final class ArcSealer {
 
     /** The new ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results, then the extra fields. */
     private NewSet newSet(HeaderBlock original, byte[] bodyHash, List<String> results, List<String> extraFields,
-                                Instant now) throws IOException, DnsTemporaryException {
+                          Instant now) throws IOException, DnsTemporaryException {
         List<HeaderField> fields = new ArrayList<>();
         for (String extra : extraFields) {
             fields.addAll(HeaderBlock.parse((extra + "\r\n").getBytes(StandardCharsets.UTF_8)).fields());

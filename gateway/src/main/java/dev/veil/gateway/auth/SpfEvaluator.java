@@ -487,9 +487,9 @@ public final class SpfEvaluator {
         return true;
     }
 
-    private static final Pattern IP4 = Pattern.compile(
-            "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-                    + "\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])");
+    /** A qnum (section 5.6): 0 to 255 without leading zeros. */
+    private static final String QNUM = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+    private static final Pattern IP4 = Pattern.compile(QNUM + "\\." + QNUM + "\\." + QNUM + "\\." + QNUM);
 
     /** A cidr-length (section 5.6): "0" or digits without a leading zero, at most {@code max}. */
     static int prefixLength(String digits, int max, String term) throws PermError {

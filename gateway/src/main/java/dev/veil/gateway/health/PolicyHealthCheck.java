@@ -17,10 +17,6 @@ public final class PolicyHealthCheck extends HealthCheck {
     private final PolicyHolder policies;
     private final Map<Direction, List<String>> pipelines;
 
-    public PolicyHealthCheck(PolicyHolder policies) {
-        this(policies, Map.of());
-    }
-
     /** @param pipelines each direction's step names, checked against the rules in force */
     public PolicyHealthCheck(PolicyHolder policies, Map<Direction, List<String>> pipelines) {
         this.policies = policies;
