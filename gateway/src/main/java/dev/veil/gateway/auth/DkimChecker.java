@@ -8,7 +8,6 @@ import java.nio.charset.Charset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.apache.james.jdkim.DKIMVerifier;
 import org.apache.james.jdkim.api.BodyHasher;
 import org.apache.james.jdkim.api.Headers;
 import org.apache.james.jdkim.api.PublicKeyRecordRetriever;
@@ -21,6 +20,8 @@ import org.apache.james.jdkim.exceptions.TempFailException;
  * DKIM verification (RFC 6376) with Apache jDKIM, one signature at a time so that each gets its own result (jDKIM
  * reports only the signatures that pass). Keys come from {@link DnsResolver}. At most {@link #MAX_SIGNATURES} are
  * checked: each costs a DNS lookup and a pass over the body, and a message does not get more trustworthy with more.
+ * Ed25519 signatures (RFC 8463) are checked by {@link DkimVerifier}, which jDKIM alone cannot do, and which allows
+ * senders' clocks some drift.
  * RFC 8301 is applied before jDKIM (which accepts both): an rsa-sha1 signature or an RSA key under 1024 bits is
  * {@code policy}, never pass (and so is a key in testing mode, {@code t=y}) — SHA-1 collisions and 512-bit keys are within an attacker's budget, and a pass would
  * carry DMARC for a domain whose mail anyone could then sign.
@@ -99,9 +100,13 @@ public final class DkimChecker {
         if (tag(value, "a").equalsIgnoreCase("rsa-sha1")) { // RFC 8301 section 3.1: must not be used for verifying
             return new Result(Status.POLICY, domain, selector, start, "rsa-sha1 is not accepted (RFC 8301)");
         }
-        DKIMVerifier verifier = new DKIMVerifier(keys);
+        DkimVerifier verifier = new DkimVerifier(keys);
         OneSignature headers = new OneSignature(header, signature);
         try {
+            if (DkimVerifier.isEd25519(tag(value, "a"))) {
+                verifier.verifyEd25519(value, headers, body); // throws unless it verifies
+                return new Result(Status.PASS, domain, selector, start, "");
+            }
             BodyHasher hasher = verifier.newBodyHasher(headers);
             if (hasher == null) {
                 return new Result(Status.PERMERROR, domain, selector, start, "signature could not be parsed");

@@ -52,14 +52,24 @@ class DkimAndArcInteropTest {
 
     @Test
     void everyCorpusMessageSignedByPythonVerifiesAndFailsWhenTampered() throws Exception {
-        DkimTool.SigningKey key = DkimTool.newKey(dir);
+        everyCorpusMessageVerifiesAndFailsWhenTampered(DkimTool.newKey(dir), "rsa-sha256");
+    }
+
+    /** RFC 8463: verifiers must implement ed25519-sha256 (jDKIM alone gave every such signature fail). */
+    @Test
+    void everyCorpusMessageSignedByPythonWithEd25519VerifiesAndFailsWhenTampered() throws Exception {
+        everyCorpusMessageVerifiesAndFailsWhenTampered(DkimTool.newEd25519Key(dir), "ed25519-sha256");
+    }
+
+    private void everyCorpusMessageVerifiesAndFailsWhenTampered(DkimTool.SigningKey key, String algorithm)
+            throws Exception {
         dns.txt("sel1._domainkey." + SIGNER, key.dnsTxt());
         Path in = Files.createDirectories(dir.resolve("in"));
         Path signed = Files.createDirectories(dir.resolve("signed"));
         for (Path message : Corpus.messages()) {
             Files.write(in.resolve(message.getFileName()), withoutMboxLine(Corpus.asSmtpData(Files.readAllBytes(message))));
         }
-        Tools.Result signing = DkimTool.signAll(key, "sel1", SIGNER, in, signed);
+        Tools.Result signing = DkimTool.signAll(key, "sel1", SIGNER, in, signed, algorithm);
         List<String> refused = signing.output().lines().filter(l -> l.contains(" refused: ")).toList();
         DkimChecker checker = new DkimChecker(resolver);
         List<String> wrong = new ArrayList<>();
@@ -93,6 +103,69 @@ class DkimAndArcInteropTest {
         assertThat(wrong).as("python-signed messages Veil does not verify (python refused %s)", refused).isEmpty();
         assertThat(verified).as("signed by python: %s", refused).isGreaterThanOrEqualTo(100);
         assertThat(eightBit).as("8-bit signed header fields").hasSizeLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void ed25519AndRsaSignaturesOfOneMessageAreJudgedApart() throws Exception {
+        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: two signatures\r\n"
+                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <e@" + SIGNER + ">\r\n\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        DkimTool.SigningKey rsa = DkimTool.newKey(dir);
+        Path edDir = Files.createDirectories(dir.resolve("ed"));
+        DkimTool.SigningKey ed = DkimTool.newEd25519Key(edDir);
+        dns.txt("rsa._domainkey." + SIGNER, rsa.dnsTxt());
+        dns.txt("ed._domainkey." + SIGNER, ed.dnsTxt());
+        // the way senders sign with both (RFC 8463 section 6): the Ed25519 signature on top
+        byte[] both = DkimTool.sign(ed, "ed", SIGNER, DkimTool.sign(rsa, "rsa", SIGNER, message), "ed25519-sha256");
+        DkimChecker checker = new DkimChecker(resolver);
+        assertThat(verify(checker, both)).extracting(DkimChecker.Result::selector, DkimChecker.Result::status)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("ed", DkimChecker.Status.PASS),
+                        org.assertj.core.groups.Tuple.tuple("rsa", DkimChecker.Status.PASS));
+
+        // a signed header field changed: both fail
+        byte[] changed = new String(both, StandardCharsets.ISO_8859_1).replace("Subject: two signatures",
+                "Subject: two signaturez").getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(verify(checker, changed)).extracting(DkimChecker.Result::status)
+                .containsExactly(DkimChecker.Status.FAIL, DkimChecker.Status.FAIL);
+
+        // signed with the Ed25519 key under a selector whose key is another one, an RSA one, or not 32 bytes: no pass
+        Path otherDir = Files.createDirectories(dir.resolve("other"));
+        dns.txt("other._domainkey." + SIGNER, DkimTool.newEd25519Key(otherDir).dnsTxt());
+        dns.txt("rsakey._domainkey." + SIGNER, rsa.dnsTxt());
+        dns.txt("short._domainkey." + SIGNER, ed.dnsTxt().substring(0, ed.dnsTxt().length() - 8) + "AAAA");
+        for (String selector : List.of("other", "rsakey", "short")) {
+            byte[] signed = DkimTool.sign(ed, selector, SIGNER, message, "ed25519-sha256");
+            DkimChecker.Result result = verify(checker, signed).get(0);
+            assertThat(result.status()).as(selector + ": " + result).isEqualTo(DkimChecker.Status.FAIL);
+            if (selector.equals("short")) {
+                assertThat(result.reason()).contains("32 bytes");
+            }
+        }
+    }
+
+    /**
+     * A sender whose clock runs a minute fast still passes (jDKIM alone failed any t= after this machine's clock); one
+     * signed an hour ahead does not.
+     */
+    @Test
+    void aSignerClockSomeMinutesAheadStillPassesAnHourAheadDoesNot() throws Exception {
+        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: fast clock\r\n"
+                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <c@" + SIGNER + ">\r\n\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        DkimTool.SigningKey key = DkimTool.newKey(dir);
+        dns.txt("clock._domainkey." + SIGNER, key.dnsTxt());
+        DkimChecker checker = new DkimChecker(resolver);
+        assertThat(verify(checker, DkimTool.signWithClockAhead(key, "clock", SIGNER, message, 60)).get(0).status())
+                .isEqualTo(DkimChecker.Status.PASS);
+        DkimChecker.Result hourAhead = verify(checker, DkimTool.signWithClockAhead(key, "clock", SIGNER, message,
+                3600)).get(0);
+        assertThat(hourAhead.status()).isEqualTo(DkimChecker.Status.FAIL);
+        assertThat(hourAhead.reason()).contains("in the future");
+    }
+
+    private static List<DkimChecker.Result> verify(DkimChecker checker, byte[] message) throws Exception {
+        HeaderBlock header = HeaderBlock.parse(message);
+        return checker.verify(header, () -> new ByteArrayInputStream(message, header.bodyOffset(), message.length));
     }
 
     @Test

@@ -47,6 +47,21 @@ public final class DkimTool {
         return new SigningKey(file, "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(pair.getPublic().getEncoded()));
     }
 
+    /**
+     * An Ed25519 signing key (RFC 8463): the file python3-dkim reads (the base64 of the 32-byte seed) and the DNS TXT
+     * value ({@code k=ed25519}, the raw 32-byte public key in base64).
+     */
+    public static SigningKey newEd25519Key(Path dir) throws Exception {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] pkcs8 = pair.getPrivate().getEncoded(); // RFC 8410: the seed is the last 32 bytes
+        byte[] spki = pair.getPublic().getEncoded(); // and so is the public key
+        Path file = dir.resolve("dkim-signer.ed25519");
+        Files.writeString(file, Base64.getEncoder().encodeToString(
+                java.util.Arrays.copyOfRange(pkcs8, pkcs8.length - 32, pkcs8.length)));
+        return new SigningKey(file, "v=DKIM1; k=ed25519; p=" + Base64.getEncoder().encodeToString(
+                java.util.Arrays.copyOfRange(spki, spki.length - 32, spki.length)));
+    }
+
     /** The message DKIM-signed by python3-dkim (rsa-sha256, relaxed/relaxed). */
     public static byte[] sign(SigningKey key, String selector, String domain, byte[] message) {
         return sign(key, selector, domain, message, "rsa-sha256");
@@ -55,6 +70,17 @@ public final class DkimTool {
     /** The message DKIM-signed with another algorithm ({@code rsa-sha1}). */
     public static byte[] sign(SigningKey key, String selector, String domain, byte[] message, String algorithm) {
         Tools.Result r = run(message, "sign", key.pem().toString(), selector, domain, algorithm);
+        if (r.exitCode() != 0) {
+            throw new AssertionError("dkim-tool sign failed:\n" + r.output());
+        }
+        return r.output().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /** The message DKIM-signed (rsa-sha256) by a signer whose clock is {@code seconds} ahead of this one's. */
+    public static byte[] signWithClockAhead(SigningKey key, String selector, String domain, byte[] message,
+            long seconds) {
+        Tools.Result r = run(Map.of("DKIM_TOOL_CLOCK_OFFSET", Long.toString(seconds)), message, "sign",
+                key.pem().toString(), selector, domain);
         if (r.exitCode() != 0) {
             throw new AssertionError("dkim-tool sign failed:\n" + r.output());
         }
@@ -74,7 +100,14 @@ public final class DkimTool {
 
     /** Signs every file of {@code in} into {@code out}; the result lines say which ones the signer refused. */
     public static Tools.Result signAll(SigningKey key, String selector, String domain, Path in, Path out) {
-        return run(new byte[0], "sign-all", key.pem().toString(), selector, domain, in.toString(), out.toString());
+        return signAll(key, selector, domain, in, out, "rsa-sha256");
+    }
+
+    /** {@link #signAll} with another algorithm ({@code ed25519-sha256} with an {@link #newEd25519Key} key). */
+    public static Tools.Result signAll(SigningKey key, String selector, String domain, Path in, Path out,
+            String algorithm) {
+        return run(new byte[0], "sign-all", key.pem().toString(), selector, domain, in.toString(), out.toString(),
+                algorithm);
     }
 
     /** arc_verify of every file in {@code dir}: one line {@code NAME cv=RESULT reason} each. */
@@ -91,6 +124,10 @@ public final class DkimTool {
     }
 
     private static Tools.Result run(byte[] stdin, String... args) {
+        return run(Map.of(), stdin, args);
+    }
+
+    private static Tools.Result run(Map<String, String> environment, byte[] stdin, String... args) {
         try {
             Path script = Files.createTempFile("dkim-tool", ".py");
             try (InputStream in = DkimTool.class.getResourceAsStream("/auth/dkim-tool.py")) {
@@ -102,7 +139,9 @@ public final class DkimTool {
             command.add(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
             command.add(script.toString());
             command.addAll(List.of(args));
-            Process p = new ProcessBuilder(command).redirectInput(input.toFile()).redirectErrorStream(true).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectInput(input.toFile()).redirectErrorStream(true);
+            builder.environment().putAll(environment);
+            Process p = builder.start();
             // ISO-8859-1 keeps the signed message's bytes one to one
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             if (!p.waitFor(300, TimeUnit.SECONDS)) {
