@@ -43,9 +43,10 @@ public final class ArcSealer {
 
     /**
      * Messages up to this size are read into memory once for sealing; larger ones are streamed (header, body hash
-     * and copy each read the file).
+     * and copy each read the file). A 1 MB message encrypted is about 1.4 MB; streamed, its seal took 3.3 ms against
+     * 2.9 ms read once. At most one such array per queue worker (32 by default: 128 MiB at worst).
      */
-    static final long IN_MEMORY_LIMIT = 1024 * 1024;
+    static final long IN_MEMORY_LIMIT = 4 * 1024 * 1024;
 
     private final RsaSigningKey key;
     private final String domain;

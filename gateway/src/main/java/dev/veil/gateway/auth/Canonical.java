@@ -129,6 +129,19 @@ final class Canonical {
             int end = offset + length;
             int i = offset;
             while (i < end) {
+                if (!carriageReturn && !whitespace) {
+                    // lines of ordinary bytes, each ended by CRLF (base64 bodies are nothing else), stay as they are:
+                    // written as one piece up to the last one's CR, whose line break then waits like any other
+                    int lastBreak = wholeLines(bytes, i, end);
+                    if (lastBreak > i) {
+                        flushPending();
+                        put(bytes, i, lastBreak - i);
+                        anyContent = true;
+                        pendingLineBreaks = 1;
+                        i = lastBreak + 2;
+                        continue;
+                    }
+                }
                 int run = carriageReturn ? i : ordinaryRun(bytes, i, end);
                 if (run > i) {
                     flushPending();
@@ -139,6 +152,23 @@ final class Canonical {
                     write(bytes[i] & 0xff);
                     i++;
                 }
+            }
+        }
+
+        /**
+         * From {@code from}, a sequence of lines that each hold at least one byte, all ordinary, and end in CRLF: the
+         * index of the last one's CR, or {@code from} when the first is not such a line.
+         */
+        static int wholeLines(byte[] bytes, int from, int end) {
+            int lastBreak = from;
+            int i = from;
+            while (true) {
+                int run = ordinaryRun(bytes, i, end);
+                if (run == i || run + 1 >= end || bytes[run] != '\r' || bytes[run + 1] != '\n') {
+                    return lastBreak;
+                }
+                lastBreak = run;
+                i = run + 2;
             }
         }
 
