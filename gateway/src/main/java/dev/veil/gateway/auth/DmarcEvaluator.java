@@ -42,8 +42,8 @@ public final class DmarcEvaluator {
         } catch (DnsTemporaryException e) {
             return new Verdict(DmarcResult.TEMPERROR, fromDomain, DmarcRecord.Disposition.NONE, e.getMessage());
         }
-        if (found == null) {
-            return new Verdict(DmarcResult.NONE, fromDomain, DmarcRecord.Disposition.NONE, "no DMARC record");
+        if (found.record() == null) {
+            return new Verdict(DmarcResult.NONE, fromDomain, DmarcRecord.Disposition.NONE, found.why());
         }
         DmarcRecord record = found.record();
         boolean spfAligned = spf == SpfResult.PASS && aligned(spfDomain, fromDomain, record.strictSpf());
@@ -65,31 +65,51 @@ public final class DmarcEvaluator {
         return new Verdict(DmarcResult.FAIL, fromDomain, policy, "no aligned SPF or DKIM pass");
     }
 
-    private record Found(DmarcRecord record, boolean organizational) {
+    /** The policy record that applies, or none ({@code record} null) and why. */
+    private record Found(DmarcRecord record, boolean organizational, String why) {
     }
 
+    /**
+     * Policy discovery, RFC 7489 section 6.6.3: the From domain's DMARC records (TXT records starting with v=DMARC1),
+     * or, only when it has none at all, its organizational domain's. Several records, or one without a usable p=
+     * (and no rua=), mean DMARC is not applied; they are not a reason to ask the organizational domain.
+     */
     private Found policyRecord(String fromDomain) throws DnsTemporaryException {
-        Optional<DmarcRecord> own = lookup(fromDomain);
-        if (own.isPresent()) {
-            return new Found(own.get(), false);
-        }
-        String organizational = organizationalDomain(fromDomain);
-        if (!organizational.equals(fromDomain)) {
-            Optional<DmarcRecord> parent = lookup(organizational);
-            if (parent.isPresent()) {
-                return new Found(parent.get(), true);
+        String domain = fromDomain;
+        List<String> records = dmarcRecords(domain);
+        boolean organizational = false;
+        if (records.isEmpty()) {
+            String parent = organizationalDomain(fromDomain);
+            if (!parent.equals(fromDomain)) {
+                domain = parent;
+                records = dmarcRecords(domain);
+                organizational = true;
             }
         }
-        return null;
+        if (records.isEmpty()) {
+            return new Found(null, false, "no DMARC record");
+        }
+        if (records.size() > 1) {
+            return new Found(null, false, records.size() + " DMARC records at _dmarc." + domain
+                    + ": DMARC is not applied (RFC 7489 6.6.3)");
+        }
+        Optional<DmarcRecord> record = DmarcRecord.parse(records.get(0));
+        if (record.isEmpty()) {
+            return new Found(null, false, "the DMARC record at _dmarc." + domain
+                    + " has no valid p=: DMARC is not applied (RFC 7489 6.6.3)");
+        }
+        return new Found(record.get(), organizational, "");
     }
 
-    private Optional<DmarcRecord> lookup(String domain) throws DnsTemporaryException {
-        List<DmarcRecord> records = new ArrayList<>();
+    /** The TXT records at {@code _dmarc.DOMAIN} that start with v=DMARC1: the candidates (section 6.6.3 step 2). */
+    private List<String> dmarcRecords(String domain) throws DnsTemporaryException {
+        List<String> records = new ArrayList<>();
         for (String txt : dns.txt("_dmarc." + domain)) {
-            DmarcRecord.parse(txt).ifPresent(records::add);
+            if (DmarcRecord.isDmarc(txt)) {
+                records.add(txt);
+            }
         }
-        // more than one record: none applies (section 6.6.3)
-        return records.size() == 1 ? Optional.of(records.get(0)) : Optional.empty();
+        return records;
     }
 
     /** Whether an authenticated domain is aligned with the From domain. */

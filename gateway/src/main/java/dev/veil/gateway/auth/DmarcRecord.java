@@ -24,10 +24,10 @@ public record DmarcRecord(Disposition policy, Disposition subdomainPolicy, boole
      * without a valid p= is ignored, unless it has rua=, in which case p=none applies).
      */
     public static Optional<DmarcRecord> parse(String txt) {
-        String[] parts = txt.split(";");
-        if (parts.length == 0 || !parts[0].strip().replace(" ", "").equalsIgnoreCase("v=DMARC1")) {
+        if (!isDmarc(txt)) {
             return Optional.empty();
         }
+        String[] parts = txt.split(";");
         Disposition p = null;
         Disposition sp = null;
         boolean rua = false;
@@ -67,6 +67,12 @@ public record DmarcRecord(Disposition policy, Disposition subdomainPolicy, boole
             p = Disposition.NONE;
         }
         return Optional.of(new DmarcRecord(p, sp == null ? p : sp, adkim, aspf, pct));
+    }
+
+    /** Whether a TXT record is a DMARC record at all: it starts with the tag v=DMARC1 (section 6.6.3 step 2). */
+    public static boolean isDmarc(String txt) {
+        String[] parts = txt.split(";");
+        return parts.length > 0 && parts[0].strip().replace(" ", "").equalsIgnoreCase("v=DMARC1");
     }
 
     private static Disposition disposition(String value) {
