@@ -107,9 +107,7 @@ class DkimAndArcInteropTest {
 
     @Test
     void ed25519AndRsaSignaturesOfOneMessageAreJudgedApart() throws Exception {
-        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: two signatures\r\n"
-                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <e@" + SIGNER + ">\r\n\r\nhello\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] message = message("two signatures", "e");
         DkimTool.SigningKey rsa = DkimTool.newKey(dir);
         Path edDir = Files.createDirectories(dir.resolve("ed"));
         DkimTool.SigningKey ed = DkimTool.newEd25519Key(edDir);
@@ -149,9 +147,7 @@ class DkimAndArcInteropTest {
      */
     @Test
     void aSignerClockSomeMinutesAheadStillPassesAnHourAheadDoesNot() throws Exception {
-        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: fast clock\r\n"
-                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <c@" + SIGNER + ">\r\n\r\nhello\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] message = message("fast clock", "c");
         DkimTool.SigningKey key = DkimTool.newKey(dir);
         dns.txt("clock._domainkey." + SIGNER, key.dnsTxt());
         DkimChecker checker = new DkimChecker(resolver);
@@ -161,6 +157,13 @@ class DkimAndArcInteropTest {
                 3600)).get(0);
         assertThat(hourAhead.status()).isEqualTo(DkimChecker.Status.FAIL);
         assertThat(hourAhead.reason()).contains("in the future");
+    }
+
+    /** A short message from the signer's domain. */
+    private static byte[] message(String subject, String id) {
+        return ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: " + subject + "\r\n"
+                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <" + id + "@" + SIGNER + ">\r\n\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
     }
 
     private static List<DkimChecker.Result> verify(DkimChecker checker, byte[] message) throws Exception {
@@ -217,9 +220,7 @@ class DkimAndArcInteropTest {
 
     @Test
     void rsaSha1KeysUnder1024BitsAndTestingKeysAreNeverAPass() throws Exception {
-        byte[] message = ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: weak\r\n"
-                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <w@" + SIGNER + ">\r\n\r\nhello\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        byte[] message = message("weak", "w");
         DkimTool.SigningKey strong = DkimTool.newKey(dir);
         dns.txt("strong._domainkey." + SIGNER, strong.dnsTxt());
         Path small = Files.createDirectories(dir.resolve("small"));
