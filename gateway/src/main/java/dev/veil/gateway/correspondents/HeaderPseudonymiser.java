@@ -93,12 +93,10 @@ public final class HeaderPseudonymiser {
                     list.add(value);
                 }
             } else if (name.equals("date")) {
-                // the date shows outside the encryption; a comment in it ("(from carol at ext.example)") is free text
+                // the date shows outside the encryption: a comment in it ("(from carol at ext.example)"), or any
+                // other text beside the date-time, could name a correspondent; an unreadable date is left out
                 List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
-                String value = withoutComments(field.value());
-                if (!value.isEmpty()) {
-                    list.add(value);
-                }
+                ShownDate.of(field.value()).ifPresent(list::add);
             }
         }
         String sender = envelopeSender(envelopeSender, policy, rule, p, aliases);

@@ -1,0 +1,29 @@
+package dev.veil.gateway.correspondents;
+
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The Date field as it may be shown outside the encryption (or in a rewritten header): an RFC 5322 date-time
+ * (section 3.3, with the obsolete forms of 4.3: two-digit years, alphabetic zones, no seconds) and nothing else.
+ * Comments go; a value that is not such a date is not shown at all. Free text in a Date field — a mailer's
+ * "Mon, 1 Jan 2024 10:00:00 +0000 bob@ext.example via mx.ext.example", or no date at all — is outside any
+ * comment, so taking out comments alone would show it to Exchange next to the aliases.
+ */
+final class ShownDate {
+    private static final Pattern DATE_TIME = Pattern.compile(
+            "(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ?, ?)?"
+                    + "\\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{2,4} "
+                    + "\\d{1,2} ?: ?\\d{2}(?: ?: ?\\d{2})? "
+                    + "(?:[+-]\\d{4}|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|[A-IK-Z])",
+            Pattern.CASE_INSENSITIVE);
+
+    private ShownDate() {
+    }
+
+    /** The date without comments and with single spaces, or empty when what is left is not a date-time. */
+    static Optional<String> of(String value) {
+        String date = HeaderPseudonymiser.withoutComments(value);
+        return DATE_TIME.matcher(date).matches() ? Optional.of(date) : Optional.empty();
+    }
+}
