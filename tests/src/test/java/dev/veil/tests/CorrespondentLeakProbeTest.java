@@ -196,6 +196,24 @@ class CorrespondentLeakProbeTest {
         assertThat(rewritten.getHeader("Disposition-Notification-To")).isNull();
     }
 
+    /** A protected address whose (quoted) local part is an external address names the correspondent. */
+    @Test
+    void aProtectedAddressWithAnExternalAddressAsItsLocalPartIsNotShown() throws Exception {
+        String data = header(
+                "From: \"xerxesleak@partner.example\"@example.com",
+                "To: alice@example.com",
+                "Cc: \"zacharyleak@partner.example\"@Example.COM",
+                "Reply-To: yolandaleak%partner.example@example.com",
+                "Subject: forwarded",
+                "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+                "",
+                "Hello.");
+        for (String to : List.of("alice@example.com", "plain@example.com")) {
+            MimeMessage arrived = deliver("xerxesleak%partner.example@example.com", to, data);
+            assertNothingLeaks(to, arrived);
+        }
+    }
+
     /**
      * A bounce (multipart/report) from a partner's server: its report stays inside. (Sent from the postmaster, not
      * the null sender: GreenMail refuses RCPT after {@code MAIL FROM:<>}.)

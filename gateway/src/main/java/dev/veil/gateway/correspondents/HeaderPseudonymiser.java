@@ -115,7 +115,7 @@ public final class HeaderPseudonymiser {
         int at = s.lastIndexOf('@');
         String local = at < 0 ? s : s.substring(0, at);
         String domain = at < 0 ? "" : s.substring(at + 1);
-        if (!domain.isEmpty() && policy.protects(domain)) {
+        if (!domain.isEmpty() && policy.protects(domain) && plainLocalPart(local)) {
             return sender;
         }
         try {
@@ -146,7 +146,7 @@ public final class HeaderPseudonymiser {
 
     private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
                            int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
-        if (!m.domain().isEmpty() && policy.protects(m.domain())) {
+        if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
             if (!address.chars().allMatch(c -> c < 0x80)) {
                 throw new AddressParser.MalformedAddressException("a protected address with a non-ASCII local part"
@@ -163,6 +163,16 @@ public final class HeaderPseudonymiser {
         String alias = register(canonical, rule.aliasDomain());
         String display = rule.displayName().replace("{token}", p.label(canonical));
         return display.isBlank() ? alias : phrase(display) + " <" + alias + ">";
+    }
+
+    /**
+     * Whether the local part of a protected address may be shown as it is: not when it is quoted or holds an
+     * {@code @}, {@code %} or {@code !} — {@code "bob@ext.example"@example.com}, {@code bob%ext.example@example.com}
+     * name a correspondent in the protected domain's local part. Such an address is not a protected user's mailbox
+     * and is pseudonymised like an external one.
+     */
+    static boolean plainLocalPart(String localPart) {
+        return localPart.chars().noneMatch(c -> c == '"' || c == '\\' || c == '@' || c == '%' || c == '!');
     }
 
     private String register(String canonical, String aliasDomain) throws PseudonymisationException {
