@@ -31,11 +31,20 @@ public final class BounceRecipients {
 
     /**
      * {@code failures} (recipient to reason) with every real address that an alias in {@code original}'s header stands
-     * for replaced by that alias; the same map when there is none.
+     * for replaced by that alias — and, for a recipient the header does not name, its alias from the directory (see
+     * {@link Reidentifier#aliasOf}); the same map when there is none.
      */
     public static Map<String, String> asAddressed(Path original, Map<String, String> failures, Reidentifier aliases)
             throws IOException {
         Map<String, String> aliasOf = aliasesIn(original, aliases);
+        // a recipient the header does not name (a Bcc reaches Veil in the envelope only) was resolved at RCPT all
+        // the same: if the directory holds its alias, the notice names that, not the real address
+        for (String recipient : failures.keySet()) {
+            String key = recipient.toLowerCase(Locale.ROOT);
+            if (!aliasOf.containsKey(key)) {
+                aliases.aliasOf(recipient).ifPresent(alias -> aliasOf.put(key, alias));
+            }
+        }
         if (aliasOf.isEmpty()) {
             return failures;
         }

@@ -18,4 +18,13 @@ public interface Reidentifier {
 
     /** The real Message-ID (with angle brackets) behind a tokenised one (with angle brackets). */
     Optional<String> realMessageId(String tokenisedMessageId);
+
+    /**
+     * The alias that stands for a real address under the current pseudonym key, when the directory holds it; empty
+     * otherwise. For naming a recipient that the user addressed by alias where only the real address is left (a Bcc
+     * is in the envelope, not the header).
+     */
+    default Optional<String> aliasOf(String realAddress) {
+        return Optional.empty();
+    }
 }

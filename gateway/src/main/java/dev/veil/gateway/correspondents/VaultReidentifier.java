@@ -87,6 +87,32 @@ public final class VaultReidentifier implements Reidentifier {
         return pseudonymiser.get().revealMessageId(id);
     }
 
+    @Override
+    public Optional<String> aliasOf(String realAddress) {
+        int at = realAddress == null ? -1 : realAddress.lastIndexOf('@');
+        if (at <= 0) {
+            return Optional.empty();
+        }
+        String canonical;
+        try {
+            canonical = AliasDirectory.canonical(realAddress.substring(0, at), realAddress.substring(at + 1));
+        } catch (AddressParser.MalformedAddressException e) {
+            return Optional.empty();
+        }
+        // the alias is a keyed hash of the address: only a row that resolves back to it counts
+        String local = pseudonymiser.get().aliasLocalPart(canonical);
+        for (String domain : new java.util.TreeSet<>(current())) {
+            try {
+                if (directory.realAddress(local, domain).filter(canonical::equals).isPresent()) {
+                    return Optional.of(local + "@" + domain);
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException("the alias directory cannot be read: " + e.getMessage(), e);
+            }
+        }
+        return Optional.empty();
+    }
+
     /** {local part, alias domain} when the address lies in an alias domain, else null. */
     private String[] split(String address) {
         if (address == null) {

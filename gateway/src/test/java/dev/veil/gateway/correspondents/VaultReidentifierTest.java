@@ -57,6 +57,15 @@ class VaultReidentifierTest {
     }
 
     @Test
+    void findsTheRegisteredAliasOfARealAddressAndNoneForOthers() throws Exception {
+        String alias = directory.register("bob@partner.example", ALIAS_DOMAIN);
+
+        assertThat(reidentifier.aliasOf("Bob@Partner.Example")).contains(alias);
+        assertThat(reidentifier.aliasOf("never-wrote@partner.example")).isEmpty();
+        assertThat(reidentifier.aliasOf("no-domain")).isEmpty();
+    }
+
+    @Test
     void knowsNothingOfAWellFormedAliasThatWasNeverGiven() {
         String unknown = pseudonymiser.alias("never-wrote@partner.example", ALIAS_DOMAIN);
 
