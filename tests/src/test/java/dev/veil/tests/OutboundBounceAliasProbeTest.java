@@ -31,7 +31,8 @@ class OutboundBounceAliasProbeTest {
     void aBounceForAnEnvelopeOnlyAliasNamesTheAliasNotTheRealAddress() throws Exception {
         try (ScriptedUpstream exchange = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "");
              ScriptedUpstream internet = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.REJECT_RCPT,
-                     "550 5.1.1 <xerxesleak@partner.example>: Recipient address rejected: User unknown")) {
+                     "550 5.1.1 <xerxesleak@partner.example>: Recipient address rejected: User xerxesleak unknown"
+                             + " at mx.partner.example")) {
             Path data = dir.resolve("veil-data");
             Files.createDirectories(data);
             Files.writeString(data.resolve("policy.yml"), CorrespondentLeakProbeTest.POLICY);

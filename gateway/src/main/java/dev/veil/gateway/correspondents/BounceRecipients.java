@@ -52,12 +52,38 @@ public final class BounceRecipients {
         failures.forEach((recipient, why) -> {
             String text = why;
             for (Map.Entry<String, String> e : aliasOf.entrySet()) {
-                text = Pattern.compile(Pattern.quote(e.getKey()), Pattern.CASE_INSENSITIVE).matcher(text)
-                        .replaceAll(Matcher.quoteReplacement(e.getValue()));
+                text = withoutRealParts(text, e.getKey(), e.getValue());
             }
             named.put(aliasOf.getOrDefault(recipient.toLowerCase(Locale.ROOT), recipient), text);
         });
         return named;
+    }
+
+    /**
+     * The remote server's text with the real address replaced by the alias, and then its parts on their own: servers
+     * also write "User bob unknown" or "mx.partner.example refused", which name the correspondent as well. The local
+     * part (3 characters or more, as a whole word) becomes the alias's, the domain (also inside a host name) the
+     * alias domain.
+     */
+    static String withoutRealParts(String text, String real, String alias) {
+        String out = replace(text, Pattern.quote(real), alias);
+        int at = real.lastIndexOf('@');
+        int aliasAt = alias.lastIndexOf('@');
+        if (at <= 0 || aliasAt <= 0) {
+            return out;
+        }
+        String local = real.substring(0, at);
+        if (local.length() >= 3) {
+            out = replace(out, "(?<![A-Za-z0-9._%+=-])" + Pattern.quote(local) + "(?![A-Za-z0-9_%+=-]|\\.[A-Za-z0-9])",
+                    alias.substring(0, aliasAt));
+        }
+        return replace(out, "(?<![A-Za-z0-9-])" + Pattern.quote(real.substring(at + 1)) + "(?![A-Za-z0-9-])",
+                alias.substring(aliasAt + 1));
+    }
+
+    private static String replace(String text, String regex, String replacement) {
+        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE).matcher(text)
+                .replaceAll(Matcher.quoteReplacement(replacement));
     }
 
     /** Real address (lower case) to the alias it was addressed as, for the aliases of the header's To, Cc and Bcc. */
