@@ -2,9 +2,14 @@ package dev.veil.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.tests.support.GatewayProcess;
+import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.ScriptedUpstream;
 import dev.veil.tests.support.SmtpSubmit;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +73,85 @@ class OutboundBounceAliasProbeTest {
                         .doesNotContain("partner.example", "xerxesleak")
                         .contains(alias.group());
             }
+        }
+    }
+
+    /**
+     * A reply to aliases written as Outlook may write them — upper case, an encoded-word name, inside a group, in
+     * Reply-To — with a folded References of a real and a tokenised id: the internet gets real addresses and ids,
+     * no trace of the alias domain, and each real recipient in the envelope.
+     */
+    @Test
+    void aReplyToAliasesInAnySpellingLeavesWithRealAddressesAndThreading() throws Exception {
+        int internetPort = GatewayProcess.freePort();
+        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
+        internet.start();
+        try (ScriptedUpstream exchange = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "")) {
+            Path data = dir.resolve("veil-data");
+            Files.createDirectories(data);
+            Files.writeString(data.resolve("policy.yml"), CorrespondentLeakProbeTest.POLICY);
+            try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchange.port())
+                    .outboundRelaySmtp(internetPort)) {
+                veil.start();
+                String inbound = "From: Xerxes <Xerxesleak@Partner.Example>\r\n"
+                        + "To: plain@example.com\r\n"
+                        + "Cc: Yolanda <yolandaleak@partner.example>\r\n"
+                        + "Subject: hello\r\n"
+                        + "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
+                        + "Message-ID: <orig-1@mx.partner.example>\r\n"
+                        + "\r\n"
+                        + "Hello.\r\n";
+                SmtpSubmit.Reply in = SmtpSubmit.send(veil.smtpPort(), "xerxesleak@partner.example",
+                        "plain@example.com", inbound);
+                veil.awaitState(in.queueId(), "relayed", Duration.ofSeconds(60));
+                String stored = exchange.messages().get(0);
+                Matcher m = Pattern.compile("c-[a-z2-7]{20}@alias\\.example\\.net").matcher(stored);
+                List<String> aliases = new java.util.ArrayList<>();
+                while (m.find()) {
+                    aliases.add(m.group());
+                }
+                Matcher id = Pattern.compile("Message-ID: (<[^>]+>)").matcher(stored);
+                assertThat(id.find()).isTrue();
+                String xerxes = aliases.get(0).toUpperCase(Locale.ROOT);
+                String yolanda = aliases.stream().filter(a -> !a.equalsIgnoreCase(xerxes)).findFirst().orElseThrow();
+
+                String reply = "From: Plain <plain@example.com>\r\n"
+                        + "To: =?utf-8?Q?Correspondent_=C3=A4?= <" + xerxes + ">\r\n"
+                        + "Cc: Team: \"Correspondent\" <" + yolanda + ">;\r\n"
+                        + "Reply-To: " + yolanda + "\r\n"
+                        + "Subject: Re: hello\r\n"
+                        + "Date: Mon, 1 Jan 2024 11:00:00 +0000\r\n"
+                        + "Message-ID: <reply-2@example.com>\r\n"
+                        + "In-Reply-To: " + id.group(1) + "\r\n"
+                        + "References: <older@example.com>\r\n " + id.group(1) + "\r\n"
+                        + "\r\n"
+                        + "Noted.\r\n";
+                try (dev.veil.tests.support.RawSmtp smtp = dev.veil.tests.support.RawSmtp.openEhlo(veil.outboundPort())) {
+                    assertThat(smtp.command("MAIL FROM:<plain@example.com>").code()).isEqualTo(250);
+                    assertThat(smtp.command("RCPT TO:<" + xerxes + ">").code()).isEqualTo(250);
+                    assertThat(smtp.command("RCPT TO:<" + yolanda + ">").code()).isEqualTo(250);
+                    assertThat(smtp.command("DATA").code()).isEqualTo(354);
+                    assertThat(smtp.command(reply + ".").code()).isEqualTo(250);
+                }
+                veil.awaitState(veil.queue().get(0).get("id").toString(), "relayed", Duration.ofSeconds(60));
+                assertThat(internet.waitForIncomingEmail(10_000, 1)).isTrue();
+                assertThat(veil.queue().get(0).get("recipients").toString())
+                        .isEqualTo("[xerxesleak@partner.example, yolandaleak@partner.example]");
+                for (MimeMessage delivered : internet.getReceivedMessages()) {
+                    String raw = new String(MessageText.bytes(delivered), StandardCharsets.ISO_8859_1);
+                    assertThat(raw.toLowerCase(Locale.ROOT)).as(raw).doesNotContain("alias.example.net");
+                    assertThat(delivered.getHeader("To")[0]).contains("<xerxesleak@partner.example>");
+                    assertThat(delivered.getHeader("Cc")[0]).contains("<yolandaleak@partner.example>;");
+                    assertThat(delivered.getHeader("Reply-To")[0]).isEqualTo("yolandaleak@partner.example");
+                    assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<orig-1@mx.partner.example>");
+                    assertThat(delivered.getHeader("References")[0])
+                            .isEqualTo("<older@example.com>\r\n <orig-1@mx.partner.example>");
+                }
+                assertThat(internet.getReceivedMessagesForDomain("partner.example")).as(
+                        internet.getReceivedMessages().length + " stored").isNotEmpty();
+            }
+        } finally {
+            internet.stop();
         }
     }
 
