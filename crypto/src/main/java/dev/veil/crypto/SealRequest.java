@@ -61,9 +61,18 @@ public record SealRequest(List<String> recipients, boolean escrow, List<String> 
         return new SealRequest(recipients, escrow, namedKeys, cipher, subjectPlaceholder, hiddenHeaders, values);
     }
 
+    /**
+     * Longest replacement value. Not 64 KiB: a pseudonymised field is many times as long as the one it replaces (an
+     * alias with its display name is some 60 characters where the address may be 20), so a Cc of a thousand
+     * partners in a 30 KB message went over it and such mail waited for ever. The original header is at most
+     * {@link HeaderBlock#MAX_BYTES}; this bounds what that can become.
+     */
+    static final int MAX_VALUE_CHARS = 16 * HeaderBlock.MAX_BYTES;
+
     private static void checkValue(String name, String value) {
-        if (value.length() > 64 * 1024) {
-            throw new IllegalArgumentException("replacement " + name + " value is over 64 KiB");
+        if (value.length() > MAX_VALUE_CHARS) {
+            throw new IllegalArgumentException("replacement " + name + " value is over " + MAX_VALUE_CHARS / 1024 / 1024
+                    + " MiB");
         }
         for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             if (b < 0x20 && b != '\t' || b == 0x7f || b < 0) {

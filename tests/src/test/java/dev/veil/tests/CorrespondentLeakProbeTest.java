@@ -196,6 +196,22 @@ class CorrespondentLeakProbeTest {
         assertThat(rewritten.getHeader("Disposition-Notification-To")).isNull();
     }
 
+    /** A Cc of 1,200 partners (each alias is longer than the address it replaces) still goes through, all aliased. */
+    @Test
+    void aVeryLongAddressListIsPseudonymisedAndRelayed() throws Exception {
+        StringBuilder cc = new StringBuilder("Cc: ");
+        for (int i = 0; i < 1200; i++) {
+            cc.append(i == 0 ? "" : ",\r\n ").append("y").append(i).append("@partner.example");
+        }
+        String data = header("From: xerxesleak@partner.example", "To: alice@example.com", cc.toString(),
+                "Subject: many", "Date: Mon, 1 Jan 2024 10:00:00 +0000", "", "Hello.");
+        for (String to : List.of("alice@example.com", "plain@example.com")) {
+            MimeMessage arrived = deliver("xerxesleak@partner.example", to, data);
+            assertNothingLeaks(to, arrived);
+            assertThat(InternetAddress.parseHeader(arrived.getHeader("Cc")[0], false)).hasSize(1200);
+        }
+    }
+
     /** A protected address whose (quoted) local part is an external address names the correspondent. */
     @Test
     void aProtectedAddressWithAnExternalAddressAsItsLocalPartIsNotShown() throws Exception {
