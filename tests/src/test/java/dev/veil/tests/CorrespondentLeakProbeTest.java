@@ -212,6 +212,27 @@ class CorrespondentLeakProbeTest {
         }
     }
 
+    /**
+     * An address written as the display name, unquoted ({@code bob@x <bob@x>}, as some mailers write From): not RFC
+     * 5322, but the address is in the brackets. It was refused as unreadable, so the message waited until it bounced;
+     * now it is relayed, the name replaced like any other (and a protected user's name with an '@' left out).
+     */
+    @Test
+    void anAddressWrittenAsTheDisplayNameIsRelayedUnderItsAlias() throws Exception {
+        String data = header(
+                "From: xerxesleak@partner.example <xerxesleak@partner.example>",
+                "To: alice@example.com <alice@example.com>",
+                "Cc: zacharyleak@partner.example zacharyleak@partner.example <zacharyleak@partner.example>",
+                "Subject: names",
+                "Date: Mon, 1 Jan 2024 10:00:00 +0000",
+                "",
+                "Hello.");
+        for (String to : List.of("alice@example.com", "plain@example.com")) {
+            MimeMessage arrived = deliver("xerxesleak@partner.example", to, data);
+            assertNothingLeaks(to, arrived);
+        }
+    }
+
     /** A protected address whose (quoted) local part is an external address names the correspondent. */
     @Test
     void aProtectedAddressWithAnExternalAddressAsItsLocalPartIsNotShown() throws Exception {

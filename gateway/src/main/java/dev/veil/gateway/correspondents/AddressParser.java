@@ -206,6 +206,13 @@ public final class AddressParser {
                     pos++;
                     return group(text(phrase));
                 }
+                if (t.is('@') && angleFollows()) {
+                    // "bob@partner.example <bob@partner.example>", as some mailers write From: an unquoted
+                    // display name with an '@' (not RFC 5322, but unambiguous: the address is in the brackets)
+                    phrase.add(t);
+                    pos++;
+                    continue;
+                }
                 if (t.is('@')) {
                     // addr-spec: the local part is the run of tokens right before '@' with no space inside
                     int start = phrase.size() - 1;
@@ -226,6 +233,20 @@ public final class AddressParser {
                 phrase.add(t);
                 pos++;
             }
+        }
+
+        /** Whether a '<' comes before the end of this entry (the next ',' or ';', or the end of the field). */
+        private boolean angleFollows() {
+            for (int i = pos + 1; i < tokens.size(); i++) {
+                Token t = tokens.get(i);
+                if (t.is(',') || t.is(';') || t.is(':') || t.is('>')) {
+                    return false;
+                }
+                if (t.is('<')) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private Group group(String name) throws MalformedAddressException {

@@ -78,6 +78,14 @@ class AddressParserTest {
         assertThat(AddressParser.parse("Open Group: a@b.example")).containsExactly(
                 new Group("Open Group", List.of(new Mailbox("", "a", "b.example"))));
         assertThat(AddressParser.parse("")).isEmpty();
+        // an address written as the display name, unquoted, as some mailers do: the brackets hold the address
+        assertThat(AddressParser.parse("bob@partner.example <bob@partner.example>"))
+                .containsExactly(new Mailbox("bob@partner.example", "bob", "partner.example"));
+        assertThat(AddressParser.parse("Bob Smith bob@partner.example <b.smith@partner.example>, c@d.example"))
+                .containsExactly(new Mailbox("Bob Smith bob@partner.example", "b.smith", "partner.example"),
+                        new Mailbox("", "c", "d.example"));
+        assertThat(AddressParser.parse("a@b.example, c@d.example <e@f.example>")).containsExactly(
+                new Mailbox("", "a", "b.example"), new Mailbox("c@d.example", "e", "f.example"));
         // undeclared 8-bit bytes in a display name (read as U+FFFD) do not matter: the name is replaced anyway
         assertThat(AddressParser.parse("\uFFFD\uFFFD <sender@pm.me>")).containsExactly(new Mailbox("\uFFFD\uFFFD", "sender", "pm.me"));
     }
