@@ -165,14 +165,11 @@ public final class PgpMimeOpener {
             PublicKeyDataDecryptorFactory factory;
             int algorithm;
             try {
-                JcePublicKeyDataDecryptorFactoryBuilder builder = new JcePublicKeyDataDecryptorFactoryBuilder().setProvider(Providers.BC);
-                // v1: CFB in SunJCE (fast); v2: HKDF and OCB, which only Bouncy Castle has
-                if (encrypted.isAEAD()) {
-                    builder.setContentProvider(Providers.BC);
-                } else {
-                    builder.setContentProvider(Providers.JDK_AES);
-                }
-                factory = builder.build(key.extractPrivateKey(null));
+                // Content in Bouncy Castle: v2's HKDF and OCB, and v1's ciphers other than AES that gpg still writes
+                // (CAST5, IDEA, Twofish, Camellia), are not in SunJCE. v1's AES runs in the JDK all the same:
+                // JdkCfbDecryptorFactory does it itself and takes only the MDC digest from this factory.
+                factory = new JcePublicKeyDataDecryptorFactoryBuilder().setProvider(Providers.BC)
+                        .setContentProvider(Providers.BC).build(key.extractPrivateKey(null));
                 if (!encrypted.isAEAD()) {
                     factory = new JdkCfbDecryptorFactory(factory); // v1's CFB from whole-chunk key streams
                 }
@@ -268,8 +265,12 @@ public final class PgpMimeOpener {
             case SymmetricKeyAlgorithmTags.AES_128 -> "AES-128";
             case SymmetricKeyAlgorithmTags.TWOFISH -> "Twofish";
             case SymmetricKeyAlgorithmTags.CAMELLIA_256 -> "Camellia-256";
+            case SymmetricKeyAlgorithmTags.CAMELLIA_192 -> "Camellia-192";
+            case SymmetricKeyAlgorithmTags.CAMELLIA_128 -> "Camellia-128";
             case SymmetricKeyAlgorithmTags.TRIPLE_DES -> "3DES";
             case SymmetricKeyAlgorithmTags.CAST5 -> "CAST5";
+            case SymmetricKeyAlgorithmTags.BLOWFISH -> "Blowfish";
+            case SymmetricKeyAlgorithmTags.IDEA -> "IDEA";
             default -> "OpenPGP symmetric algorithm " + algorithm;
         };
     }
