@@ -134,9 +134,16 @@ final class ExternalKeyFiles {
                 switch (type) {
                     case "CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE", "PKCS7", "CMS" -> {
                         try {
-                            for (Certificate certificate : CertificateFactory.getInstance("X.509")
-                                    .generateCertificates(new ByteArrayInputStream(object.getContent()))) {
-                                certificates.add((X509Certificate) certificate);
+                            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+                            ByteArrayInputStream der = new ByteArrayInputStream(object.getContent());
+                            if (type.equals("TRUSTED CERTIFICATE")) {
+                                // openssl x509 -trustout: the certificate, then OpenSSL's own trust settings, which
+                                // are no certificate (read as one, they fail the whole block); only the first counts
+                                certificates.add((X509Certificate) factory.generateCertificate(der));
+                            } else {
+                                for (Certificate certificate : factory.generateCertificates(der)) {
+                                    certificates.add((X509Certificate) certificate);
+                                }
                             }
                         } catch (CertificateException | RuntimeException e) {
                             notes.add("an unreadable " + type + " block (" + e.getMessage() + ")");

@@ -34,6 +34,7 @@ import org.bouncycastle.asn1.x500.AttributeTypeAndValue;
 import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.bcpg.PublicKeyAlgorithmTags;
 import org.bouncycastle.bcpg.PublicKeyPacket;
 import org.bouncycastle.openpgp.PGPException;
@@ -65,6 +66,8 @@ public final class ExternalKeys {
     private static final String EXTERNAL_DIR = "external";
     private static final long MAX_IMPORT_SIZE = 16L * 1024 * 1024;
     private static final String EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4";
+    /** id-RSASSA-PSS (RFC 4055), as a public key algorithm: a key restricted to PSS signatures. */
+    private static final String RSASSA_PSS = "1.2.840.113549.1.1.10";
     private static final String ANY_EXTENDED_KEY_USAGE = "2.5.29.37.0";
     private static final int KEY_ENCIPHERMENT = 2;
     private static final int KEY_AGREEMENT = 4;
@@ -474,6 +477,12 @@ public final class ExternalKeys {
             }
             return null;
         }
+        if (RSASSA_PSS.equals(publicKeyAlgorithm(certificate))) {
+            // RFC 4055 1.2: the owner restricted the key to PSS signatures; openssl neither encrypts to it nor decrypts
+            // with it, so mail encrypted to it could not be read (the JDK still hands it out as an RSAPublicKey)
+            return "the certificate's key is RSASSA-PSS (id-RSASSA-PSS), a key only for signatures: it cannot receive"
+                    + " encrypted mail";
+        }
         if (!(certificate.getPublicKey() instanceof RSAPublicKey rsa)) {
             return "the certificate's key is " + certificate.getPublicKey().getAlgorithm()
                     + ": Veil encrypts S/MIME to RSA keys (RSA-OAEP key transport) and EC keys (ECDH key agreement) only";
@@ -486,6 +495,15 @@ public final class ExternalKeys {
                     + " are needed";
         }
         return null;
+    }
+
+    /** The OID of the certificate's subjectPublicKeyInfo algorithm, or null if it cannot be read. */
+    private static String publicKeyAlgorithm(X509Certificate certificate) {
+        try {
+            return SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded()).getAlgorithm().getAlgorithm().getId();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static boolean bit(boolean[] bits, int index) {

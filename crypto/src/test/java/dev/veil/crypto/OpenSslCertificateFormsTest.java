@@ -1,0 +1,59 @@
+package dev.veil.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.crypto.ImportedKey.Status;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Certificates in forms openssl writes that {@link ExternalKeysTest} does not cover. */
+class OpenSslCertificateFormsTest {
+    @TempDir
+    Path work;
+    ExternalKeys external;
+
+    @BeforeEach
+    void store() throws Exception {
+        OpenSsl.assumeInstalled();
+        external = ExternalKeys.open(work.resolve("keys"));
+    }
+
+    /** {@code openssl x509 -trustout} writes the certificate followed by OpenSSL's trust settings. */
+    @Test
+    void importsATrustedCertificateBlock() throws Exception {
+        certificate("bob", "rsa:2048", "bob@partner.example");
+        OpenSsl.run(work, "x509", "-in", "bob.pem", "-trustout", "-addtrust", "emailProtection", "-out", "trusted.pem");
+
+        List<ImportedKey> results = external.importFile(work.resolve("trusted.pem"));
+
+        assertThat(results).singleElement().satisfies(k -> {
+            assertThat(k.status()).as(k.reason()).isEqualTo(Status.IMPORTED);
+            assertThat(k.addresses()).containsExactly("bob@partner.example");
+        });
+    }
+
+    /**
+     * An id-RSASSA-PSS key may only verify PSS signatures (RFC 4055 1.2): openssl refuses to encrypt to it and cannot
+     * decrypt with it, so mail Veil encrypted to it could never be read.
+     */
+    @Test
+    void refusesAnRsaPssKeyWhichMayOnlySign() throws Exception {
+        certificate("pss", "rsa-pss", "pss@partner.example");
+
+        List<ImportedKey> results = external.importFile(work.resolve("pss.pem"));
+
+        assertThat(results).singleElement().satisfies(k -> {
+            assertThat(k.status()).isEqualTo(Status.REFUSED);
+            assertThat(k.reason()).contains("RSASSA-PSS").contains("only for signatures");
+        });
+        assertThat(external.list()).isEmpty();
+    }
+
+    private void certificate(String name, String key, String address) throws Exception {
+        OpenSsl.run(work, "req", "-x509", "-newkey", key, "-nodes", "-keyout", name + ".key", "-out", name + ".pem",
+                "-days", "30", "-subj", "/CN=" + name, "-addext", "subjectAltName=email:" + address);
+    }
+}
