@@ -22,7 +22,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code veil decrypt FILE.eml [--out FILE]}: opens an S/MIME or PGP/MIME message Veil (or anyone) encrypted to a
- * key in Veil's store —
+ * key in Veil's store, or the bare ciphertext openssl and gpg write ({@link CiphertextForm}) —
  * current or old user keys, escrow — and writes the original message, protected header fields included.
  *
  * <p>The openers stream plaintext before the GCM tag or the OpenPGP MDC at the end is checked, so the plaintext is
@@ -37,7 +37,7 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
 
     @Override
     public void configure(Subparser subparser) {
-        subparser.addArgument("message").help("the encrypted .eml file");
+        subparser.addArgument("message").help("the encrypted .eml file, or bare CMS (DER/PEM) or OpenPGP data");
         subparser.addArgument("--out").help("where to write the original (default: standard output, once verified)");
         addFileArgument(subparser);
     }
@@ -63,13 +63,21 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
                     ? Files.createTempFile("veil-decrypt-", ".eml",
                             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
                     : target.resolveSibling(target.getFileName() + ".partial");
-            boolean openpgp = isPgpMime(message);
+            CiphertextForm form = CiphertextForm.of(message);
+            boolean openpgp = form == CiphertextForm.OPENPGP || form == CiphertextForm.MESSAGE && isPgpMime(message);
             OpenReport report;
             try (InputStream in = Files.newInputStream(message);
                  OutputStream plain = new BufferedOutputStream(Files.newOutputStream(staging))) {
-                report = openpgp
-                        ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
-                        : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
+                report = switch (form) {
+                    case MESSAGE -> openpgp
+                            ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
+                            : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
+                    case OPENPGP -> new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()))
+                            .openMessage(in, plain);
+                    case CMS_DER -> new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).openCms(in, plain);
+                    case CMS_PEM -> new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv()))
+                            .openCms(CiphertextForm.pemContent(in), plain);
+                };
             }
             // verified: only now does any plaintext leave the staging file
             if (target == null) {
