@@ -4,6 +4,7 @@ import dev.veil.config.ContentCipher;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
@@ -91,9 +92,7 @@ public final class CmsEncryption {
      */
     private static RecipientInfoGenerator keyAgreement(X509Certificate certificate, ECPublicKey recipientKey)
             throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(recipientKey.getParams(), RANDOM);
-        KeyPair ephemeral = generator.generateKeyPair();
+        KeyPair ephemeral = ephemeralKeyPair(recipientKey);
         ASN1ObjectIdentifier kdf = switch (EcStrength.hashBits(recipientKey)) {
             case 512 -> CMSAlgorithm.ECDH_SHA512KDF;
             case 384 -> CMSAlgorithm.ECDH_SHA384KDF;
@@ -107,6 +106,21 @@ public final class CmsEncryption {
         } catch (CertificateEncodingException e) {
             throw new GeneralSecurityException("certificate " + certificate.getSubjectX500Principal() + " cannot be encoded", e);
         }
+    }
+
+    /**
+     * A fresh key pair on the recipient's curve: the JDK's for the NIST curves, Bouncy Castle's for the others a
+     * recipient's certificate may use (brainpool, secp256k1), which the JDK's EC provider dropped in JDK 16.
+     */
+    private static KeyPair ephemeralKeyPair(ECPublicKey recipientKey) throws GeneralSecurityException {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        try {
+            generator.initialize(recipientKey.getParams(), RANDOM);
+        } catch (InvalidAlgorithmParameterException curveNotSupported) {
+            generator = KeyPairGenerator.getInstance("EC", Providers.BC);
+            generator.initialize(recipientKey.getParams(), RANDOM);
+        }
+        return generator.generateKeyPair();
     }
 
     /**
