@@ -11,6 +11,7 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -56,6 +57,11 @@ final class ExternalKeyFiles {
      * @throws KeyException if the file holds a private key, or nothing importable (with what it found instead)
      */
     static Contents read(byte[] content, String source) throws KeyException {
+        if (content.length >= 3 && (content[0] & 0xff) == 0xEF && (content[1] & 0xff) == 0xBB && (content[2] & 0xff) == 0xBF) {
+            // a UTF-8 byte order mark, as Windows editors save text: openssl reads such PEM; unstripped, its high bit
+            // made the text look like binary OpenPGP data
+            content = Arrays.copyOfRange(content, 3, content.length);
+        }
         if (content.length == 0) {
             throw new KeyException(source + " is empty");
         }

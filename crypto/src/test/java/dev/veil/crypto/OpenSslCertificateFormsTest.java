@@ -35,6 +35,24 @@ class OpenSslCertificateFormsTest {
         });
     }
 
+    /** A PEM file saved by a Windows editor starts with a UTF-8 byte order mark; openssl x509 reads it. */
+    @Test
+    void importsPemWithAByteOrderMark() throws Exception {
+        certificate("carol", "rsa:2048", "carol@partner.example");
+        byte[] pem = java.nio.file.Files.readAllBytes(work.resolve("carol.pem"));
+        byte[] marked = new byte[pem.length + 3];
+        marked[0] = (byte) 0xEF;
+        marked[1] = (byte) 0xBB;
+        marked[2] = (byte) 0xBF;
+        System.arraycopy(pem, 0, marked, 3, pem.length);
+        java.nio.file.Files.write(work.resolve("bom.pem"), marked);
+        OpenSsl.run(work, "x509", "-in", "bom.pem", "-noout");
+
+        List<ImportedKey> results = external.importFile(work.resolve("bom.pem"));
+
+        assertThat(results).singleElement().satisfies(k -> assertThat(k.status()).isEqualTo(Status.IMPORTED));
+    }
+
     /**
      * An id-RSASSA-PSS key may only verify PSS signatures (RFC 4055 1.2): openssl refuses to encrypt to it and cannot
      * decrypt with it, so mail Veil encrypted to it could never be read.
