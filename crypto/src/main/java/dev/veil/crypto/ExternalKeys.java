@@ -178,9 +178,16 @@ public final class ExternalKeys {
             return Optional.empty();
         }
         Instant now = Instant.now();
+        // RSASSA-PSS keys are refused at import, but an earlier version stored them: never encrypt to one
         Optional<X509Certificate> best = stored.stream().map(Stored::certificate)
                 .filter(c -> !now.isBefore(c.getNotBefore().toInstant()) && !now.isAfter(c.getNotAfter().toInstant()))
+                .filter(c -> !RSASSA_PSS.equals(publicKeyAlgorithm(c)))
                 .max(Comparator.comparing(X509Certificate::getNotAfter));
+        if (best.isEmpty() && stored.stream().anyMatch(s -> RSASSA_PSS.equals(publicKeyAlgorithm(s.certificate())))) {
+            throw new KeyMissingException("the imported S/MIME certificate of " + normalised + " has an RSASSA-PSS key, only"
+                    + " for signatures: it cannot receive encrypted mail — import one for encryption (veil keys import) or"
+                    + " remove it (veil keys remove " + normalised + ")");
+        }
         if (best.isEmpty()) {
             Instant latest = stored.stream().map(s -> s.certificate().getNotAfter().toInstant()).max(Comparator.naturalOrder()).get();
             throw new KeyMissingException("the imported S/MIME certificate of " + normalised + " is not valid now (expiry "

@@ -1,9 +1,12 @@
 package dev.veil.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.veil.crypto.ImportedKey.Status;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -68,6 +71,19 @@ class OpenSslCertificateFormsTest {
             assertThat(k.reason()).contains("RSASSA-PSS").contains("only for signatures");
         });
         assertThat(external.list()).isEmpty();
+    }
+
+    /** One imported by an earlier version, before the refusal above, is not encrypted to either: fail closed. */
+    @Test
+    void anRsaPssCertificateAlreadyInTheStoreIsNotUsed() throws Exception {
+        certificate("pss", "rsa-pss", "pss@partner.example");
+        X509Certificate pss = ExternalKeyFiles.readStoredCertificate(Files.readAllBytes(work.resolve("pss.pem")));
+        String stem = Addresses.fileName("pss@partner.example").replaceAll("\\.pem$", "");
+        Files.copy(work.resolve("pss.pem"), work.resolve("keys").resolve("external").resolve("smime")
+                .resolve(stem + "-" + Fingerprints.sha256(pss) + ".pem"));
+
+        assertThatThrownBy(() -> external.smimeCertificate("pss@partner.example")).isInstanceOf(KeyMissingException.class)
+                .hasMessageContaining("RSASSA-PSS");
     }
 
     private void certificate(String name, String key, String address) throws Exception {
