@@ -233,10 +233,15 @@ final class OpenPgpKeyMaterial {
             throw new KeyException("the OpenPGP key for " + owner + " (" + fingerprint(primary) + ") is revoked or expired");
         }
         PGPPublicKey best = null;
+        PGPPublicKey weak = null;
         Iterator<PGPPublicKey> keys = ring.getPublicKeys();
         while (keys.hasNext()) {
             PGPPublicKey key = keys.next();
             if (!key.isEncryptionKey() || key.hasRevocation() || expired(key)) {
+                continue;
+            }
+            if (tooWeak(key)) {
+                weak = key;
                 continue;
             }
             boolean usable = key.isMasterKey() ? primaryMayEncrypt(primary, directKey) : boundForEncryption(primary, key);
@@ -244,11 +249,28 @@ final class OpenPgpKeyMaterial {
                 best = key;
             }
         }
+        if (best == null && weak != null) {
+            throw new KeyException("the OpenPGP key for " + owner + " (" + fingerprint(primary) + ") encrypts only with "
+                    + algorithm(weak) + ": at least " + MIN_FACTORING_BITS + " bits are needed, as for S/MIME"
+                    + " certificates — ask its owner for a stronger key");
+        }
         if (best == null) {
             throw new KeyException("the OpenPGP key for " + owner + " (" + fingerprint(primary)
                     + ") has no valid encryption subkey");
         }
         return best;
+    }
+
+    /** RSA and ElGamal keys below this size are refused for encryption, as S/MIME certificates' RSA keys are. */
+    static final int MIN_FACTORING_BITS = 2048;
+
+    /** An RSA or ElGamal encryption key of fewer than {@link #MIN_FACTORING_BITS} bits (RSA-1024 is within reach). */
+    private static boolean tooWeak(PGPPublicKey key) {
+        int algorithm = key.getAlgorithm();
+        boolean factoring = algorithm == PublicKeyAlgorithmTags.RSA_GENERAL
+                || algorithm == PublicKeyAlgorithmTags.RSA_ENCRYPT || algorithm == PublicKeyAlgorithmTags.ELGAMAL_ENCRYPT
+                || algorithm == PublicKeyAlgorithmTags.ELGAMAL_GENERAL;
+        return factoring && key.getBitStrength() < MIN_FACTORING_BITS;
     }
 
     /**

@@ -217,6 +217,29 @@ class ExternalKeysTest {
         assertThat(refusal("v6.asc")).contains("no user id with an email address");
     }
 
+    /**
+     * An RSA-1024 encryption subkey is refused, as an RSA-1024 certificate is (it was imported and encrypted to); a
+     * key that also has a strong one is encrypted to that one.
+     */
+    @Test
+    void refusesOpenPgpKeysThatEncryptOnlyWithRsaUnder2048Bits() throws Exception {
+        try (Gpg own = new Gpg(work.resolve("weak-home"))) {
+            own.run(work, "--quick-gen-key", "Weak Partner <weak@partner.example>", "rsa2048", "sign", "never");
+            String fingerprint = new String(own.run(work, "--with-colons", "--list-keys", "weak@partner.example"),
+                    java.nio.charset.StandardCharsets.UTF_8).lines()
+                    .filter(l -> l.startsWith("fpr:")).findFirst().orElseThrow().split(":")[9];
+            own.run(work, "--quick-add-key", fingerprint, "rsa1024", "encr", "never");
+            own.run(work, "--armor", "--output", "weak.asc", "--export", "weak@partner.example");
+            assertThat(refusal("weak.asc")).contains("encrypts only with RSA 1024").contains("at least 2048 bits");
+
+            own.run(work, "--quick-add-key", fingerprint, "rsa3072", "encr", "never");
+            own.run(work, "--armor", "--output", "mixed.asc", "--export", "weak@partner.example");
+            external.importFile(work.resolve("mixed.asc"));
+            assertThat(external.show("weak@partner.example")).singleElement()
+                    .satisfies(k -> assertThat(k.algorithm()).contains("RSA 3072 encryption subkey"));
+        }
+    }
+
     @Test
     void showsAndRemovesByAddressOrFingerprint() throws Exception {
         X509Certificate both = openSslCertificate("both", "/CN=Shared", "subjectAltName=email:" + BOB + ",email:" + CAROL);
