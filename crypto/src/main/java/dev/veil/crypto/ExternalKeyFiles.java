@@ -40,6 +40,13 @@ import org.bouncycastle.util.io.pem.PemReader;
  */
 final class ExternalKeyFiles {
     static final String PRIVATE_KEY_REFUSAL = "this file contains a private key; import only public keys";
+    /**
+     * A PKCS#12 file may hold certificates only ({@code openssl pkcs12 -export -nokeys}), but what it holds is
+     * encrypted under its password: it is refused without claiming a private key, saying how to take the
+     * certificate out.
+     */
+    static final String PKCS12_REFUSAL = "this file is PKCS#12, a password-protected container for private keys and"
+            + " certificates; import the certificate alone (openssl pkcs12 -in FILE -nokeys -out certificate.pem)";
 
     private static final Pattern PGP_ARMOR = Pattern.compile(
             "-----BEGIN PGP ([A-Z0-9 ,/]+)-----\r?\n.*?-----END PGP \\1-----", Pattern.DOTALL);
@@ -105,7 +112,10 @@ final class ExternalKeyFiles {
         } catch (CertificateException | RuntimeException notCertificates) {
             // try the private key containers next, to refuse them by name
         }
-        if (isPkcs12(der) || isPkcs8(der)) {
+        if (isPkcs12(der)) {
+            throw new KeyException(PKCS12_REFUSAL);
+        }
+        if (isPkcs8(der)) {
             throw new KeyException(PRIVATE_KEY_REFUSAL);
         }
         notes.add("DER data that is neither an X.509 certificate nor a PKCS#7 bundle");

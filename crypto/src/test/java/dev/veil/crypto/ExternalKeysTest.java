@@ -162,10 +162,17 @@ class ExternalKeysTest {
         gpg.run(work, "--armor", "--output", "secret.asc", "--export-secret-keys", BOB);
         gpg.run(work, "--output", "secret.gpg", "--export-secret-keys", BOB);
 
-        for (String file : List.of("key-and-cert.pem", "bob.p12", "secret.asc", "secret.gpg")) {
+        for (String file : List.of("key-and-cert.pem", "secret.asc", "secret.gpg")) {
             assertThatThrownBy(() -> external.importFile(work.resolve(file))).as(file)
                     .isInstanceOf(KeyException.class)
                     .hasMessage("this file contains a private key; import only public keys");
+        }
+        // PKCS#12, also one with certificates only: its contents are encrypted, so the refusal says how to get them
+        OpenSsl.run(work, "pkcs12", "-export", "-nokeys", "-in", "bob.pem", "-out", "certs.p12", "-passout", "pass:x");
+        for (String file : List.of("bob.p12", "certs.p12")) {
+            assertThatThrownBy(() -> external.importFile(work.resolve(file))).as(file)
+                    .isInstanceOf(KeyException.class).hasMessageContaining("PKCS#12")
+                    .hasMessageContaining("openssl pkcs12 -in FILE -nokeys");
         }
         assertThatThrownBy(() -> external.importFile(work.resolve("bob.csr")))
                 .hasMessageContaining("nothing to import").hasMessageContaining("certificate request");
