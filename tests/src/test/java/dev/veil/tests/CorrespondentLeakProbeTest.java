@@ -252,6 +252,21 @@ class CorrespondentLeakProbeTest {
     }
 
     /**
+     * Mail a forwarder in the protected domain passed on with SRS: the envelope sender (Return-Path) and a Sender
+     * naming it are the correspondent's address in SRS form, and are pseudonymised.
+     */
+    @Test
+    void anSrsAddressInTheProtectedDomainIsNotShown() throws Exception {
+        String srs = "SRS0=HHH=TT=partner.example=xerxesleak@example.com";
+        String data = header("From: Xerxes <xerxesleak@partner.example>", "Sender: " + srs, "To: alice@example.com",
+                "Subject: forwarded by the list", "Date: Mon, 1 Jan 2024 10:00:00 +0000", "", "Hello.");
+        for (String to : List.of("alice@example.com", "plain@example.com")) {
+            MimeMessage arrived = deliver(srs, to, data);
+            assertNothingLeaks(to, arrived);
+        }
+    }
+
+    /**
      * A bounce (multipart/report) from a partner's server: its report stays inside. (Sent from the postmaster, not
      * the null sender: GreenMail refuses RCPT after {@code MAIL FROM:<>}.)
      */

@@ -168,12 +168,21 @@ public final class HeaderPseudonymiser {
     /**
      * Whether the local part of a protected address may be shown as it is: not when it is quoted or holds an
      * {@code @}, {@code %} or {@code !} — {@code "bob@ext.example"@example.com}, {@code bob%ext.example@example.com}
-     * name a correspondent in the protected domain's local part. Such an address is not a protected user's mailbox
+     * name a correspondent in the protected domain's local part — nor when it is an SRS address. Such an address
+     * is not a protected user's mailbox
      * and is pseudonymised like an external one.
      */
     static boolean plainLocalPart(String localPart) {
-        return localPart.chars().noneMatch(c -> c == '"' || c == '\\' || c == '@' || c == '%' || c == '!');
+        return localPart.chars().noneMatch(c -> c == '"' || c == '\\' || c == '@' || c == '%' || c == '!')
+                && !SRS.matcher(localPart).lookingAt();
     }
+
+    /**
+     * A Sender Rewriting Scheme address ({@code SRS0=HHH=TT=partner.example=bob@example.com}), which a forwarder in a
+     * protected domain makes of an external sender's address: its local part names the correspondent.
+     */
+    private static final java.util.regex.Pattern SRS =
+            java.util.regex.Pattern.compile("srs[01][=+-]", java.util.regex.Pattern.CASE_INSENSITIVE);
 
     private String register(String canonical, String aliasDomain) throws PseudonymisationException {
         try {
