@@ -64,9 +64,57 @@ final class JdkCfbDecryptorFactory implements PublicKeyDataDecryptorFactory {
 
             @Override
             public org.bouncycastle.openpgp.operator.PGPDigestCalculator getIntegrityCalculator() {
-                return theirs.getIntegrityCalculator();
+                return new JdkSha1();
             }
         };
+    }
+
+    /**
+     * The MDC's SHA-1 (RFC 4880 5.14) over all of the plaintext, in the JDK (its SHA-1 is compiled to the CPU's SHA
+     * instructions where there are any): the delegate's would be Bouncy Castle's, whose content provider it is.
+     */
+    static final class JdkSha1 implements org.bouncycastle.openpgp.operator.PGPDigestCalculator {
+        private final java.security.MessageDigest sha1;
+        private final java.io.OutputStream out;
+
+        JdkSha1() {
+            try {
+                sha1 = java.security.MessageDigest.getInstance("SHA-1");
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("SHA-1 is not available in this JDK", e);
+            }
+            out = new java.io.OutputStream() {
+                @Override
+                public void write(int b) {
+                    sha1.update((byte) b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    sha1.update(b, off, len);
+                }
+            };
+        }
+
+        @Override
+        public int getAlgorithm() {
+            return org.bouncycastle.bcpg.HashAlgorithmTags.SHA1;
+        }
+
+        @Override
+        public java.io.OutputStream getOutputStream() {
+            return out;
+        }
+
+        @Override
+        public byte[] getDigest() {
+            return sha1.digest();
+        }
+
+        @Override
+        public void reset() {
+            sha1.reset();
+        }
     }
 
     @Override
