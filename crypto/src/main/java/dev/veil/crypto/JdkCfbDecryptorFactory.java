@@ -83,17 +83,7 @@ final class JdkCfbDecryptorFactory implements PublicKeyDataDecryptorFactory {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("SHA-1 is not available in this JDK", e);
             }
-            out = new java.io.OutputStream() {
-                @Override
-                public void write(int b) {
-                    sha1.update((byte) b);
-                }
-
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    sha1.update(b, off, len);
-                }
-            };
+            out = new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), sha1);
         }
 
         @Override

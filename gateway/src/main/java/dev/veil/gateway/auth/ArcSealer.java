@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestOutputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.MessageDigest;
@@ -204,17 +205,8 @@ public final class ArcSealer {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
-        Canonical.BodyStream canonical = new Canonical.BodyStream(new OutputStream() {
-            @Override
-            public void write(int b) {
-                sha256.update((byte) b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                sha256.update(b, off, len);
-            }
-        });
+        Canonical.BodyStream canonical =
+                new Canonical.BodyStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha256));
         body.transferTo(canonical);
         canonical.close();
         return sha256.digest();

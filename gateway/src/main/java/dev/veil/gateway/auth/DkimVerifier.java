@@ -92,10 +92,10 @@ final class DkimVerifier extends DKIMVerifier {
         } catch (IllegalStateException | IllegalArgumentException e) {
             throw new PermFailException("Invalid signature record: " + e.getMessage(), e);
         }
-        Long timestamp = signature.getSignatureTimestamp();
-        if (timestamp != null && timestamp > System.currentTimeMillis() / 1000) {
-            throw new PermFailException("Signature date is " + (timestamp - System.currentTimeMillis() / 1000)
-                    + " seconds in the future.");
+        Long timestamp = signature.getSignatureTimestamp(); // drift already allowed for
+        long now = System.currentTimeMillis() / 1000;
+        if (timestamp != null && timestamp > now) {
+            throw new PermFailException("Signature date is " + (timestamp - now) + " seconds in the future.");
         }
         PublicKeyRecord key = publicRecordLookup(signature);
         PublicKey publicKey;

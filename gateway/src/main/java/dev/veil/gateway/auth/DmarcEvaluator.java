@@ -77,14 +77,9 @@ public final class DmarcEvaluator {
     private Found policyRecord(String fromDomain) throws DnsTemporaryException {
         String domain = fromDomain;
         List<String> records = dmarcRecords(domain);
-        boolean organizational = false;
-        if (records.isEmpty()) {
-            String parent = organizationalDomain(fromDomain);
-            if (!parent.equals(fromDomain)) {
-                domain = parent;
-                records = dmarcRecords(domain);
-                organizational = true;
-            }
+        if (records.isEmpty() && !organizationalDomain(fromDomain).equals(fromDomain)) {
+            domain = organizationalDomain(fromDomain);
+            records = dmarcRecords(domain);
         }
         if (records.isEmpty()) {
             return new Found(null, false, "no DMARC record");
@@ -98,7 +93,7 @@ public final class DmarcEvaluator {
             return new Found(null, false, "the DMARC record at _dmarc." + domain
                     + " has no valid p=: DMARC is not applied (RFC 7489 6.6.3)");
         }
-        return new Found(record.get(), organizational, "");
+        return new Found(record.get(), !domain.equals(fromDomain), "");
     }
 
     /** The TXT records at {@code _dmarc.DOMAIN} that start with v=DMARC1: the candidates (section 6.6.3 step 2). */

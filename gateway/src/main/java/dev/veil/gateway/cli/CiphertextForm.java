@@ -1,5 +1,6 @@
 package dev.veil.gateway.cli;
 
+import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,7 +50,9 @@ enum CiphertextForm {
     }
 
     /** The DER inside a PEM file: the base64 lines after the BEGIN line, up to the END line. */
-    static InputStream pemContent(InputStream pem) throws IOException {
+    static InputStream pemContent(InputStream file) throws IOException {
+        // the JDK's MIME decoder reads its source a byte at a time: buffered, not a read call on the file per byte
+        InputStream pem = new BufferedInputStream(file, 64 * 1024);
         int b;
         while ((b = pem.read()) >= 0 && b != '\n') {
             // the BEGIN line: its letters are base64 characters too
@@ -59,8 +62,15 @@ enum CiphertextForm {
 
             @Override
             public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                if (ended) {
+                    return -1;
+                }
+                int next = super.read();
+                if (next == '-') { // base64 has no '-': the END line begins
+                    ended = true;
+                    return -1;
+                }
+                return next;
             }
 
             @Override

@@ -68,16 +68,17 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
             OpenReport report;
             try (InputStream in = Files.newInputStream(message);
                  OutputStream plain = new BufferedOutputStream(Files.newOutputStream(staging))) {
-                report = switch (form) {
-                    case MESSAGE -> openpgp
-                            ? new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv())).open(in, plain)
-                            : new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).open(in, plain);
-                    case OPENPGP -> new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()))
-                            .openMessage(in, plain);
-                    case CMS_DER -> new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv())).openCms(in, plain);
-                    case CMS_PEM -> new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv()))
-                            .openCms(CiphertextForm.pemContent(in), plain);
-                };
+                if (openpgp) {
+                    PgpMimeOpener opener = new PgpMimeOpener(KeyService.openOpenPgpKeys(config.dataPath(), System.getenv()));
+                    report = form == CiphertextForm.OPENPGP ? opener.openMessage(in, plain) : opener.open(in, plain);
+                } else {
+                    SmimeOpener opener = new SmimeOpener(KeyService.openKeys(config.dataPath(), System.getenv()));
+                    report = switch (form) {
+                        case CMS_DER -> opener.openCms(in, plain);
+                        case CMS_PEM -> opener.openCms(CiphertextForm.pemContent(in), plain);
+                        default -> opener.open(in, plain);
+                    };
+                }
             }
             // verified: only now does any plaintext leave the staging file
             if (target == null) {

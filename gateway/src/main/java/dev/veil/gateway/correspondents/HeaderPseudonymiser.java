@@ -169,8 +169,7 @@ public final class HeaderPseudonymiser {
      * Whether the local part of a protected address may be shown as it is: not when it is quoted or holds an
      * {@code @}, {@code %} or {@code !} — {@code "bob@ext.example"@example.com}, {@code bob%ext.example@example.com}
      * name a correspondent in the protected domain's local part — nor when it is an SRS address. Such an address
-     * is not a protected user's mailbox
-     * and is pseudonymised like an external one.
+     * is not a protected user's mailbox and is pseudonymised like an external one.
      */
     static boolean plainLocalPart(String localPart) {
         return localPart.chars().noneMatch(c -> c == '"' || c == '\\' || c == '@' || c == '%' || c == '!')
@@ -181,8 +180,7 @@ public final class HeaderPseudonymiser {
      * A Sender Rewriting Scheme address ({@code SRS0=HHH=TT=partner.example=bob@example.com}), which a forwarder in a
      * protected domain makes of an external sender's address: its local part names the correspondent.
      */
-    private static final java.util.regex.Pattern SRS =
-            java.util.regex.Pattern.compile("srs[01][=+-]", java.util.regex.Pattern.CASE_INSENSITIVE);
+    private static final Pattern SRS = Pattern.compile("srs[01][=+-]", Pattern.CASE_INSENSITIVE);
 
     private String register(String canonical, String aliasDomain) throws PseudonymisationException {
         try {
