@@ -2,6 +2,7 @@ package dev.veil.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,13 +19,35 @@ class ArcSigningKeyTest {
     private static final byte[] DATA = "arc-seal input".getBytes(StandardCharsets.US_ASCII);
 
     @Test
-    void aNewKeyIsRsa2048WithThreePrimesAndReadsBackTheSame(@TempDir Path dir) throws Exception {
+    void whereAwsLcLoadsANewKeyHasTwoPrimesAndSignsThere(@TempDir Path dir) throws Exception {
+        assumeTrue(NativeRsa.available(), "AWS-LC does not load here");
         MasterKey master = MasterKey.generate();
         ArcSigningKey created = ArcSigningKey.openOrCreate(dir, master);
         assertThat(created.signingKey().bits()).isEqualTo(2048);
+        assertThat(created.signingKey().primeCount()).isEqualTo(2);
+        assertThat(created.signingEngine()).startsWith("AWS-LC (Amazon Corretto Crypto Provider");
+        assertThat(created.nativeProblem()).isNull();
+        assertThat(created.toString()).startsWith("ArcSigningKey[RSA-2048, 2 primes, signing in AWS-LC")
+                .endsWith(", private key redacted]");
+        assertThat(verifies(created.publicKey(), created.signingKey().signSha256(DATA))).isTrue();
+
+        // the same file without native signing: the same key, signing in Java, the same (deterministic) signature
+        ArcSigningKey inJava = ArcSigningKey.openOrCreate(dir, master, false);
+        assertThat(inJava.publicKey()).isEqualTo(created.publicKey());
+        assertThat(inJava.signingEngine()).isEqualTo("Java");
+        assertThat(inJava.signingKey().signSha256(DATA)).isEqualTo(created.signingKey().signSha256(DATA));
+    }
+
+    @Test
+    void withoutNativeSigningANewKeyIsRsa2048WithThreePrimesAndReadsBackTheSame(@TempDir Path dir) throws Exception {
+        MasterKey master = MasterKey.generate();
+        ArcSigningKey created = ArcSigningKey.openOrCreate(dir, master, false);
+        assertThat(created.signingKey().bits()).isEqualTo(2048);
         assertThat(created.signingKey().primeCount()).isEqualTo(3);
-        assertThat(created.toString()).isEqualTo("ArcSigningKey[RSA-2048, 3 primes, private key redacted]");
+        assertThat(created.toString()).isEqualTo("ArcSigningKey[RSA-2048, 3 primes, signing in Java, private key redacted]");
+        // a three-prime key keeps signing in Java when native signing is asked for: AWS-LC has no multi-prime RSA
         ArcSigningKey read = ArcSigningKey.openOrCreate(dir, master);
+        assertThat(read.signingEngine()).isEqualTo("Java");
         assertThat(read.publicKey()).isEqualTo(created.publicKey());
         assertThat(verifies(read.publicKey(), read.signingKey().signSha256(DATA))).isTrue();
         assertThat(read.dnsTxtValue()).isEqualTo("v=DKIM1; k=rsa; p="

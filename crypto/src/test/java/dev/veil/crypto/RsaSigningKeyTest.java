@@ -2,6 +2,7 @@ package dev.veil.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +13,14 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
@@ -65,6 +72,61 @@ class RsaSigningKeyTest {
             jdk.update(data);
             assertThat(key.signSha256(data)).isEqualTo(jdk.sign());
         }
+    }
+
+    @Test
+    void awsLcLoadsOnLinuxOnX8664() {
+        // the ARC seal's speed depends on it: a library that silently stopped loading must fail a test, not just slow
+        assumeTrue(System.getProperty("os.name").equals("Linux")
+                && List.of("amd64", "x86_64").contains(System.getProperty("os.arch")), "ACCP ships for Linux x86-64");
+        assertThat(NativeRsa.available()).as(NativeRsa.unavailableReason()).isTrue();
+        assertThat(NativeRsa.description()).startsWith("AWS-LC (Amazon Corretto Crypto Provider 2.");
+    }
+
+    @Test
+    void inAwsLcATwoPrimeKeyMakesTheJdksSignaturesByteForByteFromManyThreads() throws Exception {
+        assumeTrue(NativeRsa.available(), "AWS-LC does not load here");
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+        generator.initialize(2048);
+        KeyPair pair = generator.generateKeyPair();
+        RsaSigningKey java = RsaSigningKey.fromPkcs8(pair.getPrivate().getEncoded());
+        RsaSigningKey inAwsLc = java.withNativeSigning();
+        assertThat(java.engine()).isEqualTo("Java");
+        assertThat(inAwsLc.engine()).startsWith("AWS-LC");
+        assertThat(inAwsLc.publicKey()).isEqualTo(pair.getPublic());
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                results.add(threads.submit(() -> {
+                    Random random = new Random(seed);
+                    for (int i = 0; i < 50; i++) {
+                        byte[] data = new byte[random.nextInt(2000)];
+                        random.nextBytes(data);
+                        Signature jdk = Signature.getInstance("SHA256withRSA");
+                        jdk.initSign(pair.getPrivate());
+                        jdk.update(data);
+                        // PKCS#1 v1.5 is deterministic: one right signature, whoever makes it
+                        if (!Arrays.equals(inAwsLc.signSha256(data), jdk.sign())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void aThreePrimeKeyDoesNotSignInAwsLc() {
+        assertThatThrownBy(() -> threePrimes.withNativeSigning()).isInstanceOf(GeneralSecurityException.class)
+                .hasMessageContaining("two-prime RSA keys only; this key has 3 primes");
     }
 
     @Test

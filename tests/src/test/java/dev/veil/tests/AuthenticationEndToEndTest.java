@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -62,6 +63,9 @@ class AuthenticationEndToEndTest {
             String arcKey = m.group(1).replace("\" \"", "").replace("\"", "");
             assertThat(arcKey).startsWith("v=DKIM1; k=rsa; p=MII");
             veil.start();
+            if (awsLcShipsFor()) { // the seal arcverify checks below is then AWS-LC's
+                assertThat(logLine(veil, "ARC seal key: ")).contains("ArcSigningKey[RSA-2048, 2 primes, signing in AWS-LC");
+            }
 
             String original = "From: Bob <bob@partner.example>\r\nTo: <alice@example.com>\r\nSubject: the plan\r\n"
                     + "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <plan-1@partner.example>\r\n"
@@ -138,7 +142,8 @@ class AuthenticationEndToEndTest {
         exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
              GatewayProcess veil = authenticatingVeil(data, port, dns,
-                     "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")) {
+                     "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")
+                     .set("arc.nativeSigning", "false")) {
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
             dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
@@ -147,6 +152,8 @@ class AuthenticationEndToEndTest {
             assertThat(m.find()).as(record).isTrue();
             String arcKey = m.group(1).replace("\" \"", "").replace("\"", "");
             veil.start();
+            // without native signing: the seal arcverify checks below is Java's, with a three-prime key
+            assertThat(logLine(veil, "ARC seal key: ")).contains("ArcSigningKey[RSA-2048, 3 primes, signing in Java,");
 
             String original = "From: Bob <bob@partner.example>\r\nTo: <alice@example.com>\r\nSubject: the plan\r\n"
                     + "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <plan-1@partner.example>\r\n"
@@ -172,6 +179,25 @@ class AuthenticationEndToEndTest {
         } finally {
             exchange.stop();
         }
+    }
+
+    /** The first line of Veil's log with {@code text}, waiting a little for the log's writer thread. */
+    private static String logLine(GatewayProcess veil, String text) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            for (String line : Files.readAllLines(veil.log(), StandardCharsets.ISO_8859_1)) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            Thread.sleep(100);
+        }
+        return "no line with '" + text + "' in " + veil.log();
+    }
+
+    /** Amazon Corretto Crypto Provider's jar carries AWS-LC for Linux on x86-64. */
+    private static boolean awsLcShipsFor() {
+        return System.getProperty("os.name").equals("Linux")
+                && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
     }
 
     /** A gateway that authenticates senders through {@code dns} and seals with ARC (arc.example, selector veil). */

@@ -163,7 +163,7 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
             return MasterKeyRotationCommand.run(config, json, mapper);
         }
         if ("arc-dns".equals(action)) {
-            System.out.print(arcDnsRecord(config, ArcKey.openOrCreate(data, System.getenv())));
+            System.out.print(arcDnsRecord(config, ArcKey.openOrCreate(data, System.getenv(), config.getArc())));
             return 0;
         }
         VeilKeys keys = KeyService.openKeys(data, System.getenv());

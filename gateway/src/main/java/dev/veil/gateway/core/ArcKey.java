@@ -2,6 +2,7 @@ package dev.veil.gateway.core;
 
 import dev.veil.crypto.ArcSigningKey;
 import dev.veil.crypto.KeyException;
+import dev.veil.crypto.NativeRsa;
 import dev.veil.gateway.ArcSettings;
 import dev.veil.gateway.auth.ArcSealer;
 import dev.veil.gateway.auth.DnsResolver;
@@ -26,13 +27,22 @@ public final class ArcKey {
         this.settings = settings;
     }
 
-    public static ArcSigningKey openOrCreate(Path dataDir, Map<String, String> env) throws KeyException {
-        return ArcSigningKey.openOrCreate(KeyService.keyDirectory(dataDir), KeyService.masterKey(dataDir, env));
+    public static ArcSigningKey openOrCreate(Path dataDir, Map<String, String> env, ArcSettings settings)
+            throws KeyException {
+        return ArcSigningKey.openOrCreate(KeyService.keyDirectory(dataDir), KeyService.masterKey(dataDir, env),
+                settings.isNativeSigning());
     }
 
     public static ArcKey load(Path dataDir, ArcSettings settings) {
         try {
-            return new ArcKey(openOrCreate(dataDir, System.getenv()), null, settings);
+            ArcSigningKey key = openOrCreate(dataDir, System.getenv(), settings);
+            if (key.nativeProblem() != null) {
+                LOG.warn("ARC signs in Java, slower: {}", key.nativeProblem());
+            } else if (settings.isNativeSigning() && !NativeRsa.available()) {
+                LOG.info("ARC signs in Java: AWS-LC is not available here ({})", NativeRsa.unavailableReason());
+            }
+            LOG.info("ARC seal key: {}", key);
+            return new ArcKey(key, null, settings);
         } catch (KeyException | RuntimeException e) {
             LOG.error("ARC signing key unavailable — mail will wait if the pipeline seals with ARC: {}", e.getMessage());
             return new ArcKey(null, e.getMessage(), settings);

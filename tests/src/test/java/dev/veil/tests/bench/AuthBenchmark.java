@@ -37,6 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code arcSeal}: the arc-seal step's work — body hash, header canonicalization, two RSA-2048 signatures, and
  *       writing the sealed copy (file to file, as in the spool);
+ *   <li>{@code arcSign}: one of those signatures alone; {@code -p nativeSigning=true,false} compares AWS-LC's
+ *       two-prime signing with Java's three-prime;
  *   <li>{@code dkimVerify}: jDKIM verification of a message signed by python3-dkim (RSA-2048, relaxed/relaxed), the
  *       key from a real DNS server on loopback through Veil's resolver (cached after the first lookup, as in service).
  * </ul>
@@ -60,11 +62,17 @@ public class AuthBenchmark {
         @Param({"text"})
         public String body;
 
+        /** {@code true}: the seal signs in AWS-LC where it loads (a two-prime key); {@code false}: in Java (three). */
+        @Param({"true"})
+        public boolean nativeSigning;
+
         Path dir;
         Path message;
         Path sealed;
         TestDnsServer dns;
         ArcSealer sealer;
+        ArcSigningKey arcKey;
+        byte[] sealInput;
         DkimChecker checker;
         byte[] signed;
         HeaderBlock signedHeader;
@@ -92,7 +100,9 @@ public class AuthBenchmark {
             sealed = dir.resolve("sealed.eml");
             dns = TestDnsServer.start();
             DnsResolver resolver = new DnsResolver(List.of(dns.address()), Duration.ofSeconds(2));
-            ArcSigningKey arcKey = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
+            arcKey = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate(), nativeSigning);
+            System.out.println("ARC key: " + arcKey);
+            sealInput = java.util.Arrays.copyOf(original, 600); // about what an ARC-Seal signs
             sealer = new ArcSealer(arcKey.signingKey(), "seal.example", "veil", "veil.example", resolver);
             DkimTool.SigningKey key = DkimTool.newKey(dir);
             dns.txt("sel1._domainkey.partner.example", key.dnsTxt());
@@ -123,6 +133,12 @@ public class AuthBenchmark {
     public Object arcSeal(Fixture f) throws Exception {
         return f.sealer.seal(f.message, f.sealed, List.of("spf=pass smtp.mailfrom=bob@partner.example",
                 "dkim=pass header.d=partner.example", "dmarc=pass header.from=partner.example"), List.of(), Instant.now());
+    }
+
+    /** One of the seal's two RSA-2048 signatures (SHA-256 of 600 bytes included). */
+    @Benchmark
+    public byte[] arcSign(Fixture f) {
+        return f.arcKey.signingKey().signSha256(f.sealInput);
     }
 
     @Benchmark
