@@ -161,6 +161,40 @@ def jit_ticks(pid):
     return total
 
 
+THREAD_GROUPS = (("smtp", lambda c: c.startswith("veil-smtp")), ("worker", lambda c: c.startswith("veil-worker")),
+                 ("jit", lambda c: "Compiler" in c),
+                 ("gc", lambda c: c.startswith(("GC Thread", "G1 ", "VM Thread", "VM Periodic"))))
+
+
+def thread_group_ticks(pid):
+    """utime+stime of a JVM's threads by what they do (THREAD_GROUPS, the rest 'other'); threads that ended during a
+    cell drop out, so a group's difference can be a little low (Veil's smtp and worker threads are pooled)."""
+    out = {name: 0 for name, _ in THREAD_GROUPS}
+    out["other"] = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for t in tasks:
+        comm, fields = stat_fields(f"/proc/{pid}/task/{t}/stat")
+        if comm is None:
+            continue
+        group = next((name for name, test in THREAD_GROUPS if test(comm)), "other")
+        out[group] += int(fields[11]) + int(fields[12])
+    return out
+
+
+def step_cpu_us(admin_port, token_file):
+    """Veil's per-step CPU counters (admin /metrics, step.NAME.cpu-us and step.NAME.runs), or None."""
+    try:
+        token = open(token_file).read().strip()
+        counters = admin_get(admin_port, token, "/metrics").get("counters", {})
+    except Exception:
+        return None
+    return {name[len("step."):]: c["count"] for name, c in counters.items()
+            if name.startswith("step.") and (name.endswith(".cpu-us") or name.endswith(".runs"))}
+
+
 # --------------------------------------------------------------------------------------------- latency probe
 
 class Probe(threading.Thread):
@@ -351,6 +385,8 @@ def cell(args):
     sys0, idle0 = cpu_ticks_total()
     cpu0 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
     jit0 = jit_ticks(args.cpu_pid) if args.cpu_pid and args.system != "postfix" else None
+    groups0 = thread_group_ticks(args.cpu_pid) if jit0 is not None else None
+    steps0 = step_cpu_us(args.admin_port, args.token_file) if args.admin_port else None
 
     probe_sessions = 1 if (args.probe_max > 0 and args.sessions > 1) else 0
     src_sessions = args.sessions - probe_sessions
@@ -389,6 +425,7 @@ def cell(args):
     sys1, idle1 = cpu_ticks_total()
     cpu1 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
     jit1 = jit_ticks(args.cpu_pid) if jit0 is not None else None
+    groups1 = thread_group_ticks(args.cpu_pid) if groups0 is not None else None
     hz = os.sysconf("SC_CLK_TCK")
     busy = 1.0 - (idle1 - idle0) / max(1, sys1 - sys0)
     lat = [x * 1000 for x in (probe.latencies if probe else [])]
@@ -411,8 +448,15 @@ def cell(args):
         result["cpu_cores_used"] = round((cpu1 - cpu0) / hz / elapsed, 2)
     if jit0 is not None and jit1 is not None and delivered > 0:
         result["jit_ms_per_msg"] = round((jit1 - jit0) / hz * 1000 / delivered, 2)
+    if groups0 and groups1 and delivered > 0:
+        result["threads_ms_per_msg"] = {g: round((groups1[g] - groups0[g]) / hz * 1000 / delivered, 3)
+                                        for g in groups0}
     if args.admin_port:
         result["queue_states"] = veil_state_counts(args.admin_port, args.token_file)
+        steps1 = step_cpu_us(args.admin_port, args.token_file) if steps0 is not None else None
+        if steps1 and delivered > 0:
+            result["steps_ms_per_msg"] = {k[:-len(".cpu-us")]: round((v - steps0.get(k, 0)) / 1000 / delivered, 3)
+                                          for k, v in steps1.items() if k.endswith(".cpu-us")}
     with open(args.out, "a") as f:
         f.write(json.dumps(result) + "\n")
     label = f"{args.system:11s} {human(args.size):>6s} x{args.sessions:<3d}"
@@ -671,6 +715,21 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
           "compiler threads (the warm-up runs until they are quiet, see LOAD_WARMUP_ROUNDS); "
           "busy: whole machine (smtp-source and sink "
           "included); load: 1-min load average before the cell (other work on the machine skews the figures).")
+    where = [(size, sess, system, cells[(size, sess)][system]) for (size, sess) in sorted(cells)
+             for system in ("veil", "veil-pseudo")
+             if cells[(size, sess)].get(system, {}).get("threads_ms_per_msg")]
+    if where:
+        steps = sorted({k for *_, r in where for k in r.get("steps_ms_per_msg", {})},
+                       key=lambda k: -max(r.get("steps_ms_per_msg", {}).get(k, 0) for *_, r in where))
+        groups = [name for name, _ in THREAD_GROUPS] + ["other"]
+        print("\nWhere Veil's CPU went, ms per delivered message (threads: /proc, 10 ms ticks; steps: Veil's own "
+              "thread-CPU counters, part of 'worker'):")
+        print(f"{'system':>11s} {'size':>6s} {'sess':>4s} " + " ".join(f"{g:>6s}" for g in groups) + " | "
+              + " ".join(f"{k[:14]:>14s}" for k in steps))
+        for size, sess, system, r in where:
+            t, st = r["threads_ms_per_msg"], r.get("steps_ms_per_msg", {})
+            print(f"{system:>11s} {human(size):>6s} {sess:>4d} " + " ".join(f"{t.get(g, 0):>6.2f}" for g in groups)
+                  + " | " + " ".join(f"{st[k]:>14.3f}" if k in st else f"{'-':>14s}" for k in steps))
 
 
 # --------------------------------------------------------------------------------------------- main

@@ -297,6 +297,39 @@ class MessageProcessorTest {
     }
 
     @Test
+    void eachStepsCpuTimeAndRunsAreCountedInTheMetricsAndAStepThatDoesNotApplyIsNot() throws Exception {
+        Policy policy = policy(OnError.DEFER);
+        MetricRegistry metrics = new MetricRegistry();
+        MailStep busy = new MailStep() { // about 30 ms of this thread's CPU
+            @Override public String name() { return "busy"; }
+            @Override public boolean applies(Mail mail) { return true; }
+            @Override public void service(Mail mail) {
+                var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+                long until = threads.getCurrentThreadCpuTime() + 30_000_000L;
+                long spin = 0;
+                while (threads.getCurrentThreadCpuTime() < until) {
+                    spin++;
+                }
+                mail.note("spun " + spin);
+            }
+        };
+        MailStep never = new MailStep() {
+            @Override public String name() { return "never"; }
+            @Override public boolean applies(Mail mail) { return false; }
+            @Override public void service(Mail mail) { throw new AssertionError("does not apply"); }
+        };
+        MessageProcessor processor = new MessageProcessor(spool, dao, () -> policy,
+                List.of(busy, never, new PassStep(), new RelayStep(upstream)), settings, "veil.test", metrics, clock);
+        run(processor, queue(PUBLIC_A));
+        run(processor, queue(PUBLIC_B));
+
+        assertThat(metrics.counter("step.busy.runs").getCount()).isEqualTo(2);
+        assertThat(metrics.counter("step.busy.cpu-us").getCount()).isBetween(60_000L, 2_000_000L);
+        assertThat(metrics.counter("step.relay.runs").getCount()).isEqualTo(2);
+        assertThat(metrics.getCounters()).doesNotContainKeys("step.never.runs", "step.never.cpu-us");
+    }
+
+    @Test
     void defersATemporaryFailureWithABackoffThatDoublesUpToTheMaximum() throws Exception {
         Policy policy = policy(OnError.DEFER);
         QueueId id = queue(PUBLIC_A);
