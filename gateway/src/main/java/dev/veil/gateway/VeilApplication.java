@@ -169,7 +169,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         ArcKey arcKey = pipeline.contains("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
-        available.put("arc-seal", () -> new ArcSealStep(spool, () -> arcKey.sealer(authservId, dns), authservId, clock));
+        available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
         available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents));

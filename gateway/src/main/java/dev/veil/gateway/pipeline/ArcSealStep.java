@@ -3,11 +3,8 @@ package dev.veil.gateway.pipeline;
 import dev.veil.gateway.auth.ArcSealer;
 import dev.veil.gateway.auth.AuthenticationResults;
 import dev.veil.gateway.auth.DnsTemporaryException;
-import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.relay.TemporaryFailureException;
 import dev.veil.crypto.HeaderBlock;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
@@ -16,17 +13,16 @@ import java.util.function.Supplier;
 /**
  * The last step before relay: seals the message exactly as Exchange will receive it (after encryption) with ARC, so
  * that the verdict of the authenticate step survives the rewriting. When encryption has hidden the
- * Authentication-Results field inside the ciphertext, a copy goes on the outside too.
+ * Authentication-Results field inside the ciphertext, a copy goes on the outside too. The new fields go in front of
+ * the message as the relay sends it ({@link Mail#prependHeaderFields}); the content file is not copied.
  */
 public final class ArcSealStep implements MailStep {
-    private final Spool spool;
     private final Supplier<ArcSealer> sealer;
     private final String authservId;
     private final Clock clock;
 
     /** @param sealer gives the sealer, or throws when the ARC key is unavailable */
-    public ArcSealStep(Spool spool, Supplier<ArcSealer> sealer, String authservId, Clock clock) {
-        this.spool = spool;
+    public ArcSealStep(Supplier<ArcSealer> sealer, String authservId, Clock clock) {
         this.sealer = sealer;
         this.authservId = authservId;
         this.clock = clock;
@@ -61,16 +57,13 @@ public final class ArcSealStep implements MailStep {
                 && header.all(AuthenticationResults.FIELD).stream()
                         .noneMatch(f -> AuthenticationResults.claimsToBe(f, authservId))
                 ? List.of(AuthenticationResults.field(authservId, results)) : List.of();
-        Path out = spool.workFile(mail.id(), "sealed-arc.eml");
+        // the set goes in front of the content as the relay sends it: no copy of the message is written
+        ArcSealer.Sealed sealed;
         try {
-            arc.seal(mail.content(), out, results, outside, clock.instant());
+            sealed = arc.sealFields(mail.content(), results, outside, clock.instant());
         } catch (DnsTemporaryException e) {
-            Files.deleteIfExists(out);
             throw new TemporaryFailureException("ARC: validating the chain that arrived: " + e.getMessage(), e);
-        } catch (Exception e) {
-            Files.deleteIfExists(out);
-            throw e;
         }
-        mail.replaceContent(out, mail.protection(), List.of());
+        mail.prependHeaderFields(sealed.fields());
     }
 }

@@ -6,6 +6,7 @@ import dev.veil.config.Policy;
 import dev.veil.gateway.auth.AuthVerdict;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
+import dev.veil.gateway.relay.OutgoingMessage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +38,8 @@ public final class Mail {
     private Map<String, List<String>> outerValues = Map.of();
     private boolean outerValuesGiven;
     private boolean correspondentsHidden;
+    /** Header fields the relay writes above the content (the ARC set), newest first; empty: none. */
+    private byte[] headerPrefix = new byte[0];
 
     /** What has been done to the content so far; the relay step checks it against the decision. */
     public enum Protection { NONE, SEALED, ALREADY_ENCRYPTED }
@@ -99,6 +102,7 @@ public final class Mail {
 
     /** Replaces the content with a transformed file (owned by this mail; deleted when it is done). */
     public void replaceContent(Path file, Protection protection, List<String> fingerprints) {
+        requireNoPrefix();
         scratch.add(file);
         this.content = file;
         this.protection = protection;
@@ -112,8 +116,33 @@ public final class Mail {
         this.relaySender = relaySender;
     }
 
+    /**
+     * Puts complete header fields (each ending in CRLF) above the content's header, without rewriting the file: the
+     * relay sends them first ({@link #outgoing()}). For the arc-seal step, which runs right before relay; the content
+     * cannot be replaced afterwards, since the fields were computed over it.
+     */
+    public void prependHeaderFields(byte[] fields) {
+        byte[] joined = new byte[fields.length + headerPrefix.length];
+        System.arraycopy(fields, 0, joined, 0, fields.length);
+        System.arraycopy(headerPrefix, 0, joined, fields.length, headerPrefix.length);
+        headerPrefix = joined;
+    }
+
+    /** What the relay sends: the prepended header fields, then the content. */
+    public OutgoingMessage outgoing() {
+        return new OutgoingMessage(headerPrefix, content);
+    }
+
+    private void requireNoPrefix() {
+        if (headerPrefix.length > 0) {
+            throw new IllegalStateException("the content cannot change after header fields were computed over it"
+                    + " and put in front (arc-seal must be the last step before relay)");
+        }
+    }
+
     /** The content was rewritten with pseudonymised correspondents (header only; protection unchanged). */
     public void replaceHeader(Path file, String relaySender) {
+        requireNoPrefix();
         scratch.add(file);
         this.content = file;
         this.relaySender = relaySender;

@@ -40,6 +40,6 @@ public final class RelayStep implements MailStep {
             throw new FailClosedException("policy says pseudonymise but the correspondents were not replaced"
                     + " (is 'pseudonymise' in queue.pipeline?); not relaying real addresses");
         }
-        upstream.send(mail.id(), mail.content(), mail.relaySender(), mail.recipients());
+        upstream.send(mail.id(), mail.outgoing(), mail.relaySender(), mail.recipients());
     }
 }

@@ -3,6 +3,7 @@ package dev.veil.gateway.relay;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,11 +37,14 @@ public final class DirectoryUpstream implements Upstream {
     }
 
     @Override
-    public void send(QueueId id, Path message, String sender, List<String> recipients) throws TemporaryFailureException {
+    public void send(QueueId id, OutgoingMessage message, String sender, List<String> recipients)
+            throws TemporaryFailureException {
         Path tmp = directory.resolve("." + UUID.randomUUID() + ".tmp");
         try {
-            Files.copy(message, tmp, StandardCopyOption.REPLACE_EXISTING);
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE);
+                 OutputStream out = java.nio.channels.Channels.newOutputStream(channel)) {
+                message.writeTo(out);
                 channel.force(true);
             }
             Path target = directory.resolve(id.value() + "-" + UUID.randomUUID().toString().substring(0, 8) + ".eml");

@@ -76,7 +76,7 @@ public final class SmtpUpstream implements Upstream {
     }
 
     @Override
-    public void send(QueueId id, Path message, String sender, List<String> recipients)
+    public void send(QueueId id, OutgoingMessage message, String sender, List<String> recipients)
             throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
         Address[] to = addresses(recipients);
         SMTPMessage raw = new RawFileMessage(session, message);
@@ -222,13 +222,13 @@ public final class SmtpUpstream implements Upstream {
         }
     }
 
-    /** A message whose bytes are the spool file, verbatim: Jakarta Mail only frames and dot-stuffs them. */
+    /** A message whose bytes are the outgoing message's, verbatim: Jakarta Mail only frames and dot-stuffs them. */
     private static final class RawFileMessage extends SMTPMessage {
-        private final Path file;
+        private final OutgoingMessage message;
 
-        RawFileMessage(Session session, Path file) {
+        RawFileMessage(Session session, OutgoingMessage message) {
             super(session);
-            this.file = file;
+            this.message = message;
         }
 
         @Override
@@ -236,21 +236,15 @@ public final class SmtpUpstream implements Upstream {
             writeTo(out);
         }
 
-        /** In reads of 64 KiB ({@code Files.copy} reads 8 KiB at a time: 170 reads for a sealed 1 MB message). */
         @Override
         public void writeTo(OutputStream out) throws IOException {
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] chunk = new byte[64 * 1024];
-                for (int n; (n = in.readNBytes(chunk, 0, chunk.length)) > 0; ) {
-                    out.write(chunk, 0, n);
-                }
-            }
+            message.writeTo(out);
         }
 
         @Override
         public int getSize() {
             try {
-                return (int) Math.min(Integer.MAX_VALUE, Files.size(file));
+                return (int) Math.min(Integer.MAX_VALUE, message.size());
             } catch (IOException e) {
                 return -1;
             }

@@ -21,6 +21,7 @@ import dev.veil.gateway.core.SpoolState;
 import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.relay.OutgoingMessage;
 import dev.veil.gateway.relay.PartialDeliveryException;
 import dev.veil.gateway.relay.PermanentFailureException;
 import dev.veil.gateway.relay.TemporaryFailureException;
@@ -708,7 +709,7 @@ class MessageProcessorTest {
         Exception failure;
 
         @Override
-        public void send(QueueId id, Path message, String sender, List<String> recipients)
+        public void send(QueueId id, OutgoingMessage message, String sender, List<String> recipients)
                 throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
             if (failure instanceof TemporaryFailureException e) {
                 throw e;
@@ -720,7 +721,9 @@ class MessageProcessorTest {
                 throw e;
             }
             try {
-                sent.add(new Sent(id, Files.readAllBytes(message), sender, List.copyOf(recipients)));
+                try (var in = message.open()) {
+                    sent.add(new Sent(id, in.readAllBytes(), sender, List.copyOf(recipients)));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -19,6 +19,7 @@ import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
+import dev.veil.gateway.relay.OutgoingMessage;
 import dev.veil.gateway.relay.PermanentFailureException;
 import dev.veil.gateway.relay.Upstream;
 import java.nio.charset.StandardCharsets;
@@ -84,13 +85,16 @@ class OutboundProcessingTest {
         String refusal;
 
         @Override
-        public void send(QueueId id, Path message, String sender, List<String> rcpts) throws PermanentFailureException {
+        public void send(QueueId id, OutgoingMessage message, String sender, List<String> rcpts)
+                throws PermanentFailureException {
             if (refusal != null) {
                 throw new PermanentFailureException(refusal);
             }
             recipients.addAll(rcpts);
             try {
-                contents.add(Files.readString(message, StandardCharsets.UTF_8));
+                try (var in = message.open()) {
+                    contents.add(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }

@@ -35,13 +35,27 @@ class DirectoryUpstreamTest {
         DirectoryUpstream upstream = new DirectoryUpstream(dir.resolve("upstream"));
         QueueId id = new QueueId("01M8QS4CCF5607X35PY0");
 
-        upstream.send(id, message, "a@partner.example", List.of("bob@example.com"));
+        upstream.send(id, OutgoingMessage.of(message), "a@partner.example", List.of("bob@example.com"));
 
         try (Stream<Path> files = Files.list(dir.resolve("upstream"))) {
             List<Path> all = files.toList();
             assertThat(all).hasSize(1);
             assertThat(all.get(0).getFileName().toString()).startsWith("01M8QS4CCF5607X35PY0-").endsWith(".eml");
             assertThat(Files.readString(all.get(0))).isEqualTo("Subject: x\r\n\r\nbody\r\n");
+        }
+    }
+
+    @Test
+    void headerFieldsPutInFrontAreWrittenBeforeTheFile() throws Exception {
+        Path message = Files.writeString(dir.resolve("m.eml"), "Subject: x\r\n\r\nbody\r\n");
+        DirectoryUpstream upstream = new DirectoryUpstream(dir.resolve("upstream"));
+        byte[] fields = "ARC-Seal: i=1\r\nX-Two: 2\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        upstream.send(QueueId.next(), new OutgoingMessage(fields, message), "", List.of("bob@example.com"));
+
+        try (Stream<Path> files = Files.list(dir.resolve("upstream"))) {
+            assertThat(Files.readString(files.toList().get(0)))
+                    .isEqualTo("ARC-Seal: i=1\r\nX-Two: 2\r\nSubject: x\r\n\r\nbody\r\n");
         }
     }
 }

@@ -39,7 +39,7 @@ class SmtpUpstreamTest {
             settings.setTls(UpstreamSettings.Tls.none);
             SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
 
-            assertThatThrownBy(() -> relay.send(QueueId.next(), message, "alice@example.com",
+            assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
                     List.of("bob@partner.example", "j\u00f6rg@xn--bcher-kva.example")))
                     .isInstanceOf(PermanentFailureException.class).hasMessageContaining("553 5.6.7");
             Thread.sleep(200);
