@@ -168,7 +168,8 @@ THREAD_GROUPS = (("smtp", lambda c: c.startswith("veil-smtp")), ("worker", lambd
 
 def thread_group_ticks(pid):
     """utime+stime of a JVM's threads by what they do (THREAD_GROUPS, the rest 'other'); threads that ended during a
-    cell drop out, so a group's difference can be a little low (Veil's smtp and worker threads are pooled)."""
+    cell drop out, so a group's difference can be a little low (Veil's smtp and worker threads are pooled; the cell
+    takes 'other' from the process's total instead)."""
     out = {name: 0 for name, _ in THREAD_GROUPS}
     out["other"] = 0
     try:
@@ -449,8 +450,11 @@ def cell(args):
     if jit0 is not None and jit1 is not None and delivered > 0:
         result["jit_ms_per_msg"] = round((jit1 - jit0) / hz * 1000 / delivered, 2)
     if groups0 and groups1 and delivered > 0:
-        result["threads_ms_per_msg"] = {g: round((groups1[g] - groups0[g]) / hz * 1000 / delivered, 3)
-                                        for g in groups0}
+        ticks = {g: groups1[g] - groups0[g] for g in groups0}
+        if cpu0 is not None and cpu1 is not None:
+            # the process's own count keeps the time of threads that ended during the cell: 'other' is the rest
+            ticks["other"] = (cpu1 - cpu0) - sum(v for g, v in ticks.items() if g != "other")
+        result["threads_ms_per_msg"] = {g: round(v / hz * 1000 / delivered, 3) for g, v in ticks.items()}
     if args.admin_port:
         result["queue_states"] = veil_state_counts(args.admin_port, args.token_file)
         steps1 = step_cpu_us(args.admin_port, args.token_file) if steps0 is not None else None
