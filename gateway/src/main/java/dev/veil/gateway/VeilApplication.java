@@ -28,6 +28,7 @@ import dev.veil.gateway.db.AliasDao;
 import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SentMessageIdDao;
 import dev.veil.gateway.db.SpoolDao;
 import dev.veil.gateway.graph.ContactMapping;
 import dev.veil.gateway.graph.GraphClient;
@@ -153,7 +154,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
             }
         });
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
-        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser);
+        SentMessageIdDao sentIds = new SentMessageIdDao(db);
+        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::contains);
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
 
@@ -185,7 +187,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);
         outboundSteps.put("restore-correspondents",
-                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier)));
+                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier), sentIds, clock));
         outboundSteps.put("relay", () -> new RelayStep(outboundRelay));
         List<MailStep> outboundPipeline = PipelineSteps.build("outbound.pipeline",
                 config.getOutbound().getPipeline(), outboundSteps);

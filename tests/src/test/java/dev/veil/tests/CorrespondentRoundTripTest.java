@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole correspondent round trip through one Veil process: Bob's mail reaches Exchange (GreenMail) from an
  * alias with a tokenised Message-ID; Alice's reply to that alias, submitted on the outbound listener, reaches
  * Bob (a second GreenMail, "the internet") at his real address, with real addresses and threading headers and no
- * trace of the alias domain. An alias Veil never issued is refused.
+ * trace of the alias domain; Bob's answer to it names Alice's reply by its real id in Exchange's copy. An alias Veil
+ * never issued is refused.
  */
 class CorrespondentRoundTripTest {
     private static final String ALIAS_DOMAIN = CorrespondentsEndToEndTest.ALIAS_DOMAIN;
@@ -87,6 +88,28 @@ class CorrespondentRoundTripTest {
             assertThat(raw(delivered).toLowerCase(Locale.ROOT)).doesNotContain(ALIAS_DOMAIN);
             // GreenMail files a message under each envelope recipient: Bob's real address is the envelope's
             assertThat(internet.getReceivedMessagesForDomain("partner.example")).hasSize(1);
+
+            // Bob answers Alice's reply: the id Veil relayed out for her stays as it is in Exchange's copy (Exchange made
+            // it; a token would break the conversation), his own ids and one Veil never sent become tokens
+            String answer = "From: Bob Partner <bob@partner.example>\r\n"
+                    + "To: Alice <alice@example.com>\r\n"
+                    + "Subject: Re: the plan\r\n"
+                    + "Date: Mon, 1 Jan 2024 12:00:00 +0000\r\n"
+                    + "Message-ID: <rt2@mail.partner.example>\r\n"
+                    + "In-Reply-To: <reply1@example.com>\r\n"
+                    + "References: <rt1@mail.partner.example> <reply1@example.com> <never-sent@example.com>\r\n"
+                    + "\r\n"
+                    + "See you.\r\n";
+            String answerId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com", answer).queueId();
+            veil.awaitState(answerId, "relayed", Duration.ofSeconds(60));
+            MimeMessage answered = exchange.getReceivedMessages()[1];
+            assertThat(answered.getHeader("In-Reply-To")[0]).isEqualTo("<reply1@example.com>");
+            String[] references = answered.getHeader("References")[0].split("\\s+");
+            assertThat(references).hasSize(3);
+            assertThat(references[0]).isEqualTo(token);
+            assertThat(references[1]).isEqualTo("<reply1@example.com>");
+            assertThat(references[2]).endsWith("@" + ALIAS_DOMAIN + ">").doesNotContain("never-sent");
+            assertThat(raw(answered).toLowerCase(Locale.ROOT)).doesNotContain("partner.example").doesNotContain("rt2@");
 
             // an alias Veil never issued, and a malformed one: 550 5.1.1 at RCPT
             try (RawSmtp smtp = RawSmtp.openEhlo(veil.outboundPort())) {

@@ -143,6 +143,31 @@ public final class CorrespondentRestorer {
         return Optional.of(value + token.substring(candidate.length()));
     }
 
+    private static final Pattern OWN_ID = Pattern.compile("<([^<>\\s]+)>");
+
+    /**
+     * The business's own Message-ID of an outgoing message (without angle brackets), to remember as sent; empty when
+     * it has none or when it is one of Veil's tokens (a message sent again under the id Exchange was shown: its real
+     * id is a correspondent's, which must not be shown later).
+     */
+    public Optional<String> ownMessageId(HeaderBlock header) throws RestorationException {
+        Optional<HeaderField> field = header.first("Message-ID");
+        if (field.isEmpty()) {
+            return Optional.empty();
+        }
+        Matcher id = OWN_ID.matcher(field.get().value());
+        if (!id.find()) {
+            return Optional.empty();
+        }
+        Optional<String> real;
+        try {
+            real = reidentifier.realMessageId(id.group());
+        } catch (RuntimeException e) {
+            throw new RestorationException("cannot tell whether the Message-ID is a token: " + e.getMessage(), e);
+        }
+        return real == null || real.isEmpty() ? Optional.of(id.group(1)) : Optional.empty();
+    }
+
     private Optional<String> messageId(String field, String token) throws RestorationException {
         Optional<String> real;
         try {

@@ -38,10 +38,28 @@ public final class HeaderPseudonymiser {
 
     private final AliasDirectory directory;
     private final Supplier<Pseudonymiser> pseudonymiser;
+    private final SentIds sentIds;
 
+    /**
+     * Whether a Message-ID (without angle brackets) is one the business sent out through Veil: such an id, named in a
+     * reply, is shown as it is. Exchange made it, and a token in its place would break the conversation.
+     */
+    @FunctionalInterface
+    public interface SentIds {
+        SentIds NONE = id -> false;
+
+        boolean contains(String id) throws SQLException;
+    }
+
+    /** Every Message-ID becomes a token. */
     public HeaderPseudonymiser(AliasDirectory directory, Supplier<Pseudonymiser> pseudonymiser) {
+        this(directory, pseudonymiser, SentIds.NONE);
+    }
+
+    public HeaderPseudonymiser(AliasDirectory directory, Supplier<Pseudonymiser> pseudonymiser, SentIds sentIds) {
         this.directory = directory;
         this.pseudonymiser = pseudonymiser;
+        this.sentIds = sentIds;
     }
 
     /**
@@ -88,7 +106,12 @@ public final class HeaderPseudonymiser {
                 }
             } else if (MESSAGE_ID_FIELDS.contains(name)) {
                 List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
-                String value = messageIds(field.value(), rule.aliasDomain(), p);
+                String value;
+                try {
+                    value = messageIds(field.value(), rule.aliasDomain(), p, sentIds);
+                } catch (SQLException e) {
+                    throw new PseudonymisationException("the sent Message-IDs cannot be read: " + e.getMessage(), e);
+                }
                 if (!value.isEmpty()) {
                     list.add(value);
                 }
@@ -146,12 +169,12 @@ public final class HeaderPseudonymiser {
 
     private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
                            int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
-        if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())) {
+        // a protected address with a non-ASCII local part cannot be written in a header that travels without SMTPUTF8:
+        // it goes outside as an alias, like a correspondent's (the real one stays inside), rather than holding the
+        // whole message back
+        if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())
+                && m.localPart().chars().allMatch(c -> c < 0x80)) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
-            if (!address.chars().allMatch(c -> c < 0x80)) {
-                throw new AddressParser.MalformedAddressException("a protected address with a non-ASCII local part"
-                        + " cannot be written outside the encryption");
-            }
             // a protected user's own name stays; a name holding an address (a forward's "carol@ext.example" <bob@..>)
             // would show a correspondent outside the encryption, so such a name is left out
             boolean keepName = !m.displayName().isBlank() && m.displayName().indexOf('@') < 0
@@ -192,8 +215,11 @@ public final class HeaderPseudonymiser {
         }
     }
 
-    /** Every id of a msg-id list as a token; comments and obsolete phrases around them are left out. */
-    static String messageIds(String value, String aliasDomain, Pseudonymiser p) {
+    /**
+     * Every id of a msg-id list as a token, but an id the business sent, which stays as it is; comments and obsolete
+     * phrases around them are left out.
+     */
+    static String messageIds(String value, String aliasDomain, Pseudonymiser p, SentIds sent) throws SQLException {
         List<String> ids = new ArrayList<>();
         Matcher m = MSG_ID.matcher(value);
         while (m.find()) {
@@ -207,7 +233,7 @@ public final class HeaderPseudonymiser {
         List<String> tokens = new ArrayList<>();
         for (String id : ids) {
             if (!id.isEmpty()) {
-                tokens.add(p.messageId(id, aliasDomain));
+                tokens.add(sent.contains(id) ? "<" + id + ">" : p.messageId(id, aliasDomain));
             }
         }
         return String.join(" ", tokens);

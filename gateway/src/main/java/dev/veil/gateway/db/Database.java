@@ -94,6 +94,9 @@ public final class Database implements AutoCloseable {
                       first_seen BIGINT NOT NULL,
                       PRIMARY KEY (alias_local, alias_domain)
                     )""");
+            // Message-IDs of mail sent out through Veil, hashed (see SentMessageIdDao; added after the first release)
+            s.execute("CREATE TABLE IF NOT EXISTS sent_message_id (id_hash VARBINARY(32) PRIMARY KEY,"
+                    + " first_seen BIGINT NOT NULL)");
             ContactVaultDao.migrate(s);
             // contacts: what the Graph sync did to each Exchange contact (see ContactJournalDao)
             s.execute("""

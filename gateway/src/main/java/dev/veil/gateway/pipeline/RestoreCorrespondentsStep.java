@@ -4,13 +4,17 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.RestorationException;
+import dev.veil.gateway.db.SentMessageIdDao;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +27,23 @@ public final class RestoreCorrespondentsStep implements MailStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCorrespondentsStep.class);
     private final Spool spool;
     private final CorrespondentRestorer restorer;
+    private final SentMessageIdDao sentIds;
+    private final Clock clock;
 
+    /** Restores, without remembering sent Message-IDs. */
     public RestoreCorrespondentsStep(Spool spool, CorrespondentRestorer restorer) {
+        this(spool, restorer, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param sentIds where the Message-ID of every message it passes is remembered, so that replies to it can name it
+     *                (inbound, {@link dev.veil.gateway.correspondents.HeaderPseudonymiser}); null: nowhere
+     */
+    public RestoreCorrespondentsStep(Spool spool, CorrespondentRestorer restorer, SentMessageIdDao sentIds, Clock clock) {
         this.spool = spool;
         this.restorer = restorer;
+        this.sentIds = sentIds;
+        this.clock = clock;
     }
 
     @Override
@@ -43,7 +60,19 @@ public final class RestoreCorrespondentsStep implements MailStep {
     public void service(Mail mail) throws Exception {
         Path out = spool.workFile(mail.id(), "restored.eml");
         try (InputStream in = new BufferedInputStream(Files.newInputStream(mail.content()), 64 * 1024)) {
-            CorrespondentRestorer.Restored restored = restorer.restore(HeaderBlock.read(in));
+            HeaderBlock header = HeaderBlock.read(in);
+            if (sentIds != null) {
+                Optional<String> own = restorer.ownMessageId(header);
+                if (own.isPresent()) {
+                    try {
+                        sentIds.record(own.get(), clock.instant());
+                    } catch (SQLException e) {
+                        // the mail still goes: only a later reply's reference to it would show as a token
+                        LOG.warn("{}: cannot remember its Message-ID as sent: {}", mail.id(), e.getMessage());
+                    }
+                }
+            }
+            CorrespondentRestorer.Restored restored = restorer.restore(header);
             if (restored.unresolved() > 0) {
                 LOG.info("{}: {} alias(es) in the header are unknown and stay as they are", mail.id(),
                         restored.unresolved());

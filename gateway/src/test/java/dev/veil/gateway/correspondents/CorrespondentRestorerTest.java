@@ -36,6 +36,19 @@ class CorrespondentRestorerTest {
     }
 
     @Test
+    void theOwnMessageIdToRememberIsTheBusinessesOwnAndNeverATokenOfACorrespondentsId() throws Exception {
+        assertThat(restorer.ownMessageId(HeaderBlock.parse("Message-ID:  <reply1@EXCH.prod.outlook.com> (x)\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII)))).contains("reply1@EXCH.prod.outlook.com");
+        // a message sent again under the token Exchange was shown: its real id is Bob's, not to be shown later
+        assertThat(restorer.ownMessageId(HeaderBlock.parse("Message-ID: <t-abc@alias.example.net>\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII)))).isEmpty();
+        assertThat(restorer.ownMessageId(HeaderBlock.parse("Subject: none\r\n\r\n".getBytes(StandardCharsets.US_ASCII))))
+                .isEmpty();
+        assertThat(restorer.ownMessageId(HeaderBlock.parse("Message-ID: no brackets\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII)))).isEmpty();
+    }
+
+    @Test
     void aliasInAngleBracketsBecomesTheRealAddressAndTheDisplayNameStays() throws Exception {
         String out = restore("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">\r\n"
                 + "Subject: re: plan\r\n\r\nbody\r\n");

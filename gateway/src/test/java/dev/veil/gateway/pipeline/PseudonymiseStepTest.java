@@ -19,6 +19,7 @@ import dev.veil.gateway.correspondents.HeaderPseudonymiser;
 import dev.veil.gateway.correspondents.VaultReidentifier;
 import dev.veil.gateway.db.AliasDao;
 import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SentMessageIdDao;
 import dev.veil.gateway.db.SpoolDao;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,6 +150,45 @@ class PseudonymiseStepTest {
         assertThat(mail.correspondentsHidden()).isTrue();
         assertThat(mail.protection()).isEqualTo(Mail.Protection.NONE);
         assertThat(MESSAGE).isEqualTo(Files.readString(spool.messageFile(mail.id())));
+    }
+
+    @Test
+    void anIdTheBusinessSentStaysAsItIsInRepliesAndEveryOtherIdBecomesAToken() throws Exception {
+        SentMessageIdDao sent = new SentMessageIdDao(db);
+        sent.record("x@example.com", Instant.parse("2030-01-01T00:00:00Z"));
+        sent.record("x@example.com", Instant.parse("2030-01-02T00:00:00Z")); // twice is harmless
+        PseudonymiseStep remembering = new PseudonymiseStep(spool,
+                new HeaderPseudonymiser(directory, () -> pseudonymiser, sent::contains));
+        Mail mail = mail("alice@example.com", MESSAGE.replace("In-Reply-To: <0@mail.partner.example> (Alice's message)",
+                "In-Reply-To: <x@example.com>"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, remembering, encryptStep(sealed));
+
+        Map<String, List<String>> outside = sealed.get().outerValues();
+        assertThat(outside.get("in-reply-to")).containsExactly("<x@example.com>");
+        assertThat(outside.get("references")).containsExactly("<x@example.com> "
+                + pseudonymiser.messageId("0@mail.partner.example", ALIAS_DOMAIN));
+        assertThat(outside.get("message-id")).containsExactly(
+                pseudonymiser.messageId("20240101.1@mail.partner.example", ALIAS_DOMAIN));
+        assertThat(sent.contains("X@example.com")).as("ids compare exactly").isFalse();
+    }
+
+    @Test
+    void aProtectedAddressWithANonAsciiLocalPartGoesOutsideAsAnAliasAndTheMessageIsNotHeldBack() throws Exception {
+        // without SMTPUTF8 the header outside cannot carry josé@example.com; before, the whole message was deferred
+        Mail mail = mail("alice@example.com", MESSAGE.replace("To: Alice <alice@example.com>,",
+                "To: José <josé@example.com>, Alice <alice@example.com>,"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        String to = sealed.get().outerValues().get("to").get(0);
+        assertThat(to).startsWith("Correspondent " + pseudonymiser.label("josé@example.com") + " <"
+                + alias("josé@example.com") + ">, Alice <alice@example.com>, Group ");
+        assertThat(to.chars().allMatch(c -> c < 0x80)).as(to).isTrue();
+        assertThat(reidentifier.realAddress(alias("josé@example.com"))).contains("josé@example.com");
+        assertThat(mail.correspondentsHidden()).isTrue();
     }
 
     @Test

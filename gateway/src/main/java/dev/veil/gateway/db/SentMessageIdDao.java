@@ -1,0 +1,69 @@
+package dev.veil.gateway.db;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+
+/**
+ * The {@code sent_message_id} table: the Message-IDs of mail the business sent out through Veil, as SHA-256 hashes,
+ * so that a correspondent's reply naming one in In-Reply-To or References can show it as it is (Exchange made that
+ * id; a token instead would break the conversation in Outlook). Rows are only inserted: 40 bytes and an index entry
+ * per message sent.
+ */
+public final class SentMessageIdDao {
+    /** SQLSTATE for a unique or primary key violation. */
+    private static final String UNIQUE_VIOLATION = "23505";
+    private final Database database;
+
+    public SentMessageIdDao(Database database) {
+        this.database = database;
+    }
+
+    /** Records {@code id} (without angle brackets) as sent at {@code at}; once is enough. */
+    public void record(String id, Instant at) throws SQLException {
+        byte[] hash = hash(id);
+        if (contains(hash)) {
+            return;
+        }
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO sent_message_id (id_hash, first_seen) VALUES (?, ?)")) {
+            s.setBytes(1, hash);
+            s.setLong(2, at.toEpochMilli());
+            s.executeUpdate();
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            // another worker recorded the same id between our read and our insert
+        }
+    }
+
+    /** Whether {@code id} (without angle brackets) was sent through Veil. */
+    public boolean contains(String id) throws SQLException {
+        return contains(hash(id));
+    }
+
+    private boolean contains(byte[] hash) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT 1 FROM sent_message_id WHERE id_hash = ?")) {
+            s.setBytes(1, hash);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    /** Message-IDs compare exactly (RFC 5322 3.6.4: the id is opaque), so the hash is over the id as written. */
+    static byte[] hash(String id) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available in this JDK", e);
+        }
+    }
+}
