@@ -108,7 +108,10 @@ public final class HeaderPseudonymiser {
                 List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
                 String value;
                 try {
-                    value = messageIds(field.value(), rule.aliasDomain(), p, sentIds);
+                    // only references can name a sent message; the message's own id is looked up nowhere (one
+                    // database read less per message)
+                    value = messageIds(field.value(), rule.aliasDomain(), p,
+                            name.equals("message-id") ? SentIds.NONE : sentIds);
                 } catch (SQLException e) {
                     throw new PseudonymisationException("the sent Message-IDs cannot be read: " + e.getMessage(), e);
                 }
