@@ -147,20 +147,7 @@ def proc_cpu_ticks(pid):
     return total
 
 
-def jit_ticks(pid):
-    """utime+stime of the JVM's JIT compiler threads (named "C1 CompilerThre..." / "C2 CompilerThre...")."""
-    total = 0
-    try:
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return None
-    for t in tasks:
-        comm, fields = stat_fields(f"/proc/{pid}/task/{t}/stat")
-        if comm is not None and "Compiler" in comm:
-            total += int(fields[11]) + int(fields[12])
-    return total
-
-
+# "jit": HotSpot's compiler threads ("C1 CompilerThre...", "C2 CompilerThre...")
 THREAD_GROUPS = (("smtp", lambda c: c.startswith("veil-smtp")), ("worker", lambda c: c.startswith("veil-worker")),
                  ("jit", lambda c: "Compiler" in c),
                  ("gc", lambda c: c.startswith(("GC Thread", "G1 ", "VM Thread", "VM Periodic"))))
@@ -385,8 +372,8 @@ def cell(args):
     load1 = os.getloadavg()[0]
     sys0, idle0 = cpu_ticks_total()
     cpu0 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
-    jit0 = jit_ticks(args.cpu_pid) if args.cpu_pid and args.system != "postfix" else None
-    groups0 = thread_group_ticks(args.cpu_pid) if jit0 is not None else None
+    groups0 = thread_group_ticks(args.cpu_pid) if args.cpu_pid and args.system != "postfix" else None
+    jit0 = groups0["jit"] if groups0 else None
     steps0 = step_cpu_us(args.admin_port, args.token_file) if args.admin_port else None
 
     probe_sessions = 1 if (args.probe_max > 0 and args.sessions > 1) else 0
@@ -425,8 +412,8 @@ def cell(args):
 
     sys1, idle1 = cpu_ticks_total()
     cpu1 = proc_cpu_ticks(args.cpu_pid) if args.cpu_pid else None
-    jit1 = jit_ticks(args.cpu_pid) if jit0 is not None else None
     groups1 = thread_group_ticks(args.cpu_pid) if groups0 is not None else None
+    jit1 = groups1["jit"] if groups1 else None
     hz = os.sysconf("SC_CLK_TCK")
     busy = 1.0 - (idle1 - idle0) / max(1, sys1 - sys0)
     lat = [x * 1000 for x in (probe.latencies if probe else [])]
