@@ -43,12 +43,13 @@ public final class ArcSealer {
             "content-transfer-encoding", "content-disposition", "dkim-signature", "authentication-results");
 
     /**
-     * Messages up to this size are read into memory once for sealing; larger ones are streamed (header and body hash
-     * each read the file). A 1 MB message encrypted is about 1.4 MB; streamed, its seal took 3.3 ms against 2.9 ms
-     * read once (when the seal still wrote a copy). At most one such array per queue worker (32 by default: 128 MiB
-     * at worst).
+     * Messages up to this size are read into memory for sealing (one read); larger ones are streamed through a 64 KiB
+     * buffer (the header, then the body hash: one pass over the file either way, since the seal writes no copy). The
+     * limit stays under G1's humongous-object size for heaps up to 512 MiB (half a 1 MiB region): a 1.4 MB array per
+     * sealed 1 MB message went straight into the old generation. On a quiet machine a 1.4 MB seal costs the same
+     * both ways (1.78-1.88 ms, of which SHA-256 of the body is 0.85-0.96 ms).
      */
-    static final long IN_MEMORY_LIMIT = 4 * 1024 * 1024;
+    static final long IN_MEMORY_LIMIT = 256 * 1024;
 
     private final RsaSigningKey key;
     private final String domain;
