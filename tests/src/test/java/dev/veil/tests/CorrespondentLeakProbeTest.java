@@ -3,7 +3,7 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
@@ -52,6 +52,7 @@ class CorrespondentLeakProbeTest {
 
     @TempDir
     static Path dir;
+    static ExchangeAndVeil started;
     static GreenMail exchange;
     static GatewayProcess veil;
     static Path escrow;
@@ -59,24 +60,16 @@ class CorrespondentLeakProbeTest {
     @BeforeAll
     static void start() throws Exception {
         assertThat(POLICY).contains("name: plain");
-        int port = GatewayProcess.freePort();
-        exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), POLICY);
-        veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start();
-        escrow = dir.resolve("escrow");
-        veil.command("keys", "export-escrow", "--out", escrow.toString(), "--unencrypted");
+        started = ExchangeAndVeil.start(dir.resolve("veil-data"), POLICY);
+        exchange = started.exchange();
+        veil = started.veil();
+        escrow = started.exportEscrow(dir.resolve("escrow"));
     }
 
     @AfterAll
     static void stop() {
-        if (veil != null) {
-            veil.close();
-        }
-        if (exchange != null) {
-            exchange.stop();
+        if (started != null) {
+            started.close();
         }
     }
 
