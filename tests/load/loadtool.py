@@ -419,7 +419,7 @@ def cell(args):
     lat = [x * 1000 for x in (probe.latencies if probe else [])]
     result = {
         "system": args.system, "size": args.size, "sessions": args.sessions, "count": args.count,
-        "sender": args.sender, "probe_sender": args.probe_sender, "started": start_wall,
+        "turn": args.turn, "sender": args.sender, "probe_sender": args.probe_sender, "started": start_wall,
         "status": reason, "smtp_source_rc": src_rc, "smtp_source_stderr": src_err[-5:],
         "sent": sent, "delivered": delivered, "elapsed_s": round(elapsed, 3),
         "rate": round(delivered / elapsed, 1) if elapsed > 0 else None,
@@ -618,46 +618,78 @@ def pair(a, b):
     return f"{fmt(a)}/{fmt(b)}"
 
 
+def median_turn(turns):
+    """The turn whose rate is the median (the slower middle one of an even count), so its latencies go with it."""
+    rated = sorted((r for r in turns if r.get("rate")), key=lambda r: r["rate"])
+    return rated[(len(rated) - 1) // 2] if rated else (turns[0] if turns else None)
+
+
+def turn_ratios(a_turns, b_turns):
+    """a's rate / b's rate for each turn both were measured in."""
+    b_rate = {r.get("turn", 1): r.get("rate") for r in b_turns}
+    return [r["rate"] / b_rate[r.get("turn", 1)] for r in a_turns
+            if r.get("rate") and b_rate.get(r.get("turn", 1))]
+
+
+def weighted_mean(turns, key):
+    """Per-message figures (a dict per turn) averaged over the turns, each weighted by the messages it delivered."""
+    total = sum(r["delivered"] for r in turns if r.get(key))
+    names = {k for r in turns for k in r.get(key, {})}
+    return {k: sum(r[key].get(k, 0) * r["delivered"] for r in turns if r.get(key)) / total for k in names} \
+        if total else {}
+
+
 def table(results_path, veil_e2e_path, postfix_e2e_path):
     rows = [json.loads(l) for l in open(results_path) if l.strip()]
     ve = json.load(open(veil_e2e_path)) if veil_e2e_path and os.path.exists(veil_e2e_path) else {}
     pe = json.load(open(postfix_e2e_path)) if postfix_e2e_path and os.path.exists(postfix_e2e_path) else {}
-    cells = {}
+    turns = {}   # (size, sessions) -> system -> [result of each turn]
     for r in rows:
-        cells.setdefault((r["size"], r["sessions"]), {})[r["system"]] = r
+        turns.setdefault((r["size"], r["sessions"]), {}).setdefault(r["system"], []).append(r)
+    n_turns = max((len(t) for c in turns.values() for t in c.values()), default=1)
 
     def e2e(system, r):
         if not r:
             return None
         return (ve if system.startswith("veil") else pe).get(r["sender"])
 
-    head = (f"{'size':>6s} {'sess':>4s} | {'Veil msg/s':>10s} {'Postfix msg/s':>13s} {'Veil/Postfix':>12s} | "
-            f"{'pseudo msg/s':>12s} {'pseudo/Veil':>11s} | "
+    def span(ratios):
+        return f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "-"
+
+    head = (f"{'size':>6s} {'sess':>4s} | {'Veil msg/s':>10s} {'Postfix msg/s':>13s} {'Veil/Postfix':>12s} "
+            f"{'per turn':>9s} | {'pseudo msg/s':>12s} {'pseudo/Veil':>11s} {'per turn':>9s} | "
             f"{'accept p50/p99 ms':>17s} {'accept p50/p99 ms':>17s} | {'e2e p50/p99 ms':>15s} {'e2e p50/p99 ms':>15s}")
-    sub = (f"{'':>6s} {'':>4s} | {'(end-to-end)':>10s} {'(end-to-end)':>13s} {'':>12s} | "
-           f"{'(end-to-end)':>12s} {'':>11s} | "
+    sub = (f"{'':>6s} {'':>4s} | {'(end-to-end)':>10s} {'(end-to-end)':>13s} {'':>12s} {'':>9s} | "
+           f"{'(end-to-end)':>12s} {'':>11s} {'':>9s} | "
            f"{'Veil':>17s} {'Postfix':>17s} | {'Veil':>15s} {'Postfix':>15s}")
     print(head)
     print(sub)
     print("-" * len(head))
-    worst = None
-    worst_pseudo = None
-    for (size, sess) in sorted(cells):
-        c = cells[(size, sess)]
-        v, p, ps = c.get("veil"), c.get("postfix"), c.get("veil-pseudo")
+    worst = worst_pseudo = worst_turn = worst_pseudo_turn = None
+    for (size, sess) in sorted(turns):
+        c = turns[(size, sess)]
+        v, p, ps = (median_turn(c.get(name, [])) for name in ("veil", "postfix", "veil-pseudo"))
         ratio = (v["rate"] / p["rate"]) if v and p and v.get("rate") and p.get("rate") else None
+        pratio = (ps["rate"] / v["rate"]) if v and ps and v.get("rate") and ps.get("rate") else None
+        each = turn_ratios(c.get("veil", []), c.get("postfix", []))
+        peach = turn_ratios(c.get("veil-pseudo", []), c.get("veil", []))
         if ratio is not None:
             worst = ratio if worst is None else min(worst, ratio)
-        pratio = (ps["rate"] / v["rate"]) if v and ps and v.get("rate") and ps.get("rate") else None
         if pratio is not None:
             worst_pseudo = pratio if worst_pseudo is None else min(worst_pseudo, pratio)
-        flag = lambda r: "" if not r or r["status"] == "ok" else "!"
+        if each:
+            worst_turn = min(each + ([worst_turn] if worst_turn is not None else []))
+        if peach:
+            worst_pseudo_turn = min(peach + ([worst_pseudo_turn] if worst_pseudo_turn is not None else []))
+        # '!' when any turn of that system did not finish cleanly
+        flag = lambda name: "" if all(r["status"] == "ok" for r in c.get(name, [])) else "!"
         ve2e, pe2e = e2e("veil", v), e2e("postfix", p)
         print(f"{human(size):>6s} {sess:>4d} | "
-              f"{(fmt(v['rate'], 1) + flag(v)) if v else '-':>10s} {(fmt(p['rate'], 1) + flag(p)) if p else '-':>13s} "
-              f"{(f'{ratio:.2f}x') if ratio is not None else '-':>12s} | "
-              f"{(fmt(ps['rate'], 1) + flag(ps)) if ps else '-':>12s} "
-              f"{(f'{pratio:.2f}x') if pratio is not None else '-':>11s} | "
+              f"{(fmt(v['rate'], 1) + flag('veil')) if v else '-':>10s} "
+              f"{(fmt(p['rate'], 1) + flag('postfix')) if p else '-':>13s} "
+              f"{(f'{ratio:.2f}x') if ratio is not None else '-':>12s} {span(each):>9s} | "
+              f"{(fmt(ps['rate'], 1) + flag('veil-pseudo')) if ps else '-':>12s} "
+              f"{(f'{pratio:.2f}x') if pratio is not None else '-':>11s} {span(peach):>9s} | "
               f"{pair(v['accept_p50_ms'], v['accept_p99_ms']) if v else '-':>17s} "
               f"{pair(p['accept_p50_ms'], p['accept_p99_ms']) if p else '-':>17s} | "
               f"{pair(ve2e['p50_ms'], ve2e['p99_ms']) if ve2e else '-':>15s} "
@@ -673,52 +705,58 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
           "pseudonymises correspondents (aliases, Message-ID tokens, alias directory) and whose pipeline ARC-seals "
           "what it relays (arc-seal; no sender authentication); one correspondent per cell, so after its first "
           "message the alias comes from the directory's cache. Both Veils run throughout; only one is loaded.")
-    print("'!' after a rate: the cell did not finish cleanly (see details).")
+    print(f"msg/s: each system's median over its {n_turns} turn(s) (the slower middle one of an even count); the "
+          "latencies are that turn's. Ratios are of the medians; 'per turn': the lowest and highest ratio of one "
+          "turn's two cells (systems take turns; every other turn in the opposite order).")
+    print("'!' after a rate: a turn of that cell did not finish cleanly (see details).")
     if worst is not None:
         print(f"\nLowest Veil/Postfix ratio: {worst:.2f}x (target: >= 1.00x at every size) -> "
-              f"{'MET' if worst >= 1.0 else 'NOT MET'}")
+              f"{'MET' if worst >= 1.0 else 'NOT MET'}"
+              + (f"; lowest in a single turn: {worst_turn:.2f}x" if n_turns > 1 and worst_turn is not None else ""))
     if worst_pseudo is not None:
         print(f"Lowest pseudonymise+ARC+encrypt / encrypt-only ratio: {worst_pseudo:.2f}x (target: >= 0.80x) -> "
-              f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}")
+              f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}"
+              + (f"; lowest in a single turn: {worst_pseudo_turn:.2f}x"
+                 if n_turns > 1 and worst_pseudo_turn is not None else ""))
     print("\nDetails:")
-    print(f"{'system':>11s} {'size':>6s} {'sess':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} {'accept/s':>9s} "
-          f"{'probe n':>7s} {'cpu ms/msg':>10s} {'jit':>5s} {'cores':>5s} {'busy':>5s} {'load':>5s}  status / queue")
-    for (size, sess) in sorted(cells):
+    print(f"{'system':>11s} {'size':>6s} {'sess':>4s} {'turn':>4s} {'sent':>6s} {'deliv':>6s} {'secs':>7s} "
+          f"{'msg/s':>7s} {'accept/s':>9s} {'probe n':>7s} {'cpu ms/msg':>10s} {'jit':>5s} {'cores':>5s} "
+          f"{'busy':>5s} {'load':>5s}  status / queue")
+    for (size, sess) in sorted(turns):
         for system in ("veil", "veil-pseudo", "postfix"):
-            r = cells[(size, sess)].get(system)
-            if not r:
-                continue
-            extra = r["status"]
-            if r.get("queue_states"):
-                bad = {k: v for k, v in r["queue_states"].items() if v}
-                extra += f" queue:{bad or 'clean'}"
-            if r.get("probe_failed"):
-                extra += f" probe_failed={r['probe_failed']}"
-            if r.get("smtp_source_rc") != 0:
-                extra += f" smtp-source rc={r['smtp_source_rc']}"
-            print(f"{system:>11s} {human(size):>6s} {sess:>4d} {r['sent']:>6d} {r['delivered']:>6d} "
-                  f"{r['elapsed_s']:>7.1f} {fmt(r['accept_rate'], 1):>9s} {r['accept_n']:>7d} "
-                  f"{fmt(r.get('cpu_ms_per_msg'), 2):>10s} {fmt(r.get('jit_ms_per_msg'), 2):>5s} "
-                  f"{fmt(r.get('cpu_cores_used'), 2):>5s} "
-                  f"{r['machine_busy'] * 100:>4.0f}% {r['loadavg_before']:>5.1f}  {extra}")
+            for r in sorted(turns[(size, sess)].get(system, []), key=lambda r: r.get("turn", 1)):
+                extra = r["status"]
+                if r.get("queue_states"):
+                    bad = {k: v for k, v in r["queue_states"].items() if v}
+                    extra += f" queue:{bad or 'clean'}"
+                if r.get("probe_failed"):
+                    extra += f" probe_failed={r['probe_failed']}"
+                if r.get("smtp_source_rc") != 0:
+                    extra += f" smtp-source rc={r['smtp_source_rc']}"
+                print(f"{system:>11s} {human(size):>6s} {sess:>4d} {r.get('turn', 1):>4d} {r['sent']:>6d} "
+                      f"{r['delivered']:>6d} {r['elapsed_s']:>7.1f} {fmt(r['rate'], 1):>7s} "
+                      f"{fmt(r['accept_rate'], 1):>9s} {r['accept_n']:>7d} "
+                      f"{fmt(r.get('cpu_ms_per_msg'), 2):>10s} {fmt(r.get('jit_ms_per_msg'), 2):>5s} "
+                      f"{fmt(r.get('cpu_cores_used'), 2):>5s} "
+                      f"{r['machine_busy'] * 100:>4.0f}% {r['loadavg_before']:>5.1f}  {extra}")
     print("cpu ms/msg, cores: CPU of the system under test (Veil's JVM; Postfix's master and its daemons) per "
           "delivered message, and on average during the cell; jit: the part of Veil's cpu ms/msg spent by its JIT "
           "compiler threads (the warm-up runs until they are quiet, see LOAD_WARMUP_ROUNDS); "
           "busy: whole machine (smtp-source and sink "
           "included); load: 1-min load average before the cell (other work on the machine skews the figures).")
-    where = [(size, sess, system, cells[(size, sess)][system]) for (size, sess) in sorted(cells)
+    where = [(size, sess, system, turns[(size, sess)][system]) for (size, sess) in sorted(turns)
              for system in ("veil", "veil-pseudo")
-             if cells[(size, sess)].get(system, {}).get("threads_ms_per_msg")]
+             if any(r.get("threads_ms_per_msg") for r in turns[(size, sess)].get(system, []))]
     if where:
-        steps = sorted({k for *_, r in where for k in r.get("steps_ms_per_msg", {})},
-                       key=lambda k: -max(r.get("steps_ms_per_msg", {}).get(k, 0) for *_, r in where))
+        where = [(size, sess, system, weighted_mean(ts, "threads_ms_per_msg"), weighted_mean(ts, "steps_ms_per_msg"))
+                 for size, sess, system, ts in where]
+        steps = sorted({k for *_, st in where for k in st}, key=lambda k: -max(st.get(k, 0) for *_, st in where))
         groups = [name for name, _ in THREAD_GROUPS] + ["other"]
-        print("\nWhere Veil's CPU went, ms per delivered message (threads: /proc, 10 ms ticks; steps: Veil's own "
-              "thread-CPU counters, part of 'worker'):")
+        print(f"\nWhere Veil's CPU went, ms per delivered message over its {n_turns} turn(s) (threads: /proc, 10 ms "
+              "ticks; steps: Veil's own thread-CPU counters, part of 'worker'):")
         print(f"{'system':>11s} {'size':>6s} {'sess':>4s} " + " ".join(f"{g:>6s}" for g in groups) + " | "
               + " ".join(f"{k[:14]:>14s}" for k in steps))
-        for size, sess, system, r in where:
-            t, st = r["threads_ms_per_msg"], r.get("steps_ms_per_msg", {})
+        for size, sess, system, t, st in where:
             print(f"{system:>11s} {human(size):>6s} {sess:>4d} " + " ".join(f"{t.get(g, 0):>6.2f}" for g in groups)
                   + " | " + " ".join(f"{st[k]:>14.3f}" if k in st else f"{'-':>14s}" for k in steps))
 
@@ -755,6 +793,7 @@ def main():
         p.add_argument("--token-file", default="")
         p.add_argument("--cpu-pid", type=int, default=0)
         p.add_argument("--smtp-source", default="/usr/sbin/smtp-source")
+        p.add_argument("--turn", type=int, default=1)
         p.add_argument("--out", required=True)
     p = sp.add_parser("veil-e2e")
     p.add_argument("csv")

@@ -18,6 +18,8 @@
 #   LOAD_COUNT_<size>=N     messages per cell for that size before scaling (defaults: 5120:3000 51200:3000
 #                           1048576:500, see count_for)
 #   LOAD_SYSTEMS="veil veil-pseudo postfix"   which systems to measure (veil-pseudo: pseudonymise + encrypt + ARC)
+#   LOAD_REPEAT=3           each cell is measured this many times per system, in turns (the order reversed every other
+#                           turn); the table gives each system's median and the range of the per-turn ratios
 #   LOAD_MEMTEST=1          run the 20 x 25 MB memory check (LOAD_MEMTEST_COUNT, LOAD_MEMTEST_SIZE)
 #   LOAD_VEIL_JAR=gateway/target/veil.jar   copied to the work dir before starting
 #   LOAD_VEIL_HEAP=512m     Veil's -Xmx;  LOAD_VEIL_JAVA_OPTS: more JVM options;  LOAD_VEIL_WORKERS=32: queue.workers (Veil's default)
@@ -39,6 +41,7 @@ LOAD_SCALE=${LOAD_SCALE:-1}
 LOAD_SIZES=${LOAD_SIZES:-"5120 51200 1048576"}
 LOAD_SESSIONS=${LOAD_SESSIONS:-"10 50"}
 LOAD_SYSTEMS=${LOAD_SYSTEMS:-"veil veil-pseudo postfix"}
+LOAD_REPEAT=${LOAD_REPEAT:-3}
 LOAD_MEMTEST=${LOAD_MEMTEST:-1}
 LOAD_MEMTEST_COUNT=${LOAD_MEMTEST_COUNT:-20}
 LOAD_MEMTEST_SIZE=${LOAD_MEMTEST_SIZE:-26214400}
@@ -320,8 +323,8 @@ want postfix && start_postfix
 REUSE=()
 [ "$LOAD_REUSE_CONNECTIONS" = 1 ] && REUSE=(--persistent)
 
-cell() { # system size sessions count tag [out]
-    local system=$1 size=$2 sessions=$3 count=$4 tag=$5 out=${6:-$RESULTS}
+cell() { # system size sessions count tag [out [turn]]
+    local system=$1 size=$2 sessions=$3 count=$4 tag=$5 out=${6:-$RESULTS} turn=${7:-1}
     local port sink rcpt=$RCPT extra=()
     if [ "$system" = veil ]; then
         port=$VEIL_SMTP; sink=$WORK/sink-veil.out
@@ -335,7 +338,7 @@ cell() { # system size sessions count tag [out]
     fi
     run_child $TOOL cell --system "$system" --port "$port" --size "$size" --sessions "$sessions" \
         --count "$count" --sender "load-$tag@partner.example" --probe-sender "probe-$tag@partner.example" \
-        --rcpt "$rcpt" --sink-out "$sink" --timeout "$LOAD_CELL_TIMEOUT" "${REUSE[@]}" "${extra[@]}" --out "$out"
+        --rcpt "$rcpt" --sink-out "$sink" --timeout "$LOAD_CELL_TIMEOUT" "${REUSE[@]}" "${extra[@]}" --turn "$turn" --out "$out"
 }
 
 warm() { # system
@@ -366,14 +369,22 @@ print(share, "yes" if share <= float(sys.argv[1]) else "no")' "$LOAD_JIT_QUIET")
 
 for system in $LOAD_SYSTEMS; do warm "$system"; done
 
-log "measuring: sizes [$LOAD_SIZES] x sessions [$LOAD_SESSIONS] x systems [$LOAD_SYSTEMS], LOAD_SCALE=$LOAD_SCALE"
+log "measuring: sizes [$LOAD_SIZES] x sessions [$LOAD_SESSIONS] x systems [$LOAD_SYSTEMS] x $LOAD_REPEAT turns," \
+    "LOAD_SCALE=$LOAD_SCALE"
+REVERSED=$(tr ' ' '\n' <<<"$LOAD_SYSTEMS" | grep . | tac | tr '\n' ' ')
 for size in $LOAD_SIZES; do
     for sessions in $LOAD_SESSIONS; do
         count=$(count_for "$size" "$sessions")
-        for system in $LOAD_SYSTEMS; do
-            sleep 1
-            cell "$system" "$size" "$sessions" "$count" "$system-$size-$sessions" \
-                || log "$system $size x$sessions did not finish cleanly"
+        for turn in $(seq 1 "$LOAD_REPEAT"); do
+            # one cell's throughput moves by up to a quarter between runs minutes apart (the JIT, the machine):
+            # systems take turns, and every other turn goes the other way round, so that drift hits them alike
+            order=$LOAD_SYSTEMS
+            [ $((turn % 2)) = 0 ] && order=$REVERSED
+            for system in $order; do
+                sleep 1
+                cell "$system" "$size" "$sessions" "$count" "$system-$size-$sessions-$turn" "$RESULTS" "$turn" \
+                    || log "$system $size x$sessions (turn $turn) did not finish cleanly"
+            done
         done
     done
 done

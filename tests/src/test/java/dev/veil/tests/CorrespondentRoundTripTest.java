@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.Corpus;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.RawSmtp;
 import dev.veil.tests.support.SmtpSubmit;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The whole correspondent round trip through one Veil process: Bob's mail reaches Exchange (GreenMail) from an
  * alias with a tokenised Message-ID; Alice's reply to that alias, submitted on the outbound listener, reaches
  * Bob (a second GreenMail, "the internet") at his real address, with real addresses and threading headers and no
- * trace of the alias domain; Bob's answer to it names Alice's reply by its real id in Exchange's copy. An alias Veil
- * never issued is refused.
+ * trace of the alias domain; Bob's answer to it names Alice's reply by its real id in Exchange's copy. So does his
+ * answer to a reply that was already encrypted when it reached Veil. An alias Veil never issued is refused.
  */
 class CorrespondentRoundTripTest {
     private static final String ALIAS_DOMAIN = CorrespondentsEndToEndTest.ALIAS_DOMAIN;
@@ -110,6 +111,54 @@ class CorrespondentRoundTripTest {
             assertThat(references[1]).isEqualTo("<reply1@example.com>");
             assertThat(references[2]).endsWith("@" + ALIAS_DOMAIN + ">").doesNotContain("never-sent");
             assertThat(raw(answered).toLowerCase(Locale.ROOT)).doesNotContain("partner.example").doesNotContain("rt2@");
+
+            // Alice's second reply is already encrypted when it reaches Veil (Outlook, her S/MIME key, to Bob's
+            // certificate): it passes as it is, its header is restored like any other, and its id is recorded as sent
+            String smime = new String(Corpus.asSmtpData(Files.readAllBytes(
+                    Corpus.root().resolve("mail/smime-thunderbird-enveloped.eml"))), StandardCharsets.ISO_8859_1);
+            String ciphertext = smime.substring(smime.indexOf("\r\n\r\n") + 4);
+            String encryptedReply = "From: Alice <alice@example.com>\r\n"
+                    + "To: " + stored.getHeader("From")[0] + "\r\n"
+                    + "Subject: Re: the plan\r\n"
+                    + "Date: Mon, 1 Jan 2024 12:30:00 +0000\r\n"
+                    + "Message-ID: <reply2@example.com>\r\n"
+                    + "In-Reply-To: " + token + "\r\n"
+                    + "MIME-Version: 1.0\r\n"
+                    + "Content-Type: application/pkcs7-mime; name=\"smime.p7m\"; smime-type=enveloped-data\r\n"
+                    + "Content-Transfer-Encoding: base64\r\n"
+                    + "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n"
+                    + "\r\n"
+                    + ciphertext;
+            SmtpSubmit.Reply acceptedEncrypted = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", alias,
+                    encryptedReply);
+            assertThat(acceptedEncrypted.code()).isEqualTo(250);
+            veil.awaitState(acceptedEncrypted.queueId(), "relayed", Duration.ofSeconds(60));
+            assertThat(internet.waitForIncomingEmail(10_000, 2)).isTrue();
+            MimeMessage deliveredEncrypted = internet.getReceivedMessages()[1];
+            assertThat(deliveredEncrypted.getMessageID()).isEqualTo("<reply2@example.com>");
+            assertThat(deliveredEncrypted.getHeader("In-Reply-To")[0]).isEqualTo("<rt1@mail.partner.example>");
+            assertThat(((InternetAddress) deliveredEncrypted.getRecipients(Message.RecipientType.TO)[0]).getAddress())
+                    .isEqualTo("bob@partner.example");
+            String deliveredRaw = raw(deliveredEncrypted);
+            assertThat(deliveredRaw.substring(deliveredRaw.indexOf("\r\n\r\n") + 4).replace("\r\n", ""))
+                    .isEqualTo(ciphertext.replace("\r\n", "")); // Bob's ciphertext, not encrypted again
+            assertThat(deliveredRaw.toLowerCase(Locale.ROOT)).doesNotContain(ALIAS_DOMAIN);
+            String answerToEncrypted = "From: Bob Partner <bob@partner.example>\r\n"
+                    + "To: Alice <alice@example.com>\r\n"
+                    + "Subject: Re: the plan\r\n"
+                    + "Date: Mon, 1 Jan 2024 13:00:00 +0000\r\n"
+                    + "Message-ID: <rt3@mail.partner.example>\r\n"
+                    + "In-Reply-To: <reply2@example.com>\r\n"
+                    + "References: <rt1@mail.partner.example> <reply2@example.com>\r\n"
+                    + "\r\n"
+                    + "Got it.\r\n";
+            String answerToEncryptedId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com",
+                    answerToEncrypted).queueId();
+            veil.awaitState(answerToEncryptedId, "relayed", Duration.ofSeconds(60));
+            MimeMessage answeredEncrypted = exchange.getReceivedMessages()[2];
+            assertThat(answeredEncrypted.getHeader("In-Reply-To")[0]).isEqualTo("<reply2@example.com>");
+            assertThat(answeredEncrypted.getHeader("References")[0].split("\\s+"))
+                    .containsExactly(token, "<reply2@example.com>");
 
             // an alias Veil never issued, and a malformed one: 550 5.1.1 at RCPT
             try (RawSmtp smtp = RawSmtp.openEhlo(veil.outboundPort())) {
