@@ -55,6 +55,13 @@ public class OutboundSettings {
     @NotNull
     private List<String> exchangeTenants = List.of();
 
+    /**
+     * How long the Message-ID of mail sent out is remembered (table {@code sent_message_id}, see
+     * {@code restore-correspondents}), so that a correspondent's reply naming it keeps it in Exchange's copy.
+     */
+    @NotNull
+    private io.dropwizard.util.Duration keepSentIds = io.dropwizard.util.Duration.days(730);
+
     /** The processing steps for outbound mail, like {@code queue.pipeline}. */
     @NotNull
     private List<String> pipeline = List.of("restore-correspondents", "reject", "skip-encrypted", "encrypt", "pass",
@@ -72,6 +79,8 @@ public class OutboundSettings {
     @JsonProperty public void setClientCertificates(ClientCertificateSettings v) { clientCertificates = v; }
     @JsonProperty public UpstreamSettings getRelay() { return relay; }
     @JsonProperty public void setRelay(UpstreamSettings v) { relay = v; }
+    @JsonProperty public io.dropwizard.util.Duration getKeepSentIds() { return keepSentIds; }
+    @JsonProperty public void setKeepSentIds(io.dropwizard.util.Duration v) { keepSentIds = v; }
     @JsonProperty public List<String> getExchangeTenants() { return exchangeTenants; }
     @JsonProperty public void setExchangeTenants(List<String> v) { exchangeTenants = v; }
     @JsonProperty public List<String> getPipeline() { return pipeline; }

@@ -19,6 +19,7 @@ import dev.veil.gateway.core.PrivateDirectories;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.RevocationListRefresher;
+import dev.veil.gateway.core.SentIdPruner;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.AliasDirectory;
 import dev.veil.gateway.correspondents.HeaderPseudonymiser;
@@ -155,6 +156,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         });
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
         SentMessageIdDao sentIds = new SentMessageIdDao(db);
+        environment.lifecycle().manage(new SentIdPruner(sentIds, config.getOutbound().getKeepSentIds(), clock));
         HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::contains);
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * alias with a tokenised Message-ID; Alice's reply to that alias, submitted on the outbound listener, reaches
  * Bob (a second GreenMail, "the internet") at his real address, with real addresses and threading headers and no
  * trace of the alias domain; Bob's answer to it names Alice's reply by its real id in Exchange's copy. So does his
- * answer to a reply that was already encrypted when it reached Veil. An alias Veil never issued is refused.
+ * answer to a reply that was already encrypted when it reached Veil, until {@code outbound.keepSentIds} has passed.
+ * An alias Veil never issued is refused.
  */
 class CorrespondentRoundTripTest {
     private static final String ALIAS_DOMAIN = CorrespondentsEndToEndTest.ALIAS_DOMAIN;
@@ -159,6 +160,23 @@ class CorrespondentRoundTripTest {
             assertThat(answeredEncrypted.getHeader("In-Reply-To")[0]).isEqualTo("<reply2@example.com>");
             assertThat(answeredEncrypted.getHeader("References")[0].split("\\s+"))
                     .containsExactly(token, "<reply2@example.com>");
+
+            // outbound.keepSentIds: ids sent longer ago than that are forgotten at start (a second is long past), so
+            // a reply naming Alice's first reply now shows a token for it
+            veil.stop();
+            veil.set("outbound.keepSentIds", "1 second").start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!Files.readString(veil.log()).contains("forgot 2 sent Message-ID(s)") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Files.readString(veil.log())).contains("forgot 2 sent Message-ID(s) recorded more than"
+                    + " 1 second ago (outbound.keepSentIds)");
+            String late = answer.replace("<rt2@mail.partner.example>", "<rt4@mail.partner.example>");
+            String lateId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com", late).queueId();
+            veil.awaitState(lateId, "relayed", Duration.ofSeconds(60));
+            MimeMessage lateStored = exchange.getReceivedMessages()[3];
+            assertThat(lateStored.getHeader("In-Reply-To")[0]).endsWith("@" + ALIAS_DOMAIN + ">")
+                    .doesNotContain("reply1");
 
             // an alias Veil never issued, and a malformed one: 550 5.1.1 at RCPT
             try (RawSmtp smtp = RawSmtp.openEhlo(veil.outboundPort())) {

@@ -12,8 +12,8 @@ import java.time.Instant;
 /**
  * The {@code sent_message_id} table: the Message-IDs of mail the business sent out through Veil, as SHA-256 hashes,
  * so that a correspondent's reply naming one in In-Reply-To or References can show it as it is (Exchange made that
- * id; a token instead would break the conversation in Outlook). Rows are only inserted: 40 bytes and an index entry
- * per message sent.
+ * id; a token instead would break the conversation in Outlook). 40 bytes and an index entry per message sent; rows
+ * older than {@code outbound.keepSentIds} are deleted ({@link dev.veil.gateway.core.SentIdPruner}).
  */
 public final class SentMessageIdDao {
     /** SQLSTATE for a unique or primary key violation. */
@@ -55,6 +55,19 @@ public final class SentMessageIdDao {
             try (ResultSet r = s.executeQuery()) {
                 return r.next();
             }
+        }
+    }
+
+    /**
+     * Forgets the ids first recorded before {@code cutoff}: a reply naming one later shows a token in its place.
+     *
+     * @return how many were forgotten
+     */
+    public int deleteRecordedBefore(Instant cutoff) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM sent_message_id WHERE first_seen < ?")) {
+            s.setLong(1, cutoff.toEpochMilli());
+            return s.executeUpdate();
         }
     }
 

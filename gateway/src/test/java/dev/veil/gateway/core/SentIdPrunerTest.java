@@ -1,0 +1,82 @@
+package dev.veil.gateway.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.gateway.TestClock;
+import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.SentMessageIdDao;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Sent Message-IDs are forgotten after outbound.keepSentIds, counted from when they were first sent. */
+class SentIdPrunerTest {
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+    Database db;
+    SentMessageIdDao sent;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = Database.openEmbedded(dir);
+        sent = new SentMessageIdDao(db);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void idsOlderThanTheRetentionAreForgottenAndTheOthersKept() throws Exception {
+        TestClock clock = new TestClock(START);
+        sent.record("old@example.com", START);
+        sent.record("edge@example.com", START.plus(Duration.ofDays(10)));
+        sent.record("new@example.com", START.plus(Duration.ofDays(20)));
+        // sent again later: still counts from the first time
+        sent.record("old@example.com", START.plus(Duration.ofDays(20)));
+        SentIdPruner pruner = new SentIdPruner(sent, io.dropwizard.util.Duration.days(30), clock);
+
+        clock.set(START.plus(Duration.ofDays(29)));
+        assertThat(pruner.prune()).isZero();
+        clock.set(START.plus(Duration.ofDays(40)));
+        assertThat(pruner.prune()).isEqualTo(1);
+        assertThat(sent.contains("old@example.com")).isFalse();
+        assertThat(sent.contains("edge@example.com")).isTrue(); // exactly 30 days: kept
+        assertThat(sent.contains("new@example.com")).isTrue();
+        clock.set(START.plus(Duration.ofDays(51)));
+        assertThat(pruner.prune()).isEqualTo(2);
+        assertThat(sent.contains("edge@example.com")).isFalse();
+        assertThat(sent.contains("new@example.com")).isFalse();
+    }
+
+    @Test
+    void aRetentionOfNothingIsRefused() {
+        assertThatThrownBy(() -> new SentIdPruner(sent, io.dropwizard.util.Duration.days(0), new TestClock(START)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outbound.keepSentIds");
+    }
+
+    @Test
+    void theServiceSideRunsAtStartAndStops() throws Exception {
+        sent.record("old@example.com", START);
+        SentIdPruner pruner = new SentIdPruner(sent, io.dropwizard.util.Duration.days(30),
+                new TestClock(START.plus(Duration.ofDays(31))));
+        pruner.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (sent.contains("old@example.com") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(sent.contains("old@example.com")).isFalse();
+        } finally {
+            pruner.stop();
+        }
+    }
+}
