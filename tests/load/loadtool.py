@@ -639,6 +639,12 @@ def weighted_mean(turns, key):
         if total else {}
 
 
+def versus(ratio, target):
+    """The ratio to two places, or three where two would round it up to the target it misses (0.797 -> 0.797x)."""
+    text = f"{ratio:.2f}"
+    return (f"{ratio:.3f}" if ratio < target and float(text) >= target else text) + "x"
+
+
 def table(results_path, veil_e2e_path, postfix_e2e_path):
     rows = [json.loads(l) for l in open(results_path) if l.strip()]
     ve = json.load(open(veil_e2e_path)) if veil_e2e_path and os.path.exists(veil_e2e_path) else {}
@@ -710,11 +716,11 @@ def table(results_path, veil_e2e_path, postfix_e2e_path):
           "turn's two cells (systems take turns; every other turn in the opposite order).")
     print("'!' after a rate: a turn of that cell did not finish cleanly (see details).")
     if worst is not None:
-        print(f"\nLowest Veil/Postfix ratio: {worst:.2f}x (target: >= 1.00x at every size) -> "
+        print(f"\nLowest Veil/Postfix ratio: {versus(worst, 1.0)} (target: >= 1.00x at every size) -> "
               f"{'MET' if worst >= 1.0 else 'NOT MET'}"
               + (f"; lowest in a single turn: {worst_turn:.2f}x" if n_turns > 1 and worst_turn is not None else ""))
     if worst_pseudo is not None:
-        print(f"Lowest pseudonymise+ARC+encrypt / encrypt-only ratio: {worst_pseudo:.2f}x (target: >= 0.80x) -> "
+        print(f"Lowest pseudonymise+ARC+encrypt / encrypt-only ratio: {versus(worst_pseudo, 0.8)} (target: >= 0.80x) -> "
               f"{'MET' if worst_pseudo >= 0.8 else 'NOT MET'}"
               + (f"; lowest in a single turn: {worst_pseudo_turn:.2f}x"
                  if n_turns > 1 and worst_pseudo_turn is not None else ""))
