@@ -75,6 +75,7 @@ count_for() { # size -> messages per cell (before LOAD_SCALE)
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { log "FATAL: $*"; exit 1; }
 
+[[ "$LOAD_REPEAT" =~ ^[1-9][0-9]*$ ]] || die "LOAD_REPEAT must be a whole number of turns, 1 or more (not '$LOAD_REPEAT')"
 [ "$(id -u)" = 0 ] || die "run as root (private Postfix instance, smtp-sink -u nobody)"
 for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink /usr/sbin/postfix /usr/sbin/postconf python3 java; do
     command -v "$tool" >/dev/null || die "$tool is missing (Debian packages: postfix python3 openjdk-17-jre-headless)"
@@ -376,7 +377,7 @@ for size in $LOAD_SIZES; do
     for sessions in $LOAD_SESSIONS; do
         count=$(count_for "$size" "$sessions")
         for turn in $(seq 1 "$LOAD_REPEAT"); do
-            # one cell's throughput moves by up to a quarter between runs minutes apart (the JIT, the machine):
+            # one cell's throughput moves by up to a third from one measurement to the next (the JIT, the machine):
             # systems take turns, and every other turn goes the other way round, so that drift hits them alike
             order=$LOAD_SYSTEMS
             [ $((turn % 2)) = 0 ] && order=$REVERSED

@@ -157,7 +157,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
         SentMessageIdDao sentIds = new SentMessageIdDao(db);
         environment.lifecycle().manage(new SentIdPruner(sentIds, config.getOutbound().getKeepSentIds(), clock));
-        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::contains);
+        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong);
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
 

@@ -8,6 +8,7 @@ import dev.veil.crypto.Pseudonymiser;
 import jakarta.mail.internet.MimeUtility;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,14 +42,15 @@ public final class HeaderPseudonymiser {
     private final SentIds sentIds;
 
     /**
-     * Whether a Message-ID (without angle brackets) is one the business sent out through Veil: such an id, named in a
+     * Which of some Message-IDs (without angle brackets) the business sent out through Veil: such an id, named in a
      * reply, is shown as it is. Exchange made it, and a token in its place would break the conversation.
      */
     @FunctionalInterface
     public interface SentIds {
-        SentIds NONE = id -> false;
+        SentIds NONE = ids -> Set.of();
 
-        boolean contains(String id) throws SQLException;
+        /** @return those of {@code ids} that were sent (one question for a whole References field) */
+        Set<String> sentAmong(Collection<String> ids) throws SQLException;
     }
 
     /** Every Message-ID becomes a token. */
@@ -233,11 +235,11 @@ public final class HeaderPseudonymiser {
                 ids.add(word);
             }
         }
+        ids.removeIf(String::isEmpty);
+        Set<String> sentIds = ids.isEmpty() ? Set.of() : sent.sentAmong(ids);
         List<String> tokens = new ArrayList<>();
         for (String id : ids) {
-            if (!id.isEmpty()) {
-                tokens.add(sent.contains(id) ? "<" + id + ">" : p.messageId(id, aliasDomain));
-            }
+            tokens.add(sentIds.contains(id) ? "<" + id + ">" : p.messageId(id, aliasDomain));
         }
         return String.join(" ", tokens);
     }

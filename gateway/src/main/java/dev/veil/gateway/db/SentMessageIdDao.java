@@ -1,5 +1,6 @@
 package dev.veil.gateway.db;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -8,6 +9,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The {@code sent_message_id} table: the Message-IDs of mail the business sent out through Veil, as SHA-256 hashes,
@@ -18,6 +27,8 @@ import java.time.Instant;
 public final class SentMessageIdDao {
     /** SQLSTATE for a unique or primary key violation. */
     private static final String UNIQUE_VIOLATION = "23505";
+    /** Ids per query in {@link #sentAmong}: a header of up to 1 MiB can name thousands. */
+    static final int PER_QUERY = 200;
     private final Database database;
 
     public SentMessageIdDao(Database database) {
@@ -46,6 +57,37 @@ public final class SentMessageIdDao {
     /** Whether {@code id} (without angle brackets) was sent through Veil. */
     public boolean contains(String id) throws SQLException {
         return contains(hash(id));
+    }
+
+    /**
+     * Those of {@code ids} (without angle brackets) that were sent through Veil: one query per {@value #PER_QUERY}
+     * ids, so a reply's References costs one database read, not one per id.
+     */
+    public Set<String> sentAmong(Collection<String> ids) throws SQLException {
+        Map<ByteBuffer, List<String>> byHash = new HashMap<>();
+        for (String id : ids) {
+            byHash.computeIfAbsent(ByteBuffer.wrap(hash(id)), h -> new ArrayList<>()).add(id);
+        }
+        List<ByteBuffer> hashes = new ArrayList<>(byHash.keySet());
+        Set<String> sent = new HashSet<>();
+        try (Connection c = database.connection()) {
+            for (int from = 0; from < hashes.size(); from += PER_QUERY) {
+                List<ByteBuffer> chunk = hashes.subList(from, Math.min(hashes.size(), from + PER_QUERY));
+                String marks = String.join(", ", Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement s = c.prepareStatement(
+                        "SELECT id_hash FROM sent_message_id WHERE id_hash IN (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        s.setBytes(i + 1, chunk.get(i).array());
+                    }
+                    try (ResultSet r = s.executeQuery()) {
+                        while (r.next()) {
+                            sent.addAll(byHash.getOrDefault(ByteBuffer.wrap(r.getBytes(1)), List.of()));
+                        }
+                    }
+                }
+            }
+        }
+        return sent;
     }
 
     private boolean contains(byte[] hash) throws SQLException {

@@ -158,7 +158,7 @@ class PseudonymiseStepTest {
         sent.record("x@example.com", Instant.parse("2030-01-01T00:00:00Z"));
         sent.record("x@example.com", Instant.parse("2030-01-02T00:00:00Z")); // twice is harmless
         PseudonymiseStep remembering = new PseudonymiseStep(spool,
-                new HeaderPseudonymiser(directory, () -> pseudonymiser, sent::contains));
+                new HeaderPseudonymiser(directory, () -> pseudonymiser, sent::sentAmong));
         Mail mail = mail("alice@example.com", MESSAGE.replace("In-Reply-To: <0@mail.partner.example> (Alice's message)",
                 "In-Reply-To: <x@example.com>"));
         AtomicReference<SealRequest> sealed = new AtomicReference<>();
