@@ -1,13 +1,9 @@
 package dev.veil.gateway.core;
 
 import dev.veil.gateway.db.SentMessageIdDao;
-import io.dropwizard.lifecycle.Managed;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,16 +12,16 @@ import org.slf4j.LoggerFactory;
  * start and then daily, so that the table does not grow for ever. A correspondent's reply that names such an old
  * message shows a token for it in Exchange's copy, like a reply to mail sent around Veil.
  */
-public final class SentIdPruner implements Managed {
+public final class SentIdPruner extends PeriodicTask {
     private static final Logger LOG = LoggerFactory.getLogger(SentIdPruner.class);
     static final Duration INTERVAL = Duration.ofDays(1);
     private final SentMessageIdDao sentIds;
     private final io.dropwizard.util.Duration keep;
     private final Clock clock;
-    private ScheduledExecutorService executor;
 
     /** @param keep {@code outbound.keepSentIds}, as written there (it appears so in the log) */
     public SentIdPruner(SentMessageIdDao sentIds, io.dropwizard.util.Duration keep, Clock clock) {
+        super("veil-sent-id-pruner", Duration.ZERO, INTERVAL);
         if (keep.getQuantity() <= 0) {
             throw new IllegalArgumentException("outbound.keepSentIds must be longer than 0, not " + keep);
         }
@@ -34,38 +30,21 @@ public final class SentIdPruner implements Managed {
         this.clock = clock;
     }
 
-    @Override
-    public void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "veil-sent-id-pruner");
-            t.setDaemon(true);
-            return t;
-        });
-        executor.scheduleWithFixedDelay(this::pruneLogged, 0, INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
     /** Deletes the ids recorded before now minus {@code keep}; returns how many. */
     public int prune() throws SQLException {
         return sentIds.deleteRecordedBefore(clock.instant().minus(keep.toJavaDuration()));
     }
 
-    private void pruneLogged() {
+    @Override
+    protected void runOnce() {
         try {
             int forgotten = prune();
             if (forgotten > 0) {
                 LOG.info("forgot {} sent Message-ID(s) recorded more than {} ago (outbound.keepSentIds)", forgotten,
                         keep);
             }
-        } catch (Exception e) {
-            // an exception would end the schedule: the next day tries again
+        } catch (SQLException e) {
             LOG.warn("cannot prune the sent Message-IDs, trying again in {}: {}", INTERVAL, e.getMessage());
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
         }
     }
 }
