@@ -20,8 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * they are forgotten after {@code outbound.keepSentIds} ({@link SentIdPruner}), counted from when first sent.
  */
 class SentMessageIdDaoTest {
-    private static final Instant AT = Instant.parse("2026-01-01T00:00:00Z");
-    private static final Instant START = AT;
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
     @TempDir
     Path dir;
@@ -47,7 +46,7 @@ class SentMessageIdDaoTest {
             String id = "m" + i + "@example.com";
             named.add(id);
             if (i % 7 == 0) {
-                sent.record(id, AT);
+                sent.record(id, START);
                 recorded.add(id);
             }
         }
