@@ -1,6 +1,7 @@
 package dev.veil.crypto;
 
 import dev.veil.config.KeySettings;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -9,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -164,7 +166,32 @@ public final class OpenPgpKeys {
      * The caller keeps ownership of {@code passphrase}; it is not cleared.
      */
     public void exportSecret(String address, char[] passphrase, Path out) throws KeyException {
-        writeSecret(requireUser(address), passphrase, out);
+        exportSecret(address, passphrase, out, false);
+    }
+
+    /**
+     * As above; with {@code withRetired}, the user's keys that rotation or revocation retired (kept as long as
+     * {@code keep-old-keys} says) follow the current one in the same armored block, newest first, each protected the
+     * same way: mail already in Exchange was encrypted to them, and one {@code gpg --import} must bring everything a
+     * user who reads with their own key needs. A retired key keeps its own user id, so gpg lists it beside the current
+     * one.
+     *
+     * @return how many retired keys the file holds
+     */
+    public int exportSecret(String address, char[] passphrase, Path out, boolean withRetired) throws KeyException {
+        OpenPgpEntry current = requireUser(address);
+        List<OpenPgpEntry> entries = new ArrayList<>(List.of(current));
+        if (withRetired) {
+            List<Retired> retired = new ArrayList<>(retiredEntries());
+            Collections.reverse(retired); // newest first
+            for (Retired r : retired) {
+                if (r.entry().kind() == KeyKind.USER && r.entry().id().equals(current.id())) {
+                    entries.add(r.entry());
+                }
+            }
+        }
+        writeSecret(entries, passphrase, out);
+        return entries.size() - 1;
     }
 
     /** Writes the escrow secret key like {@link #exportSecret}. */
@@ -603,12 +630,20 @@ public final class OpenPgpKeys {
     }
 
     private void writeSecret(OpenPgpEntry entry, char[] passphrase, Path out) throws KeyException {
+        writeSecret(List.of(entry), passphrase, out);
+    }
+
+    /** The keys as one armored block: a sequence of transferable secret keys (RFC 4880 section 11.2). */
+    private void writeSecret(List<OpenPgpEntry> entries, char[] passphrase, Path out) throws KeyException {
         if (passphrase == null || passphrase.length == 0) {
             throw new KeyException("a passphrase is needed to export an OpenPGP secret key");
         }
-        PGPSecretKeyRing protectedRing = OpenPgpKeyMaterial.protect(unwrap(entry), passphrase);
         try {
-            byte[] armored = ArmorOutputStream.armor(protectedRing.getEncoded(), "PGP PRIVATE KEY BLOCK")
+            ByteArrayOutputStream rings = new ByteArrayOutputStream();
+            for (OpenPgpEntry entry : entries) {
+                rings.write(OpenPgpKeyMaterial.protect(unwrap(entry), passphrase).getEncoded());
+            }
+            byte[] armored = ArmorOutputStream.armor(rings.toByteArray(), "PGP PRIVATE KEY BLOCK")
                     .getBytes(StandardCharsets.US_ASCII);
             Path parent = out.toAbsolutePath().getParent();
             if (parent != null) {

@@ -27,6 +27,10 @@ class KeyRotationTest {
     private static final String ALICE = "alice@example.com";
     private static final String MESSAGE = "From: bob@partner.example\r\nTo: alice@example.com\r\nSubject: s\r\n\r\nsecret\r\n";
     private static final KeySettings SETTINGS = settings(Optional.empty());
+    /** OpenPGP only, Ed25519 user keys (quick to make), issued on first use. */
+    private static final KeySettings OPENPGP = new KeySettings(true, "rsa-3072", true, List.of(Action.Format.OPENPGP),
+            "ed25519", "Veil organisation CA", KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION,
+            Optional.empty(), Map.of());
 
     @TempDir
     Path dir;
@@ -218,16 +222,14 @@ class KeyRotationTest {
     @Test
     void openPgpRotationAndRevocationWithACertificateGpgAccepts() throws Exception {
         MasterKey master = MasterKey.generate();
-        KeySettings pgp = new KeySettings(true, "rsa-3072", true, List.of(Action.Format.OPENPGP), "ed25519",
-                "Veil organisation CA", KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION, Optional.empty(), Map.of());
         OpenPgpKeys keys = OpenPgpKeys.open(dir, master);
-        keys.initialise("Example Ltd", pgp);
-        String first = OpenPgpKeys.fingerprint(keys.userKey(ALICE, pgp).getPublicKey());
-        byte[] old = sealPgp(keys, pgp);
+        keys.initialise("Example Ltd", OPENPGP);
+        String first = OpenPgpKeys.fingerprint(keys.userKey(ALICE, OPENPGP).getPublicKey());
+        byte[] old = sealPgp(keys, OPENPGP);
 
-        VeilKeys.Rotation rotation = keys.rotateUser(ALICE, pgp);
+        VeilKeys.Rotation rotation = keys.rotateUser(ALICE, OPENPGP);
         assertThat(rotation.replacedFingerprint()).isEqualTo(first);
-        assertThat(OpenPgpKeys.fingerprint(OpenPgpKeys.open(dir, master).userKey(ALICE, pgp).getPublicKey()))
+        assertThat(OpenPgpKeys.fingerprint(OpenPgpKeys.open(dir, master).userKey(ALICE, OPENPGP).getPublicKey()))
                 .isEqualTo(rotation.fingerprint()).isNotEqualTo(first);
         assertThat(openPgp(keys, old)).isEqualTo(MESSAGE);
 
@@ -244,14 +246,12 @@ class KeyRotationTest {
 
     @Test
     void theOpenPgpEscrowExportHoldsTheRetiredEscrowKeysSoGpgOpensOldMail() throws Exception {
-        KeySettings pgp = new KeySettings(true, "rsa-3072", true, List.of(Action.Format.OPENPGP), "ed25519",
-                "Veil organisation CA", KeySettings.DEFAULT_CA_VALIDITY, KeySettings.DEFAULT_ROTATION, Optional.empty(), Map.of());
         OpenPgpKeys keys = OpenPgpKeys.open(dir.resolve("store"), MasterKey.generate());
-        keys.initialise("Example Ltd", pgp);
+        keys.initialise("Example Ltd", OPENPGP);
         ByteArrayOutputStream old = new ByteArrayOutputStream();
-        new PgpMimeSealer(keys, pgp).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), old,
+        new PgpMimeSealer(keys, OPENPGP).seal(new ByteArrayInputStream(MESSAGE.getBytes(StandardCharsets.US_ASCII)), old,
                 new SealRequest(List.of(ALICE), true, List.of(), ContentCipher.AES_256_GCM, "[encrypted]"));
-        String retired = keys.rotateEscrow(pgp).replacedFingerprint();
+        String retired = keys.rotateEscrow(OPENPGP).replacedFingerprint();
         Path export = dir.resolve("export");
         char[] passphrase = Gpg.PASSPHRASE.toCharArray();
 
@@ -268,6 +268,42 @@ class KeyRotationTest {
             gpg.run(export, "--import", "retired/" + name + "-secret.asc");
             String opened = new String(gpg.run(export, "--decrypt", "old.eml"), StandardCharsets.US_ASCII);
             assertThat(opened).contains("secret");
+        }
+    }
+
+    @Test
+    void theOpenPgpUserExportWithRetiredKeysLetsGpgOpenMailFromBeforeEachRotation() throws Exception {
+        OpenPgpKeys keys = OpenPgpKeys.open(dir.resolve("store"), MasterKey.generate());
+        keys.initialise("Example Ltd", OPENPGP);
+        Path work = Files.createDirectories(dir.resolve("work"));
+        Files.write(work.resolve("first.eml"), sealPgp(keys, OPENPGP));
+        keys.rotateUser(ALICE, OPENPGP);
+        Files.write(work.resolve("second.eml"), sealPgp(keys, OPENPGP));
+        keys.revokeUser(ALICE);
+        Files.write(work.resolve("third.eml"), sealPgp(keys, OPENPGP)); // to the key issued after the revocation
+        keys.userKey("bob@example.com", OPENPGP);
+        String bobsRetired = keys.rotateUser("bob@example.com", OPENPGP).replacedFingerprint();
+        char[] passphrase = Gpg.PASSPHRASE.toCharArray();
+
+        assertThat(keys.exportSecret(ALICE, passphrase, work.resolve("current.asc"), false)).isZero();
+        assertThat(keys.exportSecret(ALICE, passphrase, work.resolve("all.asc"), true)).isEqualTo(2);
+
+        try (Gpg gpg = new Gpg(dir.resolve("gnupg-current"))) {
+            gpg.run(work, "--import", "current.asc");
+            assertThat(new String(gpg.run(work, "--decrypt", "third.eml"), StandardCharsets.US_ASCII)).contains("secret");
+            assertThat(gpg.attempt(work, "--decrypt", "first.eml").exit()).as("the current key alone").isNotZero();
+            assertThat(gpg.attempt(work, "--decrypt", "second.eml").exit()).as("the current key alone").isNotZero();
+        }
+        try (Gpg gpg = new Gpg(dir.resolve("gnupg-all"))) {
+            gpg.run(work, "--import", "all.asc");
+            for (String message : List.of("first.eml", "second.eml", "third.eml")) {
+                assertThat(new String(gpg.run(work, "--decrypt", message), StandardCharsets.US_ASCII)).as(message)
+                        .contains("secret");
+            }
+            String listed = new String(gpg.run(work, "--with-colons", "--list-secret-keys"), StandardCharsets.UTF_8);
+            assertThat(listed.lines().filter(l -> l.startsWith("sec:"))).as("Alice's three keys, no one else's")
+                    .hasSize(3);
+            assertThat(listed).doesNotContain("bob@example.com").doesNotContain(bobsRetired.toUpperCase());
         }
     }
 

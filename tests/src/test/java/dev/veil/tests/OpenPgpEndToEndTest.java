@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rule with {@code format: openpgp}: Exchange receives PGP/MIME (RFC 3156), and GnuPG 2.2 — with the escrow key
- * exported by {@code veil keys export-escrow --format openpgp} — gives back the original, byte for byte.
+ * exported by {@code veil keys export-escrow --format openpgp} — gives back the original, byte for byte. After the
+ * reader's key is rotated, {@code veil keys export-user --format openpgp --with-retired} gives gpg both keys.
  */
 class OpenPgpEndToEndTest {
     private static final String PASSPHRASE = "escrow passphrase for the test";
@@ -85,6 +86,8 @@ class OpenPgpEndToEndTest {
                     failures.add(name + ": gpg's plaintext differs from the original");
                 }
                 if (n == 1) {
+                    Files.copy(armored, dir.resolve("first.asc"));
+                    Files.write(dir.resolve("first-original.eml"), original);
                     Path received = dir.resolve("received.eml");
                     Files.write(received, raw.toByteArray());
                     Path byVeil = dir.resolve("by-veil.eml");
@@ -96,6 +99,40 @@ class OpenPgpEndToEndTest {
             }
             assertThat(n).isGreaterThanOrEqualTo(10);
             assertThat(failures).isEmpty();
+
+            // the reader's own key, rotated: one export with the retired key opens mail from before and after
+            assertThat(veil.command("keys", "rotate", "reader@example.com", "--format", "openpgp")).contains("reader@example.com");
+            Path sent = dir.resolve("sent.eml");
+            Files.writeString(sent, "From: sender@partner.example\r\nTo: reader@example.com\r\nSubject: after\r\n\r\n"
+                    + "after the rotation\r\n");
+            Tools.curlSend(veil.smtpPort(), "sender@partner.example", "reader@example.com", sent).orFail("curl");
+            assertThat(exchange.waitForIncomingEmail(30_000, n + 1)).isTrue();
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            exchange.getReceivedMessages()[n].writeTo(raw);
+            String outside = raw.toString(StandardCharsets.ISO_8859_1);
+            Path second = dir.resolve("second.asc");
+            Files.writeString(second, outside.substring(outside.indexOf("-----BEGIN PGP MESSAGE-----"),
+                    outside.indexOf("-----END PGP MESSAGE-----")) + "-----END PGP MESSAGE-----\r\n",
+                    StandardCharsets.ISO_8859_1);
+            Path readerKeys = dir.resolve("reader.asc");
+            assertThat(veil.command("keys", "export-user", "reader@example.com", "--format", "openpgp", "--out",
+                    readerKeys.toString(), "--password-file", passphrase.toString(), "--with-retired"))
+                    .contains("with 1 retired key(s)");
+            Path readerHome = Files.createDirectory(dir.resolve("gnupg-reader"));
+            Files.setPosixFilePermissions(readerHome, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            try {
+                gpg(readerHome, "--import", readerKeys.toString()).orFail("gpg --import");
+                Path firstOut = dir.resolve("first-by-reader.eml");
+                gpg(readerHome, "--output", firstOut.toString(), "--decrypt", dir.resolve("first.asc").toString())
+                        .orFail("gpg --decrypt of mail from before the rotation");
+                assertThat(firstOut).hasSameBinaryContentAs(dir.resolve("first-original.eml"));
+                Path secondOut = dir.resolve("second-by-reader.eml");
+                gpg(readerHome, "--output", secondOut.toString(), "--decrypt", second.toString())
+                        .orFail("gpg --decrypt of mail from after the rotation");
+                assertThat(Files.readString(secondOut)).contains("after the rotation");
+            } finally {
+                Tools.run(null, "gpgconf", "--homedir", readerHome.toString(), "--kill", "gpg-agent");
+            }
         } finally {
             exchange.stop();
             Tools.run(null, "gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent");

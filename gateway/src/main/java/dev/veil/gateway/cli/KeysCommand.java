@@ -85,8 +85,8 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
         user.addArgument("--format").choices("smime", "openpgp").setDefault("smime")
                 .help("smime: PKCS#12 for Outlook (default); openpgp: armored secret key for gpg");
         user.addArgument("--with-retired").action(Arguments.storeTrue())
-                .help("smime: also the user's retired keys (after the current one), which mail already in Exchange"
-                        + " was encrypted to");
+                .help("also the user's retired keys (after the current one, in the same .p12 or armored block),"
+                        + " which mail already in Exchange was encrypted to");
         addFileArgument(user);
 
         Subparser arcDns = actions.addParser("arc-dns")
@@ -180,14 +180,11 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 Path out = Path.of(ns.getString("out"));
                 boolean openpgp = "openpgp".equals(ns.getString("format"));
                 boolean withRetired = Boolean.TRUE.equals(ns.getBoolean("with_retired"));
-                if (openpgp && withRetired) {
-                    throw new IllegalArgumentException("--with-retired is for S/MIME (--format smime) only");
-                }
                 char[] password = password(ns.getString("password_file"), openpgp ? "OpenPGP passphrase: " : "PKCS#12 password: ");
                 int retired = 0;
                 try {
                     if (openpgp) {
-                        openPgp(config, policy(config)).exportSecret(address, password, out);
+                        retired = openPgp(config, policy(config)).exportSecret(address, password, out, withRetired);
                     } else {
                         retired = keys.exportUserPkcs12(address, password, out, withRetired);
                     }
