@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.NamedKeyFiles;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.config.Direction;
+import dev.veil.gateway.cli.CheckCommand;
 import dev.veil.gateway.cli.ContactsCommand;
 import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.HashPasswordCommand;
@@ -64,6 +65,7 @@ import dev.veil.gateway.resources.QueueServlet;
 import dev.veil.gateway.smtp.ClientCertificates;
 import dev.veil.gateway.smtp.SmtpListener;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
@@ -101,6 +103,16 @@ public class VeilApplication extends Application<VeilConfiguration> {
     @Override
     public String getName() {
         return "veil";
+    }
+
+    /**
+     * Dropwizard's defaults with Veil's own {@code check} in place of Dropwizard's, which reads config.yml only. Here
+     * and not in {@link #initialize}: argparse refuses a second command named "check".
+     */
+    @Override
+    protected void addDefaultCommands(Bootstrap<VeilConfiguration> bootstrap) {
+        bootstrap.addCommand(new ServerCommand<>(this));
+        bootstrap.addCommand(new CheckCommand());
     }
 
     @Override
