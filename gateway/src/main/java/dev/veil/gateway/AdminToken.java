@@ -28,6 +28,15 @@ public final class AdminToken {
             Files.writeString(tmp, HexFormat.of().formatHex(random) + "\n");
             Files.move(tmp, file);
         }
+        return read(file);
+    }
+
+    /**
+     * The token in an existing file; {@code veil check} reads it too, writing nothing.
+     *
+     * @throws IllegalStateException when the file holds no usable token (the server does not start)
+     */
+    public static String read(Path file) throws IOException {
         String token = Files.readString(file).trim();
         if (token.isEmpty() || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
             throw new IllegalStateException(file + " holds no usable admin token (" + (token.isEmpty() ? "it is empty"

@@ -23,6 +23,19 @@ public class ArcSettings {
      */
     private boolean nativeSigning = true;
 
+    /**
+     * The server does not start with a pipeline that seals and no {@code arc.domain}: every seal would name no
+     * domain. {@code veil check} refuses it too.
+     *
+     * @throws IllegalArgumentException when {@code sealing} and the domain is empty
+     */
+    public void requireDomainIf(boolean sealing) {
+        if (sealing && domain.isBlank()) {
+            throw new IllegalArgumentException("a pipeline has arc-seal but arc.domain is empty — set arc.domain to"
+                    + " the domain whose DNS publishes the key (see `veil keys arc-dns`)");
+        }
+    }
+
     @JsonProperty public String getDomain() { return domain; }
     @JsonProperty public void setDomain(String v) { domain = v; }
     @JsonProperty public String getSelector() { return selector; }

@@ -44,6 +44,17 @@ public class UpstreamSettings {
     /** Name Veil says in EHLO; the SMTP listener's host name when empty. */
     private String heloName = "";
 
+    /**
+     * The server does not start with an SMTP upstream that names no host; {@code veil check} refuses it too.
+     *
+     * @param setting where these settings are, for the message ({@code upstream}, {@code outbound.relay})
+     */
+    public void requireHost(String setting) {
+        if (mode == Mode.smtp && host.isBlank()) {
+            throw new IllegalArgumentException(setting + ".mode is smtp but " + setting + ".host is empty");
+        }
+    }
+
     @JsonProperty public Mode getMode() { return mode; }
     @JsonProperty public void setMode(Mode v) { mode = v; }
     @JsonProperty public String getDirectory() { return directory; }

@@ -4,6 +4,7 @@ import com.codahale.metrics.MetricRegistry;
 import dev.veil.crypto.NamedKeyFiles;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.config.Direction;
+import dev.veil.gateway.cli.CheckCommand;
 import dev.veil.gateway.cli.ContactsCommand;
 import dev.veil.gateway.cli.DecryptCommand;
 import dev.veil.gateway.cli.HashPasswordCommand;
@@ -64,6 +65,7 @@ import dev.veil.gateway.resources.QueueServlet;
 import dev.veil.gateway.smtp.ClientCertificates;
 import dev.veil.gateway.smtp.SmtpListener;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.ServerCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
@@ -101,6 +103,16 @@ public class VeilApplication extends Application<VeilConfiguration> {
     @Override
     public String getName() {
         return "veil";
+    }
+
+    /**
+     * Dropwizard's defaults with Veil's own {@code check} in place of Dropwizard's, which reads config.yml only. Here
+     * and not in {@link #initialize}: argparse refuses a second command named "check".
+     */
+    @Override
+    protected void addDefaultCommands(Bootstrap<VeilConfiguration> bootstrap) {
+        bootstrap.addCommand(new ServerCommand<>(this));
+        bootstrap.addCommand(new CheckCommand());
     }
 
     @Override
@@ -162,15 +174,13 @@ public class VeilApplication extends Application<VeilConfiguration> {
         this.reidentifier = reidentifier;
 
         String authservId = config.getAuth().getAuthservId().isBlank() ? hostname : config.getAuth().getAuthservId();
-        List<String> pipeline = new java.util.ArrayList<>(config.getQueue().getPipeline());
-        pipeline.addAll(config.getOutbound().getPipeline());
         // only a pipeline that authenticates or seals needs DNS (a host without resolvers can still run the rest)
-        DnsResolver dns = pipeline.contains("authenticate") || pipeline.contains("arc-seal")
+        DnsResolver dns = config.needsDns()
                 ? new DnsResolver(config.getAuth().getDnsServers(), config.getAuth().getDnsTimeout().toJavaDuration())
                 : null;
         // the ARC key is made on the first start whose pipeline seals (or by `veil keys arc-dns`): RSA key generation
         // costs seconds of CPU that a gateway without ARC need not spend
-        ArcKey arcKey = pipeline.contains("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
+        ArcKey arcKey = config.hasStep("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
         available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
@@ -181,10 +191,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build("queue.pipeline", config.getQueue().getPipeline(), available);
-        if (pipeline.contains("arc-seal") && config.getArc().getDomain().isBlank()) {
-            throw new IllegalArgumentException("a pipeline has arc-seal but arc.domain is empty — set arc.domain to"
-                    + " the domain whose DNS publishes the key (see `veil keys arc-dns`)");
-        }
+        config.getArc().requireDomainIf(config.hasStep("arc-seal"));
 
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);
@@ -234,7 +241,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.admin().addServlet("audit", new AuditServlet(auditDao, environment.getObjectMapper()))
                 .addMapping("/audit");
 
-        if (!config.getGraph().getClientId().isBlank() && config.getGraph().getSyncInterval().toMilliseconds() > 0) {
+        if (config.getGraph().periodicSync()) {
             ContactJournalDao journal = new ContactJournalDao(db, clock);
             ContactSync contacts = new ContactSync(GraphClient.open(config.getGraph(), environment.getObjectMapper()),
                     ContactProtectors.open(() -> policies.get() == null ? null : policies.get().contacts(),
@@ -250,8 +257,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.healthChecks().register("keys", new KeysHealthCheck(keys::problem));
         environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
         environment.healthChecks().register("outbound-relay", new UpstreamHealthCheck(outboundRelay));
-        Map<Direction, List<String>> pipelines = Map.of(Direction.INBOUND, config.getQueue().getPipeline(),
-                Direction.OUTBOUND, config.getOutbound().getPipeline());
+        Map<Direction, List<String>> pipelines = config.pipelines();
         if (policies.get() != null) {
             PipelineCoverage.gaps(policies.get(), pipelines).forEach(gap -> LOG.warn("policy and pipeline: {}", gap));
         }
@@ -260,10 +266,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     private static Upstream upstream(VeilConfiguration config, String hostname) throws Exception {
         UpstreamSettings settings = config.getUpstream();
+        settings.requireHost("upstream");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
-            if (settings.getHost().isBlank()) {
-                throw new IllegalArgumentException("upstream.mode is smtp but upstream.host is empty");
-            }
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
             return new SmtpUpstream(settings, helo);
         }
@@ -283,10 +287,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     private static Upstream outboundRelay(VeilConfiguration config, String hostname) throws Exception {
         UpstreamSettings settings = config.getOutbound().getRelay();
+        settings.requireHost("outbound.relay");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
-            if (settings.getHost().isBlank()) {
-                throw new IllegalArgumentException("outbound.relay.mode is smtp but outbound.relay.host is empty");
-            }
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
             return new SmtpUpstream(settings, helo);
         }

@@ -1,6 +1,7 @@
 package dev.veil.gateway;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.veil.config.Direction;
 import dev.veil.gateway.graph.GraphSettings;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.server.DefaultServerFactory;
@@ -10,6 +11,7 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything config.yml can set. Every field has a working default, so {@code veil server} runs with no file;
@@ -83,6 +85,21 @@ public class VeilConfiguration extends Configuration {
 
     public Path policyPath() {
         return policyFile.isBlank() ? dataPath().resolve("policy.yml") : Path.of(policyFile).toAbsolutePath();
+    }
+
+    /** Each direction's pipeline: {@code queue.pipeline} inbound, {@code outbound.pipeline} outbound. */
+    public Map<Direction, List<String>> pipelines() {
+        return Map.of(Direction.INBOUND, queue.getPipeline(), Direction.OUTBOUND, outbound.getPipeline());
+    }
+
+    /** Whether either pipeline has the step. */
+    public boolean hasStep(String step) {
+        return queue.getPipeline().contains(step) || outbound.getPipeline().contains(step);
+    }
+
+    /** Whether a pipeline authenticates or seals: only then is a DNS resolver made (and auth.dnsServers read). */
+    public boolean needsDns() {
+        return hasStep("authenticate") || hasStep("arc-seal");
     }
 
     public Path upstreamDirectory() {

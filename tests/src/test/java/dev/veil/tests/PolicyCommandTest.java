@@ -38,7 +38,9 @@ class PolicyCommandTest {
         assertThat(notLast.exitCode()).as(notLast.output()).isNotZero();
         assertThat(notLast.output()).contains("outbound.pipeline: the last step must be 'relay'");
 
-        Files.writeString(config, "queue:\n  pipeline: [reject, authenticate, pseudonymise, encrypt, pass, arc-seal, relay]\n");
+        // arc.domain: a pipeline that seals without it is a setting the server would not start with (CheckCommandLineTest)
+        Files.writeString(config, "queue:\n  pipeline: [reject, authenticate, pseudonymise, encrypt, pass, arc-seal, relay]\n"
+                + "arc:\n  domain: example.com\n");
         Tools.Result fine = veil("check", config.toString());
         assertThat(fine.exitCode()).as(fine.output()).isZero();
     }

@@ -68,8 +68,7 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
     @Override
     protected void run(Bootstrap<VeilConfiguration> bootstrap, Namespace ns, VeilConfiguration config) throws Exception {
         Path policyFile = ns.getString("policy") == null ? config.policyPath() : Path.of(ns.getString("policy"));
-        // named keys are checked as the server checks them: a file that is missing or unusable is an error here too
-        PolicyLoad load = PolicyLoader.load(policyFile, new dev.veil.crypto.NamedKeyFiles(config.dataPath()));
+        PolicyLoad load = load(policyFile, config);
         switch (ns.getString("action")) {
             case "check" -> System.exit(check(load, policyFile, Boolean.TRUE.equals(ns.getBoolean("strict"))));
             case "explain" -> System.exit(explain(load, ns, config));
@@ -77,7 +76,14 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
         }
     }
 
-    private static int check(PolicyLoad load, Path file, boolean strict) {
+    /** The file read as the server reads it; {@code veil check} uses it too. */
+    static PolicyLoad load(Path policyFile, VeilConfiguration config) {
+        // named keys are checked as the server checks them: a file that is missing or unusable is an error here too
+        return PolicyLoader.load(policyFile, new dev.veil.crypto.NamedKeyFiles(config.dataPath()));
+    }
+
+    /** Prints every problem and a summary line; returns the exit code of {@code policy check}. */
+    static int check(PolicyLoad load, Path file, boolean strict) {
         long errors = 0;
         long warnings = 0;
         for (Problem p : load.problems()) {

@@ -55,6 +55,11 @@ public class GraphSettings {
     @NotNull
     private Duration syncInterval = Duration.minutes(0);
 
+    /** Whether the server syncs contacts by itself: an app registration and a {@code syncInterval} above 0. */
+    public boolean periodicSync() {
+        return !clientId.isBlank() && syncInterval.toMilliseconds() > 0;
+    }
+
     /** The token endpoint: {@code tokenUrl} if set, else the tenant's Microsoft Entra endpoint. */
     public String effectiveTokenUrl() {
         if (!tokenUrl.isBlank()) {

@@ -86,16 +86,7 @@ public final class SmtpListener implements Managed {
         }
         OutboundSubmitter submitter = new OutboundSubmitter(
                 Networks.parse("outbound.allowedNetworks", outbound.getAllowedNetworks()), certificates);
-        List<AccountAuthHook.Account> accounts = new ArrayList<>();
-        for (OutboundAccount account : outbound.getAccounts()) {
-            try {
-                accounts.add(new AccountAuthHook.Account(account.getUsername(),
-                        PasswordHash.parse(account.getPasswordHash())));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("outbound.accounts: passwordHash of '" + account.getUsername()
-                        + "': " + e.getMessage(), e);
-            }
-        }
+        List<AccountAuthHook.Account> accounts = accounts(outbound);
         boolean auth = !accounts.isEmpty() && tls != null;
         List<ProtocolHandler> extra = new ArrayList<>();
         extra.add(new OutboundSenderHook(submitter, policy, auth));
@@ -110,6 +101,30 @@ public final class SmtpListener implements Managed {
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND,
                         new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter)),
                 spool, true);
+    }
+
+    /**
+     * The accounts as the outbound listener reads them at start, which it refuses when a hash is unusable;
+     * {@code veil check} runs it too.
+     *
+     * @throws IllegalArgumentException naming the account
+     */
+    public static void checkAccounts(OutboundSettings outbound) {
+        accounts(outbound);
+    }
+
+    private static List<AccountAuthHook.Account> accounts(OutboundSettings outbound) {
+        List<AccountAuthHook.Account> accounts = new ArrayList<>();
+        for (OutboundAccount account : outbound.getAccounts()) {
+            try {
+                accounts.add(new AccountAuthHook.Account(account.getUsername(),
+                        PasswordHash.parse(account.getPasswordHash())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("outbound.accounts: passwordHash of '" + account.getUsername()
+                        + "': " + e.getMessage(), e);
+            }
+        }
+        return accounts;
     }
 
     private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
