@@ -178,6 +178,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         DnsResolver dns = config.needsDns()
                 ? new DnsResolver(config.getAuth().getDnsServers(), config.getAuth().getDnsTimeout().toJavaDuration())
                 : null;
+        // before the key is made: a start that fails on the setting leaves no new key behind
+        config.getArc().requireDomainIf(config.hasStep("arc-seal"));
         // the ARC key is made on the first start whose pipeline seals (or by `veil keys arc-dns`): RSA key generation
         // costs seconds of CPU that a gateway without ARC need not spend
         ArcKey arcKey = config.hasStep("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
@@ -191,7 +193,6 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
         List<MailStep> steps = PipelineSteps.build("queue.pipeline", config.getQueue().getPipeline(), available);
-        config.getArc().requireDomainIf(config.hasStep("arc-seal"));
 
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);

@@ -107,6 +107,22 @@ class CheckCommandLineTest {
     }
 
     @Test
+    void theExamplesPseudonymiseInstructionsGiveAPolicyThePipelinesCover() throws Exception {
+        Path config = config("");
+        policy(CorrespondentsEndToEndTest.POLICY); // the example as its comments say: direction and pseudonymise
+        Tools.Result result = veil("check", config.toString());
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).contains("are OK: 1 rule(s), the pipelines cover them");
+
+        // without the direction the rule also pseudonymises outbound mail, which the outbound pipeline cannot do
+        policy(CorrespondentsEndToEndTest.POLICY.replace("      direction: inbound\n", ""));
+        Tools.Result undirected = veil("check", config.toString());
+        assertThat(undirected.exitCode()).as(undirected.output()).isEqualTo(1);
+        assertThat(undirected.output()).containsPattern("rule 'protect-example' \\(line \\d+\\) pseudonymises outbound"
+                + " mail, but outbound.pipeline has no 'pseudonymise' step");
+    }
+
+    @Test
     void aSettingTheServerWouldNotStartWithFails() throws Exception {
         Path config = config("queue:\n  pipeline: [reject, authenticate, encrypt, pass, arc-seal, relay]\n");
         policy(PolicyLoader.exampleYaml());

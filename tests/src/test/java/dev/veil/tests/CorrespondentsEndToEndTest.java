@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CorrespondentsEndToEndTest {
     static final String ALIAS_DOMAIN = "alias.example.net";
-    static final String POLICY = PolicyLoader.exampleYaml().replace(
+    static final String POLICY = PolicyLoader.exampleYaml()
+            .replace("      # direction: inbound\n", "      direction: inbound\n").replace(
             "    # pseudonymise:\n    #   correspondents: true\n    #   alias-domain: alias.example.com\n",
             "    pseudonymise:\n      correspondents: true\n      alias-domain: alias.example.net\n")
             .replace("    #   display-name: \"Correspondent {token}\"", "      display-name: \"Correspondent {token}\"");
@@ -62,7 +63,8 @@ class CorrespondentsEndToEndTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(POLICY).contains("  pseudonymise:\n      correspondents: true\n      alias-domain: alias.example.net");
+        assertThat(POLICY).contains("  pseudonymise:\n      correspondents: true\n      alias-domain: alias.example.net")
+                .contains("\n      direction: inbound\n");
         started = ExchangeAndVeil.start(dir.resolve("veil-data"), POLICY);
         exchange = started.exchange();
         veil = started.veil();

@@ -25,8 +25,6 @@ import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import net.sourceforge.argparse4j.inf.Namespace;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code veil check [config.yml]}. Dropwizard's check validates config.yml alone, so it said "OK" about a gateway that
@@ -42,7 +40,6 @@ import org.slf4j.LoggerFactory;
  * <p>Exit 0 when the server would start and could carry out every rule; 1 otherwise, each reason on its own line.
  */
 public final class CheckCommand extends ConfiguredCommand<VeilConfiguration> {
-    private static final Logger LOG = LoggerFactory.getLogger(CheckCommand.class);
 
     public CheckCommand() {
         super("check", "Check the configuration file, the policy file it names and the settings the server checks at"
@@ -88,7 +85,9 @@ public final class CheckCommand extends ConfiguredCommand<VeilConfiguration> {
         if (!failed.isEmpty()) {
             throw new CheckFailed(configName + " and " + policyFile + " are not OK: " + String.join("; ", failed));
         }
-        LOG.info("Configuration is OK"); // Dropwizard's check said this, and scripts may look for it
+        // Dropwizard's check logged this, and scripts may look for it; printed, because the console log is written
+        // by a background thread that the command's exit can cut short
+        System.out.println("Configuration is OK");
         System.out.println(configName + " and " + policyFile + " are OK: " + load.policy().get().rules().size()
                 + " rule(s), the pipelines cover them");
     }
