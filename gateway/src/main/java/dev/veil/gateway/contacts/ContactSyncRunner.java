@@ -26,19 +26,28 @@ public final class ContactSyncRunner extends PeriodicTask {
         this.interval = interval;
     }
 
+    /**
+     * One round: each mailbox on its own, as {@code veil contacts sync} does it, so a mailbox Graph refuses (one not
+     * in the tenant, a lost licence) does not keep the mailboxes after it from being synced, round after round.
+     */
     @Override
     protected void runOnce() {
+        Set<String> mailboxes = new LinkedHashSet<>();
+        configured.forEach(m -> mailboxes.add(m.toLowerCase(Locale.ROOT)));
         try {
-            Set<String> mailboxes = new LinkedHashSet<>();
-            configured.forEach(m -> mailboxes.add(m.toLowerCase(Locale.ROOT)));
             mailboxes.addAll(journal.mailboxes());
-            for (String mailbox : mailboxes) {
+        } catch (Exception e) {
+            LOG.warn("contacts sync: cannot read the mailboxes of the contacts journal (syncing graph.mailboxes only"
+                    + " this round): {}", e.getMessage());
+        }
+        for (String mailbox : mailboxes) {
+            try {
                 SyncSummary summary = sync.sync(mailbox, ContactSync.Progress.NONE);
                 summary.errors().forEach(e -> LOG.warn("contacts sync {}: {}", mailbox, e));
                 LOG.info(summary.line());
+            } catch (Exception e) {
+                LOG.warn("contacts sync {} failed (next round in {}): {}", mailbox, interval, e.getMessage());
             }
-        } catch (Exception e) {
-            LOG.warn("contacts sync round failed (next round in {}): {}", interval, e.getMessage());
         }
     }
 }
