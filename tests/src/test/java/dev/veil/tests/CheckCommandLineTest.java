@@ -6,7 +6,6 @@ import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,11 +20,7 @@ class CheckCommandLineTest {
     Path dir;
 
     private Tools.Result veil(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", // one-shot commands: start in half the CPU
-                "-cp", System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication"));
-        command.addAll(List.of(args));
-        return Tools.run(dir, command);
+        return Tools.veil(dir, List.of(), args);
     }
 
     /** A config.yml on a data directory that does not exist yet, naming {@code policy.yml} in the test directory. */

@@ -6,7 +6,6 @@ import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,12 +16,7 @@ class PolicyCommandTest {
     Path dir;
 
     private Tools.Result veil(String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", // one-shot commands: start in half the CPU
-                "-Ddw.dataDir=" + dir.resolve("veil-data"), "-cp", System.getProperty("java.class.path"),
-                "dev.veil.gateway.VeilApplication"));
-        command.addAll(List.of(args));
-        return Tools.run(dir, command);
+        return Tools.veil(dir, List.of("-Ddw.dataDir=" + dir.resolve("veil-data")), args);
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,19 @@ public final class Tools {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * A one-shot {@code veil} command as an admin runs it, from the tests' class path (the built modules), with
+     * {@code jvmOptions} (such as {@code -Ddw.} overrides) before the main class.
+     */
+    public static Result veil(Path workDir, List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")); // one-shot commands: start in half the CPU
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication"));
+        command.addAll(List.of(args));
+        return run(workDir, command);
     }
 
     /** {@code openssl cms -decrypt}: the independent check that what Veil wrote is standard S/MIME. */
