@@ -3,9 +3,9 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.Corpus;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.Tools;
 import java.io.ByteArrayOutputStream;
@@ -25,15 +25,11 @@ class AlreadyEncryptedTest {
 
     @Test
     void alreadyEncryptedMailIsEncryptedAgainWhenThePolicySaysSo() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
                 .replace("      subject: \"[encrypted]\"\n", "      subject: \"[encrypted]\"\n      already-encrypted: encrypt\n")
-                .replace("      protect-headers: [subject]\n", "      protect-headers: [subject, references]\n"));
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start()) {
+                .replace("      protect-headers: [subject]\n", "      protect-headers: [subject, references]\n"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             byte[] original = Corpus.asSmtpData(Files.readAllBytes(Corpus.root().resolve("mail/smime-thunderbird-enveloped.eml")));
             Path sent = dir.resolve("sent.eml");
             Files.write(sent, original);
@@ -47,8 +43,7 @@ class AlreadyEncryptedTest {
                     .doesNotContain("dhcp-077-249-147-106");
             Path received = dir.resolve("received.eml");
             Files.write(received, raw.toByteArray());
-            Path escrow = dir.resolve("escrow");
-            veil.command("keys", "export-escrow", "--out", escrow.toString(), "--unencrypted");
+            Path escrow = started.exportEscrow(dir.resolve("escrow"));
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, escrow.resolve("escrow-key.pem"), escrow.resolve("escrow-cert.pem"))
                     .orFail("openssl cms -decrypt");
@@ -70,8 +65,6 @@ class AlreadyEncryptedTest {
             Tools.opensslDecrypt(received, out, escrow.resolve("escrow-key.pem"), escrow.resolve("escrow-cert.pem"))
                     .orFail("openssl cms -decrypt");
             assertThat(Files.readString(out)).isEqualTo(threaded);
-        } finally {
-            exchange.stop();
         }
     }
 }

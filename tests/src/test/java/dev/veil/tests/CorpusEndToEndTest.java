@@ -3,8 +3,8 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.tests.support.Corpus;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.Tools;
@@ -35,31 +35,27 @@ class CorpusEndToEndTest {
             "content-type", "content-disposition", "content-transfer-encoding");
     @TempDir
     static Path dir;
+    static ExchangeAndVeil started;
     static GreenMail exchange;
     static GatewayProcess veil;
 
     @BeforeAll
     static void start() {
-        int port = GatewayProcess.freePort();
-        exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(port).start();
+        started = ExchangeAndVeil.start(dir.resolve("veil-data"));
+        exchange = started.exchange();
+        veil = started.veil();
     }
 
     @AfterAll
     static void stop() {
-        if (veil != null) {
-            veil.close();
-        }
-        if (exchange != null) {
-            exchange.stop();
+        if (started != null) {
+            started.close();
         }
     }
 
     @Test
     void everyCorpusMessageArrivesEncryptedAndDecryptsToTheOriginalWithStandardTools() throws Exception {
-        Path escrow = dir.resolve("escrow");
-        veil.command("keys", "export-escrow", "--out", escrow.toString(), "--unencrypted");
+        Path escrow = started.exportEscrow(dir.resolve("escrow"));
         Path userPem = null;
         List<String> failures = new ArrayList<>();
         List<Path> messages = Corpus.messages();

@@ -3,8 +3,8 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import java.nio.file.Files;
@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,35 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
 class FailClosedTest {
     @TempDir
     Path dir;
-    GreenMail exchange;
-    int upstreamPort;
 
-    @BeforeEach
-    void upstream() {
-        upstreamPort = GatewayProcess.freePort();
-        exchange = new GreenMail(new ServerSetup(upstreamPort, "127.0.0.1", "smtp"));
-        exchange.start();
-    }
-
-    @AfterEach
-    void stop() {
-        exchange.stop();
-    }
-
-    private Path dataDirWithPolicy(String onError, boolean issueCertificates) throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        String policy = PolicyLoader.exampleYaml()
+    private static String policy(String onError, boolean issueCertificates) {
+        return PolicyLoader.exampleYaml()
                 .replace("on-error: defer", "on-error: " + onError)
                 .replace("issue-user-certificates: true", "issue-user-certificates: " + issueCertificates);
-        Files.writeString(data.resolve("policy.yml"), policy);
-        return data;
     }
 
     @Test
     void relaysNothingWhenRecipientKeyIsMissingAndDefers() throws Exception {
-        try (GatewayProcess veil = GatewayProcess.withKeys(dataDirWithPolicy("defer", false))
-                .upstreamSmtp(upstreamPort).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), policy("defer", false))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "nokey@example.com",
                     SmtpSubmit.message("nokey", "nokey@example.com", "secret")).queueId();
             Map<String, Object> entry = veil.awaitState(id, "deferred", Duration.ofSeconds(20));
@@ -62,8 +43,9 @@ class FailClosedTest {
 
     @Test
     void quarantinesWhenPolicySaysSoAndKeepsTheMessage() throws Exception {
-        try (GatewayProcess veil = GatewayProcess.withKeys(dataDirWithPolicy("quarantine", false))
-                .upstreamSmtp(upstreamPort).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), policy("quarantine", false))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "nokey@example.com",
                     SmtpSubmit.message("quarantine", "nokey@example.com", "secret")).queueId();
             veil.awaitState(id, "quarantined", Duration.ofSeconds(20));
@@ -78,8 +60,9 @@ class FailClosedTest {
     void relaysNothingWhenTheMasterKeyIsWrong() throws Exception {
         byte[] wrong = new byte[32];
         new java.security.SecureRandom().nextBytes(wrong);
-        try (GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort)
-                .env("VEIL_MASTER_KEY", Base64.getEncoder().encodeToString(wrong)).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil().env("VEIL_MASTER_KEY", Base64.getEncoder().encodeToString(wrong)).start();
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
                     SmtpSubmit.message("wrong-master", "reader@example.com", "secret")).queueId();
             Map<String, Object> entry = veil.awaitState(id, "deferred", Duration.ofSeconds(20));
@@ -94,7 +77,9 @@ class FailClosedTest {
 
     @Test
     void plaintextLabelledAsEncryptedIsEncryptedAnyway() throws Exception {
-        try (GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String spoof = "From: <sender@partner.example>\r\nTo: <reader@example.com>\r\nSubject: looks sealed\r\n"
                     + "MIME-Version: 1.0\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data;"
                     + " name=smime.p7m\r\nContent-Transfer-Encoding: 7bit\r\n\r\nthe plaintext secret\r\n";
@@ -113,10 +98,10 @@ class FailClosedTest {
 
     @Test
     void brokenPolicyAtStartRefusesMailTemporarilyAndRelaysNothing() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml().replace("encrypt:", "encrpyt:"));
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"),
+                PolicyLoader.exampleYaml().replace("encrypt:", "encrpyt:"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
                     () -> SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
                             SmtpSubmit.message("no-policy", "reader@example.com", "secret")));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
@@ -31,12 +31,10 @@ class KeyRotationEndToEndTest {
 
     @Test
     void rotateRevokeAndRotateMasterWhileTheServerRuns() throws Exception {
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
         ObjectMapper json = new ObjectMapper();
-        try (GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(port)) {
-            veil.start();
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             Path first = relay(veil, exchange, "before-rotation", 1);
 
             List<Map<String, Object>> rotated = json.readValue(veil.command("keys", "rotate", READER, "--json"), List.class);
@@ -101,8 +99,6 @@ class KeyRotationEndToEndTest {
                 assertThat(veil.command("decrypt", message.toString())).contains("secret ");
             }
             assertThat(veil.command("keys", "list", "--json")).contains("\"status\" : \"current\"");
-        } finally {
-            exchange.stop();
         }
     }
 

@@ -3,8 +3,8 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
@@ -32,14 +32,12 @@ class NamedKeyEndToEndTest {
         Tools.run(dir, "openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-keyout", "archive-key.pem",
                 "-out", data.resolve("keys/archive.pem").toString(), "-days", "30", "-subj", "/CN=Example Archive",
                 "-addext", "keyUsage=keyEncipherment").orFail("openssl req");
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(data, PolicyLoader.exampleYaml()
                 .replace("  keep-old-keys: forever\n", "  keep-old-keys: forever\n  named:\n    archive:\n"
                         + "      format: smime\n      certificate: keys/archive.pem\n")
-                .replace("to: [recipient, escrow]", "to: [recipient, escrow, archive]"));
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start()) {
+                .replace("to: [recipient, escrow]", "to: [recipient, escrow, archive]"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String message = SmtpSubmit.message("archived", "reader@example.com", "the archive keeps a copy");
             String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com", message)
                     .queueId();
@@ -68,8 +66,6 @@ class NamedKeyEndToEndTest {
             GatewayProcess.CommandResult check = veil.commandResult("policy", "check");
             assertThat(check.exit()).as(check.output()).isNotZero();
             assertThat(check.output()).contains("named key 'archive' (keys/archive.pem)").contains("does not exist");
-        } finally {
-            exchange.stop();
         }
     }
 }

@@ -3,9 +3,9 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.Corpus;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.Tools;
 import java.io.ByteArrayOutputStream;
@@ -31,17 +31,13 @@ class OpenPgpEndToEndTest {
 
     @Test
     void openPgpRuleRelaysPgpMimeThatGpgDecryptsToTheOriginal() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
-                .replace("  formats: [smime]", "  formats: [smime, openpgp]")
-                .replace("      format: smime\n", "      format: openpgp\n"));
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
         Path gnupg = Files.createDirectory(dir.resolve("gnupg"));
         Files.setPosixFilePermissions(gnupg, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                .replace("  formats: [smime]", "  formats: [smime, openpgp]")
+                .replace("      format: smime\n", "      format: openpgp\n"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             Path passphrase = dir.resolve("passphrase.txt");
             Files.writeString(passphrase, PASSPHRASE + "\n");
             Path escrow = dir.resolve("escrow");
@@ -134,7 +130,6 @@ class OpenPgpEndToEndTest {
                 Tools.run(null, "gpgconf", "--homedir", readerHome.toString(), "--kill", "gpg-agent");
             }
         } finally {
-            exchange.stop();
             Tools.run(null, "gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent");
         }
     }

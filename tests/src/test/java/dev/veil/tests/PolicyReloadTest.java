@@ -3,8 +3,8 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import jakarta.mail.internet.MimeMessage;
@@ -36,14 +36,11 @@ class PolicyReloadTest {
         String broken = a.replace("on-error: defer", "on-error: send-anyway");
         Map<String, String> placeholderByVersion = Map.of(sha256(a), "[encrypted]", sha256(b), "[sealed]");
 
-        int upstreamPort = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(upstreamPort, "127.0.0.1", "smtp"));
-        exchange.start();
         Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), a);
         Map<String, String> queueIdByMessageId = new ConcurrentHashMap<>();
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort).start()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(data, a)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             AtomicBoolean sending = new AtomicBoolean(true);
             List<Throwable> sendErrors = new ArrayList<>();
             Thread sender = new Thread(() -> {
@@ -94,8 +91,6 @@ class PolicyReloadTest {
             }
             System.out.printf("reload test: %d messages across 12 rewrites, versions used: %s%n", sent,
                     subjectByMessageId.values().stream().distinct().toList());
-        } finally {
-            exchange.stop();
         }
     }
 

@@ -3,15 +3,13 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,27 +41,6 @@ class QueueAdminTest {
 
     @TempDir
     Path dir;
-    GreenMail exchange;
-    int upstreamPort;
-
-    @BeforeEach
-    void upstream() {
-        upstreamPort = GatewayProcess.freePort();
-        exchange = new GreenMail(new ServerSetup(upstreamPort, "127.0.0.1", "smtp"));
-        exchange.start();
-    }
-
-    @AfterEach
-    void stop() {
-        exchange.stop();
-    }
-
-    private GatewayProcess gateway() throws Exception {
-        Path data = dir.resolve("veil-data");
-        GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort);
-        Files.writeString(data.resolve("policy.yml"), NARROW);
-        return veil.start();
-    }
 
     /** One message to both recipients, by curl (two RCPTs); returns its queue id. */
     private String sendToBoth(GatewayProcess veil) throws Exception {
@@ -78,14 +55,16 @@ class QueueAdminTest {
     }
 
     /** Messages GreenMail delivered to one envelope recipient (the To header names both). */
-    private int inbox(String address) throws Exception {
+    private static int inbox(GreenMail exchange, String address) throws Exception {
         var user = exchange.getUserManager().getUserByEmail(address);
         return user == null ? 0 : exchange.getManagers().getImapHostManager().getInbox(user).getMessageCount();
     }
 
     @Test
     void releasesAQuarantinedMessageToTheRecipientsStillDueOnly() throws Exception {
-        try (GatewayProcess veil = gateway()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), NARROW)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String id = sendToBoth(veil);
             Map<String, Object> held = veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
             // reader@ got it; the held entry names only the recipient it is held for
@@ -104,8 +83,8 @@ class QueueAdminTest {
             assertThat(veil.adminPost("/queue/" + id + "/release").statusCode()).isEqualTo(200);
             veil.awaitState(id, "relayed", Duration.ofSeconds(30));
             assertThat(exchange.getReceivedMessages()).hasSize(2);
-            assertThat(inbox("reader@example.com")).as("reader@ is not sent it twice").isEqualTo(1);
-            assertThat(inbox("nokey@example.com")).isEqualTo(1);
+            assertThat(inbox(exchange, "reader@example.com")).as("reader@ is not sent it twice").isEqualTo(1);
+            assertThat(inbox(exchange, "nokey@example.com")).isEqualTo(1);
             var second = exchange.getReceivedMessages()[1];
             assertThat(com.icegreen.greenmail.util.GreenMailUtil.getWholeMessage(second))
                     .doesNotContain("the secret line").contains("application/pkcs7-mime");
@@ -119,7 +98,9 @@ class QueueAdminTest {
 
     @Test
     void deletesAQuarantinedMessageAndItsFiles() throws Exception {
-        try (GatewayProcess veil = gateway()) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), NARROW)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String id = sendToBoth(veil);
             veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
             Path queue = veil.dataDir().resolve("spool").resolve("queue");
