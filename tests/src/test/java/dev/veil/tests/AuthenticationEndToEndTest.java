@@ -3,9 +3,9 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.DkimTool;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.TestDnsServer;
@@ -35,16 +35,12 @@ class AuthenticationEndToEndTest {
 
     @Test
     void authenticatesSealsQuarantinesAndDefers() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
-                .replace("dmarc-failure: tag", "dmarc-failure: quarantine"));
         DkimTool.SigningKey partnerKey = DkimTool.newKey(dir);
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
-             GatewayProcess veil = authenticatingVeil(data, port, dns, PIPELINE)) {
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
             // the partner: SPF allows the loopback client, DKIM key published, DMARC p=reject
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
@@ -126,24 +122,19 @@ class AuthenticationEndToEndTest {
 
             Thread.sleep(1500);
             assertThat(exchange.getReceivedMessages()).hasSize(2);
-        } finally {
-            exchange.stop();
         }
     }
 
     @Test
     void resultsOutsideNameNoCorrespondentWhenCorrespondentsArePseudonymised() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
         DkimTool.SigningKey partnerKey = DkimTool.newKey(dir);
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
-             GatewayProcess veil = authenticatingVeil(data, port, dns,
-                     "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")
-                     .set("arc.nativeSigning", "false")) {
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"),
+                     CorrespondentsEndToEndTest.POLICY)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = authenticating(started.veil(), dns,
+                    "[reject, authenticate, skip-encrypted, pseudonymise, encrypt, pass, arc-seal, relay]")
+                    .set("arc.nativeSigning", "false");
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("sel1._domainkey.partner.example", partnerKey.dnsTxt());
             dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
@@ -176,8 +167,6 @@ class AuthenticationEndToEndTest {
                     Map.of("veil._domainkey.arc.example", arcKey), dir);
             assertThat(arc.exitCode()).as(arc.output()).isZero();
             assertThat(arc.output()).startsWith("cv=pass");
-        } finally {
-            exchange.stop();
         }
     }
 
@@ -200,9 +189,9 @@ class AuthenticationEndToEndTest {
                 && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
     }
 
-    /** A gateway that authenticates senders through {@code dns} and seals with ARC (arc.example, selector veil). */
-    private static GatewayProcess authenticatingVeil(Path data, int upstreamPort, TestDnsServer dns, String pipeline) {
-        return GatewayProcess.withKeys(data).upstreamSmtp(upstreamPort)
+    /** {@code veil}, set to authenticate senders through {@code dns} and seal with ARC (arc.example, selector veil). */
+    private static GatewayProcess authenticating(GatewayProcess veil, TestDnsServer dns, String pipeline) {
+        return veil
                 .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
                 .set("auth.authservId", "veil.test")
                 .set("arc.domain", "arc.example")

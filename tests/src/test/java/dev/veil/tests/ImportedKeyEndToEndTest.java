@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
@@ -30,14 +31,10 @@ class ImportedKeyEndToEndTest {
                 "-addext", "subjectAltName=email:reader@example.com",
                 "-addext", "keyUsage=keyEncipherment,digitalSignature",
                 "-addext", "extendedKeyUsage=emailProtection").orFail("openssl req");
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
-                .replace("issue-user-certificates: true", "issue-user-certificates: false"));
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)) {
+        try (ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                .replace("issue-user-certificates: true", "issue-user-certificates: false"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             String imported = veil.command("keys", "import", dir.resolve("own-cert.pem").toString());
             assertThat(imported).contains("reader@example.com");
             veil.start();
@@ -51,8 +48,6 @@ class ImportedKeyEndToEndTest {
             Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
                     .orFail("openssl cms -decrypt with the user's own key");
             assertThat(Files.readString(out)).isEqualTo(message);
-        } finally {
-            exchange.stop();
         }
     }
 

@@ -3,12 +3,12 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
 import dev.veil.crypto.ArcSigningKey;
 import dev.veil.crypto.MasterKey;
 import dev.veil.gateway.auth.ArcSealer;
 import dev.veil.tests.support.DkimTool;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.TestDnsServer;
@@ -35,23 +35,20 @@ class IncomingArcChainEndToEndTest {
 
     @Test
     void aValidChainThatArrivedIsVouchedFor() throws Exception {
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
         // the list's mail to alice is let through unencrypted, so the chain that came with it stays outside
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml().replace("rules:\n",
+        String policy = PolicyLoader.exampleYaml().replace("rules:\n",
                 "rules:\n  - name: list\n    match:\n      recipient: \"alice@example.com\"\n    pass:\n"
-                        + "      reason: the list is public\n"));
+                        + "      reason: the list is public\n");
         ArcSigningKey forwarderKey = ArcSigningKey.openOrCreate(dir.resolve("forwarder-keys"), MasterKey.generate());
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
         try (TestDnsServer dns = TestDnsServer.start();
-             GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)
-                     .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
-                     .set("auth.authservId", "veil.test")
-                     .set("arc.domain", "arc.example")
-                     .set("arc.selector", "veil")
-                     .set("queue.pipeline", "[reject, authenticate, skip-encrypted, encrypt, pass, arc-seal, relay]")) {
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), policy)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil()
+                    .set("auth.dnsServers", "[\"" + dns.address() + "\"]")
+                    .set("auth.authservId", "veil.test")
+                    .set("arc.domain", "arc.example")
+                    .set("arc.selector", "veil")
+                    .set("queue.pipeline", "[reject, authenticate, skip-encrypted, encrypt, pass, arc-seal, relay]");
             dns.txt("lists.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("fwd._domainkey.lists.example", forwarderKey.dnsTxtValue());
             String record = veil.command("keys", "arc-dns");
@@ -91,8 +88,6 @@ class IncomingArcChainEndToEndTest {
                     .doesNotContain("cv=fail");
             Tools.Result arc = DkimTool.arcVerify(relayed.getBytes(StandardCharsets.ISO_8859_1), zone, dir);
             assertThat(arc.output()).as("what Exchange sees").startsWith("cv=pass");
-        } finally {
-            exchange.stop();
         }
     }
 }

@@ -3,8 +3,8 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
-import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.config.PolicyLoader;
+import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
 import java.io.ByteArrayInputStream;
@@ -52,16 +52,12 @@ class V6KeyEndToEndTest {
                 .ed25519x25519Key("Reader <" + READER + ">").build();
         Path publicKey = dir.resolve("reader-v6.asc");
         Files.writeString(publicKey, own.toCertificate().toAsciiArmoredString());
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), PolicyLoader.exampleYaml()
+        try (ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
                 .replace("issue-user-certificates: true", "issue-user-certificates: false")
                 .replace("  formats: [smime]", "  formats: [smime, openpgp]")
-                .replace("      format: smime\n", "      format: openpgp\n"));
-        int port = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(port, "127.0.0.1", "smtp"));
-        exchange.start();
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(port)) {
+                .replace("      format: smime\n", "      format: openpgp\n"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
             assertThat(veil.command("keys", "import", publicKey.toString())).contains(READER).contains("imported");
             assertThat(veil.command("keys", "show", READER)).containsPattern("VERSION +v6")
                     .containsPattern("FINGERPRINT +[0-9a-f]{64}");
@@ -82,8 +78,6 @@ class V6KeyEndToEndTest {
             Path byVeil = dir.resolve("by-veil.eml");
             veil.command("decrypt", received.toString(), "--out", byVeil.toString());
             assertThat(Files.readString(byVeil)).isEqualTo(message);
-        } finally {
-            exchange.stop();
         }
     }
 
