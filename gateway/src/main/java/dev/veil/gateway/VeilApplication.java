@@ -249,7 +249,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
                             keys::pseudonymiser, db, clock),
                     new ContactMapping(ContactMapping.Dialect.of(config.getGraph().getBaseUrl())), journal);
             environment.lifecycle().manage(new ContactSyncRunner(contacts, journal, config.getGraph().getMailboxes(),
-                    config.getGraph().getSyncInterval().toJavaDuration()));
+                    config.getGraph().getSyncInterval()));
         }
 
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),

@@ -2,7 +2,7 @@ package dev.veil.gateway.contacts;
 
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.core.PeriodicTask;
-import java.time.Duration;
+import io.dropwizard.util.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -16,10 +16,11 @@ public final class ContactSyncRunner extends PeriodicTask {
     private final ContactSync sync;
     private final ContactJournalDao journal;
     private final List<String> configured;
+    /** As configured, for the log ("2 minutes", not "PT2M"). */
     private final Duration interval;
 
     public ContactSyncRunner(ContactSync sync, ContactJournalDao journal, List<String> configured, Duration interval) {
-        super("contacts-sync", interval, interval);
+        super("contacts-sync", interval.toJavaDuration(), interval.toJavaDuration());
         this.sync = sync;
         this.journal = journal;
         this.configured = configured;
