@@ -16,15 +16,12 @@ public final class ContactSyncRunner extends PeriodicTask {
     private final ContactSync sync;
     private final ContactJournalDao journal;
     private final List<String> configured;
-    /** As configured, for the log ("2 minutes", not "PT2M"). */
-    private final Duration interval;
 
     public ContactSyncRunner(ContactSync sync, ContactJournalDao journal, List<String> configured, Duration interval) {
-        super("contacts-sync", interval.toJavaDuration(), interval.toJavaDuration());
+        super("contacts-sync", interval, interval);
         this.sync = sync;
         this.journal = journal;
         this.configured = configured;
-        this.interval = interval;
     }
 
     /**
@@ -47,7 +44,7 @@ public final class ContactSyncRunner extends PeriodicTask {
                 summary.errors().forEach(e -> LOG.warn("contacts sync {}: {}", mailbox, e));
                 LOG.info(summary.line());
             } catch (Exception e) {
-                LOG.warn("contacts sync {} failed (next round in {}): {}", mailbox, interval, e.getMessage());
+                LOG.warn("contacts sync {} failed (next round in {}): {}", mailbox, interval(), e.getMessage());
             }
         }
     }

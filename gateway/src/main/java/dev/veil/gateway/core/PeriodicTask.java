@@ -1,7 +1,7 @@
 package dev.veil.gateway.core;
 
 import io.dropwizard.lifecycle.Managed;
-import java.time.Duration;
+import io.dropwizard.util.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Work the server does on a schedule, on one daemon thread of its own: first after {@code initialDelay}, then
  * {@code interval} after each run ends. A run that throws is logged and the schedule goes on (a scheduled executor
- * would otherwise stop calling it for good).
+ * would otherwise stop calling it for good). Durations are Dropwizard's, so that a log line says "1 day" or "2 minutes"
+ * as config.yml does, not "PT24H".
  */
 public abstract class PeriodicTask implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(PeriodicTask.class);
@@ -26,6 +27,11 @@ public abstract class PeriodicTask implements Managed {
         this.interval = interval;
     }
 
+    /** How long after a run the next one starts, for subclasses' log lines. */
+    protected final Duration interval() {
+        return interval;
+    }
+
     /** One run. */
     protected abstract void runOnce() throws Exception;
 
@@ -36,7 +42,7 @@ public abstract class PeriodicTask implements Managed {
             t.setDaemon(true);
             return t;
         });
-        executor.scheduleWithFixedDelay(this::runLogged, initialDelay.toMillis(), interval.toMillis(),
+        executor.scheduleWithFixedDelay(this::runLogged, initialDelay.toMilliseconds(), interval.toMilliseconds(),
                 TimeUnit.MILLISECONDS);
     }
 

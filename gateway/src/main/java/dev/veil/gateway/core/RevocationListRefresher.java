@@ -1,6 +1,6 @@
 package dev.veil.gateway.core;
 
-import java.time.Duration;
+import io.dropwizard.util.Duration;
 
 /**
  * Keeps the CA's revocation list {@code keys/ca.crl} current: it is otherwise written only by {@code veil keys
@@ -8,11 +8,11 @@ import java.time.Duration;
  * {@link KeyService#refreshRevocationList} reissues it only once half its validity has passed.
  */
 public final class RevocationListRefresher extends PeriodicTask {
-    static final Duration INTERVAL = Duration.ofDays(1);
+    static final Duration INTERVAL = Duration.days(1);
     private final KeyService keys;
 
     public RevocationListRefresher(KeyService keys) {
-        super("veil-crl-refresh", Duration.ZERO, INTERVAL);
+        super("veil-crl-refresh", Duration.seconds(0), INTERVAL);
         this.keys = keys;
     }
 

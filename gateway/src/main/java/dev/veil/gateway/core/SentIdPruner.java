@@ -1,9 +1,9 @@
 package dev.veil.gateway.core;
 
 import dev.veil.gateway.db.SentMessageIdDao;
+import io.dropwizard.util.Duration;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,14 +14,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class SentIdPruner extends PeriodicTask {
     private static final Logger LOG = LoggerFactory.getLogger(SentIdPruner.class);
-    static final Duration INTERVAL = Duration.ofDays(1);
+    static final Duration INTERVAL = Duration.days(1);
     private final SentMessageIdDao sentIds;
-    private final io.dropwizard.util.Duration keep;
+    private final Duration keep;
     private final Clock clock;
 
     /** @param keep {@code outbound.keepSentIds}, as written there (it appears so in the log) */
-    public SentIdPruner(SentMessageIdDao sentIds, io.dropwizard.util.Duration keep, Clock clock) {
-        super("veil-sent-id-pruner", Duration.ZERO, INTERVAL);
+    public SentIdPruner(SentMessageIdDao sentIds, Duration keep, Clock clock) {
+        super("veil-sent-id-pruner", Duration.seconds(0), INTERVAL);
         if (keep.getQuantity() <= 0) {
             throw new IllegalArgumentException("outbound.keepSentIds must be longer than 0, not " + keep);
         }
@@ -44,7 +44,7 @@ public final class SentIdPruner extends PeriodicTask {
                         keep);
             }
         } catch (SQLException e) {
-            LOG.warn("cannot prune the sent Message-IDs, trying again in {}: {}", INTERVAL, e.getMessage());
+            LOG.warn("cannot prune the sent Message-IDs, trying again in {}: {}", interval(), e.getMessage());
         }
     }
 }

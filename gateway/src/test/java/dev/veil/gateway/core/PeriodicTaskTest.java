@@ -2,7 +2,7 @@ package dev.veil.gateway.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Duration;
+import io.dropwizard.util.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +15,7 @@ class PeriodicTaskTest {
         volatile String thread = "";
 
         Counting(Duration initialDelay) {
-            super("veil-test-task", initialDelay, Duration.ofMillis(20));
+            super("veil-test-task", initialDelay, Duration.milliseconds(20));
         }
 
         @Override
@@ -29,7 +29,7 @@ class PeriodicTaskTest {
 
     @Test
     void aRunThatThrowsDoesNotEndTheScheduleAndStopEndsIt() throws Exception {
-        Counting task = new Counting(Duration.ZERO);
+        Counting task = new Counting(Duration.seconds(0));
         task.start();
         try {
             awaitRuns(task, 3);
@@ -45,7 +45,7 @@ class PeriodicTaskTest {
 
     @Test
     void theFirstRunWaitsForTheInitialDelay() throws Exception {
-        Counting task = new Counting(Duration.ofHours(1));
+        Counting task = new Counting(Duration.hours(1));
         task.start();
         try {
             Thread.sleep(200);
@@ -56,7 +56,7 @@ class PeriodicTaskTest {
     }
 
     private static void awaitRuns(Counting task, int runs) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.seconds(10).toNanoseconds();
         while (task.runs.get() < runs && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
