@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -99,11 +100,9 @@ class ExternalKeysCommandTest {
 
     /** Runs a veil command that may fail; {@link GatewayProcess#command} has written the config already. */
     private Tools.Result veil(Path data, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication"));
-        command.addAll(List.of(args));
-        command.add(data.resolve("config.yml").toString());
-        return Tools.run(data, command);
+        List<String> arguments = new ArrayList<>(List.of(args));
+        arguments.add(data.resolve("config.yml").toString());
+        return Tools.run(data, VeilLauncher.command(List.of(), arguments));
     }
 
     /** The JSON document in a command's output (Dropwizard may log lines before it). */

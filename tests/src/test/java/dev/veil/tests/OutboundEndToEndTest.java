@@ -11,6 +11,7 @@ import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.RawSmtp;
 import dev.veil.tests.support.RawSmtp.Reply;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilLauncher;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -105,9 +106,8 @@ class OutboundEndToEndTest {
     private static String hashPassword(String password) throws Exception {
         Path file = dir.resolve("password.txt");
         Files.writeString(file, password + "\n");
-        Tools.Result result = Tools.run(dir, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication", "hash-password",
-                "--password-file", file.toString()).orFail("veil hash-password");
+        Tools.Result result = Tools.run(dir, VeilLauncher.command(List.of(), List.of("hash-password",
+                "--password-file", file.toString()))).orFail("veil hash-password");
         String hash = Arrays.stream(result.output().split("\n")).filter(l -> l.startsWith("$argon2id$"))
                 .findFirst().orElseThrow(() -> new AssertionError("no hash in:\n" + result.output()));
         assertThat(hash).doesNotContain(password);

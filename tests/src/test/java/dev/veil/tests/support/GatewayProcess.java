@@ -22,13 +22,14 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real Veil gateway in its own JVM, started from the test class path with a config.yml of the test's making,
- * so tests can kill it with SIGKILL and restart it on the same data directory.
+ * A real Veil gateway in its own JVM, started from the shaded jar ({@link VeilLauncher}) with a config.yml of the
+ * test's making, so tests can kill it with SIGKILL and restart it on the same data directory.
  */
 public final class GatewayProcess implements AutoCloseable {
     private final Path dataDir;
     private final Map<String, String> settings;
     private final Map<String, String> environment = new LinkedHashMap<>();
+    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx512m"));
     private int smtpPort;
     private int outboundPort;
     private int adminPort;
@@ -63,6 +64,12 @@ public final class GatewayProcess implements AutoCloseable {
     /** A config.yml setting, by dotted name: {@code set("upstream.port", "2526")}. */
     public GatewayProcess set(String dottedName, String value) {
         settings.put(dottedName, value);
+        return this;
+    }
+
+    /** A JVM option for the server's JVM (not its one-shot commands'). */
+    GatewayProcess jvmOption(String option) {
+        jvmOptions.add(option);
         return this;
     }
 
@@ -105,9 +112,7 @@ public final class GatewayProcess implements AutoCloseable {
             Files.createDirectories(dataDir);
             Path config = dataDir.resolve("config.yml");
             Files.writeString(config, configYaml());
-            List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp",
-                    System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication", "server",
-                    config.toString()));
+            List<String> command = VeilLauncher.command(jvmOptions, List.of("server", config.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
@@ -159,15 +164,13 @@ public final class GatewayProcess implements AutoCloseable {
             Files.createDirectories(dataDir);
             Files.writeString(config, configYaml());
         }
-        List<String> command = new ArrayList<>(List.of(java()));
-        if (args.length == 0 || !"contacts".equals(args[0])) {
-            // a one-shot admin command: C1 only and the serial collector start it in about half the CPU (4.2 s of
-            // user time against 2.5 s for `keys list` on the 2-core test machine); contacts commands do bulk work
-            command.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        }
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication"));
-        command.addAll(List.of(args));
-        command.add(config.toString());
+        // a one-shot admin command: C1 only and the serial collector start it in about half the CPU (4.2 s of
+        // user time against 2.5 s for `keys list` on the 2-core test machine); contacts commands do bulk work
+        List<String> options = args.length == 0 || !"contacts".equals(args[0])
+                ? List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") : List.of();
+        List<String> arguments = new ArrayList<>(List.of(args));
+        arguments.add(config.toString());
+        List<String> command = VeilLauncher.command(options, arguments);
         ProcessBuilder builder = new ProcessBuilder(command).directory(dataDir.toFile()).redirectErrorStream(true);
         builder.environment().putAll(environment);
         return builder.start();
@@ -422,10 +425,6 @@ public final class GatewayProcess implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             return 32_768; // Linux's default
         }
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     public static void sleep(long ms) {

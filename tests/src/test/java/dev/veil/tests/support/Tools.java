@@ -46,16 +46,13 @@ public final class Tools {
     }
 
     /**
-     * A one-shot {@code veil} command as an admin runs it, from the tests' class path (the built modules), with
+     * A one-shot {@code veil} command as an admin runs it, from the shaded jar ({@link VeilLauncher}), with
      * {@code jvmOptions} (such as {@code -Ddw.} overrides) before the main class.
      */
     public static Result veil(Path workDir, List<String> jvmOptions, String... args) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")); // one-shot commands: start in half the CPU
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.veil.gateway.VeilApplication"));
-        command.addAll(List.of(args));
-        return run(workDir, command);
+        List<String> options = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")); // start in half the CPU
+        options.addAll(jvmOptions);
+        return run(workDir, VeilLauncher.command(options, List.of(args)));
     }
 
     /** {@code openssl cms -decrypt}: the independent check that what Veil wrote is standard S/MIME. */
