@@ -37,7 +37,7 @@ class OutboundBounceAliasProbeTest {
         try (ScriptedUpstream exchange = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "");
              ScriptedUpstream internet = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.REJECT_RCPT,
                      "550 5.1.1 <xerxesleak@partner.example>: Recipient address rejected: User xerxesleak unknown"
-                             + " at mx.partner.example")) {
+                             + " at mx.partner.example [192.0.2.44] (xerxesleak%40partner.example; user=xerxesleak,)")) {
             Path data = dir.resolve("veil-data");
             Files.createDirectories(data);
             Files.writeString(data.resolve("policy.yml"), CorrespondentLeakProbeTest.POLICY);
@@ -70,8 +70,8 @@ class OutboundBounceAliasProbeTest {
 
                 String notice = awaitNotice(exchange, 2);
                 assertThat(notice.toLowerCase(Locale.ROOT)).as(notice)
-                        .doesNotContain("partner.example", "xerxesleak")
-                        .contains(alias.group());
+                        .doesNotContain("partner.example", "xerxesleak", "192.0.2.44")
+                        .contains(alias.group(), "550 5.1.1", "status: 5.1.1");
             }
         }
     }

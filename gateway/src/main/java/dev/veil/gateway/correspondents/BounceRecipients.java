@@ -19,8 +19,10 @@ import java.util.regex.Pattern;
  * The failed recipients of a bounce notice for mail the business sent, named as the user addressed them. Replies to
  * correspondents go to their aliases and leave with the real addresses (resolved at RCPT); a notice naming the real
  * address would carry it back into Exchange — in clear, when the sender's rule passes mail unencrypted. So each real
- * address behind an alias of the original's To, Cc or Bcc is named by that alias, in the list and in the remote
- * server's reply text, which often quotes the address.
+ * address behind an alias of the original's To, Cc or Bcc is named by that alias. The reason given for such a
+ * recipient keeps only its reply codes: the correspondent's own server wrote it, and it can name them in ways no
+ * replacement is sure to catch. Reasons given for other recipients have the aliased addresses and their parts
+ * replaced.
  */
 public final class BounceRecipients {
     private static final Set<String> ADDRESS_FIELDS = Set.of("to", "cc", "bcc");
@@ -50,17 +52,45 @@ public final class BounceRecipients {
         }
         Map<String, String> named = new LinkedHashMap<>();
         failures.forEach((recipient, why) -> {
+            String alias = aliasOf.get(recipient.toLowerCase(Locale.ROOT));
+            if (alias != null) {
+                // the correspondent's own server wrote this text: besides the address it can name the mailbox, the
+                // host and its IP address in any spelling ("bob%40partner.example", "user=bob,", "[192.0.2.44]"),
+                // which no replacement can be sure to catch; the codes say what went wrong
+                named.put(alias, codesOnly(why));
+                return;
+            }
             String text = why;
             for (Map.Entry<String, String> e : aliasOf.entrySet()) {
                 text = withoutRealParts(text, e.getKey(), e.getValue());
             }
-            named.put(aliasOf.getOrDefault(recipient.toLowerCase(Locale.ROOT), recipient), text);
+            named.put(recipient, text);
         });
         return named;
     }
 
+    private static final Pattern CODES = Pattern.compile("^\\s*(\\d{3}(?=[ -]|$))?[ -]?\\s*([245]\\.\\d{1,3}\\.\\d{1,3}\\b)?");
+
     /**
-     * The remote server's text with the real address replaced by the alias, and then its parts on their own: servers
+     * The reply code and enhanced status code at the start of {@code reply} ("550 5.1.1"), and a note that the rest
+     * is left out.
+     */
+    static String codesOnly(String reply) {
+        Matcher m = CODES.matcher(reply == null ? "" : reply);
+        StringBuilder codes = new StringBuilder();
+        if (m.find()) {
+            for (int group = 1; group <= 2; group++) {
+                if (m.group(group) != null) {
+                    codes.append(codes.length() == 0 ? "" : " ").append(m.group(group));
+                }
+            }
+        }
+        return (codes.length() == 0 ? "" : codes + " ")
+                + "(the rest of the reason is left out: it can name the correspondent)";
+    }
+
+    /**
+     * Another recipient's reason with the real address replaced by the alias, and then its parts on their own: servers
      * also write "User bob unknown" or "mx.partner.example refused", which name the correspondent as well. The local
      * part (3 characters or more, as a whole word) becomes the alias's, the domain (also inside a host name) the
      * alias domain.
