@@ -289,7 +289,7 @@ public final class MessageProcessor {
                 }
             }
             Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), named,
-                    hostname, entry.receivedAt());
+                    hostname, entry.receivedAt(), mayQuoteHeader(entry, policy));
             if (settings.isSendBounces()) {
                 returnToSender(id, notice, entry.envelope().sender(), policy);
             }
@@ -320,6 +320,28 @@ public final class MessageProcessor {
                 LOG.info("{}: bounced: {}", id, first(permanent));
             }
         }
+    }
+
+    /**
+     * Whether the bounce notice may quote the original's header. Not when the original came in for a protected
+     * sender whose notice the policy would not encrypt: it would reach Exchange with the real correspondents, which
+     * the original itself reached only pseudonymised or inside its encryption. Mail the business sent came from
+     * Exchange as it is, and an external sender gets back only its own header.
+     */
+    private static boolean mayQuoteHeader(SpoolEntry entry, Policy policy) {
+        String sender = entry.envelope().sender();
+        int at = sender.lastIndexOf('@');
+        if (entry.direction() == Direction.OUTBOUND) {
+            return true;
+        }
+        if (policy == null) {
+            return false; // cannot tell where the notice goes
+        }
+        if (at <= 0 || !policy.protects(sender.substring(at + 1))) {
+            return true;
+        }
+        return policy.decide(Direction.INBOUND, "", sender).map(d -> d.action() instanceof Action.Encrypt)
+                .orElse(false);
     }
 
     /**

@@ -32,6 +32,15 @@ public final class DeliveryStatusNotification {
      */
     public static Path write(Spool spool, QueueId id, Path original, String sender, Map<String, String> failures,
                              String hostname, java.time.Instant arrival) throws IOException {
+        return write(spool, id, original, sender, failures, hostname, arrival, true);
+    }
+
+    /**
+     * @param quoteHeader whether the original's header is quoted (text/rfc822-headers, optional in RFC 3464): not
+     *                    when the notice would carry the real header of protected mail into Exchange in clear
+     */
+    public static Path write(Spool spool, QueueId id, Path original, String sender, Map<String, String> failures,
+                             String hostname, java.time.Instant arrival, boolean quoteHeader) throws IOException {
         String boundary = "veil-dsn-" + UUID.randomUUID();
         String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         StringBuilder m = new StringBuilder();
@@ -47,6 +56,10 @@ public final class DeliveryStatusNotification {
         m.append("This is the mail system at host ").append(hostname).append(".\r\n\r\n");
         m.append("Your message (queue id ").append(id).append(") could not be delivered to one or more recipients.\r\n\r\n");
         failures.forEach((rcpt, why) -> m.append("<").append(rcpt).append(">: ").append(oneLine(why)).append("\r\n"));
+        if (!quoteHeader) {
+            m.append("\r\nThe message's header is not quoted: this notice is not encrypted, and the header names its"
+                    + " correspondents.\r\n");
+        }
         m.append("\r\n--").append(boundary).append("\r\nContent-Type: message/delivery-status\r\n\r\n");
         m.append("Reporting-MTA: dns; ").append(hostname).append("\r\n");
         m.append("X-Veil-Queue-ID: ").append(id).append("\r\n");
@@ -58,10 +71,14 @@ public final class DeliveryStatusNotification {
             m.append("Status: ").append(status(why)).append("\r\n");
             m.append("Diagnostic-Code: smtp; ").append(oneLine(why)).append("\r\n");
         });
-        m.append("\r\n--").append(boundary).append("\r\nContent-Type: text/rfc822-headers\r\n\r\n");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(m.toString().getBytes(StandardCharsets.UTF_8));
-        out.write(headerOf(original));
+        if (quoteHeader) {
+            m.append("\r\n--").append(boundary).append("\r\nContent-Type: text/rfc822-headers\r\n\r\n");
+            out.write(m.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(headerOf(original));
+        } else {
+            out.write(m.toString().getBytes(StandardCharsets.UTF_8));
+        }
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
         Path target = spool.dsnFile(id);
         for (int n = 2; Files.exists(target); n++) {

@@ -515,10 +515,33 @@ class MessageProcessorTest {
 
         run(processor, id);
 
-        SpoolEntry queued = entry(onlyQueued());
+        QueueId notice = onlyQueued();
+        SpoolEntry queued = entry(notice);
         assertThat(queued.direction()).isEqualTo(Direction.INBOUND);
         assertThat(queued.envelope().sender()).isEmpty();
         assertThat(queued.envelope().recipients()).containsExactly("carol@example.com");
+        // carol's rule encrypts the notice, so it may quote the original's header
+        assertThat(Files.readString(spool.messageFile(notice)))
+                .contains("Content-Type: text/rfc822-headers", "Subject: merger plans");
+    }
+
+    /**
+     * A protected sender whose rule passes mail unencrypted would get the real header of the bounced message into
+     * Exchange in clear (its correspondents, which the original reached Exchange without): the notice leaves it out.
+     */
+    @Test
+    void aNoticeThePolicyPassesUnencryptedDoesNotQuoteTheHeaderOfInboundMail() throws Exception {
+        QueueId id = queueFrom(PUBLIC_C, BOB);
+        MessageProcessor processor = processorWithOutbound(policy(OnError.REJECT),
+                failing(new FailClosedException("no certificate for bob@example.com")));
+
+        run(processor, id);
+
+        QueueId notice = onlyQueued();
+        assertThat(entry(notice).direction()).isEqualTo(Direction.INBOUND);
+        assertThat(Files.readString(spool.messageFile(notice)))
+                .contains("Final-Recipient: rfc822; bob@example.com", "The message's header is not quoted")
+                .doesNotContain("text/rfc822-headers", "merger plans", "sender.test");
     }
 
     @Test
