@@ -242,6 +242,19 @@ class SmtpHostileInputTest {
         }
     }
 
+    /** James would read the first as a sender at "localhost" and the second without its brackets. */
+    @Test
+    void aSenderWithoutADomainOrWithAnAddressLiteralIsRefusedWith553() {
+        try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
+            for (String sender : List.of("zqx.nodomain", "zqx@[192.0.2.9]", "\"zqx@partner.example\"")) {
+                Reply refused = smtp.command("MAIL FROM:<" + sender + ">");
+                assertThat(refused.code()).as(sender + "; " + smtp.transcript()).isEqualTo(553);
+                assertThat(refused.text()).startsWith("5.1.7");
+            }
+            assertThat(smtp.command("MAIL FROM:<zqx@partner.example>").code()).isEqualTo(250);
+        }
+    }
+
     @Test
     void declaredSizeOverTheLimitIsRefusedAtMailFromWith552() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {

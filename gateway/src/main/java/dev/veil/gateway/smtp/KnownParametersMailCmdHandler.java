@@ -25,6 +25,10 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
 
     @Override
     protected Response doFilterChecks(SMTPSession session, String command, String argument) {
+        String problem = senderProblem(reversePath(argument));
+        if (problem != null) {
+            return new SMTPResponse("553", problem);
+        }
         String parameters = parameters(argument);
         if (parameters != null) {
             for (String parameter : parameters.trim().split(" +")) {
@@ -43,6 +47,47 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
             }
         }
         return super.doFilterChecks(session, command, argument);
+    }
+
+    /**
+     * Why a reverse path is refused, or null. James would take a sender without a domain as one at "localhost", and
+     * an address literal without its brackets (so {@code zqx@[192.0.2.9]} as one at the domain "192.0.2.9"): either
+     * would become a correspondent whose alias a reply then reaches at an address that is not theirs. RFC 5321 4.1.2
+     * requires a domain; no real mail system sends from an address literal.
+     */
+    static String senderProblem(String path) {
+        if (path == null || path.isEmpty() || path.startsWith("@")) {
+            return null; // the null sender; a source route and other shapes are James's to refuse
+        }
+        int at = -1;
+        boolean quoted = false;
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\' && quoted) {
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '@' && !quoted) {
+                at = i;
+            }
+        }
+        if (at < 0 || at == path.length() - 1) {
+            return "5.1.7 The sender address has no domain (RFC 5321 4.1.2): write it as local-part@domain";
+        }
+        if (path.charAt(at + 1) == '[') {
+            return "5.1.7 Address literals are not accepted as senders here; use a domain name";
+        }
+        return null;
+    }
+
+    /** The reverse path inside {@code FROM:<path> params}, or null when the argument is not of that shape. */
+    static String reversePath(String argument) {
+        String parameters = parameters(argument);
+        if (parameters == null) {
+            return null;
+        }
+        String rest = argument.substring(argument.indexOf(':') + 1).stripLeading();
+        return rest.substring(1, rest.length() - parameters.length() - 1);
     }
 
     /**

@@ -35,4 +35,27 @@ class KnownParametersMailCmdHandlerTest {
         assertThat(KnownParametersMailCmdHandler.parameters("FROM:<a@b.example SIZE=1")).isNull();
         assertThat(KnownParametersMailCmdHandler.parameters(null)).isNull();
     }
+
+    @Test
+    void theReversePathIsWhatIsInsideTheBrackets() {
+        assertThat(KnownParametersMailCmdHandler.reversePath("FROM:<a@b.example> SIZE=10")).isEqualTo("a@b.example");
+        assertThat(KnownParametersMailCmdHandler.reversePath("from: <>")).isEmpty();
+        assertThat(KnownParametersMailCmdHandler.reversePath("FROM:<\"odd> x\"@b.example> SIZE=1"))
+                .isEqualTo("\"odd> x\"@b.example");
+        assertThat(KnownParametersMailCmdHandler.reversePath("FROM:a@b.example")).isNull();
+    }
+
+    @Test
+    void aSenderNeedsADomainAndNotAnAddressLiteral() {
+        assertThat(KnownParametersMailCmdHandler.senderProblem("zqx.nodomain")).startsWith("5.1.7").contains("no domain");
+        assertThat(KnownParametersMailCmdHandler.senderProblem("zqx@")).startsWith("5.1.7");
+        assertThat(KnownParametersMailCmdHandler.senderProblem("\"a@b\"")).startsWith("5.1.7");
+        assertThat(KnownParametersMailCmdHandler.senderProblem("zqx@[192.0.2.9]")).startsWith("5.1.7")
+                .contains("Address literals");
+        assertThat(KnownParametersMailCmdHandler.senderProblem("\"a@b\"@partner.example")).isNull();
+        assertThat(KnownParametersMailCmdHandler.senderProblem("bob@partner.example")).isNull();
+        assertThat(KnownParametersMailCmdHandler.senderProblem("")).isNull();
+        assertThat(KnownParametersMailCmdHandler.senderProblem(null)).isNull();
+        assertThat(KnownParametersMailCmdHandler.senderProblem("@relay.example:bob@partner.example")).isNull();
+    }
 }
