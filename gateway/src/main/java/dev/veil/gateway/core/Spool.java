@@ -146,6 +146,19 @@ public final class Spool {
         return queue.resolve(id.value() + ".eml");
     }
 
+    /**
+     * The recipients the message had when it was accepted (from its envelope file, which retries do not narrow);
+     * empty when that file cannot be read.
+     */
+    public java.util.Optional<java.util.List<String>> acceptedRecipients(QueueId id) {
+        try {
+            return java.util.Optional.of(EnvelopeFile.decode(Files.readAllBytes(envelopeFile(id))).envelope()
+                    .recipients());
+        } catch (IOException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** The envelope beside a queued message (see {@link EnvelopeFile}). */
     public Path envelopeFile(QueueId id) {
         return queue.resolve(id.value() + ".env");

@@ -4,7 +4,11 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -19,6 +23,14 @@ import java.util.regex.Pattern;
  * into a model and written back. An alias the {@link Reidentifier} does not know is left as it is (it names
  * nobody); a Reidentifier that fails, or answers something that is not an address or message id, stops the whole
  * restoration ({@link RestorationException}) so the message is never sent half-restored.
+ *
+ * <p>Restoring shows real addresses to whoever receives the message, and whoever submits on the outbound port
+ * (Exchange, or anyone in its networks) chooses the recipients. So an alias is restored only to an address the
+ * message goes to (an envelope recipient), and tokenised ids only when it goes to a correspondent. Otherwise a
+ * message to oneself holding any aliases and tokens would read back the real people and ids behind them, silently;
+ * now each one read costs a message to that person. A reply names its correspondents and goes to them, so it is
+ * restored whole; an alias left (a recipient Exchange sent in another transaction, an alias in From) names nobody
+ * real.
  */
 public final class CorrespondentRestorer {
     static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
@@ -48,17 +60,65 @@ public final class CorrespondentRestorer {
      * @param addresses  alias addresses replaced by real ones
      * @param messageIds tokenised ids replaced by real ones
      * @param unresolved alias addresses left as they were (the Reidentifier does not know them)
+     * @param withheld   aliases and tokens left as they were because the message does not go to whom they stand for
      */
-    public record Restored(byte[] header, int addresses, int messageIds, int unresolved) {
+    public record Restored(byte[] header, int addresses, int messageIds, int unresolved, int withheld) {
         public boolean changed() {
             return addresses + messageIds > 0;
         }
     }
 
+    /** Restores every alias and token, as for a message that goes to everyone it names (tests, tools). */
     public Restored restore(HeaderBlock block) throws RestorationException {
+        return restore(block, null);
+    }
+
+    /**
+     * @param recipients the envelope's recipients (real addresses): aliases of others stay, and tokens stay unless
+     *                   one of them is a correspondent; null: every alias and token is restored
+     */
+    public Restored restore(HeaderBlock block, Collection<String> recipients) throws RestorationException {
+        Set<String> to = recipients == null ? null
+                : recipients.stream().map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
         byte[] consumed = block.consumed();
+        int[] counts = new int[4];
+        // address fields first: whether the message goes to a correspondent named there decides the ids
+        boolean[] reachesCorrespondent = {to == null};
+        Lookup address = (field, token) -> {
+            Optional<String> real = address(field, token);
+            if (real == null || real.isEmpty() || to == null) {
+                return real;
+            }
+            if (!to.contains(stripTrailingDots(real.get()).toLowerCase(Locale.ROOT))) {
+                counts[3]++;
+                return null;
+            }
+            reachesCorrespondent[0] = true;
+            return real;
+        };
+        Map<HeaderField, byte[]> rewritten = new IdentityHashMap<>();
+        for (HeaderField field : block.fields()) {
+            if (ADDRESS_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
+                rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0));
+            }
+        }
+        if (!reachesCorrespondent[0]) {
+            reachesCorrespondent[0] = toACorrespondent(to);
+        }
+        Lookup messageId = (field, token) -> {
+            Optional<String> real = messageId(field, token);
+            if (real != null && !reachesCorrespondent[0]) {
+                counts[3]++;
+                return null;
+            }
+            return real;
+        };
+        for (HeaderField field : block.fields()) {
+            if (MESSAGE_ID_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
+                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1));
+            }
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(consumed.length + 256);
-        int[] counts = new int[3];
         int position = 0;
         for (HeaderField field : block.fields()) {
             byte[] raw = field.raw();
@@ -68,18 +128,25 @@ public final class CorrespondentRestorer {
                 throw new RestorationException("the " + field.name() + " field could not be located in the header");
             }
             out.write(consumed, position, at - position);
-            String name = field.name().toLowerCase(Locale.ROOT);
-            if (ADDRESS_FIELDS.contains(name)) {
-                out.writeBytes(rewrite(field.name(), raw, ADDRESS, this::address, counts, 0));
-            } else if (MESSAGE_ID_FIELDS.contains(name)) {
-                out.writeBytes(rewrite(field.name(), raw, MESSAGE_ID, this::messageId, counts, 1));
-            } else {
-                out.writeBytes(raw);
-            }
+            out.writeBytes(rewritten.getOrDefault(field, raw));
             position = at + raw.length;
         }
         out.write(consumed, position, consumed.length - position);
-        return new Restored(out.toByteArray(), counts[0], counts[1], counts[2]);
+        return new Restored(out.toByteArray(), counts[0], counts[1], counts[2], counts[3]);
+    }
+
+    /** Whether one of the recipients is a correspondent with an alias (one the header may not name: a Bcc). */
+    private boolean toACorrespondent(Set<String> recipients) throws RestorationException {
+        try {
+            for (String recipient : recipients) {
+                if (reidentifier.aliasOf(recipient).isPresent()) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (RuntimeException e) {
+            throw new RestorationException("cannot tell whether a recipient is a correspondent: " + e.getMessage(), e);
+        }
     }
 
     private interface Lookup {

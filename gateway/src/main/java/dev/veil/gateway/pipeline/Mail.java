@@ -23,6 +23,7 @@ public final class Mail {
     private final Direction direction;
     private final String sender;
     private final List<String> recipients;
+    private final List<String> envelopeRecipients;
     private final Policy policy;
     private final Decision decision;
     private final Path original;
@@ -53,7 +54,7 @@ public final class Mail {
         this(id, direction, new Envelope(sender, recipients), recipients, policy, decision, original);
     }
 
-    /** A group of the envelope's recipients (the envelope's own recipients are not used). */
+    /** A group of the envelope's recipients (the envelope's are kept as {@link #envelopeRecipients}). */
     public Mail(QueueId id, Envelope envelope, List<String> recipients, Policy policy, Decision decision, Path original) {
         this(id, Direction.INBOUND, envelope, recipients, policy, decision, original);
     }
@@ -68,6 +69,7 @@ public final class Mail {
         this.direction = direction;
         this.sender = sender;
         this.recipients = List.copyOf(recipients);
+        this.envelopeRecipients = List.copyOf(envelope.recipients());
         this.policy = policy;
         this.decision = decision;
         this.original = original;
@@ -79,6 +81,8 @@ public final class Mail {
     public Direction direction() { return direction; }
     public String sender() { return sender; }
     public List<String> recipients() { return recipients; }
+    /** Every recipient still due in this attempt, of every group (the header each gets is the same). */
+    public List<String> envelopeRecipients() { return envelopeRecipients; }
     public Policy policy() { return policy; }
     public Decision decision() { return decision; }
     public Path original() { return original; }

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Outbound: aliases in the header become the real correspondents again (From, Sender, Reply-To, To, Cc; Message-ID,
- * In-Reply-To, References), so the outside world sees a normal reply in the right thread. If that fails the mail
- * goes to on-error (deferred by default): it never leaves half-restored.
+ * In-Reply-To, References), so the outside world sees a normal reply in the right thread — only those the message
+ * goes to (see {@link CorrespondentRestorer}). If that fails the mail goes to on-error (deferred by default): it never
+ * leaves half-restored.
  */
 public final class RestoreCorrespondentsStep implements MailStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCorrespondentsStep.class);
@@ -72,10 +73,17 @@ public final class RestoreCorrespondentsStep implements MailStep {
                     }
                 }
             }
-            CorrespondentRestorer.Restored restored = restorer.restore(header);
+            // everyone the message was accepted for, not this rule's group nor only those a retry still owes it
+            // to: every recipient gets the same header
+            List<String> recipients = spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients());
+            CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
             if (restored.unresolved() > 0) {
                 LOG.info("{}: {} alias(es) in the header are unknown and stay as they are", mail.id(),
                         restored.unresolved());
+            }
+            if (restored.withheld() > 0) {
+                LOG.info("{}: {} alias(es) or message id token(s) stay as they are: the message does not go to whom"
+                        + " they stand for", mail.id(), restored.withheld());
             }
             if (!restored.changed()) {
                 return;

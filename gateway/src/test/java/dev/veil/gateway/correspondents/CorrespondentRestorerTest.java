@@ -32,7 +32,7 @@ class CorrespondentRestorerTest {
         System.arraycopy(bytes, block.consumed().length, whole, restored.header().length,
                 bytes.length - block.consumed().length);
         return new CorrespondentRestorer.Restored(whole, restored.addresses(), restored.messageIds(),
-                restored.unresolved());
+                restored.unresolved(), restored.withheld());
     }
 
     @Test
@@ -152,5 +152,56 @@ class CorrespondentRestorerTest {
 
         assertThatThrownBy(() -> restore("In-Reply-To: <t-abc@alias.example.net>\r\n\r\n"))
                 .isInstanceOf(RestorationException.class);
+    }
+
+    // --- only to whom the message goes ----------------------------------------------------------------------------
+
+    private static final String PROBE = "From: alice@example.com\r\nTo: attacker@evil.example\r\nCc: " + BOB_ALIAS
+            + ", " + CAROL_ALIAS + "\r\nReply-To: " + CAROL_ALIAS + "\r\nReferences: <t-abc@alias.example.net>\r\n\r\n";
+
+    private String restoreFor(String message, String... recipients) throws Exception {
+        CorrespondentRestorer.Restored restored = restorer.restore(
+                HeaderBlock.parse(message.getBytes(StandardCharsets.UTF_8)), java.util.List.of(recipients));
+        return new String(restored.header(), StandardCharsets.UTF_8);
+    }
+
+    /** Without the envelope check, a message to oneself would read back every alias and token it holds. */
+    @Test
+    void aMessageThatGoesToNoCorrespondentGetsNoAliasOrTokenRestored() throws Exception {
+        CorrespondentRestorer.Restored restored = restorer.restore(
+                HeaderBlock.parse(PROBE.getBytes(StandardCharsets.UTF_8)), java.util.List.of("attacker@evil.example"));
+
+        assertThat(new String(restored.header(), StandardCharsets.UTF_8)).isEqualTo(PROBE);
+        assertThat(restored.withheld()).isEqualTo(4);
+        assertThat(restored.changed()).isFalse();
+    }
+
+    @Test
+    void onlyTheRecipientsAliasesAreRestoredAndTheIdsBecauseACorrespondentGetsIt() throws Exception {
+        assertThat(restoreFor(PROBE, "attacker@evil.example", "Bob@Partner.Example")).isEqualTo(
+                "From: alice@example.com\r\nTo: attacker@evil.example\r\nCc: bob@partner.example, " + CAROL_ALIAS
+                        + "\r\nReply-To: " + CAROL_ALIAS + "\r\nReferences: <CAF123@mail.partner.example>\r\n\r\n");
+    }
+
+    @Test
+    void aReplyToItsCorrespondentsIsRestoredWhole() throws Exception {
+        String reply = "From: alice@example.com\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">\r\nCc: " + CAROL_ALIAS
+                + "\r\nIn-Reply-To: <t-abc@alias.example.net>\r\n\r\n";
+
+        assertThat(restoreFor(reply, "bob@partner.example", "carol@other.example")).isEqualTo(
+                "From: alice@example.com\r\nTo: \"Contact 7QF2\" <bob@partner.example>\r\nCc: carol@other.example"
+                        + "\r\nIn-Reply-To: <CAF123@mail.partner.example>\r\n\r\n");
+    }
+
+    /** A Bcc to a correspondent: the header names none, the envelope does; the thread's ids are theirs to see. */
+    @Test
+    void idsAreRestoredForACorrespondentOnlyInTheEnvelope() throws Exception {
+        aliases.alias("c-bcc1@alias.example.net", "dave@partner.example");
+        String reply = "From: alice@example.com\r\nTo: alice@example.com\r\nIn-Reply-To: <t-def@alias.example.net>\r\n\r\n";
+
+        assertThat(restoreFor(reply, "alice@example.com", "dave@partner.example"))
+                .contains("In-Reply-To: <9876.xyz@other.example>");
+        assertThat(restoreFor(reply, "alice@example.com", "someone@else.example"))
+                .contains("In-Reply-To: <t-def@alias.example.net>");
     }
 }

@@ -39,6 +39,12 @@ final class MapReidentifier implements Reidentifier {
     }
 
     @Override
+    public Optional<String> aliasOf(String realAddress) {
+        return addresses.entrySet().stream().filter(e -> e.getValue().equalsIgnoreCase(realAddress))
+                .map(Map.Entry::getKey).findFirst();
+    }
+
+    @Override
     public Optional<String> realMessageId(String tokenisedMessageId) {
         if (failure != null) {
             throw failure;
