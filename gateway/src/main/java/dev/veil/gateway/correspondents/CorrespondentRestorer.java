@@ -102,12 +102,16 @@ public final class CorrespondentRestorer {
                 rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0));
             }
         }
-        if (!reachesCorrespondent[0]) {
-            reachesCorrespondent[0] = toACorrespondent(to);
-        }
+        Boolean[] asked = {null}; // the directory is asked about the recipients only once a token is found
         Lookup messageId = (field, token) -> {
             Optional<String> real = messageId(field, token);
-            if (real != null && !reachesCorrespondent[0]) {
+            if (real == null || reachesCorrespondent[0]) {
+                return real;
+            }
+            if (asked[0] == null) {
+                asked[0] = toACorrespondent(to);
+            }
+            if (!asked[0]) {
                 counts[3]++;
                 return null;
             }
