@@ -9,12 +9,14 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -89,7 +91,8 @@ public final class PseudonymiseStep implements MailStep {
         } else {
             Path out = spool.workFile(mail.id(), "pseudonymised.eml");
             try {
-                rewriteHeader(mail.content(), out, result.fieldValues());
+                rewriteHeader(mail.content(), out, result.fieldValues(),
+                        mail.protection() == Mail.Protection.ALREADY_ENCRYPTED);
             } catch (Exception e) {
                 Files.deleteIfExists(out);
                 throw new FailClosedException("pseudonymisation failed: cannot write the rewritten message: "
@@ -101,8 +104,14 @@ public final class PseudonymiseStep implements MailStep {
                 + " correspondent address(es) at " + rule.aliasDomain());
     }
 
-    /** The message with only {@link #KEPT} fields and the pseudonymised values in its header; the body unchanged. */
-    static void rewriteHeader(Path from, Path to, Map<String, List<String>> values) throws Exception {
+    /**
+     * The message with only {@link #KEPT} fields, as {@link KeptFieldValues} shows them, and the pseudonymised values in
+     * its header; the body unchanged.
+     *
+     * @param opaqueBody whether the body is already encrypted (then the header is all that Exchange can read)
+     */
+    static void rewriteHeader(Path from, Path to, Map<String, List<String>> values, boolean opaqueBody)
+            throws Exception {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(from), 64 * 1024);
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(to), 64 * 1024)) {
             HeaderBlock header = HeaderBlock.read(in);
@@ -117,10 +126,21 @@ public final class PseudonymiseStep implements MailStep {
                         }
                     }
                 } else if (KEPT.contains(name)) {
-                    field.writeTo(out);
-                    byte[] raw = field.raw();
-                    if (raw[raw.length - 1] != '\n') {
-                        out.write(new byte[] {'\r', '\n'});
+                    String value = field.value();
+                    Optional<String> shown = KeptFieldValues.shown(name, value, opaqueBody);
+                    if (shown.isEmpty()) {
+                        continue;
+                    }
+                    if (shown.get().equals(value)) { // as written: the bytes and folding stay as the sender made them
+                        field.writeTo(out);
+                        byte[] raw = field.raw();
+                        if (raw[raw.length - 1] != '\n') {
+                            out.write(new byte[] {'\r', '\n'});
+                        }
+                    } else if (shown.get().chars().allMatch(c -> c < 0x80) && !shown.get().contains("  ")) {
+                        out.write(HeaderField.folded(field.name(), shown.get()));
+                    } else { // UTF-8 (RFC 6532) or spaces that folding would join: one line, as it was read
+                        out.write((field.name() + ": " + shown.get() + "\r\n").getBytes(StandardCharsets.UTF_8));
                     }
                 }
             }

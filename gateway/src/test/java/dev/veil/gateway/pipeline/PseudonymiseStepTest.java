@@ -153,6 +153,41 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void keptFieldsOfAlreadyEncryptedMailShowTheirValuesNotTheSendersFreeText() throws Exception {
+        // the body is ciphertext: the header is all Exchange reads, and software writes names into its comments
+        String encrypted = String.join("\r\n",
+                "From: bob@partner.example",
+                "To: alice@example.com",
+                "Subject: the plan",
+                "MIME-Version: 1.0 (Created by Partner Mail at mail.partner.example)",
+                "Importance: high (bob@partner.example)",
+                "X-Priority: 1 (Highest, partner.example)",
+                "Priority: sent by partner.example",
+                "Content-Description: contract for partner.example",
+                "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;",
+                " name=\"smime.p7m\"; x-origin=mail.partner.example",
+                "Content-Disposition: attachment; filename=\"smime.p7m\" (from partner.example)",
+                "Content-Transfer-Encoding: base64",
+                "",
+                "MIAGCSqGSIb3DQEHA6CAMIACAQAxggE=",
+                "");
+        Mail mail = mail("news@example.com", encrypted);
+        mail.markAlreadyEncrypted();
+
+        run(mail, step);
+
+        String rewritten = Files.readString(mail.content(), StandardCharsets.UTF_8);
+        String header = rewritten.substring(0, rewritten.indexOf("\r\n\r\n") + 2);
+        assertThat(header.toLowerCase()).doesNotContain("partner");
+        assertThat(header).contains("Subject: the plan\r\n", "MIME-Version: 1.0\r\n", "Importance: high\r\n",
+                "X-Priority: 1\r\n", "Content-Type: application/pkcs7-mime; smime-type=enveloped-data;",
+                "name=\"smime.p7m\"\r\n", "Content-Disposition: attachment; filename=\"smime.p7m\"\r\n",
+                "Content-Transfer-Encoding: base64\r\n").doesNotContain("Priority: sent", "Content-Description");
+        assertThat(rewritten).endsWith("\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n");
+        assertThat(mail.protection()).isEqualTo(Mail.Protection.ALREADY_ENCRYPTED);
+    }
+
+    @Test
     void anIdTheBusinessSentStaysAsItIsInRepliesAndEveryOtherIdBecomesAToken() throws Exception {
         SentMessageIdDao sent = new SentMessageIdDao(db);
         sent.record("x@example.com", Instant.parse("2030-01-01T00:00:00Z"));

@@ -1,0 +1,213 @@
+package dev.veil.gateway.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * What a rewritten header shows of the fields {@link PseudonymiseStep#KEPT} keeps: their values, not the free text a
+ * sender's software wrote beside them. {@code MIME-Version: 1.0 (Created by Exchange at mail.partner.example)}, a
+ * comment in Importance or Content-Type, or an odd Content-Type parameter would name the correspondent next to its
+ * alias. So comments go from every structured field; a field whose value is not of its kind (a priority that is no
+ * priority) is left out; and when the body is already encrypted, so that Exchange sees nothing else of it, the
+ * top-level Content-Type and Content-Disposition keep only the parameters that say how to read it (a file name only
+ * when it is one of the conventional names of an encrypted part) and Content-Description goes. Subject and
+ * Thread-Topic are shown as written: they are the subject, which such mail shows anyway.
+ */
+final class KeptFieldValues {
+    private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
+    /** {@code type/subtype}, or a disposition's one token. */
+    private static final Pattern MEDIA_TYPE = Pattern.compile(TOKEN.pattern() + "(?: ?/ ?" + TOKEN.pattern() + ")?");
+    private static final Pattern MIME_VERSION = Pattern.compile("\\d{1,2} ?\\. ?\\d{1,2}");
+    private static final Pattern X_PRIORITY = Pattern.compile("[1-5]");
+    private static final Pattern LANGUAGES = Pattern.compile("[A-Za-z0-9-]{1,35}(?: ?, ?[A-Za-z0-9-]{1,35}){0,15}");
+    private static final Pattern BASE64 = Pattern.compile("[A-Za-z0-9+/]{4,1000}={0,2}");
+    private static final Set<String> IMPORTANCE = Set.of("low", "normal", "high");
+    private static final Set<String> PRIORITY = Set.of("normal", "urgent", "non-urgent");
+    private static final Set<String> SENSITIVITY = Set.of("personal", "private", "company-confidential", "normal");
+    private static final Set<String> AUTO_SUBMITTED = Set.of("no", "auto-generated", "auto-replied", "auto-notified");
+    /** Content-Type and Content-Disposition parameters that say how to read the content, and nothing about anyone. */
+    private static final Set<String> READING_PARAMETERS = Set.of("boundary", "charset", "protocol", "micalg",
+            "smime-type", "report-type", "type", "start", "format", "delsp", "method", "component");
+    /** The names senders' software gives an encrypted part (RFC 8551 3.2.1, RFC 3156 and common practice). */
+    private static final Pattern ENCRYPTED_PART_NAME = Pattern.compile(
+            "(?i)smime\\.p7[mcsz]|(?:encrypted|msg|openpgp-encrypted-message)\\.asc");
+
+    private KeptFieldValues() {
+    }
+
+    /**
+     * The value to show for a kept field, or empty to leave the field out.
+     *
+     * @param name       the field name, lower case
+     * @param value      the field's value, unfolded
+     * @param opaqueBody whether the body is already encrypted, so that the header is all Exchange can read
+     */
+    static Optional<String> shown(String name, String value, boolean opaqueBody) {
+        switch (name) {
+            case "subject", "thread-topic":
+                return Optional.of(value);
+            case "content-description": // free text about the content, which is all Exchange sees of an opaque body
+                return opaqueBody ? Optional.empty() : Optional.of(value);
+            case "mime-version":
+                return matching(MIME_VERSION, withoutComments(value)).map(v -> v.replace(" ", ""));
+            case "importance":
+                return keyword(value, IMPORTANCE);
+            case "priority":
+                return keyword(value, PRIORITY);
+            case "sensitivity":
+                return keyword(value, SENSITIVITY);
+            case "auto-submitted":
+                // RFC 3834 allows parameters after the keyword; none is needed to read it
+                return keyword(withoutComments(value).split(";", 2)[0], AUTO_SUBMITTED);
+            case "x-priority":
+                // "1 (Highest)": the digit is what mail clients read
+                return matching(X_PRIORITY, withoutComments(value).split(" ", 2)[0]);
+            case "content-transfer-encoding":
+                return matching(TOKEN, withoutComments(value));
+            case "content-language":
+                return matching(LANGUAGES, withoutComments(value));
+            case "thread-index":
+                return matching(BASE64, withoutComments(value));
+            case "content-type", "content-disposition":
+                return typeAndParameters(withoutComments(value), opaqueBody);
+            default:
+                return Optional.empty(); // a field this class does not know is not shown
+        }
+    }
+
+    private static Optional<String> keyword(String value, Set<String> keywords) {
+        String word = withoutComments(value);
+        return keywords.contains(word.toLowerCase(Locale.ROOT)) ? Optional.of(word) : Optional.empty();
+    }
+
+    private static Optional<String> matching(Pattern pattern, String value) {
+        return pattern.matcher(value).matches() ? Optional.of(value) : Optional.empty();
+    }
+
+    /**
+     * {@code type/subtype; name=value; ...} without comments; for an opaque body only the {@link #READING_PARAMETERS}
+     * and an encrypted part's conventional file name. A type that is not {@code token} or {@code token/token} leaves
+     * the field out (the body is then read as the default, text/plain or inline).
+     */
+    private static Optional<String> typeAndParameters(String value, boolean opaqueBody) {
+        List<String> parts = splitOutsideQuotes(value);
+        String type = parts.get(0).strip();
+        if (!MEDIA_TYPE.matcher(type).matches()) {
+            return Optional.empty();
+        }
+        StringBuilder shown = new StringBuilder(type.replace(" ", ""));
+        for (String parameter : parts.subList(1, parts.size())) {
+            int equals = parameter.indexOf('=');
+            if (equals <= 0) {
+                continue; // "; ;" or a parameter without a value: nothing to read
+            }
+            String parameterName = parameter.substring(0, equals).strip().toLowerCase(Locale.ROOT);
+            String parameterValue = parameter.substring(equals + 1).strip();
+            if (!TOKEN.matcher(parameterName).matches() || parameterValue.isEmpty()) {
+                continue;
+            }
+            if (!opaqueBody || READING_PARAMETERS.contains(parameterName)
+                    || ((parameterName.equals("name") || parameterName.equals("filename"))
+                    && ENCRYPTED_PART_NAME.matcher(unquoted(parameterValue)).matches())) {
+                shown.append("; ").append(parameterName).append('=').append(parameterValue);
+            }
+        }
+        return Optional.of(shown.toString());
+    }
+
+    private static String unquoted(String value) {
+        return value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")
+                ? value.substring(1, value.length() - 1).replace("\\", "") : value;
+    }
+
+    /** The value split at semicolons that are not inside a quoted string. */
+    private static List<String> splitOutsideQuotes(String value) {
+        List<String> parts = new ArrayList<>();
+        StringBuilder part = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted && c == '\\' && i + 1 < value.length()) {
+                part.append(c).append(value.charAt(++i));
+                continue;
+            }
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ';' && !quoted) {
+                parts.add(part.toString());
+                part.setLength(0);
+                continue;
+            }
+            part.append(c);
+        }
+        parts.add(part.toString());
+        return parts;
+    }
+
+    /**
+     * The value without comments (RFC 5322 3.2.2, nested, with quoted pairs), quoted strings kept as they are, runs of
+     * white space made one space. A comment that is not closed runs to the end.
+     */
+    static String withoutComments(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == '\t') {
+                c = ' ';
+            }
+            if (quoted) {
+                out.append(c);
+                if (c == '\\' && i + 1 < value.length()) {
+                    out.append(value.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (depth > 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '(') {
+                    depth++;
+                } else if (c == ')') {
+                    depth--;
+                    if (depth == 0) {
+                        out.append(' ');
+                    }
+                }
+            } else if (c == '(') {
+                depth++;
+            } else {
+                if (c == '"') {
+                    quoted = true;
+                }
+                out.append(c);
+            }
+        }
+        return collapseSpacesOutsideQuotes(out.toString().strip());
+    }
+
+    private static String collapseSpacesOutsideQuotes(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted && c == '\\' && i + 1 < value.length()) {
+                out.append(c).append(value.charAt(++i));
+                continue;
+            }
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (c == ' ' && !quoted && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
+                continue;
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+}
