@@ -8,6 +8,7 @@ import dev.veil.tests.support.Corpus;
 import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
+import dev.veil.tests.support.RawSmtp;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
 import jakarta.mail.Header;
@@ -250,6 +251,25 @@ class CorrespondentsEndToEndTest {
         Tools.opensslDecrypt(received, opened, work.resolve("alice-key.pem"), work.resolve("alice-cert.pem"))
                 .orFail("openssl cms -decrypt of what Exchange stored");
         assertThat(Files.readString(opened)).isEqualTo("Content-Type: text/plain\r\n\r\nthe offer\r\n");
+    }
+
+    @Test
+    @Order(5)
+    void mailFromOutsideToAnAliasIsRefusedWithAReplyThatSaysWhy() throws Exception {
+        // the alias domain's MX is Veil (README): someone who saw an alias in a forwarded header writes to it
+        String alias = fromAlias(send("bob@partner.example", message("bob@partner.example", "a1")));
+        try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<mallory@elsewhere.example>").code()).isEqualTo(250);
+            for (String rcpt : List.of(alias, "c-aaaaaaaaaaaaaaaaaaaa@ALIAS.example.net")) {
+                RawSmtp.Reply refused = smtp.command("RCPT TO:<" + rcpt + ">");
+                assertThat(refused.code()).as(smtp.transcript()).isEqualTo(550);
+                assertThat(refused.text()).isEqualTo("5.7.1 " + ALIAS_DOMAIN
+                        + " holds aliases that take mail only from the business they belong to");
+            }
+            RawSmtp.Reply foreign = smtp.command("RCPT TO:<someone@elsewhere.example>");
+            assertThat(foreign.code()).isEqualTo(550);
+            assertThat(foreign.text()).startsWith("5.7.1 Relaying denied");
+        }
     }
 
     /** Addresses of the original's correspondent fields, read by Jakarta Mail, outside the protected domain. */

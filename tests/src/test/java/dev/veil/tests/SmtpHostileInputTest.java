@@ -337,6 +337,26 @@ class SmtpHostileInputTest {
         assertThat(receivedBy("dave@example.com")).as("the recipient over the limit").isEqualTo(daveBefore);
     }
 
+    @Test
+    void oneMailboxNamedTwiceInDifferentCaseGetsTheMessageOnce() {
+        int aliceBefore = receivedBy("alice@example.com");
+        String id;
+        try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            for (String r : List.of("alice@example.com", "ALICE@example.com", "Alice@EXAMPLE.COM")) {
+                assertThat(smtp.command("RCPT TO:<" + r + ">").code()).as(smtp.transcript()).isEqualTo(250);
+            }
+            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            Reply ok = smtp.send(message("alice three times") + ".\r\n").read();
+            assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
+            id = queuedId(ok);
+        }
+        assertThat(recipients(queueEntry(veil, id))).containsExactly("alice@example.com");
+        awaitReceived("alice@example.com", aliceBefore + 1);
+        awaitQuiet(veil);
+        assertThat(receivedBy("alice@example.com")).as("copies in alice's mailbox").isEqualTo(aliceBefore + 1);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // 5. line length
 

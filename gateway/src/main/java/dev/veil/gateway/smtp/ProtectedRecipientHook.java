@@ -2,6 +2,8 @@ package dev.veil.gateway.smtp;
 
 import dev.veil.config.Direction;
 import dev.veil.config.Policy;
+import dev.veil.gateway.correspondents.VaultReidentifier;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.apache.james.core.MailAddress;
@@ -37,9 +39,26 @@ final class ProtectedRecipientHook implements RcptHook {
         }
         String domain = rcpt.getDomain().asString();
         if (!current.protects(domain)) {
+            if (isAliasDomain(current, domain)) {
+                // the alias domain has its MX here, so mail to an alias (from a forwarded header, say) arrives on
+                // this port; an alias takes mail only from the business, through the outbound listener, or anyone
+                // could write to the correspondent behind it. Whether the alias exists is not said.
+                return RecipientChecks.result(HookReturnCode.deny(), "550", "5.7.1 " + domain
+                        + " holds aliases that take mail only from the business they belong to");
+            }
             return RecipientChecks.result(HookReturnCode.deny(), "550",
                     "5.7.1 Relaying denied: " + domain + " is not a domain this gateway protects");
         }
         return RecipientChecks.rejectedByRule(current, Direction.INBOUND, sender, rcpt.asString()).orElse(HookResult.OK);
+    }
+
+    /** A pseudonymising rule's alias domain, or the contacts' alias domain. */
+    private static boolean isAliasDomain(Policy policy, String domain) {
+        String lower = domain.toLowerCase(Locale.ROOT);
+        while (lower.endsWith(".")) {
+            lower = lower.substring(0, lower.length() - 1);
+        }
+        return VaultReidentifier.aliasDomains(policy).contains(lower)
+                || (policy.contacts() != null && lower.equals(policy.contacts().aliasDomain()));
     }
 }

@@ -6,8 +6,12 @@ import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.core.MailAddress;
@@ -74,8 +78,8 @@ final class SpoolMessageHook implements MessageHook {
                     ProtocolSession.State.Transaction).orElse(Map.of());
             Envelope queued = new Envelope(
                     mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse(""),
-                    mail.getRecipients().stream().map(MailAddress::asString)
-                            .map(r -> resolved.getOrDefault(r, r)).distinct().toList(),
+                    onceEach(mail.getRecipients().stream().map(MailAddress::asString)
+                            .map(r -> resolved.getOrDefault(r, r)).toList(), direction == Direction.INBOUND),
                     clientAddress(session),
                     session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(""));
             QueueId id = spool.accept(envelope.message(), queued, direction);
@@ -87,6 +91,26 @@ final class SpoolMessageHook implements MessageHook {
             LOG.error("could not queue a message: {}", e.getMessage(), e);
             return reply(HookReturnCode.denySoft(), "451", "4.3.0 Temporary local problem, please try again later");
         }
+    }
+
+    /**
+     * The recipients once each, in the order and spelling first given. Domains compare without case (RFC 5321 2.4);
+     * so do local parts when {@code foldLocalParts}: inbound every recipient is a mailbox in Exchange, which ignores
+     * case, so {@code <alice@…>} and {@code <ALICE@…>} in one transaction would deliver the message twice. Outbound,
+     * a remote server may tell local parts apart by case, so they are kept apart.
+     */
+    static List<String> onceEach(List<String> recipients, boolean foldLocalParts) {
+        Set<String> seen = new HashSet<>();
+        List<String> once = new ArrayList<>();
+        for (String recipient : recipients) {
+            int at = recipient.lastIndexOf('@');
+            String local = at < 0 ? recipient : recipient.substring(0, at);
+            String domain = at < 0 ? "" : recipient.substring(at).toLowerCase(Locale.ROOT);
+            if (seen.add((foldLocalParts ? local.toLowerCase(Locale.ROOT) : local) + domain)) {
+                once.add(recipient);
+            }
+        }
+        return once;
     }
 
     /** The connecting client's IP address (SPF checks it later, when the session is gone). */
