@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.IdentityHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.Set;
@@ -70,7 +71,7 @@ public final class CorrespondentRestorer {
 
     /** Restores every alias and token, as for a message that goes to everyone it names (tests, tools). */
     public Restored restore(HeaderBlock block) throws RestorationException {
-        return restore(block, null);
+        return restore(block, (Supplier<Collection<String>>) null);
     }
 
     /**
@@ -78,8 +79,27 @@ public final class CorrespondentRestorer {
      *                   one of them is a correspondent; null: every alias and token is restored
      */
     public Restored restore(HeaderBlock block, Collection<String> recipients) throws RestorationException {
-        Set<String> to = recipients == null ? null
-                : recipients.stream().map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+        return restore(block, recipients == null ? null : () -> recipients);
+    }
+
+    /**
+     * @param recipients gives the envelope's recipients, asked at most once and only when an alias resolves or a token
+     *                   is found (most outbound mail holds neither, and reading them can cost a file read); null:
+     *                   every alias and token is restored
+     */
+    public Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients) throws RestorationException {
+        Supplier<Set<String>> to = recipients == null ? null : new Supplier<>() {
+            private Set<String> lowerCase;
+
+            @Override
+            public Set<String> get() {
+                if (lowerCase == null) {
+                    lowerCase = recipients.get().stream().map(r -> r.toLowerCase(Locale.ROOT))
+                            .collect(Collectors.toSet());
+                }
+                return lowerCase;
+            }
+        };
         byte[] consumed = block.consumed();
         int[] counts = new int[4];
         // address fields first: whether the message goes to a correspondent named there decides the ids
@@ -89,7 +109,7 @@ public final class CorrespondentRestorer {
             if (real == null || real.isEmpty() || to == null) {
                 return real;
             }
-            if (!to.contains(stripTrailingDots(real.get()).toLowerCase(Locale.ROOT))) {
+            if (!to.get().contains(stripTrailingDots(real.get()).toLowerCase(Locale.ROOT))) {
                 counts[3]++;
                 return null;
             }
@@ -109,7 +129,7 @@ public final class CorrespondentRestorer {
                 return real;
             }
             if (asked[0] == null) {
-                asked[0] = toACorrespondent(to);
+                asked[0] = toACorrespondent(to.get());
             }
             if (!asked[0]) {
                 counts[3]++;

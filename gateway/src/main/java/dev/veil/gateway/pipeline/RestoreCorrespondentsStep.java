@@ -74,9 +74,9 @@ public final class RestoreCorrespondentsStep implements MailStep {
                 }
             }
             // everyone the message was accepted for, not this rule's group nor only those a retry still owes it
-            // to: every recipient gets the same header
-            List<String> recipients = spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients());
-            CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
+            // to: every recipient gets the same header. Read only if the header holds an alias or token.
+            CorrespondentRestorer.Restored restored = restorer.restore(header,
+                    () -> spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients()));
             if (restored.unresolved() > 0) {
                 LOG.info("{}: {} alias(es) in the header are unknown and stay as they are", mail.id(),
                         restored.unresolved());

@@ -36,6 +36,25 @@ class CorrespondentRestorerTest {
     }
 
     @Test
+    void theRecipientsAreAskedForOnlyWhenTheHeaderHoldsAnAliasOrToken() throws Exception {
+        int[] asked = {0};
+        java.util.function.Supplier<java.util.Collection<String>> recipients = () -> {
+            asked[0]++;
+            return java.util.List.of("bob@partner.example");
+        };
+        restorer.restore(HeaderBlock.parse(("From: alice@example.com\r\nTo: dora@elsewhere.example\r\n"
+                + "Message-ID: <own@example.com>\r\n\r\n").getBytes(StandardCharsets.US_ASCII)), recipients);
+        assertThat(asked[0]).as("nothing to restore").isZero();
+
+        CorrespondentRestorer.Restored restored = restorer.restore(HeaderBlock.parse(("To: " + BOB_ALIAS + ", "
+                + CAROL_ALIAS + "\r\nIn-Reply-To: <t-abc@alias.example.net>\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII)), recipients);
+        assertThat(asked[0]).as("asked once, however many aliases and tokens").isEqualTo(1);
+        assertThat(new String(restored.header(), StandardCharsets.US_ASCII)).contains("bob@partner.example",
+                CAROL_ALIAS, "<CAF123@mail.partner.example>");
+    }
+
+    @Test
     void theOwnMessageIdToRememberIsTheBusinessesOwnAndNeverATokenOfACorrespondentsId() throws Exception {
         assertThat(restorer.ownMessageId(HeaderBlock.parse("Message-ID:  <reply1@EXCH.prod.outlook.com> (x)\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII)))).contains("reply1@EXCH.prod.outlook.com");
