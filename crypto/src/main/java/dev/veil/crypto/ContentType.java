@@ -16,7 +16,7 @@ import java.util.Map;
 record ContentType(String value, Map<String, String> parameters) {
 
     static ContentType parse(String header) {
-        String text = stripComments(header);
+        String text = HeaderField.withoutComments(header);
         Map<String, String> parameters = new LinkedHashMap<>();
         Map<String, StringBuilder> continued = new LinkedHashMap<>();
         int i = text.indexOf(';');
@@ -83,38 +83,5 @@ record ContentType(String value, Map<String, String> parameters) {
             }
         }
         continued.computeIfAbsent(base, b -> new StringBuilder()).append(decoded);
-    }
-
-    private static String stripComments(String text) {
-        StringBuilder result = new StringBuilder();
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quoted) {
-                result.append(c);
-                if (c == '\\' && i + 1 < text.length()) {
-                    result.append(text.charAt(++i));
-                } else if (c == '"') {
-                    quoted = false;
-                }
-            } else if (depth > 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '(') {
-                    depth++;
-                } else if (c == ')') {
-                    depth--;
-                }
-            } else if (c == '(') {
-                depth++;
-            } else {
-                if (c == '"') {
-                    quoted = true;
-                }
-                result.append(c);
-            }
-        }
-        return result.toString();
     }
 }

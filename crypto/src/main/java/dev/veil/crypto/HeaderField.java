@@ -56,6 +56,70 @@ public final class HeaderField {
     }
 
     /**
+     * A structured field's value without comments (RFC 5322 3.2.2: nested, with quoted pairs; each one becomes a space,
+     * as the CFWS it is), quoted strings kept as they are, line breaks and tabs and runs of spaces outside quotes made
+     * one space, trimmed. A comment that is not closed runs to the end.
+     */
+    public static String withoutComments(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == '\t') {
+                c = ' ';
+            }
+            if (quoted) {
+                out.append(c);
+                if (c == '\\' && i + 1 < value.length()) {
+                    out.append(value.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                }
+            } else if (depth > 0) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '(') {
+                    depth++;
+                } else if (c == ')') {
+                    depth--;
+                    if (depth == 0) {
+                        out.append(' ');
+                    }
+                }
+            } else if (c == '(') {
+                depth++;
+            } else {
+                if (c == '"') {
+                    quoted = true;
+                }
+                out.append(c);
+            }
+        }
+        return collapseSpacesOutsideQuotes(out.toString().strip());
+    }
+
+    private static String collapseSpacesOutsideQuotes(String value) {
+        StringBuilder out = new StringBuilder(value.length());
+        boolean quoted = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (quoted && c == '\\' && i + 1 < value.length()) {
+                out.append(c).append(value.charAt(++i));
+                continue;
+            }
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (c == ' ' && !quoted && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
+                continue;
+            }
+            out.append(c);
+        }
+        return out.toString();
+    }
+
+    /**
      * {@code Name: value} and CRLF, folded at spaces so that lines stay within 78 characters where the value allows
      * it (RFC 5322 2.2.3); a run without spaces longer than that stays on one line (998 is the hard limit, and the
      * values Veil writes — addresses, tokens — are far shorter). The value must be one line of ASCII.

@@ -1,5 +1,6 @@
 package dev.veil.gateway.pipeline;
 
+import dev.veil.crypto.HeaderField;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,8 +31,12 @@ final class KeptFieldValues {
     private static final Set<String> SENSITIVITY = Set.of("personal", "private", "company-confidential", "normal");
     private static final Set<String> AUTO_SUBMITTED = Set.of("no", "auto-generated", "auto-replied", "auto-notified");
     /** Content-Type and Content-Disposition parameters that say how to read the content, and nothing about anyone. */
-    private static final Set<String> READING_PARAMETERS = Set.of("boundary", "charset", "protocol", "micalg",
-            "smime-type", "report-type", "type", "start", "format", "delsp", "method", "component");
+    private static final Set<String> READING_PARAMETERS = Set.of("charset", "micalg", "smime-type", "report-type",
+            "format", "delsp", "method", "component");
+    /** A charset, micalg, smime-type...: no dots, so no host name ({@code ISO_8859-1:1987}, {@code pgp-sha256}). */
+    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_:+-]{1,40}");
+    /** RFC 2046 5.1.1: 1 to 70 of these, not ending in a space. */
+    private static final Pattern BOUNDARY = Pattern.compile("[0-9A-Za-z'()+_,\\-./:=? ]{0,69}[0-9A-Za-z'()+_,\\-./:=?]");
     /** The names senders' software gives an encrypted part (RFC 8551 3.2.1, RFC 3156 and common practice). */
     private static final Pattern ENCRYPTED_PART_NAME = Pattern.compile(
             "(?i)smime\\.p7[mcsz]|(?:encrypted|msg|openpgp-encrypted-message)\\.asc");
@@ -89,8 +94,8 @@ final class KeptFieldValues {
     }
 
     /**
-     * {@code type/subtype; name=value; ...} without comments; for an opaque body only the {@link #READING_PARAMETERS}
-     * and an encrypted part's conventional file name. A type that is not {@code token} or {@code token/token} leaves
+     * {@code type/subtype; name=value; ...} without comments; for an opaque body only the parameters that say how
+     * to read it, with values of their kind ({@link #readingParameter}). A type that is not {@code token} or {@code token/token} leaves
      * the field out (the body is then read as the default, text/plain or inline).
      */
     private static Optional<String> typeAndParameters(String value, boolean opaqueBody) {
@@ -110,13 +115,29 @@ final class KeptFieldValues {
             if (!TOKEN.matcher(parameterName).matches() || parameterValue.isEmpty()) {
                 continue;
             }
-            if (!opaqueBody || READING_PARAMETERS.contains(parameterName)
-                    || ((parameterName.equals("name") || parameterName.equals("filename"))
-                    && ENCRYPTED_PART_NAME.matcher(unquoted(parameterValue)).matches())) {
+            if (!opaqueBody || readingParameter(parameterName, unquoted(parameterValue))) {
                 shown.append("; ").append(parameterName).append('=').append(parameterValue);
             }
         }
         return Optional.of(shown.toString());
+    }
+
+    /**
+     * Whether a parameter of an opaque body's Content-Type or Content-Disposition says how to read it, with a value of
+     * its kind: a charset that is a word without dots, a protocol that is a media type, a boundary of RFC 2046's characters (no
+     * {@code @}), an encrypted part's usual file name. {@code charset="carol@partner.example"} is none of these.
+     */
+    private static boolean readingParameter(String name, String value) {
+        switch (name) {
+            case "boundary":
+                return BOUNDARY.matcher(value).matches();
+            case "protocol", "type":
+                return value.indexOf('/') > 0 && MEDIA_TYPE.matcher(value).matches();
+            case "name", "filename":
+                return ENCRYPTED_PART_NAME.matcher(value).matches();
+            default:
+                return READING_PARAMETERS.contains(name) && WORD.matcher(value).matches();
+        }
     }
 
     private static String unquoted(String value) {
@@ -148,66 +169,7 @@ final class KeptFieldValues {
         return parts;
     }
 
-    /**
-     * The value without comments (RFC 5322 3.2.2, nested, with quoted pairs), quoted strings kept as they are, runs of
-     * white space made one space. A comment that is not closed runs to the end.
-     */
-    static String withoutComments(String value) {
-        StringBuilder out = new StringBuilder(value.length());
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == '\t') {
-                c = ' ';
-            }
-            if (quoted) {
-                out.append(c);
-                if (c == '\\' && i + 1 < value.length()) {
-                    out.append(value.charAt(++i));
-                } else if (c == '"') {
-                    quoted = false;
-                }
-            } else if (depth > 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '(') {
-                    depth++;
-                } else if (c == ')') {
-                    depth--;
-                    if (depth == 0) {
-                        out.append(' ');
-                    }
-                }
-            } else if (c == '(') {
-                depth++;
-            } else {
-                if (c == '"') {
-                    quoted = true;
-                }
-                out.append(c);
-            }
-        }
-        return collapseSpacesOutsideQuotes(out.toString().strip());
-    }
-
-    private static String collapseSpacesOutsideQuotes(String value) {
-        StringBuilder out = new StringBuilder(value.length());
-        boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (quoted && c == '\\' && i + 1 < value.length()) {
-                out.append(c).append(value.charAt(++i));
-                continue;
-            }
-            if (c == '"') {
-                quoted = !quoted;
-            }
-            if (c == ' ' && !quoted && out.length() > 0 && out.charAt(out.length() - 1) == ' ') {
-                continue;
-            }
-            out.append(c);
-        }
-        return out.toString();
+    private static String withoutComments(String value) {
+        return HeaderField.withoutComments(value);
     }
 }

@@ -59,6 +59,16 @@ class KeptFieldValuesTest {
                 "attachment; filename*=utf-8''partner.example.p7m; filename=\"smime.p7m\"", true))
                 .contains("attachment; filename=\"smime.p7m\"");
         assertThat(KeptFieldValues.shown("content-description", "Contract for partner.example", true)).isEmpty();
+        // the right names with values that are not of their kind (found by a black-box probe)
+        assertThat(KeptFieldValues.shown("content-type", "application/pkcs7-mime; smime-type=enveloped-data;"
+                + " charset=\"carol@partner.example\"; name=\"smime.p7m\"; protocol=\"x@partner.example\";"
+                + " micalg=mx.partner.example; boundary=\"b@partner.example\"; start=\"<1@partner.example>\"", true))
+                .contains("application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"");
+        assertThat(KeptFieldValues.shown("content-type", "multipart/signed; micalg=pgp-sha256; charset=ISO_8859-1:1987",
+                true)).contains("multipart/signed; micalg=pgp-sha256; charset=ISO_8859-1:1987");
+        assertThat(KeptFieldValues.shown("content-type", "multipart/encrypted; boundary=\"=_a b/c:d?'()+,-.\";"
+                + " protocol=\"application/pgp-encrypted\"", true))
+                .contains("multipart/encrypted; boundary=\"=_a b/c:d?'()+,-.\"; protocol=\"application/pgp-encrypted\"");
         // a body in clear shows its own names anyway: kept
         assertThat(KeptFieldValues.shown("content-type", "application/pdf; name=\"offer.pdf\"", false))
                 .contains("application/pdf; name=\"offer.pdf\"");
