@@ -30,6 +30,7 @@ import dev.veil.gateway.db.AliasDao;
 import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
+import dev.veil.gateway.db.MessageIdPartyDao;
 import dev.veil.gateway.db.SentMessageIdDao;
 import dev.veil.gateway.db.SpoolDao;
 import dev.veil.gateway.graph.ContactMapping;
@@ -168,7 +169,9 @@ public class VeilApplication extends Application<VeilConfiguration> {
         });
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
         SentMessageIdDao sentIds = new SentMessageIdDao(db);
-        environment.lifecycle().manage(new SentIdPruner(sentIds, config.getOutbound().getKeepSentIds(), clock));
+        MessageIdPartyDao idParties = new MessageIdPartyDao(db);
+        environment.lifecycle().manage(new SentIdPruner(sentIds, idParties, config.getOutbound().getKeepSentIds(),
+                clock));
         HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong);
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
@@ -188,7 +191,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
-        available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents));
+        available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents,
+                (ids, parties) -> idParties.record(ids, parties, clock.instant())));
         available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));
@@ -197,7 +201,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);
         outboundSteps.put("restore-correspondents",
-                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier), sentIds, clock));
+                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier,
+                        idParties::knownToAny), sentIds, clock));
         outboundSteps.put("relay", () -> new RelayStep(outboundRelay));
         List<MailStep> outboundPipeline = PipelineSteps.build("outbound.pipeline",
                 config.getOutbound().getPipeline(), outboundSteps);

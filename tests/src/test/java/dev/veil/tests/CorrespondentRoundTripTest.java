@@ -161,20 +161,43 @@ class CorrespondentRoundTripTest {
             assertThat(answeredEncrypted.getHeader("References")[0].split("\\s+"))
                     .containsExactly(token, "<reply2@example.com>");
 
+            // anyone becomes a correspondent by writing to Alice; whoever may submit outbound (Exchange) must not be
+            // able to send such a correspondent the tokens of Bob's thread and read the real ids back
+            String mallorysNote = "From: Mallory <mallory@elsewhere.example>\r\nTo: alice@example.com\r\n"
+                    + "Subject: hello\r\nMessage-ID: <m1@elsewhere.example>\r\n\r\nhi\r\n";
+            String malloryIn = SmtpSubmit.send(veil.smtpPort(), "mallory@elsewhere.example", "alice@example.com",
+                    mallorysNote).queueId();
+            veil.awaitState(malloryIn, "relayed", Duration.ofSeconds(60));
+            MimeMessage fromMallory = exchange.getReceivedMessages()[3];
+            String malloryAlias = ((InternetAddress) fromMallory.getFrom()[0]).getAddress();
+            String harvest = "From: Alice <alice@example.com>\r\nTo: " + malloryAlias + "\r\nSubject: ids\r\n"
+                    + "Message-ID: <harvest@example.com>\r\nIn-Reply-To: " + fromMallory.getMessageID() + "\r\n"
+                    + "References: " + token + " " + fromMallory.getMessageID() + "\r\n\r\nids?\r\n";
+            SmtpSubmit.Reply harvested = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", malloryAlias,
+                    harvest);
+            veil.awaitState(harvested.queueId(), "relayed", Duration.ofSeconds(60));
+            assertThat(internet.waitForIncomingEmail(10_000, 3)).isTrue();
+            MimeMessage toMallory = internet.getReceivedMessagesForDomain("elsewhere.example")[0];
+            assertThat(toMallory.getHeader("In-Reply-To")[0]).as("Mallory's own id").isEqualTo("<m1@elsewhere.example>");
+            assertThat(toMallory.getHeader("References")[0].split("\\s+"))
+                    .as("Bob's id stays a token: Mallory took no part in that message")
+                    .containsExactly(token, "<m1@elsewhere.example>");
+            assertThat(raw(toMallory).toLowerCase(Locale.ROOT)).doesNotContain("partner.example");
+
             // outbound.keepSentIds: ids sent longer ago than that are forgotten at start (a second is long past), so
             // a reply naming Alice's first reply now shows a token for it
             veil.stop();
             veil.set("outbound.keepSentIds", "1 second").start();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!Files.readString(veil.log()).contains("forgot 2 sent Message-ID(s)") && System.nanoTime() < deadline) {
+            while (!Files.readString(veil.log()).contains("forgot 3 sent Message-ID(s)") && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(Files.readString(veil.log())).contains("forgot 2 sent Message-ID(s) recorded more than"
+            assertThat(Files.readString(veil.log())).contains("forgot 3 sent Message-ID(s) recorded more than"
                     + " 1 second ago (outbound.keepSentIds)");
             String late = answer.replace("<rt2@mail.partner.example>", "<rt4@mail.partner.example>");
             String lateId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com", late).queueId();
             veil.awaitState(lateId, "relayed", Duration.ofSeconds(60));
-            MimeMessage lateStored = exchange.getReceivedMessages()[3];
+            MimeMessage lateStored = exchange.getReceivedMessages()[4];
             assertThat(lateStored.getHeader("In-Reply-To")[0]).endsWith("@" + ALIAS_DOMAIN + ">")
                     .doesNotContain("reply1");
 

@@ -4,14 +4,17 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,11 +30,11 @@ import java.util.regex.Pattern;
  *
  * <p>Restoring shows real addresses to whoever receives the message, and whoever submits on the outbound port
  * (Exchange, or anyone in its networks) chooses the recipients. So an alias is restored only to an address the
- * message goes to (an envelope recipient), and tokenised ids only when it goes to a correspondent. Otherwise a
- * message to oneself holding any aliases and tokens would read back the real people and ids behind them, silently;
- * now each one read costs a message to that person. A reply names its correspondents and goes to them, so it is
- * restored whole; an alias left (a recipient Exchange sent in another transaction, an alias in From) names nobody
- * real.
+ * message goes to (an envelope recipient), and a tokenised id only when the message goes to a correspondent who took
+ * part in the message the id names (sent it, got it, or named it: {@link IdParties}). Otherwise a message to oneself,
+ * or to any correspondent (anyone becomes one by writing to the business), holding any aliases and tokens would read
+ * back the real people and ids behind them. A reply names its correspondents and goes to them, so it is restored
+ * whole; an alias left (a recipient Exchange sent in another transaction, an alias in From) names nobody real.
  */
 public final class CorrespondentRestorer {
     static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
@@ -49,9 +52,32 @@ public final class CorrespondentRestorer {
     private static final Pattern SAFE_MESSAGE_ID = Pattern.compile("<[\\x21-\\x3B\\x3D\\x3F-\\x7E]+>");
 
     private final Reidentifier reidentifier;
+    private final IdParties idParties;
 
+    /**
+     * Who knows the real id behind a token: the correspondents that took part in the message it names, recorded when
+     * that message came in ({@link dev.veil.gateway.db.MessageIdPartyDao}).
+     */
+    @FunctionalInterface
+    public interface IdParties {
+        /** Knows nobody: with recipients given, no token is restored. */
+        IdParties NOBODY = (id, parties) -> false;
+
+        /**
+         * @param id      the real id, without angle brackets
+         * @param parties correspondents by alias local part
+         */
+        boolean knownToAny(String id, Collection<String> parties) throws Exception;
+    }
+
+    /** Restores aliases; tokens only where recipients are not given ({@link #restore(HeaderBlock)}). */
     public CorrespondentRestorer(Reidentifier reidentifier) {
+        this(reidentifier, IdParties.NOBODY);
+    }
+
+    public CorrespondentRestorer(Reidentifier reidentifier, IdParties idParties) {
         this.reidentifier = reidentifier;
+        this.idParties = idParties;
     }
 
     /**
@@ -102,8 +128,6 @@ public final class CorrespondentRestorer {
         };
         byte[] consumed = block.consumed();
         int[] counts = new int[4];
-        // address fields first: whether the message goes to a correspondent named there decides the ids
-        boolean[] reachesCorrespondent = {to == null};
         Lookup address = (field, token) -> {
             Optional<String> real = address(field, token);
             if (real == null || real.isEmpty() || to == null) {
@@ -113,7 +137,6 @@ public final class CorrespondentRestorer {
                 counts[3]++;
                 return null;
             }
-            reachesCorrespondent[0] = true;
             return real;
         };
         Map<HeaderField, byte[]> rewritten = new IdentityHashMap<>();
@@ -122,16 +145,17 @@ public final class CorrespondentRestorer {
                 rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0));
             }
         }
-        Boolean[] asked = {null}; // the directory is asked about the recipients only once a token is found
+        // the recipients' party keys are worked out only once a token is found
+        List<Set<String>> parties = new ArrayList<>(1);
         Lookup messageId = (field, token) -> {
             Optional<String> real = messageId(field, token);
-            if (real == null || reachesCorrespondent[0]) {
+            if (real == null || real.isEmpty() || to == null) {
                 return real;
             }
-            if (asked[0] == null) {
-                asked[0] = toACorrespondent(to.get());
+            if (parties.isEmpty()) {
+                parties.add(partiesAmong(to.get()));
             }
-            if (!asked[0]) {
+            if (!knownToAny(real.get(), parties.get(0))) {
                 counts[3]++;
                 return null;
             }
@@ -159,17 +183,28 @@ public final class CorrespondentRestorer {
         return new Restored(out.toByteArray(), counts[0], counts[1], counts[2], counts[3]);
     }
 
-    /** Whether one of the recipients is a correspondent with an alias (one the header may not name: a Bcc). */
-    private boolean toACorrespondent(Set<String> recipients) throws RestorationException {
+    /** The recipients that are correspondents, by party key (a Bcc'd one too: the header need not name them). */
+    private Set<String> partiesAmong(Set<String> recipients) throws RestorationException {
         try {
+            Set<String> out = new HashSet<>();
             for (String recipient : recipients) {
-                if (reidentifier.aliasOf(recipient).isPresent()) {
-                    return true;
-                }
+                reidentifier.partyOf(recipient).ifPresent(out::add);
             }
-            return false;
+            return out;
         } catch (RuntimeException e) {
             throw new RestorationException("cannot tell whether a recipient is a correspondent: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a recipient took part in the message {@code realId} (with angle brackets) names. */
+    private boolean knownToAny(String realId, Set<String> parties) throws RestorationException {
+        if (parties.isEmpty()) {
+            return false;
+        }
+        try {
+            return idParties.knownToAny(realId.substring(1, realId.length() - 1), parties);
+        } catch (Exception e) {
+            throw new RestorationException("cannot tell who knows a message id: " + e.getMessage(), e);
         }
     }
 

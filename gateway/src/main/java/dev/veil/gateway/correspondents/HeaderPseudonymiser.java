@@ -72,13 +72,28 @@ public final class HeaderPseudonymiser {
      *                       has no entry in its list)
      * @param envelopeSender the envelope sender to relay with: its alias, or unchanged when empty or protected
      * @param aliases        how many external addresses were replaced
+     * @param tokenisedIds   the real ids (without angle brackets) of Message-ID, In-Reply-To and References that
+     *                       became tokens, in header order
+     * @param parties        the correspondents of the message, by alias local part (lower case): every external
+     *                       address of its correspondent fields and its envelope sender. They know its ids, so a
+     *                       reply to them may name those ids (see {@link CorrespondentRestorer})
      */
-    public record Result(Map<String, List<String>> fieldValues, String envelopeSender, int aliases) {
+    public record Result(Map<String, List<String>> fieldValues, String envelopeSender, int aliases,
+                         List<String> tokenisedIds, Set<String> parties) {
         public Result {
             Map<String, List<String>> copy = new LinkedHashMap<>();
             fieldValues.forEach((k, v) -> copy.put(k, List.copyOf(v)));
             fieldValues = java.util.Collections.unmodifiableMap(copy);
+            tokenisedIds = List.copyOf(tokenisedIds);
+            parties = Set.copyOf(parties);
         }
+    }
+
+    /** What one message's pseudonymisation made: how many aliases, of whom, and which ids became tokens. */
+    private static final class Tally {
+        int count;
+        final List<String> ids = new ArrayList<>();
+        final Set<String> parties = new java.util.LinkedHashSet<>();
     }
 
     /** A field or address that cannot be pseudonymised; the message must wait (fail closed). */
@@ -92,7 +107,7 @@ public final class HeaderPseudonymiser {
             throws PseudonymisationException {
         Pseudonymiser p = pseudonymiser.get();
         Map<String, List<String>> values = new LinkedHashMap<>();
-        int[] aliases = {0};
+        Tally aliases = new Tally();
         for (HeaderField field : header.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
             if (ADDRESS_FIELDS.contains(name)) {
@@ -113,7 +128,7 @@ public final class HeaderPseudonymiser {
                     // only references can name a sent message; the message's own id is looked up nowhere (one
                     // database read less per message)
                     value = messageIds(field.value(), rule.aliasDomain(), p,
-                            name.equals("message-id") ? SentIds.NONE : sentIds);
+                            name.equals("message-id") ? SentIds.NONE : sentIds, aliases.ids);
                 } catch (SQLException e) {
                     throw new PseudonymisationException("the sent Message-IDs cannot be read: " + e.getMessage(), e);
                 }
@@ -128,10 +143,10 @@ public final class HeaderPseudonymiser {
             }
         }
         String sender = envelopeSender(envelopeSender, policy, rule, p, aliases);
-        return new Result(values, sender, aliases[0]);
+        return new Result(values, sender, aliases.count, aliases.ids, aliases.parties);
     }
 
-    private String envelopeSender(String sender, Policy policy, Action.Pseudonymise rule, Pseudonymiser p, int[] aliases)
+    private String envelopeSender(String sender, Policy policy, Action.Pseudonymise rule, Pseudonymiser p, Tally aliases)
             throws PseudonymisationException {
         String s = sender == null ? "" : sender.strip();
         if (s.startsWith("<") && s.endsWith(">")) {
@@ -147,15 +162,15 @@ public final class HeaderPseudonymiser {
             return sender;
         }
         try {
-            aliases[0]++;
-            return register(AliasDirectory.canonical(local, domain), rule.aliasDomain());
+            aliases.count++;
+            return register(AliasDirectory.canonical(local, domain), rule.aliasDomain(), aliases);
         } catch (AddressParser.MalformedAddressException e) {
             throw new PseudonymisationException("cannot read the envelope sender: " + e.getMessage(), e);
         }
     }
 
     private String addresses(List<AddressParser.Item> items, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
-                             int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
+                             Tally aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
         List<String> out = new ArrayList<>();
         for (AddressParser.Item item : items) {
             if (item instanceof AddressParser.Mailbox m) {
@@ -173,7 +188,7 @@ public final class HeaderPseudonymiser {
     }
 
     private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
-                           int[] aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
+                           Tally aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
         // a protected address with a non-ASCII local part cannot be written in a header that travels without SMTPUTF8:
         // it goes outside as an alias, like a correspondent's (the real one stays inside), rather than holding the
         // whole message back
@@ -187,8 +202,8 @@ public final class HeaderPseudonymiser {
             return keepName ? phrase(m.displayName()) + " <" + address + ">" : address;
         }
         String canonical = AliasDirectory.canonical(m.localPart(), m.domain());
-        aliases[0]++;
-        String alias = register(canonical, rule.aliasDomain());
+        aliases.count++;
+        String alias = register(canonical, rule.aliasDomain(), aliases);
         String display = rule.displayName().replace("{token}", p.label(canonical));
         return display.isBlank() ? alias : phrase(display) + " <" + alias + ">";
     }
@@ -210,9 +225,11 @@ public final class HeaderPseudonymiser {
      */
     private static final Pattern SRS = Pattern.compile("srs[01][=+-]", Pattern.CASE_INSENSITIVE);
 
-    private String register(String canonical, String aliasDomain) throws PseudonymisationException {
+    private String register(String canonical, String aliasDomain, Tally tally) throws PseudonymisationException {
         try {
-            return directory.register(canonical, aliasDomain);
+            String alias = directory.register(canonical, aliasDomain);
+            tally.parties.add(alias.substring(0, alias.lastIndexOf('@')).toLowerCase(Locale.ROOT));
+            return alias;
         } catch (AliasCollisionException e) {
             throw new PseudonymisationException(e.getMessage(), e);
         } catch (SQLException e) {
@@ -225,6 +242,12 @@ public final class HeaderPseudonymiser {
      * phrases around them are left out.
      */
     static String messageIds(String value, String aliasDomain, Pseudonymiser p, SentIds sent) throws SQLException {
+        return messageIds(value, aliasDomain, p, sent, new ArrayList<>());
+    }
+
+    /** @param tokenised where the ids that became tokens are added */
+    static String messageIds(String value, String aliasDomain, Pseudonymiser p, SentIds sent,
+                             Collection<String> tokenised) throws SQLException {
         List<String> ids = new ArrayList<>();
         Matcher m = MSG_ID.matcher(value);
         while (m.find()) {
@@ -239,7 +262,12 @@ public final class HeaderPseudonymiser {
         Set<String> sentIds = ids.isEmpty() ? Set.of() : sent.sentAmong(ids);
         List<String> tokens = new ArrayList<>();
         for (String id : ids) {
-            tokens.add(sentIds.contains(id) ? "<" + id + ">" : p.messageId(id, aliasDomain));
+            if (sentIds.contains(id)) {
+                tokens.add("<" + id + ">");
+            } else {
+                tokens.add(p.messageId(id, aliasDomain));
+                tokenised.add(id);
+            }
         }
         return String.join(" ", tokens);
     }

@@ -27,4 +27,12 @@ public interface Reidentifier {
     default Optional<String> aliasOf(String realAddress) {
         return Optional.empty();
     }
+
+    /**
+     * The key under which a correspondent's part in messages is recorded (its alias local part under the current
+     * pseudonym key, lower case), whether or not the directory holds it; empty for an address that is not one.
+     */
+    default Optional<String> partyOf(String realAddress) {
+        return Optional.empty();
+    }
 }

@@ -88,6 +88,20 @@ public final class VaultReidentifier implements Reidentifier {
     }
 
     @Override
+    public Optional<String> partyOf(String realAddress) {
+        int at = realAddress == null ? -1 : realAddress.lastIndexOf('@');
+        if (at <= 0) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(pseudonymiser.get().aliasLocalPart(AliasDirectory.canonical(realAddress.substring(0, at),
+                    realAddress.substring(at + 1))).toLowerCase(Locale.ROOT));
+        } catch (AddressParser.MalformedAddressException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
     public Optional<String> aliasOf(String realAddress) {
         int at = realAddress == null ? -1 : realAddress.lastIndexOf('@');
         if (at <= 0) {

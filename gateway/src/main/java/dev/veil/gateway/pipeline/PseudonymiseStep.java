@@ -34,6 +34,7 @@ import java.util.Set;
  * {@link FailClosedException}: the message waits, it never goes out with real addresses.
  */
 public final class PseudonymiseStep implements MailStep {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PseudonymiseStep.class);
     /**
      * Fields a rewritten (unencrypted) header keeps besides the pseudonymised ones: content, date and display fields
      * that name no correspondent and no host. Everything else is left out — Received, Return-Path, DKIM-Signature,
@@ -47,10 +48,32 @@ public final class PseudonymiseStep implements MailStep {
 
     private final Spool spool;
     private final HeaderPseudonymiser pseudonymiser;
+    private final PartyRecorder parties;
 
+    /**
+     * Where a message's correspondents are recorded as knowing its Message-IDs, so that a reply to them may name those
+     * ids again ({@link dev.veil.gateway.db.MessageIdPartyDao}).
+     */
+    @FunctionalInterface
+    public interface PartyRecorder {
+        PartyRecorder NOWHERE = (ids, parties) -> { };
+
+        /**
+         * @param ids     the real ids that became tokens, without angle brackets
+         * @param parties the correspondents, by alias local part
+         */
+        void record(List<String> ids, Set<String> parties) throws Exception;
+    }
+
+    /** Records no parties: replies leaving through Veil then never name the real ids (tests). */
     public PseudonymiseStep(Spool spool, HeaderPseudonymiser pseudonymiser) {
+        this(spool, pseudonymiser, PartyRecorder.NOWHERE);
+    }
+
+    public PseudonymiseStep(Spool spool, HeaderPseudonymiser pseudonymiser, PartyRecorder parties) {
         this.spool = spool;
         this.pseudonymiser = pseudonymiser;
+        this.parties = parties;
     }
 
     @Override
@@ -85,6 +108,13 @@ public final class PseudonymiseStep implements MailStep {
             throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
         } catch (RuntimeException e) { // keys or policy unavailable
             throw new FailClosedException("pseudonymisation failed: " + e.getMessage(), e);
+        }
+        try {
+            parties.record(result.tokenisedIds(), result.parties());
+        } catch (Exception e) {
+            // the message still goes: a reply naming these ids later keeps their tokens (a thread the correspondent's
+            // mail program may not join), it never reveals more
+            LOG.warn("{}: cannot record who knows its Message-IDs: {}", mail.id(), e.getMessage());
         }
         if (sealedLater) {
             mail.pseudonymiseOuterHeader(result.fieldValues(), result.envelopeSender());

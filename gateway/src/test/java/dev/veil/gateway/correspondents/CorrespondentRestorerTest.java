@@ -16,7 +16,12 @@ class CorrespondentRestorerTest {
             .alias(CAROL_ALIAS, "carol@other.example")
             .messageId("<t-abc@alias.example.net>", "<CAF123@mail.partner.example>")
             .messageId("<t-def@alias.example.net>", "<9876.xyz@other.example>");
-    private final CorrespondentRestorer restorer = new CorrespondentRestorer(aliases);
+    /** Who took part in which message (real id without brackets to party keys), as recorded inbound. */
+    private final java.util.Map<String, java.util.Set<String>> knows = new java.util.HashMap<>(java.util.Map.of(
+            "CAF123@mail.partner.example", java.util.Set.of("c-7qf2"),
+            "9876.xyz@other.example", java.util.Set.of("c-k9zz", "c-bcc1")));
+    private final CorrespondentRestorer restorer = new CorrespondentRestorer(aliases,
+            (id, parties) -> knows.getOrDefault(id, java.util.Set.of()).stream().anyMatch(parties::contains));
 
     private String restore(String message) throws Exception {
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
@@ -210,6 +215,27 @@ class CorrespondentRestorerTest {
         assertThat(restoreFor(reply, "bob@partner.example", "carol@other.example")).isEqualTo(
                 "From: alice@example.com\r\nTo: \"Contact 7QF2\" <bob@partner.example>\r\nCc: carol@other.example"
                         + "\r\nIn-Reply-To: <CAF123@mail.partner.example>\r\n\r\n");
+    }
+
+    /**
+     * Anyone becomes a correspondent by writing to the business; whoever may submit outbound must not be able to send
+     * one the tokens of other people's mail and read back the real ids (found by a black-box probe).
+     */
+    @Test
+    void aCorrespondentGetsBackOnlyTheIdsOfMessagesItTookPartIn() throws Exception {
+        String harvest = "From: alice@example.com\r\nTo: " + BOB_ALIAS + "\r\nReferences: <t-abc@alias.example.net>"
+                + " <t-def@alias.example.net>\r\n\r\n";
+
+        CorrespondentRestorer.Restored restored = restorer.restore(
+                HeaderBlock.parse(harvest.getBytes(StandardCharsets.UTF_8)), java.util.List.of("bob@partner.example"));
+
+        assertThat(new String(restored.header(), StandardCharsets.UTF_8)).contains(
+                "References: <CAF123@mail.partner.example> <t-def@alias.example.net>");
+        assertThat(restored.withheld()).isEqualTo(1);
+        // without any record of who took part, no id goes back at all
+        assertThat(new String(new CorrespondentRestorer(aliases).restore(HeaderBlock.parse(harvest.getBytes(
+                StandardCharsets.UTF_8)), java.util.List.of("bob@partner.example")).header(), StandardCharsets.UTF_8))
+                .contains("References: <t-abc@alias.example.net> <t-def@alias.example.net>");
     }
 
     /** A Bcc to a correspondent: the header names none, the envelope does; the thread's ids are theirs to see. */

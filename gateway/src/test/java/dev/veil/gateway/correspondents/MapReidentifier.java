@@ -44,6 +44,12 @@ final class MapReidentifier implements Reidentifier {
                 .map(Map.Entry::getKey).findFirst();
     }
 
+    /** The alias local part, as the vault's would be: a party only if the map holds an alias for the address. */
+    @Override
+    public Optional<String> partyOf(String realAddress) {
+        return aliasOf(realAddress).map(a -> a.substring(0, a.indexOf('@')));
+    }
+
     @Override
     public Optional<String> realMessageId(String tokenisedMessageId) {
         if (failure != null) {

@@ -76,6 +76,11 @@ class OutboundProcessingTest {
         public Optional<String> realMessageId(String id) {
             return id.equals("<t-1@alias.example.net>") ? Optional.of("<CAF1@mail.partner.example>") : Optional.empty();
         }
+
+        @Override
+        public Optional<String> partyOf(String realAddress) {
+            return realAddress.equalsIgnoreCase("bob@partner.example") ? Optional.of("c-7qf2") : Optional.empty();
+        }
     };
 
     /** Records what it was given, with the content as it was at that moment. */
@@ -127,7 +132,8 @@ class OutboundProcessingTest {
         assertThat(load.hasErrors()).as("%s", load.problems()).isFalse();
         Policy policy = load.policy().orElseThrow();
         List<MailStep> inbound = List.of(new RejectStep(), new PassStep(), new RelayStep(inboundRelay));
-        List<MailStep> outbound = List.of(new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(aliases)),
+        List<MailStep> outbound = List.of(new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(aliases,
+                        (id, parties) -> id.equals("CAF1@mail.partner.example") && parties.contains("c-7qf2"))),
                 new RejectStep(), new PassStep(), new RelayStep(outboundRelay));
         return new MessageProcessor(spool, dao, () -> policy,
                 Map.of(Direction.INBOUND, inbound, Direction.OUTBOUND, outbound), new QueueSettings(), "veil.test",

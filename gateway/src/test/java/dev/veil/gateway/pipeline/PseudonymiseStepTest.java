@@ -188,6 +188,24 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void everyCorrespondentOfTheMessageIsRecordedAsKnowingItsTokenisedIds() throws Exception {
+        dev.veil.gateway.db.MessageIdPartyDao parties = new dev.veil.gateway.db.MessageIdPartyDao(db);
+        PseudonymiseStep recording = new PseudonymiseStep(spool, new HeaderPseudonymiser(directory, () -> pseudonymiser),
+                (ids, who) -> parties.record(ids, who, Instant.parse("2030-01-01T00:00:00Z")));
+
+        run(mail("alice@example.com", MESSAGE), recording, encryptStep(new AtomicReference<>()));
+
+        String bob = alias("bob@partner.example");
+        String frank = alias("frank@partner.example");
+        for (String id : List.of("20240101.1@mail.partner.example", "0@mail.partner.example", "x@example.com")) {
+            assertThat(parties.knownToAny(id, java.util.Set.of(bob.substring(0, bob.indexOf('@'))))).as(id).isTrue();
+            assertThat(parties.knownToAny(id, java.util.Set.of(frank.substring(0, frank.indexOf('@'))))).as(id).isTrue();
+        }
+        assertThat(parties.knownToAny("20240101.1@mail.partner.example",
+                java.util.Set.of(pseudonymiser.aliasLocalPart("mallory@elsewhere.example")))).isFalse();
+    }
+
+    @Test
     void anIdTheBusinessSentStaysAsItIsInRepliesAndEveryOtherIdBecomesAToken() throws Exception {
         SentMessageIdDao sent = new SentMessageIdDao(db);
         sent.record("x@example.com", Instant.parse("2030-01-01T00:00:00Z"));

@@ -1,0 +1,75 @@
+package dev.veil.gateway.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.gateway.TestClock;
+import dev.veil.gateway.core.SentIdPruner;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Who took part in which message: recorded per pair, asked for any of a message's recipients, pruned with sent ids. */
+class MessageIdPartyDaoTest {
+    private static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
+
+    @TempDir
+    Path dir;
+    Database db;
+    MessageIdPartyDao parties;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = Database.openEmbedded(dir);
+        parties = new MessageIdPartyDao(db);
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void everyPartyKnowsEveryIdOfTheMessageAndNobodyElseDoes() throws Exception {
+        parties.record(List.of("a@x.example", "b@x.example"), Set.of("c-bob", "c-carol"), START);
+        parties.record(List.of("a@x.example"), Set.of("c-bob"), START.plusSeconds(1)); // again: harmless
+
+        assertThat(parties.knownToAny("a@x.example", Set.of("c-bob"))).isTrue();
+        assertThat(parties.knownToAny("b@x.example", Set.of("c-mallory", "c-carol"))).isTrue();
+        assertThat(parties.knownToAny("b@x.example", Set.of("c-mallory"))).isFalse();
+        assertThat(parties.knownToAny("A@x.example", Set.of("c-bob"))).as("ids compare exactly").isFalse();
+        assertThat(parties.knownToAny("a@x.example", Set.of())).isFalse();
+    }
+
+    @Test
+    void ofAVeryLongReferencesFieldTheNewestIdsAreKept() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ids.add("id" + i + "@x.example");
+        }
+        parties.record(ids, Set.of("c-bob"), START);
+
+        assertThat(parties.knownToAny("id0@x.example", Set.of("c-bob"))).isTrue();
+        assertThat(parties.knownToAny("id1@x.example", Set.of("c-bob"))).isTrue();
+        assertThat(parties.knownToAny("id299@x.example", Set.of("c-bob"))).isTrue();
+        assertThat(parties.knownToAny("id238@x.example", Set.of("c-bob"))).isTrue();
+        assertThat(parties.knownToAny("id237@x.example", Set.of("c-bob"))).isFalse();
+    }
+
+    @Test
+    void pairsNotSeenForKeepSentIdsAreForgotten() throws Exception {
+        parties.record(List.of("old@x.example"), Set.of("c-bob"), START);
+        parties.record(List.of("new@x.example"), Set.of("c-bob"), START.plus(java.time.Duration.ofDays(20)));
+        TestClock clock = new TestClock(START.plus(java.time.Duration.ofDays(31)));
+
+        new SentIdPruner(new SentMessageIdDao(db), parties, io.dropwizard.util.Duration.days(30), clock).prune();
+
+        assertThat(parties.knownToAny("old@x.example", Set.of("c-bob"))).isFalse();
+        assertThat(parties.knownToAny("new@x.example", Set.of("c-bob"))).isTrue();
+    }
+}
