@@ -2,7 +2,10 @@ package dev.veil.gateway.relay;
 
 import java.util.List;
 
-/** Some recipients took the message, others did not: the queue keeps only the ones still to do. */
+/**
+ * Some recipients took the message, others did not, or they failed for different reasons (one refused at RCPT,
+ * another at DATA): the queue keeps only the ones still to do, and each failed one is reported with its own reply.
+ */
 public class PartialDeliveryException extends Exception {
     private final List<String> delivered;
     private final List<String> temporaryFailures;

@@ -114,18 +114,26 @@ public final class SmtpUpstream implements Upstream {
         return transport;
     }
 
-    /** Works out from Jakarta Mail's report which recipients got it and which failed how. */
-    private static void throwClassified(SendFailedException e, List<String> recipients)
+    /**
+     * Works out from Jakarta Mail's report which recipients got it and which failed how, each with its own reply: a
+     * recipient refused at RCPT with that reply, every other one that did not get it (accepted at RCPT, then the
+     * transaction failed at DATA or at the final dot, or it never got that far) with the transaction's reply.
+     */
+    static void throwClassified(SendFailedException e, List<String> recipients)
             throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
         List<String> permanent = new ArrayList<>();
         List<String> temporary = new ArrayList<>();
         java.util.Map<String, String> replies = new java.util.LinkedHashMap<>();
-        String firstReply = rootMessage(e);
+        // the server's reply itself: rootMessage would append the next exception's, another recipient's RCPT reply
+        String transactionReply = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().trim();
         int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
         for (Exception next = e.getNextException(); next instanceof MessagingException m; next = m.getNextException()) {
             if (next instanceof SMTPAddressFailedException a) {
                 String address = a.getAddress().getAddress();
-                replies.put(address, a.getMessage() == null ? firstReply : a.getMessage().trim());
+                if (replies.containsKey(address)) {
+                    continue;
+                }
+                replies.put(address, a.getMessage() == null ? transactionReply : a.getMessage().trim());
                 if (a.getReturnCode() >= 500) {
                     permanent.add(address);
                 } else {
@@ -139,9 +147,11 @@ public final class SmtpUpstream implements Upstream {
                 delivered.add(((InternetAddress) a).getAddress());
             }
         }
-        // Recipients neither delivered nor individually refused share the transaction's fate (MAIL or DATA reply).
+        // Recipients neither delivered nor individually refused share the transaction's fate and reply (MAIL, DATA
+        // or the final dot): another recipient's RCPT reply says nothing about them, and can name that recipient.
         for (String r : recipients) {
             if (!delivered.contains(r) && !permanent.contains(r) && !temporary.contains(r)) {
+                replies.put(r, transactionReply);
                 if (code >= 500) {
                     permanent.add(r);
                 } else {
@@ -149,12 +159,15 @@ public final class SmtpUpstream implements Upstream {
                 }
             }
         }
-        // the upstream's own words for the first refused recipient beat Jakarta Mail's "Invalid Addresses"
-        String reply = replies.isEmpty() ? firstReply : replies.values().iterator().next();
-        if (delivered.isEmpty() && temporary.isEmpty()) {
+        List<String> failed = new ArrayList<>(permanent);
+        failed.addAll(temporary);
+        // one reply for every recipient: the whole message failed for that reason
+        boolean oneReply = delivered.isEmpty() && failed.stream().map(replies::get).distinct().count() == 1;
+        String reply = failed.isEmpty() ? transactionReply : replies.get(failed.get(0));
+        if (oneReply && temporary.isEmpty()) {
             throw new PermanentFailureException(reply, e);
         }
-        if (delivered.isEmpty() && permanent.isEmpty()) {
+        if (oneReply && permanent.isEmpty()) {
             throw new TemporaryFailureException(reply, e);
         }
         throw new PartialDeliveryException(reply, delivered, temporary, permanent, replies);

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.veil.gateway.UpstreamSettings;
 import dev.veil.gateway.core.QueueId;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,5 +50,103 @@ class SmtpUpstreamTest {
             Thread.sleep(200);
             assertThat(connections.get()).isZero();
         }
+    }
+
+    private static final String PERM_BOB = "550 5.1.1 unknown permbob@partner.example permbob%40partner.example"
+            + " user=permbob host mx.partner.example [192.0.2.77]";
+    private static final String DATA_REFUSED = "554 5.6.0 content rejected";
+
+    /**
+     * One recipient refused at RCPT, the other accepted there and then refused with the whole message at the final
+     * dot: each is reported with its own reply. The RCPT reply of the first (which names that recipient) must not
+     * stand for the second, and the DATA reply must not be lost.
+     */
+    @Test
+    void eachRecipientCarriesItsOwnReplyWhenDataIsRefusedAfterAnotherWasRefusedAtRcpt() throws Exception {
+        PartialDeliveryException e = sendThroughScriptedUpstream(DATA_REFUSED,
+                List.of("permbob@partner.example", "datapermevil@attacker.example"));
+
+        assertThat(e.delivered()).isEmpty();
+        assertThat(e.temporaryFailures()).isEmpty();
+        assertThat(e.permanentFailures()).containsExactlyInAnyOrder("permbob@partner.example",
+                "datapermevil@attacker.example");
+        assertThat(e.replyFor("permbob@partner.example")).isEqualTo(PERM_BOB);
+        assertThat(e.replyFor("datapermevil@attacker.example")).isEqualTo(DATA_REFUSED);
+    }
+
+    /** The same with a temporary refusal at the final dot: that recipient is retried, the other bounces. */
+    @Test
+    void aTemporaryRefusalAtTheFinalDotDefersOnlyTheRecipientsAcceptedAtRcpt() throws Exception {
+        PartialDeliveryException e = sendThroughScriptedUpstream("451 4.3.0 try again later",
+                List.of("permbob@partner.example", "carol@other.example"));
+
+        assertThat(e.permanentFailures()).containsExactly("permbob@partner.example");
+        assertThat(e.temporaryFailures()).containsExactly("carol@other.example");
+        assertThat(e.replyFor("permbob@partner.example")).isEqualTo(PERM_BOB);
+        assertThat(e.replyFor("carol@other.example")).isEqualTo("451 4.3.0 try again later");
+    }
+
+    /**
+     * Relays to a server that refuses RCPT for a local part starting "permbob" (with {@link #PERM_BOB}), accepts
+     * every other and answers the final dot with {@code dataReply}.
+     */
+    private PartialDeliveryException sendThroughScriptedUpstream(String dataReply, List<String> recipients)
+            throws Exception {
+        Path message = dir.resolve("m.eml");
+        Files.writeString(message, "Subject: x\r\n\r\nbody\r\n");
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = upstream.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    OutputStream out = s.getOutputStream();
+                    say(out, "220 scripted.test ESMTP");
+                    boolean data = false;
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                        if (data) {
+                            if (line.equals(".")) {
+                                data = false;
+                                say(out, dataReply);
+                            }
+                        } else if (verb.equals("EHLO")) {
+                            say(out, "250-scripted.test\r\n250 8BITMIME");
+                        } else if (verb.equals("RCPT") && line.toLowerCase(Locale.ROOT).contains("<permbob")) {
+                            say(out, PERM_BOB);
+                        } else if (verb.equals("DATA")) {
+                            data = true;
+                            say(out, "354 go ahead");
+                        } else if (verb.equals("QUIT")) {
+                            say(out, "221 bye");
+                            return;
+                        } else {
+                            say(out, "250 ok");
+                        }
+                    }
+                } catch (Exception ignored) {
+                    // closed at the end of the test
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            UpstreamSettings settings = new UpstreamSettings();
+            settings.setHost("127.0.0.1");
+            settings.setPort(upstream.getLocalPort());
+            settings.setTls(UpstreamSettings.Tls.none);
+            SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
+            try {
+                relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com", recipients);
+            } catch (PartialDeliveryException e) {
+                return e;
+            } finally {
+                relay.close();
+            }
+            throw new AssertionError("expected each recipient's own reply, got delivery or one reply for all");
+        }
+    }
+
+    private static void say(OutputStream out, String line) throws java.io.IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
     }
 }
