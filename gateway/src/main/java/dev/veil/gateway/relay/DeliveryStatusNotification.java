@@ -42,13 +42,24 @@ public final class DeliveryStatusNotification {
     public static Path write(Spool spool, QueueId id, Path original, String sender, Map<String, String> failures,
                              String hostname, java.time.Instant arrival, boolean quoteHeader) throws IOException {
         String boundary = "veil-dsn-" + UUID.randomUUID();
+        Path target = spool.dsnFile(id);
+        for (int n = 2; Files.exists(target); n++) {
+            // a later attempt bounced other recipients: keep every notice
+            target = target.resolveSibling(id.value() + "-" + n + ".eml");
+        }
+        String name = target.getFileName().toString();
+        // each notice its own Message-ID: Exchange drops a message whose id it has already seen, so a second notice
+        // for the same message would vanish. The file's name ties it to its notice; the random part keeps it unique
+        // should an admin have cleared spool/dsn/ in between.
+        String messageId = name.substring(0, name.length() - ".eml".length()) + "."
+                + UUID.randomUUID().toString().substring(0, 8) + ".dsn@" + hostname;
         String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         StringBuilder m = new StringBuilder();
         m.append("From: Mail Delivery System <MAILER-DAEMON@").append(hostname).append(">\r\n");
         m.append("To: <").append(sender).append(">\r\n");
         m.append("Subject: Undelivered Mail Returned to Sender\r\n");
         m.append("Date: ").append(date).append("\r\n");
-        m.append("Message-ID: <").append(id).append(".dsn@").append(hostname).append(">\r\n");
+        m.append("Message-ID: <").append(messageId).append(">\r\n");
         m.append("Auto-Submitted: auto-replied\r\n");
         m.append("MIME-Version: 1.0\r\n");
         m.append("Content-Type: multipart/report; report-type=delivery-status; boundary=\"").append(boundary).append("\"\r\n\r\n");
@@ -80,11 +91,6 @@ public final class DeliveryStatusNotification {
             out.write(m.toString().getBytes(StandardCharsets.UTF_8));
         }
         out.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
-        Path target = spool.dsnFile(id);
-        for (int n = 2; Files.exists(target); n++) {
-            // a later attempt bounced other recipients: keep every notice
-            target = target.resolveSibling(id.value() + "-" + n + ".eml");
-        }
         Spool.writeAtomically(target, out.toByteArray());
         return target;
     }

@@ -117,4 +117,30 @@ class DeliveryStatusNotificationTest {
 
         assertThat(Files.readString(spool.dsnFile(ID))).contains("Status: 5.1.1").doesNotContain("Subject: merger");
     }
+
+    /**
+     * A message that bounces in instalments gets a notice per instalment: each needs its own Message-ID, or Exchange,
+     * which drops a message whose id it has seen, loses the later one.
+     */
+    @Test
+    void everyNoticeForOneMessageHasItsOwnMessageId() throws Exception {
+        Path first = DeliveryStatusNotification.write(spool, ID, original, "alice@sender.test",
+                Map.of("bob@example.com", "550 5.1.1 user unknown"), "veil.test", Instant.now());
+        Path second = DeliveryStatusNotification.write(spool, ID, original, "alice@sender.test",
+                Map.of("carol@example.com", "4.4.7 gave up after 5 days: 451 4.3.0 busy"), "veil.test", Instant.now());
+
+        assertThat(second).isNotEqualTo(first).hasFileName(ID.value() + "-2.eml");
+        String firstId = messageId(first);
+        String secondId = messageId(second);
+        assertThat(firstId).isNotEqualTo(secondId);
+        assertThat(firstId).startsWith("<" + ID.value() + ".").endsWith(".dsn@veil.test>");
+        assertThat(secondId).startsWith("<" + ID.value() + "-2.").endsWith(".dsn@veil.test>");
+    }
+
+    private static String messageId(Path notice) throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^Message-ID: (\\S+)")
+                .matcher(Files.readString(notice));
+        assertThat(m.find()).as("a Message-ID in %s", notice).isTrue();
+        return m.group(1);
+    }
 }
