@@ -2,6 +2,7 @@ package dev.veil.gateway.correspondents;
 
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
+import dev.veil.gateway.relay.DeliveryStatusNotification;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,23 +70,13 @@ public final class BounceRecipients {
         return named;
     }
 
-    private static final Pattern CODES = Pattern.compile("^\\s*(\\d{3}(?=[ -]|$))?[ -]?\\s*([245]\\.\\d{1,3}\\.\\d{1,3}\\b)?");
-
     /**
      * The reply code and enhanced status code at the start of {@code reply} ("550 5.1.1"), and a note that the rest
      * is left out.
      */
     static String codesOnly(String reply) {
-        Matcher m = CODES.matcher(reply == null ? "" : reply);
-        StringBuilder codes = new StringBuilder();
-        if (m.find()) {
-            for (int group = 1; group <= 2; group++) {
-                if (m.group(group) != null) {
-                    codes.append(codes.length() == 0 ? "" : " ").append(m.group(group));
-                }
-            }
-        }
-        return (codes.length() == 0 ? "" : codes + " ")
+        String codes = DeliveryStatusNotification.replyCodes(reply);
+        return (codes.isEmpty() ? "" : codes + " ")
                 + "(the rest of the reason is left out: it can name the correspondent)";
     }
 

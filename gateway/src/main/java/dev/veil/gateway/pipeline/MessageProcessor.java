@@ -30,10 +30,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -271,7 +273,9 @@ public final class MessageProcessor {
         Map<String, String> temporary = new LinkedHashMap<>(o.temporary);
         boolean givingUp = Duration.between(entry.receivedAt(), now)
                 .compareTo(settings.getGiveUpAfter().toJavaDuration()) >= 0;
+        Set<String> gaveUp = new HashSet<>();
         if (givingUp && !temporary.isEmpty()) {
+            gaveUp.addAll(temporary.keySet());
             temporary.forEach((r, why) -> permanent.put(r, "4.4.7 gave up after "
                     + settings.getGiveUpAfter() + ": " + why));
             temporary.clear();
@@ -288,8 +292,12 @@ public final class MessageProcessor {
                             + e.getMessage(), e);
                 }
             }
+            boolean quoteHeader = mayQuoteHeader(entry, policy);
+            if (!quoteHeader) {
+                named = withoutDetail(id, named, gaveUp);
+            }
             Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), named,
-                    hostname, entry.receivedAt(), mayQuoteHeader(entry, policy));
+                    hostname, entry.receivedAt(), quoteHeader);
             if (settings.isSendBounces()) {
                 returnToSender(id, notice, entry.envelope().sender(), policy);
             }
@@ -320,6 +328,26 @@ public final class MessageProcessor {
                 LOG.info("{}: bounced: {}", id, first(permanent));
             }
         }
+    }
+
+    /**
+     * The reasons of a notice that does not quote the original's header (see {@link #mayQuoteHeader}) with their
+     * detail left out: it names the correspondents as well ("DNS lookup of TXT _dmarc.partner.example failed", "no
+     * key for ... from bob@partner.example"), and the notice reaches Exchange in clear. Each keeps its reply and status
+     * codes and says what kind of failure it was; the reasons in full go to the log (and the first to the queue).
+     */
+    private Map<String, String> withoutDetail(QueueId id, Map<String, String> reasons, Set<String> gaveUp) {
+        String withheld = " (the detail is left out of this unencrypted notice, as it can name the correspondents;"
+                + " it is in Veil's log and queue under queue id " + id + ")";
+        Map<String, String> out = new LinkedHashMap<>();
+        reasons.forEach((recipient, why) -> {
+            String codes = DeliveryStatusNotification.replyCodes(why);
+            out.put(recipient, gaveUp.contains(recipient)
+                    ? "4.4.7 gave up after " + settings.getGiveUpAfter() + ": a temporary error" + withheld
+                    : (codes.isEmpty() ? "" : codes + " ") + "delivery failed" + withheld);
+        });
+        LOG.info("{}: the bounce notice gives only status codes (it is not encrypted); the reasons: {}", id, reasons);
+        return out;
     }
 
     /**

@@ -69,7 +69,7 @@ public final class DeliveryStatusNotification {
         failures.forEach((rcpt, why) -> m.append("<").append(rcpt).append(">: ").append(oneLine(why)).append("\r\n"));
         if (!quoteHeader) {
             m.append("\r\nThe message's header is not quoted: this notice is not encrypted, and the header names its"
-                    + " correspondents.\r\n");
+                    + " correspondents. For the same reason the reasons above give only their status codes.\r\n");
         }
         m.append("\r\n--").append(boundary).append("\r\nContent-Type: message/delivery-status\r\n\r\n");
         m.append("Reporting-MTA: dns; ").append(hostname).append("\r\n");
@@ -98,6 +98,26 @@ public final class DeliveryStatusNotification {
     static String status(String reply) {
         Matcher matcher = STATUS.matcher(reply == null ? "" : reply);
         return matcher.find() ? matcher.group(1).replaceFirst("^[24]", "5") : "5.0.0";
+    }
+
+    private static final Pattern CODES =
+            Pattern.compile("^\\s*(\\d{3}(?=[ -]|$))?[ -]?\\s*([245]\\.\\d{1,3}\\.\\d{1,3}\\b)?");
+
+    /**
+     * The reply code and the enhanced status code at the start of {@code reply} ("550 5.1.1", "554", "4.4.7"), or
+     * nothing: a reason without the text that follows them.
+     */
+    public static String replyCodes(String reply) {
+        Matcher m = CODES.matcher(reply == null ? "" : reply);
+        StringBuilder codes = new StringBuilder();
+        if (m.find()) {
+            for (int group = 1; group <= 2; group++) {
+                if (m.group(group) != null) {
+                    codes.append(codes.length() == 0 ? "" : " ").append(m.group(group));
+                }
+            }
+        }
+        return codes.toString();
     }
 
     private static String oneLine(String s) {

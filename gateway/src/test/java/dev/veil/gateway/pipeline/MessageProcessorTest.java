@@ -544,6 +544,51 @@ class MessageProcessorTest {
                 .doesNotContain("text/rfc822-headers", "merger plans", "sender.test");
     }
 
+    /**
+     * Where the header is left out, so is the detail of each reason: a give-up after sender authentication could not
+     * look up the correspondent's DMARC record, or a step's error, names the correspondent as well. The codes and the
+     * kind of failure stay.
+     */
+    @Test
+    void aNoticeThatDoesNotQuoteTheHeaderGivesOnlyTheCodesOfEachReason() throws Exception {
+        QueueId id = queueFrom(PUBLIC_C, BOB, PUBLIC_A);
+        MailStep stuck = new MailStep() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public boolean applies(Mail mail) {
+                return true;
+            }
+
+            @Override
+            public void service(Mail mail) throws Exception {
+                if (mail.recipients().contains(BOB)) {
+                    throw new TemporaryFailureException("sender authentication: temperror: DMARC: DNS lookup of TXT"
+                            + " _dmarc.broken.example failed: SERVFAIL");
+                }
+                throw new PermanentFailureException("550 5.7.1 no key for mail from someone@broken.example");
+            }
+        };
+        clock.set(T0.plus(Duration.ofDays(5)).plusSeconds(1));
+
+        run(processorWithOutbound(policy(OnError.DEFER), stuck), id);
+
+        assertThat(entry(id).state()).isEqualTo(SpoolState.BOUNCED);
+        String notice = Files.readString(spool.messageFile(onlyQueued()));
+        assertThat(notice).doesNotContain("broken.example", "SERVFAIL", "DMARC", "no key", "text/rfc822-headers")
+                .contains("Final-Recipient: rfc822; bob@example.com\r\nAction: failed\r\nStatus: 5.4.7\r\n"
+                        + "Diagnostic-Code: smtp; 4.4.7 gave up after 5 days: a temporary error (the detail is left out",
+                        "Final-Recipient: rfc822; public-a@example.com\r\nAction: failed\r\nStatus: 5.7.1\r\n"
+                        + "Diagnostic-Code: smtp; 550 5.7.1 delivery failed (the detail is left out",
+                        "<bob@example.com>: 4.4.7 gave up after 5 days: a temporary error",
+                        "in Veil's log and queue under queue id " + id);
+        // the detail stays where an admin looks
+        assertThat(entry(id).lastError()).contains("broken.example");
+    }
+
     @Test
     void queuesNoNoticeWhenSendBouncesIsOffOrTheBounceHadTheNullSender() throws Exception {
         settings.setSendBounces(false);
