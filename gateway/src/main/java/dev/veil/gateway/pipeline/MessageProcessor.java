@@ -285,7 +285,9 @@ public final class MessageProcessor {
             Map<String, String> named = permanent;
             if (entry.direction() == Direction.OUTBOUND && aliases != null && Files.exists(file)) {
                 try {
-                    named = BounceRecipients.asAddressed(file, permanent, aliases);
+                    // every recipient it was accepted for: one delivered at an earlier attempt counts as well
+                    List<String> recipients = spool.acceptedRecipients(id).orElse(entry.envelope().recipients());
+                    named = BounceRecipients.asAddressed(file, recipients, permanent, aliases);
                 } catch (RuntimeException e) {
                     // the directory is unavailable: the notice waits (with the entry) rather than name real addresses
                     throw new java.io.IOException("bounce notice: cannot resolve the aliases it must name: "

@@ -20,6 +20,7 @@ import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.db.Database;
 import dev.veil.gateway.db.SpoolDao;
 import dev.veil.gateway.relay.OutgoingMessage;
+import dev.veil.gateway.relay.PartialDeliveryException;
 import dev.veil.gateway.relay.PermanentFailureException;
 import dev.veil.gateway.relay.Upstream;
 import java.nio.charset.StandardCharsets;
@@ -81,6 +82,11 @@ class OutboundProcessingTest {
         public Optional<String> partyOf(String realAddress) {
             return realAddress.equalsIgnoreCase("bob@partner.example") ? Optional.of("c-7qf2") : Optional.empty();
         }
+
+        @Override
+        public Optional<String> aliasOf(String realAddress) {
+            return realAddress.equals("bob@partner.example") ? Optional.of("c-7qf2@alias.example.net") : Optional.empty();
+        }
     };
 
     /** Records what it was given, with the content as it was at that moment. */
@@ -88,12 +94,16 @@ class OutboundProcessingTest {
         final List<String> recipients = new ArrayList<>();
         final List<String> contents = new ArrayList<>();
         String refusal;
+        PartialDeliveryException partial;
 
         @Override
         public void send(QueueId id, OutgoingMessage message, String sender, List<String> rcpts)
-                throws PermanentFailureException {
+                throws PermanentFailureException, PartialDeliveryException {
             if (refusal != null) {
                 throw new PermanentFailureException(refusal);
+            }
+            if (partial != null) {
+                throw partial;
             }
             recipients.addAll(rcpts);
             try {
@@ -212,5 +222,52 @@ class OutboundProcessingTest {
         assertThat(notice).contains("Final-Recipient: rfc822; c-7qf2@alias.example.net")
                 .contains("<c-7qf2@alias.example.net>: 550 5.1.1 (the rest of the reason is left out", "Status: 5.1.1");
         assertThat(notice.toLowerCase()).doesNotContain("partner.example", "recipient address rejected");
+    }
+
+    /**
+     * The message went to a correspondent (delivered) and to someone else (refused): the server that refused the other
+     * saw the whole transaction and can name the correspondent in its reason in any spelling, so that reason too keeps
+     * only its codes.
+     */
+    @Test
+    void whenTheMessageWentToACorrespondentAnotherRecipientsReasonKeepsOnlyItsCodes() throws Exception {
+        outboundRelay.partial = new PartialDeliveryException("mixed", List.of("bob@partner.example"), List.of(),
+                List.of("carol@other.example"), Map.of("carol@other.example", "550 5.7.1 <carol@other.example>"
+                        + " refused; also in this transaction: bob%40partner.example user=bob [192.0.2.77]"));
+
+        SpoolEntry entry = run(queue(Direction.OUTBOUND, "bob@partner.example", "carol@other.example"));
+
+        assertThat(entry.state()).isEqualTo(SpoolState.BOUNCED);
+        String notice = Files.readString(spool.dsnFile(entry.id()), StandardCharsets.UTF_8);
+        assertThat(notice).contains("Final-Recipient: rfc822; carol@other.example\r\nAction: failed\r\n"
+                + "Status: 5.7.1\r\nDiagnostic-Code: smtp; 550 5.7.1 (the rest of the reason is left out");
+        assertThat(notice.toLowerCase()).doesNotContain("partner.example", "user=bob", "192.0.2.77");
+    }
+
+    /**
+     * The same when the correspondent was addressed only in the envelope (a Bcc: the header names no alias) and got
+     * the message at an earlier attempt, so that the envelope of the attempt that bounces no longer holds them.
+     */
+    @Test
+    void aCorrespondentDeliveredAtAnEarlierAttemptStillCountsForALaterNotice() throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write("From: Alice <alice@example.com>\r\nTo: carol@other.example\r\nSubject: plan\r\n\r\nNoon.\r\n"
+                .getBytes(StandardCharsets.UTF_8));
+        QueueId id = spool.accept(message, new Envelope("alice@example.com",
+                List.of("bob@partner.example", "carol@other.example")), Direction.OUTBOUND);
+        outboundRelay.partial = new PartialDeliveryException("mixed", List.of("bob@partner.example"),
+                List.of("carol@other.example"), List.of(), Map.of("carol@other.example", "451 4.3.0 try later"));
+        assertThat(run(id).state()).isEqualTo(SpoolState.DEFERRED);
+        outboundRelay.partial = new PartialDeliveryException("refused", List.of(), List.of(),
+                List.of("carol@other.example"), Map.of("carol@other.example", "550 5.7.1 <carol@other.example>"
+                        + " refused; you also wrote to bob%40partner.example user=bob"));
+
+        assertThat(dao.claim(id, dao.find(id).orElseThrow().nextAttemptAt())).isTrue();
+        processor().process(id);
+
+        assertThat(dao.find(id).orElseThrow().state()).isEqualTo(SpoolState.BOUNCED);
+        String notice = Files.readString(spool.dsnFile(id), StandardCharsets.UTF_8);
+        assertThat(notice).contains("Diagnostic-Code: smtp; 550 5.7.1 (the rest of the reason is left out");
+        assertThat(notice.toLowerCase()).doesNotContain("partner.example", "user=bob");
     }
 }
