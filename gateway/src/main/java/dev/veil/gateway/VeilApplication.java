@@ -20,6 +20,7 @@ import dev.veil.gateway.core.PrivateDirectories;
 import dev.veil.gateway.core.PolicyWatcher;
 import dev.veil.gateway.core.QueueRunner;
 import dev.veil.gateway.core.RevocationListRefresher;
+import dev.veil.gateway.core.MessagePartyWriter;
 import dev.veil.gateway.core.SentIdPruner;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.AliasDirectory;
@@ -170,6 +171,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
         SentMessageIdDao sentIds = new SentMessageIdDao(db);
         MessageIdPartyDao idParties = new MessageIdPartyDao(db);
+        MessagePartyWriter partyWriter = new MessagePartyWriter(idParties, clock);
+        environment.lifecycle().manage(partyWriter);
         environment.lifecycle().manage(new SentIdPruner(sentIds, idParties, config.getOutbound().getKeepSentIds(),
                 clock));
         HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong);
@@ -191,8 +194,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
-        available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents,
-                (ids, parties) -> idParties.record(ids, parties, clock.instant())));
+        available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents, partyWriter));
         available.put("encrypt", () -> new EncryptStep(spool, keys::sealer, metrics.timer("encryption")));
         available.put("pass", PassStep::new);
         available.put("relay", () -> new RelayStep(upstream));

@@ -30,36 +30,52 @@ public final class MessageIdPartyDao {
         this.database = database;
     }
 
+    /** One message's tokenised ids and correspondents, recorded at {@code at}. */
+    public record Parties(List<String> ids, Collection<String> parties, Instant at) {
+    }
+
     /**
      * Records every correspondent in {@code parties} as knowing every id in {@code ids} (without angle brackets, in
-     * header order; of more than {@value #MAX_IDS}, the first two and then the last, the newest References). One
-     * transaction; a pair recorded before gets the new date (what is still in use is kept).
+     * header order; of more than {@value #MAX_IDS}, the first two and then the last, the newest References). A pair
+     * recorded before gets the new date (what is still in use is kept).
      */
     public void record(List<String> ids, Collection<String> parties, Instant at) throws SQLException {
-        if (ids.isEmpty() || parties.isEmpty()) {
-            return;
-        }
-        Set<String> chosen = new LinkedHashSet<>(ids.size() <= MAX_IDS ? ids : newestFirst(ids));
-        List<String> who = parties.stream().distinct().limit(MAX_PARTIES).toList();
+        recordAll(List.of(new Parties(ids, parties, at)));
+    }
+
+    /** {@link #record} for several messages in one transaction (a commit writes to disk: one for many). */
+    public void recordAll(List<Parties> messages) throws SQLException {
         try (Connection c = database.connection()) {
             boolean autoCommit = c.getAutoCommit();
             c.setAutoCommit(false);
             try (PreparedStatement s = c.prepareStatement("MERGE INTO message_id_party (id_hash, party, last_seen)"
                     + " KEY (id_hash, party) VALUES (?, ?, ?)")) {
-                int n = 0;
-                for (String id : chosen) {
-                    if (n++ == MAX_IDS) {
-                        break;
+                boolean any = false;
+                for (Parties message : messages) {
+                    if (message.ids().isEmpty() || message.parties().isEmpty()) {
+                        continue;
                     }
-                    byte[] hash = SentMessageIdDao.hash(id);
-                    for (String party : who) {
-                        s.setBytes(1, hash);
-                        s.setString(2, party);
-                        s.setLong(3, at.toEpochMilli());
-                        s.addBatch();
+                    List<String> ids = message.ids();
+                    Set<String> chosen = new LinkedHashSet<>(ids.size() <= MAX_IDS ? ids : newestFirst(ids));
+                    List<String> who = message.parties().stream().distinct().limit(MAX_PARTIES).toList();
+                    int n = 0;
+                    for (String id : chosen) {
+                        if (n++ == MAX_IDS) {
+                            break;
+                        }
+                        byte[] hash = SentMessageIdDao.hash(id);
+                        for (String party : who) {
+                            s.setBytes(1, hash);
+                            s.setString(2, party);
+                            s.setLong(3, message.at().toEpochMilli());
+                            s.addBatch();
+                            any = true;
+                        }
                     }
                 }
-                s.executeBatch();
+                if (any) {
+                    s.executeBatch();
+                }
                 c.commit();
             } catch (SQLException e) {
                 c.rollback();
