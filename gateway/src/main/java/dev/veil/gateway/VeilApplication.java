@@ -203,8 +203,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
         // outbound: the same steps, plus restoring correspondents, and a relay to outbound.relay.* instead
         Map<String, Supplier<MailStep>> outboundSteps = new LinkedHashMap<>(available);
         outboundSteps.put("restore-correspondents",
-                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier,
-                        idParties::knownToAny), sentIds, clock));
+                () -> new RestoreCorrespondentsStep(spool, new CorrespondentRestorer(reidentifier, (id, parties) -> {
+                    partyWriter.flush(); // what the pseudonymise step has just recorded counts
+                    return idParties.knownToAny(id, parties);
+                }), sentIds, clock));
         outboundSteps.put("relay", () -> new RelayStep(outboundRelay));
         List<MailStep> outboundPipeline = PipelineSteps.build("outbound.pipeline",
                 config.getOutbound().getPipeline(), outboundSteps);

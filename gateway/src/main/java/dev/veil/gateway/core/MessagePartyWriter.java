@@ -25,6 +25,7 @@ public final class MessagePartyWriter implements Managed, PseudonymiseStep.Party
     private static final Logger LOG = LoggerFactory.getLogger(MessagePartyWriter.class);
     static final int CAPACITY = 10_000;
     static final int PER_TRANSACTION = 500;
+    static final long INTERVAL_MS = 100;
     private final MessageIdPartyDao dao;
     private final Clock clock;
     private final BlockingQueue<MessageIdPartyDao.Parties> queue = new ArrayBlockingQueue<>(CAPACITY);
@@ -68,28 +69,30 @@ public final class MessagePartyWriter implements Managed, PseudonymiseStep.Party
         flush();
     }
 
-    /** Writes everything queued now, on the caller's thread (tests, stop). */
-    public void flush() {
+    /**
+     * Writes everything queued now, on the caller's thread: at stop, and before outbound restoration asks who took part
+     * in a message, so that a reply sent at once after its original still finds it.
+     */
+    public synchronized void flush() {
         while (writeBatch()) {
             // until the queue is empty
         }
     }
 
+    /**
+     * Every {@value #INTERVAL_MS} ms, what has come since: under load dozens of messages to a commit rather than one.
+     * Each message still costs its rows: about 0.1 ms of this thread's CPU a message under load (one id, one
+     * correspondent; 2.6 s over 20,873 messages of 50 KB, sampled in 10 ms ticks).
+     */
     private void run() {
         while (running) {
             try {
-                MessageIdPartyDao.Parties first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                List<MessageIdPartyDao.Parties> batch = new ArrayList<>();
-                batch.add(first);
-                queue.drainTo(batch, PER_TRANSACTION - 1);
-                write(batch);
+                Thread.sleep(INTERVAL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            flush();
         }
     }
 
