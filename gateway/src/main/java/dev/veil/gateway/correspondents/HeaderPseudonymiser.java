@@ -272,26 +272,6 @@ public final class HeaderPseudonymiser {
         return String.join(" ", tokens);
     }
 
-    /** A structured field body without its comments (RFC 5322 3.2.2: nested, with quoted pairs), spaces folded. */
-    static String withoutComments(String value) {
-        StringBuilder out = new StringBuilder(value.length());
-        int depth = 0;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (depth > 0 && c == '\\') {
-                i++; // a quoted pair inside a comment: skipped with the comment
-            } else if (c == '(') {
-                depth++;
-            } else if (c == ')' && depth > 0) {
-                depth--;
-                out.append(' ');
-            } else if (depth == 0) {
-                out.append(c == '\r' || c == '\n' || c == '\t' ? ' ' : c);
-            }
-        }
-        return out.toString().strip().replaceAll(" {2,}", " ");
-    }
-
     /** A display name as a header phrase: printable ASCII quoted as needed, anything else as an RFC 2047 word. */
     static String phrase(String text) {
         StringBuilder clean = new StringBuilder();

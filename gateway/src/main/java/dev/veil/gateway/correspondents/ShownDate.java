@@ -1,5 +1,6 @@
 package dev.veil.gateway.correspondents;
 
+import dev.veil.crypto.HeaderField;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -23,7 +24,7 @@ final class ShownDate {
 
     /** The date without comments and with single spaces, or empty when what is left is not a date-time. */
     static Optional<String> of(String value) {
-        String date = HeaderPseudonymiser.withoutComments(value);
+        String date = HeaderField.withoutComments(value);
         return DATE_TIME.matcher(date).matches() ? Optional.of(date) : Optional.empty();
     }
 }
