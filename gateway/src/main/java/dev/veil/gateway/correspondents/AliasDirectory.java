@@ -31,6 +31,22 @@ public final class AliasDirectory {
     private final Supplier<Pseudonymiser> pseudonymiser;
     private final Clock clock;
     private final Map<String, String> confirmed = new ConcurrentHashMap<>();
+    /**
+     * The aliases confirmed above by address and alias domain, for the pseudonymiser that made them: a correspondent
+     * who writes again costs a map lookup, not a keyed hash and an AES-SIV token (two per message, From and envelope
+     * sender). Holds real addresses, as the process does while it handles their mail; never written anywhere.
+     */
+    private volatile KnownAliases known = new KnownAliases(null);
+
+    /** Aliases by canonical address and alias domain, valid for one pseudonymiser (a new one starts empty). */
+    private record KnownAliases(Pseudonymiser madeBy, Map<AddressAt, String> byAddress) {
+        KnownAliases(Pseudonymiser madeBy) {
+            this(madeBy, new ConcurrentHashMap<>());
+        }
+    }
+
+    private record AddressAt(String canonicalAddress, String aliasDomain) {
+    }
 
     public AliasDirectory(AliasDao dao, Supplier<Pseudonymiser> pseudonymiser, Clock clock) {
         this.dao = dao;
@@ -81,10 +97,21 @@ public final class AliasDirectory {
      */
     public String register(String canonicalAddress, String aliasDomain) throws AliasCollisionException, SQLException {
         Pseudonymiser p = pseudonymiser.get();
+        KnownAliases cache = known;
+        if (cache.madeBy() != p) {
+            cache = new KnownAliases(p);
+            known = cache;
+        }
+        AddressAt key = new AddressAt(canonicalAddress, aliasDomain);
+        String knownAlias = cache.byAddress().get(key);
+        if (knownAlias != null) {
+            return knownAlias;
+        }
         String local = p.aliasLocalPart(canonicalAddress);
         String alias = local + "@" + aliasDomain;
         String token = p.token(TOKEN_KIND, canonicalAddress);
         if (token.equals(confirmed.get(alias))) {
+            remember(cache, key, alias);
             return alias;
         }
         AliasEntry row = dao.insertIfAbsent(new AliasEntry(local, aliasDomain, token, p.currentVersion(), clock.instant()));
@@ -103,7 +130,15 @@ public final class AliasDirectory {
             confirmed.clear();
         }
         confirmed.put(alias, row.realToken());
+        remember(cache, key, alias);
         return alias;
+    }
+
+    private static void remember(KnownAliases cache, AddressAt key, String alias) {
+        if (cache.byAddress().size() >= CACHE_LIMIT) {
+            cache.byAddress().clear();
+        }
+        cache.byAddress().put(key, alias);
     }
 
     /**

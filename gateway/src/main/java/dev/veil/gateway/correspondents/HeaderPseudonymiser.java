@@ -274,12 +274,16 @@ public final class HeaderPseudonymiser {
 
     /** A display name as a header phrase: printable ASCII quoted as needed, anything else as an RFC 2047 word. */
     static String phrase(String text) {
-        StringBuilder clean = new StringBuilder();
+        // controls become spaces, and a run of spaces one (a loop: a regular expression here was compiled per message)
+        StringBuilder clean = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            clean.append(c < ' ' || c == 0x7f ? ' ' : c);
+            char shown = c < ' ' || c == 0x7f ? ' ' : c;
+            if (shown != ' ' || clean.length() == 0 || clean.charAt(clean.length() - 1) != ' ') {
+                clean.append(shown);
+            }
         }
-        String t = clean.toString().strip().replaceAll(" +", " ");
+        String t = clean.toString().strip();
         if (t.chars().allMatch(c -> c < 0x80)) {
             boolean atoms = t.chars().allMatch(c -> c == ' ' || Character.isLetterOrDigit(c) || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0);
             return atoms ? t : "\"" + t.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";

@@ -93,7 +93,9 @@ public final class PseudonymiseStep implements MailStep {
         boolean sealedLater = mail.decision().action() instanceof Action.Encrypt
                 && mail.protection() == Mail.Protection.NONE;
         HeaderPseudonymiser.Result result;
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(mail.content()), 64 * 1024)) {
+        // only the header is read here: a buffer the size of a large header, not of the message (64 KiB allocated per
+        // message was most of what this step made the garbage collector do)
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(mail.content()), 8 * 1024)) {
             HeaderBlock header = HeaderBlock.read(in);
             if (!sealedLater && !header.complete()) {
                 // the rewrite keeps only the fields it knows: header lines after the one it could not read would
