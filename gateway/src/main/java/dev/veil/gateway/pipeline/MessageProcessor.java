@@ -113,6 +113,11 @@ public final class MessageProcessor {
         final Map<String, String> temporary = new LinkedHashMap<>();
         final Map<String, String> permanent = new LinkedHashMap<>();
         final Map<String, String> quarantined = new LinkedHashMap<>();
+        /**
+         * Recipients whose reason is Veil's own account of what went wrong (a step that failed closed, a connection or
+         * DNS error), not an answer meant for the sender (the upstream server's reply, a policy's reject message).
+         */
+        final Set<String> ownAccount = new HashSet<>();
         final List<AuditRecord> audit = new ArrayList<>();
     }
 
@@ -184,26 +189,32 @@ public final class MessageProcessor {
      * {@code step.NAME.runs} (admin /metrics): CPU rather than wall time, so that a step waiting for a disk or the
      * upstream does not look costly, and sums rather than a sample, so that the cost of N messages is one
      * subtraction (the load harness prints it per step).
+     *
+     * @return the thread's CPU time now: where the next step's starts
      */
-    private void countStepCpu(MailStep step, long cpuBefore) {
+    private long countStepCpu(MailStep step, long cpuBefore) {
         if (cpuBefore < 0) {
-            return;
+            return cpuBefore;
         }
-        metrics.counter("step." + step.name() + ".cpu-us").inc((THREADS.getCurrentThreadCpuTime() - cpuBefore) / 1000);
+        long now = THREADS.getCurrentThreadCpuTime();
+        metrics.counter("step." + step.name() + ".cpu-us").inc((now - cpuBefore) / 1000);
         metrics.counter("step." + step.name() + ".runs").inc();
+        return now;
     }
 
     private void runGroup(Mail mail, List<MailStep> pipeline, Outcomes outcomes) {
         String outcome;
         String detail;
+        PartialDeliveryException partial = null;
         try {
+            // one reading of the thread's CPU clock between steps, not two per step (each is a system call)
+            long cpu = threadCpuNanos();
             for (MailStep step : pipeline) {
                 if (step.applies(mail)) {
-                    long cpuBefore = threadCpuNanos();
                     try {
                         step.service(mail);
                     } finally {
-                        countStepCpu(step, cpuBefore);
+                        cpu = countStepCpu(step, cpu);
                     }
                 }
             }
@@ -212,6 +223,9 @@ public final class MessageProcessor {
             detail = mail.note();
         } catch (TemporaryFailureException e) {
             mail.recipients().forEach(r -> outcomes.temporary.put(r, e.getMessage()));
+            if (!e.isServerReply()) {
+                outcomes.ownAccount.addAll(mail.recipients());
+            }
             outcome = "deferred";
             detail = e.getMessage();
         } catch (PermanentFailureException e) {
@@ -227,11 +241,15 @@ public final class MessageProcessor {
             outcomes.delivered.addAll(e.delivered());
             e.temporaryFailures().forEach(r -> outcomes.temporary.put(r, e.replyFor(r)));
             e.permanentFailures().forEach(r -> outcomes.permanent.put(r, e.replyFor(r)));
-            outcome = "partial";
+            // one audit row per outcome, each with its recipients: "partial" for the whole group said neither who was
+            // delivered nor whether anyone was
+            partial = e;
+            outcome = null;
             detail = e.getMessage();
         } catch (Exception e) {
             // fail closed: whatever went wrong, the mail does not go on; policy on-error says what happens instead
             outcome = onError(mail.policy().onError(), mail.recipients(), describe(e), outcomes);
+            outcomes.ownAccount.addAll(mail.recipients());
             detail = describe(e);
             LOG.warn("{}: {} ({}): {}", mail.id(), outcome, mail.policy().onError(), detail);
         } finally {
@@ -243,8 +261,24 @@ public final class MessageProcessor {
                 }
             }
         }
-        outcomes.audit.add(audit(mail.id(), mail.recipients(), mail.decision().rule().name(),
-                mail.policy().contentHash(), mail.keyFingerprints(), outcome, detail));
+        if (partial == null) {
+            outcomes.audit.add(audit(mail, mail.recipients(), outcome, detail));
+            return;
+        }
+        if (!partial.delivered().isEmpty()) {
+            outcomes.audit.add(audit(mail, partial.delivered(), "relayed", mail.note()));
+        }
+        if (!partial.temporaryFailures().isEmpty()) {
+            outcomes.audit.add(audit(mail, partial.temporaryFailures(), "deferred", detail));
+        }
+        if (!partial.permanentFailures().isEmpty()) {
+            outcomes.audit.add(audit(mail, partial.permanentFailures(), "bounced", detail));
+        }
+    }
+
+    private AuditRecord audit(Mail mail, List<String> recipients, String outcome, String detail) {
+        return audit(mail.id(), recipients, mail.decision().rule().name(), mail.policy().contentHash(),
+                mail.keyFingerprints(), outcome, detail);
     }
 
     private static String onError(OnError onError, List<String> recipients, String why, Outcomes outcomes) {
@@ -296,7 +330,9 @@ public final class MessageProcessor {
             }
             boolean quoteHeader = mayQuoteHeader(entry, policy);
             if (!quoteHeader) {
-                named = withoutDetail(id, named, gaveUp);
+                named = withoutDetail(id, named, gaveUp, r -> true, UNENCRYPTED_NOTICE);
+            } else if (toOutsideSender(entry, policy)) {
+                named = withoutDetail(id, named, gaveUp, o.ownAccount::contains, OUTSIDE_SENDER);
             }
             Path notice = DeliveryStatusNotification.write(spool, id, file, entry.envelope().sender(), named,
                     hostname, entry.receivedAt(), quoteHeader);
@@ -338,18 +374,44 @@ public final class MessageProcessor {
      * key for ... from bob@partner.example"), and the notice reaches Exchange in clear. Each keeps its reply and status
      * codes and says what kind of failure it was; the reasons in full go to the log (and the first to the queue).
      */
-    private Map<String, String> withoutDetail(QueueId id, Map<String, String> reasons, Set<String> gaveUp) {
-        String withheld = " (the detail is left out of this unencrypted notice, as it can name the correspondents;"
-                + " it is in Veil's log and queue under queue id " + id + ")";
+    private Map<String, String> withoutDetail(QueueId id, Map<String, String> reasons, Set<String> gaveUp,
+                                              java.util.function.Predicate<String> withheldFor, String why) {
+        String withheld = " (the detail is left out of this " + why + "; it is in Veil's log and queue under queue id "
+                + id + ")";
         Map<String, String> out = new LinkedHashMap<>();
-        reasons.forEach((recipient, why) -> {
-            String codes = DeliveryStatusNotification.replyCodes(why);
+        reasons.forEach((recipient, reason) -> {
+            if (!withheldFor.test(recipient)) {
+                out.put(recipient, reason);
+                return;
+            }
+            String codes = DeliveryStatusNotification.replyCodes(reason);
             out.put(recipient, gaveUp.contains(recipient)
                     ? "4.4.7 gave up after " + settings.getGiveUpAfter() + ": a temporary error" + withheld
                     : (codes.isEmpty() ? "" : codes + " ") + "delivery failed" + withheld);
         });
-        LOG.info("{}: the bounce notice gives only status codes (it is not encrypted); the reasons: {}", id, reasons);
+        if (!out.equals(reasons)) {
+            LOG.info("{}: the bounce notice gives only status codes for some reasons ({}); the reasons: {}", id, why,
+                    reasons);
+        }
         return out;
+    }
+
+    private static final String UNENCRYPTED_NOTICE = "unencrypted notice, as it can name the correspondents";
+    private static final String OUTSIDE_SENDER =
+            "notice to a sender outside the business, as it describes the gateway itself";
+
+    /**
+     * Whether a notice goes to a sender outside the business: mail that came in from outside. Such a sender gets the
+     * upstream server's replies and the policy's own reject messages, but not Veil's account of its own failures,
+     * which names its upstream host and port, its DNS, its steps ("pseudonymisation failed: ...") and keys.
+     */
+    private static boolean toOutsideSender(SpoolEntry entry, Policy policy) {
+        if (entry.direction() == Direction.OUTBOUND) {
+            return false;
+        }
+        String sender = entry.envelope().sender();
+        int at = sender.lastIndexOf('@');
+        return policy == null || at <= 0 || !policy.protects(sender.substring(at + 1));
     }
 
     /**

@@ -168,7 +168,7 @@ public final class SmtpUpstream implements Upstream {
             throw new PermanentFailureException(reply, e);
         }
         if (oneReply && permanent.isEmpty()) {
-            throw new TemporaryFailureException(reply, e);
+            throw TemporaryFailureException.serverReply(reply, e);
         }
         throw new PartialDeliveryException(reply, delivered, temporary, permanent, replies);
     }

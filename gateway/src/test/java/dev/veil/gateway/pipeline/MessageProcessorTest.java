@@ -1,6 +1,7 @@
 package dev.veil.gateway.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.codahale.metrics.MetricRegistry;
 import dev.veil.config.Action;
@@ -156,8 +157,39 @@ class MessageProcessorTest {
         assertThat(upstream.sent).isEmpty();
         assertThat(spool.messageFile(id)).doesNotExist();
         String dsn = Files.readString(spool.dsnFile(id));
+        // the sender is outside the business: it learns that delivery failed and where to ask, not how Veil failed
         assertThat(dsn).contains("To: <alice@sender.test>", "Final-Recipient: rfc822; bob@example.com",
-                "Status: 5.7.1", "no certificate for bob@example.com");
+                "Status: 5.7.1", "550 5.7.1 delivery failed", "queue id " + id.value())
+                .doesNotContain("certificate");
+    }
+
+    /**
+     * A notice to a sender outside the business keeps what was meant for it (the upstream server's reply, the policy's
+     * reject message) and leaves out Veil's account of its own failures, which names its upstream host and port.
+     */
+    @Test
+    void aNoticeToAnOutsideSenderKeepsServerRepliesButNotVeilsOwnAccount() throws Exception {
+        Policy policy = policy(OnError.DEFER);
+        MessageProcessor processor = processor(policy, new PassStep(), new RelayStep(upstream));
+        QueueId refusedConnection = queue(PUBLIC_A);
+        QueueId busyMailbox = queue(PUBLIC_B);
+        QueueId unknownUser = queue(PUBLIC_C);
+        clock.set(T0.plus(Duration.ofDays(6))); // past giveUpAfter: a temporary failure now bounces
+
+        upstream.failure = new TemporaryFailureException("upstream exchange.internal:2525: Connection refused");
+        run(processor, refusedConnection);
+        upstream.failure = TemporaryFailureException.serverReply("451 4.2.1 mailbox busy, try later", null);
+        run(processor, busyMailbox);
+        upstream.failure = new PermanentFailureException("550 5.1.1 user unknown");
+        run(processor, unknownUser);
+
+        String refused = Files.readString(spool.dsnFile(refusedConnection));
+        assertThat(refused).contains("Status: 5.4.7", "4.4.7 gave up after 5 days: a temporary error", "queue id " + refusedConnection.value())
+                .doesNotContain("exchange.internal", "2525", "refused");
+        assertThat(entry(refusedConnection).lastError()).contains("exchange.internal:2525"); // the admin still sees it
+        assertThat(Files.readString(spool.dsnFile(busyMailbox))).contains("451 4.2.1 mailbox busy, try later");
+        assertThat(Files.readString(spool.dsnFile(unknownUser))).contains("550 5.1.1 user unknown")
+                .doesNotContain("left out");
     }
 
     @Test
@@ -457,6 +489,10 @@ class MessageProcessorTest {
         String dsn = Files.readString(spool.dsnFile(id));
         assertThat(dsn).contains("Final-Recipient: rfc822; " + PUBLIC_C);
         assertThat(dsn).doesNotContain("Final-Recipient: rfc822; " + PUBLIC_A, "Final-Recipient: rfc822; " + PUBLIC_B);
+        // the audit says who went, who waits and who bounced: a row per outcome
+        assertThat(audit.forQueueId(id.value())).extracting(AuditRecord::outcome, AuditRecord::recipients)
+                .containsExactlyInAnyOrder(tuple("relayed", List.of(PUBLIC_A)), tuple("deferred", List.of(PUBLIC_B)),
+                        tuple("bounced", List.of(PUBLIC_C)));
 
         upstream.failure = null;
         clock.set(entry.nextAttemptAt());
@@ -478,6 +514,9 @@ class MessageProcessorTest {
         MessageProcessor processor = processor(policy(OnError.DEFER), new PassStep(), new RelayStep(upstream));
         upstream.failure = new PartialDeliveryException("mixed", List.of(), List.of(PUBLIC_B), List.of(PUBLIC_C));
         run(processor, id);
+        // nobody was delivered, and the audit does not say otherwise
+        assertThat(audit.forQueueId(id.value())).extracting(AuditRecord::outcome)
+                .containsExactlyInAnyOrder("deferred", "bounced");
         clock.set(entry(id).nextAttemptAt());
         upstream.failure = new PermanentFailureException("550 5.2.1 mailbox disabled");
 
