@@ -180,11 +180,19 @@ public final class HeaderPseudonymiser {
                 for (AddressParser.Mailbox m : g.members()) {
                     members.add(mailbox(m, policy, rule, p, aliases));
                 }
-                String name = g.name().isBlank() ? "undisclosed-recipients" : "Group " + p.label(g.name());
+                String name = g.name().isBlank() ? "undisclosed-recipients" : "Group " + groupLabel(p, g.name());
                 out.add(name + ":" + (members.isEmpty() ? "" : " " + String.join(", ", members)) + ";");
             }
         }
         return String.join(", ", out);
+    }
+
+    /**
+     * The label of a group's name. Keyed apart from the labels of addresses: a group named {@code bob@partner.example}
+     * would otherwise get bob's label, and tie the two together in Exchange.
+     */
+    public static String groupLabel(Pseudonymiser p, String groupName) {
+        return p.label("group:" + groupName);
     }
 
     private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,

@@ -96,7 +96,7 @@ class PseudonymiseStepTest {
         String bob = alias("bob@partner.example");
         assertThat(outside.get("from")).containsExactly("Correspondent " + pseudonymiser.label("bob@partner.example")
                 + " <" + bob + ">");
-        assertThat(outside.get("to")).containsExactly("Alice <alice@example.com>, Group " + pseudonymiser.label("Team")
+        assertThat(outside.get("to")).containsExactly("Alice <alice@example.com>, Group " + HeaderPseudonymiser.groupLabel(pseudonymiser, "Team")
                 + ": carol@xn--bcher-kva.example, Correspondent " + pseudonymiser.label("dave@other.example") + " <"
                 + alias("dave@other.example") + ">;");
         assertThat(outside.get("cc")).containsExactly("eve@xn--bcher-kva.example, Correspondent "
@@ -185,6 +185,21 @@ class PseudonymiseStepTest {
                 "Content-Transfer-Encoding: base64\r\n").doesNotContain("Priority: sent", "Content-Description");
         assertThat(rewritten).endsWith("\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAxggE=\r\n");
         assertThat(mail.protection()).isEqualTo(Mail.Protection.ALREADY_ENCRYPTED);
+    }
+
+    @Test
+    void aGroupNamedLikeACorrespondentDoesNotGetThatCorrespondentsLabel() throws Exception {
+        String message = "From: Bob <bob@partner.example>\r\nTo: \"bob@partner.example\": alice@example.com;\r\n"
+                + "Subject: s\r\nMessage-ID: <g1@mail.partner.example>\r\n\r\nbody\r\n";
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail("alice@example.com", message), step, encryptStep(sealed));
+
+        String bobsLabel = pseudonymiser.label("bob@partner.example");
+        assertThat(sealed.get().outerValues().get("from").get(0)).contains(bobsLabel);
+        assertThat(sealed.get().outerValues().get("to")).singleElement().asString()
+                .startsWith("Group " + HeaderPseudonymiser.groupLabel(pseudonymiser, "bob@partner.example") + ":")
+                .doesNotContain(bobsLabel).doesNotContain("partner");
     }
 
     @Test
