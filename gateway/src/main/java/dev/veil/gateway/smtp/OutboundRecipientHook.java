@@ -80,11 +80,16 @@ final class OutboundRecipientHook implements RcptHook {
             }
             try {
                 envelopeAddress = CorrespondentRestorer.checkedAddress(real.get());
+                String local = envelopeAddress.substring(0, envelopeAddress.lastIndexOf('@'));
+                if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0) {
+                    // what the envelope check refuses when typed directly (550 5.7.1) must not go out via its alias
+                    throw new RestorationException("the real address behind an alias routes elsewhere (% or !)");
+                }
             } catch (RestorationException e) {
                 LOG.warn("RCPT {}: {}", address, e.getMessage());
                 return result(HookReturnCode.deny(), "550", "5.1.1 Recipient address rejected: " + address
-                        + " stands for an address Veil cannot relay to (a quoted local part, an address literal or"
-                        + " no domain)");
+                        + " stands for an address Veil cannot relay to (a quoted local part, routing characters, an"
+                        + " address literal or no domain)");
             }
         }
         Optional<HookResult> rejected =
