@@ -4,11 +4,9 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -146,16 +144,13 @@ public final class CorrespondentRestorer {
             }
         }
         // the recipients' party keys are worked out only once a token is found
-        List<Set<String>> parties = new ArrayList<>(1);
+        Once<Set<String>> parties = new Once<>(() -> partiesAmong(to.get()));
         Lookup messageId = (field, token) -> {
             Optional<String> real = messageId(field, token);
             if (real == null || real.isEmpty() || to == null) {
                 return real;
             }
-            if (parties.isEmpty()) {
-                parties.add(partiesAmong(to.get()));
-            }
-            if (!knownToAny(real.get(), parties.get(0))) {
+            if (!knownToAny(real.get(), parties.get())) {
                 counts[3]++;
                 return null;
             }
@@ -206,6 +201,27 @@ public final class CorrespondentRestorer {
         } catch (Exception e) {
             throw new RestorationException("cannot tell who knows a message id: " + e.getMessage(), e);
         }
+    }
+
+    /** A value worked out at its first use, and only then (its source may fail, or cost a database query). */
+    private static final class Once<T> {
+        private final Source<T> source;
+        private T value;
+
+        Once(Source<T> source) {
+            this.source = source;
+        }
+
+        T get() throws RestorationException {
+            if (value == null) {
+                value = source.get();
+            }
+            return value;
+        }
+    }
+
+    private interface Source<T> {
+        T get() throws RestorationException;
     }
 
     private interface Lookup {
