@@ -42,6 +42,35 @@ class UpstreamFaultsTest {
     }
 
     /**
+     * Exchange stays unreachable until the queue gives up: the notice to the sender outside the business says the
+     * delivery failed for a temporary reason and gives the queue id, but not Veil's account of it, which names the
+     * upstream's address and port; the queue keeps that account for the admin.
+     */
+    @Test
+    void aGiveUpNoticeToAnOutsideSenderDoesNotNameVeilsUpstream() throws Exception {
+        int upstreamPort = GatewayProcess.freePort();
+        try (ScriptedUpstream world = new ScriptedUpstream(GatewayProcess.freePort(), ScriptedUpstream.Mode.ACCEPT, "");
+             GatewayProcess veil = GatewayProcess.withKeys(dir.resolve("veil-data")).upstreamSmtp(upstreamPort)
+                     .set("upstream.connectTimeout", "2s").set("queue.giveUpAfter", "3s")
+                     .outboundRelaySmtp(world.port()).start()) {
+            String id = SmtpSubmit.send(veil.smtpPort(), "sender@partner.example", "reader@example.com",
+                    SmtpSubmit.message("give up", "reader@example.com", "secret")).queueId();
+            Map<String, Object> bounced = veil.awaitState(id, "bounced", Duration.ofSeconds(40));
+            assertThat((String) bounced.get("lastError")).contains("127.0.0.1:" + upstreamPort);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (world.messages().isEmpty() && System.nanoTime() < deadline) {
+                GatewayProcess.sleep(100);
+            }
+            assertThat(world.messages()).as("the notice reached the outbound relay; log:\n%s", veil.logTail())
+                    .singleElement().satisfies(sent -> assertThat(sent)
+                            .contains("To: <sender@partner.example>", "Final-Recipient: rfc822; reader@example.com",
+                                    "Status: 5.4.7", "a temporary error", "queue id " + id)
+                            .doesNotContain("127.0.0.1", ":" + upstreamPort, "refused", "secret"));
+        }
+    }
+
+    /**
      * Exchange refuses the recipient for good: the message bounces, its notice is kept in {@code spool/dsn/} and
      * sent to the external sender through the outbound relay (standing for the internet; GreenMail cannot play it,
      * it refuses the null sender) with the null sender, quoting the original's header but nothing of its body.
