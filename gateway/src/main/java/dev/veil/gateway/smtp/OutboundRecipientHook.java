@@ -72,25 +72,16 @@ final class OutboundRecipientHook implements RcptHook {
                 return result(HookReturnCode.deny(), "550",
                         "5.1.1 Recipient address rejected: " + address + " is not a known alias");
             }
-            // answers for what the directory holds are permanent: asking again gives the same address
-            if (!real.get().chars().allMatch(c -> c < 0x80)) {
-                // an SMTPUTF8 address: this relay path does not offer SMTPUTF8, and a mangled address is a misdelivery
-                return result(HookReturnCode.deny(), "553", "5.6.7 Recipient address rejected: " + address
-                        + " stands for a non-ASCII address, which needs SMTPUTF8; Veil relays ASCII addresses only");
-            }
-            try {
-                envelopeAddress = CorrespondentRestorer.checkedAddress(real.get());
-                String local = envelopeAddress.substring(0, envelopeAddress.lastIndexOf('@'));
-                if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0) {
-                    // what the envelope check refuses when typed directly (550 5.7.1) must not go out via its alias
-                    throw new RestorationException("the real address behind an alias routes elsewhere (% or !)");
-                }
-            } catch (RestorationException e) {
-                LOG.warn("RCPT {}: {}", address, e.getMessage());
+            // answers for what the directory holds are permanent: asking again gives the same address. Every address
+            // Veil cannot relay to gets the same words: the reply reaches Exchange (and the sender's copy of the
+            // non-delivery report), and what kind of address stands behind the alias is the correspondent's business
+            String unrelayable = unrelayable(real.get());
+            if (unrelayable != null) {
+                LOG.warn("RCPT {}: the real address behind it {}", address, unrelayable);
                 return result(HookReturnCode.deny(), "550", "5.1.1 Recipient address rejected: " + address
-                        + " stands for an address Veil cannot relay to (a quoted local part, routing characters, an"
-                        + " address literal or no domain)");
+                        + " stands for an address Veil cannot relay to (the reason is in Veil's log)");
             }
+            envelopeAddress = real.get();
         }
         Optional<HookResult> rejected =
                 RecipientChecks.rejectedByRule(current, Direction.OUTBOUND, sender, envelopeAddress);
@@ -104,6 +95,25 @@ final class OutboundRecipientHook implements RcptHook {
             session.setAttachment(RESOLVED, resolved, ProtocolSession.State.Transaction);
         }
         return HookResult.OK;
+    }
+
+    /** Why Veil cannot put {@code real} in an envelope as it is, or null when it can. */
+    private static String unrelayable(String real) {
+        if (!real.chars().allMatch(c -> c < 0x80)) {
+            // an SMTPUTF8 address: this relay path does not offer SMTPUTF8, and a mangled address is a misdelivery
+            return "is non-ASCII, which needs SMTPUTF8; Veil relays ASCII addresses only";
+        }
+        try {
+            CorrespondentRestorer.checkedAddress(real);
+        } catch (RestorationException e) {
+            return "is not a plain address (a quoted local part, an address literal or no domain)";
+        }
+        String local = real.substring(0, real.lastIndexOf('@'));
+        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0) {
+            // what the envelope check refuses when typed directly (550 5.7.1) must not go out via its alias
+            return "has routing characters (% or !) in its local part";
+        }
+        return null;
     }
 
     private static HookResult result(HookReturnCode code, String smtpCode, String text) {

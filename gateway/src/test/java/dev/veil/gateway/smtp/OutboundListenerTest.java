@@ -25,9 +25,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -271,15 +273,17 @@ class OutboundListenerTest {
         try (Client c = new Client(port)) {
             c.send("EHLO client.example.com");
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
-            // SMTPUTF8 addresses: relayed without SMTPUTF8, each char became one byte (j\xF6rg@..., "(7@...")
-            assertThat(c.send("RCPT TO:<c-utf8@alias.example.net>")).startsWith("553 5.6.7");
-            assertThat(c.send("RCPT TO:<c-cjk@alias.example.net>")).startsWith("553 5.6.7");
-            // valid addresses once, but not ones the envelope can carry as they are: permanent, not "try again"
-            // an address whose local part routes elsewhere: typed directly it gets 550 5.7.1, so its alias may not
-            // carry it out either
-            for (String alias : List.of("c-quoted", "c-nodomain", "c-literal", "c-percent", "c-bang")) {
-                assertThat(c.send("RCPT TO:<" + alias + "@alias.example.net>")).as(alias).startsWith("550 5.1.1");
+            // SMTPUTF8 addresses (relayed without SMTPUTF8, each char became one byte: j\xF6rg@..., "(7@..."), valid
+            // addresses the envelope cannot carry as they are, and ones whose local part routes elsewhere (typed
+            // directly they get 550 5.7.1): permanent, not "try again", and in the same words for every kind, since
+            // the reply tells Exchange nothing about the correspondent's address
+            Set<String> replies = new HashSet<>();
+            for (String alias : List.of("c-utf8", "c-cjk", "c-quoted", "c-nodomain", "c-literal", "c-percent", "c-bang")) {
+                String reply = c.send("RCPT TO:<" + alias + "@alias.example.net>");
+                assertThat(reply).as(alias).startsWith("550 5.1.1");
+                replies.add(reply.replace(alias + "@", "ALIAS@"));
             }
+            assertThat(replies).singleElement().asString().contains("cannot relay to").doesNotContain("ASCII", "quoted");
             assertThat(c.send("DATA")).startsWith("503");
         }
         assertThat(queued).isEmpty();
