@@ -30,11 +30,11 @@ public final class AliasDirectory {
     private final AliasDao dao;
     private final Supplier<Pseudonymiser> pseudonymiser;
     private final Clock clock;
-    private final Map<String, String> confirmed = new ConcurrentHashMap<>();
     /**
-     * The aliases confirmed above by address and alias domain, for the pseudonymiser that made them: a correspondent
-     * who writes again costs a map lookup, not a keyed hash and an AES-SIV token (two per message, From and envelope
-     * sender). Holds real addresses, as the process does while it handles their mail; never written anywhere.
+     * Confirmed registrations by address and alias domain, for the pseudonymiser that made them (rows never change once
+     * written): a correspondent who writes again costs a map lookup, not a query, a keyed hash and an AES-SIV token
+     * (two per message, From and envelope sender). Holds real addresses, as the process does while it handles their
+     * mail; never written anywhere.
      */
     private volatile KnownAliases known = new KnownAliases(null);
 
@@ -110,10 +110,6 @@ public final class AliasDirectory {
         String local = p.aliasLocalPart(canonicalAddress);
         String alias = local + "@" + aliasDomain;
         String token = p.token(TOKEN_KIND, canonicalAddress);
-        if (token.equals(confirmed.get(alias))) {
-            remember(cache, key, alias);
-            return alias;
-        }
         AliasEntry row = dao.insertIfAbsent(new AliasEntry(local, aliasDomain, token, p.currentVersion(), clock.instant()));
         if (!row.realToken().equals(token)) {
             Optional<String> holder = p.reveal(TOKEN_KIND, row.realToken());
@@ -126,10 +122,6 @@ public final class AliasDirectory {
                         + "; not reusing it — the message waits until an admin resolves this");
             }
         }
-        if (confirmed.size() >= CACHE_LIMIT) {
-            confirmed.clear();
-        }
-        confirmed.put(alias, row.realToken());
         remember(cache, key, alias);
         return alias;
     }

@@ -112,18 +112,8 @@ public final class CorrespondentRestorer {
      *                   every alias and token is restored
      */
     public Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients) throws RestorationException {
-        Supplier<Set<String>> to = recipients == null ? null : new Supplier<>() {
-            private Set<String> lowerCase;
-
-            @Override
-            public Set<String> get() {
-                if (lowerCase == null) {
-                    lowerCase = recipients.get().stream().map(r -> r.toLowerCase(Locale.ROOT))
-                            .collect(Collectors.toSet());
-                }
-                return lowerCase;
-            }
-        };
+        Once<Set<String>> to = recipients == null ? null : new Once<>(() -> recipients.get().stream()
+                .map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()));
         byte[] consumed = block.consumed();
         int[] counts = new int[4];
         Lookup address = (field, token) -> {
