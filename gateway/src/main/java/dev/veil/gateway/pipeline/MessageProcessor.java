@@ -421,19 +421,17 @@ public final class MessageProcessor {
      * Exchange as it is, and an external sender gets back only its own header.
      */
     private static boolean mayQuoteHeader(SpoolEntry entry, Policy policy) {
-        String sender = entry.envelope().sender();
-        int at = sender.lastIndexOf('@');
         if (entry.direction() == Direction.OUTBOUND) {
             return true;
         }
         if (policy == null) {
             return false; // cannot tell where the notice goes
         }
-        if (at <= 0 || !policy.protects(sender.substring(at + 1))) {
+        if (toOutsideSender(entry, policy)) {
             return true;
         }
-        return policy.decide(Direction.INBOUND, "", sender).map(d -> d.action() instanceof Action.Encrypt)
-                .orElse(false);
+        return policy.decide(Direction.INBOUND, "", entry.envelope().sender())
+                .map(d -> d.action() instanceof Action.Encrypt).orElse(false);
     }
 
     /**

@@ -108,8 +108,7 @@ final class OutboundRecipientHook implements RcptHook {
         } catch (RestorationException e) {
             return "is not a plain address (a quoted local part, an address literal or no domain)";
         }
-        String local = real.substring(0, real.lastIndexOf('@'));
-        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0) {
+        if (RecipientChecks.routesElsewhere(real.substring(0, real.lastIndexOf('@')))) {
             // what the envelope check refuses when typed directly (550 5.7.1) must not go out via its alias
             return "has routing characters (% or !) in its local part";
         }

@@ -29,12 +29,17 @@ final class RecipientChecks {
             return Optional.of(result(HookReturnCode.denySoft(), "452",
                     "4.5.3 Too many recipients (limit " + maxRecipients + ")"));
         }
-        String local = rcpt.getLocalPart();
-        if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0 || local.startsWith("\"")) {
+        if (routesElsewhere(rcpt.getLocalPart())) {
             return Optional.of(result(HookReturnCode.deny(), "550",
                     "5.7.1 Relaying denied: routing characters in the local part"));
         }
         return Optional.empty();
+    }
+
+    /** A local part that names another destination: {@code %}-hack, {@code !}-path, quoted or holding an {@code @}. */
+    static boolean routesElsewhere(String localPart) {
+        return localPart.indexOf('%') >= 0 || localPart.indexOf('!') >= 0 || localPart.indexOf('@') >= 0
+                || localPart.startsWith("\"");
     }
 
     /** No valid policy loaded: "later", so the sender keeps the message until the admin fixes it. */
