@@ -340,6 +340,7 @@ class OutboundEndToEndTest {
             assertThat(smtp.command("RCPT TO:<bob@>").toString()).startsWith("553 5.1.3");
             assertThat(smtp.command("RCPT TO:<bob@partner..example>").toString()).startsWith("553 5.1.3");
             assertThat(smtp.command("RCPT TO:<bob partner.example>").toString()).startsWith("553 5.1.3");
+            assertThat(smtp.command("RCPT TO:<bob>").toString()).startsWith("553 5.1.3").contains("no domain");
             assertThat(smtp.command("RCPT TO:bob@partner.example").code()).isEqualTo(501);
             assertThat(smtp.command("RCPT TO:<bob@bücher.example>").toString()).startsWith("553 5.6.7").contains("xn--");
             assertThat(smtp.command("RCPT TO:<jörg@partner.example>").toString()).startsWith("553 5.6.7");

@@ -110,7 +110,6 @@ class SmtpHostileInputTest {
                 "<foreign.example!user@example.com>",
                 "<@example.com:user@foreign.example>",
                 "<\"user@foreign.example\"@example.com>",
-                "<user>",
                 "<postmaster@foreign.example>",
                 "<abuse@foreign.example>",
                 "<x@example.com.foreign.example>");
@@ -252,6 +251,28 @@ class SmtpHostileInputTest {
                 assertThat(refused.text()).startsWith("5.1.7");
             }
             assertThat(smtp.command("MAIL FROM:<zqx@partner.example>").code()).isEqualTo(250);
+        }
+    }
+
+    /**
+     * James took a recipient without a domain as one at "localhost" and refused it naming that domain; a bare
+     * postmaster must be accepted (RFC 5321 4.5.1) and is the first protected domain's. A second MAIL FROM is refused
+     * with no effect: James dropped the sender and kept the recipients, so that a third MAIL FROM got 250.
+     */
+    @Test
+    void aRecipientWithoutADomainIsRefusedABarePostmasterIsAcceptedAndASecondSenderChangesNothing() {
+        try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            Reply noDomain = smtp.command("RCPT TO:<user>");
+            assertThat(noDomain.code()).as(smtp.transcript()).isEqualTo(553);
+            assertThat(noDomain.text()).startsWith("5.1.3").doesNotContain("localhost");
+            assertThat(smtp.command("RCPT TO:<Postmaster>").code()).as(smtp.transcript()).isEqualTo(250);
+            Reply second = smtp.command("MAIL FROM:<other@partner.example>");
+            assertThat(second.code()).as(smtp.transcript()).isEqualTo(503);
+            assertThat(smtp.command("MAIL FROM:<other@partner.example>").code()).isEqualTo(503);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).as("the first sender's transaction goes on; "
+                    + smtp.transcript()).isEqualTo(250);
+            assertThat(smtp.command("RSET").code()).isEqualTo(250);
         }
     }
 

@@ -3,8 +3,11 @@ package dev.veil.gateway.smtp;
 import java.util.Locale;
 import java.util.Set;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPRetCode;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.MailCmdHandler;
 
@@ -21,6 +24,19 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
 
     KnownParametersMailCmdHandler(MetricFactory metrics) {
         super(metrics);
+    }
+
+    /**
+     * A second MAIL in a transaction is refused with no effect (RFC 5321 4.1.4, 3.3). James answers it 503 but then,
+     * as for any MAIL not answered 250, drops the transaction's sender and keeps its recipients: a further MAIL got
+     * 250 and the message went to recipients accepted under another sender (a RCPT-time reject rule bypassed).
+     */
+    @Override
+    public Response onCommand(SMTPSession session, Request request) {
+        if (session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isPresent()) {
+            return new SMTPResponse(SMTPRetCode.BAD_SEQUENCE, "5.5.1 Sender already specified; RSET to start again");
+        }
+        return super.onCommand(session, request);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.veil.gateway.smtp;
 
+import java.util.function.Supplier;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPResponse;
@@ -13,6 +14,8 @@ import org.apache.james.protocols.smtp.core.RcptCmdHandler;
  */
 final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
     private final boolean outbound;
+    /** The domain a bare {@code <postmaster>} is taken to be at (inbound), or null to refuse it (outbound). */
+    private final Supplier<String> postmasterDomain;
 
     RelayGuardRcptCmdHandler(MetricFactory metricFactory) {
         this(metricFactory, false);
@@ -24,8 +27,17 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
      *                 {@code bob@[192.0.2.1]} would be relayed as {@code bob@192.0.2.1})
      */
     RelayGuardRcptCmdHandler(MetricFactory metricFactory, boolean outbound) {
+        this(metricFactory, outbound, null);
+    }
+
+    /**
+     * @param postmasterDomain where a bare {@code <postmaster>} goes (RFC 5321 4.5.1: it must be accepted): the
+     *                         first protected domain, inbound; null: refused like any address without a domain
+     */
+    RelayGuardRcptCmdHandler(MetricFactory metricFactory, boolean outbound, Supplier<String> postmasterDomain) {
         super(metricFactory);
         this.outbound = outbound;
+        this.postmasterDomain = postmasterDomain;
     }
 
     @Override
@@ -52,6 +64,17 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
             }
             if (outbound && path.contains("@[")) {
                 return new SMTPResponse("550", "5.1.2 Address literals are not relayed; use a domain name");
+            }
+            // James would take an address without a domain as one at "localhost": relayed outbound to bob@localhost,
+            // refused inbound naming a domain the client never wrote
+            String forwardPath = path.startsWith("<") && path.endsWith(">") ? path.substring(1, path.length() - 1) : null;
+            if (forwardPath != null && !forwardPath.isEmpty() && forwardPath.indexOf('@') < 0) {
+                String domain = postmasterDomain == null ? null : postmasterDomain.get();
+                if (domain != null && forwardPath.equalsIgnoreCase("postmaster")) {
+                    return super.doFilterChecks(session, command, "TO:<postmaster@" + domain + ">");
+                }
+                return new SMTPResponse("553", "5.1.3 The recipient address has no domain (RFC 5321 4.1.2): write it"
+                        + " as local-part@domain");
             }
         }
         return super.doFilterChecks(session, command, argument);

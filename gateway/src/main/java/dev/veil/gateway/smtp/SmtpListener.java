@@ -58,7 +58,12 @@ public final class SmtpListener implements Managed {
         this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, ClientAuth.NONE, false,
                 new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(new NoSmtpUtf8()),
                 new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
-                spool, false);
+                spool, false, () -> postmasterDomain(policy.get()));
+    }
+
+    /** Where a bare {@code RCPT TO:<postmaster>} goes: the policy's first protected domain that is not a pattern. */
+    static String postmasterDomain(Policy policy) {
+        return policy.domains().stream().filter(d -> !d.contains("*")).findFirst().orElse(null);
     }
 
     /**
@@ -100,7 +105,7 @@ public final class SmtpListener implements Managed {
                 extra,
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND,
                         new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter)),
-                spool, true);
+                spool, true, null);
     }
 
     /**
@@ -129,7 +134,8 @@ public final class SmtpListener implements Managed {
 
     private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
                          SSLContext tls, ClientAuth clientAuth, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
-                         SpoolMessageHook spoolHook, Spool spool, boolean outbound) throws Exception {
+                         SpoolMessageHook spoolHook, Spool spool, boolean outbound, Supplier<String> postmasterDomain)
+            throws Exception {
         this.settings = settings;
         this.name = name;
         long maxSize = settings.getMaxMessageSize().toBytes();
@@ -145,7 +151,7 @@ public final class SmtpListener implements Managed {
         chain.add(new VrfyCmdHandler());
         chain.add(new QuitCmdHandler(metrics));
         chain.add(new KnownParametersMailCmdHandler(metrics));
-        chain.add(new RelayGuardRcptCmdHandler(metrics, outbound));
+        chain.add(new RelayGuardRcptCmdHandler(metrics, outbound, postmasterDomain));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
         chain.add(new DotUnstuffingDataLines());
         chain.add(new StartTlsCmdHandler());

@@ -176,6 +176,30 @@ class OutboundListenerTest {
     }
 
     @Test
+    void aSecondMailFromIsRefusedWithNoEffectAndARecipientWithoutADomainIsRefused() throws Exception {
+        // found by a black-box probe: James answered 503 but dropped the sender and kept the recipients, so the next
+        // MAIL FROM got 250 and the message left with a sender its recipients were never checked under
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("MAIL FROM:<dave@example.com>")).startsWith("503 5.5.1");
+            assertThat(c.send("MAIL FROM:<dave@example.com>")).startsWith("503 5.5.1");
+            // James took these as bob@localhost and relayed them there
+            assertThat(c.send("RCPT TO:<bob>")).startsWith("553 5.1.3");
+            assertThat(c.send("RCPT TO:<postmaster>")).startsWith("553 5.1.3");
+            assertThat(c.send("RCPT TO:<carol@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("Subject: re\r\n\r\nhello\r\n.")).startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        SpoolEntry entry = dao.find(queued.get(0)).orElseThrow();
+        assertThat(entry.envelope().sender()).isEqualTo("alice@example.com");
+        assertThat(entry.envelope().recipients()).containsExactly("bob@partner.example", "carol@partner.example");
+    }
+
+    @Test
     void unknownAndMalformedAliasesAre550AndOutboundRejectRulesApplyAtRcpt() throws Exception {
         int port = start(List.of("127.0.0.0/8"), List.of());
         try (Client c = new Client(port)) {
