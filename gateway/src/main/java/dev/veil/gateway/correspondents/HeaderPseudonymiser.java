@@ -7,6 +7,7 @@ import dev.veil.crypto.HeaderField;
 import dev.veil.crypto.Pseudonymiser;
 import jakarta.mail.internet.MimeUtility;
 import java.sql.SQLException;
+import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -203,17 +204,25 @@ public final class HeaderPseudonymiser {
         if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())
                 && m.localPart().chars().allMatch(c -> c < 0x80)) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
-            // a protected user's own name stays; a name holding an address (a forward's "carol@ext.example" <bob@..>)
-            // would show a correspondent outside the encryption, so such a name is left out
-            boolean keepName = !m.displayName().isBlank() && m.displayName().indexOf('@') < 0
-                    && m.displayName().indexOf('\uFF20') < 0;
-            return keepName ? phrase(m.displayName()) + " <" + address + ">" : address;
+            return mayShowName(m.displayName()) ? phrase(m.displayName()) + " <" + address + ">" : address;
         }
         String canonical = AliasDirectory.canonical(m.localPart(), m.domain());
         aliases.count++;
         String alias = register(canonical, rule.aliasDomain(), aliases);
         String display = rule.displayName().replace("{token}", p.label(canonical));
         return display.isBlank() ? alias : phrase(display) + " <" + alias + ">";
+    }
+
+    /**
+     * Whether a protected user's display name may stay outside the encryption. A name holding an address (a forward's
+     * {@code "carol@ext.example" <bob@example.com>}) would show a correspondent, so it is left out: an {@code @} also
+     * in a compatibility form (fullwidth U+FF20, small U+FE6B: NFKC makes them {@code @}), and a name that still holds
+     * an encoded word, one Veil could not decode (base64 without its padding, a broken {@code =XX}, an unknown
+     * charset), which a lenient mail program may still decode into an address.
+     */
+    static boolean mayShowName(String displayName) {
+        return !displayName.isBlank() && !displayName.contains("=?")
+                && Normalizer.normalize(displayName, Normalizer.Form.NFKC).indexOf('@') < 0;
     }
 
     /**

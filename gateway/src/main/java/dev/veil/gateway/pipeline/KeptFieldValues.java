@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  * sender's software wrote beside them. {@code MIME-Version: 1.0 (Created by Exchange at mail.partner.example)}, a
  * comment in Importance or Content-Type, or an odd Content-Type parameter would name the correspondent next to its
  * alias. So comments go from every structured field; a field whose value is not of its kind (a priority that is no
- * priority) is left out; and when the body is already encrypted, so that Exchange sees nothing else of it, the
+ * priority) is left out; Content-Type and Content-Disposition keep only the parameters MIME defines; and when the body is already encrypted, so that Exchange sees nothing else of it, the
  * top-level Content-Type and Content-Disposition keep only the parameters that say how to read it (a file name only
  * when it is one of the conventional names of an encrypted part) and Content-Description goes. Subject and
  * Thread-Topic are shown as written: they are the subject, which such mail shows anyway.
@@ -33,6 +33,17 @@ final class KeptFieldValues {
     /** Content-Type and Content-Disposition parameters that say how to read the content, and nothing about anyone. */
     private static final Set<String> READING_PARAMETERS = Set.of("charset", "micalg", "smime-type", "report-type",
             "format", "delsp", "method", "component");
+    /**
+     * The parameters the MIME standards define for a top-level Content-Type or Content-Disposition (RFC 2045, 2046,
+     * 2183, 2387, 3156, 3676, 5545, 6522, 8551). A body in clear keeps these as written (its own names are readable in
+     * it anyway); any other parameter ({@code x-sender="bob@partner.example"}, {@code x-mac-creator}) is free text
+     * that readers ignore (RFC 2045 section 5), so it goes.
+     */
+    private static final Set<String> MIME_PARAMETERS = Set.of("charset", "boundary", "format", "delsp", "reply-type",
+            "name", "filename", "creation-date", "modification-date", "read-date", "size", "protocol", "micalg",
+            "smime-type", "type", "start", "start-info", "report-type", "method", "component", "access-type",
+            "expiration", "site", "directory", "mode", "server", "subject", "permission", "id", "number", "total",
+            "differences");
     /** A charset, micalg, smime-type...: no dots, so no host name ({@code ISO_8859-1:1987}, {@code pgp-sha256}). */
     private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_:+-]{1,40}");
     /** RFC 2046 5.1.1: 1 to 70 of these, not ending in a space. */
@@ -95,7 +106,8 @@ final class KeptFieldValues {
 
     /**
      * {@code type/subtype; name=value; ...} without comments; for an opaque body only the parameters that say how
-     * to read it, with values of their kind ({@link #readingParameter}). A type that is not {@code token} or {@code token/token} leaves
+     * to read it, with values of their kind ({@link #readingParameter}), for a body in clear the parameters MIME
+     * defines ({@link #MIME_PARAMETERS}). A type that is not {@code token} or {@code token/token} leaves
      * the field out (the body is then read as the default, text/plain or inline).
      */
     private static Optional<String> typeAndParameters(String value, boolean opaqueBody) {
@@ -115,7 +127,8 @@ final class KeptFieldValues {
             if (!TOKEN.matcher(parameterName).matches() || parameterValue.isEmpty()) {
                 continue;
             }
-            if (!opaqueBody || readingParameter(parameterName, unquoted(parameterValue))) {
+            if (opaqueBody ? readingParameter(parameterName, unquoted(parameterValue))
+                    : MIME_PARAMETERS.contains(baseName(parameterName))) {
                 shown.append("; ").append(parameterName).append('=').append(parameterValue);
             }
         }
@@ -138,6 +151,12 @@ final class KeptFieldValues {
             default:
                 return READING_PARAMETERS.contains(name) && WORD.matcher(value).matches();
         }
+    }
+
+    /** The name of an RFC 2231 parameter section or extended value ({@code filename*0*}) without its marks. */
+    private static String baseName(String parameterName) {
+        int star = parameterName.indexOf('*');
+        return star < 0 ? parameterName : parameterName.substring(0, star);
     }
 
     private static String unquoted(String value) {

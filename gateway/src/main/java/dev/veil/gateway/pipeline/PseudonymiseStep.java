@@ -1,6 +1,7 @@
 package dev.veil.gateway.pipeline;
 
 import dev.veil.config.Action;
+import dev.veil.crypto.EncryptedContentCheck;
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import dev.veil.gateway.core.Spool;
@@ -123,8 +124,7 @@ public final class PseudonymiseStep implements MailStep {
         } else {
             Path out = spool.workFile(mail.id(), "pseudonymised.eml");
             try {
-                rewriteHeader(mail.content(), out, result.fieldValues(),
-                        mail.protection() == Mail.Protection.ALREADY_ENCRYPTED);
+                rewriteHeader(mail.content(), out, result.fieldValues(), opaqueBody(mail));
             } catch (Exception e) {
                 Files.deleteIfExists(out);
                 throw new FailClosedException("pseudonymisation failed: cannot write the rewritten message: "
@@ -134,6 +134,15 @@ public final class PseudonymiseStep implements MailStep {
         }
         mail.note((mail.note().isEmpty() ? "" : mail.note() + "; ") + "pseudonymised " + result.aliases()
                 + " correspondent address(es) at " + rule.aliasDomain());
+    }
+
+    /**
+     * Whether the body is ciphertext, so that the header is all Exchange can read of the message: marked so by the
+     * skip-encrypted step, or (under a {@code pass} rule, where that step does not run) checked here the same way.
+     */
+    private static boolean opaqueBody(Mail mail) throws java.io.IOException {
+        return mail.protection() == Mail.Protection.ALREADY_ENCRYPTED
+                || EncryptedContentCheck.check(mail.content()).encrypted();
     }
 
     /**

@@ -73,6 +73,12 @@ class KeptFieldValuesTest {
         assertThat(KeptFieldValues.shown("content-type", "application/pdf; name=\"offer.pdf\"", false))
                 .contains("application/pdf; name=\"offer.pdf\"");
         assertThat(KeptFieldValues.shown("content-description", "Offer", false)).contains("Offer");
+        // but only the parameters MIME defines, RFC 2231 sections and extended values included
+        assertThat(KeptFieldValues.shown("content-type", "text/plain; charset=utf-8; x-sender=\"bob@partner.example\";"
+                + " format=flowed; x-mac-creator=4D4F5353", false)).contains("text/plain; charset=utf-8; format=flowed");
+        assertThat(KeptFieldValues.shown("content-disposition", "attachment; filename*0*=utf-8''offer; filename*1=.pdf;"
+                + " x-origin*=utf-8''partner.example; size=1024", false))
+                .contains("attachment; filename*0*=utf-8''offer; filename*1=.pdf; size=1024");
     }
 
     @Test
