@@ -41,6 +41,7 @@ import java.util.function.Function;
 public final class ArcSealer {
     /** RFC 8617 section 4.2.1: more sets than this make the chain fail. */
     static final int MAX_INSTANCES = 50;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ArcSealer.class);
     /** The fields the message signature covers when present (every occurrence), in this order. */
     static final List<String> SIGNED_FIELDS = List.of("from", "to", "cc", "subject", "date", "message-id",
             "in-reply-to", "references", "reply-to", "sender", "mime-version", "content-type",
@@ -144,7 +145,14 @@ public final class ArcSealer {
         fields.addAll(original.fields());
         Chain chain = validate(fields, bodyHash);
         if (chain.instances() >= MAX_INSTANCES) {
-            throw new IllegalStateException("the message already carries " + chain.instances() + " ARC sets");
+            // no instance may follow the 50th (RFC 8617 4.2.1): the message goes on without Veil's set rather than
+            // waiting, every retry, for a condition that cannot clear; the Authentication-Results copy still goes
+            LOG.warn("the message already carries {} ARC sets: it is relayed without a new one", chain.instances());
+            List<String> prepend = new ArrayList<>();
+            for (String extra : extraFields) {
+                prepend.add(extra.endsWith("\r\n") ? extra : extra + "\r\n");
+            }
+            return new NewSet(prepend, chain);
         }
         int instance = chain.instances() + 1;
         long t = now.getEpochSecond();
@@ -170,7 +178,9 @@ public final class ArcSealer {
         String asUnsigned = "ARC-Seal: i=" + instance + "; a=rsa-sha256; t=" + t + "; cv=" + cv + ";\r\n\td=" + domain
                 + "; s=" + selector + ";\r\n\tb=";
         ByteArrayOutputStream asInput = new ByteArrayOutputStream();
-        TreeMap<Integer, ArcSet> sets = sets(fields);
+        // RFC 8617 5.1.2: the seal of a broken chain covers only the set it belongs to, "as if this newest ARC Set
+        // was the only set present" (an incomplete earlier set has no three fields to cover)
+        TreeMap<Integer, ArcSet> sets = cv.equals("fail") ? new TreeMap<>() : sets(fields);
         for (ArcSet set : sets.values()) {
             asInput.write(Canonical.header(set.aar.raw(), true));
             asInput.write(Canonical.header(set.ams.raw(), true));

@@ -74,7 +74,12 @@ final class DkimVerifier extends DKIMVerifier {
         public Long getSignatureTimestamp() {
             Long timestamp = super.getSignatureTimestamp();
             long now = System.currentTimeMillis() / 1000;
-            return timestamp != null && timestamp > now && timestamp - now <= CLOCK_DRIFT_SECONDS ? now : timestamp;
+            // t= is optional (RFC 6376 3.5; Exim leaves it out): a plain "? now : timestamp" would unbox a null
+            // timestamp, and every such signature failed with a NullPointerException
+            if (timestamp != null && timestamp > now && timestamp - now <= CLOCK_DRIFT_SECONDS) {
+                return now;
+            }
+            return timestamp;
         }
     }
 

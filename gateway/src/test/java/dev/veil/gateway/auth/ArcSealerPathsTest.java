@@ -67,6 +67,33 @@ class ArcSealerPathsTest {
         }
     }
 
+    /**
+     * Found by a black-box probe: one stray ARC field (an incomplete set) made the seal fail with a
+     * NullPointerException on every retry, and 50 sets with an IllegalStateException, until the message bounced.
+     * Now the first is sealed cv=fail over its own set only (RFC 8617 5.1.2), the second goes on without a new set.
+     */
+    @Test
+    void aBrokenOrFullChainDoesNotHoldTheMessageBack() throws Exception {
+        Path in = dir.resolve("in.eml");
+        Files.writeString(in, "ARC-Authentication-Results: i=1; mx.other.example; spf=pass\r\n"
+                + "From: a@partner.example\r\nSubject: stray\r\n\r\nhello\r\n", StandardCharsets.US_ASCII);
+        String sealed = new String(seal(in), StandardCharsets.US_ASCII);
+        assertThat(sealed).startsWith("ARC-Seal: i=2;").contains("cv=fail");
+
+        StringBuilder full = new StringBuilder();
+        for (int i = 1; i <= ArcSealer.MAX_INSTANCES; i++) {
+            full.append("ARC-Seal: i=").append(i).append("; a=rsa-sha256; cv=").append(i == 1 ? "none" : "pass")
+                    .append("; d=x.example; s=s; b=AAAA\r\n")
+                    .append("ARC-Message-Signature: i=").append(i).append("; a=rsa-sha256; d=x.example; s=s; h=from;")
+                    .append(" bh=AAAA; b=AAAA\r\n")
+                    .append("ARC-Authentication-Results: i=").append(i).append("; x.example; none\r\n");
+        }
+        Files.writeString(in, full + "From: a@partner.example\r\nSubject: full\r\n\r\nhello\r\n",
+                StandardCharsets.US_ASCII);
+        String unsealed = new String(seal(in), StandardCharsets.US_ASCII);
+        assertThat(unsealed).startsWith("Authentication-Results: veil.example; dmarc=pass\r\nARC-Seal: i=1;");
+    }
+
     /** The bh= of the newest ARC-Message-Signature, the first field of that name. */
     private static byte[] bodyHashTag(String sealed) {
         String ams = sealed.substring(sealed.indexOf("ARC-Message-Signature:"));
