@@ -13,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Sender authentication of a message as it arrived: SPF of the envelope against the client's address, DKIM of every
@@ -45,9 +48,96 @@ public final class SenderAuthenticator {
         });
         SpfEvaluator.Verdict spfVerdict = spf(clientAddress, mailFrom, helo);
         String spfDomain = spfVerdict.identity().substring(spfVerdict.identity().lastIndexOf('@') + 1);
-        DmarcEvaluator.Verdict dmarcVerdict = dmarc.evaluate(fromDomain(header), spfVerdict.result(), spfDomain,
-                signatures);
+        String single = fromDomain(header);
+        DmarcEvaluator.Verdict dmarcVerdict = !single.isEmpty()
+                ? dmarc.evaluate(single, spfVerdict.result(), spfDomain, signatures)
+                : everyAuthorDomain(header, spfVerdict.result(), spfDomain, signatures);
         return new AuthVerdict(spfVerdict, signatures, dmarcVerdict);
+    }
+
+    /**
+     * DMARC of a message without exactly one From address (two From fields, several addresses or a group in one):
+     * RFC 7489 6.6.1 lets a receiver evaluate each author domain and apply the strictest policy of those that fail.
+     * Otherwise a second From naming the sender's own domain made DMARC a permerror, and a spoof of a p=reject
+     * domain passed. A failure wins (with the strictest disposition), then a temporary error; only when every domain
+     * passes is it a pass; with no domain to be read it stays a permerror. Two From fields of one domain are that
+     * domain's verdict.
+     */
+    private DmarcEvaluator.Verdict everyAuthorDomain(HeaderBlock header, SpfResult spf, String spfDomain,
+                                                     List<DkimChecker.Result> signatures) {
+        Set<String> domains = authorDomains(header);
+        DmarcEvaluator.Verdict worst = null;
+        for (String domain : domains) {
+            DmarcEvaluator.Verdict v = dmarc.evaluate(domain, spf, spfDomain, signatures);
+            if (worst == null || rank(v) > rank(worst)
+                    || rank(v) == rank(worst) && v.policy().compareTo(worst.policy()) > 0) {
+                worst = v;
+            }
+        }
+        if (worst == null) {
+            return dmarc.evaluate("", spf, spfDomain, signatures); // no author domain: permerror
+        }
+        return worst;
+    }
+
+    private static final Pattern AT_DOMAIN = Pattern.compile("@([A-Za-z0-9][A-Za-z0-9.-]*)");
+
+    private static int rank(DmarcEvaluator.Verdict v) {
+        return switch (v.result()) {
+            case FAIL -> 4;
+            case TEMPERROR -> 3;
+            case PERMERROR -> 2;
+            case NONE -> 1;
+            default -> 0;
+        };
+    }
+
+    /**
+     * The ASCII domains of every author address in every From field, groups' members included, and of every other
+     * {@code @domain} in those fields (more to check, never fewer: only a message without exactly one From address
+     * comes here).
+     */
+    static Set<String> authorDomains(HeaderBlock header) {
+        Set<String> domains = new java.util.LinkedHashSet<>();
+        for (HeaderField from : header.all("From")) {
+            try {
+                for (InternetAddress address : InternetAddress.parseHeader(from.value(), false)) {
+                    InternetAddress[] members = address.isGroup() ? address.getGroup(false)
+                            : new InternetAddress[] {address};
+                    for (InternetAddress member : members == null ? new InternetAddress[0] : members) {
+                        addDomain(domains, member.getAddress());
+                    }
+                }
+            } catch (AddressException | IllegalArgumentException e) {
+                // read below
+            }
+            // and whatever follows an @ anywhere in the field: a lenient parse of "ceo@brand.example <<broken" gives
+            // an address without brand.example, which a mail program may still show as the author
+            Matcher m = AT_DOMAIN.matcher(from.value());
+            while (m.find()) {
+                addDomain(domains, "x@" + m.group(1));
+            }
+        }
+        return domains;
+    }
+
+    private static void addDomain(Set<String> domains, String address) {
+        if (address == null) {
+            return;
+        }
+        int at = address.lastIndexOf('@');
+        if (at < 0 || at == address.length() - 1) {
+            return;
+        }
+        String domain = address.substring(at + 1).strip();
+        if (domain.endsWith(".")) {
+            domain = domain.substring(0, domain.length() - 1);
+        }
+        try {
+            domains.add(IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            // not a domain name: nothing to look up
+        }
     }
 
     private SpfEvaluator.Verdict spf(String clientAddress, String mailFrom, String helo) {

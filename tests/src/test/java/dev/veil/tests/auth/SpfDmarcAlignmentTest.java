@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.gateway.auth.AuthVerdict;
 import dev.veil.gateway.auth.AuthenticationResults;
+import dev.veil.gateway.auth.DmarcRecord;
 import dev.veil.gateway.auth.DmarcResult;
 import dev.veil.gateway.auth.DnsResolver;
 import dev.veil.gateway.auth.SenderAuthenticator;
@@ -40,9 +41,37 @@ class SpfDmarcAlignmentTest {
     }
 
     private AuthVerdict authenticate(String mailFrom, String helo) throws Exception {
+        return authenticate("From: ceo@brand.example\r\n", mailFrom, helo);
+    }
+
+    private AuthVerdict authenticate(String from, String mailFrom, String helo) throws Exception {
         Path message = dir.resolve("m-" + System.nanoTime() + ".eml");
-        Files.writeString(message, "From: ceo@brand.example\r\nTo: a@example.com\r\nSubject: s\r\n\r\nbody\r\n");
+        Files.writeString(message, from + "To: a@example.com\r\nSubject: s\r\n\r\nbody\r\n");
         return authenticator.authenticate(message, "192.0.2.1", mailFrom, helo);
+    }
+
+    /**
+     * Found by a black-box probe: a second From (or a second address, or a group) naming the sender's own domain made
+     * DMARC a permerror, so a spoof of a p=reject domain passed every dmarc-failure setting. Each author domain is
+     * evaluated now and the strictest failure counts (RFC 7489 6.6.1).
+     */
+    @Test
+    void everyAuthorDomainOfASpoofWithSeveralFromAddressesIsChecked() throws Exception {
+        for (String from : List.of("From: ceo@brand.example\r\nFrom: x@other.example\r\n",
+                "From: x@other.example\r\nFrom: \"CEO\" <ceo@brand.example>\r\n",
+                "From: \"CEO\" <ceo@brand.example>, x@other.example\r\n",
+                "From: grp: ceo@brand.example;\r\n",
+                "From: x@other.example\r\nFrom: ceo@brand.example <<broken\r\n")) {
+            AuthVerdict spoof = authenticate(from, "x@other.example", "mx.other.example");
+            assertThat(spoof.dmarc().result()).as(from).isEqualTo(DmarcResult.FAIL);
+            assertThat(spoof.dmarc().fromDomain()).as(from).isEqualTo("brand.example");
+            assertThat(spoof.dmarc().policy()).as(from).isEqualTo(DmarcRecord.Disposition.REJECT);
+        }
+        AuthVerdict twice = authenticate("From: a@brand.example\r\nFrom: b@brand.example\r\n",
+                "news@bounces.brand.example", "mx.other.example");
+        assertThat(twice.dmarc().result()).isEqualTo(DmarcResult.PASS);
+        assertThat(authenticate("From: nobody\r\n", "x@other.example", "mx.other.example").dmarc().result())
+                .isEqualTo(DmarcResult.PERMERROR);
     }
 
     @Test
