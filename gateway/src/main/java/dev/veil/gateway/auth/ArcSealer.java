@@ -148,11 +148,7 @@ public final class ArcSealer {
             // no instance may follow the 50th (RFC 8617 4.2.1): the message goes on without Veil's set rather than
             // waiting, every retry, for a condition that cannot clear; the Authentication-Results copy still goes
             LOG.warn("the message already carries {} ARC sets: it is relayed without a new one", chain.instances());
-            List<String> prepend = new ArrayList<>();
-            for (String extra : extraFields) {
-                prepend.add(extra.endsWith("\r\n") ? extra : extra + "\r\n");
-            }
-            return new NewSet(prepend, chain);
+            return new NewSet(withLineEnds(new ArrayList<>(), extraFields), chain);
         }
         int instance = chain.instances() + 1;
         long t = now.getEpochSecond();
@@ -191,11 +187,15 @@ public final class ArcSealer {
         asInput.write(Canonical.header(asUnsigned.getBytes(StandardCharsets.UTF_8), false));
         String seal = asUnsigned + sign(asInput.toByteArray()) + "\r\n";
 
-        List<String> prepend = new ArrayList<>(List.of(seal, ams, aar));
+        return new NewSet(withLineEnds(new ArrayList<>(List.of(seal, ams, aar)), extraFields), chain);
+    }
+
+    /** {@code fields} with each of {@code extraFields} added, ending in CRLF. */
+    private static List<String> withLineEnds(List<String> fields, List<String> extraFields) {
         for (String extra : extraFields) {
-            prepend.add(extra.endsWith("\r\n") ? extra : extra + "\r\n");
+            fields.add(extra.endsWith("\r\n") ? extra : extra + "\r\n");
         }
-        return new NewSet(prepend, chain);
+        return fields;
     }
 
     /** Every occurrence of the fields in {@link #SIGNED_FIELDS}, bottom-most first per name, as DKIM picks them. */

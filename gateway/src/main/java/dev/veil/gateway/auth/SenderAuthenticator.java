@@ -122,21 +122,26 @@ public final class SenderAuthenticator {
     }
 
     private static void addDomain(Set<String> domains, String address) {
-        if (address == null) {
-            return;
+        String domain = asciiDomain(address);
+        if (!domain.isEmpty()) {
+            domains.add(domain);
         }
-        int at = address.lastIndexOf('@');
+    }
+
+    /** The domain of an address in ASCII and lower case, without a final dot; "" when there is none to look up. */
+    private static String asciiDomain(String address) {
+        int at = address == null ? -1 : address.lastIndexOf('@');
         if (at < 0 || at == address.length() - 1) {
-            return;
+            return "";
         }
         String domain = address.substring(at + 1).strip();
         if (domain.endsWith(".")) {
             domain = domain.substring(0, domain.length() - 1);
         }
         try {
-            domains.add(IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT));
+            return IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
-            // not a domain name: nothing to look up
+            return ""; // not a domain name
         }
     }
 
@@ -165,17 +170,8 @@ public final class SenderAuthenticator {
             if (addresses.length != 1 || addresses[0].isGroup() || addresses[0].getAddress() == null) {
                 return "";
             }
-            String address = addresses[0].getAddress();
-            int at = address.lastIndexOf('@');
-            if (at < 0 || at == address.length() - 1) {
-                return "";
-            }
-            String domain = address.substring(at + 1).strip();
-            if (domain.endsWith(".")) {
-                domain = domain.substring(0, domain.length() - 1);
-            }
-            return IDN.toASCII(domain, IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
-        } catch (AddressException | IllegalArgumentException e) {
+            return asciiDomain(addresses[0].getAddress());
+        } catch (AddressException e) {
             return "";
         }
     }
