@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  * signature, DMARC of the From domain over both. One DNS resolver serves all three.
  */
 public final class SenderAuthenticator {
+    /** An {@code @} and the domain-like run after it: what a From field names beside the addresses it parses to. */
+    private static final Pattern AT_DOMAIN = Pattern.compile("@([A-Za-z0-9][A-Za-z0-9.-]*)");
     private final SpfEvaluator spf;
     private final DkimChecker dkim;
     private final DmarcEvaluator dmarc;
@@ -79,8 +81,6 @@ public final class SenderAuthenticator {
         }
         return worst;
     }
-
-    private static final Pattern AT_DOMAIN = Pattern.compile("@([A-Za-z0-9][A-Za-z0-9.-]*)");
 
     private static int rank(DmarcEvaluator.Verdict v) {
         return switch (v.result()) {

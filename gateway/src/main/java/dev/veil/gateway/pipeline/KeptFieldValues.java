@@ -13,10 +13,11 @@ import java.util.regex.Pattern;
  * sender's software wrote beside them. {@code MIME-Version: 1.0 (Created by Exchange at mail.partner.example)}, a
  * comment in Importance or Content-Type, or an odd Content-Type parameter would name the correspondent next to its
  * alias. So comments go from every structured field; a field whose value is not of its kind (a priority that is no
- * priority) is left out; Content-Type and Content-Disposition keep only the parameters MIME defines; and when the body is already encrypted, so that Exchange sees nothing else of it, the
- * top-level Content-Type and Content-Disposition keep only the parameters that say how to read it (a file name only
- * when it is one of the conventional names of an encrypted part) and Content-Description goes. Subject and
- * Thread-Topic are shown as written: they are the subject, which such mail shows anyway.
+ * priority) is left out; Content-Type and Content-Disposition keep only the parameters MIME defines; and when the body
+ * is already encrypted, so that Exchange sees nothing else of it, the top-level Content-Type and Content-Disposition
+ * keep only the parameters that say how to read it (a file name only when it is one of the conventional names of an
+ * encrypted part) and Content-Description goes. Subject and Thread-Topic are shown as written: they are the subject,
+ * which such mail shows anyway.
  */
 final class KeptFieldValues {
     private static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");

@@ -17,20 +17,10 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
     /** The domain a bare {@code <postmaster>} is taken to be at (inbound), or null to refuse it (outbound). */
     private final Supplier<String> postmasterDomain;
 
-    RelayGuardRcptCmdHandler(MetricFactory metricFactory) {
-        this(metricFactory, false);
-    }
-
     /**
-     * @param outbound also refuse, with replies that say why, what James's parser would refuse as a bare syntax
-     *                 error (non-ASCII addresses) or quietly alter (it drops the brackets of an address literal, so
-     *                 {@code bob@[192.0.2.1]} would be relayed as {@code bob@192.0.2.1})
-     */
-    RelayGuardRcptCmdHandler(MetricFactory metricFactory, boolean outbound) {
-        this(metricFactory, outbound, null);
-    }
-
-    /**
+     * @param outbound         also refuse, with replies that say why, what James's parser would refuse as a bare
+     *                         syntax error (non-ASCII addresses) or quietly alter (it drops the brackets of an address
+     *                         literal, so {@code bob@[192.0.2.1]} would be relayed as {@code bob@192.0.2.1})
      * @param postmasterDomain where a bare {@code <postmaster>} goes (RFC 5321 4.5.1: it must be accepted): the
      *                         first protected domain, inbound; null: refused like any address without a domain
      */
@@ -67,7 +57,8 @@ final class RelayGuardRcptCmdHandler extends RcptCmdHandler {
             }
             // James would take an address without a domain as one at "localhost": relayed outbound to bob@localhost,
             // refused inbound naming a domain the client never wrote
-            String forwardPath = path.startsWith("<") && path.endsWith(">") ? path.substring(1, path.length() - 1) : null;
+            String forwardPath = path.startsWith("<") && path.endsWith(">")
+                    ? path.substring(1, path.length() - 1) : null;
             if (forwardPath != null && !forwardPath.isEmpty() && forwardPath.indexOf('@') < 0) {
                 String domain = postmasterDomain == null ? null : postmasterDomain.get();
                 if (domain != null && forwardPath.equalsIgnoreCase("postmaster")) {
