@@ -34,12 +34,15 @@ public final class HeaderBlock {
     private final byte[] consumed;
     private final int bodyOffset;
     private final boolean complete;
+    private final boolean overLimit;
 
-    private HeaderBlock(List<HeaderField> fields, byte[] consumed, int bodyOffset, boolean complete) {
+    private HeaderBlock(List<HeaderField> fields, byte[] consumed, int bodyOffset, boolean complete,
+                        boolean overLimit) {
         this.fields = List.copyOf(fields);
         this.consumed = consumed;
         this.bodyOffset = bodyOffset;
         this.complete = complete;
+        this.overLimit = overLimit;
     }
 
     /**
@@ -93,6 +96,14 @@ public final class HeaderBlock {
      */
     public boolean complete() {
         return complete;
+    }
+
+    /**
+     * Whether {@link #MAX_BYTES} ended the header rather than an empty line, a line that is not a field, or the end
+     * of the message: the fields after that point are not in {@link #fields()}, so the listeners refuse such mail.
+     */
+    public boolean overLimit() {
+        return overLimit;
     }
 
     /** Writes {@link #consumed()} without copying it. */
@@ -153,7 +164,7 @@ public final class HeaderBlock {
                 if (line == null) { // end of input, or the size limit: the rest (if any) is body
                     finishField();
                     boolean limit = taken >= MAX_BYTES;
-                    return new HeaderBlock(fields, consumedBytes(), lineStart, !limit);
+                    return new HeaderBlock(fields, consumedBytes(), lineStart, !limit, limit);
                 }
                 byte[] content = withoutLineEnd(line);
                 if (first) {
@@ -191,7 +202,7 @@ public final class HeaderBlock {
 
         private HeaderBlock block(int bodyOffset, boolean complete) throws IOException {
             finishField();
-            return new HeaderBlock(fields, consumedBytes(), bodyOffset, complete);
+            return new HeaderBlock(fields, consumedBytes(), bodyOffset, complete, false);
         }
 
         /** Everything taken; the stream is set back to just after it (the rest of a chunk is given back). */

@@ -76,6 +76,11 @@ class HeaderBlockTest {
             huge.append("X-Pad: ").append("a".repeat(1000)).append("\r\n");
         }
         assertThat(HeaderBlock.parse(bytes(huge + "From: b@x\r\n\r\n")).complete()).isFalse();
+        assertThat(HeaderBlock.parse(bytes(huge + "From: b@x\r\n\r\n")).overLimit()).isTrue();
+        // only the limit counts as over it: a line that is no field, or a long body, does not
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\nno field here\r\n" + huge)).overLimit()).isFalse();
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\n\r\n" + huge)).overLimit()).isFalse();
+        assertThat(HeaderBlock.parse(bytes("A: 1\r\n\r\nbody")).overLimit()).isFalse();
     }
 
     @Test

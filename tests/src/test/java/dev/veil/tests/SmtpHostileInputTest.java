@@ -325,6 +325,40 @@ class SmtpHostileInputTest {
         assertThat(receivedBy("bob@example.com")).as("the oversize message's recipient").isEqualTo(bobBefore);
     }
 
+    @Test
+    void aHeaderOverOneMebibyteIsRefusedAfterTheDotWith552AndNothingIsQueued() {
+        // found by a black-box probe: a forged Authentication-Results and the From after 1 MiB of header escaped
+        // sender authentication (DMARC read no From) and the rewrite of the header
+        Set<String> idsBefore = queueIds(veil);
+        int bobBefore = receivedBy("bob@example.com");
+        StringBuilder padded = new StringBuilder(1_200_000);
+        String pad = "X-Pad: " + "p".repeat(990) + "\r\n";
+        while (padded.length() <= 1024 * 1024) {
+            padded.append(pad);
+        }
+        padded.append("Authentication-Results: veil.example.com; dmarc=pass header.from=bank.example\r\n")
+                .append(message("header over 1 MiB").replace("sender@partner.example", "ceo@bank.example"))
+                .append(".\r\n");
+        try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<bob@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            Reply refused = smtp.send(padded.toString()).read(Duration.ofSeconds(60));
+            assertThat(refused.code()).as(smtp.transcript()).isEqualTo(552);
+            assertThat(refused.text()).startsWith("5.3.4 Message header exceeds");
+            assertNothingQueued(veil, idsBefore);
+
+            // the same bytes after an empty line are body, which the size limit (35 MiB here) allows
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<bob@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            Reply ok = smtp.send(message("body over 1 MiB") + padded).read(Duration.ofSeconds(60));
+            assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
+        }
+        awaitReceived("bob@example.com", bobBefore + 1);
+        awaitQuiet(veil);
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // 4. too many recipients
 

@@ -1,6 +1,7 @@
 package dev.veil.gateway.smtp;
 
 import dev.veil.config.Direction;
+import dev.veil.crypto.HeaderBlock;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.core.MailAddress;
-import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.smtp.MailEnvelope;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
@@ -66,6 +66,13 @@ final class SpoolMessageHook implements MessageHook {
                     + maxSize + " octets");
         }
         try {
+            if (envelope.message().size() >= HeaderBlock.MAX_BYTES && envelope.message().header().overLimit()) {
+                // the fields past the limit would escape sender authentication and the rewrite of the header
+                envelope.message().discard();
+                LOG.info("refused a message whose header is over {} octets", HeaderBlock.MAX_BYTES);
+                return reply(HookReturnCode.deny(), "552", "5.3.4 Message header exceeds fixed maximum of "
+                        + HeaderBlock.MAX_BYTES + " octets");
+            }
             if (tenantCheck != null) {
                 java.util.Optional<HookResult> refused = tenantCheck.refusal(session, envelope.message());
                 if (refused.isPresent()) {

@@ -6,6 +6,7 @@ import dev.veil.config.Direction;
 import dev.veil.config.Policy;
 import dev.veil.config.PolicyLoad;
 import dev.veil.config.PolicyLoader;
+import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.PasswordHash;
 import dev.veil.crypto.SelfSignedTls;
 import dev.veil.gateway.OutboundAccount;
@@ -197,6 +198,35 @@ class OutboundListenerTest {
         SpoolEntry entry = dao.find(queued.get(0)).orElseThrow();
         assertThat(entry.envelope().sender()).isEqualTo("alice@example.com");
         assertThat(entry.envelope().recipients()).containsExactly("bob@partner.example", "carol@partner.example");
+    }
+
+    @Test
+    void aHeaderOverOneMebibyteIsRefusedWith552AndLeavesNothingBehind() throws Exception {
+        // found by a black-box probe: the fields after the header reader's limit escaped the rewrite of the header
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        StringBuilder padding = new StringBuilder();
+        while (padding.length() <= HeaderBlock.MAX_BYTES) {
+            padding.append("X-Pad: ").append("a".repeat(900)).append("\r\n");
+        }
+        StringBuilder bigBody = new StringBuilder();
+        while (bigBody.length() <= HeaderBlock.MAX_BYTES) {
+            bigBody.append("b".repeat(900)).append("\r\n");
+        }
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send(padding + "To: c-7qf2@alias.example.net\r\nSubject: re\r\n\r\nhello\r\n."))
+                    .startsWith("552 5.3.4 Message header exceeds");
+            // the session goes on, and a large body under a short header is no header over the limit
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("Subject: re\r\n\r\n" + bigBody + ".")).startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("refused messages leave nothing").isEmpty();
     }
 
     @Test
