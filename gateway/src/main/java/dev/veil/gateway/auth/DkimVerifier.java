@@ -11,6 +11,7 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import org.apache.james.jdkim.DKIMVerifier;
@@ -130,10 +131,24 @@ final class DkimVerifier extends DKIMVerifier {
         }
     }
 
-    /** A key record whose {@code k=ed25519} key is the raw 32 bytes of RFC 8463 section 4. */
+    /**
+     * A key record whose {@code k=ed25519} key is the raw 32 bytes of RFC 8463 section 4, and which is refused when
+     * its {@code s=} names services without email (RFC 6376 3.6.1: verifiers must ignore such a key; jDKIM does not).
+     */
     static final class KeyRecord extends PublicKeyRecordImpl {
         KeyRecord(String record) {
             super(record);
+        }
+
+        @Override
+        public void validate() {
+            super.validate();
+            CharSequence services = getValue("s");
+            if (services != null && Arrays.stream(services.toString().split(":"))
+                    .map(service -> service.strip().toLowerCase(Locale.ROOT))
+                    .noneMatch(service -> service.equals("email") || service.equals("*"))) {
+                throw new IllegalStateException("the key is not for email (s=" + services + ")");
+            }
         }
 
         @Override

@@ -159,6 +159,24 @@ class DkimAndArcInteropTest {
         assertThat(hourAhead.reason()).contains("in the future");
     }
 
+    /**
+     * RFC 6376 3.6.1: a key record whose {@code s=} leaves out email (and {@code *}) is to be ignored; jDKIM took it,
+     * so a key the domain published for another service passed mail signed with it (found by a black-box probe).
+     */
+    @Test
+    void aKeyPublishedForAnotherServiceDoesNotPassMail() throws Exception {
+        byte[] message = message("service", "s");
+        DkimTool.SigningKey key = DkimTool.newKey(dir);
+        dns.txt("tls._domainkey." + SIGNER, key.dnsTxt() + "; s=tlsrpt");
+        dns.txt("both._domainkey." + SIGNER, key.dnsTxt() + "; s=tlsrpt:email");
+        DkimChecker checker = new DkimChecker(resolver);
+        DkimChecker.Result other = verify(checker, DkimTool.sign(key, "tls", SIGNER, message)).get(0);
+        assertThat(other.status()).as(other.toString()).isNotEqualTo(DkimChecker.Status.PASS);
+        assertThat(other.reason()).contains("not for email");
+        assertThat(verify(checker, DkimTool.sign(key, "both", SIGNER, message)).get(0).status())
+                .isEqualTo(DkimChecker.Status.PASS);
+    }
+
     /** A short message from the signer's domain. */
     private static byte[] message(String subject, String id) {
         return ("From: a@" + SIGNER + "\r\nTo: b@example.com\r\nSubject: " + subject + "\r\n"
