@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks AUTH PLAIN/LOGIN against the configured accounts (Argon2id hashes). An unknown user costs the same hash
- * computation as a known one, so timing does not tell which names exist; the third failure in a session ends it.
+ * computation as a known one, so timing does not tell which names exist; the third failure in a session ends it with a {@code 421}.
  */
 final class AccountAuthHook implements AuthHook {
     private static final Logger LOG = LoggerFactory.getLogger(AccountAuthHook.class);
@@ -51,9 +51,13 @@ final class AccountAuthHook implements AuthHook {
         session.setAttachment(FAILURES, failures, ProtocolSession.State.Connection);
         LOG.warn("AUTH: failed login {} of {} from {}", failures, MAX_FAILURES,
                 session.getRemoteAddress().getAddress().getHostAddress());
-        HookReturnCode code = failures >= MAX_FAILURES
-                ? HookReturnCode.disconnected(HookReturnCode.Action.DENY) : HookReturnCode.deny();
-        return HookResult.builder().hookReturnCode(code).smtpReturnCode("535")
+        if (failures >= MAX_FAILURES) {
+            // a server closes a session only after a 421 (RFC 5321 3.8), as Postfix does after too many errors
+            return HookResult.builder().hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENY))
+                    .smtpReturnCode("421").smtpDescription("4.7.0 Authentication credentials invalid; too many failed"
+                            + " logins, closing connection").build();
+        }
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("535")
                 .smtpDescription("5.7.8 Authentication credentials invalid").build();
     }
 
