@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Turns aliases in a message's header back into the real correspondents, for mail leaving the business: alias
- * addresses in From, Sender, Reply-To, To and Cc, and tokenised Message-ID, In-Reply-To and References.
+ * addresses in From, Sender, Reply-To, To and Cc, and tokenised Message-ID, In-Reply-To and References. Bcc and
+ * Resent-Bcc fields are removed.
  *
  * <p>Only the alias itself is replaced, in the raw bytes: display names, comments, group syntax, encoded words,
  * folding, other fields and even malformed fields stay byte for byte as they were, because nothing is parsed
@@ -37,6 +38,11 @@ import java.util.regex.Pattern;
 public final class CorrespondentRestorer {
     static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
     static final Set<String> MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references");
+    /**
+     * Removed from mail leaving the business (RFC 5322 3.6.3, its first way): the blind copies' addresses (aliases,
+     * some of them) are for the sender only, and Exchange removes these fields from what it sends itself.
+     */
+    static final Set<String> BLIND_COPY_FIELDS = Set.of("bcc", "resent-bcc");
 
     /**
      * An addr-spec as it can appear anywhere in an address field (bare, in angle brackets, in a group, even inside
@@ -86,10 +92,12 @@ public final class CorrespondentRestorer {
      * @param messageIds tokenised ids replaced by real ones
      * @param unresolved alias addresses left as they were (the Reidentifier does not know them)
      * @param withheld   aliases and tokens left as they were because the message does not go to whom they stand for
+     * @param blindCopyFields Bcc and Resent-Bcc fields removed
      */
-    public record Restored(byte[] header, int addresses, int messageIds, int unresolved, int withheld) {
+    public record Restored(byte[] header, int addresses, int messageIds, int unresolved, int withheld,
+                           int blindCopyFields) {
         public boolean changed() {
-            return addresses + messageIds > 0;
+            return addresses + messageIds + blindCopyFields > 0;
         }
     }
 
@@ -128,9 +136,14 @@ public final class CorrespondentRestorer {
             return real;
         };
         Map<HeaderField, byte[]> rewritten = new IdentityHashMap<>();
+        int blindCopyFields = 0;
         for (HeaderField field : block.fields()) {
-            if (ADDRESS_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
+            String name = field.name().toLowerCase(Locale.ROOT);
+            if (ADDRESS_FIELDS.contains(name)) {
                 rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0));
+            } else if (BLIND_COPY_FIELDS.contains(name)) {
+                rewritten.put(field, new byte[0]);
+                blindCopyFields++;
             }
         }
         // the recipients' party keys are worked out only once a token is found
@@ -165,7 +178,7 @@ public final class CorrespondentRestorer {
             position = at + raw.length;
         }
         out.write(consumed, position, consumed.length - position);
-        return new Restored(out.toByteArray(), counts[0], counts[1], counts[2], counts[3]);
+        return new Restored(out.toByteArray(), counts[0], counts[1], counts[2], counts[3], blindCopyFields);
     }
 
     /** The recipients that are correspondents, by party key (a Bcc'd one too: the header need not name them). */

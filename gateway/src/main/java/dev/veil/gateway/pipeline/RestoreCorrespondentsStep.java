@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Outbound: aliases in the header become the real correspondents again (From, Sender, Reply-To, To, Cc; Message-ID,
  * In-Reply-To, References), so the outside world sees a normal reply in the right thread — only those the message
- * goes to (see {@link CorrespondentRestorer}). If that fails the mail goes to on-error (deferred by default): it never
- * leaves half-restored.
+ * goes to (see {@link CorrespondentRestorer}); Bcc fields are removed, as Exchange removes them. If that fails the
+ * mail goes to on-error (deferred by default): it never leaves half-restored.
  */
 public final class RestoreCorrespondentsStep implements MailStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCorrespondentsStep.class);
@@ -92,8 +92,8 @@ public final class RestoreCorrespondentsStep implements MailStep {
                 target.write(restored.header());
                 in.transferTo(target);
             }
-            LOG.info("{}: restored {} correspondent address(es) and {} message id(s)", mail.id(),
-                    restored.addresses(), restored.messageIds());
+            LOG.info("{}: restored {} correspondent address(es) and {} message id(s), removed {} Bcc field(s)",
+                    mail.id(), restored.addresses(), restored.messageIds(), restored.blindCopyFields());
         } catch (RestorationException e) {
             Files.deleteIfExists(out);
             throw new FailClosedException("correspondents could not be restored: " + e.getMessage(), e);

@@ -37,7 +37,7 @@ class CorrespondentRestorerTest {
         System.arraycopy(bytes, block.consumed().length, whole, restored.header().length,
                 bytes.length - block.consumed().length);
         return new CorrespondentRestorer.Restored(whole, restored.addresses(), restored.messageIds(),
-                restored.unresolved(), restored.withheld());
+                restored.unresolved(), restored.withheld(), restored.blindCopyFields());
     }
 
     @Test
@@ -90,6 +90,26 @@ class CorrespondentRestorerTest {
         assertThat(out).isEqualTo("From: bob@partner.example\r\nSender: <bob@partner.example>\r\n"
                 + "Reply-To: carol@other.example\r\nTo: bob@partner.example\r\nCc: carol@other.example\r\n"
                 + "Subject: mail " + BOB_ALIAS + "\r\nX-Note: " + BOB_ALIAS + "\r\n\r\nwrite to " + BOB_ALIAS + "\r\n");
+    }
+
+    @Test
+    void blindCopyFieldsAreRemovedWithTheAliasesInThem() throws Exception {
+        // found by a black-box probe: a client that kept Bcc in what it submitted sent aliases out to every recipient
+        CorrespondentRestorer.Restored restored = restoreWhole(("From: alice@example.com\r\nTo: " + BOB_ALIAS
+                + "\r\nBcc: \"Contact K9ZZ\" <" + CAROL_ALIAS + ">,\r\n dora@elsewhere.example\r\nSubject: hi\r\n"
+                + "Resent-Bcc: " + CAROL_ALIAS + "\r\nBCC:\r\n\r\nBcc: in the body\r\n")
+                .getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(restored.header(), StandardCharsets.UTF_8)).isEqualTo("From: alice@example.com\r\n"
+                + "To: bob@partner.example\r\nSubject: hi\r\n\r\nBcc: in the body\r\n");
+        assertThat(restored.blindCopyFields()).isEqualTo(3);
+        assertThat(restored.changed()).isTrue();
+        // a Bcc field alone is reason enough to write the message anew
+        CorrespondentRestorer.Restored onlyBcc = restorer.restore(HeaderBlock.parse(
+                "To: dora@elsewhere.example\r\nBcc: eve@elsewhere.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII)),
+                java.util.List.of("dora@elsewhere.example", "eve@elsewhere.example"));
+        assertThat(onlyBcc.changed()).isTrue();
+        assertThat(new String(onlyBcc.header(), StandardCharsets.US_ASCII)).isEqualTo("To: dora@elsewhere.example\r\n\r\n");
     }
 
     @Test
