@@ -24,7 +24,9 @@ public final class AliasDao {
 
     /**
      * Inserts the entry unless its alias is taken; returns the row that is in the table afterwards (the given one, or
-     * the one that was there first — the caller compares).
+     * the one that was there first — the caller compares). A new row is on disk when this returns
+     * ({@link Database#checkpoint}): Exchange gets the alias next, and a reply to it must find it after a kill (a
+     * black-box test lost one: replies to the alias got {@code 550 5.1.1} until the correspondent wrote again).
      */
     public AliasEntry insertIfAbsent(AliasEntry entry) throws SQLException {
         Optional<AliasEntry> existing = find(entry.aliasLocal(), entry.aliasDomain());
@@ -40,15 +42,16 @@ public final class AliasDao {
             s.setInt(4, entry.keyVersion());
             s.setLong(5, entry.firstSeen().toEpochMilli());
             s.executeUpdate();
-            return entry;
         } catch (SQLException e) {
             if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                 throw e;
             }
-            // another worker or node registered this alias between our read and our insert
+            // another worker or node registered this alias between our read and our insert (and makes it durable)
             return find(entry.aliasLocal(), entry.aliasDomain())
                     .orElseThrow(() -> new SQLException("alias row vanished after a duplicate key on insert", e));
         }
+        database.checkpoint();
+        return entry;
     }
 
     public Optional<AliasEntry> find(String aliasLocal, String aliasDomain) throws SQLException {

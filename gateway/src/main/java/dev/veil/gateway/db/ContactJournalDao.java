@@ -60,18 +60,12 @@ public final class ContactJournalDao {
     }
 
     /**
-     * Makes everything committed so far reach the disk before Veil acts on it in Exchange. H2 writes a commit in the
-     * background even with {@code WRITE_DELAY=0} when its store is busy: a kill right after a commit lost vault rows
-     * whose sealed contacts Exchange already held ({@code ContactsSealKillTest}). PostgreSQL commits are durable.
+     * Makes everything committed so far reach the disk before Veil acts on it in Exchange ({@link Database#checkpoint}):
+     * a kill right after a commit lost vault rows whose sealed contacts Exchange already held
+     * ({@code ContactsSealKillTest}).
      */
     public void flush() throws SQLException {
-        try (Connection c = database.connection()) {
-            if (c.getMetaData().getDatabaseProductName().startsWith("H2")) {
-                try (var s = c.createStatement()) {
-                    s.execute("CHECKPOINT");
-                }
-            }
-        }
+        database.checkpoint();
     }
 
     public Optional<Entry> find(String mailbox, String graphId) throws SQLException {

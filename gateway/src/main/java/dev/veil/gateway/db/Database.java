@@ -49,6 +49,24 @@ public final class Database implements AutoCloseable {
         return pool.getConnection();
     }
 
+    /**
+     * Makes everything committed so far reach the disk, for a row that must outlive a kill before Veil acts on it
+     * outside (Exchange gets an alias or a contact's vault id). With {@code WRITE_DELAY=0} a commit is written before
+     * it returns, but not always so that it survives what else is being written at that moment: with three other
+     * sessions committing, 2 and 8 of 100 rows were missing from a copy of the file taken right after their commit,
+     * none of 100 after a {@code CHECKPOINT} (0.3 ms each); kills lost committed rows the same way. PostgreSQL commits
+     * are durable.
+     */
+    public void checkpoint() throws SQLException {
+        try (Connection c = connection()) {
+            if (c.getMetaData().getDatabaseProductName().startsWith("H2")) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("CHECKPOINT");
+                }
+            }
+        }
+    }
+
     private void migrate() throws SQLException {
         try (Connection c = connection(); Statement s = c.createStatement()) {
             s.execute("""
