@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.tests.support.Tools;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +29,15 @@ class QuickStartTest {
         Path jar = Path.of("").toAbsolutePath().getParent().resolve("gateway/target/veil.jar");
         assertThat(jar).as("the shaded jar; `mvn verify` builds it before the tests run").exists();
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        for (int port : new int[] {2525, 2587}) {
+            // the quick start uses the default ports: another server on them would answer in Veil's place
+            try (ServerSocket free = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                free.setReuseAddress(true);
+            } catch (IOException e) {
+                throw new AssertionError("port " + port + " (a default port of the quick start) is taken by another"
+                        + " process; stop it and run this test again", e);
+            }
+        }
         Process server = new ProcessBuilder(javaBin, "-jar", jar.toString(), "server").directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
         try {
