@@ -89,9 +89,11 @@ public record Explanation(
 
     private String targetText(String target, Action.Format format) {
         if (target.equals("recipient")) {
-            boolean issues = format == Action.Format.SMIME && keys.issueUserCertificates();
+            // Veil makes keys only for the protected domains' users; an outside recipient's must be imported
+            boolean issues = format == Action.Format.SMIME && keys.issueUserCertificates() && recipientProtected;
             return "the recipient's own " + (format == Action.Format.SMIME ? "certificate" : "key")
-                    + (issues ? " (issued by the organisation CA on first need)" : " (must exist, else on-error)");
+                    + (issues ? " (issued by the organisation CA on first need)"
+                            : recipientProtected ? " (must exist, else on-error)" : " (must be imported, else on-error)");
         }
         if (target.equals("escrow")) {
             return "the organisation escrow key";

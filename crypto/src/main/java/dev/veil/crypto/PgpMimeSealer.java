@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.bouncycastle.bcpg.AEADAlgorithmTags;
 import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
@@ -65,6 +66,8 @@ public final class PgpMimeSealer implements MessageSealer {
     private final KeyDiscovery discovery;
     private final NamedKeyFiles named;
     private final KeySettings settings;
+    /** The recipients Veil keeps keys for (the protected domains' users); anyone else's must be imported or found. */
+    private final Predicate<String> ownUsers;
 
     public PgpMimeSealer(OpenPgpKeys keys, KeySettings settings) {
         this(keys, null, settings);
@@ -94,11 +97,21 @@ public final class PgpMimeSealer implements MessageSealer {
      */
     public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeyDiscovery discovery, NamedKeyFiles named,
                          KeySettings settings) {
+        this(keys, external, discovery, named, settings, recipient -> true);
+    }
+
+    /**
+     * As above, with {@code ownUsers} saying whose keys Veil makes and keeps (a protected domain's users): anyone else
+     * is encrypted to only with a key imported or found for them, never one Veil made, whose secret only Veil holds.
+     */
+    public PgpMimeSealer(OpenPgpKeys keys, ExternalKeys external, KeyDiscovery discovery, NamedKeyFiles named,
+                         KeySettings settings, Predicate<String> ownUsers) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.external = external;
         this.discovery = discovery;
         this.named = named;
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.ownUsers = Objects.requireNonNull(ownUsers, "ownUsers");
     }
 
     @Override
@@ -200,8 +213,9 @@ public final class PgpMimeSealer implements MessageSealer {
     }
 
     private PGPPublicKeyRing recipientKey(String recipient) throws KeyException {
+        boolean own = ownUsers.test(recipient);
         if (external != null) {
-            Optional<PGPPublicKeyRing> issued = keys.findUserKey(recipient);
+            Optional<PGPPublicKeyRing> issued = own ? keys.findUserKey(recipient) : Optional.empty();
             if (issued.isPresent()) {
                 return issued.get();
             }
@@ -215,6 +229,11 @@ public final class PgpMimeSealer implements MessageSealer {
                     return published.get();
                 }
             }
+        }
+        if (!own) {
+            throw new KeyMissingException("no OpenPGP key imported or published for " + recipient + ", who is not a"
+                    + " user of a protected domain: Veil makes keys only for those (import the recipient's with"
+                    + " veil keys import)");
         }
         return keys.userKey(recipient, settings);
     }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Seals a message as S/MIME (RFC 8551): the original message, byte for byte with line ends made CRLF, becomes
@@ -40,6 +41,8 @@ public final class SmimeSealer implements MessageSealer {
     private final ExternalKeys external;
     private final NamedKeyFiles named;
     private final KeySettings settings;
+    /** The recipients Veil keeps keys for (the protected domains' users); anyone else's must be imported. */
+    private final Predicate<String> ownUsers;
 
     public SmimeSealer(VeilKeys keys, KeySettings settings) {
         this(keys, null, settings);
@@ -59,10 +62,21 @@ public final class SmimeSealer implements MessageSealer {
      * request naming one fails).
      */
     public SmimeSealer(VeilKeys keys, ExternalKeys external, NamedKeyFiles named, KeySettings settings) {
+        this(keys, external, named, settings, recipient -> true);
+    }
+
+    /**
+     * As above, with {@code ownUsers} saying whose certificates Veil issues and keeps (a protected domain's users):
+     * anyone else is encrypted to only with a certificate imported for them ({@code external}), never one Veil made,
+     * whose private key only Veil would hold.
+     */
+    public SmimeSealer(VeilKeys keys, ExternalKeys external, NamedKeyFiles named, KeySettings settings,
+                       Predicate<String> ownUsers) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.external = external;
         this.named = named;
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.ownUsers = Objects.requireNonNull(ownUsers, "ownUsers");
     }
 
     @Override
@@ -115,8 +129,9 @@ public final class SmimeSealer implements MessageSealer {
     }
 
     private X509Certificate recipientCertificate(String recipient) throws KeyException {
+        boolean own = ownUsers.test(recipient);
         if (external != null) {
-            Optional<X509Certificate> issued = keys.findUserCertificate(recipient);
+            Optional<X509Certificate> issued = own ? keys.findUserCertificate(recipient) : Optional.empty();
             if (issued.isPresent()) {
                 return issued.get();
             }
@@ -124,6 +139,11 @@ public final class SmimeSealer implements MessageSealer {
             if (imported.isPresent()) {
                 return imported.get();
             }
+        }
+        if (!own) {
+            throw new KeyMissingException("no S/MIME certificate imported for " + recipient + ", who is not a user of"
+                    + " a protected domain: Veil issues certificates only for those (import the recipient's with"
+                    + " veil keys import)");
         }
         return keys.userCertificate(recipient, settings);
     }

@@ -358,6 +358,38 @@ class ExternalKeysTest {
         assertThat(new String(decrypted)).isEqualTo(PgpMimeSealerTest.MESSAGE);
     }
 
+    /**
+     * Found by a black-box probe: with issuing on, an outbound rule encrypting to an outside recipient without an
+     * imported key made a Veil certificate (and OpenPGP key) for them and relayed mail only Veil could read.
+     */
+    @Test
+    void anOutsideRecipientIsEncryptedToOnlyWithAnImportedKeyNeverOneVeilMakes() throws Exception {
+        java.util.function.Predicate<String> ownUsers = address -> address.endsWith("@example.com");
+        String dora = "dora@outside.example";
+        SealRequest toDora = new SealRequest(List.of(dora), false, List.of(),
+                dev.veil.config.ContentCipher.AES_256_GCM, null);
+        SharedKeyStore smime = SharedKeyStore.get();
+        assertThatThrownBy(() -> new SmimeSealer(smime.keys, external, null, SharedKeyStore.ISSUING, ownUsers)
+                .seal(in(PgpMimeSealerTest.MESSAGE), new ByteArrayOutputStream(), toDora))
+                .isInstanceOf(KeyMissingException.class).hasMessageContaining("not a user of a protected domain");
+        assertThat(smime.keys.hasUserCertificate(dora)).isFalse();
+        SharedOpenPgpKeys openpgp = SharedOpenPgpKeys.get();
+        assertThatThrownBy(() -> new PgpMimeSealer(openpgp.keys, external, null, null, SharedOpenPgpKeys.ISSUING,
+                ownUsers).seal(in(PgpMimeSealerTest.MESSAGE), new ByteArrayOutputStream(), toDora))
+                .isInstanceOf(KeyMissingException.class).hasMessageContaining("not a user of a protected domain");
+        assertThat(openpgp.keys.hasUserKey(dora)).isFalse();
+
+        // a certificate Veil made for an outsider before (its private key is Veil's) is passed over for the imported one
+        String erin = "erin@outside.example";
+        smime.keys.userCertificate(erin, SharedKeyStore.ISSUING);
+        X509Certificate imported = openSslCertificate("erin", "/CN=Erin", "subjectAltName=email:" + erin);
+        external.importFile(work.resolve("erin.pem"));
+        SealReport report = new SmimeSealer(smime.keys, external, null, SharedKeyStore.ISSUING, ownUsers).seal(
+                in(PgpMimeSealerTest.MESSAGE), new ByteArrayOutputStream(),
+                new SealRequest(List.of(erin), false, List.of(), dev.veil.config.ContentCipher.AES_256_GCM, null));
+        assertThat(report.keyFingerprints()).containsExactly(Fingerprints.sha256(imported));
+    }
+
     @Test
     void aVeilIssuedKeyStillWinsOverAnImportedOne() throws Exception {
         String alice = "alice.external@example.com";

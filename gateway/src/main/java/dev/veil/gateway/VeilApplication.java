@@ -140,7 +140,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         PolicyHolder policies = new PolicyHolder(config.policyPath(), new NamedKeyFiles(data));
         policies.writeExampleIfMissing();
         policies.reload();
-        environment.lifecycle().manage(new PolicyWatcher(policies, 1000));
+        environment.lifecycle().manage(new PolicyWatcher(policies, 1000, 5000));
 
         database = config.getDatabaseUrl().isBlank() ? Database.openEmbedded(data) : Database.open(config.getDatabaseUrl());
         Database db = database;

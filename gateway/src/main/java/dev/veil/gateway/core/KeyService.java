@@ -201,9 +201,12 @@ public final class KeyService {
                 throw new KeyException("no policy in force");
             }
             ensureOrganisationKeys(policy);
+            // keys are made only for the protected domains' users: an outside recipient's must be imported (or found)
+            java.util.function.Predicate<String> ownUsers =
+                    address -> policy.protects(address.substring(address.lastIndexOf('@') + 1));
             MessageSealer sealer = format == Action.Format.OPENPGP
-                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, namedKeys, policy.keys())
-                    : new SmimeSealer(smime, external, namedKeys, policy.keys());
+                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, namedKeys, policy.keys(), ownUsers)
+                    : new SmimeSealer(smime, external, namedKeys, policy.keys(), ownUsers);
             return sealer.seal(original, out, request);
         };
     }

@@ -21,7 +21,7 @@ class PolicyWatcherTest {
         PolicyHolder holder = new PolicyHolder(file);
         assertThat(holder.reload()).isTrue();
         Policy good = holder.get();
-        PolicyWatcher watcher = new PolicyWatcher(holder, 20);
+        PolicyWatcher watcher = new PolicyWatcher(holder, 20, 0);
         watcher.start();
         try {
             Files.delete(file);
@@ -31,6 +31,67 @@ class PolicyWatcherTest {
 
             Files.writeString(file, PolicyLoader.exampleYaml());
             assertThat(within(() -> holder.lastProblems().isEmpty())).as("the file's return is picked up").isTrue();
+        } finally {
+            watcher.stop();
+        }
+    }
+
+    /**
+     * Found by a black-box probe: a policy written in two parts a few seconds apart was put in force half-written, and
+     * the first part alone was a valid policy that passed everything in plaintext.
+     */
+    @Test
+    void aFileCaughtHalfWrittenIsNotPutInForceOnlyTheContentThatSettles() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        String complete = PolicyLoader.exampleYaml();
+        Files.writeString(file, complete.replace("subject: \"[encrypted]\"", "subject: \"[before]\""));
+        PolicyHolder holder = new PolicyHolder(file);
+        assertThat(holder.reload()).isTrue();
+        String before = holder.get().contentHash();
+        PolicyWatcher watcher = new PolicyWatcher(holder, 20, 600);
+        watcher.start();
+        java.util.Set<String> inForce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try {
+            String firstPart = "version: 1\norganisation: Half\ndomains: [example.com]\nrules:\n  - name: all\n"
+                    + "    match:\n      recipient: \"*\"\n    pass:\n      reason: half written\n";
+            assertThat(PolicyLoader.parse("half.yml", firstPart).hasErrors())
+                    .as("the first part is a valid policy of its own").isFalse();
+            Files.writeString(file, firstPart);
+            for (int i = 0; i < 15; i++) { // 300 ms: the writer is slow
+                inForce.add(holder.get().contentHash());
+                Thread.sleep(20);
+            }
+            Files.writeString(file, complete);
+            assertThat(within(() -> {
+                inForce.add(holder.get().contentHash());
+                return !holder.get().contentHash().equals(before);
+            })).as("the settled content is loaded").isTrue();
+        } finally {
+            watcher.stop();
+        }
+        assertThat(holder.get().organisation()).isNotEqualTo("Half");
+        assertThat(inForce).as("policies in force while the file was written").hasSize(2);
+    }
+
+    /** Found by a black-box probe: an unreadable file (here a directory in its place) was not reported. */
+    @Test
+    void aFileThatCannotBeReadIsReportedAndTheLastGoodPolicyStays() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, PolicyLoader.exampleYaml());
+        PolicyHolder holder = new PolicyHolder(file);
+        assertThat(holder.reload()).isTrue();
+        Policy good = holder.get();
+        PolicyWatcher watcher = new PolicyWatcher(holder, 20, 0);
+        watcher.start();
+        try {
+            Files.delete(file);
+            Files.createDirectory(file); // root reads a chmod 000 file, so the test makes it unreadable this way
+            assertThat(within(() -> !holder.lastProblems().isEmpty())).as("the unreadable file is reported").isTrue();
+            assertThat(holder.get()).isSameAs(good);
+
+            Files.delete(file);
+            Files.writeString(file, PolicyLoader.exampleYaml());
+            assertThat(within(() -> holder.lastProblems().isEmpty())).as("a readable file again is picked up").isTrue();
         } finally {
             watcher.stop();
         }
