@@ -54,6 +54,21 @@ class PolicyCommandTest {
         assertThat(result.output()).contains("ok, 0 warning(s)");
     }
 
+    /** Found by a black-box probe: a config.yml that is not there gave Dropwizard's stack trace. */
+    @Test
+    void aMissingConfigFileIsOneLineNotAStackTrace() throws Exception {
+        Path file = dir.resolve("policy.yml");
+        Files.writeString(file, PolicyLoader.exampleYaml());
+        String missing = dir.resolve("no-such-config.yml").toString();
+        for (List<String> command : List.of(List.of("policy", "check", file.toString(), missing),
+                List.of("keys", "list", missing))) {
+            Tools.Result result = veil(command.toArray(String[]::new));
+            assertThat(result.exitCode()).as(command.toString()).isEqualTo(1);
+            assertThat(result.output()).as(command.toString()).contains(missing + " not found")
+                    .doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
     @Test
     void checkReportsErrorsWithFileLineAndColumnAndExitsOne() throws Exception {
         Path file = dir.resolve("policy.yml");

@@ -16,6 +16,18 @@ final class CliErrors {
     private CliErrors() {
     }
 
+    /**
+     * A command's {@code onError}: an expected failure (a config.yml that is missing or does not parse among them) is
+     * its one line on stderr; anything else keeps its stack trace, as Dropwizard prints it.
+     */
+    static void report(io.dropwizard.core.cli.Cli cli, Throwable e) {
+        if (expected(e) || e instanceof io.dropwizard.configuration.ConfigurationException) {
+            cli.getStdErr().println(message(e));
+        } else {
+            e.printStackTrace(cli.getStdErr());
+        }
+    }
+
     static boolean expected(Throwable e) {
         return e instanceof KeyException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof IllegalArgumentException;

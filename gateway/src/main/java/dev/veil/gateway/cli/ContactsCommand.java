@@ -46,6 +46,12 @@ public final class ContactsCommand extends ConfiguredCommand<VeilConfiguration> 
         super("contacts", "Keep contacts in Veil's vault and only sealed versions in Exchange: import, seal, sync, export");
     }
 
+    /** A missing or broken config.yml, or a file that cannot be read, is one line on stderr, not a stack trace. */
+    @Override
+    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+        CliErrors.report(cli, e);
+    }
+
     @Override
     public void configure(Subparser subparser) {
         Subparsers actions = subparser.addSubparsers().dest("action").title("actions");

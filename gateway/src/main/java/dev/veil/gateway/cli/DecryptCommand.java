@@ -35,6 +35,12 @@ public final class DecryptCommand extends ConfiguredCommand<VeilConfiguration> {
         super("decrypt", "Decrypt an S/MIME or PGP/MIME message with Veil's keys and write the original");
     }
 
+    /** A missing or broken config.yml, or a file that cannot be read, is one line on stderr, not a stack trace. */
+    @Override
+    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+        CliErrors.report(cli, e);
+    }
+
     @Override
     public void configure(Subparser subparser) {
         subparser.addArgument("message").help("the encrypted .eml file, or bare CMS (DER/PEM) or OpenPGP data");

@@ -50,6 +50,12 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
                 + " rotate-master, arc-dns");
     }
 
+    /** A missing or broken config.yml, or a file that cannot be read, is one line on stderr, not a stack trace. */
+    @Override
+    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+        CliErrors.report(cli, e);
+    }
+
     @Override
     public void configure(Subparser subparser) {
         Subparsers actions = subparser.addSubparsers().dest("action").title("actions");

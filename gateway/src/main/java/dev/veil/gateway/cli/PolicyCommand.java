@@ -39,6 +39,12 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
         super("policy", "Check a key policy file, or explain what it does to a message");
     }
 
+    /** A missing or broken config.yml, or a file that cannot be read, is one line on stderr, not a stack trace. */
+    @Override
+    public void onError(io.dropwizard.core.cli.Cli cli, Namespace namespace, Throwable e) {
+        CliErrors.report(cli, e);
+    }
+
     @Override
     public void configure(Subparser subparser) {
         Subparsers actions = subparser.addSubparsers().dest("action").title("actions");
