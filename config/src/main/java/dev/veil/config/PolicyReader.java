@@ -60,6 +60,7 @@ final class PolicyReader {
         checks.shadowing(heads);
         if (allRulesRead) {
             checks.domainsServed(domains, rules);
+            checks.mixedProtection(rules);
         }
         if (problems.hasErrors()) {
             return null;

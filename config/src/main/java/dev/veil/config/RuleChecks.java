@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Checks that need all rules at once: rules that can never match because an earlier rule always does (on every rule
- * whose name and match were read), and protected domains whose inbound mail no rule serves (on complete rules).
+ * whose name and match were read), protected domains whose inbound mail no rule serves, and rules whose recipients
+ * could share a message while one rule protects it less (on complete rules).
  */
 final class RuleChecks {
     private final Problems problems;
@@ -69,5 +70,51 @@ final class RuleChecks {
                         + " handled by on-error — end the rules with one for recipient '" + example + "'");
             }
         }
+    }
+
+    /**
+     * Rules apply per recipient, so one inbound message to recipients of two rules reaches Exchange as each rule says:
+     * when one encrypts (or pseudonymises) and the other does not, the other's copy shows what the first hides, and
+     * names the first rule's recipients. Warned on the less protective rule, for each pair that can select different
+     * recipients of one message (at least one of them names recipients) in the same direction; senders are not
+     * compared.
+     */
+    void mixedProtection(List<RuleSite> sites) {
+        List<CompiledRule> inbound = new ArrayList<>();
+        List<RuleSite> inboundSites = new ArrayList<>();
+        for (int i = 0; i < sites.size(); i++) {
+            CompiledRule r = CompiledRule.of(i, sites.get(i).rule());
+            if (r.directionMatches(Direction.INBOUND) && !(r.rule().action() instanceof Action.Reject)) {
+                inbound.add(r);
+                inboundSites.add(sites.get(i));
+            }
+        }
+        for (int j = 0; j < inbound.size(); j++) {
+            Rule weaker = inbound.get(j).rule();
+            for (int i = 0; i < inbound.size(); i++) {
+                Rule stronger = inbound.get(i).rule();
+                if (i == j || (inbound.get(i).recipients().isEmpty() && inbound.get(j).recipients().isEmpty())) {
+                    continue;
+                }
+                String hidden = encrypts(stronger) && !encrypts(weaker) ? "encrypts"
+                        : pseudonymises(stronger) && !pseudonymises(weaker) ? "pseudonymises correspondents" : null;
+                if (hidden != null) {
+                    problems.warning(inboundSites.get(j).node(), "rule '" + stronger.name() + "' (line "
+                            + stronger.line() + ") " + hidden + " but rule '" + weaker.name() + "' does not: rules apply"
+                            + " per recipient, so a message to recipients of both reaches Exchange through '"
+                            + weaker.name() + "' as it says, naming the others too — give recipients who may share"
+                            + " mail the same protection");
+                    break;
+                }
+            }
+        }
+    }
+
+    private static boolean encrypts(Rule rule) {
+        return rule.action() instanceof Action.Encrypt;
+    }
+
+    private static boolean pseudonymises(Rule rule) {
+        return rule.pseudonymise().filter(Action.Pseudonymise::correspondents).isPresent();
     }
 }
