@@ -81,12 +81,10 @@ final class RuleChecks {
      */
     void mixedProtection(List<RuleSite> sites) {
         List<CompiledRule> inbound = new ArrayList<>();
-        List<RuleSite> inboundSites = new ArrayList<>();
         for (int i = 0; i < sites.size(); i++) {
             CompiledRule r = CompiledRule.of(i, sites.get(i).rule());
             if (r.directionMatches(Direction.INBOUND) && !(r.rule().action() instanceof Action.Reject)) {
                 inbound.add(r);
-                inboundSites.add(sites.get(i));
             }
         }
         for (int j = 0; j < inbound.size(); j++) {
@@ -99,7 +97,7 @@ final class RuleChecks {
                 String hidden = encrypts(stronger) && !encrypts(weaker) ? "encrypts"
                         : pseudonymises(stronger) && !pseudonymises(weaker) ? "pseudonymises correspondents" : null;
                 if (hidden != null) {
-                    problems.warning(inboundSites.get(j).node(), "rule '" + stronger.name() + "' (line "
+                    problems.warning(sites.get(inbound.get(j).index()).node(), "rule '" + stronger.name() + "' (line "
                             + stronger.line() + ") " + hidden + " but rule '" + weaker.name() + "' does not: rules apply"
                             + " per recipient, so a message to recipients of both reaches Exchange through '"
                             + weaker.name() + "' as it says, naming the others too — give recipients who may share"

@@ -17,9 +17,7 @@ class PolicyWatcherTest {
     @Test
     void aDeletedPolicyFileIsReportedTheLastGoodPolicyStaysAndItsReturnIsPickedUp() throws Exception {
         Path file = dir.resolve("policy.yml");
-        Files.writeString(file, PolicyLoader.exampleYaml());
-        PolicyHolder holder = new PolicyHolder(file);
-        assertThat(holder.reload()).isTrue();
+        PolicyHolder holder = loaded(file, PolicyLoader.exampleYaml());
         Policy good = holder.get();
         PolicyWatcher watcher = new PolicyWatcher(holder, 20, 0);
         watcher.start();
@@ -44,9 +42,7 @@ class PolicyWatcherTest {
     void aFileCaughtHalfWrittenIsNotPutInForceOnlyTheContentThatSettles() throws Exception {
         Path file = dir.resolve("policy.yml");
         String complete = PolicyLoader.exampleYaml();
-        Files.writeString(file, complete.replace("subject: \"[encrypted]\"", "subject: \"[before]\""));
-        PolicyHolder holder = new PolicyHolder(file);
-        assertThat(holder.reload()).isTrue();
+        PolicyHolder holder = loaded(file, complete.replace("subject: \"[encrypted]\"", "subject: \"[before]\""));
         String before = holder.get().contentHash();
         PolicyWatcher watcher = new PolicyWatcher(holder, 20, 600);
         watcher.start();
@@ -77,9 +73,7 @@ class PolicyWatcherTest {
     @Test
     void aFileThatCannotBeReadIsReportedAndTheLastGoodPolicyStays() throws Exception {
         Path file = dir.resolve("policy.yml");
-        Files.writeString(file, PolicyLoader.exampleYaml());
-        PolicyHolder holder = new PolicyHolder(file);
-        assertThat(holder.reload()).isTrue();
+        PolicyHolder holder = loaded(file, PolicyLoader.exampleYaml());
         Policy good = holder.get();
         PolicyWatcher watcher = new PolicyWatcher(holder, 20, 0);
         watcher.start();
@@ -95,6 +89,14 @@ class PolicyWatcherTest {
         } finally {
             watcher.stop();
         }
+    }
+
+    /** A holder with the policy {@code yaml}, written to {@code file}, in force. */
+    private static PolicyHolder loaded(Path file, String yaml) throws java.io.IOException {
+        Files.writeString(file, yaml);
+        PolicyHolder holder = new PolicyHolder(file);
+        assertThat(holder.reload()).isTrue();
+        return holder;
     }
 
     private static boolean within(BooleanSupplier condition) throws InterruptedException {
