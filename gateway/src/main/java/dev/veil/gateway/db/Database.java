@@ -54,8 +54,8 @@ public final class Database implements AutoCloseable {
      * outside (Exchange gets an alias or a contact's vault id). With {@code WRITE_DELAY=0} a commit is written before
      * it returns, but not always so that it survives what else is being written at that moment: with three other
      * sessions committing, 2 and 8 of 100 rows were missing from a copy of the file taken right after their commit,
-     * none of 100 after a {@code CHECKPOINT} (0.3 ms each); kills lost committed rows the same way. PostgreSQL commits
-     * are durable.
+     * none of 100 after a {@code CHECKPOINT} (0.3 ms each); kills of Veil have lost committed rows too. PostgreSQL
+     * commits are durable.
      */
     public void checkpoint() throws SQLException {
         try (Connection c = connection()) {
