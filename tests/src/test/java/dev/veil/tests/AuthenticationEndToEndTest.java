@@ -170,6 +170,45 @@ class AuthenticationEndToEndTest {
         }
     }
 
+    @Test
+    void aHeaderLineThatIsNotAFieldNeitherAddsToVeilsResultsNorHidesAFieldFromDmarc() throws Exception {
+        // found by a black-box probe: a first line " ; dmarc=pass ..." became a continuation of the
+        // Authentication-Results field Veil writes on top (and so part of its verdict), and the From after it, which
+        // DMARC had not seen (the header had ended at that line), showed outside; "X Bad: y" hid a From from DMARC too.
+        // As in Postfix, such a line now starts the body, after an empty line, for every reader.
+        try (TestDnsServer dns = TestDnsServer.start();
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
+            dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
+            dns.txt("spoofed.example", "v=spf1 ip4:192.0.2.1 -all");
+            dns.txt("_dmarc.spoofed.example", "v=DMARC1; p=reject");
+            veil.start();
+            String rest = "From: CEO <ceo@spoofed.example>\r\nTo: <alice@example.com>\r\nSubject: wire money\r\n"
+                    + "\r\nNow.\r\n";
+            // what comes before the line that is not a field, and that line
+            List<List<String>> garbage = List.of(
+                    List.of("", " ; dkim=pass header.d=spoofed.example; dmarc=pass header.from=spoofed.example\r\n"),
+                    List.of("Date: Sun, 29 Nov 2026 12:05:00 +0000\r\n", "X Bad: y\r\n"));
+            for (int i = 0; i < garbage.size(); i++) {
+                send(veil, "bob@partner.example", garbage.get(i).get(0) + garbage.get(i).get(1) + rest);
+                String relayed = received(exchange, i + 1);
+                String outside = outerHeader(relayed);
+                assertThat(outside).doesNotContain("spoofed.example").doesNotContain("dmarc=pass")
+                        .contains("dmarc=permerror");
+                assertThat(Pattern.compile("(?m)^Authentication-Results:").matcher(outside).results().count())
+                        .isEqualTo(1);
+                String inside = decrypt(veil, relayed, "garbage-" + i);
+                String innerHeader = outerHeader(inside);
+                assertThat(innerHeader).contains("Authentication-Results: veil.test;").doesNotContain("dmarc=pass")
+                        .doesNotContain("spoofed.example");
+                // nothing of what was sent is lost: the line and what follows are the body
+                assertThat(inside.substring(innerHeader.length())).startsWith("\r\n\r\n" + garbage.get(i).get(1) + rest);
+            }
+        }
+    }
+
     /** The first line of Veil's log with {@code text}, waiting a little for the log's writer thread. */
     private static String logLine(GatewayProcess veil, String text) throws Exception {
         for (int i = 0; i < 100; i++) {

@@ -61,6 +61,7 @@ class CorpusEndToEndTest {
         List<Path> messages = Corpus.messages();
         int encrypted = 0;
         int passedThrough = 0;
+        int headersEnded = 0;
         java.util.Map<Path, byte[]> decryptedByVeil = new java.util.LinkedHashMap<>();
         for (Path file : messages) {
             String name = Corpus.root().relativize(file).toString();
@@ -79,6 +80,11 @@ class CorpusEndToEndTest {
                 continue;
             }
             byte[] received = bytes(arrived);
+            byte[] sentBytes = original;
+            original = Corpus.asQueued(original);
+            if (original.length != sentBytes.length) {
+                headersEnded++;
+            }
             Path receivedFile = dir.resolve("received.eml");
             Files.write(receivedFile, received);
             if (userPem == null) {
@@ -108,8 +114,10 @@ class CorpusEndToEndTest {
                 failures.add(e.getKey() + ": veil decrypt did not give back the original");
             }
         }
-        System.out.printf("corpus: %d messages, %d encrypted by Veil, %d already encrypted and passed unchanged%n",
-                messages.size(), encrypted, passedThrough);
+        System.out.printf("corpus: %d messages, %d encrypted by Veil, %d already encrypted and passed unchanged,"
+                + " %d with a header line that is not a field (an empty line put before it)%n",
+                messages.size(), encrypted, passedThrough, headersEnded);
+        assertThat(headersEnded).as("the corpus's malformed headers").isPositive();
         assertThat(failures).as("corpus messages that failed").isEmpty();
         assertThat(encrypted).isGreaterThan(messages.size() - 10);
     }

@@ -114,6 +114,50 @@ public final class IncomingMessage extends OutputStream {
         }
     }
 
+    /**
+     * Puts an empty line (CRLF) at {@code offset}, where a line that is neither a header field nor a continuation
+     * ended the header ({@link dev.veil.crypto.HeaderBlock#complete()} false), so that every later reader takes that
+     * line and what follows as body: sender authentication, the rewrite of the header, the fields Veil puts on top, and
+     * Exchange. Postfix's cleanup does the same ("garbage in primary header", mime_state.c). Without it, a first line
+     * {@code " ; dmarc=pass ..."} continued the Authentication-Results field Veil wrote above it, and a From after a
+     * line like {@code X Bad: y} escaped DMARC while a lenient reader downstream still showed it (a black-box probe).
+     * The file is written again beside itself, synced and renamed over the original; only such mail pays for it.
+     */
+    public void insertEmptyLineAt(long offset) throws IOException {
+        close();
+        if (offset < 0 || offset > Files.size(file)) {
+            throw new IllegalArgumentException("offset " + offset + " is outside the message");
+        }
+        Path separated = file.resolveSibling(file.getFileName() + ".sep");
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(separated, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            transferFully(in, 0, offset, out);
+            ByteBuffer crlf = ByteBuffer.wrap(new byte[] {'\r', '\n'});
+            while (crlf.hasRemaining()) {
+                out.write(crlf);
+            }
+            transferFully(in, offset, in.size() - offset, out);
+            out.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(separated);
+            throw e;
+        }
+        Files.move(separated, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        size += 2;
+    }
+
+    private static void transferFully(FileChannel in, long from, long count, FileChannel out) throws IOException {
+        long done = 0;
+        while (done < count) {
+            long n = in.transferTo(from + done, count - done, out);
+            if (n <= 0) {
+                throw new IOException("the message file ended early while it was copied");
+            }
+            done += n;
+        }
+    }
+
     boolean isClosed() {
         return closed;
     }

@@ -66,12 +66,19 @@ final class SpoolMessageHook implements MessageHook {
                     + maxSize + " octets");
         }
         try {
-            if (envelope.message().size() >= HeaderBlock.MAX_BYTES && envelope.message().header().overLimit()) {
+            HeaderBlock header = envelope.message().header();
+            if (header.overLimit()) {
                 // the fields past the limit would escape sender authentication and the rewrite of the header
                 envelope.message().discard();
                 LOG.info("refused a message whose header is over {} octets", HeaderBlock.MAX_BYTES);
                 return reply(HookReturnCode.deny(), "552", "5.3.4 Message header exceeds fixed maximum of "
                         + HeaderBlock.MAX_BYTES + " octets");
+            }
+            if (!header.complete()) {
+                // a line that is neither a field nor a continuation: it and what follows are body, for everyone
+                envelope.message().insertEmptyLineAt(header.bodyOffset());
+                LOG.info("a line in the header that is not a field ended it after {} field(s): an empty line now"
+                        + " separates the body", header.fields().size());
             }
             if (tenantCheck != null) {
                 java.util.Optional<HookResult> refused = tenantCheck.refusal(session, envelope.message());

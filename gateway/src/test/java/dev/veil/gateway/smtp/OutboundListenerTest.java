@@ -57,6 +57,7 @@ class OutboundListenerTest {
     private Database database;
     private SmtpListener listener;
     private SpoolDao dao;
+    private Spool spool;
     private final List<QueueId> queued = new CopyOnWriteArrayList<>();
     private RuntimeException reidentifierFailure;
 
@@ -94,7 +95,7 @@ class OutboundListenerTest {
     private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
         database = Database.openEmbedded(dir.resolve("data"));
         dao = new SpoolDao(database);
-        Spool spool = new Spool(dir.resolve("spool"), dao, new TestClock(Instant.parse("2030-01-01T00:00:00Z")));
+        spool = new Spool(dir.resolve("spool"), dao, new TestClock(Instant.parse("2030-01-01T00:00:00Z")));
         PolicyLoad load = PolicyLoader.parse("policy.yml", POLICY);
         assertThat(load.hasErrors()).as("%s", load.problems()).isFalse();
         Policy policy = load.policy().orElseThrow();
@@ -227,6 +228,42 @@ class OutboundListenerTest {
         }
         assertThat(queued).hasSize(1);
         assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("refused messages leave nothing").isEmpty();
+    }
+
+    @Test
+    void aHeaderLineThatIsNeitherAFieldNorAContinuationGetsAnEmptyLineBeforeItAndAnythingElseIsKeptAsSent()
+            throws Exception {
+        // found by a black-box probe: a first line " ; dmarc=pass ..." continued the Authentication-Results field Veil
+        // writes on top, and a From after "X Bad: y" escaped DMARC; as in Postfix, such a line now starts the body
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        Map<String, String> sentAndSpooled = new java.util.LinkedHashMap<>();
+        sentAndSpooled.put(" ; dmarc=pass header.from=victim.example\r\nFrom: ceo@victim.example\r\n\r\nPay.\r\n",
+                "\r\n ; dmarc=pass header.from=victim.example\r\nFrom: ceo@victim.example\r\n\r\nPay.\r\n");
+        sentAndSpooled.put("Subject: a\r\nX Bad: y\r\nFrom: ceo@victim.example\r\n\r\nPay.\r\n",
+                "Subject: a\r\n\r\nX Bad: y\r\nFrom: ceo@victim.example\r\n\r\nPay.\r\n");
+        sentAndSpooled.put("Subject: a\r\n\tfolded\r\nFrom : ceo@victim.example\r\n\r\nX Bad: y\r\n",
+                "Subject: a\r\n\tfolded\r\nFrom : ceo@victim.example\r\n\r\nX Bad: y\r\n");
+        sentAndSpooled.put("From alice@example.com Sat Jan  3 01:05:34 2026\r\nSubject: mbox\r\n\r\nhi\r\n",
+                "From alice@example.com Sat Jan  3 01:05:34 2026\r\nSubject: mbox\r\n\r\nhi\r\n");
+        sentAndSpooled.put("Subject: no body, no empty line\r\n", "Subject: no body, no empty line\r\n");
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            for (String sent : sentAndSpooled.keySet()) {
+                assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+                assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+                assertThat(c.send("DATA")).startsWith("354");
+                assertThat(c.send(sent + ".")).startsWith("250");
+            }
+        }
+        assertThat(queued).hasSize(sentAndSpooled.size());
+        int i = 0;
+        for (String spooled : sentAndSpooled.values()) {
+            QueueId id = queued.get(i++);
+            assertThat(java.nio.file.Files.readString(spool.messageFile(id), StandardCharsets.ISO_8859_1))
+                    .isEqualTo(spooled);
+            assertThat(dao.find(id).orElseThrow().size()).isEqualTo(spooled.length());
+        }
+        assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("no copies left behind").isEmpty();
     }
 
     @Test

@@ -45,7 +45,7 @@ public final class Corpus {
 
     /**
      * What an SMTP client puts on the wire for a file: every line ending (LF, CR, CRLF) as CRLF, and a final CRLF
-     * if the file lacks one (SMTP data always ends with one). This is also what decryption must give back.
+     * if the file lacks one (SMTP data always ends with one). Through {@link #asQueued}, what decryption gives back.
      */
     public static byte[] asSmtpData(byte[] raw) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length + raw.length / 20 + 2);
@@ -71,5 +71,22 @@ public final class Corpus {
             data = out.toByteArray();
         }
         return data;
+    }
+
+    /**
+     * The message as Veil queues it: as Postfix's cleanup does, a line in the header that is neither a field nor a
+     * continuation gets an empty line before it, so that it and what follows are body for every reader. This is what
+     * decryption gives back.
+     */
+    public static byte[] asQueued(byte[] message) {
+        dev.veil.crypto.HeaderBlock header = dev.veil.crypto.HeaderBlock.parse(message);
+        if (header.complete() || header.overLimit()) {
+            return message;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 2);
+        out.write(message, 0, header.bodyOffset());
+        out.writeBytes(new byte[] {'\r', '\n'});
+        out.write(message, header.bodyOffset(), message.length - header.bodyOffset());
+        return out.toByteArray();
     }
 }
