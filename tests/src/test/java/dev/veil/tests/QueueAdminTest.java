@@ -97,6 +97,49 @@ class QueueAdminTest {
     }
 
     @Test
+    void aQuarantinedMessageStaysHeldWhenTheDatabaseLosesItsRecordAndIsNotRelayedUnreleased() throws Exception {
+        // found by a black-box probe: a kill -9 that lost the quarantine's commit (or a lost db/) brought the entry
+        // back as received, and it went out in plaintext under a new pass rule though no admin had released it
+        try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), NARROW)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = started.veil();
+            String id = sendToBoth(veil);
+            veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
+            assertThat(exchange.getReceivedMessages()).hasSize(1);
+            assertThat(veil.dataDir().resolve("spool/queue/" + id + ".hold")).exists();
+
+            veil.kill();
+            deleteTree(veil.dataDir().resolve("db")); // every record gone: the queue directory is what is left
+            String passAll = WIDE.replace("encrypt:\n      format: smime\n      to: [recipient, escrow]",
+                    "pass:\n      reason: everything passes now");
+            assertThat(passAll).contains("pass:").doesNotContain("encrypt:");
+            Files.writeString(veil.dataDir().resolve("policy.yml"), passAll);
+            veil.start();
+
+            Map<String, Object> held = veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
+            assertThat(held.get("recipients")).isEqualTo(List.of("nokey@example.com"));
+            assertThat((String) held.get("lastError")).contains("held for an admin before a restart");
+            GatewayProcess.sleep(2000);
+            assertThat(exchange.getReceivedMessages()).as("nothing more relayed").hasSize(1);
+
+            // the admin releases it: now it goes, under the policy in force, to nokey@ alone, and the note goes
+            assertThat(veil.adminPost("/queue/" + id + "/release").statusCode()).isEqualTo(200);
+            veil.awaitState(id, "relayed", Duration.ofSeconds(30));
+            assertThat(inbox(exchange, "reader@example.com")).as("reader@ is not sent it twice").isEqualTo(1);
+            assertThat(inbox(exchange, "nokey@example.com")).isEqualTo(1);
+            assertThat(veil.dataDir().resolve("spool/queue/" + id + ".hold")).doesNotExist();
+        }
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    @Test
     void deletesAQuarantinedMessageAndItsFiles() throws Exception {
         try (ExchangeAndVeil started = ExchangeAndVeil.start(dir.resolve("veil-data"), NARROW)) {
             GreenMail exchange = started.exchange();

@@ -165,7 +165,14 @@ public final class QueueRunner implements Managed {
      * the policy in force. False when the entry is not quarantined or deferred.
      */
     public boolean release(QueueId id) throws Exception {
+        // the hold note goes before the row changes: once due, a worker may quarantine the entry again at once,
+        // with a note of its own that must stay
+        java.util.Optional<Spool.Hold> hold = spool.findHold(id);
+        spool.unhold(id);
         boolean done = dao.requeue(id, clock.instant(), adminAudit(id, "released", "released by an admin"));
+        if (!done && hold.isPresent()) {
+            spool.hold(id, hold.get().recipients(), hold.get().reason()); // nothing was released: still held
+        }
         if (done) {
             LOG.info("{}: released by an admin", id);
             queued(id);

@@ -3,6 +3,7 @@ package dev.veil.gateway.core;
 import dev.veil.config.Direction;
 import dev.veil.gateway.db.SpoolDao;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -125,11 +127,22 @@ public final class Spool {
                         }
                         continue;
                     }
-                    if (dao.find(id).isPresent()) {
+                    java.util.Optional<SpoolEntry> row = dao.find(id);
+                    java.util.Optional<Hold> hold = findHold(id);
+                    if (row.isPresent()) {
+                        SpoolState state = row.get().state();
+                        if (hold.isPresent() && !state.isFinal()) {
+                            keepHeld(id, row.get().envelope().recipients(), hold.get()); // the quarantine was lost
+                        } else if (hold.isPresent() && state != SpoolState.QUARANTINED) {
+                            unhold(id); // settled after a release whose note outlived it
+                        }
                         continue;
                     }
                     EnvelopeFile envelope = EnvelopeFile.decode(Files.readAllBytes(env));
                     dao.insert(id, envelope.direction(), envelope.envelope(), envelope.size(), envelope.received());
+                    if (hold.isPresent()) {
+                        keepHeld(id, envelope.envelope().recipients(), hold.get());
+                    }
                     rebuilt++;
                 } catch (SQLException | IllegalArgumentException | IOException e) {
                     // one damaged entry must not stop the gateway (and all other mail) from starting
@@ -140,6 +153,17 @@ public final class Spool {
             }
         }
         return rebuilt;
+    }
+
+    /** Quarantines again an entry whose hold note outlived its row's state, for the recipients the note names. */
+    private void keepHeld(QueueId id, List<String> recipients, Hold hold) throws SQLException {
+        List<String> held = hold.recipients().isEmpty() ? recipients : hold.recipients();
+        String detail = "held for an admin before a restart that lost this record: " + hold.reason();
+        Instant now = clock.instant();
+        dao.quarantine(id, held, detail, now, List.of(new AuditRecord(id.value(), now, "recovery", held, null, null,
+                List.of(), "quarantined", detail)));
+        LOG.warn("recovery: {} was held for an admin (its hold note says so, its record did not); quarantined again",
+                id);
     }
 
     public Path messageFile(QueueId id) {
@@ -177,6 +201,49 @@ public final class Spool {
     public void remove(QueueId id) throws IOException {
         Files.deleteIfExists(messageFile(id));
         Files.deleteIfExists(envelopeFile(id));
+        Files.deleteIfExists(holdFile(id));
+    }
+
+    /**
+     * The note that an entry is held for an admin ({@code ID.hold} beside its files: the recipients it is held for and
+     * why), as Postfix keeps held mail in its {@code hold} directory rather than in a record that can be lost: the
+     * queue directory is the source of truth. Without it, a kill that lost the database's last commits (or a lost
+     * {@code db/}) brought a quarantined message back as newly received, and it went through the pipeline again
+     * under the policy then in force, unreleased (a black-box probe saw it relayed in plaintext under a new pass rule).
+     */
+    public Path holdFile(QueueId id) {
+        return queue.resolve(id.value() + ".hold");
+    }
+
+    /** Writes the hold note (synced, with its directory) before the entry's row says quarantined. */
+    public void hold(QueueId id, List<String> recipients, String reason) throws IOException {
+        StringBuilder note = new StringBuilder(reason == null ? "" : reason.replaceAll("[\\r\\n]+", " ")).append('\n');
+        recipients.forEach(r -> note.append(r).append('\n'));
+        writeAtomically(holdFile(id), note.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Removes the hold note once the row no longer says quarantined (an admin released the entry). */
+    public void unhold(QueueId id) throws IOException {
+        if (Files.deleteIfExists(holdFile(id))) {
+            fsyncDirectory(queue);
+        }
+    }
+
+    /** The recipients and reason of a hold note. */
+    public record Hold(List<String> recipients, String reason) {
+    }
+
+    /** The entry's hold note, if it is held. */
+    public java.util.Optional<Hold> findHold(QueueId id) throws IOException {
+        Path file = holdFile(id);
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        String reason = lines.isEmpty() ? "" : lines.get(0);
+        List<String> recipients = lines.size() < 2 ? List.of()
+                : lines.subList(1, lines.size()).stream().filter(l -> !l.isBlank()).toList();
+        return java.util.Optional.of(new Hold(recipients, reason));
     }
 
     /** Temporary files of sessions that died mid-DATA and scratch files of interrupted workers. */

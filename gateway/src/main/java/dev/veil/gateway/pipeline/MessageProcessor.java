@@ -269,11 +269,21 @@ public final class MessageProcessor {
             outcomes.audit.add(audit(mail, partial.delivered(), "relayed", mail.note()));
         }
         if (!partial.temporaryFailures().isEmpty()) {
-            outcomes.audit.add(audit(mail, partial.temporaryFailures(), "deferred", detail));
+            outcomes.audit.add(audit(mail, partial.temporaryFailures(), "deferred",
+                    replies(partial, partial.temporaryFailures())));
         }
         if (!partial.permanentFailures().isEmpty()) {
-            outcomes.audit.add(audit(mail, partial.permanentFailures(), "bounced", detail));
+            outcomes.audit.add(audit(mail, partial.permanentFailures(), "bounced",
+                    replies(partial, partial.permanentFailures())));
         }
+    }
+
+    /**
+     * What the upstream answered these recipients, each answer once: the exception's own message is one recipient's
+     * answer, and a row for others named it (a probe saw a deferred row say "550 5.1.1 no such user" of another).
+     */
+    private static String replies(PartialDeliveryException partial, List<String> recipients) {
+        return String.join("; ", recipients.stream().map(partial::replyFor).distinct().toList());
     }
 
     private AuditRecord audit(Mail mail, List<String> recipients, String outcome, String detail) {
@@ -310,9 +320,13 @@ public final class MessageProcessor {
         Set<String> gaveUp = new HashSet<>();
         if (givingUp && !temporary.isEmpty()) {
             gaveUp.addAll(temporary.keySet());
+            String gaveUpBecause = "4.4.7 gave up after " + settings.getGiveUpAfter() + ": " + first(temporary);
             temporary.forEach((r, why) -> permanent.put(r, "4.4.7 gave up after "
                     + settings.getGiveUpAfter() + ": " + why));
             temporary.clear();
+            // this attempt's rows say "deferred"; the entry ends bounced, and the audit says so (a probe found no row)
+            o.audit.add(audit(id, List.copyOf(gaveUp), null, policy == null ? null : policy.contentHash(), List.of(),
+                    "bounced", gaveUpBecause));
         }
         metrics.meter("relayed").mark(o.delivered.isEmpty() ? 0 : 1);
         if (!permanent.isEmpty() && !entry.envelope().sender().isEmpty()) {
@@ -347,6 +361,7 @@ public final class MessageProcessor {
             // the whole message stays in the queue directory for an admin; nothing still pending is sent
             List<String> held = new ArrayList<>(o.quarantined.keySet());
             held.addAll(temporary.keySet());
+            spool.hold(id, held, first(o.quarantined)); // on disk first: the queue directory outlives the row
             spoolDao.quarantine(id, held, first(o.quarantined), now, o.audit);
             metrics.meter("quarantined").mark();
             LOG.warn("{}: quarantined: {}", id, first(o.quarantined));

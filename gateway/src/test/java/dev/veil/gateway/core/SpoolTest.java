@@ -105,6 +105,51 @@ class SpoolTest {
     }
 
     @Test
+    void aHeldEntryWhoseRecordWasLostIsQuarantinedAgainForTheRecipientsItWasHeldFor() throws Exception {
+        // found by a black-box probe: a kill that lost the quarantine's commit let the entry go through the pipeline
+        // again, unreleased; the hold note in the queue directory now outlives the record
+        QueueId lostRow = queue(MESSAGE);
+        QueueId lostState = queue(MESSAGE);
+        QueueId settled = queue(MESSAGE);
+        QueueId stillHeld = queue(MESSAGE);
+        for (QueueId id : List.of(lostRow, lostState, settled, stillHeld)) {
+            spool.hold(id, List.of("carol@example.com"), "no S/MIME certificate for carol@example.com\r\n(on-error)");
+        }
+        dao.quarantine(stillHeld, List.of("carol@example.com"), "no key", T0, List.of());
+        dao.claim(settled, T0);
+        dao.finish(settled, SpoolState.RELAYED, null, T0, List.of()); // released earlier; the note outlived it
+        try (var c = database.connection(); var s = c.createStatement()) {
+            s.execute("DELETE FROM spool WHERE id = '" + lostRow.value() + "'");
+        }
+
+        assertThat(spool.recover()).isEqualTo(1);
+
+        for (QueueId id : List.of(lostRow, lostState)) {
+            SpoolEntry entry = dao.find(id).orElseThrow();
+            assertThat(entry.state()).as(id.value()).isEqualTo(SpoolState.QUARANTINED);
+            assertThat(entry.envelope().recipients()).isEqualTo(List.of("carol@example.com"));
+            assertThat(entry.lastError()).isEqualTo("held for an admin before a restart that lost this record:"
+                    + " no S/MIME certificate for carol@example.com (on-error)");
+            assertThat(spool.holdFile(id)).exists();
+        }
+        assertThat(dao.find(stillHeld).orElseThrow().lastError()).isEqualTo("no key");
+        assertThat(spool.holdFile(stillHeld)).exists();
+        assertThat(dao.find(settled).orElseThrow().state()).isEqualTo(SpoolState.RELAYED);
+        assertThat(spool.holdFile(settled)).doesNotExist();
+
+        spool.unhold(lostRow);
+        assertThat(spool.findHold(lostRow)).isEmpty();
+        spool.remove(lostState);
+        assertThat(spool.holdFile(lostState)).doesNotExist();
+    }
+
+    private QueueId queue(byte[] bytes) throws Exception {
+        IncomingMessage message = spool.begin(0);
+        message.write(bytes);
+        return spool.accept(message, ENVELOPE);
+    }
+
+    @Test
     void aRowTheDatabaseLostIsRebuiltFromTheEnvelopeFileAtStart() throws Exception {
         Envelope full = new Envelope("a@sender.test", List.of("bob@example.com", "\"odd %41 name\"@example.com"),
                 "192.0.2.7", "helo with spaces\r\nand=signs");

@@ -423,6 +423,11 @@ class MessageProcessorTest {
         assertThat(spool.messageFile(id)).doesNotExist();
         String dsn = Files.readString(spool.dsnFile(id));
         assertThat(dsn).contains("Final-Recipient: rfc822; public-a@example.com", "Status: 5.4.7", "gave up");
+        // the audit ends as the entry does (a black-box probe found only "deferred" rows)
+        assertThat(audit.forQueueId(id.value())).extracting(AuditRecord::outcome, AuditRecord::recipients)
+                .containsExactly(tuple("deferred", List.of(PUBLIC_A)), tuple("bounced", List.of(PUBLIC_A)));
+        assertThat(audit.forQueueId(id.value()).get(1).detail())
+                .isEqualTo("4.4.7 gave up after 5 days: 451 4.4.1 upstream busy");
     }
 
     @Test
@@ -476,8 +481,9 @@ class MessageProcessorTest {
     @Test
     void keepsOnlyTheTemporarilyFailedRecipientsAfterAPartialDelivery() throws Exception {
         QueueId id = queue(PUBLIC_A, PUBLIC_B, PUBLIC_C);
-        upstream.failure = new PartialDeliveryException("some recipients failed",
-                List.of(PUBLIC_A), List.of(PUBLIC_B), List.of(PUBLIC_C));
+        upstream.failure = new PartialDeliveryException("550 5.1.1 no such user " + PUBLIC_C,
+                List.of(PUBLIC_A), List.of(PUBLIC_B), List.of(PUBLIC_C),
+                Map.of(PUBLIC_B, "451 4.2.0 mailbox busy " + PUBLIC_B, PUBLIC_C, "550 5.1.1 no such user " + PUBLIC_C));
         MessageProcessor processor = processor(policy(OnError.DEFER), new PassStep(), new RelayStep(upstream));
 
         run(processor, id);
@@ -493,6 +499,11 @@ class MessageProcessorTest {
         assertThat(audit.forQueueId(id.value())).extracting(AuditRecord::outcome, AuditRecord::recipients)
                 .containsExactlyInAnyOrder(tuple("relayed", List.of(PUBLIC_A)), tuple("deferred", List.of(PUBLIC_B)),
                         tuple("bounced", List.of(PUBLIC_C)));
+        // each row's detail is what the upstream said to its own recipients (a probe saw another's 550 on "deferred")
+        assertThat(audit.forQueueId(id.value())).filteredOn(a -> !a.outcome().equals("relayed"))
+                .extracting(AuditRecord::outcome, AuditRecord::detail)
+                .containsExactlyInAnyOrder(tuple("deferred", "451 4.2.0 mailbox busy " + PUBLIC_B),
+                        tuple("bounced", "550 5.1.1 no such user " + PUBLIC_C));
 
         upstream.failure = null;
         clock.set(entry.nextAttemptAt());
