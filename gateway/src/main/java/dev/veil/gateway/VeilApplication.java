@@ -128,6 +128,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     @Override
     public void run(VeilConfiguration config, Environment environment) throws Exception {
+        List<String> onLoopback = config.keepUnboundConnectorsOnLoopback(); // before Dropwizard builds its server
+        if (!onLoopback.isEmpty()) {
+            LOG.info("HTTP connector(s) without a bindHost listen on 127.0.0.1 only: {}", onLoopback);
+        }
         boolean newDataDir = !Files.isDirectory(config.dataPath());
         Path data = Files.createDirectories(config.dataPath());
         if (newDataDir) {

@@ -72,6 +72,30 @@ public class VeilConfiguration extends Configuration {
         setServerFactory(server);
     }
 
+    /**
+     * Puts every HTTP connector that config.yml gave no {@code bindHost} on loopback, and returns their descriptions.
+     * A {@code server} section that names only ports ({@code adminConnectors: [{type: http, port: 9081}]}) replaces the
+     * defaults above, and Dropwizard then binds to every interface: the admin API was reachable from the network
+     * (found by a black-box probe). To listen elsewhere, config.yml names the address ({@code bindHost: 0.0.0.0}).
+     */
+    public List<String> keepUnboundConnectorsOnLoopback() {
+        List<io.dropwizard.jetty.ConnectorFactory> connectors = new java.util.ArrayList<>();
+        if (getServerFactory() instanceof DefaultServerFactory server) {
+            connectors.addAll(server.getApplicationConnectors());
+            connectors.addAll(server.getAdminConnectors());
+        } else if (getServerFactory() instanceof io.dropwizard.core.server.SimpleServerFactory server) {
+            connectors.add(server.getConnector());
+        }
+        List<String> moved = new java.util.ArrayList<>();
+        for (io.dropwizard.jetty.ConnectorFactory connector : connectors) {
+            if (connector instanceof HttpConnectorFactory http && http.getBindHost() == null) {
+                http.setBindHost("127.0.0.1");
+                moved.add("port " + http.getPort());
+            }
+        }
+        return moved;
+    }
+
     private static HttpConnectorFactory loopback(int port) {
         HttpConnectorFactory connector = new HttpConnectorFactory();
         connector.setBindHost("127.0.0.1");
