@@ -194,7 +194,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         // costs seconds of CPU that a gateway without ARC need not spend
         ArcKey arcKey = config.hasStep("arc-seal") ? ArcKey.load(data, config.getArc()) : null;
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
-        available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId));
+        available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId,
+                arcKey == null ? null : message -> arcKey.sealer(authservId, dns).chainOf(message)));
         available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
 import dev.veil.config.PolicyLoader;
+import dev.veil.gateway.pipeline.AuthenticateStep;
 import dev.veil.crypto.ArcSigningKey;
 import dev.veil.crypto.MasterKey;
 import dev.veil.gateway.auth.ArcSealer;
@@ -35,6 +36,24 @@ class IncomingArcChainEndToEndTest {
 
     @Test
     void aValidChainThatArrivedIsVouchedFor() throws Exception {
+        String outside = relayedHeader(false);
+        assertThat(outside).contains("Subject: the plan").doesNotContain(AuthenticateStep.DMARC_TAG);
+    }
+
+    @Test
+    void aValidChainIsStillVouchedForWhenVeilTagsTheSubjectOfMailFailingDmarc() throws Exception {
+        // found by a black-box probe: the chain was judged after Veil's own "[DMARC FAIL]" tag had changed a field the
+        // forwarder signed, so Veil's seal said cv=fail of a chain that had arrived intact
+        String outside = relayedHeader(true);
+        assertThat(outside).contains("Subject: " + AuthenticateStep.DMARC_TAG + " the plan").contains("dmarc=fail");
+    }
+
+    /**
+     * Relays a forwarder-sealed message from bob@partner.example through Veil and checks the chain Exchange gets;
+     * returns the header Exchange got. {@code partnerRejects}: partner.example publishes p=reject, so the forwarded
+     * message fails DMARC and the example policy ({@code dmarc-failure: tag}) tags its Subject.
+     */
+    private String relayedHeader(boolean partnerRejects) throws Exception {
         // the list's mail to alice is let through unencrypted, so the chain that came with it stays outside
         String policy = PolicyLoader.exampleYaml().replace("rules:\n",
                 "rules:\n  - name: list\n    match:\n      recipient: \"alice@example.com\"\n    pass:\n"
@@ -51,6 +70,9 @@ class IncomingArcChainEndToEndTest {
                     .set("queue.pipeline", "[reject, authenticate, skip-encrypted, encrypt, pass, arc-seal, relay]");
             dns.txt("lists.example", "v=spf1 ip4:127.0.0.1 -all");
             dns.txt("fwd._domainkey.lists.example", forwarderKey.dnsTxtValue());
+            if (partnerRejects) {
+                dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
+            }
             String record = veil.command("keys", "arc-dns");
             Matcher m = Pattern.compile("(?m)^veil\\._domainkey\\.arc\\.example\\. IN TXT \\( (.*) \\)$").matcher(record);
             assertThat(m.find()).as(record).isTrue();
@@ -88,6 +110,7 @@ class IncomingArcChainEndToEndTest {
                     .doesNotContain("cv=fail");
             Tools.Result arc = DkimTool.arcVerify(relayed.getBytes(StandardCharsets.ISO_8859_1), zone, dir);
             assertThat(arc.output()).as("what Exchange sees").startsWith("cv=pass");
+            return outside;
         }
     }
 }

@@ -117,6 +117,33 @@ public final class ArcSealer {
     /** Computes the fields {@link #seal} puts on top, without writing the message again. */
     public Sealed sealFields(Path message, List<String> results, Function<HeaderBlock, List<String>> extraFields,
                              Instant now) throws IOException, DnsTemporaryException {
+        return sealFields(message, results, extraFields, null, now);
+    }
+
+    /**
+     * The status of the ARC chain {@code message} carries ({@code none} without ARC sets, and then the body is not
+     * read): for a step that is about to change the message, so that the seal judges the chain as it arrived.
+     */
+    public Chain chainOf(Path message) throws IOException, DnsTemporaryException {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(message), HEADER_BUFFER)) {
+            HeaderBlock header = HeaderBlock.read(in);
+            if (sets(header.fields()).isEmpty()) {
+                return new Chain(0, "none");
+            }
+            byte[] consumed = header.consumed();
+            byte[] bodyHash = bodyHash(new SequenceInputStream(new ByteArrayInputStream(consumed, header.bodyOffset(),
+                    consumed.length - header.bodyOffset()), in), HEADER_BUFFER);
+            return validate(header.fields(), bodyHash);
+        }
+    }
+
+    /**
+     * As above, with {@code arrived}: the chain as it arrived, judged ({@link #chainOf}) before Veil changed the message
+     * (its own Subject tag breaks the signature of a forwarder who signed Subject); used while the message still
+     * carries those sets, or null to judge the chain here.
+     */
+    public Sealed sealFields(Path message, List<String> results, Function<HeaderBlock, List<String>> extraFields,
+                             Chain arrived, Instant now) throws IOException, DnsTemporaryException {
         HeaderBlock original;
         byte[] bodyHash;
         int chunk = (int) Math.min(MAX_CHUNK, Math.max(HEADER_BUFFER, Files.size(message)));
@@ -127,7 +154,7 @@ public final class ArcSealer {
             bodyHash = bodyHash(new SequenceInputStream(new ByteArrayInputStream(consumed, original.bodyOffset(),
                     consumed.length - original.bodyOffset()), in), chunk);
         }
-        NewSet set = newSet(original, bodyHash, results, extraFields.apply(original), now);
+        NewSet set = newSet(original, bodyHash, results, extraFields.apply(original), arrived, now);
         return new Sealed(String.join("", set.fields()).getBytes(StandardCharsets.UTF_8), set.before());
     }
 
@@ -137,13 +164,15 @@ public final class ArcSealer {
 
     /** The new ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results, then the extra fields. */
     private NewSet newSet(HeaderBlock original, byte[] bodyHash, List<String> results, List<String> extraFields,
-                          Instant now) throws IOException, DnsTemporaryException {
+                          Chain arrived, Instant now) throws IOException, DnsTemporaryException {
         List<HeaderField> fields = new ArrayList<>();
         for (String extra : extraFields) {
             fields.addAll(HeaderBlock.parse((extra + "\r\n").getBytes(StandardCharsets.UTF_8)).fields());
         }
         fields.addAll(original.fields());
-        Chain chain = validate(fields, bodyHash);
+        TreeMap<Integer, ArcSet> carried = sets(fields);
+        Chain chain = carried.isEmpty() ? new Chain(0, "none")
+                : arrived != null && arrived.instances() > 0 ? arrived : validate(fields, bodyHash);
         if (chain.instances() >= MAX_INSTANCES) {
             // no instance may follow the 50th (RFC 8617 4.2.1): the message goes on without Veil's set rather than
             // waiting, every retry, for a condition that cannot clear; the Authentication-Results copy still goes

@@ -60,7 +60,8 @@ public final class ArcSealStep implements MailStep {
         // the set goes in front of the content as the relay sends it: no copy of the message is written
         ArcSealer.Sealed sealed;
         try {
-            sealed = arc.sealFields(mail.content(), results, outside, clock.instant());
+            sealed = arc.sealFields(mail.content(), results, outside, mail.arrivedArcChain().orElse(null),
+                    clock.instant());
         } catch (DnsTemporaryException e) {
             throw new TemporaryFailureException("ARC: validating the chain that arrived: " + e.getMessage(), e);
         }

@@ -1,9 +1,11 @@
 package dev.veil.gateway.pipeline;
 
 import dev.veil.config.AuthenticationPolicy;
+import dev.veil.gateway.auth.ArcSealer;
 import dev.veil.gateway.auth.AuthVerdict;
 import dev.veil.gateway.auth.AuthenticationResults;
 import dev.veil.gateway.auth.DmarcRecord;
+import dev.veil.gateway.auth.DnsTemporaryException;
 import dev.veil.gateway.auth.DmarcResult;
 import dev.veil.gateway.auth.HeaderRewrite;
 import dev.veil.gateway.auth.SenderAuthenticator;
@@ -30,11 +32,26 @@ public final class AuthenticateStep implements MailStep {
     private final Spool spool;
     private final SenderAuthenticator authenticator;
     private final String authservId;
+    private final ArcChains arcChains;
+
+    /** Judges the ARC chain a message carries ({@link ArcSealer#chainOf}). */
+    public interface ArcChains {
+        ArcSealer.Chain of(Path message) throws java.io.IOException, DnsTemporaryException;
+    }
 
     public AuthenticateStep(Spool spool, SenderAuthenticator authenticator, String authservId) {
+        this(spool, authenticator, authservId, null);
+    }
+
+    /**
+     * @param arcChains where the pipeline seals with ARC: the chain that arrived is judged here, before this step
+     *                  changes the message (null: no ARC seal follows)
+     */
+    public AuthenticateStep(Spool spool, SenderAuthenticator authenticator, String authservId, ArcChains arcChains) {
         this.spool = spool;
         this.authenticator = authenticator;
         this.authservId = authservId;
+        this.arcChains = arcChains;
     }
 
     @Override
@@ -68,6 +85,17 @@ public final class AuthenticateStep implements MailStep {
                 default -> LOG.info("{}: {}: passed as policy says", mail.id(), why);
             }
         }
+        if (arcChains != null) {
+            // the seal judges the chain as it arrived: the tag below changes Subject, which a forwarder may have
+            // signed (a probe saw a seal say cv=fail of a chain that had arrived intact)
+            try {
+                mail.arrivedArcChain(arcChains.of(mail.content()));
+            } catch (DnsTemporaryException e) {
+                throw new TemporaryFailureException("ARC: validating the chain that arrived: " + e.getMessage(), e);
+            } catch (IllegalStateException keyUnavailable) {
+                // no ARC key: the arc-seal step fails closed and says why
+            }
+        }
         Path out = spool.workFile(mail.id(), "authenticated.eml");
         boolean tagSubject = tag;
         AtomicBoolean subjectSeen = new AtomicBoolean();
@@ -78,7 +106,9 @@ public final class AuthenticateStep implements MailStep {
                 if (AuthenticationResults.claimsToBe(field, authservId)) {
                     return null; // forged: only Veil writes results under its own name
                 }
-                if (tagSubject && field.is("Subject") && !subjectSeen.getAndSet(true)) {
+                if (tagSubject && field.is("Subject")) {
+                    // every one: which of two a mail program shows is its own choice (a probe found the second untagged)
+                    subjectSeen.set(true);
                     return HeaderRewrite.prefixValue(field, DMARC_TAG);
                 }
                 return field.raw();

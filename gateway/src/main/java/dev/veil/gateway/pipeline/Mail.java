@@ -31,6 +31,7 @@ public final class Mail {
     private final String helo;
     private Path content;
     private AuthVerdict authentication;
+    private dev.veil.gateway.auth.ArcSealer.Chain arrivedArcChain;
     private Protection protection = Protection.NONE;
     private final List<String> keyFingerprints = new ArrayList<>();
     private final List<Path> scratch = new ArrayList<>();
@@ -89,6 +90,15 @@ public final class Mail {
     /** The SMTP client's IP address as recorded at reception; "" if unknown. */
     public String clientAddress() { return clientAddress; }
     public String helo() { return helo; }
+    /** The ARC chain the message arrived with, judged by the authenticate step before anything changed the message. */
+    public Optional<dev.veil.gateway.auth.ArcSealer.Chain> arrivedArcChain() {
+        return Optional.ofNullable(arrivedArcChain);
+    }
+
+    public void arrivedArcChain(dev.veil.gateway.auth.ArcSealer.Chain chain) {
+        this.arrivedArcChain = chain;
+    }
+
     /** The sender-authentication verdict, once the authenticate step has run. */
     public Optional<AuthVerdict> authentication() { return Optional.ofNullable(authentication); }
     public Path content() { return content; }

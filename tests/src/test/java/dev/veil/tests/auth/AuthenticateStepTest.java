@@ -93,6 +93,16 @@ class AuthenticateStepTest {
     }
 
     @Test
+    void tagMarksEverySubjectField() throws Exception {
+        // found by a black-box probe: only the first of two was tagged, and a mail program may show the second
+        Mail mail = mail("tag", "ceo@spoofed.example", SPOOF.replace("Subject: wire money\r\n",
+                "Subject: wire money\r\nSubject: Payment details changed\r\n"));
+        step().service(mail);
+        assertThat(Files.readString(mail.content())).contains("Subject: [DMARC FAIL] wire money\r\n")
+                .contains("Subject: [DMARC FAIL] Payment details changed\r\n");
+    }
+
+    @Test
     void passOnlyRecords() throws Exception {
         Mail mail = mail("pass", "ceo@spoofed.example", SPOOF);
         step().service(mail);
