@@ -64,7 +64,11 @@ class PolicyReloadTest {
                 Files.writeString(tmp, next);
                 Files.move(tmp, policy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 if (next == broken) {
-                    assertThat(veil.adminPost("/policy/reload").statusCode()).isEqualTo(422);
+                    var refused = veil.adminPost("/policy/reload");
+                    assertThat(refused.statusCode()).isEqualTo(422);
+                    // the shape of every admin error, with the problems beside it (a probe found no "status"/"error")
+                    assertThat(refused.body()).contains("\"status\":422").contains("\"error\":\"the policy file was"
+                            + " refused; the policy in force stays: ").contains("\"problems\":[");
                     assertThat(veil.admin("/healthcheck").body()).contains("send-anyway");
                 } else {
                     assertThat(veil.adminPost("/policy/reload").statusCode()).isEqualTo(200);

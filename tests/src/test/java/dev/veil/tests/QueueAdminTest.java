@@ -149,6 +149,22 @@ class QueueAdminTest {
             Path queue = veil.dataDir().resolve("spool").resolve("queue");
             assertThat(queue.resolve(id + ".eml")).exists();
 
+            // one entry by its id; an unknown one is a 404, and a method the path does not take a 405, in JSON
+            // (found by a black-box probe: any path below /queue gave the whole queue, a PUT an empty 405)
+            assertThat(veil.admin("/queue/" + id).body()).startsWith("{\"id\":\"" + id + "\"")
+                    .contains("\"state\":\"quarantined\"");
+            var unknown = veil.admin("/queue/NOSUCHID");
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            assertThat(unknown.body()).isEqualTo("{\"status\":404,\"error\":\"no queue entry NOSUCHID (ids are as"
+                    + " GET /queue lists them)\"}");
+            var put = veil.adminMethod("PUT", "/queue/" + id);
+            assertThat(put.statusCode()).isEqualTo(405);
+            assertThat(put.headers().firstValue("Allow")).hasValue("GET, POST, DELETE");
+            assertThat(put.body()).startsWith("{\"status\":405,\"error\":\"PUT is not allowed on /queue/" + id);
+            assertThat(veil.adminMethod("DELETE", "/audit").body()).startsWith("{\"status\":405,");
+            assertThat(veil.adminMethod("POST", "/audit").body()).startsWith("{\"status\":405,");
+            assertThat(veil.admin("/queue?limit=2147483648").statusCode()).isEqualTo(200);
+
             assertThat(veil.adminDelete("/queue/" + id).statusCode()).isEqualTo(200);
             assertThat(veil.state(id)).isNull();
             assertThat(queue.resolve(id + ".eml")).doesNotExist();

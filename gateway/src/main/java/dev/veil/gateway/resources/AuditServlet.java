@@ -21,6 +21,14 @@ public final class AuditServlet extends HttpServlet {
     }
 
     @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws jakarta.servlet.ServletException, IOException {
+        if (JsonErrors.methodAllowed(request, response, List.of("GET"))) {
+            super.service(request, response);
+        }
+    }
+
+    @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String queueId = request.getParameter("queueId");
         if (queueId == null || queueId.isBlank()) {

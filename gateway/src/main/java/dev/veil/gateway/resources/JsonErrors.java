@@ -16,6 +16,22 @@ final class JsonErrors {
     private JsonErrors() {
     }
 
+    /**
+     * Lets {@code request} through when its method is one of {@code allowed} (HEAD with GET); else answers 405 in JSON
+     * with an Allow header and returns false. The servlet default was an empty body or Jetty's HTML page (a probe).
+     */
+    static boolean methodAllowed(jakarta.servlet.http.HttpServletRequest request, HttpServletResponse response,
+                                 java.util.List<String> allowed) throws IOException {
+        String method = request.getMethod();
+        if (allowed.contains(method) || (method.equals("HEAD") && allowed.contains("GET"))) {
+            return true;
+        }
+        response.setHeader("Allow", String.join(", ", allowed));
+        send(response, 405, method + " is not allowed on " + request.getRequestURI() + "; allowed: "
+                + String.join(", ", allowed));
+        return false;
+    }
+
     static void send(HttpServletResponse response, int status, String message) throws IOException {
         if (response.isCommitted()) {
             return; // part of an answer went out already: nothing sensible can follow it

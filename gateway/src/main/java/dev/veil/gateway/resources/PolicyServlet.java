@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,6 +27,14 @@ public final class PolicyServlet extends HttpServlet {
     }
 
     @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws jakarta.servlet.ServletException, IOException {
+        if (JsonErrors.methodAllowed(request, response, List.of("GET", "POST"))) {
+            super.service(request, response);
+        }
+    }
+
+    @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         write(response, 200, status(null));
     }
@@ -37,7 +46,13 @@ public final class PolicyServlet extends HttpServlet {
             return;
         }
         boolean loaded = policies.reload();
-        write(response, loaded ? 200 : 422, status(loaded));
+        Map<String, Object> body = status(loaded);
+        if (!loaded) { // the shape of every other error, with the problems beside it
+            body.put("status", 422);
+            body.put("error", "the policy file was refused; the policy in force stays: " + String.join("; ",
+                    policies.lastProblems().stream().map(Problem::format).toList()));
+        }
+        write(response, loaded ? 200 : 422, body);
     }
 
     private Map<String, Object> status(Boolean loaded) {

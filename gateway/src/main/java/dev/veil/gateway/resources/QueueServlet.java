@@ -36,13 +36,30 @@ public final class QueueServlet extends HttpServlet {
     }
 
     @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response)
+            throws jakarta.servlet.ServletException, IOException {
+        if (JsonErrors.methodAllowed(request, response, List.of("GET", "POST", "DELETE"))) {
+            super.service(request, response);
+        }
+    }
+
+    @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String path = request.getPathInfo();
+        if (path != null && !path.equals("/")) {
+            // GET /queue/ID: that entry (a probe found the whole queue given for any path below /queue)
+            Optional<QueueId> id = entryId(path, response);
+            if (id.isPresent()) {
+                one(id.get(), response);
+            }
+            return;
+        }
         Optional<SpoolState> state;
-        int limit;
+        long limit;
         try {
             state = Optional.ofNullable(request.getParameter("state"))
                     .map(s -> SpoolState.valueOf(s.toUpperCase(Locale.ROOT)));
-            limit = Optional.ofNullable(request.getParameter("limit")).map(Integer::parseInt).orElse(1000);
+            limit = Optional.ofNullable(request.getParameter("limit")).map(Long::parseLong).orElse(1000L);
         } catch (IllegalArgumentException e) {
             JsonErrors.send(response, 400, "state is one of received, processing, deferred, relayed, bounced, quarantined;"
                     + " limit is a number");
@@ -54,25 +71,43 @@ public final class QueueServlet extends HttpServlet {
         }
         try {
             List<Map<String, Object>> rows = new ArrayList<>();
-            for (SpoolEntry e : dao.list(state, Math.min(limit, 100_000))) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("id", e.id().value());
-                row.put("direction", e.direction().name().toLowerCase(Locale.ROOT));
-                row.put("state", e.state().name().toLowerCase(Locale.ROOT));
-                row.put("sender", e.envelope().sender());
-                row.put("recipients", e.envelope().recipients());
-                row.put("size", e.size());
-                row.put("attempts", e.attempts());
-                row.put("receivedAt", e.receivedAt().toString());
-                row.put("nextAttemptAt", e.nextAttemptAt().toString());
-                row.put("lastError", e.lastError());
-                rows.add(row);
+            for (SpoolEntry e : dao.list(state, (int) Math.min(limit, 100_000))) {
+                rows.add(row(e));
             }
             response.setContentType("application/json");
             json.writeValue(response.getOutputStream(), Map.of("entries", rows));
         } catch (Exception e) {
             JsonErrors.send(response, 500, "cannot read the queue: " + e.getMessage());
         }
+    }
+
+    private void one(QueueId id, HttpServletResponse response) throws IOException {
+        try {
+            Optional<SpoolEntry> entry = dao.find(id);
+            if (entry.isEmpty()) {
+                JsonErrors.send(response, 404, "no queue entry " + id.value());
+                return;
+            }
+            response.setContentType("application/json");
+            json.writeValue(response.getOutputStream(), row(entry.get()));
+        } catch (Exception e) {
+            JsonErrors.send(response, 500, "cannot read the queue: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, Object> row(SpoolEntry e) {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", e.id().value());
+        row.put("direction", e.direction().name().toLowerCase(Locale.ROOT));
+        row.put("state", e.state().name().toLowerCase(Locale.ROOT));
+        row.put("sender", e.envelope().sender());
+        row.put("recipients", e.envelope().recipients());
+        row.put("size", e.size());
+        row.put("attempts", e.attempts());
+        row.put("receivedAt", e.receivedAt().toString());
+        row.put("nextAttemptAt", e.nextAttemptAt().toString());
+        row.put("lastError", e.lastError());
+        return row;
     }
 
     @Override
@@ -140,7 +175,10 @@ public final class QueueServlet extends HttpServlet {
         } catch (IllegalArgumentException e) {
             // falls through: not an id
         }
-        JsonErrors.send(response, 404, "give a queue id: /queue/ID (see GET /queue)");
+        String given = path == null ? "" : path.startsWith("/") ? path.substring(1) : path;
+        given = given.length() > 100 ? given.substring(0, 100) + "..." : given;
+        JsonErrors.send(response, 404, given.isEmpty() ? "give a queue id: /queue/ID (see GET /queue)"
+                : "no queue entry " + given + " (ids are as GET /queue lists them)");
         return Optional.empty();
     }
 }

@@ -371,6 +371,13 @@ public final class GatewayProcess implements AutoCloseable {
                 .header("Authorization", "Bearer " + adminToken()).DELETE().build());
     }
 
+    /** Any method, with the admin token and an empty body. */
+    public HttpResponse<String> adminMethod(String method, String path) {
+        return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .header("Authorization", "Bearer " + adminToken())
+                .method(method, HttpRequest.BodyPublishers.noBody()).build());
+    }
+
     public HttpResponse<String> adminWithoutToken(String path) {
         return adminRequest(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build());
     }
