@@ -222,7 +222,7 @@ public final class Spool {
         writeAtomically(holdFile(id), note.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Removes the hold note once the row no longer says quarantined (an admin released the entry). */
+    /** Removes the hold note: an admin releases the entry (just before its row changes, see QueueRunner.release). */
     public void unhold(QueueId id) throws IOException {
         if (Files.deleteIfExists(holdFile(id))) {
             fsyncDirectory(queue);
