@@ -320,9 +320,9 @@ public final class MessageProcessor {
         Set<String> gaveUp = new HashSet<>();
         if (givingUp && !temporary.isEmpty()) {
             gaveUp.addAll(temporary.keySet());
-            String gaveUpBecause = "4.4.7 gave up after " + settings.getGiveUpAfter() + ": " + first(temporary);
-            temporary.forEach((r, why) -> permanent.put(r, "4.4.7 gave up after "
-                    + settings.getGiveUpAfter() + ": " + why));
+            String gaveUpAfter = "4.4.7 gave up after " + settings.getGiveUpAfter() + ": ";
+            String gaveUpBecause = gaveUpAfter + first(temporary);
+            temporary.forEach((r, why) -> permanent.put(r, gaveUpAfter + why));
             temporary.clear();
             // this attempt's rows say "deferred"; the entry ends bounced, and the audit says so (a probe found no row)
             o.audit.add(audit(id, List.copyOf(gaveUp), null, policy == null ? null : policy.contentHash(), List.of(),

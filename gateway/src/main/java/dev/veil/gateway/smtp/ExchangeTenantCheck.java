@@ -2,8 +2,6 @@ package dev.veil.gateway.smtp;
 
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
-import dev.veil.gateway.core.IncomingMessage;
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -34,14 +32,13 @@ final class ExchangeTenantCheck {
         this.submitter = submitter;
     }
 
-    /** A refusal, or empty when the message may be queued. */
-    Optional<HookResult> refusal(SMTPSession session, IncomingMessage message) throws IOException {
+    /** A refusal, or empty when the message may be queued; {@code header}: the message's, as the listener read it. */
+    Optional<HookResult> refusal(SMTPSession session, HeaderBlock header) {
         if (tenants.isEmpty() || OutboundSubmitter.authenticated(session) || !submitter.trustedPeer(session)) {
             return Optional.empty();
         }
         // every stamp must name this business: Exchange adds its own fields next to any the sender wrote (X-* fields
         // can be set by any tenant's users), so one field naming us beside another tenant's is a forgery, not ours
-        HeaderBlock header = message.header();
         boolean ours = false;
         boolean foreign = false;
         for (String name : FIELDS) {

@@ -81,7 +81,7 @@ final class SpoolMessageHook implements MessageHook {
                         + " separates the body", header.fields().size());
             }
             if (tenantCheck != null) {
-                java.util.Optional<HookResult> refused = tenantCheck.refusal(session, envelope.message());
+                java.util.Optional<HookResult> refused = tenantCheck.refusal(session, header);
                 if (refused.isPresent()) {
                     envelope.message().discard();
                     return refused.get();
