@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Forgets the Message-IDs of mail sent more than {@code outbound.keepSentIds} ago (table {@code sent_message_id}),
- * and who knew received ones not seen for as long (table {@code message_id_party}), at
+ * and who knew received ones not seen for as long (table {@code message_party}), at
  * start and then daily, so that the table does not grow for ever. A correspondent's reply that names such an old
  * message shows a token for it in Exchange's copy, like a reply to mail sent around Veil.
  */

@@ -116,8 +116,7 @@ public final class Database implements AutoCloseable {
             s.execute("CREATE TABLE IF NOT EXISTS sent_message_id (id_hash VARBINARY(32) PRIMARY KEY,"
                     + " first_seen BIGINT NOT NULL)");
             // which correspondents took part in a message with a given Message-ID (see MessageIdPartyDao)
-            s.execute("CREATE TABLE IF NOT EXISTS message_id_party (id_hash VARBINARY(32) NOT NULL,"
-                    + " party VARCHAR(64) NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (id_hash, party))");
+            MessageIdPartyDao.migrate(c);
             ContactVaultDao.migrate(s);
             // contacts: what the Graph sync did to each Exchange contact (see ContactJournalDao)
             s.execute("""

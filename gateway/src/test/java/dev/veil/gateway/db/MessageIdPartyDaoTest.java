@@ -72,4 +72,45 @@ class MessageIdPartyDaoTest {
         assertThat(parties.knownToAny("old@x.example", Set.of("c-bob"))).isFalse();
         assertThat(parties.knownToAny("new@x.example", Set.of("c-bob"))).isTrue();
     }
+
+    @Test
+    void pairsOfADatabaseFromBeforeTheOneNumberKeyAreCarriedOverWithTheirDates() throws Exception {
+        Path older = dir.resolve("older");
+        String url = "jdbc:h2:file:" + older.resolve("db").resolve("veil");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, "veil", "");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE message_id_party (id_hash VARBINARY(32) NOT NULL, party VARCHAR(64) NOT NULL,"
+                    + " last_seen BIGINT NOT NULL, PRIMARY KEY (id_hash, party))");
+            try (java.sql.PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO message_id_party VALUES (?, ?, ?)")) {
+                insert.setBytes(1, SentMessageIdDao.hash("old@x.example"));
+                insert.setString(2, "c-bob");
+                insert.setLong(3, START.toEpochMilli());
+                insert.execute();
+                insert.setBytes(1, SentMessageIdDao.hash("new@x.example"));
+                insert.setString(2, "c-carol");
+                insert.setLong(3, START.plus(java.time.Duration.ofDays(20)).toEpochMilli());
+                insert.execute();
+            }
+        }
+        try (Database reopened = Database.openEmbedded(older)) {
+            MessageIdPartyDao carried = new MessageIdPartyDao(reopened);
+            assertThat(carried.knownToAny("old@x.example", Set.of("c-bob"))).isTrue();
+            assertThat(carried.knownToAny("old@x.example", Set.of("c-carol"))).isFalse();
+            assertThat(carried.knownToAny("new@x.example", Set.of("c-mallory", "c-carol"))).isTrue();
+            try (java.sql.Connection c = reopened.connection();
+                 java.sql.ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM information_schema.tables"
+                         + " WHERE UPPER(table_name) = 'MESSAGE_ID_PARTY'")) {
+                r.next();
+                assertThat(r.getLong(1)).as("the older table is gone").isZero();
+            }
+            new SentIdPruner(new SentMessageIdDao(reopened), carried, io.dropwizard.util.Duration.days(30),
+                    new TestClock(START.plus(java.time.Duration.ofDays(31)))).prune();
+            assertThat(carried.knownToAny("old@x.example", Set.of("c-bob"))).as("its date came along").isFalse();
+            assertThat(carried.knownToAny("new@x.example", Set.of("c-carol"))).isTrue();
+        }
+        try (Database again = Database.openEmbedded(older)) { // a second start finds nothing to carry over
+            assertThat(new MessageIdPartyDao(again).knownToAny("new@x.example", Set.of("c-carol"))).isTrue();
+        }
+    }
 }
