@@ -125,8 +125,10 @@ public final class DkimChecker {
         } catch (UnacceptableKeyException e) {
             return new Result(Status.POLICY, domain, selector, start, reason(e));
         } catch (PermFailException e) {
-            boolean syntax = domain.isEmpty() || selector.isEmpty() || b.isEmpty();
-            return new Result(syntax ? Status.PERMERROR : Status.FAIL, domain, selector, start, reason(e));
+            // RFC 8601 2.7.1: "fail" is for a signature that was acceptable and was checked, and did not match; one
+            // that cannot be checked at all (a malformed record, h= without From, a date in the future, no usable
+            // key) is "permerror". Neither passes, so DMARC is the same.
+            return new Result(didNotMatch(e) ? Status.FAIL : Status.PERMERROR, domain, selector, start, reason(e));
         } catch (FailException | RuntimeException e) {
             return new Result(Status.PERMERROR, domain, selector, start, reason(e));
         }
@@ -156,6 +158,25 @@ public final class DkimChecker {
         } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
             return 0;
         }
+    }
+
+    /**
+     * Whether jDKIM (or the Ed25519 check, which says the same) checked the signature and it did not match: the header
+     * signature or the body hash, or signature bytes that are not a signature of this key's size. jDKIM throws one
+     * exception type for everything, so its messages tell these apart from a signature it could not check.
+     */
+    static boolean didNotMatch(PermFailException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (message.startsWith("Header signature does not verify")
+                || message.startsWith("Computed bodyhash is different from the expected one")) {
+            return true;
+        }
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof java.security.SignatureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String reason(Exception e) {

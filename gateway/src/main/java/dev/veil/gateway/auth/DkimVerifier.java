@@ -88,7 +88,9 @@ final class DkimVerifier extends DKIMVerifier {
      * Checks one ed25519-sha256 signature ({@code field}: the whole DKIM-Signature field, as jDKIM's {@link Headers}
      * give it) as jDKIM's {@code newBodyHasher} and {@code verify} check an RSA one, in the same order: the record's
      * tags and times, the key record (jDKIM's lookup and applicability rules), the header signature, then the body
-     * hash. Throws a {@link PermFailException} (or {@link TempFailException}) for a signature that does not verify.
+     * hash. Throws a {@link PermFailException} (or {@link TempFailException}) for a signature that does not verify,
+     * with jDKIM's messages where the header signature or the body hash does not match (see
+     * {@link DkimChecker#didNotMatch}).
      */
     void verifyEd25519(String field, Headers headers, DkimChecker.BodySource body) throws FailException, IOException {
         SignatureRecord signature;
@@ -113,11 +115,15 @@ final class DkimVerifier extends DKIMVerifier {
         PrehashedEd25519 check = new PrehashedEd25519();
         try {
             check.initVerify(publicKey);
+        } catch (InvalidKeyException e) { // an RSA key under an Ed25519 signature's selector
+            throw new PermFailException("the key is not an Ed25519 key: " + e.getMessage(), e);
+        }
+        try {
             signatureCheck(headers, signature, signature.getHeaders(), check);
             if (!check.verify(signature.getSignature())) {
                 throw new PermFailException("Header signature does not verify");
             }
-        } catch (InvalidKeyException | SignatureException e) {
+        } catch (SignatureException e) {
             throw new PermFailException(e.getMessage(), e);
         }
         BodyHasherImpl hasher = newBodyHasher(signature);

@@ -123,7 +123,7 @@ class DkimAndArcInteropTest {
         // a signed header field changed: both fail
         byte[] changed = new String(both, StandardCharsets.ISO_8859_1).replace("Subject: two signatures",
                 "Subject: two signaturez").getBytes(StandardCharsets.ISO_8859_1);
-        assertThat(verify(checker, changed)).extracting(DkimChecker.Result::status)
+        assertThat(verify(checker, changed)).as(String.valueOf(verify(checker, changed))).extracting(DkimChecker.Result::status)
                 .containsExactly(DkimChecker.Status.FAIL, DkimChecker.Status.FAIL);
 
         // signed with the Ed25519 key under a selector whose key is another one, an RSA one, or not 32 bytes: no pass
@@ -131,10 +131,12 @@ class DkimAndArcInteropTest {
         dns.txt("other._domainkey." + SIGNER, DkimTool.newEd25519Key(otherDir).dnsTxt());
         dns.txt("rsakey._domainkey." + SIGNER, rsa.dnsTxt());
         dns.txt("short._domainkey." + SIGNER, ed.dnsTxt().substring(0, ed.dnsTxt().length() - 8) + "AAAA");
+        // (another Ed25519 key: checked, and it does not verify; a key of another kind or length: it cannot be checked)
         for (String selector : List.of("other", "rsakey", "short")) {
             byte[] signed = DkimTool.sign(ed, selector, SIGNER, message, "ed25519-sha256");
             DkimChecker.Result result = verify(checker, signed).get(0);
-            assertThat(result.status()).as(selector + ": " + result).isEqualTo(DkimChecker.Status.FAIL);
+            assertThat(result.status()).as(selector + ": " + result)
+                    .isEqualTo(selector.equals("other") ? DkimChecker.Status.FAIL : DkimChecker.Status.PERMERROR);
             if (selector.equals("short")) {
                 assertThat(result.reason()).contains("32 bytes");
             }
@@ -155,7 +157,7 @@ class DkimAndArcInteropTest {
                 .isEqualTo(DkimChecker.Status.PASS);
         DkimChecker.Result hourAhead = verify(checker, DkimTool.signWithClockAhead(key, "clock", SIGNER, message,
                 3600)).get(0);
-        assertThat(hourAhead.status()).isEqualTo(DkimChecker.Status.FAIL);
+        assertThat(hourAhead.status()).as("not to be checked, RFC 8601 permerror").isEqualTo(DkimChecker.Status.PERMERROR);
         assertThat(hourAhead.reason()).contains("in the future");
     }
 
@@ -189,6 +191,39 @@ class DkimAndArcInteropTest {
         return checker.verify(header, () -> new ByteArrayInputStream(message, header.bodyOffset(), message.length));
     }
 
+    /**
+     * RFC 8601 2.7.1: a signature that cannot be checked — a tag twice, From not among the signed fields — is
+     * {@code permerror}, not {@code fail}, which is for a checked signature that does not match (found by a black-box
+     * probe: all three said fail). Neither passes.
+     */
+    @Test
+    void aSignatureThatCannotBeCheckedIsPermerrorAndOneThatDoesNotMatchFails() throws Exception {
+        DkimTool.SigningKey key = DkimTool.newKey(dir);
+        dns.txt("syntax._domainkey." + SIGNER, key.dnsTxt());
+        byte[] signed = DkimTool.sign(key, "syntax", SIGNER, message("syntax", "x"));
+        String text = new String(signed, StandardCharsets.ISO_8859_1);
+        assertThat(text).contains("DKIM-Signature: v=1;");
+        DkimChecker checker = new DkimChecker(resolver);
+        assertThat(verify(checker, signed).get(0).status()).isEqualTo(DkimChecker.Status.PASS);
+
+        byte[] twice = text.replace("DKIM-Signature: v=1;", "DKIM-Signature: v=1; v=1;")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher h = java.util.regex.Pattern.compile("h=([^;]*);").matcher(text);
+        assertThat(h.find()).isTrue();
+        String withoutFrom = String.join(" : ", java.util.Arrays.stream(h.group(1).split(":")).map(String::strip)
+                .filter(name -> !name.equalsIgnoreCase("from")).toList());
+        byte[] fromUnsigned = (text.substring(0, h.start(1)) + withoutFrom + text.substring(h.end(1)))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] tampered = text.replace("hello", "hellO").getBytes(StandardCharsets.ISO_8859_1);
+
+        DkimChecker.Result duplicate = verify(checker, twice).get(0);
+        assertThat(duplicate.status()).as(duplicate.toString()).isEqualTo(DkimChecker.Status.PERMERROR);
+        DkimChecker.Result noFrom = verify(checker, fromUnsigned).get(0);
+        assertThat(noFrom.status()).as(noFrom.toString()).isEqualTo(DkimChecker.Status.PERMERROR);
+        DkimChecker.Result changed = verify(checker, tampered).get(0);
+        assertThat(changed.status()).as(changed.toString()).isEqualTo(DkimChecker.Status.FAIL);
+    }
+
     @Test
     void missingKeysAndDnsFailuresAreReportedApart() throws Exception {
         DkimTool.SigningKey key = DkimTool.newKey(dir);
@@ -198,7 +233,8 @@ class DkimAndArcInteropTest {
         DkimChecker checker = new DkimChecker(resolver);
         HeaderBlock header = HeaderBlock.parse(signed);
         assertThat(checker.verify(header, () -> new ByteArrayInputStream(signed, header.bodyOffset(), signed.length))
-                .get(0).status()).isEqualTo(DkimChecker.Status.FAIL);
+                .get(0).status()).as("no key: cannot be checked (RFC 8601 permerror), not fail")
+                .isEqualTo(DkimChecker.Status.PERMERROR);
         dns.serverFailure("gone._domainkey." + SIGNER);
         DkimChecker fresh = new DkimChecker(new DnsResolver(List.of(dns.address()), Duration.ofSeconds(2)));
         assertThat(fresh.verify(header, () -> new ByteArrayInputStream(signed, header.bodyOffset(), signed.length))
