@@ -38,6 +38,17 @@ public class SmtpSettings {
     private int maxConnections = 200;
 
     /**
+     * Sessions one client address (an IPv6 /64) may hold at once, so that one host cannot take every slot; loopback,
+     * and on the outbound listener its allowed networks, are not counted.
+     */
+    @Min(1)
+    private int maxConnectionsPerClient = 20;
+
+    /** Error replies (4xx, 5xx) a session may get; the one that reaches this many is followed by 421 and a close. */
+    @Min(1)
+    private int maxErrorsPerSession = 20;
+
+    /**
      * Netty IO threads. The end of DATA fsyncs the spool file on the session's IO thread (so 250 means durable);
      * with many threads those fsyncs run side by side instead of stalling every session on one loop.
      */
@@ -64,6 +75,10 @@ public class SmtpSettings {
     @JsonProperty public void setIdleTimeout(Duration v) { idleTimeout = v; }
     @JsonProperty public int getMaxConnections() { return maxConnections; }
     @JsonProperty public void setMaxConnections(int v) { maxConnections = v; }
+    @JsonProperty public int getMaxConnectionsPerClient() { return maxConnectionsPerClient; }
+    @JsonProperty public void setMaxConnectionsPerClient(int v) { maxConnectionsPerClient = v; }
+    @JsonProperty public int getMaxErrorsPerSession() { return maxErrorsPerSession; }
+    @JsonProperty public void setMaxErrorsPerSession(int v) { maxErrorsPerSession = v; }
     @JsonProperty public int getIoThreads() { return ioThreads; }
     @JsonProperty public void setIoThreads(int v) { ioThreads = v; }
     @JsonProperty public String getTlsKeyStore() { return tlsKeyStore; }

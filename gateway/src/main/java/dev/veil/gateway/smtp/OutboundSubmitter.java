@@ -20,6 +20,11 @@ final class OutboundSubmitter {
         this.certificates = certificates;
     }
 
+    /** Whether {@code address} is in {@code outbound.allowedNetworks}. */
+    boolean allowedNetwork(java.net.InetAddress address) {
+        return allowed.contains(address);
+    }
+
     boolean fromAllowedNetwork(SMTPSession session) {
         return session.getRemoteAddress() != null && allowed.contains(session.getRemoteAddress().getAddress());
     }

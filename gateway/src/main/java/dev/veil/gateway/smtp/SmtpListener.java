@@ -34,7 +34,6 @@ import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
 import org.apache.james.protocols.smtp.core.VrfyCmdHandler;
 import org.apache.james.protocols.smtp.core.WelcomeMessageHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
-import org.apache.james.protocols.smtp.core.esmtp.StartTlsCmdHandler;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +56,7 @@ public final class SmtpListener implements Managed {
                         SSLContext tls, Consumer<QueueId> onQueued) throws Exception {
         this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, ClientAuth.NONE, false,
                 new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(new NoSmtpUtf8()),
-                new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
+                address -> false, new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
                 spool, false, () -> postmasterDomain(policy.get()));
     }
 
@@ -102,7 +101,7 @@ public final class SmtpListener implements Managed {
         }
         return new SmtpListener("outbound SMTP listener", limits, outbound.getBindHost(), outbound.getPort(), hostname,
                 tls, certificates.enabled() ? ClientAuth.WANT : ClientAuth.NONE, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
-                extra,
+                extra, submitter::allowedNetwork,
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND,
                         new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter)),
                 spool, true, null);
@@ -134,7 +133,7 @@ public final class SmtpListener implements Managed {
 
     private SmtpListener(String name, SmtpSettings settings, String bindHost, int port, String hostname,
                          SSLContext tls, ClientAuth clientAuth, boolean authAfterTls, RcptHook recipients, List<ProtocolHandler> extra,
-                         SpoolMessageHook spoolHook, Spool spool, boolean outbound, Supplier<String> postmasterDomain)
+                         java.util.function.Predicate<java.net.InetAddress> notCountedPerClient, SpoolMessageHook spoolHook, Spool spool, boolean outbound, Supplier<String> postmasterDomain)
             throws Exception {
         this.settings = settings;
         this.name = name;
@@ -154,9 +153,11 @@ public final class SmtpListener implements Managed {
         chain.add(new RelayGuardRcptCmdHandler(metrics, outbound, postmasterDomain));
         chain.add(new SpoolingDataCmdHandler(metrics, spool, maxSize));
         chain.add(new DotUnstuffingDataLines());
-        chain.add(new StartTlsCmdHandler());
+        chain.add(new ResettingStartTlsCmdHandler());
         chain.add(new UnknownCmdHandler(metrics));
         chain.add(new CommandHandlerResultLogger());
+        chain.add(new ErrorLimit(settings.getMaxErrorsPerSession()));
+        chain.add(new HeloNameCheck());
         chain.add(new MessageSizeLimit(maxSize));
         extra.forEach(chain::add);
         chain.add(recipients);
@@ -194,7 +195,8 @@ public final class SmtpListener implements Managed {
         Encryption startTls = tls == null ? null
                 : Encryption.createStartTls(tls, null, new String[] {"TLSv1.3", "TLSv1.2"}, clientAuth);
         server = new SmtpServer(new SMTPProtocol(chain, configuration), startTls,
-                settings.getMaxLineLength(), settings.getMaxConnections());
+                settings.getMaxLineLength(), settings.getMaxConnections(), settings.getMaxConnectionsPerClient(),
+                notCountedPerClient);
         server.setListenAddresses(new InetSocketAddress(bindHost, port));
         server.setTimeout((int) Math.max(1, settings.getIdleTimeout().toSeconds()));
         server.setIoWorkerCount(settings.getIoThreads());

@@ -40,11 +40,12 @@ final class SmtpServer extends AbstractAsyncServer {
     private final int maxLineLength;
     private final ConnectionLimiter limiter;
 
-    SmtpServer(Protocol protocol, Encryption startTls, int maxLineLength, int maxConnections) {
+    SmtpServer(Protocol protocol, Encryption startTls, int maxLineLength, int maxConnections,
+               int maxConnectionsPerClient, java.util.function.Predicate<java.net.InetAddress> exempt) {
         this.protocol = protocol;
         this.startTls = startTls;
         this.maxLineLength = maxLineLength;
-        this.limiter = new ConnectionLimiter(maxConnections);
+        this.limiter = new ConnectionLimiter(maxConnections, maxConnectionsPerClient, exempt);
         this.jmxName = "veil-smtp";
     }
 

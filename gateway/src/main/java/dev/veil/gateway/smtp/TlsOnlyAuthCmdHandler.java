@@ -1,7 +1,12 @@
 package dev.veil.gateway.smtp;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Locale;
+import org.apache.james.protocols.api.BaseRequest;
 import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
@@ -10,14 +15,61 @@ import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
  * AUTH only inside TLS. James offers AUTH in EHLO according to the configuration but accepts the command whenever
  * PLAIN is enabled; a password must never cross the network in clear, so before STARTTLS the command is refused
  * with RFC 4954's "encryption required" (538) and the password is never read.
+ *
+ * <p>PLAIN's authorization identity (RFC 4616 section 2: "authzid NUL authcid NUL passwd") must be empty or the user
+ * itself: Veil lets nobody act for another, and the server must then fail the authentication. James reads only the
+ * user and password of such a response and logged in {@code bob\0alice\0alice's password} as alice (found by a
+ * black-box probe), so the response is read here first, given with the command or on the line after it.
  */
 final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
+    private static final Response ACTS_FOR_ANOTHER = new SMTPResponse("535", "5.7.8 Authentication credentials"
+            + " invalid: the authorization identity must be empty or the user itself").immutable();
+
     @Override
     public Response onCommand(SMTPSession session, Request request) {
         if (!session.isTLSStarted()) {
             return new SMTPResponse("538", "5.7.11 Encryption required for requested authentication mechanism;"
                     + " use STARTTLS first");
         }
+        String argument = request.getArgument() == null ? "" : request.getArgument().strip();
+        String[] words = argument.split("\\s+", 2);
+        if (session.getUsername() == null && words[0].toUpperCase(Locale.ROOT).equals("PLAIN")) {
+            if (words.length == 2) {
+                if (actsForAnother(words[1])) {
+                    return ACTS_FOR_ANOTHER;
+                }
+            } else {
+                // the response comes on the next line: read here, then handed to James as if given with the command
+                session.pushLineHandler(new LineHandler<SMTPSession>() {
+                    @Override
+                    public Response onLine(SMTPSession s, byte[] line) {
+                        s.popLineHandler();
+                        String response = new String(line, StandardCharsets.US_ASCII).strip();
+                        if (response.equals("*")) {
+                            return new SMTPResponse("501", "5.7.0 Authentication aborted");
+                        }
+                        if (actsForAnother(response)) {
+                            return ACTS_FOR_ANOTHER;
+                        }
+                        return TlsOnlyAuthCmdHandler.super.onCommand(s, new BaseRequest(request.getCommand(),
+                                "PLAIN " + response));
+                    }
+                });
+                return new SMTPResponse("334", "").immutable();
+            }
+        }
         return super.onCommand(session, request);
+    }
+
+    /** Whether a PLAIN response names an authorization identity other than its user; false when it cannot be read. */
+    static boolean actsForAnother(String base64) {
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return false; // James answers 501 to what it cannot decode
+        }
+        String[] parts = new String(decoded, StandardCharsets.UTF_8).split("\0", -1);
+        return parts.length == 3 && !parts[0].isEmpty() && !parts[0].equals(parts[1]);
     }
 }

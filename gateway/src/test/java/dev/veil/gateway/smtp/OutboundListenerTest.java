@@ -124,9 +124,9 @@ class OutboundListenerTest {
 
     /** A line-by-line SMTP conversation: each command's first reply line. */
     private static final class Client implements AutoCloseable {
-        final Socket socket;
-        final BufferedReader in;
-        final OutputStream out;
+        Socket socket;
+        BufferedReader in;
+        OutputStream out;
 
         Client(int port) throws Exception {
             socket = new Socket("127.0.0.1", port);
@@ -134,6 +134,32 @@ class OutboundListenerTest {
             in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             out = socket.getOutputStream();
             assertThat(reply()).startsWith("220");
+        }
+
+        /** STARTTLS and the handshake (any certificate: the listener's is self-signed). */
+        void startTls() throws Exception {
+            assertThat(send("STARTTLS")).startsWith("220");
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                    .createSocket(socket, "127.0.0.1", socket.getPort(), true);
+            tls.startHandshake();
+            socket = tls;
+            in = new BufferedReader(new InputStreamReader(tls.getInputStream(), StandardCharsets.UTF_8));
+            out = tls.getOutputStream();
         }
 
         String send(String line) throws Exception {
@@ -418,5 +444,98 @@ class OutboundListenerTest {
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("554 5.7.1");
         }
         assertThat(queued).isEmpty();
+    }
+
+    /**
+     * RFC 3207 4.2: after STARTTLS the client greets again; the name from the plaintext EHLO is forgotten (a black-box
+     * probe's MAIL was taken inside TLS without a new EHLO, and the envelope kept the plaintext name).
+     */
+    @Test
+    void afterStartTlsTheClientMustGreetAgain() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO pre-tls.example");
+            c.startTls();
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("503");
+            assertThat(c.send("EHLO client.example.com")).startsWith("250");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+    }
+
+    /**
+     * RFC 4616 2: an authorization identity other than the user fails the authentication, given with the command or on
+     * the next line (James logged {@code bob\0alice\0password} in as alice); empty or the user itself is fine.
+     */
+    @Test
+    void plainWithAnotherAuthorizationIdentityFailsWhicheverWayItIsSent() throws Exception {
+        OutboundAccount alice = new OutboundAccount();
+        alice.setUsername("alice");
+        alice.setPasswordHash(PasswordHash.hash("correct horse".toCharArray()));
+        int port = start(List.of("192.0.2.0/24"), List.of(alice));
+        java.util.function.Function<String, String> b64 = text -> java.util.Base64.getEncoder()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            c.startTls();
+            c.send("EHLO client.example.com");
+            assertThat(c.send("AUTH PLAIN " + b64.apply("bob\0alice\0correct horse"))).startsWith("535 5.7.8");
+            assertThat(c.send("AUTH PLAIN")).startsWith("334");
+            assertThat(c.send(b64.apply("bob\0alice\0correct horse"))).startsWith("535 5.7.8");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).as("not logged in").startsWith("530");
+        }
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            c.startTls();
+            c.send("EHLO client.example.com");
+            assertThat(c.send("AUTH PLAIN")).startsWith("334");
+            assertThat(c.send(b64.apply("alice\0alice\0correct horse"))).startsWith("235");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            c.startTls();
+            c.send("EHLO client.example.com");
+            assertThat(c.send("AUTH PLAIN " + b64.apply("\0alice\0correct horse"))).startsWith("235");
+        }
+    }
+
+    /** RFC 5321 4.5.3.1.2: a HELO/EHLO name of printable ASCII, at most 255 octets; James took 64 KiB and control bytes. */
+    @Test
+    void anOverlongOrUnprintableGreetingNameIsRefused() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            assertThat(c.send("EHLO " + "h".repeat(256))).startsWith("501 5.5.2");
+            assertThat(c.send("EHLO a\u0001b")).startsWith("501 5.5.2");
+            assertThat(c.send("HELO " + "h".repeat(300))).startsWith("501 5.5.2");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).as("no greeting was taken").startsWith("503");
+            assertThat(c.send("EHLO " + "h".repeat(255))).startsWith("250");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+    }
+
+    /** After smtp.maxErrorsPerSession error replies the session ends with 421 (Postfix's smtpd_hard_error_limit). */
+    @Test
+    void aSessionThatKeepsGettingErrorsIsClosed() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            for (int i = 1; i < 20; i++) {
+                assertThat(c.send("FOO " + i)).startsWith("500");
+            }
+            assertThat(c.send("FOO 20")).startsWith("421 4.7.0 Too many errors");
+            assertThat(c.in.readLine()).as("closed").isNull();
+        }
+        try (Client c = new Client(port)) { // a new session starts at none; the same error reply counts each time
+            c.send("EHLO client.example.com");
+            for (int i = 1; i < 20; i++) {
+                assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("503");
+            }
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("421 4.7.0 Too many errors");
+        }
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("FOO")).startsWith("500");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
     }
 }

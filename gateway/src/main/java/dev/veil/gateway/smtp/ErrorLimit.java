@@ -1,0 +1,45 @@
+package dev.veil.gateway.smtp;
+
+import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.CommandDispatcher;
+import org.apache.james.protocols.api.handler.ProtocolHandler;
+import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
+import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPSession;
+
+/**
+ * Ends a session after {@code smtp.maxErrorsPerSession} error replies (4xx or 5xx to its commands), as Postfix's
+ * {@code smtpd_hard_error_limit} does: a client that keeps sending what is refused (2,000 unknown commands, 300
+ * recipients of other domains — a black-box probe's sessions went on) is probing or broken, and holds a slot that a
+ * sender could use. The reply that reaches the limit is {@code 421} instead, and the connection closes (RFC 5321 3.8).
+ */
+final class ErrorLimit implements ProtocolHandlerResultHandler<Response, SMTPSession> {
+    private static final ProtocolSession.AttachmentKey<Integer> ERRORS =
+            ProtocolSession.AttachmentKey.of("veil.errors", Integer.class);
+    private final int max;
+
+    ErrorLimit(int max) {
+        this.max = max;
+    }
+
+    @Override
+    public Response onResponse(ProtocolSession session, Response response, long executionTime,
+                               ProtocolHandler handler) {
+        String code = response == null ? null : response.getRetCode();
+        // each command's reply comes here from its handler and again from the dispatcher: counted once, there
+        if (!(handler instanceof CommandDispatcher) || code == null || response.isEndSession()
+                || !(code.startsWith("4") || code.startsWith("5"))) {
+            return response;
+        }
+        int errors = session.getAttachment(ERRORS, ProtocolSession.State.Connection).orElse(0) + 1;
+        session.setAttachment(ERRORS, errors, ProtocolSession.State.Connection);
+        if (errors < max) {
+            return response;
+        }
+        SMTPResponse closing = new SMTPResponse("421", "4.7.0 Too many errors in this session (" + errors
+                + "), closing connection");
+        closing.setEndSession(true);
+        return closing;
+    }
+}
