@@ -64,12 +64,36 @@ public record Policy(
         if (to == null || direction == null) {
             return Optional.empty();
         }
-        int i = ((RuleList) rules).index().first(direction, Addresses.split(sender), to);
+        String[] from = Addresses.split(sender);
+        RuleIndex index = ((RuleList) rules).index();
+        int i = index.first(direction, from, to);
+        String[] mailbox = withoutDetail(to);
+        if (mailbox != null) {
+            int j = index.first(direction, from, mailbox);
+            if (j >= 0 && (i < 0 || j < i)) {
+                i = j;
+            }
+        }
         if (i < 0) {
             return Optional.empty();
         }
         Rule rule = rules.get(i);
         return Optional.of(new Decision(rule, rule.action()));
+    }
+
+    /**
+     * The mailbox a sub-address is delivered to: {@code board+x@example.com} without its {@code +x}, or null when the
+     * local part has no detail. Exchange Online delivers plus addresses to the mailbox itself, so a rule that names
+     * {@code board@example.com} must hold for {@code board+anything@example.com} as well (a black-box probe's
+     * {@code board+x@} passed in clear under the domain's pass rule while the rule for board encrypted); of the rules
+     * for the address as written and for its mailbox, the first in the file decides.
+     */
+    static String[] withoutDetail(String[] to) {
+        if (to == null) {
+            return null;
+        }
+        int plus = to[0].indexOf('+');
+        return plus > 0 ? new String[] {to[0].substring(0, plus), to[1]} : null;
     }
 
     /**
@@ -82,9 +106,18 @@ public record Policy(
         List<Explanation.Step> steps = new ArrayList<>();
         Optional<Decision> decision = Optional.empty();
         if (to != null) {
+            String[] mailbox = withoutDetail(to);
             for (CompiledRule r : ((RuleList) rules).index().compiled()) {
                 String miss = RuleMiss.why(r, direction, from, to);
-                steps.add(new Explanation.Step(r.rule(), miss == null, miss == null ? RuleMiss.whyMatched(r, from, to) : miss));
+                String[] matched = to;
+                if (miss != null && mailbox != null && RuleMiss.why(r, direction, from, mailbox) == null) {
+                    miss = null; // the rule holds for the mailbox this sub-address is delivered to
+                    matched = mailbox;
+                }
+                String why = miss == null ? RuleMiss.whyMatched(r, from, matched)
+                        + (matched == mailbox ? " (as " + Addresses.display(mailbox) + ", the mailbox this"
+                        + " sub-address is delivered to)" : "") : miss;
+                steps.add(new Explanation.Step(r.rule(), miss == null, why));
                 if (miss == null) {
                     decision = Optional.of(new Decision(r.rule(), r.rule().action()));
                     break;

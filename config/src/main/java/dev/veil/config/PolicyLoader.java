@@ -35,6 +35,9 @@ public final class PolicyLoader {
     private PolicyLoader() {
     }
 
+    /** The largest policy file read: the same bound as the YAML reader's limit on what it parses. */
+    static final int MAX_BYTES = 4 * 1024 * 1024;
+
     /** Loads a file; never throws for bad content — every problem is reported with its location. */
     public static PolicyLoad load(Path file) {
         return load(file, NamedKeyCheck.NONE);
@@ -44,10 +47,16 @@ public final class PolicyLoader {
     public static PolicyLoad load(Path file, NamedKeyCheck namedKeys) {
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            // read no more than the limit allows: a 51 MB file, comments and all, was read whole and decoded before
+            // any check, and a reload under a small heap ended in OutOfMemoryError (found by a black-box probe)
+            bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (IOException e) {
             return failed(name, "cannot read the policy file: " + e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            return failed(name, "the policy file is larger than " + MAX_BYTES / (1024 * 1024) + " MiB; a policy is"
+                    + " a few kilobytes, even with thousands of rules");
         }
         String text;
         try {
@@ -110,7 +119,7 @@ public final class PolicyLoader {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(true);
         options.setMaxAliasesForCollections(20);
-        options.setCodePointLimit(4 * 1024 * 1024);
+        options.setCodePointLimit(MAX_BYTES);
         return new Yaml(options).compose(new StringReader(text));
     }
 

@@ -54,4 +54,34 @@ class BrokenPolicyTest {
     private static Path dir() throws URISyntaxException {
         return Path.of(BrokenPolicyTest.class.getResource("/broken").toURI());
     }
+
+    /**
+     * A file over the limit is refused before it is read whole: a 51 MB policy of comments was read and decoded in full,
+     * and a reload under a small heap ended in OutOfMemoryError (a black-box probe). One at the limit is read.
+     */
+    @Test
+    void aPolicyFileOverFourMebibytesIsRefusedUnread(@org.junit.jupiter.api.io.TempDir Path work) throws Exception {
+        String valid = PolicyLoader.exampleYaml();
+        Path big = work.resolve("big.yml");
+        try (java.io.Writer out = Files.newBufferedWriter(big)) {
+            out.write(valid);
+            String comment = "#" + "x".repeat(998) + "\n";
+            for (long written = valid.length(); written <= PolicyLoader.MAX_BYTES; written += comment.length()) {
+                out.write(comment);
+            }
+        }
+        PolicyLoad load = PolicyLoader.load(big);
+        assertThat(load.hasErrors()).isTrue();
+        assertThat(load.problems().get(0).format()).contains("larger than 4 MiB");
+
+        Path atLimit = work.resolve("limit.yml");
+        byte[] padded = java.util.Arrays.copyOf(valid.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                PolicyLoader.MAX_BYTES);
+        int from = valid.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        java.util.Arrays.fill(padded, from, padded.length, (byte) '\n');
+        padded[from] = '#';
+        Files.write(atLimit, padded);
+        PolicyLoad fits = PolicyLoader.load(atLimit);
+        assertThat(fits.hasErrors()).as("%s", fits.problems()).isFalse();
+    }
 }

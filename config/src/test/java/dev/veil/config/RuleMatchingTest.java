@@ -54,6 +54,32 @@ class RuleMatchingTest {
         assertThat(decided(p, Direction.INBOUND, "a@b.c", "cfo@example.com")).isEqualTo("example-com");
     }
 
+    /**
+     * Exchange Online delivers board+x@ to board's mailbox, so the rule for board holds for its sub-addresses (a
+     * black-box probe's board+x@ went out in clear under the domain's pass rule); of the rules for the address as
+     * written and for its mailbox the first in the file decides, and explain says so.
+     */
+    @Test
+    void aRuleForAnAddressHoldsForItsSubAddresses() {
+        Policy p = policy(rule("board", "recipient: board@example.com") + rule("plus-x", "recipient: ceo+x@example.com")
+                + CATCH_ALL);
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "board+x@example.com")).isEqualTo("board");
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "Board+Minutes+2026@example.com")).isEqualTo("board");
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "ceo+x@example.com")).as("named as written").isEqualTo("plus-x");
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "ceo+y@example.com")).isEqualTo("example-com");
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "+board@example.com")).as("no mailbox before the +")
+                .isEqualTo("example-com");
+        assertThat(decided(p, Direction.INBOUND, "a@b.c", "boardx@example.com")).isEqualTo("example-com");
+        Explanation why = p.explain(Direction.INBOUND, "a@b.c", "board+x@example.com");
+        assertThat(why.decision().map(d -> d.rule().name())).contains("board");
+        assertThat(why.steps().get(0).why()).contains("board@example.com");
+
+        // an exception for the mailbox above a wider rule holds for its sub-addresses too
+        String pass = "  - name: board-clear\n    match:\n      recipient: board@example.com\n    pass:\n      reason: minutes are public\n";
+        Policy q = policy(pass + CATCH_ALL);
+        assertThat(decided(q, Direction.INBOUND, "a@b.c", "board+x@example.com")).isEqualTo("board-clear");
+    }
+
     @Test
     void globsMatchRunsAndSingleCharacters() {
         Policy p = policy(rule("team", "recipient: \"team-??@example.com\"") + CATCH_ALL);

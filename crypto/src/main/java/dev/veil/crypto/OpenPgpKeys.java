@@ -93,18 +93,23 @@ public final class OpenPgpKeys {
             return;
         }
         synchronized (initialiseLock) {
-            if (loadEscrow() != null) {
+            OpenPgpEntry existing = loadEscrow();
+            if (existing != null) {
+                EscrowRecord.write(escrowFile(), existing.fingerprint()); // also for a key made before the note
                 return;
             }
+            EscrowRecord.checkNoneWasMade(escrowFile());
             if (organisation == null || organisation.isBlank()) {
                 throw new KeyException("an organisation name is needed to create the OpenPGP escrow key (it is in its user id)");
             }
             PGPSecretKeyRing ring = OpenPgpKeyMaterial.generate(
                     OpenPgpKeyMaterial.Algorithm.parse(settings.openpgpAlgorithm()), escrowUserId(organisation));
             publish(OpenPgpEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, ring, masterKey), escrowFile());
-            if (loadEscrow() == null) {
+            OpenPgpEntry made = loadEscrow();
+            if (made == null) {
                 throw new KeyException("created the OpenPGP escrow key but cannot read it back from " + escrowFile());
             }
+            EscrowRecord.write(escrowFile(), made.fingerprint());
         }
     }
 
@@ -285,6 +290,7 @@ public final class OpenPgpKeys {
                     OpenPgpKeyMaterial.Algorithm.parse(settings.openpgpAlgorithm()), OpenPgpKeyMaterial.userId(old.publicRing()));
             OpenPgpEntry fresh = OpenPgpEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, ring, masterKey);
             replace(fresh, escrowFile());
+            EscrowRecord.write(escrowFile(), fresh.fingerprint());
             prune(settings);
             return rotation("escrow", fresh, old.fingerprint());
         }

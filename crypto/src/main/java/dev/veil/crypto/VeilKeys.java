@@ -101,13 +101,20 @@ public final class VeilKeys {
                 currentCa = loadCa();
                 unwrap(currentCa); // another process may have won the race: make sure its CA is ours too
             }
-            if (settings.escrow() && loadEscrow() == null) {
-                KeyPair pair = algorithm.generate();
-                X509Certificate certificate = CertificateIssuer.escrow(organisation.strip(), pair.getPublic(),
-                        currentCa.certificate(), unwrap(currentCa));
-                publish(KeyEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, certificate, pair.getPrivate(), masterKey),
-                        escrowFile());
-                loadEscrow();
+            if (settings.escrow()) {
+                KeyEntry escrowKey = loadEscrow();
+                if (escrowKey == null) {
+                    EscrowRecord.checkNoneWasMade(escrowFile());
+                    KeyPair pair = algorithm.generate();
+                    X509Certificate certificate = CertificateIssuer.escrow(organisation.strip(), pair.getPublic(),
+                            currentCa.certificate(), unwrap(currentCa));
+                    publish(KeyEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, certificate, pair.getPrivate(),
+                            masterKey), escrowFile());
+                    escrowKey = loadEscrow();
+                }
+                if (escrowKey != null) {
+                    EscrowRecord.write(escrowFile(), escrowKey.fingerprint()); // also for a key made before the note
+                }
             }
             publishCaCertificate(currentCa.certificate());
         }
@@ -345,6 +352,7 @@ public final class VeilKeys {
             X509Certificate certificate = CertificateIssuer.escrow(organisation, pair.getPublic(), ca.certificate(), unwrap(ca));
             KeyEntry fresh = KeyEntry.create(KeyKind.ESCROW.label, KeyKind.ESCROW, certificate, pair.getPrivate(), masterKey);
             replace(fresh, escrowFile());
+            EscrowRecord.write(escrowFile(), fresh.fingerprint());
             prune(settings);
             return new Rotation("escrow", fresh, old.fingerprint());
         }

@@ -151,4 +151,39 @@ class VeilKeysTest {
         assertThat(Addresses.fileName("a/b@x")).isEqualTo("a%2fb@x.pem");
         assertThat(Addresses.fromFileName("a%2fb@x.pem")).isEqualTo("a/b@x");
     }
+
+    /**
+     * A lost escrow key file is not replaced in silence (a black-box probe deleted keys/escrow.pem and the next start
+     * made a new escrow key, so later mail went to a key the organisation's backup does not hold); deleting the note
+     * beside it is the deliberate way to a new one. The same for the OpenPGP escrow key.
+     */
+    @Test
+    void aLostEscrowKeyIsNotReplacedUnlessTheAdminSaysSo() throws Exception {
+        MasterKey master = MasterKey.generate();
+        Path dir = work.resolve("escrow-store");
+        VeilKeys keys = VeilKeys.open(dir, master);
+        keys.initialise("Example Org", SharedKeyStore.ISSUING);
+        String first = Files.readString(dir.resolve("escrow.pem.made")).strip();
+        assertThat(first).isEqualTo(Fingerprints.sha256(keys.escrowCertificate()));
+
+        Files.delete(dir.resolve("escrow.pem"));
+        VeilKeys reopened = VeilKeys.open(dir, master);
+        assertThatThrownBy(() -> reopened.initialise("Example Org", SharedKeyStore.ISSUING))
+                .isInstanceOf(KeyException.class).hasMessageContaining("restore that file from its backup")
+                .hasMessageContaining(first);
+        assertThat(dir.resolve("escrow.pem")).doesNotExist();
+
+        Files.delete(dir.resolve("escrow.pem.made"));
+        reopened.initialise("Example Org", SharedKeyStore.ISSUING);
+        assertThat(Fingerprints.sha256(reopened.escrowCertificate())).isNotEqualTo(first)
+                .isEqualTo(Files.readString(dir.resolve("escrow.pem.made")).strip());
+
+        OpenPgpKeys pgp = OpenPgpKeys.open(dir, master);
+        pgp.initialise("Example Org", SharedOpenPgpKeys.ISSUING);
+        assertThat(dir.resolve("openpgp").resolve("escrow.asc.made")).exists();
+        Files.delete(dir.resolve("openpgp").resolve("escrow.asc"));
+        OpenPgpKeys pgpAgain = OpenPgpKeys.open(dir, master);
+        assertThatThrownBy(() -> pgpAgain.initialise("Example Org", SharedOpenPgpKeys.ISSUING))
+                .isInstanceOf(KeyException.class).hasMessageContaining("restore that file from its backup");
+    }
 }
