@@ -36,7 +36,25 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
         if (session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isPresent()) {
             return new SMTPResponse(SMTPRetCode.BAD_SEQUENCE, "5.5.1 Sender already specified; RSET to start again");
         }
-        return super.onCommand(session, request);
+        return super.onCommand(session, withoutSourceRoute(request));
+    }
+
+    private static final java.util.regex.Pattern SOURCE_ROUTE = java.util.regex.Pattern.compile(
+            "(?i)^(\\s*FROM:\\s*<)@[^:<>\"]*:([^>]*>.*)$", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * {@code MAIL FROM:<@a.example,@b.example:x@partner.example>} as {@code MAIL FROM:<x@partner.example>}: RFC 5321
+     * (appendix C, 4.1.1.2) says servers must accept a source route in a reverse path and should ignore it. James
+     * refused it with 501 (found by a black-box probe).
+     */
+    static Request withoutSourceRoute(Request request) {
+        String argument = request.getArgument();
+        if (argument == null) {
+            return request;
+        }
+        java.util.regex.Matcher m = SOURCE_ROUTE.matcher(argument);
+        return m.matches() ? new org.apache.james.protocols.api.BaseRequest(request.getCommand(), m.group(1) + m.group(2))
+                : request;
     }
 
     @Override
@@ -47,6 +65,7 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
         }
         String parameters = parameters(argument);
         if (parameters != null) {
+            Set<String> seen = new java.util.HashSet<>();
             for (String parameter : parameters.trim().split(" +")) {
                 if (parameter.isEmpty()) {
                     continue;
@@ -56,6 +75,12 @@ final class KnownParametersMailCmdHandler extends MailCmdHandler {
                 String value = eq < 0 ? "" : parameter.substring(eq + 1);
                 if (!KNOWN.contains(name)) {
                     return refuse("5.5.4 MAIL parameter " + printable(name) + " is not supported here");
+                }
+                if (!seen.add(name)) { // RFC 5321 4.1.1.2: each parameter at most once (SIZE=10 SIZE=20 was taken)
+                    return new SMTPResponse("501", "5.5.4 MAIL parameter " + name + " given more than once");
+                }
+                if (name.equals("SIZE") && !value.matches("[0-9]{1,20}")) { // RFC 1870: digits only (SIZE=-1 was taken)
+                    return new SMTPResponse("501", "5.5.4 SIZE must be a number of octets");
                 }
                 if (name.equals("BODY") && !BODY_TYPES.contains(value.toUpperCase(Locale.ROOT))) {
                     return refuse("5.5.4 BODY=" + printable(value) + " is not supported here (7BIT or 8BITMIME)");

@@ -538,4 +538,25 @@ class OutboundListenerTest {
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
         }
     }
+
+    /**
+     * RFC 5321 appendix C: a source route in the reverse path is accepted and ignored (James answered 501); RFC 1870 and
+     * 4.1.1.2: SIZE is digits, and a parameter comes once (SIZE=-1 and SIZE=10 SIZE=20 were taken). A black-box probe.
+     */
+    @Test
+    void aSourceRoutedSenderIsTakenWithoutItsRouteAndMailParametersAreChecked() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com> SIZE=-1")).startsWith("501 5.5.4");
+            assertThat(c.send("MAIL FROM:<alice@example.com> SIZE=10 SIZE=20")).startsWith("501 5.5.4");
+            assertThat(c.send("MAIL FROM:<alice@example.com> SIZE=10 size=20")).startsWith("501 5.5.4");
+            assertThat(c.send("MAIL FROM:<@relay.example,@b.example:alice@example.com> SIZE=10")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("Subject: routed\r\n\r\nhello\r\n.")).startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        assertThat(dao.find(queued.get(0)).orElseThrow().envelope().sender()).isEqualTo("alice@example.com");
+    }
 }
