@@ -33,7 +33,11 @@ import org.junit.jupiter.api.Test;
  * too late (the client's timeout fires) or with a 504 plays the lost answers; the token endpoint fails transiently.
  */
 class GraphClientLostAnswerTest {
-    private static final Duration TIMEOUT = Duration.ofMillis(400);
+    /**
+     * The client's timeout, which a stalled answer overruns. Long enough that an answer that is not stalled never does:
+     * at 400 ms, one did on a loaded 2-core CI machine, and the test saw a second retry it had not played.
+     */
+    private static final Duration TIMEOUT = Duration.ofMillis(1500);
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, ObjectNode> stored = new LinkedHashMap<>();
     /** What the next requests do, in order: "ok", "store-then-stall", "stall", "store-then-504". */
