@@ -58,42 +58,57 @@ public final class MessageIdPartyDao {
     /** {@link #record} for several messages in one transaction (a commit writes to disk: one for many). */
     public void recordAll(List<Parties> messages) throws SQLException {
         try (Connection c = database.connection()) {
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (PreparedStatement s = c.prepareStatement("MERGE INTO message_party (pair, last_seen) KEY (pair)"
-                    + " VALUES (?, ?)")) {
-                boolean any = false;
-                for (Parties message : messages) {
-                    if (message.ids().isEmpty() || message.parties().isEmpty()) {
-                        continue;
+            inTransaction(c, () -> {
+                try (PreparedStatement s = c.prepareStatement("MERGE INTO message_party (pair, last_seen) KEY (pair)"
+                        + " VALUES (?, ?)")) {
+                    boolean any = false;
+                    for (Parties message : messages) {
+                        if (message.ids().isEmpty() || message.parties().isEmpty()) {
+                            continue;
+                        }
+                        List<String> ids = message.ids();
+                        Set<String> chosen = new LinkedHashSet<>(ids.size() <= MAX_IDS ? ids : newestFirst(ids));
+                        List<String> who = message.parties().stream().distinct().limit(MAX_PARTIES).toList();
+                        int n = 0;
+                        for (String id : chosen) {
+                            if (n++ == MAX_IDS) {
+                                break;
+                            }
+                            byte[] hash = SentMessageIdDao.hash(id);
+                            for (String party : who) {
+                                s.setLong(1, pair(hash, party));
+                                s.setLong(2, message.at().toEpochMilli());
+                                s.addBatch();
+                                any = true;
+                            }
+                        }
                     }
-                    List<String> ids = message.ids();
-                    Set<String> chosen = new LinkedHashSet<>(ids.size() <= MAX_IDS ? ids : newestFirst(ids));
-                    List<String> who = message.parties().stream().distinct().limit(MAX_PARTIES).toList();
-                    int n = 0;
-                    for (String id : chosen) {
-                        if (n++ == MAX_IDS) {
-                            break;
-                        }
-                        byte[] hash = SentMessageIdDao.hash(id);
-                        for (String party : who) {
-                            s.setLong(1, pair(hash, party));
-                            s.setLong(2, message.at().toEpochMilli());
-                            s.addBatch();
-                            any = true;
-                        }
+                    if (any) {
+                        s.executeBatch();
                     }
                 }
-                if (any) {
-                    s.executeBatch();
-                }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+            });
+        }
+    }
+
+    /** Work done on one connection in one transaction. */
+    @FunctionalInterface
+    private interface SqlWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction of {@code c}: committed, or rolled back when it throws. */
+    private static void inTransaction(Connection c, SqlWork work) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            work.run();
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
         }
     }
 
@@ -152,27 +167,21 @@ public final class MessageIdPartyDao {
             if (!older) {
                 return;
             }
-            boolean autoCommit = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (ResultSet rows = s.executeQuery("SELECT id_hash, party, last_seen FROM message_id_party");
-                 PreparedStatement merge = c.prepareStatement("MERGE INTO message_party (pair, last_seen) KEY (pair)"
-                         + " VALUES (?, ?)")) {
-                while (rows.next()) {
-                    merge.setLong(1, pair(rows.getBytes(1), rows.getString(2)));
-                    merge.setLong(2, rows.getLong(3));
-                    merge.addBatch();
+            inTransaction(c, () -> {
+                try (ResultSet rows = s.executeQuery("SELECT id_hash, party, last_seen FROM message_id_party");
+                     PreparedStatement merge = c.prepareStatement("MERGE INTO message_party (pair, last_seen) KEY"
+                             + " (pair) VALUES (?, ?)")) {
+                    while (rows.next()) {
+                        merge.setLong(1, pair(rows.getBytes(1), rows.getString(2)));
+                        merge.setLong(2, rows.getLong(3));
+                        merge.addBatch();
+                    }
+                    merge.executeBatch();
                 }
-                merge.executeBatch();
                 try (Statement drop = c.createStatement()) {
                     drop.execute("DROP TABLE message_id_party");
                 }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(autoCommit);
-            }
+            });
         }
     }
 
