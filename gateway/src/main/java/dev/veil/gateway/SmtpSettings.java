@@ -44,7 +44,7 @@ public class SmtpSettings {
     @Min(1)
     private int maxConnectionsPerClient = 20;
 
-    /** Error replies (4xx, 5xx) a session may get; the one that reaches this many is followed by 421 and a close. */
+    /** Error replies (4xx, 5xx) a session may get: the one that would reach this many is 421 instead, and it ends. */
     @Min(1)
     private int maxErrorsPerSession = 20;
 

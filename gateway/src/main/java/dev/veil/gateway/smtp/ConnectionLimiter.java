@@ -33,11 +33,6 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
     private final Predicate<InetAddress> exempt;
     private final ConcurrentHashMap<String, Integer> perClient = new ConcurrentHashMap<>();
 
-    /** No cap per client. */
-    ConnectionLimiter(int max) {
-        this(max, Integer.MAX_VALUE, address -> true);
-    }
-
     /**
      * @param maxPerClient sessions one client address (an IPv6 /64) may hold at once
      * @param exempt       addresses not counted per client (loopback always is)
@@ -73,8 +68,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
 
     /** What a client is counted under, or null when it is not counted (exempt, loopback, not an IP address). */
     private String clientKey(SocketAddress remote) {
-        if (maxPerClient == Integer.MAX_VALUE || !(remote instanceof InetSocketAddress socket)
-                || socket.getAddress() == null) {
+        if (!(remote instanceof InetSocketAddress socket) || socket.getAddress() == null) {
             return null;
         }
         InetAddress address = socket.getAddress();

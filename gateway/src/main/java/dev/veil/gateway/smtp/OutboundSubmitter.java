@@ -26,7 +26,7 @@ final class OutboundSubmitter {
     }
 
     boolean fromAllowedNetwork(SMTPSession session) {
-        return session.getRemoteAddress() != null && allowed.contains(session.getRemoteAddress().getAddress());
+        return session.getRemoteAddress() != null && allowedNetwork(session.getRemoteAddress().getAddress());
     }
 
     boolean withTrustedCertificate(SMTPSession session) {
