@@ -35,6 +35,17 @@ public class OutboundSettings {
     @NotNull
     private List<OutboundAccount> accounts = List.of();
 
+    /**
+     * Failed logins one client (an IPv6 /64) may have within {@link #authFailureWindow}, over all its sessions; then
+     * its AUTH commands get {@code 421} until that window, which starts at its first failure, has passed. Clients in
+     * {@link #allowedNetworks} are not counted.
+     */
+    @Min(1)
+    private int maxAuthFailuresPerClient = 10;
+
+    @NotNull
+    private io.dropwizard.util.Duration authFailureWindow = io.dropwizard.util.Duration.minutes(15);
+
     /** Clients trusted by the certificate they present after STARTTLS (Exchange Online's connector). */
     @Valid
     @NotNull
@@ -75,6 +86,10 @@ public class OutboundSettings {
     @JsonProperty public void setAllowedNetworks(List<String> v) { allowedNetworks = v; }
     @JsonProperty public List<OutboundAccount> getAccounts() { return accounts; }
     @JsonProperty public void setAccounts(List<OutboundAccount> v) { accounts = v; }
+    @JsonProperty public int getMaxAuthFailuresPerClient() { return maxAuthFailuresPerClient; }
+    @JsonProperty public void setMaxAuthFailuresPerClient(int v) { maxAuthFailuresPerClient = v; }
+    @JsonProperty public io.dropwizard.util.Duration getAuthFailureWindow() { return authFailureWindow; }
+    @JsonProperty public void setAuthFailureWindow(io.dropwizard.util.Duration v) { authFailureWindow = v; }
     @JsonProperty public ClientCertificateSettings getClientCertificates() { return clientCertificates; }
     @JsonProperty public void setClientCertificates(ClientCertificateSettings v) { clientCertificates = v; }
     @JsonProperty public UpstreamSettings getRelay() { return relay; }

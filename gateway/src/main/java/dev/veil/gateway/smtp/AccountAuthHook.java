@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks AUTH PLAIN/LOGIN against the configured accounts (Argon2id hashes). An unknown user costs the same hash
- * computation as a known one, so timing does not tell which names exist; the third failure in a session ends it with a {@code 421}.
+ * computation as a known one, so timing does not tell which names exist; the third failure in a session ends it with a
+ * {@code 421}, and every failure counts towards the client's limit across sessions ({@link AuthFailures}).
  */
 final class AccountAuthHook implements AuthHook {
     private static final Logger LOG = LoggerFactory.getLogger(AccountAuthHook.class);
@@ -32,7 +33,10 @@ final class AccountAuthHook implements AuthHook {
 
     private final Map<String, PasswordHash> accounts = new LinkedHashMap<>();
 
-    AccountAuthHook(List<Account> accounts) {
+    private final AuthFailures clientFailures;
+
+    AccountAuthHook(List<Account> accounts, AuthFailures clientFailures) {
+        this.clientFailures = clientFailures;
         accounts.forEach(a -> this.accounts.put(a.username(), a.hash()));
     }
 
@@ -47,6 +51,7 @@ final class AccountAuthHook implements AuthHook {
             return HookResult.builder().hookReturnCode(HookReturnCode.ok()).smtpReturnCode("235")
                     .smtpDescription("2.7.0 Authentication successful").build();
         }
+        clientFailures.failed(TlsOnlyAuthCmdHandler.client(session));
         int failures = session.getAttachment(FAILURES, ProtocolSession.State.Connection).orElse(0) + 1;
         session.setAttachment(FAILURES, failures, ProtocolSession.State.Connection);
         LOG.warn("AUTH: failed login {} of {} from {}", failures, MAX_FAILURES,

@@ -96,8 +96,10 @@ public final class SmtpListener implements Managed {
         extra.add(new OutboundSenderHook(submitter, policy, auth));
         extra.add(new NoSmtpUtf8());
         if (auth) {
-            extra.add(new TlsOnlyAuthCmdHandler());
-            extra.add(new AccountAuthHook(accounts));
+            AuthFailures failures = new AuthFailures(outbound.getMaxAuthFailuresPerClient(),
+                    outbound.getAuthFailureWindow().toJavaDuration(), submitter::allowedNetwork);
+            extra.add(new TlsOnlyAuthCmdHandler(failures));
+            extra.add(new AccountAuthHook(accounts, failures));
         }
         return new SmtpListener("outbound SMTP listener", limits, outbound.getBindHost(), outbound.getPort(), hostname,
                 tls, certificates.enabled() ? ClientAuth.WANT : ClientAuth.NONE, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),

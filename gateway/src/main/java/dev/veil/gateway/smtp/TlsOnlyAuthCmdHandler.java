@@ -19,11 +19,20 @@ import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
  * <p>PLAIN's authorization identity (RFC 4616 section 2: "authzid NUL authcid NUL passwd") must be empty or the user
  * itself: Veil lets nobody act for another, and the server must then fail the authentication. James reads only the
  * user and password of such a response and logged in {@code bob\0alice\0alice's password} as alice (found by a
- * black-box probe), so the response is read here first, given with the command or on the line after it.
+ * black-box probe), so the response is read here first, given with the command or on the line after it; such a
+ * response counts as a failed login.
+ *
+ * <p>A client that has failed too often ({@link AuthFailures}) hears {@code 421} to AUTH, before any password is read.
  */
 final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
     private static final Response ACTS_FOR_ANOTHER = new SMTPResponse("535", "5.7.8 Authentication credentials"
             + " invalid: the authorization identity must be empty or the user itself").immutable();
+
+    private final AuthFailures failures;
+
+    TlsOnlyAuthCmdHandler(AuthFailures failures) {
+        this.failures = failures;
+    }
 
     @Override
     public Response onCommand(SMTPSession session, Request request) {
@@ -31,11 +40,19 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
             return new SMTPResponse("538", "5.7.11 Encryption required for requested authentication mechanism;"
                     + " use STARTTLS first");
         }
+        if (failures.blocked(client(session))) {
+            // as Postfix's anvil limits: 421 and the session ends (RFC 5321 3.8)
+            SMTPResponse refused = new SMTPResponse("421", "4.7.0 Too many failed logins from your address;"
+                    + " try again later, closing connection");
+            refused.setEndSession(true);
+            return refused;
+        }
         String argument = request.getArgument() == null ? "" : request.getArgument().strip();
         String[] words = argument.split("\\s+", 2);
         if (session.getUsername() == null && words[0].toUpperCase(Locale.ROOT).equals("PLAIN")) {
             if (words.length == 2) {
                 if (actsForAnother(words[1])) {
+                    failures.failed(client(session));
                     return ACTS_FOR_ANOTHER;
                 }
             } else {
@@ -49,6 +66,7 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
                             return new SMTPResponse("501", "5.7.0 Authentication aborted");
                         }
                         if (actsForAnother(response)) {
+                            failures.failed(client(s));
                             return ACTS_FOR_ANOTHER;
                         }
                         return TlsOnlyAuthCmdHandler.super.onCommand(s, new BaseRequest(request.getCommand(),
@@ -59,6 +77,10 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
             }
         }
         return super.onCommand(session, request);
+    }
+
+    static java.net.InetAddress client(SMTPSession session) {
+        return session.getRemoteAddress() == null ? null : session.getRemoteAddress().getAddress();
     }
 
     /** Whether a PLAIN response names an authorization identity other than its user; false when it cannot be read. */

@@ -91,6 +91,7 @@ class OutboundListenerTest {
     };
 
     private List<String> exchangeTenants = List.of();
+    private int maxAuthFailuresPerClient = 10;
 
     private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
         database = Database.openEmbedded(dir.resolve("data"));
@@ -106,6 +107,7 @@ class OutboundListenerTest {
         outbound.setAllowedNetworks(allowedNetworks);
         outbound.setAccounts(accounts);
         outbound.setExchangeTenants(exchangeTenants);
+        outbound.setMaxAuthFailuresPerClient(maxAuthFailuresPerClient);
         var tls = SelfSignedTls.serverContext(null, new char[0], dir.resolve("tls"), "veil.test");
         listener = SmtpListener.outbound(limits, outbound, "veil.test", spool, () -> policy, aliases, tls, queued::add);
         listener.start();
@@ -497,6 +499,58 @@ class OutboundListenerTest {
             c.send("EHLO client.example.com");
             assertThat(c.send("AUTH PLAIN " + b64.apply("\0alice\0correct horse"))).startsWith("235");
         }
+    }
+
+    /**
+     * Failed logins count per client across sessions (outbound.maxAuthFailuresPerClient): once there are that many,
+     * AUTH gets 421 before any password is read, the right one included; a client in outbound.allowedNetworks is not
+     * counted. Without this a client that connected again after each third failure could guess on for ever.
+     */
+    @Test
+    void aClientThatFailedTooOftenAcrossSessionsMayNotTryAgain() throws Exception {
+        maxAuthFailuresPerClient = 4;
+        OutboundAccount alice = new OutboundAccount();
+        alice.setUsername("alice");
+        alice.setPasswordHash(PasswordHash.hash("correct horse".toCharArray()));
+        java.util.function.Function<String, String> plain = text -> "AUTH PLAIN " + java.util.Base64.getEncoder()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        int port = start(List.of("192.0.2.0/24"), List.of(alice)); // loopback is counted
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send(plain.apply("\0alice\0guess 1"))).startsWith("535");
+            assertThat(c.send(plain.apply("\0alice\0guess 2"))).startsWith("535");
+            assertThat(c.send(plain.apply("\0alice\0guess 3"))).startsWith("421");
+        }
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send(plain.apply("bob\0alice\0correct horse"))).as("the fourth").startsWith("535");
+            assertThat(c.send(plain.apply("\0alice\0correct horse")))
+                    .startsWith("421 4.7.0 Too many failed logins from your address");
+            assertThat(c.reply()).isEqualTo("(closed)");
+        }
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send("AUTH LOGIN")).startsWith("421 4.7.0 Too many failed logins");
+        }
+        listener.stop();
+        database.close();
+
+        int exempt = start(List.of("127.0.0.0/8"), List.of(alice));
+        for (int session = 0; session < 2; session++) {
+            try (Client c = loggingIn(exempt)) {
+                assertThat(c.send(plain.apply("\0alice\0guess 1"))).startsWith("535");
+                assertThat(c.send(plain.apply("\0alice\0guess 2"))).startsWith("535");
+                assertThat(c.send(plain.apply("\0alice\0guess 3"))).startsWith("421 4.7.0 Authentication");
+            }
+        }
+        try (Client c = loggingIn(exempt)) {
+            assertThat(c.send(plain.apply("\0alice\0correct horse"))).startsWith("235");
+        }
+    }
+
+    private static Client loggingIn(int port) throws Exception {
+        Client c = new Client(port);
+        c.send("EHLO client.example.com");
+        c.startTls();
+        c.send("EHLO client.example.com");
+        return c;
     }
 
     /** RFC 5321 4.5.3.1.2: a HELO/EHLO name of printable ASCII, at most 255 octets; James took 64 KiB and control bytes. */
