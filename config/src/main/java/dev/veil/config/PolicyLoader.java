@@ -20,7 +20,11 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads and validates key policy files.
@@ -98,6 +102,7 @@ public final class PolicyLoader {
             problems.errorAt(1, 1, "the policy file is empty — it needs version, organisation, domains and rules");
             return new PolicyLoad(Optional.empty(), problems.sorted());
         }
+        refuseTags(root, problems, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
         Policy policy = new PolicyReader(problems, namedKeys).read(root, fileName, hash);
         return new PolicyLoad(Optional.ofNullable(policy), problems.sorted());
     }
@@ -121,6 +126,32 @@ public final class PolicyLoader {
         options.setMaxAliasesForCollections(20);
         options.setCodePointLimit(MAX_BYTES);
         return new Yaml(options).compose(new StringReader(text));
+    }
+
+    /**
+     * A tag other than YAML's own ({@code !!str}, {@code !!int}, ...) means something only to a program that defines it:
+     * {@code action: !custom encrypt} was read as if the tag were not there (found by a black-box probe). Refused where
+     * it stands, so that what an admin meant by it is not guessed.
+     */
+    private static void refuseTags(Node node, Problems problems, java.util.Set<Node> seen) {
+        if (!seen.add(node)) {
+            return; // an alias of a node already checked
+        }
+        String tag = node.getTag().getValue();
+        if (!tag.startsWith(Tag.PREFIX)) {
+            problems.error(node, "the tag " + (tag.startsWith("!") ? tag : "!<" + tag + ">")
+                    + " means nothing in a policy file — remove it");
+        }
+        if (node instanceof MappingNode mapping) {
+            for (NodeTuple tuple : mapping.getValue()) {
+                refuseTags(tuple.getKeyNode(), problems, seen);
+                refuseTags(tuple.getValueNode(), problems, seen);
+            }
+        } else if (node instanceof SequenceNode sequence) {
+            for (Node item : sequence.getValue()) {
+                refuseTags(item, problems, seen);
+            }
+        }
     }
 
     private static String syntax(MarkedYAMLException e) {

@@ -58,6 +58,8 @@ public final class VeilKeys {
     private volatile KeyEntry ca;
     private volatile Cached escrow;
     private final ConcurrentHashMap<String, Cached> users = new ConcurrentHashMap<>();
+    /** When each user's file was last seen whole by {@link #userKeyProblems()}: its modification time then. */
+    private final ConcurrentHashMap<String, java.nio.file.attribute.FileTime> verifiedUsers = new ConcurrentHashMap<>();
     /** One lock per address being issued, so two threads don't generate two keys for the same user. */
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
 
@@ -764,6 +766,43 @@ public final class VeilKeys {
         return o.length > 0 ? org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(o[0].getFirst().getValue())
                 : org.bouncycastle.asn1.x500.style.IETFUtils.valueToString(
                         name.getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN)[0].getFirst().getValue());
+    }
+
+    /**
+     * Why each user key file that cannot be used is unusable (damaged, replaced, renamed), one line per file: for the
+     * health check, so that an admin hears of a broken file before mail to its user waits for it. Each file is read
+     * whole, its private key unwrapped (the wrapping binds it to its certificate) and dropped, once per change.
+     */
+    public List<String> userKeyProblems() {
+        List<String> problems = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.resolve(USERS_DIR), "*.pem")) {
+            for (Path file : files) {
+                String address = Addresses.fromFileName(file.getFileName().toString());
+                if (address == null) {
+                    continue;
+                }
+                try {
+                    java.nio.file.attribute.FileTime modified = KeyFiles.modified(file);
+                    var entry = loadUser(address);
+                    if (entry != null && modified != null && !modified.equals(verifiedUsers.get(address))) {
+                        try {
+                            entry.privateKey(masterKey); // a damaged wrapped key throws
+                        } catch (KeyException e) {
+                            throw new KeyException("key file " + file.toAbsolutePath() + ": its private key does not"
+                                    + " unwrap (" + e.getMessage() + ") — restore it from backup", e);
+                        }
+                        verifiedUsers.put(address, modified);
+                    }
+                } catch (KeyException | RuntimeException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return problems;
+        } catch (IOException e) {
+            problems.add("cannot list " + dir.resolve(USERS_DIR).toAbsolutePath() + ": " + e.getMessage());
+        }
+        return problems;
     }
 
     private Collection<KeyEntry> allUsers() throws KeyException {

@@ -269,7 +269,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
                 spool.queueDirectory()));
         environment.healthChecks().register("database", new DatabaseHealthCheck(db));
-        environment.healthChecks().register("keys", new KeysHealthCheck(keys::problem));
+        environment.healthChecks().register("keys", new KeysHealthCheck(keys::healthProblem));
         environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
         environment.healthChecks().register("outbound-relay", new UpstreamHealthCheck(outboundRelay));
         Map<Direction, List<String>> pipelines = config.pipelines();

@@ -58,6 +58,13 @@ class NamedKeyEndToEndTest {
                     .contains("does not exist");
             assertThat(exchange.getReceivedMessages()).hasSize(1);
 
+            // GET /policy reads the file again and says so before any reload, and the health check names the key
+            var policy = veil.admin("/policy");
+            assertThat(policy.body()).contains("named key 'archive' (keys/archive.pem)").contains("does not exist");
+            var health = veil.admin("/healthcheck");
+            assertThat(health.statusCode()).isEqualTo(500);
+            assertThat(health.body()).contains("named key 'archive'");
+
             // ... and a reload refuses the policy, saying why, while the last good one stays in force.
             var reload = veil.adminPost("/policy/reload");
             assertThat(reload.statusCode()).isEqualTo(422);

@@ -2,6 +2,7 @@ package dev.veil.gateway.core;
 
 import dev.veil.config.Action;
 import dev.veil.config.KeySettings;
+import dev.veil.config.NamedKey;
 import dev.veil.config.Policy;
 import dev.veil.crypto.ExternalKeys;
 import dev.veil.crypto.KeyException;
@@ -18,6 +19,7 @@ import dev.veil.crypto.WebKeyDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -188,6 +190,35 @@ public final class KeyService {
     /** Null when the keys are loaded; otherwise why not. */
     public String problem() {
         return problem;
+    }
+
+    /** The health check shows at most this many unusable key files, and how many more there are. */
+    static final int HEALTH_PROBLEMS_SHOWN = 5;
+
+    /**
+     * For the health check: null when the keys are loaded and every user key file and every named key of the policy in
+     * force can be used; otherwise why not. A damaged user key file used to show only when mail to its user waited
+     * (found by a black-box probe), and a named key file damaged after the policy was loaded only when mail needing
+     * it was quarantined.
+     */
+    public String healthProblem() {
+        if (problem != null) {
+            return problem;
+        }
+        List<String> problems = new java.util.ArrayList<>(smime.userKeyProblems());
+        problems.addAll(openpgp.userKeyProblems());
+        Policy policy = policies.get();
+        if (policy != null && namedKeys != null) {
+            policy.keys().named().values().stream().sorted(java.util.Comparator.comparing(NamedKey::name))
+                    .forEach(key -> namedKeys.problem(key)
+                            .ifPresent(problems::add)); // "named key 'NAME' (FILE): ..."
+        }
+        if (problems.isEmpty()) {
+            return null;
+        }
+        String shown = String.join("; ", problems.subList(0, Math.min(HEALTH_PROBLEMS_SHOWN, problems.size())));
+        return problems.size() > HEALTH_PROBLEMS_SHOWN
+                ? shown + "; and " + (problems.size() - HEALTH_PROBLEMS_SHOWN) + " more unusable key files" : shown;
     }
 
     /** The sealer for a format; it fails (closed) when the keys are unavailable or no policy is in force. */

@@ -78,6 +78,14 @@ public final class PolicyHolder implements Supplier<Policy> {
         return current.get();
     }
 
+    /**
+     * The problems of the file on disk now, named key files checked again, without putting anything in force: a key
+     * file damaged or removed since the last load shows here rather than when mail needing it is quarantined.
+     */
+    public List<Problem> currentProblems() {
+        return PolicyLoader.load(file, namedKeys).problems();
+    }
+
     public List<Problem> lastProblems() {
         return lastProblems;
     }

@@ -13,7 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code GET /policy}: the version in force and the problems of the file on disk.
+ * {@code GET /policy}: the version in force and the problems of the file on disk, read again (its named keys' files
+ * too) for every request.
  * {@code POST /policy/reload}: load the file now; 200 when it took effect, 422 with the errors when it was refused
  * (the previous policy then stays in force).
  */
@@ -63,7 +64,8 @@ public final class PolicyServlet extends HttpServlet {
         Policy current = policies.get();
         body.put("file", policies.file().toString());
         body.put("version", current == null ? null : current.contentHash());
-        body.put("problems", policies.lastProblems().stream().map(Problem::format).toList());
+        List<Problem> problems = loaded == null ? policies.currentProblems() : policies.lastProblems();
+        body.put("problems", problems.stream().map(Problem::format).toList());
         return body;
     }
 
