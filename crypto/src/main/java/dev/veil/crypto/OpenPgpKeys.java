@@ -46,13 +46,13 @@ public final class OpenPgpKeys {
     private final Object initialiseLock = new Object();
     private volatile Cached escrow;
     private final ConcurrentHashMap<String, Cached> users = new ConcurrentHashMap<>();
-    /** When each user's file was last seen whole by {@link #userKeyProblems()}: its modification time then. */
-    private final ConcurrentHashMap<String, java.nio.file.attribute.FileTime> verifiedUsers = new ConcurrentHashMap<>();
+    private final UserKeyAudit<OpenPgpEntry> userAudit;
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
 
     private OpenPgpKeys(Path dir, MasterKey masterKey) {
         this.dir = dir;
         this.masterKey = masterKey;
+        this.userAudit = new UserKeyAudit<>(dir.resolve(USERS_DIR), "*" + SUFFIX, OpenPgpKeys::addressOf);
     }
 
     /**
@@ -591,41 +591,9 @@ public final class OpenPgpKeys {
         return KeyFiles.list(directory, SUFFIX);
     }
 
-    /**
-     * Why each user key file that cannot be used is unusable (damaged, replaced, renamed), one line per file: for the
-     * health check, so that an admin hears of a broken file before mail to its user waits for it. Each file is read
-     * whole, its private key unwrapped (the wrapping binds it to its certificate) and dropped, once per change.
-     */
+    /** Why each user key file that cannot be used is unusable, one line per file ({@link UserKeyAudit}). */
     public List<String> userKeyProblems() {
-        List<String> problems = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir.resolve(USERS_DIR), "*" + SUFFIX)) {
-            for (Path file : files) {
-                String address = addressOf(file);
-                if (address == null) {
-                    continue;
-                }
-                try {
-                    java.nio.file.attribute.FileTime modified = KeyFiles.modified(file);
-                    var entry = loadUser(address);
-                    if (entry != null && modified != null && !modified.equals(verifiedUsers.get(address))) {
-                        try {
-                            entry.secretRing(masterKey); // a damaged wrapped key throws
-                        } catch (KeyException e) {
-                            throw new KeyException("key file " + file.toAbsolutePath() + ": its private key does not"
-                                    + " unwrap (" + e.getMessage() + ") — restore it from backup", e);
-                        }
-                        verifiedUsers.put(address, modified);
-                    }
-                } catch (KeyException | RuntimeException e) {
-                    problems.add(e.getMessage());
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return problems;
-        } catch (IOException e) {
-            problems.add("cannot list " + dir.resolve(USERS_DIR).toAbsolutePath() + ": " + e.getMessage());
-        }
-        return problems;
+        return userAudit.problems(this::loadUser, entry -> entry.secretRing(masterKey));
     }
 
     private List<OpenPgpEntry> allUsers() throws KeyException {
