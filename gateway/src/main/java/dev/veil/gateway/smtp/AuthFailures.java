@@ -17,6 +17,7 @@ import java.util.function.Predicate;
  * client is counted by its /64, which one host usually holds whole.
  */
 final class AuthFailures {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AuthFailures.class);
     /** Above this many clients, those whose window has passed are dropped, so a wide scan does not grow the map for ever. */
     static final int PRUNE_ABOVE = 10_000;
 
@@ -60,8 +61,12 @@ final class AuthFailures {
         if (clients.size() > PRUNE_ABOVE) {
             clients.values().removeIf(w -> expired(w, now));
         }
-        clients.compute(key, (k, w) -> w == null || expired(w, now) ? new Window(now, 1)
+        Window counted = clients.compute(key, (k, w) -> w == null || expired(w, now) ? new Window(now, 1)
                 : new Window(w.startNanos(), w.failures() + 1));
+        if (counted.failures() == max) {
+            LOG.warn("AUTH: {} failed logins from {} within {} s: its AUTH commands get 421 for the rest of that time",
+                    max, key, windowNanos / 1_000_000_000L);
+        }
     }
 
     private boolean expired(Window window, long now) {
