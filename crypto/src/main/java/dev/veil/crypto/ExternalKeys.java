@@ -223,6 +223,35 @@ public final class ExternalKeys {
                 + ") — import a current one (veil keys import) or remove it (veil keys remove " + normalised + ")");
     }
 
+    /**
+     * Why each stored key file that cannot be read is unusable (damaged, renamed), one line per file: for the health
+     * check, so that a broken file shows before mail to its recipient waits for it. Files read before and unchanged
+     * since are not read again.
+     */
+    public List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        for (Format format : Format.values()) {
+            Path formatDir = dir.resolve(format.label);
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(formatDir, "*" + suffix(format))) {
+                for (Path file : files) {
+                    if (file.getFileName().toString().startsWith(".")) {
+                        continue;
+                    }
+                    try {
+                        load(format, file);
+                    } catch (KeyException e) {
+                        problems.add(e.getMessage());
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                // no keys of this format
+            } catch (IOException e) {
+                problems.add("cannot list " + formatDir.toAbsolutePath() + ": " + e.getMessage());
+            }
+        }
+        return problems;
+    }
+
     /** Every stored key, one entry per key (with all its addresses): S/MIME first, then by address. */
     public List<ExternalKey> list() throws KeyException {
         List<Stored> all = new ArrayList<>();

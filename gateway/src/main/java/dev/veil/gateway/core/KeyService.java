@@ -196,8 +196,8 @@ public final class KeyService {
     static final int HEALTH_PROBLEMS_SHOWN = 5;
 
     /**
-     * For the health check: null when the keys are loaded and every user key file and every named key of the policy in
-     * force can be used; otherwise why not. A damaged user key file used to show only when mail to its user waited
+     * For the health check: null when the keys are loaded and every user key file, every imported key file and every
+     * named key of the policy in force can be used; otherwise why not. A damaged user key file used to show only when mail to its user waited
      * (found by a black-box probe), and a named key file damaged after the policy was loaded only when mail needing
      * it was quarantined.
      */
@@ -207,6 +207,7 @@ public final class KeyService {
         }
         List<String> problems = new java.util.ArrayList<>(smime.userKeyProblems());
         problems.addAll(openpgp.userKeyProblems());
+        problems.addAll(external.problems());
         Policy policy = policies.get();
         if (policy != null && namedKeys != null) {
             policy.keys().named().values().stream().sorted(java.util.Comparator.comparing(NamedKey::name))

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The health check's view of key files: a user key file damaged on disk, or a named key file gone after the policy was
- * loaded, makes {@code keys} unhealthy and is named (a black-box probe saw {@code keys} healthy while mail to the
+ * The health check's view of key files: a user key file or an imported key damaged on disk, or a named key file gone
+ * after the policy was loaded, makes {@code keys} unhealthy and is named (a black-box probe saw {@code keys} healthy while mail to the
  * damaged key's user waited).
  */
 class KeyServiceHealthTest {
@@ -51,11 +51,15 @@ class KeyServiceHealthTest {
         alterWrappedKey(carol);
         alterWrappedKey(dave);
         Files.delete(dataDir.resolve("keys/archive.pem"));
+        // an imported key of an outside recipient, as `veil keys import` names it, whose file was cut short
+        Files.writeString(dataDir.resolve("keys/external/smime/erin@partner.example-" + "ab".repeat(32) + ".pem"),
+                "-----BEGIN CERTIFICATE-----\nMIIB\n");
 
         String problem = keys.healthProblem();
         assertThat(problem).contains(alice.getFileName().toString()).contains("is damaged")
                 .contains("carol@example.com").contains("dave@example.com")
                 .contains("named key 'archive'")
+                .contains("external key file").contains("erin@partner.example")
                 .doesNotContain("bob");
         assertThat(keys.problem()).as("the keys themselves still load").isNull();
     }
