@@ -118,6 +118,9 @@ final class RulesReader {
         if (!ok || name == null || match == null || action == null) {
             return null;
         }
+        if (action instanceof Action.Encrypt encrypt && pseudonymise.filter(Action.Pseudonymise::correspondents).isPresent()) {
+            action = alreadyEncryptedUnderPseudonyms(encrypt, r.value("encrypt"));
+        }
         Rule rule = new Rule(name.value(), YamlMap.line(node), match, action, pseudonymise);
         return new RuleSite(rule, node);
     }
@@ -266,6 +269,40 @@ final class RulesReader {
             }
         }
         return ok ? out : null;
+    }
+
+    /**
+     * Mail that is already encrypted passes with whatever its sender's software wrote outside the ciphertext: CMS
+     * recipient identifiers (the issuer name and serial number of each recipient's certificate, the sender's own among
+     * them), originator certificates, OpenPGP key ids, armor headers, a boundary made of a host name. Any of these can
+     * name the correspondent (found by a black-box probe: {@code CN=Alice Zebra/emailAddress=alice@partner.example}
+     * reached Exchange under a pseudonymising rule). So where a rule pseudonymises correspondents, such mail is
+     * encrypted again unless the rule says {@code already-encrypted: pass}, which is then warned about.
+     */
+    private Action.Encrypt alreadyEncryptedUnderPseudonyms(Action.Encrypt encrypt, Node encryptNode) {
+        Node given = mappingValue(encryptNode, "already-encrypted");
+        if (given == null) {
+            return new Action.Encrypt(encrypt.format(), encrypt.to(), encrypt.cipher(), encrypt.subject(),
+                    encrypt.protectHeaders(), Action.AlreadyEncrypted.ENCRYPT);
+        }
+        if (encrypt.alreadyEncrypted() == Action.AlreadyEncrypted.PASS) {
+            problems.warning(given, "already-encrypted mail passes with what its sender wrote outside the ciphertext"
+                    + " (certificate issuer names and serial numbers, key ids, armor headers), which can name the"
+                    + " correspondent this rule pseudonymises; without this line such mail is encrypted again");
+        }
+        return encrypt;
+    }
+
+    /** The value of {@code key} in a mapping node, or null. */
+    private static Node mappingValue(Node mapping, String key) {
+        if (mapping instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+            for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
+                if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals(key)) {
+                    return t.getValueNode();
+                }
+            }
+        }
+        return null;
     }
 
     private Action.AlreadyEncrypted alreadyEncrypted(YamlMap e) {

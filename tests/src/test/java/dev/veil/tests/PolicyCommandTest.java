@@ -107,6 +107,27 @@ class PolicyCommandTest {
                 .containsPattern("key escrow: [0-9a-f]{64}");
     }
 
+    /** An already encrypted message: passed on under the example's rule, encrypted again where the rule pseudonymises. */
+    @Test
+    void explainSaysWhatBecomesOfAnAlreadyEncryptedMessage() throws Exception {
+        Path message = dir.resolve("smime.eml");
+        Files.writeString(message, "From: bob@partner.example\r\nTo: alice@example.com\r\n"
+                + "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\r\n");
+        dev.veil.tests.support.TestKeys.seed(dir.resolve("veil-data"));
+        Path plain = dir.resolve("policy.yml");
+        Files.writeString(plain, PolicyLoader.exampleYaml());
+        Tools.Result passed = veil("policy", "explain", plain.toString(), "--message", message.toString());
+        assertThat(passed.exitCode()).as(passed.output()).isZero();
+        assertThat(passed.output()).contains("already encrypted: an encrypt rule passes it on unchanged");
+
+        Path pseudonymising = dir.resolve("pseudonymising.yml");
+        Files.writeString(pseudonymising, CorrespondentsEndToEndTest.POLICY);
+        Tools.Result again = veil("policy", "explain", pseudonymising.toString(), "--message", message.toString());
+        assertThat(again.exitCode()).as(again.output()).isZero();
+        assertThat(again.output()).contains("already encrypted: this rule encrypts it again");
+    }
+
     @Test
     void explainWithAMessageFileThatIsNotThereSaysSoInOneLine() throws Exception {
         Path file = dir.resolve("policy.yml");

@@ -144,7 +144,11 @@ public final class PolicyCommand extends ConfiguredCommand<VeilConfiguration> {
         Explanation explanation = policy.explain(direction, from == null ? "" : from, to);
         System.out.print(explanation.text());
         if (alreadyEncrypted) {
-            System.out.println("  the message is already encrypted: an encrypt rule passes it on unchanged");
+            boolean again = explanation.decision().map(d -> d.action() instanceof Action.Encrypt e
+                    && e.alreadyEncrypted() == Action.AlreadyEncrypted.ENCRYPT).orElse(false);
+            System.out.println(again ? "  the message is already encrypted: this rule encrypts it again"
+                    + " (already-encrypted: encrypt, the default where it pseudonymises correspondents)"
+                    : "  the message is already encrypted: an encrypt rule passes it on unchanged");
         }
         explanation.decision().ifPresent(d -> {
             if (d.action() instanceof Action.Encrypt encrypt) {
