@@ -95,8 +95,10 @@ class FullLanguageTest {
         assertThat(p.onError()).isEqualTo(OnError.QUARANTINE);
 
         Decision eng = p.decide(Direction.INBOUND, "x@partner.org", "dev@eng.example.com").orElseThrow();
+        // already-encrypted unsaid: encrypted again, as the rule pseudonymises correspondents
         assertThat(eng.action()).isEqualTo(new Action.Encrypt(Action.Format.OPENPGP, List.of("recipient", "escrow", "archive"),
-                ContentCipher.AES_256_GCM, "...", List.of("subject", "keywords", "x-project")));
+                ContentCipher.AES_256_GCM, "...", List.of("subject", "keywords", "x-project"),
+                Action.AlreadyEncrypted.ENCRYPT));
         assertThat(eng.rule().pseudonymise())
                 .contains(new Action.Pseudonymise(true, "alias.example.net", "Correspondent {token}"));
 
