@@ -12,9 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -102,7 +105,7 @@ public final class PolicyLoader {
             problems.errorAt(1, 1, "the policy file is empty — it needs version, organisation, domains and rules");
             return new PolicyLoad(Optional.empty(), problems.sorted());
         }
-        refuseTags(root, problems, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+        refuseTags(root, problems, Collections.newSetFromMap(new IdentityHashMap<>()));
         Policy policy = new PolicyReader(problems, namedKeys).read(root, fileName, hash);
         return new PolicyLoad(Optional.ofNullable(policy), problems.sorted());
     }
@@ -133,7 +136,7 @@ public final class PolicyLoader {
      * {@code action: !custom encrypt} was read as if the tag were not there (found by a black-box probe). Refused where
      * it stands, so that what an admin meant by it is not guessed.
      */
-    private static void refuseTags(Node node, Problems problems, java.util.Set<Node> seen) {
+    private static void refuseTags(Node node, Problems problems, Set<Node> seen) {
         if (!seen.add(node)) {
             return; // an alias of a node already checked
         }

@@ -8,7 +8,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
@@ -295,9 +297,9 @@ final class RulesReader {
 
     /** The value of {@code key} in a mapping node, or null. */
     private static Node mappingValue(Node mapping, String key) {
-        if (mapping instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
-            for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
-                if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals(key)) {
+        if (mapping instanceof MappingNode m) {
+            for (NodeTuple t : m.getValue()) {
+                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
                     return t.getValueNode();
                 }
             }

@@ -231,22 +231,16 @@ public final class ExternalKeys {
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
         for (Format format : Format.values()) {
-            Path formatDir = dir.resolve(format.label);
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(formatDir, "*" + suffix(format))) {
-                for (Path file : files) {
-                    if (file.getFileName().toString().startsWith(".")) {
-                        continue;
-                    }
+            try {
+                for (Path file : files(format, null)) {
                     try {
                         load(format, file);
                     } catch (KeyException e) {
                         problems.add(e.getMessage());
                     }
                 }
-            } catch (NoSuchFileException e) {
-                // no keys of this format
-            } catch (IOException e) {
-                problems.add("cannot list " + formatDir.toAbsolutePath() + ": " + e.getMessage());
+            } catch (KeyException e) {
+                problems.add(e.getMessage());
             }
         }
         return problems;
@@ -695,19 +689,25 @@ public final class ExternalKeys {
 
     /** The files of a format, for one address or (null) all, parsed and checked. */
     private List<Stored> stored(Format format, String address) throws KeyException {
-        Path formatDir = dir.resolve(format.label);
-        String suffix = suffix(format);
-        String prefix = address == null ? null : stem(address) + "-";
         List<Stored> result = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(formatDir, "*" + suffix)) {
+        for (Path file : files(format, address == null ? null : stem(address) + "-")) {
+            Stored stored = load(format, file);
+            if (stored != null && (address == null || stored.address().equals(address))) {
+                result.add(stored);
+            }
+        }
+        return result;
+    }
+
+    /** The key files of one format (those whose name starts with {@code prefix}, when given); none without a directory. */
+    private List<Path> files(Format format, String prefix) throws KeyException {
+        Path formatDir = dir.resolve(format.label);
+        List<Path> result = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(formatDir, "*" + suffix(format))) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
-                if (name.startsWith(".") || (prefix != null && !name.startsWith(prefix))) {
-                    continue;
-                }
-                Stored stored = load(format, file);
-                if (stored != null && (address == null || stored.address().equals(address))) {
-                    result.add(stored);
+                if (!name.startsWith(".") && (prefix == null || name.startsWith(prefix))) {
+                    result.add(file);
                 }
             }
         } catch (NoSuchFileException e) {
