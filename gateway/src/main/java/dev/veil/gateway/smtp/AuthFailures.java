@@ -2,7 +2,6 @@ package dev.veil.gateway.smtp;
 
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
@@ -75,11 +74,7 @@ final class AuthFailures {
 
     /** What a client is counted under, or null when it is exempt. */
     private String key(InetAddress client) {
-        if (client == null || exempt.test(client)) {
-            return null;
-        }
-        byte[] bytes = client.getAddress();
-        return bytes.length == 16 ? "v6:" + HexFormat.of().formatHex(bytes, 0, 8) : client.getHostAddress();
+        return client == null || exempt.test(client) ? null : Networks.clientKey(client);
     }
 
     /** How many clients are remembered now (tests). */

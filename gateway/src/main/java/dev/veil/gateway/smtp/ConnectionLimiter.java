@@ -75,11 +75,7 @@ final class ConnectionLimiter extends ChannelInboundHandlerAdapter {
         if (address.isLoopbackAddress() || exempt.test(address)) {
             return null;
         }
-        byte[] bytes = address.getAddress();
-        if (bytes.length == 16) {
-            return "v6:" + java.util.HexFormat.of().formatHex(bytes, 0, 8);
-        }
-        return address.getHostAddress();
+        return Networks.clientKey(address);
     }
 
     @Override

@@ -77,6 +77,15 @@ public final class Networks {
         return new Networks(blocks);
     }
 
+    /**
+     * What a client is counted under by per-client limits: its IPv4 address, or the /64 of its IPv6 address, which one
+     * host usually holds whole.
+     */
+    static String clientKey(InetAddress address) {
+        byte[] bytes = address.getAddress();
+        return bytes.length == 16 ? "v6:" + java.util.HexFormat.of().formatHex(bytes, 0, 8) : address.getHostAddress();
+    }
+
     public boolean contains(InetAddress address) {
         if (address == null) {
             return false;
