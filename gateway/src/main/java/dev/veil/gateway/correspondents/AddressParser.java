@@ -8,8 +8,9 @@ import java.util.List;
  * Reads an address-list header field (From, Sender, Reply-To, To, Cc: RFC 5322 section 3.4) leniently enough for
  * real mail: groups (also empty ones and an unterminated last one), comments anywhere (nested, with quoted pairs;
  * they are dropped), quoted strings, encoded-word display names (RFC 2047, decoded), raw UTF-8 (RFC 6532), domain
- * literals, obsolete routes ({@code <@a,@b:x@y>}), addresses without a domain ({@code undisclosed}) and a lone
- * phrase with no address at all (read as an address without a domain, so it is pseudonymised rather than shown).
+ * literals, obsolete routes ({@code <@a,@b:x@y>}), addresses without a domain ({@code undisclosed}), a lone
+ * phrase with no address at all (read as an address without a domain, so it is pseudonymised rather than shown) and
+ * {@code ;} between entries outside a group (read as {@code ,}).
  *
  * <p>What it cannot read — an unterminated quote, comment or angle address, a stray {@code >} or {@code )}, an
  * {@code @} without a domain, a nested group, a malformed UTF-8 byte — is a {@link MalformedAddressException}: the
@@ -172,7 +173,9 @@ public final class AddressParser {
         List<Item> list() throws MalformedAddressException {
             List<Item> items = new ArrayList<>();
             while (pos < tokens.size()) {
-                if (peek().is(',')) {
+                // a ';' outside a group separates entries like a ',': Outlook users type lists that way and some
+                // mailers write them so ("a@x.example; b@y.example"); every address is still found and rewritten
+                if (peek().is(',') || peek().is(';')) {
                     pos++;
                     continue;
                 }
@@ -180,7 +183,7 @@ public final class AddressParser {
                 if (item != null) {
                     items.add(item);
                 }
-                if (pos < tokens.size() && !peek().is(',')) {
+                if (pos < tokens.size() && !peek().is(',') && !peek().is(';')) {
                     throw new MalformedAddressException("'" + peek().text() + "' where a ',' or the end was expected");
                 }
             }

@@ -75,6 +75,12 @@ class AddressParserTest {
         assertThat(AddressParser.parse("<@relay.example,@other.example:bob@partner.example>"))
                 .containsExactly(new Mailbox("", "bob", "partner.example"));
         assertThat(AddressParser.parse("a@b.example,, c@d.example,")).hasSize(2);
+        // ';' between entries outside a group, as Outlook users type lists and some mailers write them
+        assertThat(AddressParser.parse("a@b.example; Carol <c@d.example>;e@f.example")).containsExactly(
+                new Mailbox("", "a", "b.example"), new Mailbox("Carol", "c", "d.example"),
+                new Mailbox("", "e", "f.example"));
+        assertThat(AddressParser.parse("G: a@b.example;; c@d.example")).containsExactly(
+                new Group("G", List.of(new Mailbox("", "a", "b.example"))), new Mailbox("", "c", "d.example"));
         assertThat(AddressParser.parse("Open Group: a@b.example")).containsExactly(
                 new Group("Open Group", List.of(new Mailbox("", "a", "b.example"))));
         assertThat(AddressParser.parse("")).isEmpty();

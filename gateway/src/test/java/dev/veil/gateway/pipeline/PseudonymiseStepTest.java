@@ -305,6 +305,21 @@ class PseudonymiseStepTest {
     }
 
     @Test
+    void aListSeparatedBySemicolonsIsRewrittenWhole() throws Exception {
+        // found by a probe: such a Cc held the message back until it bounced, five days later
+        Mail mail = mail("alice@example.com", MESSAGE.replace("Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
+                "Cc: frank@partner.example; Grace <grace@partner.example>;"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        String cc = sealed.get().outerValues().get("cc").get(0);
+        assertThat(cc).isEqualTo("Correspondent " + pseudonymiser.label("frank@partner.example") + " <"
+                + alias("frank@partner.example") + ">, Correspondent " + pseudonymiser.label("grace@partner.example")
+                + " <" + alias("grace@partner.example") + ">");
+    }
+
+    @Test
     void defersRatherThanLeakWhenAFieldCannotBeRead() throws Exception {
         Mail mail = mail("alice@example.com", MESSAGE.replace("Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
                 "Cc: \"frank <frank@partner.example>"));
