@@ -84,6 +84,9 @@ class CorrespondentRoundTripTest {
             Address[] to = delivered.getRecipients(Message.RecipientType.TO);
             assertThat(Arrays.stream(to).map(a -> ((InternetAddress) a).getAddress()))
                     .containsExactly("bob@partner.example");
+            // the label Exchange showed for Bob does not reach Bob
+            assertThat(stored.getHeader("From")[0]).startsWith("Correspondent ");
+            assertThat(delivered.getHeader("To")[0]).isEqualTo("<bob@partner.example>");
             assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<rt1@mail.partner.example>");
             assertThat(delivered.getHeader("References")[0]).isEqualTo("<rt1@mail.partner.example>");
             assertThat(delivered.getMessageID()).isEqualTo("<reply1@example.com>");

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.regex.Matcher;
@@ -23,7 +24,8 @@ import java.util.regex.Pattern;
  *
  * <p>Only the alias itself is replaced, in the raw bytes: display names, comments, group syntax, encoded words,
  * folding, other fields and even malformed fields stay byte for byte as they were, because nothing is parsed
- * into a model and written back. An alias the {@link Reidentifier} does not know is left as it is (it names
+ * into a model and written back. The one exception is a display name that is a label Veil gave the correspondent
+ * ({@link Reidentifier#isLabel}) right before a restored angle address: it names nobody, and goes. An alias the {@link Reidentifier} does not know is left as it is (it names
  * nobody); a Reidentifier that fails, or answers something that is not an address or message id, stops the whole
  * restoration ({@link RestorationException}) so the message is never sent half-restored.
  *
@@ -140,7 +142,7 @@ public final class CorrespondentRestorer {
         for (HeaderField field : block.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
             if (ADDRESS_FIELDS.contains(name)) {
-                rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0));
+                rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0, this::isLabel));
             } else if (BLIND_COPY_FIELDS.contains(name)) {
                 rewritten.put(field, new byte[0]);
                 blindCopyFields++;
@@ -161,7 +163,7 @@ public final class CorrespondentRestorer {
         };
         for (HeaderField field : block.fields()) {
             if (MESSAGE_ID_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
-                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1));
+                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null));
             }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(consumed.length + 256);
@@ -232,8 +234,11 @@ public final class CorrespondentRestorer {
         Optional<String> find(String field, String token) throws RestorationException;
     }
 
-    private static byte[] rewrite(String fieldName, byte[] raw, Pattern pattern, Lookup lookup, int[] counts, int kind)
-            throws RestorationException {
+    /**
+     * @param label tells a display name Veil gave correspondents (dropped in front of a restored address); null: none
+     */
+    private static byte[] rewrite(String fieldName, byte[] raw, Pattern pattern, Lookup lookup, int[] counts, int kind,
+                                  Predicate<String> label) throws RestorationException {
         String text = new String(raw, StandardCharsets.ISO_8859_1);
         int colon = text.indexOf(':');
         Matcher m = pattern.matcher(text);
@@ -254,6 +259,9 @@ public final class CorrespondentRestorer {
                 result.append(m.group());
                 counts[2]++;
             } else {
+                if (label != null) {
+                    dropLabelBefore(result, label);
+                }
                 result.append(new String(real.get().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
                 counts[kind]++;
                 changed = true;
@@ -265,6 +273,45 @@ public final class CorrespondentRestorer {
         }
         result.append(text, last, text.length());
         return result.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Drops the display name in front of the angle address {@code written} ends in ({@code Correspondent JEZU <}) when
+     * it is a label Veil gave the correspondent: the real person would read it with their own address. Anything else
+     * there (a name the user typed, a comment, a quoted string holding a comma) stays as it is.
+     */
+    private static void dropLabelBefore(StringBuilder written, Predicate<String> label) {
+        int angle = written.length() - 1;
+        if (angle < 0 || written.charAt(angle) != '<') {
+            return;
+        }
+        int start = angle;
+        while (start > 0 && ",:;>".indexOf(written.charAt(start - 1)) < 0) {
+            start--;
+        }
+        while (start < angle && isWhitespace(written.charAt(start))) {
+            start++;
+        }
+        String phrase = written.substring(start, angle).replaceAll("[\\r\\n]+", "").replaceAll("[ \\t]+", " ").strip();
+        if (phrase.length() >= 2 && phrase.startsWith("\"") && phrase.endsWith("\"")
+                && phrase.substring(1, phrase.length() - 1).chars().noneMatch(c -> c == '"' || c == '\\')) {
+            phrase = phrase.substring(1, phrase.length() - 1);
+        }
+        if (!phrase.isEmpty() && label.test(phrase)) {
+            written.delete(start, angle);
+        }
+    }
+
+    private static boolean isWhitespace(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    }
+
+    private boolean isLabel(String displayName) {
+        try {
+            return reidentifier.isLabel(displayName);
+        } catch (RuntimeException e) {
+            return false; // the policy unavailable: the name stays, as before labels were dropped
+        }
     }
 
     private Optional<String> address(String field, String token) throws RestorationException {

@@ -35,4 +35,12 @@ public interface Reidentifier {
     default Optional<String> partyOf(String realAddress) {
         return Optional.empty();
     }
+
+    /**
+     * Whether a display name is one Veil gives correspondents outside (a rule's {@code display-name}, such as
+     * "Correspondent 7QF2"): it names nobody, so it does not go to the real person with their address.
+     */
+    default boolean isLabel(String displayName) {
+        return false;
+    }
 }

@@ -5,12 +5,16 @@ import dev.veil.config.Policy;
 import dev.veil.config.Rule;
 import dev.veil.crypto.Pseudonymiser;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * {@link Reidentifier} over the alias directory and the pseudonym keys. The alias domains are those of the
@@ -27,7 +31,7 @@ public final class VaultReidentifier implements Reidentifier {
     private final AliasDirectory directory;
     private final Supplier<Policy> policies;
     private final Supplier<Pseudonymiser> pseudonymiser;
-    private volatile AliasDomains domains = new AliasDomains("", Set.of());
+    private volatile AliasDomains domains = new AliasDomains("", Set.of(), List.of());
 
     public VaultReidentifier(AliasDirectory directory, Supplier<Policy> policies, Supplier<Pseudonymiser> pseudonymiser) {
         this.directory = directory;
@@ -35,8 +39,8 @@ public final class VaultReidentifier implements Reidentifier {
         this.pseudonymiser = pseudonymiser;
     }
 
-    /** The alias domains of one policy version. */
-    private record AliasDomains(String policyVersion, Set<String> domains) {
+    /** The alias domains of one policy version, and the display names its rules give correspondents. */
+    private record AliasDomains(String policyVersion, Set<String> domains, List<Pattern> labels) {
     }
 
     /** Every alias domain of the policy's rules that pseudonymise correspondents (A-labels, lower case). */
@@ -49,6 +53,33 @@ public final class VaultReidentifier implements Reidentifier {
             }
         }
         return Set.copyOf(out);
+    }
+
+    /**
+     * The display names the policy's rules give correspondents, as patterns: each {@code display-name} template with
+     * {@code {token}} standing for any label (one made under an earlier pseudonym key too); none for a blank one.
+     */
+    static List<Pattern> labelPatterns(Policy policy) {
+        List<Pattern> out = new ArrayList<>();
+        if (policy != null) {
+            for (Rule rule : policy.rules()) {
+                rule.pseudonymise().filter(Action.Pseudonymise::correspondents).map(Action.Pseudonymise::displayName)
+                        .filter(template -> !template.isBlank())
+                        .ifPresent(template -> out.add(labelPattern(template)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static Pattern labelPattern(String template) {
+        return Pattern.compile(Arrays.stream(template.strip().split("\\{token}", -1)).map(Pattern::quote)
+                .collect(Collectors.joining("[A-Z2-7]{4}")));
+    }
+
+    @Override
+    public boolean isLabel(String displayName) {
+        String name = displayName.strip();
+        return current().labels().stream().anyMatch(p -> p.matcher(name).matches());
     }
 
     @Override
@@ -81,7 +112,7 @@ public final class VaultReidentifier implements Reidentifier {
         }
         int at = id.lastIndexOf('@');
         String domain = at < 0 ? null : domain(id.substring(at + 1));
-        if (domain == null || !current().contains(domain)) {
+        if (domain == null || !current().domains().contains(domain)) {
             return Optional.empty();
         }
         return pseudonymiser.get().revealMessageId(id);
@@ -115,7 +146,7 @@ public final class VaultReidentifier implements Reidentifier {
         }
         // the alias is a keyed hash of the address: only a row that resolves back to it counts
         String local = pseudonymiser.get().aliasLocalPart(canonical);
-        for (String domain : new java.util.TreeSet<>(current())) {
+        for (String domain : new java.util.TreeSet<>(current().domains())) {
             try {
                 if (directory.realAddress(local, domain).filter(canonical::equals).isPresent()) {
                     return Optional.of(local + "@" + domain);
@@ -141,7 +172,7 @@ public final class VaultReidentifier implements Reidentifier {
             return null;
         }
         String domain = domain(a.substring(at + 1));
-        return domain != null && current().contains(domain) ? new String[] {a.substring(0, at), domain} : null;
+        return domain != null && current().domains().contains(domain) ? new String[] {a.substring(0, at), domain} : null;
     }
 
     private static String domain(String raw) {
@@ -152,14 +183,14 @@ public final class VaultReidentifier implements Reidentifier {
         }
     }
 
-    private Set<String> current() {
+    private AliasDomains current() {
         Policy policy = policies.get();
         String version = policy == null ? "" : policy.contentHash();
         AliasDomains known = domains;
         if (!known.policyVersion().equals(version)) {
-            known = new AliasDomains(version, aliasDomains(policy));
+            known = new AliasDomains(version, aliasDomains(policy), labelPatterns(policy));
             domains = known;
         }
-        return known.domains();
+        return known;
     }
 }

@@ -73,12 +73,34 @@ class CorrespondentRestorerTest {
     }
 
     @Test
-    void aliasInAngleBracketsBecomesTheRealAddressAndTheDisplayNameStays() throws Exception {
+    void aliasInAngleBracketsBecomesTheRealAddressAndADisplayNameThatIsNoLabelStays() throws Exception {
         String out = restore("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">\r\n"
                 + "Subject: re: plan\r\n\r\nbody\r\n");
 
         assertThat(out).isEqualTo("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <bob@partner.example>\r\n"
                 + "Subject: re: plan\r\n\r\nbody\r\n");
+    }
+
+    @Test
+    void theLabelVeilGaveACorrespondentDoesNotGoToThemWithTheirAddress() throws Exception {
+        // found by a probe: Bob read "Contact 7QF2 <bob@partner.example>" in a reply, and so learnt of the aliases
+        aliases.labels = java.util.regex.Pattern.compile("Contact [A-Z2-7]{4}");
+        String out = restore("From: Alice <alice@example.com>\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">,"
+                + " Contact K3ZZ\r\n <" + CAROL_ALIAS + ">\r\nCc: Carol at home <" + CAROL_ALIAS + ">,"
+                + " \"Smith, Contact K3ZZ\" <" + CAROL_ALIAS + ">, (note) Contact K3ZZ <" + CAROL_ALIAS + ">\r\n"
+                + "Reply-To: Team: Contact 7QF2 <" + BOB_ALIAS + ">;\r\n"
+                + "Subject: Contact 7QF2 <" + BOB_ALIAS + ">\r\n\r\nbody\r\n");
+
+        assertThat(out).isEqualTo("From: Alice <alice@example.com>\r\nTo: <bob@partner.example>,"
+                + " <carol@other.example>\r\nCc: Carol at home <carol@other.example>,"
+                + " \"Smith, Contact K3ZZ\" <carol@other.example>, (note) Contact K3ZZ <carol@other.example>\r\n"
+                + "Reply-To: Team: <bob@partner.example>;\r\n"
+                + "Subject: Contact 7QF2 <" + BOB_ALIAS + ">\r\n\r\nbody\r\n");
+        // an alias that stays (the message does not go to Carol) keeps its label: it names nobody real
+        String withheld = new String(restorer.restore(HeaderBlock.parse(("To: Contact 7QF2 <" + BOB_ALIAS + ">, Contact"
+                + " K3ZZ <" + CAROL_ALIAS + ">\r\n\r\n").getBytes(StandardCharsets.US_ASCII)),
+                java.util.List.of("bob@partner.example")).header(), StandardCharsets.US_ASCII);
+        assertThat(withheld).isEqualTo("To: <bob@partner.example>, Contact K3ZZ <" + CAROL_ALIAS + ">\r\n\r\n");
     }
 
     @Test

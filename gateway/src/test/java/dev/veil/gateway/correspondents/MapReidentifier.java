@@ -11,6 +11,8 @@ final class MapReidentifier implements Reidentifier {
     final Map<String, String> addresses = new HashMap<>();
     final Map<String, String> messageIds = new HashMap<>();
     RuntimeException failure;
+    /** The display names Veil gives correspondents; null: none. */
+    java.util.regex.Pattern labels;
 
     MapReidentifier alias(String alias, String real) {
         addresses.put(alias.toLowerCase(Locale.ROOT), real);
@@ -48,6 +50,11 @@ final class MapReidentifier implements Reidentifier {
     @Override
     public Optional<String> partyOf(String realAddress) {
         return aliasOf(realAddress).map(a -> a.substring(0, a.indexOf('@')));
+    }
+
+    @Override
+    public boolean isLabel(String displayName) {
+        return labels != null && labels.matcher(displayName).matches();
     }
 
     @Override

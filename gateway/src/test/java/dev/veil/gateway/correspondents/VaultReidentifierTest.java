@@ -57,6 +57,19 @@ class VaultReidentifierTest {
     }
 
     @Test
+    void knowsTheDisplayNamesThePolicyGivesCorrespondents() {
+        assertThat(reidentifier.isLabel("Correspondent " + pseudonymiser.label("bob@partner.example"))).isTrue();
+        assertThat(reidentifier.isLabel(" Correspondent 7QF2 ")).as("a label of an earlier key").isTrue();
+        assertThat(reidentifier.isLabel("Correspondent 7QF")).isFalse();
+        assertThat(reidentifier.isLabel("Correspondent 7QF8")).as("8 is not base32").isFalse();
+        assertThat(reidentifier.isLabel("Correspondent 7qf2")).isFalse();
+        assertThat(reidentifier.isLabel("Bob Partner")).isFalse();
+        assertThat(reidentifier.isLabel("Correspondent {token}")).isFalse();
+        assertThat(new VaultReidentifier(directory, () -> null, () -> pseudonymiser).isLabel("Correspondent 7QF2"))
+                .as("no policy, no labels").isFalse();
+    }
+
+    @Test
     void findsTheRegisteredAliasOfARealAddressAndNoneForOthers() throws Exception {
         String alias = directory.register("bob@partner.example", ALIAS_DOMAIN);
 
