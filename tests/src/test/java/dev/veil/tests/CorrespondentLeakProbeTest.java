@@ -277,14 +277,14 @@ class CorrespondentLeakProbeTest {
         assertNothingLeaks("alice@example.com", arrived);
     }
 
-    /** Fields that cannot be read wait (deferred, with the reason); Exchange gets nothing. */
+    /** A From, Sender or Reply-To that cannot be read waits (deferred, with the reason); Exchange gets nothing. */
     @Test
     void unreadableAddressFieldsWaitInsteadOfLeaking() throws Exception {
         List<String> bad = List.of(
                 "From: \"Xerxes <xerxesleak@partner.example>",
                 "From: Xerxes <xerxesleak@partner.example",
-                "To: alice@example.com, (xerxesleak@partner.example",
-                "Cc: Team: Inner: xerxesleak@partner.example;;");
+                "Reply-To: Team: Inner: xerxesleak@partner.example;;",
+                "Sender: (xerxesleak@partner.example");
         for (String field : bad) {
             for (String to : List.of("alice@example.com", "plain@example.com")) {
                 String data = header(field, "To: alice@example.com", "Subject: bad", "", "Hello.");
@@ -294,6 +294,24 @@ class CorrespondentLeakProbeTest {
                 Map<String, Object> entry = veil.awaitState(reply.queueId(), "deferred", Duration.ofSeconds(60));
                 assertThat((String) entry.get("lastError")).as(field).contains("pseudonymisation failed");
                 assertThat(exchange.getReceivedMessages()).as(field).hasSize(before);
+            }
+        }
+    }
+
+    /**
+     * A To or Cc that cannot be read shows as undisclosed-recipients, encrypted or not, and the message goes on: no retry
+     * would read it. Before, it waited until it bounced.
+     */
+    @Test
+    void unreadableRecipientFieldsShowAsUndisclosedRecipients() throws Exception {
+        for (String field : List.of("To: alice@example.com, (xerxesleak@partner.example",
+                "Cc: Team: Inner: xerxesleak@partner.example;;", "Cc: \"Xerxes <xerxesleak@partner.example>")) {
+            for (String to : List.of("alice@example.com", "plain@example.com")) {
+                MimeMessage arrived = deliver("xerxesleak@partner.example", to,
+                        header(field, "To: " + to, "Subject: bad", "", "Hello."));
+                assertNothingLeaks(to, arrived);
+                String name = field.substring(0, field.indexOf(':'));
+                assertThat(arrived.getHeader(name)).as(field).contains("undisclosed-recipients:;");
             }
         }
     }

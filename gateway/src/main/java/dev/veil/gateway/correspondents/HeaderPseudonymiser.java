@@ -26,12 +26,17 @@ import java.util.regex.Pattern;
  * protected addresses stay, written back in canonical form; group names become "Group LABEL"; comments go. Every
  * Message-ID in Message-ID, In-Reply-To and References becomes a token under the alias domain (the same id, the same
  * token, so threads hold together); the text around them goes. The envelope sender gets the same treatment as a
- * From address.
+ * From address. A To or Cc field that cannot be read becomes {@link #UNREADABLE}; any other that cannot be read
+ * stops the message ({@link PseudonymisationException}).
  *
  * <p>Nothing is written here: the values go outside the encryption (or replace the header of a message that is
  * not encrypted) while the real fields stay inside it.
  */
 public final class HeaderPseudonymiser {
+    /** Fields that only name recipients: one that cannot be read is shown as {@link #UNREADABLE}. */
+    static final Set<String> RECIPIENT_FIELDS = Set.of("to", "cc");
+    /** What a To or Cc field that cannot be read becomes outside (RFC 5322 3.6.3's empty group). */
+    public static final String UNREADABLE = "undisclosed-recipients:;";
     /** Fields whose addresses are pseudonymised (lower case). */
     public static final Set<String> ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc");
     /** Fields whose Message-IDs are tokenised (lower case). */
@@ -78,10 +83,13 @@ public final class HeaderPseudonymiser {
      * @param parties        the correspondents of the message, by alias local part (lower case): every external
      *                       address of its correspondent fields and its envelope sender. They know its ids, so a
      *                       reply to them may name those ids (see {@link CorrespondentRestorer})
+     * @param unreadable     the To and Cc fields that could not be read, each with why ("Cc: a quoted string is not
+     *                       closed"): shown as {@link #UNREADABLE} (the real field stays inside the encryption)
      */
     public record Result(Map<String, List<String>> fieldValues, String envelopeSender, int aliases,
-                         List<String> tokenisedIds, Set<String> parties) {
+                         List<String> tokenisedIds, Set<String> parties, List<String> unreadable) {
         public Result {
+            unreadable = List.copyOf(unreadable);
             Map<String, List<String>> copy = new LinkedHashMap<>();
             fieldValues.forEach((k, v) -> copy.put(k, List.copyOf(v)));
             fieldValues = java.util.Collections.unmodifiableMap(copy);
@@ -109,6 +117,7 @@ public final class HeaderPseudonymiser {
         Pseudonymiser p = pseudonymiser.get();
         Map<String, List<String>> values = new LinkedHashMap<>();
         Tally aliases = new Tally();
+        List<String> unreadable = new ArrayList<>();
         for (HeaderField field : header.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
             if (ADDRESS_FIELDS.contains(name)) {
@@ -119,8 +128,17 @@ public final class HeaderPseudonymiser {
                         list.add(value);
                     }
                 } catch (AddressParser.MalformedAddressException e) {
-                    throw new PseudonymisationException("cannot read the " + field.name() + " field: " + e.getMessage()
-                            + "; not relaying it with real addresses", e);
+                    if (!RECIPIENT_FIELDS.contains(name)) {
+                        throw new PseudonymisationException("cannot read the " + field.name() + " field: "
+                                + e.getMessage() + "; not relaying it with real addresses", e);
+                    }
+                    // To and Cc route nothing (the envelope does) and say nothing a reply needs: rather than hold the
+                    // message back for ever over a field no retry will read, it shows that its recipients are not
+                    // disclosed. An unreadable From, Sender or Reply-To still holds it: a reply would go astray
+                    if (!list.contains(UNREADABLE)) {
+                        list.add(UNREADABLE);
+                    }
+                    unreadable.add(field.name() + ": " + e.getMessage());
                 }
             } else if (MESSAGE_ID_FIELDS.contains(name)) {
                 List<String> list = values.computeIfAbsent(name, n -> new ArrayList<>());
@@ -144,7 +162,7 @@ public final class HeaderPseudonymiser {
             }
         }
         String sender = envelopeSender(envelopeSender, policy, rule, p, aliases);
-        return new Result(values, sender, aliases.count, aliases.ids, aliases.parties);
+        return new Result(values, sender, aliases.count, aliases.ids, aliases.parties, unreadable);
     }
 
     private String envelopeSender(String sender, Policy policy, Action.Pseudonymise rule, Pseudonymiser p, Tally aliases)

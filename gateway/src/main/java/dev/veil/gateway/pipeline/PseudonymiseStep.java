@@ -31,8 +31,9 @@ import java.util.Set;
  * encrypted by its sender) gets a new header: the pseudonymised fields and the {@link #KEPT} fields, nothing else —
  * the real correspondents of such mail are then not recoverable from Exchange's copy.
  *
- * <p>Any failure (a field that cannot be read, an alias collision, the directory or keys unavailable) is a
- * {@link FailClosedException}: the message waits, it never goes out with real addresses.
+ * <p>Any failure (a From, Sender or Reply-To field that cannot be read, an alias collision, the directory or keys
+ * unavailable) is a {@link FailClosedException}: the message waits, it never goes out with real addresses. A To or
+ * Cc field that cannot be read shows as {@code undisclosed-recipients:;} instead (noted in the audit record).
  */
 public final class PseudonymiseStep implements MailStep {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PseudonymiseStep.class);
@@ -132,8 +133,14 @@ public final class PseudonymiseStep implements MailStep {
             }
             mail.replaceHeader(out, result.envelopeSender());
         }
+        String unreadable = result.unreadable().isEmpty() ? "" : "; shown as " + HeaderPseudonymiser.UNREADABLE
+                + ", unreadable: " + String.join("; ", result.unreadable());
+        if (!unreadable.isEmpty()) {
+            LOG.info("{}: {} field(s) could not be read and show as {}: {}", mail.id(), result.unreadable().size(),
+                    HeaderPseudonymiser.UNREADABLE, String.join("; ", result.unreadable()));
+        }
         mail.note((mail.note().isEmpty() ? "" : mail.note() + "; ") + "pseudonymised " + result.aliases()
-                + " correspondent address(es) at " + rule.aliasDomain());
+                + " correspondent address(es) at " + rule.aliasDomain() + unreadable);
     }
 
     /**

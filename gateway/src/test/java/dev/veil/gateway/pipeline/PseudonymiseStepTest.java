@@ -320,15 +320,38 @@ class PseudonymiseStepTest {
     }
 
     @Test
-    void defersRatherThanLeakWhenAFieldCannotBeRead() throws Exception {
-        Mail mail = mail("alice@example.com", MESSAGE.replace("Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
-                "Cc: \"frank <frank@partner.example>"));
+    void defersRatherThanLeakWhenAFieldARepliesGoesByCannotBeRead() throws Exception {
+        for (String field : List.of("From: =?UTF-8?Q?Bob_P=C3=A4rtner?= <Bob@Partner.Example>",
+                "Sender: assistant@partner.example", "Reply-To: \"Bob (office)\" <office@partner.example>")) {
+            String name = field.substring(0, field.indexOf(':'));
+            Mail mail = mail("alice@example.com", MESSAGE.replace(field, name + ": \"frank <frank@partner.example>"));
 
-        assertThatThrownBy(() -> step.service(mail)).isInstanceOf(FailClosedException.class)
-                .hasMessageContaining("Cc field").hasMessageContaining("quoted string is not closed")
-                .hasMessageNotContaining("frank");
-        assertThat(mail.outerValues()).isEmpty();
-        assertThat(mail.correspondentsHidden()).isFalse();
+            assertThatThrownBy(() -> step.service(mail)).as(name).isInstanceOf(FailClosedException.class)
+                    .hasMessageContaining(name + " field").hasMessageContaining("quoted string is not closed")
+                    .hasMessageNotContaining("frank");
+            assertThat(mail.outerValues()).isEmpty();
+            assertThat(mail.correspondentsHidden()).isFalse();
+        }
+    }
+
+    @Test
+    void aToOrCcThatCannotBeReadShowsAsUndisclosedRecipientsAndTheMessageIsNotHeldBack() throws Exception {
+        // before, such a Cc held the message back until it bounced, five days later; no retry reads it
+        Mail mail = mail("alice@example.com", MESSAGE.replace("Cc: eve@xn--bcher-kva.example (Eve), frank@partner.example",
+                "Cc: \"frank <frank@partner.example>").replace("To: Alice <alice@example.com>, Team: carol@b\u00fccher.example,"
+                + " dave@other.example;", "To: <<alice@example.com>>\r\nTo: dave@other.example"));
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+
+        run(mail, step, encryptStep(sealed));
+
+        Map<String, List<String>> outside = sealed.get().outerValues();
+        assertThat(outside.get("cc")).containsExactly(HeaderPseudonymiser.UNREADABLE);
+        assertThat(outside.get("to")).containsExactly(HeaderPseudonymiser.UNREADABLE,
+                "Correspondent " + pseudonymiser.label("dave@other.example") + " <" + alias("dave@other.example") + ">");
+        assertThat(String.join("\n", outside.values().stream().flatMap(List::stream).toList())).doesNotContain("frank")
+                .doesNotContain("partner.example");
+        assertThat(mail.note()).contains("unreadable: To: ", "Cc: a quoted string is not closed");
+        assertThat(mail.correspondentsHidden()).isTrue();
     }
 
     @Test
