@@ -34,6 +34,13 @@ public class SmtpSettings {
     @NotNull
     private Duration idleTimeout = Duration.minutes(5);
 
+    /**
+     * Octets per second of message data below which a transfer is cut (Postfix's {@code smtpd_min_data_rate}): data
+     * may take the idle timeout plus one second per this many octets received, a command line the idle timeout.
+     */
+    @Min(1)
+    private int minDataRate = 500;
+
     @Min(1)
     private int maxConnections = 200;
 
@@ -71,6 +78,8 @@ public class SmtpSettings {
     @JsonProperty public void setMaxRecipients(int v) { maxRecipients = v; }
     @JsonProperty public int getMaxLineLength() { return maxLineLength; }
     @JsonProperty public void setMaxLineLength(int v) { maxLineLength = v; }
+    @JsonProperty public int getMinDataRate() { return minDataRate; }
+    @JsonProperty public void setMinDataRate(int v) { minDataRate = v; }
     @JsonProperty public Duration getIdleTimeout() { return idleTimeout; }
     @JsonProperty public void setIdleTimeout(Duration v) { idleTimeout = v; }
     @JsonProperty public int getMaxConnections() { return maxConnections; }

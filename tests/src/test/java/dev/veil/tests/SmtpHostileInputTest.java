@@ -56,7 +56,7 @@ class SmtpHostileInputTest {
     static GreenMail exchange;
     /** Default settings. */
     static GatewayProcess veil;
-    /** maxMessageSize 1MiB, maxRecipients 3, maxLineLength 2000, maxConnections 3, idleTimeout 2s. */
+    /** maxMessageSize 1MiB, maxRecipients 3, maxLineLength 2000, maxConnections 3, idleTimeout 2s, minDataRate 100. */
     static GatewayProcess limited;
 
     @BeforeAll
@@ -70,7 +70,8 @@ class SmtpHostileInputTest {
                 .set("smtp.maxRecipients", "3")
                 .set("smtp.maxLineLength", "" + LIMITED_MAX_LINE)
                 .set("smtp.maxConnections", "3")
-                .set("smtp.idleTimeout", "2s");
+                .set("smtp.idleTimeout", "2s")
+                .set("smtp.minDataRate", "100");
         // both JVMs start at once: each start takes seconds
         CompletableFuture<GatewayProcess> a = CompletableFuture.supplyAsync(veil::start);
         CompletableFuture<GatewayProcess> b = CompletableFuture.supplyAsync(limited::start);
@@ -600,6 +601,76 @@ class SmtpHostileInputTest {
                         smtp.transcript()).isEqualTo(250);
             }
         }
+    }
+
+    // request deadlines (Postfix's smtpd_per_request_deadline and smtpd_min_data_rate)
+
+    @Test
+    void aCommandLineTricklingInIsCutAtTheIdleTimeoutFromItsLastWholeLine() {
+        // one octet every 0.7 s: the idle timer counts whole lines (it sits behind the line framer), so this was cut
+        // before the request deadline too; it stays so
+        try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
+            long start = System.nanoTime();
+            Reply reply = null;
+            for (int i = 0; i < 20 && reply == null; i++) {
+                smtp.send("NOOP".substring(i % 4, i % 4 + 1));
+                reply = replyWithin(smtp, 700);
+            }
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(reply).as(smtp.transcript()).isNotNull();
+            assertThat(reply.closed() || reply.code() == 421).as(smtp.transcript()).isTrue();
+            assertThat(ms).as("ms until the line was cut").isBetween(1900L, 4500L);
+        }
+    }
+
+    /** The server's next reply if one comes within {@code ms} (or {@link Reply#CLOSED}), else null. */
+    private static Reply replyWithin(RawSmtp smtp, long ms) {
+        try {
+            return smtp.read(Duration.ofMillis(ms));
+        } catch (AssertionError noReplyYet) {
+            return null;
+        }
+    }
+
+    @Test
+    void messageDataBelowTheMinimumRateIsCutWith421AndNothingIsKept() {
+        Set<String> idsBefore = queueIds(limited);
+        try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            smtp.send(message("slow data"));
+            Reply reply = null;
+            for (int i = 0; i < 40 && reply == null; i++) {
+                // 11 octets every half second: 22 a second where minDataRate asks for 100. Each whole line kept the
+                // idle timer from firing, so before the request deadline this went on for ever
+                smtp.send("slow line\r\n");
+                reply = replyWithin(smtp, 500);
+            }
+            assertThat(reply).as(smtp.transcript()).isNotNull();
+            assertThat(reply.code()).as(smtp.transcript()).isEqualTo(421);
+            assertThat(reply.text()).startsWith("4.4.2");
+            assertThat(smtp.awaitClosedByServer(Duration.ofSeconds(5))).isTrue();
+        }
+        assertNothingQueued(limited, idsBefore);
+    }
+
+    @Test
+    void messageDataAboveTheMinimumRateIsNotCutHoweverLongItTakes() {
+        int before = receivedBy("alice@example.com");
+        try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
+            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            smtp.send(message("steady data"));
+            for (int i = 0; i < 10; i++) {
+                sleep(500); // 5 s in all, over twice the idle timeout: 200 octets a second where 100 are asked for
+                smtp.send("y".repeat(98) + "\r\n");
+            }
+            Reply ok = smtp.send(".\r\n").read();
+            assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
+        }
+        awaitReceived("alice@example.com", before + 1);
     }
 
     // ---------------------------------------------------------------------------------------------------------

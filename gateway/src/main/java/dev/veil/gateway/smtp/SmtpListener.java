@@ -198,7 +198,7 @@ public final class SmtpListener implements Managed {
                 : Encryption.createStartTls(tls, null, new String[] {"TLSv1.3", "TLSv1.2"}, clientAuth);
         server = new SmtpServer(new SMTPProtocol(chain, configuration), startTls,
                 settings.getMaxLineLength(), settings.getMaxConnections(), settings.getMaxConnectionsPerClient(),
-                notCountedPerClient);
+                notCountedPerClient, settings.getMinDataRate());
         server.setListenAddresses(new InetSocketAddress(bindHost, port));
         server.setTimeout((int) Math.max(1, settings.getIdleTimeout().toSeconds()));
         server.setIoWorkerCount(settings.getIoThreads());

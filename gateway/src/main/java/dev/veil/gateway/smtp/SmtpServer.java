@@ -14,7 +14,8 @@ import org.apache.james.protocols.netty.ProtocolMDCContextFactory;
 /**
  * James's Netty server without its separate framing executor: the stock NettyServer frames lines on another
  * thread group, so the socket is read with no back-pressure and a fast upload fills direct memory. Here every
- * handler runs on the IO loop, and {@link StrictLineFramer} replaces the lenient line decoder.
+ * handler runs on the IO loop, and {@link StrictLineFramer} replaces the lenient line decoder. Besides the idle
+ * timeout, each request has a deadline ({@link RequestDeadline}).
  */
 final class SmtpServer extends AbstractAsyncServer {
 
@@ -39,12 +40,15 @@ final class SmtpServer extends AbstractAsyncServer {
     private final Encryption startTls;
     private final int maxLineLength;
     private final ConnectionLimiter limiter;
+    private final int minDataRate;
 
     SmtpServer(Protocol protocol, Encryption startTls, int maxLineLength, int maxConnections,
-               int maxConnectionsPerClient, java.util.function.Predicate<java.net.InetAddress> exempt) {
+               int maxConnectionsPerClient, java.util.function.Predicate<java.net.InetAddress> exempt,
+               int minDataRate) {
         this.protocol = protocol;
         this.startTls = startTls;
         this.maxLineLength = maxLineLength;
+        this.minDataRate = minDataRate;
         this.limiter = new ConnectionLimiter(maxConnections, maxConnectionsPerClient, exempt);
         this.jmxName = "veil-smtp";
     }
@@ -56,6 +60,7 @@ final class SmtpServer extends AbstractAsyncServer {
             protected void initChannel(SocketChannel channel) {
                 ChannelPipeline pipeline = channel.pipeline();
                 pipeline.addLast(HandlerConstants.CONNECTION_LIMIT_HANDLER, limiter);
+                pipeline.addLast("requestDeadline", new RequestDeadline(getTimeout(), minDataRate));
                 pipeline.addLast(HandlerConstants.FRAMER, new StrictLineFramer(maxLineLength));
                 pipeline.addLast(HandlerConstants.CHUNK_HANDLER, new ChunkedWriteHandler());
                 pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new IdleTimeout(getTimeout()));

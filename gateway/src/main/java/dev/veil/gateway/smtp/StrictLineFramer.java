@@ -134,7 +134,7 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
                 && line.toString(StandardCharsets.US_ASCII).trim().toUpperCase(Locale.ROOT).equals("STARTTLS");
     }
 
-    private static boolean inCommandMode(ChannelHandlerContext ctx) {
+    static boolean inCommandMode(ChannelHandlerContext ctx) {
         CommandDetectionSession session = ctx.channel().attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).get();
         return session == null || session.needsCommandInjectionDetection();
     }
