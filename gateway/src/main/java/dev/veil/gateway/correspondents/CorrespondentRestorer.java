@@ -285,9 +285,28 @@ public final class CorrespondentRestorer {
         if (angle < 0 || written.charAt(angle) != '<') {
             return;
         }
-        int start = angle;
-        while (start > 0 && ",:;>".indexOf(written.charAt(start - 1)) < 0) {
-            start--;
+        // the entry starts after the last ',', ':', ';' or '>' outside quotes and comments ("Smith, Contact 7QF2")
+        int start = 0;
+        boolean quoted = false;
+        int comment = 0;
+        for (int i = 0; i < angle; i++) {
+            char c = written.charAt(i);
+            if (c == '\\') {
+                i++;
+            } else if (quoted) {
+                quoted = c != '"';
+            } else if (c == '"' && comment == 0) {
+                quoted = true;
+            } else if (c == '(') {
+                comment++;
+            } else if (c == ')' && comment > 0) {
+                comment--;
+            } else if (comment == 0 && ",:;>".indexOf(c) >= 0) {
+                start = i + 1;
+            }
+        }
+        if (quoted || comment > 0) {
+            return; // the '<' is inside a quoted string or comment: not an angle address
         }
         while (start < angle && isWhitespace(written.charAt(start))) {
             start++;

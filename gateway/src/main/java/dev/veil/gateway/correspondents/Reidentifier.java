@@ -38,7 +38,8 @@ public interface Reidentifier {
 
     /**
      * Whether a display name is one Veil gives correspondents outside (a rule's {@code display-name}, such as
-     * "Correspondent 7QF2"): it names nobody, so it does not go to the real person with their address.
+     * "Correspondent 7QF2", or a contact's pseudonymised names): it names nobody, so it does not go to the real
+     * person with their address.
      */
     default boolean isLabel(String displayName) {
         return false;

@@ -27,6 +27,13 @@ import java.util.stream.Collectors;
  */
 public final class VaultReidentifier implements Reidentifier {
     private static final Pattern ALIAS_LOCAL = Pattern.compile("c-[a-z2-7]{20}");
+    /**
+     * A display name made of the pseudonyms a contact's names become in Exchange (kind {@code n}: a token, hash or
+     * ciphertext, {@link Pseudonymiser}), as Outlook writes it for a contact picked from the address book, the
+     * words perhaps separated by a comma ("Family, Given").
+     */
+    private static final Pattern NAME_PSEUDONYMS =
+            Pattern.compile("n[0-9]+-[A-Za-z0-9_-]{16,}(?:,? +n[0-9]+-[A-Za-z0-9_-]{16,})*");
 
     private final AliasDirectory directory;
     private final Supplier<Policy> policies;
@@ -79,7 +86,8 @@ public final class VaultReidentifier implements Reidentifier {
     @Override
     public boolean isLabel(String displayName) {
         String name = displayName.strip();
-        return current().labels().stream().anyMatch(p -> p.matcher(name).matches());
+        return NAME_PSEUDONYMS.matcher(name).matches()
+                || current().labels().stream().anyMatch(p -> p.matcher(name).matches());
     }
 
     @Override

@@ -96,6 +96,14 @@ class CorrespondentRestorerTest {
                 + " \"Smith, Contact K3ZZ\" <carol@other.example>, (note) Contact K3ZZ <carol@other.example>\r\n"
                 + "Reply-To: Team: <bob@partner.example>;\r\n"
                 + "Subject: Contact 7QF2 <" + BOB_ALIAS + ">\r\n\r\nbody\r\n");
+        // quotes and comments hold the separators and brackets inside them
+        assertThat(restore("To: \"Contact, 7QF2 <x\" <" + BOB_ALIAS + ">, (a, b) \"Contact 7QF2\" <" + BOB_ALIAS
+                + ">, \"q\\\"\" <" + CAROL_ALIAS + ">\r\n\r\n")).isEqualTo("To: \"Contact, 7QF2 <x\" <bob@partner.example>,"
+                + " (a, b) \"Contact 7QF2\" <bob@partner.example>, \"q\\\"\" <carol@other.example>\r\n\r\n");
+        // a label with a comma in it, quoted: the whole quoted string is the name (a contact's "Family, Given")
+        aliases.labels = java.util.regex.Pattern.compile("Contact [A-Z2-7]{4}|n1-[a-z2-7]{16}, n1-[a-z2-7]{16}");
+        assertThat(restore("To: \"n1-abcdefghijklmnop, n1-qrstuvwxyz234567\" <" + BOB_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: <bob@partner.example>\r\n\r\n");
         // an alias that stays (the message does not go to Carol) keeps its label: it names nobody real
         String withheld = new String(restorer.restore(HeaderBlock.parse(("To: Contact 7QF2 <" + BOB_ALIAS + ">, Contact"
                 + " K3ZZ <" + CAROL_ALIAS + ">\r\n\r\n").getBytes(StandardCharsets.US_ASCII)),

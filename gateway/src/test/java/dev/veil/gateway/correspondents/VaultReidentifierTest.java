@@ -65,6 +65,16 @@ class VaultReidentifierTest {
         assertThat(reidentifier.isLabel("Correspondent 7qf2")).isFalse();
         assertThat(reidentifier.isLabel("Bob Partner")).isFalse();
         assertThat(reidentifier.isLabel("Correspondent {token}")).isFalse();
+        // a contact's names as Exchange holds them (token, hash or ciphertext of kind n), as Outlook writes them
+        String given = pseudonymiser.token("n", "Bob");
+        String family = pseudonymiser.hash("n", "Partner");
+        String sealed = pseudonymiser.encrypt("n", "Bob Partner".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(reidentifier.isLabel(given)).isTrue();
+        assertThat(reidentifier.isLabel(given + " " + family)).isTrue();
+        assertThat(reidentifier.isLabel(family + ", " + given)).isTrue();
+        assertThat(reidentifier.isLabel(sealed)).isTrue();
+        assertThat(reidentifier.isLabel(given + " Partner")).isFalse();
+        assertThat(reidentifier.isLabel(pseudonymiser.token("o", "Partner Ltd"))).as("a company, not a name").isFalse();
         assertThat(new VaultReidentifier(directory, () -> null, () -> pseudonymiser).isLabel("Correspondent 7QF2"))
                 .as("no policy, no labels").isFalse();
     }
