@@ -56,6 +56,13 @@ public class SmtpSettings {
     private int maxErrorsPerSession = 20;
 
     /**
+     * NOOP, RSET, VRFY and HELP commands a session may send before each further one counts as an error reply
+     * (Postfix's {@code smtpd_junk_command_limit}): they keep a session without sending mail.
+     */
+    @Min(1)
+    private int maxJunkCommandsPerSession = 100;
+
+    /**
      * Netty IO threads. The end of DATA fsyncs the spool file on the session's IO thread (so 250 means durable);
      * with many threads those fsyncs run side by side instead of stalling every session on one loop.
      */
@@ -78,6 +85,8 @@ public class SmtpSettings {
     @JsonProperty public void setMaxRecipients(int v) { maxRecipients = v; }
     @JsonProperty public int getMaxLineLength() { return maxLineLength; }
     @JsonProperty public void setMaxLineLength(int v) { maxLineLength = v; }
+    @JsonProperty public int getMaxJunkCommandsPerSession() { return maxJunkCommandsPerSession; }
+    @JsonProperty public void setMaxJunkCommandsPerSession(int v) { maxJunkCommandsPerSession = v; }
     @JsonProperty public int getMinDataRate() { return minDataRate; }
     @JsonProperty public void setMinDataRate(int v) { minDataRate = v; }
     @JsonProperty public Duration getIdleTimeout() { return idleTimeout; }

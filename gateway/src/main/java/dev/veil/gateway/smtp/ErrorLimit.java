@@ -7,6 +7,10 @@ import org.apache.james.protocols.api.handler.ProtocolHandler;
 import org.apache.james.protocols.api.handler.ProtocolHandlerResultHandler;
 import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.HelpCmdHandler;
+import org.apache.james.protocols.smtp.core.NoopCmdHandler;
+import org.apache.james.protocols.smtp.core.RsetCmdHandler;
+import org.apache.james.protocols.smtp.core.VrfyCmdHandler;
 
 /**
  * Ends a session after {@code smtp.maxErrorsPerSession} error replies (4xx or 5xx to its commands), as Postfix's
@@ -17,21 +21,48 @@ import org.apache.james.protocols.smtp.SMTPSession;
 final class ErrorLimit implements ProtocolHandlerResultHandler<Response, SMTPSession> {
     private static final ProtocolSession.AttachmentKey<Integer> ERRORS =
             ProtocolSession.AttachmentKey.of("veil.errors", Integer.class);
+    private static final ProtocolSession.AttachmentKey<Integer> JUNK =
+            ProtocolSession.AttachmentKey.of("veil.junk", Integer.class);
     private final int max;
+    private final int maxJunk;
 
-    ErrorLimit(int max) {
+    /**
+     * @param max     error replies that end a session
+     * @param maxJunk NOOP, RSET, VRFY and HELP commands a session may send before each further one counts as an error
+     *                too, as Postfix's {@code smtpd_junk_command_limit}: they keep a session going without sending
+     *                mail, one within every idle timeout for ever
+     */
+    ErrorLimit(int max, int maxJunk) {
         this.max = max;
+        this.maxJunk = maxJunk;
     }
 
     @Override
     public Response onResponse(ProtocolSession session, Response response, long executionTime,
                                ProtocolHandler handler) {
         String code = response == null ? null : response.getRetCode();
-        // each command's reply comes here from its handler and again from the dispatcher: counted once, there
-        if (!(handler instanceof CommandDispatcher) || code == null || response.isEndSession()
-                || !(code.startsWith("4") || code.startsWith("5"))) {
+        if (code == null || response.isEndSession()) {
             return response;
         }
+        boolean junk = handler instanceof NoopCmdHandler || handler instanceof RsetCmdHandler
+                || handler instanceof VrfyCmdHandler || handler instanceof HelpCmdHandler;
+        if (junk) {
+            int count = session.getAttachment(JUNK, ProtocolSession.State.Connection).orElse(0) + 1;
+            session.setAttachment(JUNK, count, ProtocolSession.State.Connection);
+            if (count > maxJunk && !(code.startsWith("4") || code.startsWith("5"))) {
+                return counted(session, response); // an error reply is counted below, from the dispatcher
+            }
+            return response;
+        }
+        // each command's reply comes here from its handler and again from the dispatcher: counted once, there
+        if (!(handler instanceof CommandDispatcher) || !(code.startsWith("4") || code.startsWith("5"))) {
+            return response;
+        }
+        return counted(session, response);
+    }
+
+    /** Counts one error for the session: the response as it is, or 421 and the end when that reaches the limit. */
+    private Response counted(ProtocolSession session, Response response) {
         int errors = session.getAttachment(ERRORS, ProtocolSession.State.Connection).orElse(0) + 1;
         session.setAttachment(ERRORS, errors, ProtocolSession.State.Connection);
         if (errors < max) {

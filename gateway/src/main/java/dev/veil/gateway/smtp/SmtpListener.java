@@ -158,7 +158,7 @@ public final class SmtpListener implements Managed {
         chain.add(new ResettingStartTlsCmdHandler());
         chain.add(new UnknownCmdHandler(metrics));
         chain.add(new CommandHandlerResultLogger());
-        chain.add(new ErrorLimit(settings.getMaxErrorsPerSession()));
+        chain.add(new ErrorLimit(settings.getMaxErrorsPerSession(), settings.getMaxJunkCommandsPerSession()));
         chain.add(new HeloNameCheck());
         chain.add(new MessageSizeLimit(maxSize));
         extra.forEach(chain::add);

@@ -594,6 +594,37 @@ class OutboundListenerTest {
     }
 
     /**
+     * Past smtp.maxJunkCommandsPerSession (100) NOOP, RSET, VRFY and HELP commands, each further one counts as an error
+     * (Postfix's smtpd_junk_command_limit): one NOOP within every idle timeout kept a session for ever.
+     */
+    @Test
+    void aSessionThatOnlyKeepsItselfAliveEnds() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            List<String> junk = List.of("NOOP", "RSET", "NOOP x");
+            for (int i = 1; i <= 100; i++) {
+                assertThat(c.send(junk.get(i % junk.size()))).as("junk command %d", i).startsWith("250");
+            }
+            // HELP's own error reply counts once, not twice
+            assertThat(c.send("HELP")).as("101st").startsWith("502");
+            for (int i = 2; i < 20; i++) {
+                assertThat(c.send(junk.get(i % junk.size()))).as("error %d", i).startsWith("250");
+            }
+            assertThat(c.send("NOOP")).startsWith("421 4.7.0 Too many errors");
+            assertThat(c.in.readLine()).as("closed").isNull();
+        }
+        try (Client c = new Client(port)) { // mail between them does not reset the count, and is not counted
+            c.send("EHLO client.example.com");
+            for (int i = 1; i <= 100; i++) {
+                c.send("NOOP");
+            }
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RSET")).startsWith("250");
+        }
+    }
+
+    /**
      * RFC 5321 appendix C: a source route in the reverse path is accepted and ignored (James answered 501); RFC 1870 and
      * 4.1.1.2: SIZE is digits, and a parameter comes once (SIZE=-1 and SIZE=10 SIZE=20 were taken). A black-box probe.
      */
