@@ -303,9 +303,7 @@ class SmtpHostileInputTest {
         big.append(".\r\n");
         String id;
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<bob@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "bob@example.com");
             Reply refused = smtp.send(big.toString()).read(Duration.ofSeconds(60));
             assertThat(refused.code()).as(smtp.transcript()).isEqualTo(552);
             assertThat(refused.text()).startsWith("5.3.4");
@@ -341,18 +339,14 @@ class SmtpHostileInputTest {
                 .append(message("header over 1 MiB").replace("sender@partner.example", "ceo@bank.example"))
                 .append(".\r\n");
         try (RawSmtp smtp = RawSmtp.openEhlo(veil.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<bob@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "bob@example.com");
             Reply refused = smtp.send(padded.toString()).read(Duration.ofSeconds(60));
             assertThat(refused.code()).as(smtp.transcript()).isEqualTo(552);
             assertThat(refused.text()).startsWith("5.3.4 Message header exceeds");
             assertNothingQueued(veil, idsBefore);
 
             // the same bytes after an empty line are body, which the size limit (35 MiB here) allows
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<bob@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "bob@example.com");
             Reply ok = smtp.send(message("body over 1 MiB") + padded).read(Duration.ofSeconds(60));
             assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
         }
@@ -420,9 +414,7 @@ class SmtpHostileInputTest {
     void overlongLineInDataEndsTheSessionWith500AndNothingIsQueued() {
         Set<String> idsBefore = queueIds(limited);
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             Reply r = smtp.send(message("long line") + "y".repeat(3000) + "\r\nmore\r\n.\r\n").read();
             assertThat(r.code()).as(smtp.transcript()).isEqualTo(500);
             assertThat(r.text()).startsWith("5.5.2");
@@ -435,9 +427,7 @@ class SmtpHostileInputTest {
     void a998OctetLineIsAccepted() {
         int before = receivedBy("alice@example.com");
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             Reply ok = smtp.send(message("998") + "z".repeat(998) + "\r\n.\r\n").read();
             assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
             assertThat(queueEntry(limited, queuedId(ok)).get("size").asLong())
@@ -450,17 +440,13 @@ class SmtpHostileInputTest {
     @Test
     void lineLimitCountsOctetsWithTheCrlf() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             Reply ok = smtp.send(message("at limit") + "a".repeat(LIMITED_MAX_LINE - 2) + "\r\n.\r\n").read();
             assertThat(ok.code()).as("a line of exactly maxLineLength octets; " + smtp.transcript()).isEqualTo(250);
         }
         Set<String> idsBefore = queueIds(limited);
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             Reply r = smtp.send(message("over limit") + "b".repeat(LIMITED_MAX_LINE - 1) + "\r\n.\r\n").read();
             assertThat(r.code()).as("a line of maxLineLength + 1 octets (CRLF included); " + smtp.transcript())
                     .isEqualTo(500);
@@ -636,9 +622,7 @@ class SmtpHostileInputTest {
     void messageDataBelowTheMinimumRateIsCutWith421AndNothingIsKept() {
         Set<String> idsBefore = queueIds(limited);
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             smtp.send(message("slow data"));
             Reply reply = null;
             for (int i = 0; i < 40 && reply == null; i++) {
@@ -659,9 +643,7 @@ class SmtpHostileInputTest {
     void messageDataAboveTheMinimumRateIsNotCutHoweverLongItTakes() {
         int before = receivedBy("alice@example.com");
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
-            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
-            assertThat(smtp.command("RCPT TO:<alice@example.com>").code()).isEqualTo(250);
-            assertThat(smtp.command("DATA").code()).isEqualTo(354);
+            startData(smtp, "alice@example.com");
             smtp.send(message("steady data"));
             for (int i = 0; i < 10; i++) {
                 sleep(500); // 5 s in all, over twice the idle timeout: 200 octets a second where 100 are asked for
@@ -702,6 +684,13 @@ class SmtpHostileInputTest {
 
     // ---------------------------------------------------------------------------------------------------------
     // helpers
+
+    /** MAIL FROM a partner, RCPT TO the recipient, DATA: each accepted. */
+    private static void startData(RawSmtp smtp, String recipient) {
+        assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).as(smtp.transcript()).isEqualTo(250);
+        assertThat(smtp.command("RCPT TO:<" + recipient + ">").code()).as(smtp.transcript()).isEqualTo(250);
+        assertThat(smtp.command("DATA").code()).as(smtp.transcript()).isEqualTo(354);
+    }
 
     private static String message(String subject) {
         return "From: <sender@partner.example>\r\nTo: <someone@example.com>\r\nSubject: " + subject
