@@ -570,9 +570,13 @@ class SmtpHostileInputTest {
     void idleConnectionIsClosedByTheServerAfterTheIdleTimeout() {
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             long start = System.nanoTime();
-            boolean closed = smtp.awaitClosedByServer(Duration.ofSeconds(10));
+            Reply reply = smtp.read(Duration.ofSeconds(10));
+            assertThat(reply.code()).as("421 within 10 s of idleness (idleTimeout 2s); %s", smtp.transcript())
+                    .isEqualTo(421);
+            assertThat(reply.text()).startsWith("4.4.2");
+            boolean closed = smtp.awaitClosedByServer(Duration.ofSeconds(5));
             long ms = (System.nanoTime() - start) / 1_000_000;
-            assertThat(closed).as("closed within 10 s of idleness (idleTimeout 2s)").isTrue();
+            assertThat(closed).as("closed after the 421").isTrue();
             // idleTimeout is 2s: closing at twice that (4 s) would mean the first idle event is ignored
             assertThat(ms).as("ms until the server closed an idle session").isBetween(1500L, 3500L);
         }
@@ -592,9 +596,8 @@ class SmtpHostileInputTest {
     // request deadlines (Postfix's smtpd_per_request_deadline and smtpd_min_data_rate)
 
     @Test
-    void aCommandLineTricklingInIsCutAtTheIdleTimeoutFromItsLastWholeLine() {
-        // one octet every 0.7 s: the idle timer counts whole lines (it sits behind the line framer), so this was cut
-        // before the request deadline too; it stays so
+    void aCommandLineTricklingInIsCutWith421AtTheIdleTimeoutFromItsStart() {
+        // one octet every 0.7 s: each read keeps the idle timer (2 s) from firing, the line's deadline does not
         try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
             long start = System.nanoTime();
             Reply reply = null;
@@ -604,9 +607,44 @@ class SmtpHostileInputTest {
             }
             long ms = (System.nanoTime() - start) / 1_000_000;
             assertThat(reply).as(smtp.transcript()).isNotNull();
-            assertThat(reply.closed() || reply.code() == 421).as(smtp.transcript()).isTrue();
+            assertThat(reply.code()).as(smtp.transcript()).isEqualTo(421);
+            assertThat(reply.text()).startsWith("4.4.2");
             assertThat(ms).as("ms until the line was cut").isBetween(1900L, 4500L);
         }
+    }
+
+    @Test
+    void longLinesOfDataArrivingSlowlyButAboveTheMinimumRateAreNotCut() {
+        // found by a black-box probe: the idle timer counted whole lines, so a line that took longer than idleTimeout
+        // to arrive ended the session without a reply, however fast its octets came
+        int before = receivedBy("alice@example.com");
+        try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
+            startData(smtp, "alice@example.com");
+            smtp.send(message("long slow lines"));
+            for (int line = 0; line < 3; line++) {
+                // 1,500 octets in 15 pieces of 100, one every 150 ms: 2.25 s a line, about 670 octets a second
+                for (int piece = 0; piece < 15; piece++) {
+                    sleep(150);
+                    smtp.send(piece < 14 ? "w".repeat(100) : "w".repeat(98) + "\r\n");
+                }
+            }
+            Reply ok = smtp.send(".\r\n").read();
+            assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
+        }
+        awaitReceived("alice@example.com", before + 1);
+    }
+
+    @Test
+    void swaksPipeliningInsideTlsDelivers() {
+        // found by a black-box probe: after STARTTLS the framer took the session for one in DATA and passed
+        // "MAIL FROM:<…>\r\nRCPT TO:<…>\r\nDATA\r\n" on as one line (555); MTAs pipeline inside TLS
+        int before = receivedBy("alice@example.com");
+        Tools.Result swaks = Tools.run(null, "swaks", "--tls", "--pipeline", "--server", "127.0.0.1:" + veil.smtpPort(),
+                "--from", "a@partner.example", "--to", "alice@example.com", "--timeout", "30");
+        assertThat(swaks.exitCode()).as(swaks.output()).isZero();
+        assertThat(swaks.output()).as("swaks transcript").contains("~> MAIL FROM:<a@partner.example>")
+                .containsPattern("<~  250 2\\.0\\.0 Ok: queued");
+        awaitReceived("alice@example.com", before + 1);
     }
 
     /** The server's next reply if one comes within {@code ms} (or {@link Reply#CLOSED}), else null. */

@@ -25,6 +25,8 @@ final class DotUnstuffingDataLines extends DataLineMessageHookHandler {
     @Override
     public Response onLine(SMTPSession session, byte[] lines, LineHandler<SMTPSession> next) {
         if (lines.length == 3 && lines[0] == '.') {
+            // the data ends here, whatever the hooks then answer: the next frame is a command again
+            session.removeAttachment(SpoolingDataCmdHandler.RECEIVING_DATA, ProtocolSession.State.Connection);
             return super.onLine(session, lines, next);
         }
         try {

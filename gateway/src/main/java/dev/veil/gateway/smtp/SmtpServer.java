@@ -20,18 +20,26 @@ import org.apache.james.protocols.netty.ProtocolMDCContextFactory;
 final class SmtpServer extends AbstractAsyncServer {
 
     /**
-     * Closes a session that sent nothing for the idle timeout. James's TimeoutHandler reacts only to the second idle
-     * event (it compares against READER_IDLE_STATE_EVENT, not the FIRST_ one Netty sends first): twice the timeout.
+     * Ends a session that sent nothing for the idle timeout, with {@code 421 4.4.2} as Postfix does. James's
+     * TimeoutHandler reacts only to the second idle event (it compares against READER_IDLE_STATE_EVENT, not the
+     * FIRST_ one Netty sends first): twice the timeout. It sits in front of the line framer, so every read counts
+     * (a long line of data that arrives slowly, but above the minimum rate, is not idleness); what a whole command or
+     * message may take is {@link RequestDeadline}'s.
      */
     static final class IdleTimeout extends io.netty.handler.timeout.IdleStateHandler {
+        private final int seconds;
+
         IdleTimeout(int seconds) {
             super(seconds, 0, 0);
+            this.seconds = seconds;
         }
 
         @Override
         protected void channelIdle(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.timeout.IdleStateEvent evt) {
             if (evt.state() == io.netty.handler.timeout.IdleState.READER_IDLE) {
-                ctx.channel().close();
+                ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("421 4.4.2 Timeout: nothing received for "
+                        + seconds + " seconds, closing\r\n", java.nio.charset.StandardCharsets.US_ASCII))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
             }
         }
     }
@@ -60,10 +68,10 @@ final class SmtpServer extends AbstractAsyncServer {
             protected void initChannel(SocketChannel channel) {
                 ChannelPipeline pipeline = channel.pipeline();
                 pipeline.addLast(HandlerConstants.CONNECTION_LIMIT_HANDLER, limiter);
+                pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new IdleTimeout(getTimeout()));
                 pipeline.addLast("requestDeadline", new RequestDeadline(getTimeout(), minDataRate));
                 pipeline.addLast(HandlerConstants.FRAMER, new StrictLineFramer(maxLineLength));
                 pipeline.addLast(HandlerConstants.CHUNK_HANDLER, new ChunkedWriteHandler());
-                pipeline.addLast(HandlerConstants.TIMEOUT_HANDLER, new IdleTimeout(getTimeout()));
                 pipeline.addLast(HandlerConstants.CORE_HANDLER, new BasicChannelInboundHandler(
                         new ProtocolMDCContextFactory.Standard(), protocol, startTls, false));
             }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.MailEnvelope;
 import org.apache.james.protocols.smtp.SMTPResponse;
@@ -28,6 +29,20 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
     }
 
     /**
+     * Set while message data arrives: from the {@code 354} to the end-of-data line ({@link DotUnstuffingDataLines}). The
+     * line framer and the request deadline go by it. Not James's command-injection flag, which James also turns off
+     * for the rest of the session at STARTTLS: read as "in DATA", it made the framer cut a pipelined
+     * {@code MAIL FROM}, {@code RCPT TO}, {@code DATA} inside TLS as one line ({@code 555}).
+     */
+    static final ProtocolSession.AttachmentKey<Boolean> RECEIVING_DATA =
+            ProtocolSession.AttachmentKey.of("veil.receivingData", Boolean.class);
+
+    /** Whether message data is arriving in this session (see {@link #RECEIVING_DATA}). */
+    static boolean receivingData(ProtocolSession session) {
+        return session.getAttachment(RECEIVING_DATA, ProtocolSession.State.Connection).isPresent();
+    }
+
+    /**
      * James 3.8.1 stops command-injection detection for DATA and never starts it again (its finally block calls the
      * getter). Detection is restarted here when DATA is refused, and by {@link SpoolMessageHook} at end of data.
      */
@@ -36,6 +51,8 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
         Response response = super.onCommand(session, request);
         if (response == null || !"354".equals(response.getRetCode())) {
             session.startDetectingCommandInjection();
+        } else {
+            session.setAttachment(RECEIVING_DATA, Boolean.TRUE, ProtocolSession.State.Connection);
         }
         return response;
     }

@@ -8,7 +8,9 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import org.apache.james.protocols.api.CommandDetectionSession;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 
 /**
@@ -32,10 +34,17 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
     private static final int TOO_LONG = -4;
 
     private final int maxLineLength;
+    private final Predicate<ChannelHandlerContext> commandMode;
     private boolean failed;
 
     public StrictLineFramer(int maxLineLength) {
+        this(maxLineLength, StrictLineFramer::inCommandMode);
+    }
+
+    /** @param commandMode whether the session reads commands at the moment, not message data */
+    StrictLineFramer(int maxLineLength, Predicate<ChannelHandlerContext> commandMode) {
         this.maxLineLength = maxLineLength;
+        this.commandMode = commandMode;
     }
 
     /**
@@ -61,7 +70,7 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
             fail(ctx, in, first);
             return;
         }
-        if (!inCommandMode(ctx)) {
+        if (!commandMode.test(ctx)) {
             int frameEnd = first;
             if (!isEndOfData(in, start, first)) {
                 int limit = Math.min(end, start + MAX_DATA_FRAME);
@@ -134,9 +143,11 @@ public final class StrictLineFramer extends ByteToMessageDecoder {
                 && line.toString(StandardCharsets.US_ASCII).trim().toUpperCase(Locale.ROOT).equals("STARTTLS");
     }
 
+    /** Whether the session reads commands, not message data ({@link SpoolingDataCmdHandler#receivingData}). */
     static boolean inCommandMode(ChannelHandlerContext ctx) {
         CommandDetectionSession session = ctx.channel().attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).get();
-        return session == null || session.needsCommandInjectionDetection();
+        return !(session instanceof ProtocolSession protocolSession)
+                || !SpoolingDataCmdHandler.receivingData(protocolSession);
     }
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String reply) {

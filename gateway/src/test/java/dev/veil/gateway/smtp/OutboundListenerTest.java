@@ -92,6 +92,7 @@ class OutboundListenerTest {
 
     private List<String> exchangeTenants = List.of();
     private int maxAuthFailuresPerClient = 10;
+    private io.dropwizard.util.Duration idleTimeout = io.dropwizard.util.Duration.minutes(5);
 
     private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
         database = Database.openEmbedded(dir.resolve("data"));
@@ -102,6 +103,7 @@ class OutboundListenerTest {
         Policy policy = load.policy().orElseThrow();
         SmtpSettings limits = new SmtpSettings();
         limits.setIoThreads(1);
+        limits.setIdleTimeout(idleTimeout);
         OutboundSettings outbound = new OutboundSettings();
         outbound.setPort(0);
         outbound.setAllowedNetworks(allowedNetworks);
@@ -590,6 +592,30 @@ class OutboundListenerTest {
             c.send("EHLO client.example.com");
             assertThat(c.send("FOO")).startsWith("500");
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+    }
+
+    /**
+     * Inside TLS the session reads commands until DATA, one line each, under the command deadline. Found by a black-box
+     * probe: James turns its command-injection flag off at STARTTLS, which the framer and the deadline took for "in
+     * DATA": pipelined commands went on as one line (555), and NOOPs were cut at the data deadline.
+     */
+    @Test
+    void insideTlsCommandsArePipelinedAndJudgedAsCommands() throws Exception {
+        idleTimeout = io.dropwizard.util.Duration.seconds(2);
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            c.startTls();
+            c.send("EHLO client.example.com");
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(700);
+                assertThat(c.send("NOOP")).as("NOOP %d, %d ms into TLS", i, (i + 1) * 700).startsWith("250");
+            }
+            c.out.write("MAIL FROM:<alice@example.com>\r\nRSET\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.out.flush();
+            assertThat(c.reply()).startsWith("250 2.1.0");
+            assertThat(c.reply()).startsWith("250 2.0.0");
         }
     }
 

@@ -12,8 +12,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.james.protocols.api.CommandDetectionSession;
-import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -196,8 +194,7 @@ class StrictLineFramerTest {
 
     @Test
     void refusesCommandsPipelinedBehindStartTlsInCommandMode() {
-        channel = new EmbeddedChannel(new StrictLineFramer(64));
-        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(true));
+        channel = new EmbeddedChannel(new StrictLineFramer(64, ctx -> true));
 
         channel.writeInbound(ascii("STARTTLS\r\nX"));
 
@@ -234,8 +231,7 @@ class StrictLineFramerTest {
 
     @Test
     void passesAStartTlsLineInsideMessageData() {
-        channel = new EmbeddedChannel(new StrictLineFramer(64));
-        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+        channel = new EmbeddedChannel(new StrictLineFramer(64, ctx -> false));
 
         channel.writeInbound(ascii("STARTTLS\r\nmore text\r\n.\r\n"));
 
@@ -246,8 +242,7 @@ class StrictLineFramerTest {
 
     @Test
     void framesMessageDataAsRunsOfWholeLinesWithTheEndOfDataAlone() {
-        channel = new EmbeddedChannel(new StrictLineFramer(64));
-        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+        channel = new EmbeddedChannel(new StrictLineFramer(64, ctx -> false));
 
         channel.writeInbound(ascii("Subject: a\r\n\r\n..dot\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nDA"));
 
@@ -260,8 +255,7 @@ class StrictLineFramerTest {
 
     @Test
     void refusesABareLfDeepInsideMessageData() {
-        channel = new EmbeddedChannel(new StrictLineFramer(64));
-        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+        channel = new EmbeddedChannel(new StrictLineFramer(64, ctx -> false));
 
         channel.writeInbound(ascii("line one\r\n".repeat(50) + "smuggled\n.\nMAIL FROM:<x@y.test>\r\n"));
 
@@ -272,8 +266,7 @@ class StrictLineFramerTest {
 
     @Test
     void refusesAnOverLongLineDeepInsideMessageData() {
-        channel = new EmbeddedChannel(new StrictLineFramer(MAX));
-        channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+        channel = new EmbeddedChannel(new StrictLineFramer(MAX, ctx -> false));
 
         channel.writeInbound(ascii("ok\r\n".repeat(20) + "x".repeat(MAX) + "\r\n"));
 
@@ -290,8 +283,7 @@ class StrictLineFramerTest {
     void dataFramesInRandomWritesAreWholeLinesAndGiveBackTheInput() {
         java.util.Random random = new java.util.Random(7);
         for (int round = 0; round < 20; round++) {
-            channel = new EmbeddedChannel(new StrictLineFramer(1000));
-            channel.attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).set(new FixedSession(false));
+            channel = new EmbeddedChannel(new StrictLineFramer(1000, ctx -> false));
             StringBuilder input = new StringBuilder();
             while (input.length() < 600_000) {
                 int kind = random.nextInt(40);
@@ -353,21 +345,6 @@ class StrictLineFramerTest {
 
         @Override
         public void flush(ChannelHandlerContext ctx) {
-        }
-    }
-
-    private record FixedSession(boolean commandMode) implements CommandDetectionSession {
-        @Override
-        public boolean needsCommandInjectionDetection() {
-            return commandMode;
-        }
-
-        @Override
-        public void startDetectingCommandInjection() {
-        }
-
-        @Override
-        public void stopDetectingCommandInjection() {
         }
     }
 }
