@@ -2,7 +2,9 @@ package dev.veil.gateway.correspondents;
 
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
+import jakarta.mail.internet.MimeUtility;
 import java.io.ByteArrayOutputStream;
+import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.HashSet;
@@ -311,14 +313,37 @@ public final class CorrespondentRestorer {
         while (start < angle && isWhitespace(written.charAt(start))) {
             start++;
         }
-        String phrase = written.substring(start, angle).replaceAll("[\\r\\n]+", "").replaceAll("[ \\t]+", " ").strip();
-        if (phrase.length() >= 2 && phrase.startsWith("\"") && phrase.endsWith("\"")
-                && phrase.substring(1, phrase.length() - 1).chars().noneMatch(c -> c == '"' || c == '\\')) {
-            phrase = phrase.substring(1, phrase.length() - 1);
-        }
+        String phrase = displayed(written.substring(start, angle));
         if (!phrase.isEmpty() && label.test(phrase)) {
             written.delete(start, angle);
         }
+    }
+
+    /**
+     * A phrase as a mail program shows it: unfolded, encoded words decoded, quotes and quoting backslashes gone,
+     * whitespace runs as one space ({@code =?UTF-8?Q?Correspondent_7QF2?=} and {@code Correspondent "7QF2"} show as
+     * {@code Correspondent 7QF2}). Comments stay, so a phrase with one is never taken for a label.
+     */
+    static String displayed(String raw) {
+        String phrase = raw.replaceAll("[\\r\\n]+", "");
+        StringBuilder out = new StringBuilder(phrase.length());
+        for (int i = 0; i < phrase.length(); i++) {
+            char c = phrase.charAt(i);
+            if (c == '\\' && i + 1 < phrase.length()) {
+                out.append(phrase.charAt(++i));
+            } else if (c != '"') {
+                out.append(c);
+            }
+        }
+        String text = out.toString();
+        if (text.contains("=?")) {
+            try {
+                text = MimeUtility.decodeText(text);
+            } catch (UnsupportedEncodingException | RuntimeException e) {
+                // left as it is: an undecodable name is not a label
+            }
+        }
+        return text.replaceAll("[ \\t]+", " ").strip();
     }
 
     private static boolean isWhitespace(char c) {

@@ -96,6 +96,14 @@ class CorrespondentRestorerTest {
                 + " \"Smith, Contact K3ZZ\" <carol@other.example>, (note) Contact K3ZZ <carol@other.example>\r\n"
                 + "Reply-To: Team: <bob@partner.example>;\r\n"
                 + "Subject: Contact 7QF2 <" + BOB_ALIAS + ">\r\n\r\nbody\r\n");
+        // the label as mail programs may write it: encoded, partly quoted, with a quoted pair (a probe's forms)
+        for (String written : java.util.List.of("=?UTF-8?Q?Contact_7QF2?=", "=?UTF-8?B?Q29udGFjdCA3UUYy?=",
+                "Contact =?us-ascii?q?7QF2?=", "Contact \"7QF2\"", "\"Contact \\7QF2\"")) {
+            assertThat(restore("To: " + written + " <" + BOB_ALIAS + ">\r\n\r\n")).as(written)
+                    .isEqualTo("To: <bob@partner.example>\r\n\r\n");
+        }
+        assertThat(restore("To: Contact (x) 7QF2 <" + BOB_ALIAS + ">\r\n\r\n")).as("a comment: not a label")
+                .isEqualTo("To: Contact (x) 7QF2 <bob@partner.example>\r\n\r\n");
         // quotes and comments hold the separators and brackets inside them
         assertThat(restore("To: \"Contact, 7QF2 <x\" <" + BOB_ALIAS + ">, (a, b) \"Contact 7QF2\" <" + BOB_ALIAS
                 + ">, \"q\\\"\" <" + CAROL_ALIAS + ">\r\n\r\n")).isEqualTo("To: \"Contact, 7QF2 <x\" <bob@partner.example>,"
