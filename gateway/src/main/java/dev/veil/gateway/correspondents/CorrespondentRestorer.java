@@ -27,9 +27,10 @@ import java.util.regex.Pattern;
  * <p>Only the alias itself is replaced, in the raw bytes: display names, comments, group syntax, encoded words,
  * folding, other fields and even malformed fields stay byte for byte as they were, because nothing is parsed
  * into a model and written back. The one exception is a display name that is a label Veil gave the correspondent
- * ({@link Reidentifier#isLabel}) right before a restored angle address: it names nobody, and goes. An alias the {@link Reidentifier} does not know is left as it is (it names
- * nobody); a Reidentifier that fails, or answers something that is not an address or message id, stops the whole
- * restoration ({@link RestorationException}) so the message is never sent half-restored.
+ * ({@link Reidentifier#isLabel}) right before a restored angle address: it names nobody, and goes. An alias the
+ * {@link Reidentifier} does not know is left as it is (it names nobody); a Reidentifier that fails, or answers
+ * something that is not an address or message id, stops the whole restoration ({@link RestorationException}) so the
+ * message is never sent half-restored.
  *
  * <p>Restoring shows real addresses to whoever receives the message, and whoever submits on the outbound port
  * (Exchange, or anyone in its networks) chooses the recipients. So an alias is restored only to an address the
