@@ -387,6 +387,57 @@ class SmtpHostileInputTest {
         assertThat(receivedBy("dave@example.com")).as("the recipient over the limit").isEqualTo(daveBefore);
     }
 
+    /**
+     * A client that sends every RCPT of a large message (Postfix, Exchange) hears 452 for those past the limit and
+     * sends them in the next transaction. Those replies are not errors of the client's: counted as such, the 20th
+     * ended the session with 421 and the accepted recipients' transaction was lost, on every retry.
+     */
+    @Test
+    void recipientsPastTheLimitDoNotEndTheSessionAndARepeatedMailboxIsNotOneMore() {
+        List<String> first = List.of("alice@example.com", "bob@example.com", "carol@example.com");
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            rest.add("user" + i + "@example.com");
+        }
+        int aliceBefore = receivedBy("alice@example.com");
+        int user0Before = receivedBy("user0@example.com");
+        String id;
+        String second;
+        try (RawSmtp smtp = RawSmtp.openEhlo(limited.smtpPort())) {
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).isEqualTo(250);
+            for (String r : first) {
+                assertThat(smtp.command("RCPT TO:<" + r + ">").code()).as(smtp.transcript()).isEqualTo(250);
+            }
+            for (String r : rest) {
+                Reply over = smtp.command("RCPT TO:<" + r + ">");
+                assertThat(over.code()).as(smtp.transcript()).isEqualTo(452);
+                assertThat(over.text()).startsWith("4.5.3");
+            }
+            // the same mailbox again, in another case, is not a fourth recipient
+            assertThat(smtp.command("RCPT TO:<ALICE@example.com>").code()).as(smtp.transcript()).isEqualTo(250);
+            assertThat(smtp.command("DATA").code()).as(smtp.transcript()).isEqualTo(354);
+            Reply ok = smtp.send(message("thirty-three recipients") + ".\r\n").read();
+            assertThat(ok.code()).as(smtp.transcript()).isEqualTo(250);
+            id = queuedId(ok);
+            // the next transaction of the same session takes the next three
+            assertThat(smtp.command("MAIL FROM:<sender@partner.example>").code()).as(smtp.transcript())
+                    .isEqualTo(250);
+            for (String r : rest.subList(0, 3)) {
+                assertThat(smtp.command("RCPT TO:<" + r + ">").code()).as(smtp.transcript()).isEqualTo(250);
+            }
+            assertThat(smtp.command("DATA").code()).as(smtp.transcript()).isEqualTo(354);
+            Reply ok2 = smtp.send(message("the next three") + ".\r\n").read();
+            assertThat(ok2.code()).as(smtp.transcript()).isEqualTo(250);
+            second = queuedId(ok2);
+        }
+        assertThat(recipients(queueEntry(limited, id))).containsExactlyElementsOf(first);
+        assertThat(recipients(queueEntry(limited, second))).containsExactlyElementsOf(rest.subList(0, 3));
+        awaitReceived("alice@example.com", aliceBefore + 1);
+        awaitReceived("user0@example.com", user0Before + 1);
+        awaitQuiet(limited);
+        assertThat(receivedBy("alice@example.com")).as("copies in alice's mailbox").isEqualTo(aliceBefore + 1);
+    }
+
     @Test
     void oneMailboxNamedTwiceInDifferentCaseGetsTheMessageOnce() {
         int aliceBefore = receivedBy("alice@example.com");

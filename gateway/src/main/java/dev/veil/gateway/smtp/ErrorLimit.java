@@ -23,6 +23,15 @@ final class ErrorLimit implements ProtocolHandlerResultHandler<Response, SMTPSes
             ProtocolSession.AttachmentKey.of("veil.errors", Integer.class);
     private static final ProtocolSession.AttachmentKey<Integer> JUNK =
             ProtocolSession.AttachmentKey.of("veil.junk", Integer.class);
+    private static final ProtocolSession.AttachmentKey<Integer> OVERSHOOT =
+            ProtocolSession.AttachmentKey.of("veil.recipient-overshoot", Integer.class);
+    /**
+     * Recipients past {@code smtp.maxRecipients} a session may name before each further one counts as an error, as
+     * Postfix's {@code smtpd_recipient_overshoot_limit} (1000): a client that sends every RCPT of a large message
+     * (Postfix and Exchange do) hears 452 for the rest and sends them in another transaction; counted as errors, the
+     * 20th such reply ended the session and lost the transaction, on every retry.
+     */
+    static final int MAX_RECIPIENT_OVERSHOOT = 1000;
     private final int max;
     private final int maxJunk;
 
@@ -57,6 +66,14 @@ final class ErrorLimit implements ProtocolHandlerResultHandler<Response, SMTPSes
         // each command's reply comes here from its handler and again from the dispatcher: counted once, there
         if (!(handler instanceof CommandDispatcher) || !(code.startsWith("4") || code.startsWith("5"))) {
             return response;
+        }
+        if (session.removeAttachment(RecipientChecks.OVER_RECIPIENT_LIMIT, ProtocolSession.State.Connection)
+                .isPresent()) {
+            int overshoot = session.getAttachment(OVERSHOOT, ProtocolSession.State.Connection).orElse(0) + 1;
+            session.setAttachment(OVERSHOOT, overshoot, ProtocolSession.State.Connection);
+            if (overshoot <= MAX_RECIPIENT_OVERSHOOT) {
+                return response;
+            }
         }
         return counted(session, response);
     }

@@ -50,7 +50,7 @@ final class OutboundRecipientHook implements RcptHook {
         if (!submitter.trusted(session)) {
             return result(HookReturnCode.deny(), "554", "5.7.1 Relay access denied");
         }
-        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients);
+        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients, false);
         if (refused.isPresent()) {
             return refused.get();
         }

@@ -29,7 +29,7 @@ final class ProtectedRecipientHook implements RcptHook {
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
-        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients);
+        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients, true);
         if (refused.isPresent()) {
             return refused.get();
         }

@@ -19,13 +19,26 @@ final class RecipientChecks {
     }
 
     /**
-     * Too many recipients ({@code 452}), or a local part that routes elsewhere ({@code %}-hack, {@code !}-paths,
-     * quoted {@code @}: {@code 550}).
+     * Set on the session when a recipient got {@code 452} for the limit alone, for {@link ErrorLimit}: such replies are
+     * not errors of the client's (RFC 5321 4.5.3.1.10 expects a client to send the rest in another transaction), up to
+     * an overshoot as Postfix's {@code smtpd_recipient_overshoot_limit}.
      */
-    static Optional<HookResult> envelopeRefusal(SMTPSession session, MailAddress rcpt, int maxRecipients) {
-        int already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
-                .map(List::size).orElse(0);
-        if (already >= maxRecipients) {
+    static final ProtocolSession.AttachmentKey<Boolean> OVER_RECIPIENT_LIMIT =
+            ProtocolSession.AttachmentKey.of("veil.over-recipient-limit", Boolean.class);
+
+    /**
+     * Too many recipients ({@code 452}), or a local part that routes elsewhere ({@code %}-hack, {@code !}-paths,
+     * quoted {@code @}: {@code 550}). A mailbox the transaction already names is not one more (it gets one copy).
+     *
+     * @param foldLocalParts whether local parts compare without case, as the spool merges them
+     *                       ({@link SpoolMessageHook#onceEach})
+     */
+    static Optional<HookResult> envelopeRefusal(SMTPSession session, MailAddress rcpt, int maxRecipients,
+                                                boolean foldLocalParts) {
+        List<MailAddress> already = session.getAttachment(SMTPSession.RCPT_LIST, ProtocolSession.State.Transaction)
+                .orElse(List.of());
+        if (already.size() >= maxRecipients && overLimit(already, rcpt, maxRecipients, foldLocalParts)) {
+            session.setAttachment(OVER_RECIPIENT_LIMIT, true, ProtocolSession.State.Connection);
             return Optional.of(result(HookReturnCode.denySoft(), "452",
                     "4.5.3 Too many recipients (limit " + maxRecipients + ")"));
         }
@@ -34,6 +47,23 @@ final class RecipientChecks {
                     "5.7.1 Relaying denied: routing characters in the local part"));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether {@code rcpt} would be a mailbox beyond the first {@code max} distinct ones of {@code already}; past ten
+     * times {@code max} named in all, any is (repeats would otherwise grow the transaction without end).
+     */
+    private static boolean overLimit(List<MailAddress> already, MailAddress rcpt, int max, boolean foldLocalParts) {
+        if (already.size() >= 10L * max) {
+            return true;
+        }
+        List<String> named = new java.util.ArrayList<>(already.size());
+        for (MailAddress address : already) {
+            named.add(address.asString());
+        }
+        List<String> distinct = SpoolMessageHook.onceEach(named, foldLocalParts);
+        named.add(rcpt.asString());
+        return SpoolMessageHook.onceEach(named, foldLocalParts).size() > distinct.size() && distinct.size() >= max;
     }
 
     /** A local part that names another destination: {@code %}-hack, {@code !}-path, quoted or holding an {@code @}. */

@@ -93,6 +93,7 @@ class OutboundListenerTest {
     private List<String> exchangeTenants = List.of();
     private int maxAuthFailuresPerClient = 10;
     private io.dropwizard.util.Duration idleTimeout = io.dropwizard.util.Duration.minutes(5);
+    private int maxRecipients = 100;
 
     private int start(List<String> allowedNetworks, List<OutboundAccount> accounts) throws Exception {
         database = Database.openEmbedded(dir.resolve("data"));
@@ -104,6 +105,7 @@ class OutboundListenerTest {
         SmtpSettings limits = new SmtpSettings();
         limits.setIoThreads(1);
         limits.setIdleTimeout(idleTimeout);
+        limits.setMaxRecipients(maxRecipients);
         OutboundSettings outbound = new OutboundSettings();
         outbound.setPort(0);
         outbound.setAllowedNetworks(allowedNetworks);
@@ -592,6 +594,50 @@ class OutboundListenerTest {
             c.send("EHLO client.example.com");
             assertThat(c.send("FOO")).startsWith("500");
             assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+        }
+    }
+
+    /**
+     * Recipients past smtp.maxRecipients get 452 4.5.3 and are not errors, up to 1000 of them in a session (Postfix's
+     * smtpd_recipient_overshoot_limit); a mailbox named again is not one more. A black-box probe: a reply-all to 130
+     * people ended with 421 at the 20th 452, and the transaction of the 100 accepted was lost, on every retry.
+     */
+    @Test
+    void recipientsPastTheLimitAreNotErrorsUntilAThousand() throws Exception {
+        maxRecipients = 2;
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<c-7qf2@alias.example.net>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<carol@other.example>")).startsWith("250");
+            for (int i = 0; i < 50; i++) {
+                assertThat(c.send("RCPT TO:<u" + i + "@other.example>")).as("past the limit %d", i)
+                        .startsWith("452 4.5.3 Too many recipients");
+            }
+            assertThat(c.send("RCPT TO:<c-7qf2@alias.example.net>")).as("named again").startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            c.out.write("Subject: many\r\n\r\nx\r\n.\r\n".getBytes(StandardCharsets.US_ASCII));
+            c.out.flush();
+            assertThat(c.reply()).startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        assertThat(dao.find(queued.get(0)).orElseThrow().envelope().recipients())
+                .containsExactly("bob@partner.example", "carol@other.example");
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<carol@other.example>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<dave@other.example>")).startsWith("250");
+            for (int i = 0; i < 1000; i++) {
+                assertThat(c.send("RCPT TO:<u" + i + "@other.example>")).as("past the limit %d", i).startsWith("452");
+            }
+            // past the overshoot each one counts, as any error: the 20th ends the session
+            for (int i = 1; i < 20; i++) {
+                assertThat(c.send("RCPT TO:<v" + i + "@other.example>")).as("error %d", i).startsWith("452");
+            }
+            assertThat(c.send("RCPT TO:<v20@other.example>")).startsWith("421 4.7.0 Too many errors");
+            assertThat(c.in.readLine()).as("closed").isNull();
         }
     }
 
