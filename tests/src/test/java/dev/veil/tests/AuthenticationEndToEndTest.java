@@ -209,6 +209,40 @@ class AuthenticationEndToEndTest {
         }
     }
 
+    /**
+     * Comments and spaces between a From domain's labels do not change the domain (RFC 5322 4.4). Found by a black-box
+     * probe: {@code a@partner.(c)example} was judged as "partner" (dmarc=none, relayed and sealed), and
+     * {@code ceo@evil.example(c).partner.example}, at a subdomain of a p=reject domain, as evil.example (dmarc=pass).
+     */
+    @Test
+    void commentsInsideTheFromDomainDoNotChangeTheDomainDmarcJudges() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start();
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
+            dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
+            dns.txt("_dmarc.partner.example", "v=DMARC1; p=reject");
+            dns.txt("quar.example", "v=spf1 -all");
+            dns.txt("evil.example", "v=spf1 ip4:127.0.0.1 -all");
+            veil.start();
+            Map<String, String> fromAndSender = new java.util.LinkedHashMap<>();
+            fromAndSender.put("a@partner.(c)example", "a@quar.example");
+            fromAndSender.put("Alice <a@partner . example>", "a@quar.example");
+            fromAndSender.put("ceo@evil.example(c).partner.example", "x@evil.example");
+            for (Map.Entry<String, String> e : fromAndSender.entrySet()) {
+                String message = "From: " + e.getKey() + "\r\nTo: <alice@example.com>\r\nSubject: wire money\r\n"
+                        + "Date: Sun, 29 Nov 2026 12:05:00 +0000\r\n\r\nNow.\r\n";
+                String id = send(veil, e.getValue(), message);
+                Map<String, Object> held = veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
+                assertThat((String) held.get("lastError")).as(e.getKey()).contains("DMARC failed for")
+                        .contains("partner.example").contains("reject");
+            }
+            Thread.sleep(1000);
+            assertThat(exchange.getReceivedMessages()).isEmpty();
+        }
+    }
+
     /** The first line of Veil's log with {@code text}, waiting a little for the log's writer thread. */
     private static String logLine(GatewayProcess veil, String text) throws Exception {
         for (int i = 0; i < 100; i++) {

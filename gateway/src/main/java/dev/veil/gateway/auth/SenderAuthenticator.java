@@ -2,6 +2,7 @@ package dev.veil.gateway.auth;
 
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
+import dev.veil.gateway.correspondents.AddressParser;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import java.io.BufferedInputStream;
@@ -111,6 +112,12 @@ public final class SenderAuthenticator {
             } catch (AddressException | IllegalArgumentException e) {
                 // read below
             }
+            // as RFC 5322 reads them (a@partner.(c)example is at partner.example)
+            for (String domain : rfc5322Domains(from)) {
+                if (!domain.isEmpty()) {
+                    domains.add(domain);
+                }
+            }
             // and whatever follows an @ anywhere in the field: a lenient parse of "ceo@brand.example <<broken" gives
             // an address without brand.example, which a mail program may still show as the author
             Matcher m = AT_DOMAIN.matcher(from.value());
@@ -159,20 +166,53 @@ public final class SenderAuthenticator {
         return spf.check(client, mailFrom, helo);
     }
 
-    /** The ASCII domain of the single address in the single From field; "" when there is not exactly one. */
+    /**
+     * The ASCII domain of the single address in the single From field; "" when there is not exactly one, or when two
+     * readings of the field disagree on it. Comments and spaces may stand between a domain's labels (RFC 5322 4.4:
+     * {@code a@partner.(c)example} is at partner.example), which Jakarta Mail's lenient parse reads otherwise
+     * ({@code partner}): a black-box probe got dmarc=none for a p=reject domain that way, and a forged pass for
+     * {@code ceo@evil.example(c).partner.example}. Where the readings differ, every domain either gives is judged
+     * ({@link #authorDomains}), and the worst verdict stands.
+     */
     static String fromDomain(HeaderBlock header) {
         List<HeaderField> from = header.all("From");
         if (from.size() != 1) {
             return "";
         }
+        String lenient;
         try {
             InternetAddress[] addresses = InternetAddress.parseHeader(from.get(0).value(), false);
             if (addresses.length != 1 || addresses[0].isGroup() || addresses[0].getAddress() == null) {
                 return "";
             }
-            return asciiDomain(addresses[0].getAddress());
+            lenient = asciiDomain(addresses[0].getAddress());
         } catch (AddressException e) {
             return "";
         }
+        List<String> exact = rfc5322Domains(from.get(0));
+        return exact.size() == 1 && exact.get(0).equals(lenient) ? lenient : "";
+    }
+
+    /**
+     * The domains of the mailboxes in {@code field} as RFC 5322 reads them (comments and folding between labels
+     * dropped, groups' members included); empty when the field cannot be read that way.
+     */
+    private static List<String> rfc5322Domains(HeaderField field) {
+        List<String> domains = new java.util.ArrayList<>();
+        try {
+            for (AddressParser.Item item : AddressParser.parse(field.value())) {
+                List<AddressParser.Mailbox> members = item instanceof AddressParser.Group g ? g.members()
+                        : List.of((AddressParser.Mailbox) item);
+                if (item instanceof AddressParser.Group) {
+                    domains.add(""); // a group is never the single author
+                }
+                for (AddressParser.Mailbox m : members) {
+                    domains.add(asciiDomain(m.address()));
+                }
+            }
+        } catch (AddressParser.MalformedAddressException e) {
+            return List.of();
+        }
+        return domains;
     }
 }
