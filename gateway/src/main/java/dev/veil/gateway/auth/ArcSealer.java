@@ -333,6 +333,12 @@ public final class ArcSealer {
                 return new Chain(n, "fail");
             }
         }
+        long now = java.time.Instant.now().getEpochSecond();
+        for (ArcSet set : sets.values()) {
+            if (malformed(set, now)) {
+                return new Chain(n, "fail");
+            }
+        }
         String lastCv = DkimChecker.tag(sets.get(n).seal.value(), "cv").toLowerCase(Locale.ROOT);
         if (lastCv.equals("fail") || dns == null) {
             return new Chain(n, "fail");
@@ -352,6 +358,44 @@ public final class ArcSealer {
             }
         }
         return new Chain(n, "pass");
+    }
+
+    /**
+     * A set that independent validators (dkimpy's {@code arcverify}) reject whatever its signatures say: an ARC-Seal
+     * with an {@code h=} tag (RFC 8617 4.1.3: the seal covers the ARC sets, never chosen fields), a message signature
+     * that covers ARC-Seal (4.1.2), or an {@code x=} expiry that is not a number or has passed. Found by a black-box
+     * probe: Veil sealed cv=pass over such chains, and Exchange would have been handed a chain that fails as a whole,
+     * Veil's own verdict with it.
+     */
+    private static boolean malformed(ArcSet set, long now) {
+        if (hasTag(set.seal.value(), "h")) {
+            return true;
+        }
+        for (String name : DkimChecker.tag(set.ams.value(), "h").split(":")) {
+            if (name.strip().equalsIgnoreCase("ARC-Seal")) {
+                return true;
+            }
+        }
+        for (HeaderField f : List.of(set.seal, set.ams)) {
+            if (hasTag(f.value(), "x")) {
+                String x = DkimChecker.tag(f.value(), "x").replaceAll("\\s", "");
+                if (!x.matches("[0-9]{1,18}") || Long.parseLong(x) < now) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether the tag list {@code value} has a tag {@code name}, with any value. */
+    private static boolean hasTag(String value, String name) {
+        for (String part : value.split(";")) {
+            int eq = part.indexOf('=');
+            if (eq > 0 && part.substring(0, eq).strip().equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @param bodyHash the body's relaxed SHA-256 hash: the only kind of message signature that is checked */

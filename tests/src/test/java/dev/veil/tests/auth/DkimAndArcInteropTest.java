@@ -339,6 +339,107 @@ class DkimAndArcInteropTest {
                 .isEqualTo("fail");
     }
 
+    /**
+     * Chains that python3-dkim's arc_verify rejects whatever their signatures say — an ARC-Seal with h= (RFC 8617
+     * 4.1.3), a message signature covering ARC-Seal (4.1.2), an ARC-Seal whose x= has passed — are not vouched for:
+     * the new seal says cv=fail. Found by a black-box probe: Veil said cv=pass, and the chain Exchange got failed as a
+     * whole. The same sets without the flaw pass both validators, so the sets themselves are sound.
+     */
+    @Test
+    void aChainThatPythonRejectsForItsTagsIsNotVouchedFor() throws Exception {
+        ArcSigningKey forwarder = ArcSigningKey.openOrCreate(dir.resolve("fwd"), MasterKey.generate());
+        dns.txt("arc._domainkey.fwd.example", forwarder.dnsTxtValue());
+        Map<String, String> zone = Map.of("arc._domainkey.fwd.example", forwarder.dnsTxtValue());
+        ArcSigningKey veil = ArcSigningKey.openOrCreate(dir.resolve("keys"), MasterKey.generate());
+        ArcSealer sealer = new ArcSealer(veil.signingKey(), "seal.example", "veil", "veil.seal.example", resolver);
+        String message = "From: a@partner.example\r\nTo: b@example.com\r\nSubject: forwarded\r\n"
+                + "Date: Sun, 29 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n";
+        String sound = addSet(addSet(message, forwarder, 1, "", "from:to:subject"), forwarder, 2, "", "from:to:subject");
+        Map<String, String> flawed = new java.util.LinkedHashMap<>();
+        flawed.put("ARC-Seal with h=", addSet(message, forwarder, 1, "; h=from", "from:to:subject"));
+        flawed.put("message signature over ARC-Seal",
+                addSet(addSet(message, forwarder, 1, "", "from:to:subject"), forwarder, 2, "", "from:subject:arc-seal"));
+        flawed.put("ARC-Seal expired (x=)", addSet(message, forwarder, 1, "; x=1", "from:to:subject"));
+        assertThat(DkimTool.arcVerify(sound.getBytes(StandardCharsets.US_ASCII), zone, dir).exitCode())
+                .as("python3-dkim on the sound chain").isZero();
+        assertThat(sealOver(sealer, sound).status()).isEqualTo("pass");
+        for (Map.Entry<String, String> e : flawed.entrySet()) {
+            Tools.Result python = DkimTool.arcVerify(e.getValue().getBytes(StandardCharsets.US_ASCII), zone, dir);
+            assertThat(python.exitCode()).as("python3-dkim on: " + e.getKey() + "; " + python.output()).isNotZero();
+            assertThat(sealOver(sealer, e.getValue()).status()).as(e.getKey()).isEqualTo("fail");
+        }
+    }
+
+    private ArcSealer.Chain sealOver(ArcSealer sealer, String message) throws Exception {
+        Path in = dir.resolve("chain.eml");
+        Files.writeString(in, message, StandardCharsets.US_ASCII);
+        return sealer.seal(in, dir.resolve("sealed.eml"), List.of(), List.of(), Instant.now());
+    }
+
+    /**
+     * {@code message} with a forwarder's ARC set {@code instance} on top (relaxed/relaxed, rsa-sha256, d=fwd.example,
+     * s=arc), written here field by field so that it can carry what no signer would write.
+     */
+    private static String addSet(String message, ArcSigningKey key, int instance, String sealExtra, String signed) {
+        int end = message.indexOf("\r\n\r\n");
+        List<String[]> fields = new ArrayList<>();
+        for (String line : message.substring(0, end).split("\r\n")) {
+            int colon = line.indexOf(':');
+            fields.add(new String[] {line.substring(0, colon), line.substring(colon + 1)});
+        }
+        String body = message.substring(end + 4);
+        long t = Instant.now().getEpochSecond();
+        String bh;
+        try {
+            bh = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(StandardCharsets.US_ASCII)));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        String aar = " i=" + instance + "; mx.fwd.example; spf=pass";
+        String ams = " i=" + instance + "; a=rsa-sha256; c=relaxed/relaxed; d=fwd.example; s=arc; t=" + t + "; h="
+                + signed + "; bh=" + bh + "; b=";
+        StringBuilder amsInput = new StringBuilder();
+        for (String name : signed.split(":")) {
+            for (int i = fields.size() - 1; i >= 0; i--) { // the bottom-most of each name, as DKIM picks
+                if (fields.get(i)[0].equalsIgnoreCase(name)) {
+                    amsInput.append(relaxed(fields.get(i)[0], fields.get(i)[1])).append("\r\n");
+                    break;
+                }
+            }
+        }
+        amsInput.append(relaxed("ARC-Message-Signature", ams));
+        ams += sign(key, amsInput.toString());
+        String seal = " i=" + instance + "; a=rsa-sha256; cv=" + (instance == 1 ? "none" : "pass")
+                + "; d=fwd.example; s=arc; t=" + t + sealExtra + "; b=";
+        StringBuilder sealInput = new StringBuilder();
+        for (int i = 1; i < instance; i++) { // the sets below, oldest first
+            for (String name : List.of("ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal")) {
+                for (String[] f : fields) {
+                    if (f[0].equalsIgnoreCase(name) && f[1].strip().startsWith("i=" + i + ";")) {
+                        sealInput.append(relaxed(f[0], f[1])).append("\r\n");
+                    }
+                }
+            }
+        }
+        sealInput.append(relaxed("ARC-Authentication-Results", aar)).append("\r\n")
+                .append(relaxed("ARC-Message-Signature", ams)).append("\r\n")
+                .append(relaxed("ARC-Seal", seal));
+        seal += sign(key, sealInput.toString());
+        return "ARC-Seal:" + seal + "\r\nARC-Message-Signature:" + ams + "\r\nARC-Authentication-Results:" + aar
+                + "\r\n" + message;
+    }
+
+    /** RFC 6376 3.4.2 for an unfolded field. */
+    private static String relaxed(String name, String value) {
+        return name.toLowerCase(java.util.Locale.ROOT) + ":" + value.replaceAll("[ \t]+", " ").strip();
+    }
+
+    private static String sign(ArcSigningKey key, String data) {
+        return java.util.Base64.getEncoder().encodeToString(
+                key.signingKey().signSha256(data.getBytes(StandardCharsets.US_ASCII)));
+    }
+
     /** An mbox "From " separator is not part of a message; a sending client never transmits it. */
     private static byte[] withoutMboxLine(byte[] data) {
         if (data.length > 5 && new String(data, 0, 5, StandardCharsets.US_ASCII).equals("From ")) {
