@@ -97,15 +97,21 @@ public final class AuthenticationResults {
     /** The field's authserv-id (the first token, comments skipped), lower case; "" if there is none. */
     public static String authservId(HeaderField field) {
         String value = stripComments(field.value()).strip();
+        if (value.startsWith("\"")) {
+            // a quoted string (RFC 8601 2.2: authserv-id is a value): its quoted pairs stand for their characters, so
+            // "v\eil.example.com" claims veil.example.com (a black-box probe's field was kept)
+            StringBuilder id = new StringBuilder();
+            for (int i = 1; i < value.length() && value.charAt(i) != '"'; i++) {
+                char c = value.charAt(i);
+                id.append(c == '\\' && i + 1 < value.length() ? value.charAt(++i) : c);
+            }
+            return id.toString().toLowerCase(Locale.ROOT);
+        }
         int end = 0;
         while (end < value.length() && value.charAt(end) != ';' && !Character.isWhitespace(value.charAt(end))) {
             end++;
         }
-        String id = value.substring(0, end);
-        if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
-            id = id.substring(1, id.length() - 1);
-        }
-        return id.toLowerCase(Locale.ROOT);
+        return value.substring(0, end).toLowerCase(Locale.ROOT);
     }
 
     /** True for an Authentication-Results field that claims to be from us (so, arriving from outside, forged). */

@@ -52,10 +52,14 @@ class AuthenticationResultsTest {
                 + "Authentication-Results: mx.other.example; dkim=pass\r\n"
                 + "Authentication-Results: veil.example.community; dkim=pass\r\n"
                 + "ARC-Authentication-Results: i=1; veil.example.com; dkim=pass\r\n"
-                + "Authentication-Results: veil.example.com.; dkim=pass\r\n\r\n")
+                + "Authentication-Results: veil.example.com.; dkim=pass\r\n"
+                // RFC 8601 2.2: a quoted string, its quoted pairs standing for their characters (a probe's was kept)
+                + "Authentication-Results: \"v\\eil.example.com\"; dmarc=pass\r\n"
+                + "Authentication-Results: \"veil.example.com\" ; dmarc=pass\r\n"
+                + "Authentication-Results: \"veil.example.com x\"; dmarc=pass\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         assertThat(h.fields().stream().map(f -> AuthenticationResults.claimsToBe(f, "veil.example.com")).toList())
-                .containsExactly(true, true, false, false, false, true);
+                .containsExactly(true, true, false, false, false, true, true, true, false);
     }
 
     @Test
