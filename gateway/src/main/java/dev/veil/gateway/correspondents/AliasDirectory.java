@@ -156,4 +156,9 @@ public final class AliasDirectory {
         }
         return real;
     }
+
+    /** Every alias domain with a registration, an earlier policy's included. */
+    public java.util.Set<String> aliasDomains() throws SQLException {
+        return dao.aliasDomains();
+    }
 }

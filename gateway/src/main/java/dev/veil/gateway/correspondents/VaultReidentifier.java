@@ -18,7 +18,10 @@ import java.util.stream.Collectors;
 
 /**
  * {@link Reidentifier} over the alias directory and the pseudonym keys. The alias domains are those of the
- * {@code pseudonymise} actions of the policy in force (a reload changes them at once). An alias resolves only when
+ * {@code pseudonymise} actions of the policy in force (a reload changes them at once), and every domain the directory
+ * holds aliases in: after a rule's {@code alias-domain} changes, replies to the aliases Exchange already holds still
+ * reach the real people (a black-box probe's were relayed unresolved, to the old alias domain, as if it were any
+ * other). An alias resolves only when
  * it is well formed ({@code c-} and 20 base32 characters), lies in an alias domain, has a directory row, and that row
  * decrypts to an address whose alias it is; a Message-ID token only when it lies in an alias domain and decrypts.
  *
@@ -38,7 +41,7 @@ public final class VaultReidentifier implements Reidentifier {
     private final AliasDirectory directory;
     private final Supplier<Policy> policies;
     private final Supplier<Pseudonymiser> pseudonymiser;
-    private volatile AliasDomains domains = new AliasDomains("", Set.of(), List.of());
+    private volatile AliasDomains domains = new AliasDomains("", Set.of(), Set.of(), List.of());
 
     public VaultReidentifier(AliasDirectory directory, Supplier<Policy> policies, Supplier<Pseudonymiser> pseudonymiser) {
         this.directory = directory;
@@ -46,8 +49,12 @@ public final class VaultReidentifier implements Reidentifier {
         this.pseudonymiser = pseudonymiser;
     }
 
-    /** The alias domains of one policy version, and the display names its rules give correspondents. */
-    private record AliasDomains(String policyVersion, Set<String> domains, List<Pattern> labels) {
+    /**
+     * The alias domains of one policy version ({@code domains}; with those the directory holds: {@code recognised}),
+     * and the display names its rules give correspondents.
+     */
+    private record AliasDomains(String policyVersion, Set<String> domains, Set<String> recognised,
+                                List<Pattern> labels) {
     }
 
     /** Every alias domain of the policy's rules that pseudonymise correspondents (A-labels, lower case). */
@@ -120,7 +127,7 @@ public final class VaultReidentifier implements Reidentifier {
         }
         int at = id.lastIndexOf('@');
         String domain = at < 0 ? null : domain(id.substring(at + 1));
-        if (domain == null || !current().domains().contains(domain)) {
+        if (domain == null || !current().recognised().contains(domain)) {
             return Optional.empty();
         }
         return pseudonymiser.get().revealMessageId(id);
@@ -154,7 +161,12 @@ public final class VaultReidentifier implements Reidentifier {
         }
         // the alias is a keyed hash of the address: only a row that resolves back to it counts
         String local = pseudonymiser.get().aliasLocalPart(canonical);
-        for (String domain : new java.util.TreeSet<>(current().domains())) {
+        // the policy's domains first, then those of earlier policies (a bounce names the alias Exchange knows)
+        AliasDomains known = current();
+        List<String> domains = new ArrayList<>(new java.util.TreeSet<>(known.domains()));
+        new java.util.TreeSet<>(known.recognised()).stream().filter(d -> !known.domains().contains(d))
+                .forEach(domains::add);
+        for (String domain : domains) {
             try {
                 if (directory.realAddress(local, domain).filter(canonical::equals).isPresent()) {
                     return Optional.of(local + "@" + domain);
@@ -180,7 +192,8 @@ public final class VaultReidentifier implements Reidentifier {
             return null;
         }
         String domain = domain(a.substring(at + 1));
-        return domain != null && current().domains().contains(domain) ? new String[] {a.substring(0, at), domain} : null;
+        return domain != null && current().recognised().contains(domain) ? new String[] {a.substring(0, at), domain}
+                : null;
     }
 
     private static String domain(String raw) {
@@ -196,7 +209,15 @@ public final class VaultReidentifier implements Reidentifier {
         String version = policy == null ? "" : policy.contentHash();
         AliasDomains known = domains;
         if (!known.policyVersion().equals(version)) {
-            known = new AliasDomains(version, aliasDomains(policy), labelPatterns(policy));
+            Set<String> ofPolicy = aliasDomains(policy);
+            Set<String> recognised = new HashSet<>(ofPolicy);
+            try {
+                recognised.addAll(directory.aliasDomains());
+            } catch (SQLException e) {
+                // not cached: the next call reads again; meanwhile the caller answers "later", as for any alias
+                throw new IllegalStateException("the alias directory cannot be read: " + e.getMessage(), e);
+            }
+            known = new AliasDomains(version, ofPolicy, Set.copyOf(recognised), labelPatterns(policy));
             domains = known;
         }
         return known;

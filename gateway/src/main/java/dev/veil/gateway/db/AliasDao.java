@@ -70,6 +70,19 @@ public final class AliasDao {
         }
     }
 
+    /** Every alias domain the directory has a row in: those of earlier policies too. */
+    public java.util.Set<String> aliasDomains() throws SQLException {
+        java.util.Set<String> domains = new java.util.HashSet<>();
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("SELECT DISTINCT alias_domain FROM correspondent_alias");
+             ResultSet r = s.executeQuery()) {
+            while (r.next()) {
+                domains.add(r.getString(1));
+            }
+        }
+        return domains;
+    }
+
     public long count() throws SQLException {
         try (Connection c = database.connection();
              PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM correspondent_alias");

@@ -88,6 +88,29 @@ class VaultReidentifierTest {
         assertThat(reidentifier.aliasOf("no-domain")).isEmpty();
     }
 
+    /**
+     * A rule's alias-domain changed: the aliases and Message-ID tokens Exchange already holds, in the old domain, still
+     * resolve; a black-box probe's reply to one was relayed unresolved, to the old alias domain as to any other.
+     */
+    @Test
+    void aliasesOfAnAliasDomainThePolicyNoLongerNamesStillResolve() throws Exception {
+        String alias = directory.register("bob@partner.example", ALIAS_DOMAIN);
+        String token = pseudonymiser.messageId("<20240101.abc@mail.partner.example>", ALIAS_DOMAIN);
+        assertThat(reidentifier.isAliasAddress(alias)).isTrue();
+
+        policy = dev.veil.config.PolicyLoader.parse("policy.yml",
+                CorrespondentsFixture.POLICY.replace(ALIAS_DOMAIN, "alias2.example.net")).policy().orElseThrow();
+        assertThat(VaultReidentifier.aliasDomains(policy)).doesNotContain(ALIAS_DOMAIN);
+
+        assertThat(reidentifier.isAliasAddress(alias)).isTrue();
+        assertThat(reidentifier.realAddress(alias)).contains("bob@partner.example");
+        assertThat(reidentifier.realMessageId(token)).contains("<20240101.abc@mail.partner.example>");
+        assertThat(reidentifier.isAliasAddress("c-abc@alias2.example.net")).as("the new domain").isTrue();
+        assertThat(reidentifier.isAliasAddress("c-abc@alias3.example.net")).as("never an alias domain").isFalse();
+        // a bounce of mail to bob names the alias Exchange knows him by
+        assertThat(reidentifier.aliasOf("bob@partner.example")).contains(alias);
+    }
+
     @Test
     void knowsNothingOfAWellFormedAliasThatWasNeverGiven() {
         String unknown = pseudonymiser.alias("never-wrote@partner.example", ALIAS_DOMAIN);
