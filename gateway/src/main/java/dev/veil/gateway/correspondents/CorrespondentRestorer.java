@@ -351,15 +351,35 @@ public final class CorrespondentRestorer {
         return c == ' ' || c == '\t' || c == '\r' || c == '\n';
     }
 
+    /**
+     * A label Veil gave correspondents, or an alias address written as the name (Outlook writes a typed address so,
+     * quoted in apostrophes, or an encoded word that hides its {@code @} from the address pattern): neither names
+     * anybody, and the person would read their own alias.
+     */
     private boolean isLabel(String displayName) {
         try {
-            return reidentifier.isLabel(displayName);
+            String bare = displayName;
+            while (bare.length() >= 2 && bare.startsWith("'") && bare.endsWith("'")) {
+                bare = bare.substring(1, bare.length() - 1).strip();
+            }
+            return SAFE_ADDRESS.matcher(bare).matches() && reidentifier.isAliasAddress(bare)
+                    || reidentifier.isLabel(displayName);
         } catch (RuntimeException e) {
             return false; // the policy unavailable: the name stays, as before labels were dropped
         }
     }
 
     private Optional<String> address(String field, String token) throws RestorationException {
+        // apostrophes before it are Outlook's quotes around an address typed as a name ('c-…@alias'), never part of an
+        // alias: the address pattern takes them as atext
+        int quotes = 0;
+        while (quotes < token.length() && token.charAt(quotes) == '\'') {
+            quotes++;
+        }
+        if (quotes > 0) {
+            Optional<String> inner = address(field, token.substring(quotes));
+            return inner == null || inner.isEmpty() ? inner : Optional.of(token.substring(0, quotes) + inner.get());
+        }
         String candidate = stripTrailingDots(token);
         boolean alias;
         Optional<String> real;

@@ -159,6 +159,27 @@ class CorrespondentRestorerTest {
                 + " carol@other.example;, undisclosed-recipients:;\r\n\r\n");
     }
 
+    /**
+     * Outlook writes an address typed as a recipient's name quoted in apostrophes; a name can also be an encoded word
+     * that hides the alias's {@code @}. A black-box probe's correspondents read their own aliases in both.
+     */
+    @Test
+    void anAliasWrittenAsTheNameIsRestoredOrDropped() throws Exception {
+        assertThat(restore("To: '" + BOB_ALIAS + "' <" + BOB_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: 'bob@partner.example' <bob@partner.example>\r\n\r\n");
+        assertThat(restore("To: \"'" + BOB_ALIAS + "'\" <" + BOB_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: \"'bob@partner.example'\" <bob@partner.example>\r\n\r\n");
+        assertThat(restore("To: \"" + BOB_ALIAS + "\" <" + BOB_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: \"bob@partner.example\" <bob@partner.example>\r\n\r\n");
+        assertThat(restore("To: =?utf-8?Q?c-7qf2=40alias.example.net?= <" + BOB_ALIAS + ">, =?utf-8?B?"
+                + java.util.Base64.getEncoder().encodeToString(("'" + CAROL_ALIAS + "'").getBytes(StandardCharsets.UTF_8))
+                + "?= <" + CAROL_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: <bob@partner.example>, <carol@other.example>\r\n\r\n");
+        // another alias of the domain that names nobody Veil knows is still an alias, not a name
+        assertThat(restore("To: =?utf-8?Q?c-zzzz=40alias.example.net?= <" + BOB_ALIAS + ">\r\n\r\n"))
+                .isEqualTo("To: <bob@partner.example>\r\n\r\n");
+    }
+
     @Test
     void encodedWordDisplayNamesAndCommentsAreLeftAsTheyAre() throws Exception {
         String out = restore("From: =?UTF-8?B?Q29udGFjdCDDnzc=?= <" + BOB_ALIAS + "> (via Veil)\r\n"
