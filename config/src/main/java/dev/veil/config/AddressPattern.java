@@ -187,6 +187,27 @@ record AddressPattern(String text, Kind kind, String local, String domain) {
         return Glob.covers(local, other.local) && Glob.covers(domain, other.domain);
     }
 
+    /**
+     * The pattern of the mailbox every address this one matches is delivered to, when they are all sub-addresses of
+     * one mailbox ({@code bob+secret@example.com}, {@code bob+*@example.com}: {@code bob@example.com}); else null. The
+     * detail starts at the first {@code +}, which must come before any wildcard.
+     */
+    AddressPattern mailbox() {
+        if (kind != Kind.ADDRESS && kind != Kind.GLOB) {
+            return null;
+        }
+        int wildcard = 0;
+        while (wildcard < local.length() && local.charAt(wildcard) != '*' && local.charAt(wildcard) != '?') {
+            wildcard++;
+        }
+        int plus = local.indexOf('+');
+        if (plus <= 0 || plus >= wildcard) {
+            return null;
+        }
+        String base = local.substring(0, plus);
+        return new AddressPattern(base + "@" + domain, Glob.isGlob(domain) ? Kind.GLOB : Kind.ADDRESS, base, domain);
+    }
+
     /** True when some address could match both (used to find protected domains no rule serves). */
     boolean mayOverlapDomain(String domainGlob) {
         return Glob.covers(domain, domainGlob) || Glob.covers(domainGlob, domain)

@@ -41,13 +41,40 @@ record CompiledRule(int index, Rule rule, List<AddressPattern> recipients, List<
         return false;
     }
 
+    /** As {@link #covers}, not counting that a rule for a mailbox holds for its sub-addresses. */
+    boolean coversLiterally(CompiledRule later) {
+        Direction mine = rule.match().direction();
+        if (mine != null && mine != later.rule.match().direction()) {
+            return false;
+        }
+        return coversAll(recipients, later.recipients) && coversAll(senders, later.senders);
+    }
+
     /** True when this rule matches every message {@code later} would (so {@code later} can never be chosen). */
     boolean covers(CompiledRule later) {
         Direction mine = rule.match().direction();
         if (mine != null && mine != later.rule.match().direction()) {
             return false;
         }
-        return coversAll(recipients, later.recipients) && coversAll(senders, later.senders);
+        return coversRecipients(recipients, later.recipients) && coversAll(senders, later.senders);
+    }
+
+    /**
+     * Recipients: a pattern also holds for the sub-addresses of what it matches ({@link Policy#withoutDetail}), so
+     * {@code bob@example.com} covers {@code bob+secret@example.com}. Found by a black-box probe: an encrypt rule for
+     * {@code bob+secret@} after a pass rule for {@code bob@} was never chosen, and the checker said nothing.
+     */
+    private static boolean coversRecipients(List<AddressPattern> wide, List<AddressPattern> narrow) {
+        if (wide.isEmpty() || narrow.isEmpty()) {
+            return coversAll(wide, narrow);
+        }
+        for (AddressPattern n : narrow) {
+            AddressPattern mailbox = n.mailbox();
+            if (!coveredByOne(wide, n) && (mailbox == null || !coveredByOne(wide, mailbox))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean coversAll(List<AddressPattern> wide, List<AddressPattern> narrow) {

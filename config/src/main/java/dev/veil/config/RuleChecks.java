@@ -35,7 +35,9 @@ final class RuleChecks {
                             + "' (line " + a.line() + ") matches, so it can never apply — remove it or merge the two");
                 } else {
                     problems.error(sites.get(j).node(), "rule '" + b.name() + "' can never match: rule '" + a.name()
-                            + "' (line " + a.line() + ") comes first and matches everything it does — move '" + b.name()
+                            + "' (line " + a.line() + ") comes first and matches everything it does"
+                            + (earlier.coversLiterally(later) ? "" : " (a rule for a mailbox holds for its sub-addresses,"
+                            + " as Exchange delivers them to it)") + " — move '" + b.name()
                             + "' above it or narrow '" + a.name() + "'");
                 }
                 break;
@@ -50,6 +52,20 @@ final class RuleChecks {
             CompiledRule r = CompiledRule.of(i, sites.get(i).rule());
             if (r.directionMatches(Direction.INBOUND)) {
                 inbound.add(r);
+            }
+        }
+        List<String> protectedGlobs = domains.stream().map(d -> AddressPattern.parseDomain(d.value()).domain()).toList();
+        for (int i = 0; i < sites.size(); i++) {
+            CompiledRule r = CompiledRule.of(i, sites.get(i).rule());
+            // an inbound rule only for domains Veil does not protect: their mail is refused at RCPT, so it is dead (a
+            // black-box probe's typo, ceo@exmaple.com, left the CEO's mail to the next rule without a word)
+            if (r.rule().match().direction() == Direction.INBOUND && !r.recipients().isEmpty()
+                    && r.recipients().stream().noneMatch(p -> p.kind() == AddressPattern.Kind.ANY
+                    || protectedGlobs.stream().anyMatch(p::mayOverlapDomain))) {
+                problems.warning(sites.get(i).node(), "rule '" + r.rule().name() + "' can never match: it is for"
+                        + " inbound mail to " + r.recipients().stream().map(p -> "'" + p.text().strip() + "'")
+                        .collect(java.util.stream.Collectors.joining(", ")) + ", in no domain listed under 'domains',"
+                        + " and Veil refuses such mail — check the spelling, or add the domain");
             }
         }
         for (Scalar d : domains) {
