@@ -147,7 +147,7 @@ public final class OpenPgpKeys {
         }
         if (!settings.issueUserCertificates()) {
             throw new KeyMissingException("no OpenPGP key for " + normalised
-                    + " and keys.issueUserCertificates is false — import the user's key or turn issuing on");
+                    + " and the policy's keys.smime.issue-user-certificates is false (it governs OpenPGP keys too) — import the user's key or turn issuing on");
         }
         return issueUser(normalised, OpenPgpKeyMaterial.Algorithm.parse(settings.openpgpAlgorithm())).publicRing();
     }

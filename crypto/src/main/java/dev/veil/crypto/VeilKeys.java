@@ -201,7 +201,7 @@ public final class VeilKeys {
         }
         if (!settings.issueUserCertificates()) {
             throw new KeyMissingException("no S/MIME certificate for " + normalised
-                    + " and keys.issueUserCertificates is false — import the user's certificate or turn issuing on");
+                    + " and the policy's keys.smime.issue-user-certificates is false — import the user's certificate or turn issuing on");
         }
         return issueUser(normalised, KeyAlgorithm.parse(settings.smimeAlgorithm())).certificate();
     }

@@ -61,7 +61,7 @@ class VeilKeysTest {
         assertThatThrownBy(() -> store.keys.userCertificate("nobody@example.com", SharedKeyStore.NOT_ISSUING))
                 .isInstanceOf(KeyMissingException.class)
                 .hasMessageContaining("nobody@example.com")
-                .hasMessageContaining("issueUserCertificates");
+                .hasMessageContaining("keys.smime.issue-user-certificates");
         assertThat(store.keys.hasUserCertificate("nobody@example.com")).isFalse();
     }
 
