@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.util.GreenMail;
 import dev.veil.config.PolicyLoader;
+import dev.veil.gateway.pipeline.AuthenticateStep;
 import dev.veil.tests.support.DkimTool;
 import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
@@ -230,6 +231,7 @@ class AuthenticationEndToEndTest {
             fromAndSender.put("a@partner.(c)example", "a@quar.example");
             fromAndSender.put("Alice <a@partner . example>", "a@quar.example");
             fromAndSender.put("ceo@evil.example(c).partner.example", "x@evil.example");
+            List<String> ids = new java.util.ArrayList<>();
             for (Map.Entry<String, String> e : fromAndSender.entrySet()) {
                 String message = "From: " + e.getKey() + "\r\nTo: <alice@example.com>\r\nSubject: wire money\r\n"
                         + "Date: Sun, 29 Nov 2026 12:05:00 +0000\r\n\r\nNow.\r\n";
@@ -237,9 +239,21 @@ class AuthenticationEndToEndTest {
                 Map<String, Object> held = veil.awaitState(id, "quarantined", Duration.ofSeconds(30));
                 assertThat((String) held.get("lastError")).as(e.getKey()).contains("DMARC failed for")
                         .contains("partner.example").contains("reject");
+                ids.add(id);
             }
             Thread.sleep(1000);
             assertThat(exchange.getReceivedMessages()).isEmpty();
+
+            // an admin's release of a DMARC hold is the decision on it: the message goes on, tagged, with dmarc=fail
+            // (a black-box probe's was held again at once, and only a policy change for all mail let it out)
+            assertThat(veil.adminPost("/queue/" + ids.get(0) + "/release").statusCode()).isEqualTo(200);
+            veil.awaitState(ids.get(0), "relayed", Duration.ofSeconds(30));
+            String released = received(exchange, 1);
+            assertThat(outerHeader(released)).contains("dmarc=fail");
+            assertThat(decrypt(veil, released, "released")).contains("Subject: " + AuthenticateStep.DMARC_TAG)
+                    .contains("dmarc=fail");
+            assertThat(veil.admin("/audit?queueId=" + ids.get(0)).body()).contains("released");
+            assertThat(veil.admin("/queue/" + ids.get(1)).body()).contains("quarantined");
         }
     }
 

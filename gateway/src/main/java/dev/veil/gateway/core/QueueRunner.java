@@ -168,10 +168,17 @@ public final class QueueRunner implements Managed {
         // the hold note goes before the row changes: once due, a worker may quarantine the entry again at once,
         // with a note of its own that must stay
         java.util.Optional<Spool.Hold> hold = spool.findHold(id);
+        List<String> releasedBefore = spool.releasedFrom(id);
+        if (hold.isPresent()) {
+            spool.markReleased(id, hold.get().reason()); // the admin's decision, for the step that held it
+        }
         spool.unhold(id);
         boolean done = dao.requeue(id, clock.instant(), adminAudit(id, "released", "released by an admin"));
         if (!done && hold.isPresent()) {
             spool.hold(id, hold.get().recipients(), hold.get().reason()); // nothing was released: still held
+            if (releasedBefore.isEmpty()) {
+                java.nio.file.Files.deleteIfExists(spool.releasedFile(id));
+            }
         }
         if (done) {
             LOG.info("{}: released by an admin", id);

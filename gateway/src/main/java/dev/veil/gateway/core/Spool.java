@@ -124,6 +124,7 @@ public final class Spool {
                                 || row.get().state() == SpoolState.BOUNCED) {
                             // never queued, or gone for good: a kill came between the two deletes of remove()
                             Files.deleteIfExists(env);
+                            Files.deleteIfExists(releasedFile(id));
                         }
                         continue;
                     }
@@ -202,6 +203,33 @@ public final class Spool {
         Files.deleteIfExists(messageFile(id));
         Files.deleteIfExists(envelopeFile(id));
         Files.deleteIfExists(holdFile(id));
+        Files.deleteIfExists(releasedFile(id));
+    }
+
+    /**
+     * The note that an admin released the entry from a hold ({@code ID.released}: the reason of each hold released, one
+     * per line), for the steps that held it: a release is the admin's decision about that reason, so a step whose
+     * verdict was it (DMARC) lets the message go the next time rather than holding it again. A black-box probe's
+     * release of a DMARC quarantine was quarantined again at once, and only a policy change for all mail let it out.
+     */
+    public Path releasedFile(QueueId id) {
+        return queue.resolve(id.value() + ".released");
+    }
+
+    /** Adds {@code reason} to the entry's release note (synced, with its directory). */
+    public void markReleased(QueueId id, String reason) throws IOException {
+        List<String> reasons = new java.util.ArrayList<>(releasedFrom(id));
+        reasons.add(reason == null ? "" : reason.replaceAll("[\\r\\n]+", " "));
+        writeAtomically(releasedFile(id), (String.join("\n", reasons) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The reasons of the holds an admin released the entry from, oldest first; empty when never released. */
+    public List<String> releasedFrom(QueueId id) throws IOException {
+        Path file = releasedFile(id);
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
     }
 
     /**

@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuthenticateStep implements MailStep {
     public static final String DMARC_TAG = "[DMARC FAIL]";
+    /** How the reason of a DMARC hold starts (in the queue, the hold note and the release note). */
+    static final String DMARC_HOLD = "DMARC failed for ";
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticateStep.class);
     private final Spool spool;
     private final SenderAuthenticator authenticator;
@@ -74,10 +76,18 @@ public final class AuthenticateStep implements MailStep {
         boolean tag = false;
         if (verdict.dmarc().result() == DmarcResult.FAIL && verdict.dmarc().policy() != DmarcRecord.Disposition.NONE) {
             AuthenticationPolicy.DmarcFailure handling = mail.policy().authentication().dmarcFailure();
-            String why = "DMARC failed for " + verdict.dmarc().fromDomain() + " (its policy: "
+            String why = DMARC_HOLD + verdict.dmarc().fromDomain() + " (its policy: "
                     + verdict.dmarc().policy().keyword() + "; " + verdict.dmarc().reason() + ")";
             switch (handling) {
-                case QUARANTINE -> throw new QuarantineException(why);
+                case QUARANTINE -> {
+                    // an admin who released it from this very hold has decided: it goes on, tagged, rather than being
+                    // held again until the policy changes for all mail (a black-box probe)
+                    if (spool.releasedFrom(mail.id()).stream().noneMatch(r -> r.contains(DMARC_HOLD))) {
+                        throw new QuarantineException(why);
+                    }
+                    tag = true;
+                    LOG.info("{}: {}: released by an admin, so not held again; subject tagged", mail.id(), why);
+                }
                 case TAG -> {
                     tag = true;
                     LOG.info("{}: {}: subject tagged", mail.id(), why);
