@@ -37,6 +37,30 @@ final class EscrowRecord {
                 + " make a new one deliberately, delete " + record.toAbsolutePath());
     }
 
+    /**
+     * Refuses to issue a user a new key where Veil issued one before and its file is gone ({@code FILE.made} beside
+     * it, as for the escrow key): the user's mail program holds the old key, so mail to a silently issued new one could
+     * be read only with the escrow key. A black-box probe deleted and renamed user key files, and the next message
+     * went to a fresh key, the health check still green. Call when the user's key file is missing.
+     *
+     * @param format {@code smime} or {@code openpgp}, for the command that issues a new key deliberately
+     */
+    static void checkNoneWasIssued(Path userFile, String address, String format) throws KeyException {
+        Path record = of(userFile);
+        if (!Files.exists(record)) {
+            return;
+        }
+        String fingerprint;
+        try {
+            fingerprint = Files.readString(record, StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            fingerprint = "(unreadable: " + e.getMessage() + ")";
+        }
+        throw new KeyMissingException(userFile.toAbsolutePath() + " is missing, but Veil issued " + address + " a key"
+                + " (fingerprint " + fingerprint + "), which their mail program holds: restore that file from its"
+                + " backup. To issue a new key instead, run: veil keys rotate " + address + " --format " + format);
+    }
+
     /** Notes that the escrow key with {@code fingerprint} is the one in {@code escrowFile}. */
     static void write(Path escrowFile, String fingerprint) throws KeyException {
         Path record = of(escrowFile);

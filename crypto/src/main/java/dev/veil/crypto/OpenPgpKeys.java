@@ -47,6 +47,8 @@ public final class OpenPgpKeys {
     private volatile Cached escrow;
     private final ConcurrentHashMap<String, Cached> users = new ConcurrentHashMap<>();
     private final UserKeyAudit<OpenPgpEntry> userAudit;
+    /** "address fingerprint" of the user keys whose issue note this process has checked: one write at most each. */
+    private final java.util.Set<String> recorded = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
 
     private OpenPgpKeys(Path dir, MasterKey masterKey) {
@@ -138,6 +140,11 @@ public final class OpenPgpKeys {
     public PGPPublicKeyRing userKey(String address, KeySettings settings) throws KeyException {
         String normalised = Addresses.normalise(address);
         OpenPgpEntry existing = loadUser(normalised);
+        if (existing == null) {
+            EscrowRecord.checkNoneWasIssued(userFile(normalised), normalised, "openpgp");
+        } else if (recorded.add(normalised + " " + existing.fingerprint())) {
+            EscrowRecord.write(userFile(normalised), existing.fingerprint()); // also for a key issued before the note
+        }
         if (existing != null && settings.issueUserCertificates() && dueForRotation(existing, settings.rotation())) {
             rotateUser(normalised, settings);
             existing = loadUser(normalised);
@@ -278,6 +285,7 @@ public final class OpenPgpKeys {
             PGPSecretKeyRing ring = OpenPgpKeyMaterial.generate(algorithm, "<" + normalised + ">");
             OpenPgpEntry fresh = OpenPgpEntry.create(KeyEntry.idFor(KeyKind.USER, normalised), KeyKind.USER, ring, masterKey);
             replace(fresh, userFile(normalised));
+            EscrowRecord.write(userFile(normalised), fresh.fingerprint());
             prune(settings);
             return rotation(normalised, fresh, old.fingerprint());
         }
@@ -318,6 +326,7 @@ public final class OpenPgpKeys {
             Path revocation = retire(old, userFile(normalised), true, certificate);
             try {
                 Files.delete(userFile(normalised));
+                Files.deleteIfExists(EscrowRecord.of(userFile(normalised))); // the next message gets a new key
                 AtomicFiles.syncDirectory(userFile(normalised).getParent());
             } catch (IOException e) {
                 throw new KeyException("cannot remove " + userFile(normalised) + ": " + e.getMessage(), e);
@@ -434,6 +443,7 @@ public final class OpenPgpKeys {
                 throw new KeyException("generated an OpenPGP key for " + address + " but cannot read it back from "
                         + userFile(address));
             }
+            EscrowRecord.write(userFile(address), published.fingerprint());
             return published;
         }
     }

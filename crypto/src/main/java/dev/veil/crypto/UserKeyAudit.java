@@ -71,6 +71,20 @@ final class UserKeyAudit<E> {
         } catch (IOException e) {
             problems.add("cannot list " + usersDir.toAbsolutePath() + ": " + e.getMessage());
         }
+        // a key Veil issued whose file is gone (deleted, renamed): its user's mail waits for it (EscrowRecord)
+        try (DirectoryStream<Path> notes = Files.newDirectoryStream(usersDir, glob + ".made")) {
+            for (Path note : notes) {
+                String name = note.getFileName().toString();
+                Path file = note.resolveSibling(name.substring(0, name.length() - ".made".length()));
+                String address = addressOf.apply(file);
+                if (address != null && !Files.exists(file)) {
+                    problems.add("key file " + file.toAbsolutePath() + " of " + address + " is missing, but Veil issued"
+                            + " that key: mail to " + address + " waits — restore the file from its backup");
+                }
+            }
+        } catch (IOException e) {
+            problems.add("cannot list " + usersDir.toAbsolutePath() + ": " + e.getMessage());
+        }
         return problems;
     }
 }

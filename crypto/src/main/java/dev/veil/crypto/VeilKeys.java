@@ -21,6 +21,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -61,6 +62,8 @@ public final class VeilKeys {
     private final UserKeyAudit<KeyEntry> userAudit;
     /** One lock per address being issued, so two threads don't generate two keys for the same user. */
     private final ConcurrentHashMap<String, Object> issueLocks = new ConcurrentHashMap<>();
+    /** "address fingerprint" of the user keys whose issue note this process has checked: one write at most each. */
+    private final Set<String> recorded = ConcurrentHashMap.newKeySet();
 
     private VeilKeys(Path dir, MasterKey masterKey) {
         this.dir = dir;
@@ -192,6 +195,11 @@ public final class VeilKeys {
     public X509Certificate userCertificate(String address, KeySettings settings) throws KeyException {
         String normalised = Addresses.normalise(address);
         KeyEntry existing = loadUser(normalised);
+        if (existing == null) {
+            EscrowRecord.checkNoneWasIssued(userFile(normalised), normalised, "smime");
+        } else if (recorded.add(normalised + " " + existing.fingerprint())) {
+            EscrowRecord.write(userFile(normalised), existing.fingerprint()); // also for a key issued before the note
+        }
         if (existing != null && !(settings.issueUserCertificates() && dueForRotation(existing.certificate(), settings.rotation(), Instant.now()))) {
             return existing.certificate();
         }
@@ -336,6 +344,7 @@ public final class VeilKeys {
             KeyEntry fresh = KeyEntry.create(KeyEntry.idFor(KeyKind.USER, normalised), KeyKind.USER, certificate,
                     pair.getPrivate(), masterKey);
             replace(fresh, userFile(normalised));
+            EscrowRecord.write(userFile(normalised), fresh.fingerprint());
             prune(settings);
             return new Rotation(normalised, fresh, old.fingerprint());
         }
@@ -378,6 +387,7 @@ public final class VeilKeys {
             retire(old, userFile(normalised), true);
             try {
                 Files.delete(userFile(normalised));
+                Files.deleteIfExists(EscrowRecord.of(userFile(normalised))); // the next message gets a new key
                 AtomicFiles.syncDirectory(userFile(normalised).getParent());
             } catch (IOException e) {
                 throw new KeyException("cannot remove " + userFile(normalised) + ": " + e.getMessage(), e);
@@ -525,6 +535,7 @@ public final class VeilKeys {
             if (published == null) {
                 throw new KeyException("issued a certificate for " + address + " but cannot read it back from " + userFile(address));
             }
+            EscrowRecord.write(userFile(address), published.fingerprint());
             return published;
         }
     }

@@ -186,4 +186,58 @@ class VeilKeysTest {
         assertThatThrownBy(() -> pgpAgain.initialise("Example Org", SharedOpenPgpKeys.ISSUING))
                 .isInstanceOf(KeyException.class).hasMessageContaining("restore that file from its backup");
     }
+
+    /**
+     * A user key file Veil issued that is gone (deleted, renamed) is not replaced in silence: the user's mail program
+     * holds that key. A black-box probe's next message went to a fresh key, the health check green. Rotating is the
+     * deliberate way to a new key; after a revocation the next message gets one, as documented.
+     */
+    @Test
+    void aLostUserKeyIsNotReplacedUnlessTheAdminRotatesIt() throws Exception {
+        MasterKey master = MasterKey.generate();
+        Path dir = work.resolve("user-store");
+        VeilKeys keys = VeilKeys.open(dir, master);
+        keys.initialise("Example Org", SharedKeyStore.ISSUING);
+        String first = Fingerprints.sha256(keys.userCertificate("bob@example.com", SharedKeyStore.ISSUING));
+        Path file = dir.resolve("users").resolve("bob@example.com.pem");
+        assertThat(Files.readString(dir.resolve("users").resolve("bob@example.com.pem.made")).strip()).isEqualTo(first);
+
+        Files.move(file, dir.resolve("users").resolve("bob-old.pem"));
+        VeilKeys reopened = VeilKeys.open(dir, master);
+        assertThatThrownBy(() -> reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING))
+                .isInstanceOf(KeyMissingException.class).hasMessageContaining("restore that file from its backup")
+                .hasMessageContaining(first).hasMessageContaining("veil keys rotate bob@example.com");
+        assertThat(file).doesNotExist();
+        assertThat(reopened.userKeyProblems()).as("the health check tells").anySatisfy(p -> assertThat(p)
+                .contains("bob@example.com.pem").contains("is missing"));
+
+        String second = reopened.rotateUser("bob@example.com", SharedKeyStore.ISSUING).fingerprint();
+        assertThat(second).isNotEqualTo(first);
+        assertThat(Fingerprints.sha256(reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING)))
+                .isEqualTo(second);
+
+        reopened.revokeUser("bob@example.com");
+        assertThat(Fingerprints.sha256(reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING)))
+                .as("after a revocation, a new key").isNotIn(first, second);
+
+        // a key issued before the note gets one at its next use
+        Path note = dir.resolve("users").resolve("bob@example.com.pem.made");
+        Files.delete(note);
+        VeilKeys third = VeilKeys.open(dir, master);
+        third.userCertificate("bob@example.com", SharedKeyStore.ISSUING);
+        assertThat(note).exists();
+
+        OpenPgpKeys pgp = OpenPgpKeys.open(dir, master);
+        pgp.initialise("Example Org", SharedOpenPgpKeys.ISSUING);
+        pgp.userKey("carol@example.com", SharedOpenPgpKeys.ISSUING);
+        Path pgpFile = dir.resolve("openpgp").resolve("users").resolve("carol@example.com.asc");
+        assertThat(pgpFile).exists();
+        Files.delete(pgpFile);
+        OpenPgpKeys pgpAgain = OpenPgpKeys.open(dir, master);
+        assertThatThrownBy(() -> pgpAgain.userKey("carol@example.com", SharedOpenPgpKeys.ISSUING))
+                .isInstanceOf(KeyMissingException.class).hasMessageContaining("restore that file from its backup")
+                .hasMessageContaining("veil keys rotate carol@example.com --format openpgp");
+        pgpAgain.rotateUser("carol@example.com", SharedOpenPgpKeys.ISSUING);
+        assertThat(pgpAgain.userKey("carol@example.com", SharedOpenPgpKeys.ISSUING)).isNotNull();
+    }
 }
