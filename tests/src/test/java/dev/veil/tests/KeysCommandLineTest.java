@@ -132,6 +132,18 @@ class KeysCommandLineTest {
                 .isBetween(java.time.Instant.now().minusSeconds(600), java.time.Instant.now().plusSeconds(60));
         assertThat(byFingerprint.get(0).get("algorithm").asText()).isEqualTo("EdDSA 256 primary, ECDH 256 encryption subkey");
         assertThat(veil.command("keys", "show", escrow)).containsPattern("KIND +escrow");
+
+        // without the master key, show says what is missing, as list does (a black-box probe's answered "Veil has
+        // issued none" for a key whose file was there)
+        Path master = dir.resolve("data").resolve("master.key");
+        Files.move(master, dir.resolve("master.key.bak"));
+        try {
+            assertOneLine(veil.commandResult("keys", "show", ALICE), "no master key");
+            assertOneLine(veil.commandResult("keys", "show", smime), "no master key");
+            assertOneLine(veil.commandResult("keys", "list"), "no master key");
+        } finally {
+            Files.move(dir.resolve("master.key.bak"), master);
+        }
     }
 
     @Test

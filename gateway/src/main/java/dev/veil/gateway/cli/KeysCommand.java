@@ -487,7 +487,10 @@ public final class KeysCommand extends ConfiguredCommand<VeilConfiguration> {
     /** Whether Veil's own key store can be opened without side effects: without a master key, opening creates one. */
     static boolean ownKeysExist(Path data) {
         String fromEnv = System.getenv(MasterKey.ENV_VARIABLE);
-        return (fromEnv != null && !fromEnv.isBlank()) || Files.exists(data.resolve("master.key"));
+        // keys wrapped under a master key that is missing count too: opening them then says what is missing (a
+        // black-box probe's "keys show" answered "Veil has issued none" for a key whose file was there)
+        return (fromEnv != null && !fromEnv.isBlank()) || Files.exists(data.resolve("master.key"))
+                || KeyService.holdsWrappedKeys(KeyService.keyDirectory(data));
     }
 
     /** Left-aligned columns, two spaces apart; the last column is not padded. */

@@ -17,13 +17,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class ArcKey {
     private static final Logger LOG = LoggerFactory.getLogger(ArcKey.class);
-    private final ArcSigningKey key;
-    private final String problem;
+    private final Path dataDir;
     private final ArcSettings settings;
+    private volatile ArcSigningKey key;
+    private volatile String problem;
+    /** While the key is unavailable, when the next message may try to open it again (master.key restored, say). */
+    private volatile long nextAttempt;
 
-    private ArcKey(ArcSigningKey key, String problem, ArcSettings settings) {
-        this.key = key;
-        this.problem = problem;
+    private ArcKey(Path dataDir, ArcSettings settings) {
+        this.dataDir = dataDir;
         this.settings = settings;
     }
 
@@ -34,26 +36,45 @@ public final class ArcKey {
     }
 
     public static ArcKey load(Path dataDir, ArcSettings settings) {
+        ArcKey arc = new ArcKey(dataDir, settings);
+        arc.open();
+        if (arc.problem != null) {
+            LOG.error("ARC signing key unavailable — mail will wait if the pipeline seals with ARC: {}", arc.problem);
+        }
+        return arc;
+    }
+
+    private void open() {
         try {
-            ArcSigningKey key = openOrCreate(dataDir, System.getenv(), settings);
-            if (key.nativeProblem() != null) {
-                LOG.warn("ARC signs in Java, slower: {}", key.nativeProblem());
+            ArcSigningKey opened = openOrCreate(dataDir, System.getenv(), settings);
+            if (opened.nativeProblem() != null) {
+                LOG.warn("ARC signs in Java, slower: {}", opened.nativeProblem());
             } else if (settings.isNativeSigning() && !NativeRsa.available()) {
                 LOG.info("ARC signs in Java: AWS-LC is not available here ({})", NativeRsa.unavailableReason());
             }
-            LOG.info("ARC seal key: {}", key);
-            return new ArcKey(key, null, settings);
+            LOG.info("ARC seal key: {}", opened);
+            key = opened;
+            problem = null;
         } catch (KeyException | RuntimeException e) {
-            LOG.error("ARC signing key unavailable — mail will wait if the pipeline seals with ARC: {}", e.getMessage());
-            return new ArcKey(null, e.getMessage(), settings);
+            problem = e.getMessage();
         }
+        nextAttempt = System.currentTimeMillis() + KeyService.RETRY_MILLIS;
     }
 
-    /** A sealer with this key; throws when the key could not be opened. */
+    /** A sealer with this key; throws when the key cannot be opened (tried again every so often until it can). */
     public ArcSealer sealer(String authservId, DnsResolver dns) {
-        if (key == null) {
-            throw new IllegalStateException(problem);
+        ArcSigningKey current = key;
+        if (current == null) {
+            synchronized (this) {
+                if (key == null && System.currentTimeMillis() >= nextAttempt) {
+                    open();
+                }
+                current = key;
+            }
+            if (current == null) {
+                throw new IllegalStateException(problem);
+            }
         }
-        return new ArcSealer(key.signingKey(), settings.getDomain(), settings.getSelector(), authservId, dns);
+        return new ArcSealer(current.signingKey(), settings.getDomain(), settings.getSelector(), authservId, dns);
     }
 }

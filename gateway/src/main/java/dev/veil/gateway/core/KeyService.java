@@ -33,38 +33,38 @@ import org.slf4j.LoggerFactory;
  */
 public final class KeyService {
     private static final Logger LOG = LoggerFactory.getLogger(KeyService.class);
-    private final VeilKeys smime;
-    private final OpenPgpKeys openpgp;
-    /** Recipients' own public keys imported with {@code veil keys import}. */
-    private final ExternalKeys external;
-    /** The secrets behind correspondent aliases, Message-ID tokens and contact pseudonyms. */
-    private final PseudonymKeys pseudonymKeys;
-    private final Pseudonymiser pseudonymiser;
-    private final String problem;
-    /** Recipients' published OpenPGP keys, used when the policy turns the lookup on; null when keys are unavailable. */
-    private final WebKeyDirectory webKeyDirectory;
+    /** While the keys are unavailable, how often a message or the health check tries to open them again. */
+    static final long RETRY_MILLIS = 15_000;
+
+    /**
+     * What one attempt to open the keys gave: the stores, or why there are none ({@code problem}). Opened again while
+     * unavailable: a black-box probe restored master.key from its backup, and the running server went on deferring
+     * every message, its health check naming the missing file, until a restart.
+     */
+    private record Loaded(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, PseudonymKeys pseudonymKeys,
+                          Pseudonymiser pseudonymiser, WebKeyDirectory webKeyDirectory, NamedKeyFiles namedKeys,
+                          String problem) {
+        static Loaded unavailable(String problem) {
+            return new Loaded(null, null, null, null, null, null, null, problem);
+        }
+    }
+
+    private final Path dataDir;
+    private final Map<String, String> env;
+    private final WebKeyDirectorySettings wkd;
     private final Supplier<Policy> policies;
-    /** The policy's named keys ({@code keys.named}), from files under the data directory. */
-    private final NamedKeyFiles namedKeys;
+    private volatile Loaded loaded;
+    private volatile long nextAttempt;
     /** The policy version the organisation keys were last ensured for: not re-checked (under a lock) per message. */
     private volatile String initialisedFor = "";
 
-    private KeyService(VeilKeys smime, OpenPgpKeys openpgp, ExternalKeys external, PseudonymKeys pseudonymKeys,
-                       String problem, Supplier<Policy> policies, WebKeyDirectorySettings wkd, NamedKeyFiles namedKeys) {
-        this.smime = smime;
-        this.namedKeys = namedKeys;
-        this.openpgp = openpgp;
-        this.external = external;
-        this.pseudonymKeys = pseudonymKeys;
-        this.pseudonymiser = pseudonymKeys == null ? null : Pseudonymiser.of(pseudonymKeys);
-        this.webKeyDirectory = external == null || wkd == null ? null : new WebKeyDirectory(external,
-                WebKeyDirectory.defaultClient(wkd.getTimeout().toJavaDuration()), wkd.getTimeout().toJavaDuration(),
-                wkd.getPort(), wkd.getMissCacheTime().toJavaDuration(), java.time.Clock.systemUTC());
-        this.problem = problem;
+    private KeyService(Path dataDir, Map<String, String> env, Supplier<Policy> policies, WebKeyDirectorySettings wkd) {
+        this.dataDir = dataDir;
+        this.env = env;
         this.policies = policies;
+        this.wkd = wkd;
     }
 
-    /** The key directory of a data directory. */
     public static Path keyDirectory(Path dataDir) {
         return dataDir.resolve("keys");
     }
@@ -89,7 +89,7 @@ public final class KeyService {
     }
 
     /** Whether the key directory holds any private key wrapped under a master key (organisation, user or pseudonym keys). */
-    private static boolean holdsWrappedKeys(Path keyDir) {
+    public static boolean holdsWrappedKeys(Path keyDir) {
         for (String name : new String[] {"ca.pem", "escrow.pem", "openpgp/escrow.asc", "arc-signing.pem"}) {
             if (Files.exists(keyDir.resolve(name))) {
                 return true;
@@ -128,32 +128,74 @@ public final class KeyService {
 
     public static KeyService start(Path dataDir, Map<String, String> env, Supplier<Policy> policies,
                                    WebKeyDirectorySettings wkd) {
+        KeyService service = new KeyService(dataDir, env, policies, wkd);
+        service.loaded = service.open();
+        service.nextAttempt = System.currentTimeMillis() + RETRY_MILLIS;
+        if (service.loaded.problem() != null) {
+            LOG.error("keys unavailable — all mail will wait until this is fixed: {}", service.loaded.problem());
+        }
+        return service;
+    }
+
+    /** One attempt to open the key stores and, with a policy in force, make the organisation's keys. */
+    private Loaded open() {
         try {
             MasterKey master = masterKey(dataDir, env);
-            KeyService service = new KeyService(VeilKeys.open(keyDirectory(dataDir), master),
-                    OpenPgpKeys.open(keyDirectory(dataDir), master), ExternalKeys.open(keyDirectory(dataDir)),
-                    PseudonymKeys.open(keyDirectory(dataDir), master), null, policies, wkd, new NamedKeyFiles(dataDir));
+            PseudonymKeys pseudonymKeys = PseudonymKeys.open(keyDirectory(dataDir), master);
+            ExternalKeys external = ExternalKeys.open(keyDirectory(dataDir));
+            Loaded opened = new Loaded(VeilKeys.open(keyDirectory(dataDir), master),
+                    OpenPgpKeys.open(keyDirectory(dataDir), master), external, pseudonymKeys,
+                    Pseudonymiser.of(pseudonymKeys), wkd == null ? null : new WebKeyDirectory(external,
+                    WebKeyDirectory.defaultClient(wkd.getTimeout().toJavaDuration()), wkd.getTimeout().toJavaDuration(),
+                    wkd.getPort(), wkd.getMissCacheTime().toJavaDuration(), java.time.Clock.systemUTC()),
+                    new NamedKeyFiles(dataDir), null);
+            initialisedFor = "";
             Policy policy = policies.get();
             if (policy != null) {
-                service.ensureOrganisationKeys(policy);
+                ensureOrganisationKeys(opened, policy);
             }
-            return service;
+            return opened;
         } catch (KeyException | RuntimeException e) {
-            LOG.error("keys unavailable — all mail will wait until this is fixed: {}", e.getMessage());
-            return new KeyService(null, null, null, null, e.getMessage(), policies, null, null);
+            return Loaded.unavailable(e.getMessage());
         }
     }
 
-    private void ensureOrganisationKeys(Policy policy) throws KeyException {
+    /** For tests: the next use tries to open unavailable keys again, without waiting for {@link #RETRY_MILLIS}. */
+    void retryNow() {
+        nextAttempt = 0;
+    }
+
+    /** The keys as last opened; while they are unavailable, opened again at most every {@link #RETRY_MILLIS}. */
+    private Loaded loaded() {
+        Loaded current = loaded;
+        if (current.problem() == null || System.currentTimeMillis() < nextAttempt) {
+            return current;
+        }
+        synchronized (this) {
+            current = loaded;
+            if (current.problem() != null && System.currentTimeMillis() >= nextAttempt) {
+                Loaded again = open();
+                nextAttempt = System.currentTimeMillis() + RETRY_MILLIS;
+                if (again.problem() == null) {
+                    LOG.info("keys available again: waiting mail goes out at its next retry");
+                }
+                loaded = again;
+                current = again;
+            }
+        }
+        return current;
+    }
+
+    private void ensureOrganisationKeys(Loaded keys, Policy policy) throws KeyException {
         if (initialisedFor.equals(policy.contentHash())) {
             return;
         }
         KeySettings settings = policy.keys();
         if (settings.formats().contains(Action.Format.SMIME)) {
-            smime.initialise(policy.organisation(), settings);
+            keys.smime().initialise(policy.organisation(), settings);
         }
         if (settings.formats().contains(Action.Format.OPENPGP)) {
-            openpgp.initialise(policy.organisation(), settings);
+            keys.openpgp().initialise(policy.organisation(), settings);
         }
         initialisedFor = policy.contentHash();
     }
@@ -163,6 +205,7 @@ public final class KeyService {
      * scheduled call keeps running: a failure is logged and retried at the next call.
      */
     public void refreshRevocationList() {
+        VeilKeys smime = loaded().smime();
         if (smime == null) {
             return;
         }
@@ -181,15 +224,16 @@ public final class KeyService {
      * @throws IllegalStateException when the keys could not be opened: callers must fail closed
      */
     public Pseudonymiser pseudonymiser() {
-        if (pseudonymiser == null) {
-            throw new IllegalStateException("pseudonym keys unavailable: " + problem);
+        Loaded keys = loaded();
+        if (keys.pseudonymiser() == null) {
+            throw new IllegalStateException("pseudonym keys unavailable: " + keys.problem());
         }
-        return pseudonymiser;
+        return keys.pseudonymiser();
     }
 
     /** Null when the keys are loaded; otherwise why not. */
     public String problem() {
-        return problem;
+        return loaded().problem();
     }
 
     /** The health check shows at most this many unusable key files, and how many more there are. */
@@ -202,16 +246,26 @@ public final class KeyService {
      * it was quarantined.
      */
     public String healthProblem() {
-        if (problem != null) {
-            return problem;
+        Loaded keys = loaded();
+        if (keys.problem() != null) {
+            return keys.problem();
         }
-        List<String> problems = new java.util.ArrayList<>(smime.userKeyProblems());
-        problems.addAll(openpgp.userKeyProblems());
-        problems.addAll(external.problems());
+        List<String> problems = new java.util.ArrayList<>();
+        // the running server holds the master key in memory and goes on wrapping new keys under it: a file removed
+        // now is found missing only at the next start, when no key opens (a black-box probe's health check was green)
+        Path masterFile = dataDir.resolve("master.key");
+        String fromEnv = env.get(MasterKey.ENV_VARIABLE);
+        if ((fromEnv == null || fromEnv.isBlank()) && !Files.exists(masterFile)) {
+            problems.add(masterFile.toAbsolutePath() + " was removed while Veil runs: restore it from its backup now;"
+                    + " without it the next start opens no key and all mail waits");
+        }
+        problems.addAll(keys.smime().userKeyProblems());
+        problems.addAll(keys.openpgp().userKeyProblems());
+        problems.addAll(keys.external().problems());
         Policy policy = policies.get();
-        if (policy != null && namedKeys != null) {
+        if (policy != null && keys.namedKeys() != null) {
             policy.keys().named().values().stream().sorted(java.util.Comparator.comparing(NamedKey::name))
-                    .forEach(key -> namedKeys.problem(key)
+                    .forEach(key -> keys.namedKeys().problem(key)
                             .ifPresent(problems::add)); // "named key 'NAME' (FILE): ..."
         }
         if (problems.isEmpty()) {
@@ -225,20 +279,22 @@ public final class KeyService {
     /** The sealer for a format; it fails (closed) when the keys are unavailable or no policy is in force. */
     public MessageSealer sealer(Action.Format format) {
         return (original, out, request) -> {
-            if (problem != null) {
-                throw new KeyException("keys unavailable: " + problem);
+            Loaded keys = loaded();
+            if (keys.problem() != null) {
+                throw new KeyException("keys unavailable: " + keys.problem());
             }
             Policy policy = policies.get();
             if (policy == null) {
                 throw new KeyException("no policy in force");
             }
-            ensureOrganisationKeys(policy);
+            ensureOrganisationKeys(keys, policy);
             // keys are made only for the protected domains' users: an outside recipient's must be imported (or found)
             java.util.function.Predicate<String> ownUsers =
                     address -> policy.protects(address.substring(address.lastIndexOf('@') + 1));
             MessageSealer sealer = format == Action.Format.OPENPGP
-                    ? new PgpMimeSealer(openpgp, external, webKeyDirectory, namedKeys, policy.keys(), ownUsers)
-                    : new SmimeSealer(smime, external, namedKeys, policy.keys(), ownUsers);
+                    ? new PgpMimeSealer(keys.openpgp(), keys.external(), keys.webKeyDirectory(), keys.namedKeys(),
+                            policy.keys(), ownUsers)
+                    : new SmimeSealer(keys.smime(), keys.external(), keys.namedKeys(), policy.keys(), ownUsers);
             return sealer.seal(original, out, request);
         };
     }

@@ -75,7 +75,9 @@ class KeyServiceHealthTest {
 
     private Path userFile(String dir, String name) throws Exception {
         try (Stream<Path> files = Files.list(dataDir.resolve(dir))) {
-            List<Path> matching = files.filter(f -> f.getFileName().toString().startsWith(name)).toList();
+            // the key file, not the note of its issue beside it (NAME.pem.made)
+            List<Path> matching = files.filter(f -> f.getFileName().toString().startsWith(name)
+                    && !f.getFileName().toString().endsWith(".made")).toList();
             assertThat(matching).hasSize(1);
             return matching.get(0);
         }

@@ -45,4 +45,31 @@ class KeyServiceMasterKeyTest {
         assertThat(KeyService.masterKey(dataDir, Map.of(MasterKey.ENV_VARIABLE, MasterKey.generate().toBase64())))
                 .isNotNull();
     }
+
+    /**
+     * A running server opens its keys again once the master key is back (a black-box probe restored master.key, and
+     * every message waited until a restart), and its health check says so when the file is removed under it (the
+     * probe's stayed green while new keys were wrapped under a key only memory held).
+     */
+    @Test
+    void aRestoredMasterKeyIsTakenUpAndARemovedOneIsReported() throws Exception {
+        KeyService.openOpenPgpKeys(dataDir, Map.of()).initialise("Example Ltd", PGP);
+        Path file = dataDir.resolve("master.key");
+        Path backup = dataDir.resolve("master.key.bak");
+        Files.move(file, backup);
+
+        KeyService service = KeyService.start(dataDir, Map.of(), () -> null);
+        assertThat(service.problem()).contains("no master key");
+        Files.move(backup, file);
+        assertThat(service.problem()).as("within the retry interval, the last answer").contains("no master key");
+        service.retryNow();
+        assertThat(service.problem()).isNull();
+        assertThat(service.pseudonymiser()).isNotNull();
+        assertThat(service.healthProblem()).isNull();
+
+        Files.move(file, backup);
+        assertThat(service.healthProblem()).contains("master.key was removed while Veil runs")
+                .contains("restore it from its backup");
+        assertThat(service.problem()).as("the keys in memory still work").isNull();
+    }
 }
