@@ -187,6 +187,25 @@ class CorrespondentRoundTripTest {
                     .containsExactly(token, "<m1@elsewhere.example>");
             assertThat(raw(toMallory).toLowerCase(Locale.ROOT)).doesNotContain("partner.example");
 
+            // Alice's read receipt (RFC 8098) to Bob: the report part names Bob's message by its real id, so his mail
+            // program can match it (a black-box probe's kept the token); the human-readable part is left as it is
+            String receipt = "From: Alice <alice@example.com>\r\nTo: " + stored.getHeader("From")[0] + "\r\n"
+                    + "Subject: Read: the plan\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
+                    + " report-type=disposition-notification;\r\n\tboundary=\"mdn1\"\r\n\r\n"
+                    + "--mdn1\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n\r\n"
+                    + "--mdn1\r\nContent-Type: message/disposition-notification\r\n\r\n"
+                    + "Reporting-UA: Microsoft Outlook\r\nFinal-Recipient: rfc822;alice@example.com\r\n"
+                    + "Original-Message-ID: " + token + "\r\n"
+                    + "Disposition: manual-action/MDN-sent-manually; displayed\r\n\r\n--mdn1--\r\n";
+            SmtpSubmit.Reply receiptSent = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", alias, receipt);
+            veil.awaitState(receiptSent.queueId(), "relayed", Duration.ofSeconds(60));
+            assertThat(internet.waitForIncomingEmail(10_000, 4)).isTrue();
+            MimeMessage readReceipt = Arrays.stream(internet.getReceivedMessages())
+                    .filter(m -> { try { return "Read: the plan".equals(m.getSubject()); } catch (Exception e) {
+                        return false; } }).findFirst().orElseThrow();
+            assertThat(raw(readReceipt)).contains("Original-Message-ID: <rt1@mail.partner.example>")
+                    .doesNotContain(ALIAS_DOMAIN);
+
             // outbound.keepSentIds: ids sent longer ago than that are forgotten at start (a second is long past), so
             // a reply naming Alice's first reply now shows a token for it
             veil.stop();

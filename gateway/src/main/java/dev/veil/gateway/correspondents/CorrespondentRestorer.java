@@ -125,6 +125,27 @@ public final class CorrespondentRestorer {
      *                   every alias and token is restored
      */
     public Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients) throws RestorationException {
+        return restore(block, recipients, ADDRESS_FIELDS, MESSAGE_ID_FIELDS);
+    }
+
+    /**
+     * The fields of a report's machine-readable part (RFC 6522: a read receipt's {@code message/disposition-notification},
+     * a bounce's {@code message/delivery-status} group, the original's {@code text/rfc822-headers}): as a header, with
+     * {@code Original-Recipient} and {@code Final-Recipient} ({@code rfc822;ADDRESS}) among the address fields and
+     * {@code Original-Message-ID} among the ids, and under the same rules.
+     */
+    public Restored restoreReportFields(HeaderBlock block, Supplier<Collection<String>> recipients)
+            throws RestorationException {
+        return restore(block, recipients, REPORT_ADDRESS_FIELDS, REPORT_MESSAGE_ID_FIELDS);
+    }
+
+    static final Set<String> REPORT_ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc",
+            "original-recipient", "final-recipient");
+    static final Set<String> REPORT_MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references",
+            "original-message-id");
+
+    private Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients, Set<String> addressFields,
+                             Set<String> idFields) throws RestorationException {
         Once<Set<String>> to = recipients == null ? null : new Once<>(() -> recipients.get().stream()
                 .map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()));
         byte[] consumed = block.consumed();
@@ -144,7 +165,7 @@ public final class CorrespondentRestorer {
         int blindCopyFields = 0;
         for (HeaderField field : block.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
-            if (ADDRESS_FIELDS.contains(name)) {
+            if (addressFields.contains(name)) {
                 rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0, this::isLabel));
             } else if (BLIND_COPY_FIELDS.contains(name)) {
                 rewritten.put(field, new byte[0]);
@@ -165,7 +186,7 @@ public final class CorrespondentRestorer {
             return real;
         };
         for (HeaderField field : block.fields()) {
-            if (MESSAGE_ID_FIELDS.contains(field.name().toLowerCase(Locale.ROOT))) {
+            if (idFields.contains(field.name().toLowerCase(Locale.ROOT))) {
                 rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null));
             }
         }

@@ -3,6 +3,7 @@ package dev.veil.gateway.pipeline;
 import dev.veil.crypto.HeaderBlock;
 import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
+import dev.veil.gateway.correspondents.ReportParts;
 import dev.veil.gateway.correspondents.RestorationException;
 import dev.veil.gateway.db.SentMessageIdDao;
 import java.io.BufferedInputStream;
@@ -75,8 +76,10 @@ public final class RestoreCorrespondentsStep implements MailStep {
             }
             // everyone the message was accepted for, not this rule's group nor only those a retry still owes it
             // to: every recipient gets the same header. Read only if the header holds an alias or token.
-            CorrespondentRestorer.Restored restored = restorer.restore(header,
-                    () -> spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients()));
+            java.util.function.Supplier<java.util.Collection<String>> recipients =
+                    () -> spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients());
+            CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
+            Optional<byte[]> report = restoredReport(header, in, restored, recipients);
             if (restored.unresolved() > 0) {
                 LOG.info("{}: {} alias(es) in the header are unknown and stay as they are", mail.id(),
                         restored.unresolved());
@@ -85,12 +88,17 @@ public final class RestoreCorrespondentsStep implements MailStep {
                 LOG.info("{}: {} alias(es) or message id token(s) stay as they are: the message does not go to whom"
                         + " they stand for", mail.id(), restored.withheld());
             }
-            if (!restored.changed()) {
+            if (!restored.changed() && report.isEmpty()) {
                 return;
             }
             try (OutputStream target = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
-                target.write(restored.header());
-                in.transferTo(target);
+                if (report.isPresent()) {
+                    LOG.info("{}: restored the fields of its report parts (multipart/report)", mail.id());
+                    target.write(report.get());
+                } else {
+                    target.write(restored.header());
+                    in.transferTo(target);
+                }
             }
             LOG.info("{}: restored {} correspondent address(es) and {} message id(s), removed {} Bcc field(s)",
                     mail.id(), restored.addresses(), restored.messageIds(), restored.blindCopyFields());
@@ -102,5 +110,47 @@ public final class RestoreCorrespondentsStep implements MailStep {
             throw e;
         }
         mail.replaceContent(out, Mail.Protection.NONE, List.of());
+    }
+
+    /** Reports larger than this are sent with only their header restored. */
+    static final int MAX_REPORT = 1024 * 1024;
+
+    /**
+     * For a {@code multipart/report} (a read receipt, a bounce) of at most {@link #MAX_REPORT} octets, the whole
+     * message with its header and its field parts restored ({@link ReportParts}), when a part changed; empty for any
+     * other message, which {@code in} is then left at where the header reader stopped.
+     */
+    private Optional<byte[]> restoredReport(HeaderBlock header, InputStream in, CorrespondentRestorer.Restored restored,
+                                            java.util.function.Supplier<java.util.Collection<String>> recipients)
+            throws java.io.IOException, RestorationException {
+        Optional<String> boundary = header.first("Content-Type").flatMap(f -> ReportParts.reportBoundary(f.value()));
+        if (boundary.isEmpty()) {
+            return Optional.empty();
+        }
+        in.mark(MAX_REPORT + 1);
+        byte[] rest = in.readNBytes(MAX_REPORT + 1);
+        if (rest.length > MAX_REPORT) {
+            in.reset();
+            return Optional.empty();
+        }
+        byte[] consumed = header.consumed();
+        int tail = consumed.length - header.bodyOffset(); // the body's start, read with the header: not rewritten
+        byte[] restoredHeader = restored.header();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(tail + rest.length);
+        body.write(consumed, header.bodyOffset(), tail);
+        body.writeBytes(rest);
+        byte[] original = body.toByteArray();
+        byte[] again = ReportParts.restore(original, boundary.get(), fields -> {
+            CorrespondentRestorer.Restored part = restorer.restoreReportFields(fields, recipients);
+            return part.changed() ? part.header() : fields.consumed();
+        });
+        if (again == original) {
+            in.reset();
+            return Optional.empty();
+        }
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream(restoredHeader.length + again.length);
+        whole.write(restoredHeader, 0, restoredHeader.length - tail);
+        whole.writeBytes(again);
+        return Optional.of(whole.toByteArray());
     }
 }

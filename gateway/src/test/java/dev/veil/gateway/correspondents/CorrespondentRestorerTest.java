@@ -286,6 +286,44 @@ class CorrespondentRestorerTest {
                         + "\r\nReply-To: " + CAROL_ALIAS + "\r\nReferences: <CAF123@mail.partner.example>\r\n\r\n");
     }
 
+    /**
+     * A read receipt (RFC 8098) or a bounce sent out to a correspondent names the original as Exchange knew it; its
+     * field parts are restored as a header is, under the same rules, and everything else stays byte for byte. A
+     * black-box probe's receipt kept the token in Original-Message-ID, so Bob's program could not match it.
+     */
+    @Test
+    void theFieldPartsOfAReportAreRestoredAndNothingElse() throws Exception {
+        String body = "This is a MIME-encapsulated message\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n"
+                + "Your message to Contact 7QF2 <" + BOB_ALIAS + "> was read.\r\n\r\n"
+                + "--b1\r\nContent-Type: message/disposition-notification\r\n\r\n"
+                + "Reporting-UA: Microsoft Outlook\r\nFinal-Recipient: rfc822;alice@example.com\r\n"
+                + "Original-Message-ID: <t-abc@alias.example.net>\r\nDisposition: manual-action/MDN-sent-manually;"
+                + " displayed\r\n\r\n"
+                + "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Contact 7QF2 <" + BOB_ALIAS + ">\r\n"
+                + "To: alice@example.com\r\nCc: " + CAROL_ALIAS + "\r\nMessage-ID: <t-abc@alias.example.net>\r\n"
+                + "\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns;mx.example.com\r\n"
+                + "\r\nFinal-Recipient: rfc822;" + BOB_ALIAS + "\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+                + "--b1\r\nContent-Type: message/disposition-notification\r\nContent-Transfer-Encoding: base64\r\n"
+                + "\r\nT3JpZ2luYWwtTWVzc2FnZS1JRDogPHQtYWJjQGFsaWFzLmV4YW1wbGUubmV0Pg==\r\n--b1--\r\n";
+        assertThat(ReportParts.reportBoundary("multipart/report; report-type=disposition-notification;\r\n"
+                + "\tboundary=\"b1\"")).contains("b1");
+        assertThat(ReportParts.reportBoundary("multipart/mixed; boundary=b1")).isEmpty();
+
+        byte[] restored = ReportParts.restore(body.getBytes(StandardCharsets.UTF_8), "b1",
+                fields -> restorer.restoreReportFields(fields, () -> java.util.List.of("bob@partner.example")).header());
+        assertThat(new String(restored, StandardCharsets.UTF_8)).isEqualTo(body
+                .replace("Original-Message-ID: <t-abc@alias.example.net>", "Original-Message-ID: <CAF123@mail.partner.example>")
+                .replace("Message-ID: <t-abc@alias.example.net>\r\n\r\n--b1\r\nContent-Type: message/delivery",
+                        "Message-ID: <CAF123@mail.partner.example>\r\n\r\n--b1\r\nContent-Type: message/delivery")
+                .replace("From: Contact 7QF2 <" + BOB_ALIAS + ">", "From: Contact 7QF2 <bob@partner.example>")
+                .replace("Final-Recipient: rfc822;" + BOB_ALIAS, "Final-Recipient: rfc822;bob@partner.example"));
+
+        // a report that goes to nobody it names keeps every alias and token
+        byte[] kept = body.getBytes(StandardCharsets.UTF_8);
+        assertThat(ReportParts.restore(kept, "b1", fields -> restorer.restoreReportFields(fields,
+                () -> java.util.List.of("attacker@evil.example")).header())).isEqualTo(kept);
+    }
+
     @Test
     void aReplyToItsCorrespondentsIsRestoredWhole() throws Exception {
         String reply = "From: alice@example.com\r\nTo: \"Contact 7QF2\" <" + BOB_ALIAS + ">\r\nCc: " + CAROL_ALIAS
