@@ -57,6 +57,11 @@ final class OutboundSenderHook implements MailHook {
                     : "5.7.1 Sender address rejected: an authenticated user sends only as an address"
                     + " of a domain this gateway protects");
         }
+        if (sender.asOptional().map(a -> RecipientChecks.routesElsewhere(a.getLocalPart())).orElse(false)) {
+            // x%evil.example@example.com names another destination: a bounce to it would be routed on from there
+            // (a black-box probe's were taken, while the same local parts at RCPT got 550 5.7.1)
+            return result("553", "5.7.1 Sender address rejected: routing characters in the local part");
+        }
         return HookResult.DECLINED;
     }
 

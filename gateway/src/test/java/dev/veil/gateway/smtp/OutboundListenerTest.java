@@ -716,4 +716,18 @@ class OutboundListenerTest {
         assertThat(queued).hasSize(1);
         assertThat(dao.find(queued.get(0)).orElseThrow().envelope().sender()).isEqualTo("alice@example.com");
     }
+
+    /** A sender's local part that routes elsewhere is refused as a recipient's is (a black-box probe's were taken). */
+    @Test
+    void aSenderWhoseLocalPartRoutesElsewhereIsRefused() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            for (String sender : List.of("x%evil.example@example.com", "\"x@evil.example\"@example.com",
+                    "evil.example!x@example.com")) {
+                assertThat(c.send("MAIL FROM:<" + sender + ">")).as(sender).startsWith("553 5.7.1");
+            }
+            assertThat(c.send("MAIL FROM:<alice+news@example.com>")).startsWith("250");
+        }
+    }
 }
