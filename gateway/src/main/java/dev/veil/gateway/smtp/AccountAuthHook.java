@@ -52,8 +52,7 @@ final class AccountAuthHook implements AuthHook {
                     .smtpDescription("2.7.0 Authentication successful").build();
         }
         clientFailures.failed(TlsOnlyAuthCmdHandler.client(session));
-        int failures = session.getAttachment(FAILURES, ProtocolSession.State.Connection).orElse(0) + 1;
-        session.setAttachment(FAILURES, failures, ProtocolSession.State.Connection);
+        int failures = failedInSession(session);
         LOG.warn("AUTH: failed login {} of {} from {}", failures, MAX_FAILURES,
                 session.getRemoteAddress().getAddress().getHostAddress());
         if (failures >= MAX_FAILURES) {
@@ -64,6 +63,13 @@ final class AccountAuthHook implements AuthHook {
         }
         return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("535")
                 .smtpDescription("5.7.8 Authentication credentials invalid").build();
+    }
+
+    /** Counts a failed login in the session; the count so far (at {@link #MAX_FAILURES} the session ends). */
+    static int failedInSession(SMTPSession session) {
+        int failures = session.getAttachment(FAILURES, ProtocolSession.State.Connection).orElse(0) + 1;
+        session.setAttachment(FAILURES, failures, ProtocolSession.State.Connection);
+        return failures;
     }
 
     @Override

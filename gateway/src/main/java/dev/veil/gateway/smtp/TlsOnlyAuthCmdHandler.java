@@ -52,8 +52,7 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
         if (session.getUsername() == null && words[0].toUpperCase(Locale.ROOT).equals("PLAIN")) {
             if (words.length == 2) {
                 if (actsForAnother(words[1])) {
-                    failures.failed(client(session));
-                    return ACTS_FOR_ANOTHER;
+                    return actingForAnother(session);
                 }
             } else {
                 // the response comes on the next line: read here, then handed to James as if given with the command
@@ -66,8 +65,7 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
                             return new SMTPResponse("501", "5.7.0 Authentication aborted");
                         }
                         if (actsForAnother(response)) {
-                            failures.failed(client(s));
-                            return ACTS_FOR_ANOTHER;
+                            return actingForAnother(s);
                         }
                         return TlsOnlyAuthCmdHandler.super.onCommand(s, new BaseRequest(request.getCommand(),
                                 "PLAIN " + response));
@@ -77,6 +75,21 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
             }
         }
         return super.onCommand(session, request);
+    }
+
+    /**
+     * A failed login like any other: for the client's limit and the session's (its third failure ends it with 421; a
+     * black-box probe's session went on after a wrong password, an unknown user and such a response).
+     */
+    private Response actingForAnother(SMTPSession session) {
+        failures.failed(client(session));
+        if (AccountAuthHook.failedInSession(session) >= AccountAuthHook.MAX_FAILURES) {
+            SMTPResponse closing = new SMTPResponse("421", "4.7.0 Authentication credentials invalid; too many"
+                    + " failed logins, closing connection");
+            closing.setEndSession(true);
+            return closing;
+        }
+        return ACTS_FOR_ANOTHER;
     }
 
     static java.net.InetAddress client(SMTPSession session) {

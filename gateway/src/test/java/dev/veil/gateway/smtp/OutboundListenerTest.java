@@ -488,6 +488,10 @@ class OutboundListenerTest {
             assertThat(c.send("AUTH PLAIN")).startsWith("334");
             assertThat(c.send(b64.apply("bob\0alice\0correct horse"))).startsWith("535 5.7.8");
             assertThat(c.send("MAIL FROM:<alice@example.com>")).as("not logged in").startsWith("530");
+            // the third failed login of the session ends it, as a third wrong password does (a black-box probe)
+            assertThat(c.send("AUTH PLAIN " + b64.apply("bob\0alice\0correct horse")))
+                    .startsWith("421 4.7.0 Authentication credentials invalid");
+            assertThat(c.in.readLine()).as("closed").isNull();
         }
         try (Client c = new Client(port)) {
             c.send("EHLO client.example.com");
