@@ -159,8 +159,18 @@ class QueueAdminTest {
                     + " GET /queue lists them)\"}");
             var put = veil.adminMethod("PUT", "/queue/" + id);
             assertThat(put.statusCode()).isEqualTo(405);
-            assertThat(put.headers().firstValue("Allow")).hasValue("GET, POST, DELETE");
+            assertThat(put.headers().firstValue("Allow")).hasValue("GET, DELETE");
             assertThat(put.body()).startsWith("{\"status\":405,\"error\":\"PUT is not allowed on /queue/" + id);
+            // each action path has its own methods (a probe got 404 "no queue entry flush" for GET /queue/flush)
+            for (String[] pathAndAllowed : new String[][] {{"/queue/flush", "POST"}, {"/queue/" + id + "/release", "POST"},
+                    {"/policy/reload", "POST"}}) {
+                var get = veil.admin(pathAndAllowed[0]);
+                assertThat(get.statusCode()).as(pathAndAllowed[0]).isEqualTo(405);
+                assertThat(get.headers().firstValue("Allow")).as(pathAndAllowed[0]).hasValue(pathAndAllowed[1]);
+            }
+            assertThat(veil.adminMethod("PUT", "/queue/flush").headers().firstValue("Allow")).hasValue("POST");
+            assertThat(veil.adminPost("/policy").headers().firstValue("Allow")).hasValue("GET");
+            assertThat(veil.admin("/policy/other").statusCode()).isEqualTo(404);
             assertThat(veil.adminMethod("DELETE", "/audit").body()).startsWith("{\"status\":405,");
             assertThat(veil.adminMethod("POST", "/audit").body()).startsWith("{\"status\":405,");
             assertThat(veil.admin("/queue?limit=2147483648").statusCode()).isEqualTo(200);

@@ -30,7 +30,13 @@ public final class PolicyServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws jakarta.servlet.ServletException, IOException {
-        if (JsonErrors.methodAllowed(request, response, List.of("GET", "POST"))) {
+        String path = request.getPathInfo();
+        if (path != null && !path.equals("/") && !path.equals("/reload")) {
+            JsonErrors.send(response, 404, "the policy resources are GET /policy and POST /policy/reload");
+            return;
+        }
+        List<String> allowed = "/reload".equals(path) ? List.of("POST") : List.of("GET");
+        if (JsonErrors.methodAllowed(request, response, allowed)) {
             super.service(request, response);
         }
     }

@@ -38,7 +38,12 @@ public final class QueueServlet extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws jakarta.servlet.ServletException, IOException {
-        if (JsonErrors.methodAllowed(request, response, List.of("GET", "POST", "DELETE"))) {
+        // each path has its own methods, so that a wrong one gets 405 with the right Allow header (a black-box probe
+        // got 404 "no queue entry flush" for GET /queue/flush, and Allow: GET, POST, DELETE for PUT on it)
+        String path = request.getPathInfo();
+        List<String> allowed = path == null || path.equals("/") ? List.of("GET")
+                : path.equals("/flush") || path.endsWith("/release") ? List.of("POST") : List.of("GET", "DELETE");
+        if (JsonErrors.methodAllowed(request, response, allowed)) {
             super.service(request, response);
         }
     }

@@ -78,6 +78,15 @@ class AdminTokenFilterTest {
         assertThat(x.status).isNull();
     }
 
+    /** Under the simple server the admin context is adminContextPath (/admin/ping); a black-box probe's got 401. */
+    @Test
+    void leavesPingOpenUnderAnAdminContextPath() throws Exception {
+        assertThat(call("/admin", "/ping", null).passed).isTrue();
+        assertRefused(call("/admin", "/queue", null));
+        assertRefused(call("/admin", "/pingx", null));
+        assertRefused(call("", "/admin/ping", null));
+    }
+
     @Test
     void protectsEveryOtherPathThatMerelyStartsWithPing() throws Exception {
         assertRefused(call("/ping/../queue", null));
@@ -94,9 +103,14 @@ class AdminTokenFilterTest {
     }
 
     private Exchange call(String path, String authorization) throws Exception {
+        return call("", path, authorization);
+    }
+
+    private Exchange call(String context, String path, String authorization) throws Exception {
         Exchange x = new Exchange();
         HttpServletRequest request = proxy(HttpServletRequest.class, (method, args) -> switch (method) {
-            case "getRequestURI" -> path;
+            case "getRequestURI" -> context + path;
+            case "getContextPath" -> context;
             case "getHeader" -> "Authorization".equalsIgnoreCase((String) args[0]) ? authorization : null;
             default -> throw new UnsupportedOperationException(method);
         });
