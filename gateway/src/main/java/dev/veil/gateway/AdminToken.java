@@ -18,7 +18,7 @@ public final class AdminToken {
 
     public static String resolve(String configured, Path file) throws IOException {
         if (configured != null && !configured.isBlank()) {
-            return configured.trim();
+            return usable(configured.trim(), "adminToken in the config");
         }
         if (!Files.exists(file)) {
             byte[] random = new byte[24];
@@ -42,6 +42,23 @@ public final class AdminToken {
             throw new IllegalStateException(file + " holds no usable admin token (" + (token.isEmpty() ? "it is empty"
                     : "it has spaces or non-ASCII characters") + "): delete it and Veil writes a new random one, or"
                     + " set adminToken in the config");
+        }
+        return usable(token, file.toString());
+    }
+
+    /** The shortest token taken: the API can reach keys and mail, so a short one is a guess away (a probe's "a" was). */
+    static final int MIN_LENGTH = 16;
+
+    /** {@code token}, or an {@link IllegalStateException} naming {@code where} when it is too short or unprintable. */
+    public static String usable(String token, String where) {
+        if (token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
+            throw new IllegalStateException(where + " holds no usable admin token (it has spaces or non-ASCII"
+                    + " characters)");
+        }
+        if (token.length() < MIN_LENGTH) {
+            throw new IllegalStateException(where + ": the admin token has " + token.length() + " characters, at least "
+                    + MIN_LENGTH + " are needed (e.g. openssl rand -hex 24); or leave adminToken empty and Veil writes a"
+                    + " random one to dataDir/admin.token");
         }
         return token;
     }

@@ -121,6 +121,8 @@ public final class CheckCommand extends ConfiguredCommand<VeilConfiguration> {
         Path tokenFile = config.dataPath().resolve("admin.token");
         if (config.getAdminToken().isBlank() && Files.exists(tokenFile)) { // a missing one is written at start
             check(problems, "admin token", () -> AdminToken.read(tokenFile));
+        } else if (!config.getAdminToken().isBlank()) {
+            check(problems, "adminToken", () -> AdminToken.usable(config.getAdminToken().trim(), "adminToken"));
         }
         return problems;
     }

@@ -173,6 +173,10 @@ class CheckCommandTest {
         Files.writeString(data.resolve("admin.token"), "\n");
         assertThat(problems(c -> { })).singleElement().asString()
                 .startsWith(data.resolve("admin.token") + " holds no usable admin token (it is empty)");
-        assertThat(problems(c -> c.setAdminToken("from-config"))).isEmpty();
+        assertThat(problems(c -> c.setAdminToken("from-config-0123456789"))).isEmpty();
+        // a short token is a guess away (a black-box probe's "a" was taken), in the config or in the file
+        assertThat(problems(c -> c.setAdminToken("a"))).singleElement().asString().contains("at least 16");
+        Files.writeString(data.resolve("admin.token"), "0123456789\n");
+        assertThat(problems(c -> { })).singleElement().asString().contains("at least 16");
     }
 }
