@@ -39,6 +39,43 @@ public record OutgoingMessage(byte[] headerPrefix, Path file) {
         return headerPrefix.length + Files.size(file);
     }
 
+    /**
+     * Whether any octet has its high bit set: such a message goes with {@code BODY=8BITMIME} (RFC 6152 3) to a server
+     * that offers it. Eight octets at a time, so a 1 MB file takes a fraction of a millisecond.
+     */
+    public boolean hasEightBitOctets() throws IOException {
+        if (anyHighBit(headerPrefix, headerPrefix.length)) {
+            return true;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] chunk = new byte[64 * 1024];
+            for (int n; (n = in.readNBytes(chunk, 0, chunk.length)) > 0; ) {
+                if (anyHighBit(chunk, n)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    private static boolean anyHighBit(byte[] bytes, int length) {
+        int i = 0;
+        for (; i + Long.BYTES <= length; i += Long.BYTES) {
+            if (((long) LONGS.get(bytes, i) & 0x8080808080808080L) != 0) {
+                return true;
+            }
+        }
+        for (; i < length; i++) {
+            if (bytes[i] < 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The whole message as a stream. */
     public InputStream open() throws IOException {
         InputStream body = Files.newInputStream(file);

@@ -145,6 +145,81 @@ class SmtpUpstreamTest {
         }
     }
 
+    /**
+     * RFC 6152 3: 8-bit content goes with BODY=8BITMIME, to a server that offers it (a black-box probe's 8-bit reply
+     * went out without it); 7-bit content, or a server without 8BITMIME, gets a plain MAIL FROM.
+     */
+    @Test
+    void eightBitContentIsDeclaredWhereTheServerOffersIt() throws Exception {
+        Path eightBit = dir.resolve("8bit.eml");
+        Files.write(eightBit, "Subject: caf\u00e9\r\n\r\ncaf\u00e9 au lait\r\n".getBytes(StandardCharsets.UTF_8));
+        Path ascii = dir.resolve("ascii.eml");
+        Files.writeString(ascii, "Subject: tea\r\n\r\n" + "x".repeat(100_000) + "\r\n");
+        assertThat(mailCommands(true, eightBit, ascii)).containsExactly(
+                "MAIL FROM:<plain@example.com> BODY=8BITMIME", "MAIL FROM:<plain@example.com>");
+        assertThat(mailCommands(false, eightBit)).containsExactly("MAIL FROM:<plain@example.com>");
+        // the ARC fields put in front are part of the message too
+        assertThat(OutgoingMessage.of(ascii).hasEightBitOctets()).isFalse();
+        assertThat(new OutgoingMessage("X-Name: J\u00f6rg\r\n".getBytes(StandardCharsets.UTF_8), ascii)
+                .hasEightBitOctets()).isTrue();
+    }
+
+    /** The MAIL commands a server that accepts everything got for {@code messages}, sent one after another. */
+    private List<String> mailCommands(boolean offers8BitMime, Path... messages) throws Exception {
+        List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = upstream.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    OutputStream out = s.getOutputStream();
+                    say(out, "220 scripted.test ESMTP");
+                    boolean data = false;
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                        if (data) {
+                            if (line.equals(".")) {
+                                data = false;
+                                say(out, "250 queued");
+                            }
+                        } else if (verb.equals("EHLO")) {
+                            say(out, offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test");
+                        } else if (verb.equals("MAIL")) {
+                            mail.add(line);
+                            say(out, "250 ok");
+                        } else if (verb.equals("DATA")) {
+                            data = true;
+                            say(out, "354 go ahead");
+                        } else if (verb.equals("QUIT")) {
+                            say(out, "221 bye");
+                            return;
+                        } else {
+                            say(out, "250 ok");
+                        }
+                    }
+                } catch (Exception ignored) {
+                    // closed at the end of the test
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            UpstreamSettings settings = new UpstreamSettings();
+            settings.setHost("127.0.0.1");
+            settings.setPort(upstream.getLocalPort());
+            settings.setTls(UpstreamSettings.Tls.none);
+            SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
+            try {
+                for (Path message : messages) {
+                    relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com",
+                            List.of("bob@partner.example"));
+                }
+            } finally {
+                relay.close();
+            }
+        }
+        return mail;
+    }
+
     private static void say(OutputStream out, String line) throws java.io.IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
