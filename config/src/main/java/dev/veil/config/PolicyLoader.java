@@ -97,6 +97,13 @@ public final class PolicyLoader {
             Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
             problems.error(m, syntax(e));
             return new PolicyLoad(Optional.empty(), problems.sorted());
+        } catch (org.yaml.snakeyaml.reader.ReaderException e) {
+            // a character YAML does not allow (a NUL byte, say): where it is, not 1:1 (a black-box probe)
+            int at = Math.max(0, Math.min(e.getPosition(), text.length()));
+            String before = text.substring(0, at);
+            int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+            problems.errorAt(line, at - before.lastIndexOf('\n'), "YAML: " + e.getMessage());
+            return new PolicyLoad(Optional.empty(), problems.sorted());
         } catch (YAMLException e) {
             problems.errorAt(1, 1, "YAML: " + e.getMessage());
             return new PolicyLoad(Optional.empty(), problems.sorted());
