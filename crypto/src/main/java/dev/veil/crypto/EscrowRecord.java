@@ -61,6 +61,34 @@ final class EscrowRecord {
                 + " backup. To issue a new key instead, run: veil keys rotate " + address + " --format " + format);
     }
 
+    /**
+     * Checks that the key in a user's file is the one Veil issued the user last ({@code FILE.made}); a file without
+     * a note gets one when {@code backfill} (a key issued before notes were kept). A black-box probe restored a revoked
+     * key's file from its backup, and mail went to the revoked key, the health check green.
+     */
+    static void checkNoted(Path userFile, String address, String fingerprint, String format, boolean backfill)
+            throws KeyException {
+        Path record = of(userFile);
+        String noted;
+        try {
+            noted = Files.exists(record) ? Files.readString(record, StandardCharsets.US_ASCII).strip() : null;
+        } catch (IOException e) {
+            throw new KeyException("cannot read " + record.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        if (noted == null) {
+            if (backfill) {
+                write(userFile, fingerprint);
+            }
+            return;
+        }
+        if (!noted.equals(fingerprint)) {
+            throw new KeyException(userFile.toAbsolutePath() + " holds key " + fingerprint + ", but the key Veil issued "
+                    + address + " last is " + noted + " — the file was replaced (a revoked or older key restored from"
+                    + " a backup?): restore the current key's file, or issue a new key: veil keys rotate " + address
+                    + " --format " + format);
+        }
+    }
+
     /** Notes that the escrow key with {@code fingerprint} is the one in {@code escrowFile}. */
     static void write(Path escrowFile, String fingerprint) throws KeyException {
         Path record = of(escrowFile);

@@ -142,8 +142,9 @@ public final class OpenPgpKeys {
         OpenPgpEntry existing = loadUser(normalised);
         if (existing == null) {
             EscrowRecord.checkNoneWasIssued(userFile(normalised), normalised, "openpgp");
-        } else if (recorded.add(normalised + " " + existing.fingerprint())) {
-            EscrowRecord.write(userFile(normalised), existing.fingerprint()); // also for a key issued before the note
+        } else if (!recorded.contains(normalised + " " + existing.fingerprint())) {
+            EscrowRecord.checkNoted(userFile(normalised), normalised, existing.fingerprint(), "openpgp", true);
+            recorded.add(normalised + " " + existing.fingerprint());
         }
         if (existing != null && settings.issueUserCertificates() && dueForRotation(existing, settings.rotation())) {
             rotateUser(normalised, settings);
@@ -603,7 +604,13 @@ public final class OpenPgpKeys {
 
     /** Why each user key file that cannot be used is unusable, one line per file ({@link UserKeyAudit}). */
     public List<String> userKeyProblems() {
-        return userAudit.problems(this::loadUser, entry -> entry.secretRing(masterKey));
+        return userAudit.problems(address -> {
+            OpenPgpEntry entry = loadUser(address);
+            if (entry != null) { // the key Veil issued the user last (EscrowRecord)
+                EscrowRecord.checkNoted(userFile(address), address, entry.fingerprint(), "openpgp", false);
+            }
+            return entry;
+        }, entry -> entry.secretRing(masterKey));
     }
 
     private List<OpenPgpEntry> allUsers() throws KeyException {

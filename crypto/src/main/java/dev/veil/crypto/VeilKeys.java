@@ -72,6 +72,15 @@ public final class VeilKeys {
                 file -> Addresses.fromFileName(file.getFileName().toString()));
     }
 
+    /** A user's entry as the health check reads it: also the key Veil issued the user last ({@link EscrowRecord}). */
+    private KeyEntry loadNotedUser(String address) throws KeyException {
+        KeyEntry entry = loadUser(address);
+        if (entry != null) {
+            EscrowRecord.checkNoted(userFile(address), address, entry.fingerprint(), "smime", false);
+        }
+        return entry;
+    }
+
     /** Opens (creating the directory if needed); fails if existing keys do not unwrap with this master key. */
     public static VeilKeys open(Path dir, MasterKey masterKey) throws KeyException {
         try {
@@ -197,8 +206,9 @@ public final class VeilKeys {
         KeyEntry existing = loadUser(normalised);
         if (existing == null) {
             EscrowRecord.checkNoneWasIssued(userFile(normalised), normalised, "smime");
-        } else if (recorded.add(normalised + " " + existing.fingerprint())) {
-            EscrowRecord.write(userFile(normalised), existing.fingerprint()); // also for a key issued before the note
+        } else if (!recorded.contains(normalised + " " + existing.fingerprint())) {
+            EscrowRecord.checkNoted(userFile(normalised), normalised, existing.fingerprint(), "smime", true);
+            recorded.add(normalised + " " + existing.fingerprint());
         }
         if (existing != null && !(settings.issueUserCertificates() && dueForRotation(existing.certificate(), settings.rotation(), Instant.now()))) {
             return existing.certificate();
@@ -782,7 +792,7 @@ public final class VeilKeys {
 
     /** Why each user key file that cannot be used is unusable, one line per file ({@link UserKeyAudit}). */
     public List<String> userKeyProblems() {
-        return userAudit.problems(this::loadUser, entry -> entry.privateKey(masterKey));
+        return userAudit.problems(this::loadNotedUser, entry -> entry.privateKey(masterKey));
     }
 
     private Collection<KeyEntry> allUsers() throws KeyException {

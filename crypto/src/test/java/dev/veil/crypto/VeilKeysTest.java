@@ -216,9 +216,22 @@ class VeilKeysTest {
         assertThat(Fingerprints.sha256(reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING)))
                 .isEqualTo(second);
 
+        Path revokedCopy = dir.resolve("revoked-backup.pem");
+        Files.copy(file, revokedCopy);
         reopened.revokeUser("bob@example.com");
-        assertThat(Fingerprints.sha256(reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING)))
-                .as("after a revocation, a new key").isNotIn(first, second);
+        String third = Fingerprints.sha256(reopened.userCertificate("bob@example.com", SharedKeyStore.ISSUING));
+        assertThat(third).as("after a revocation, a new key").isNotIn(first, second);
+
+        // the revoked key's file restored from a backup is not the key Veil issued bob last (a black-box probe's
+        // mail went to it, the health check green)
+        Files.copy(revokedCopy, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        VeilKeys restored = VeilKeys.open(dir, master);
+        assertThatThrownBy(() -> restored.userCertificate("bob@example.com", SharedKeyStore.ISSUING))
+                .isInstanceOf(KeyException.class).hasMessageContaining("the file was replaced")
+                .hasMessageContaining(third);
+        assertThat(restored.userKeyProblems()).anySatisfy(p -> assertThat(p).contains("the file was replaced"));
+        restored.rotateUser("bob@example.com", SharedKeyStore.ISSUING);
+        assertThat(restored.userKeyProblems()).isEmpty();
 
         // a key issued before the note gets one at its next use
         Path note = dir.resolve("users").resolve("bob@example.com.pem.made");
