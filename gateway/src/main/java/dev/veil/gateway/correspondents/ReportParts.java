@@ -46,36 +46,59 @@ public final class ReportParts {
         }
     }
 
-    /** {@code body} (of a multipart/report with {@code boundary}) with its field parts restored, or itself. */
+    /** Nested multiparts are followed this deep; deeper ones stay as they are. */
+    static final int MAX_DEPTH = 8;
+
+    /**
+     * {@code body} (of a multipart/report with {@code boundary}) with its field parts restored, or itself. A last part
+     * without the close delimiter is a part all the same, as lenient readers show it, and multiparts inside are
+     * followed (a black-box probe's report without its close delimiter, and one nested in another, went out with
+     * some parts restored and others not).
+     */
     public static byte[] restore(byte[] body, String boundary, FieldRestorer restorer) throws RestorationException {
+        return restore(body, boundary, restorer, 0);
+    }
+
+    private static byte[] restore(byte[] body, String boundary, FieldRestorer restorer, int depth)
+            throws RestorationException {
         byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 256);
-        boolean changed = false;
+        java.util.List<int[]> parts = new java.util.ArrayList<>();
         int partStart = -1; // where the current part's bytes begin (after its delimiter line)
-        int position = 0;
+        boolean closed = false;
         for (int at = delimiterAt(body, delimiter, 0); at >= 0; at = delimiterAt(body, delimiter, at + 1)) {
             if (partStart >= 0) {
                 int end = at > 0 && body[at - 1] == '\n' ? (at > 1 && body[at - 2] == '\r' ? at - 2 : at - 1) : at;
                 if (end > partStart) {
-                    byte[] part = Arrays.copyOfRange(body, partStart, end);
-                    byte[] again = part(part, restorer);
-                    if (again != part) {
-                        out.write(body, position, partStart - position);
-                        out.writeBytes(again);
-                        position = end;
-                        changed = true;
-                    }
+                    parts.add(new int[] {partStart, end});
                 }
-            }
-            int lineEnd = indexOf(body, (byte) '\n', at);
-            if (lineEnd < 0) {
-                break;
             }
             if (at + delimiter.length + 1 < body.length && body[at + delimiter.length] == '-'
                     && body[at + delimiter.length + 1] == '-') {
-                break; // the close delimiter
+                closed = true;
+                break;
+            }
+            int lineEnd = indexOf(body, (byte) '\n', at);
+            if (lineEnd < 0) {
+                partStart = -1;
+                break;
             }
             partStart = lineEnd + 1;
+        }
+        if (!closed && partStart >= 0 && partStart < body.length) {
+            parts.add(new int[] {partStart, body.length});
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length + 256);
+        boolean changed = false;
+        int position = 0;
+        for (int[] range : parts) {
+            byte[] part = Arrays.copyOfRange(body, range[0], range[1]);
+            byte[] again = part(part, restorer, depth);
+            if (again != part) {
+                out.write(body, position, range[0] - position);
+                out.writeBytes(again);
+                position = range[1];
+                changed = true;
+            }
         }
         if (!changed) {
             return body;
@@ -84,19 +107,30 @@ public final class ReportParts {
         return out.toByteArray();
     }
 
-    /** One body part: restored when it is a field part in 7bit or 8bit, else the same array. */
-    private static byte[] part(byte[] part, FieldRestorer restorer) throws RestorationException {
+    /** One body part: restored when it is a field part in 7bit or 8bit, or a multipart holding one; else itself. */
+    private static byte[] part(byte[] part, FieldRestorer restorer, int depth) throws RestorationException {
         HeaderBlock headers = HeaderBlock.parse(part);
-        String type = headers.first("Content-Type").map(f -> f.value().split(";", 2)[0].strip().toLowerCase(Locale.ROOT))
-                .orElse("text/plain");
+        String contentType = headers.first("Content-Type").map(f -> f.value()).orElse("text/plain");
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         String encoding = headers.first("Content-Transfer-Encoding").map(f -> f.value().strip().toLowerCase(Locale.ROOT))
                 .orElse("7bit");
-        if (!FIELD_PARTS.contains(type) || !(encoding.equals("7bit") || encoding.equals("8bit"))) {
+        if (!(encoding.equals("7bit") || encoding.equals("8bit") || encoding.equals("binary"))) {
             return part;
         }
         int offset = headers.bodyOffset();
         byte[] content = Arrays.copyOfRange(part, offset, part.length);
-        byte[] restored = groups(content, restorer);
+        byte[] restored;
+        if (type.startsWith("multipart/")) {
+            Optional<String> inner = boundary(contentType);
+            if (inner.isEmpty() || depth + 1 >= MAX_DEPTH) {
+                return part;
+            }
+            restored = restore(content, inner.get(), restorer, depth + 1);
+        } else if (FIELD_PARTS.contains(type)) {
+            restored = groups(content, restorer);
+        } else {
+            return part;
+        }
         if (restored == content) {
             return part;
         }
@@ -104,6 +138,15 @@ public final class ReportParts {
         out.write(part, 0, offset);
         out.writeBytes(restored);
         return out.toByteArray();
+    }
+
+    private static Optional<String> boundary(String contentType) {
+        try {
+            String boundary = new ContentType(contentType).getParameter("boundary");
+            return boundary == null || boundary.isEmpty() ? Optional.empty() : Optional.of(boundary);
+        } catch (ParseException e) {
+            return Optional.empty();
+        }
     }
 
     /** Every group of fields in {@code content} (separated by empty lines) restored; the same array if none changed. */

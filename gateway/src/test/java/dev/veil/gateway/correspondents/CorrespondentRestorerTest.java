@@ -318,6 +318,20 @@ class CorrespondentRestorerTest {
                 .replace("From: Contact 7QF2 <" + BOB_ALIAS + ">", "From: Contact 7QF2 <bob@partner.example>")
                 .replace("Final-Recipient: rfc822;" + BOB_ALIAS, "Final-Recipient: rfc822;bob@partner.example"));
 
+        // without its close delimiter the last part is a part all the same; a report nested in it is followed
+        String unclosed = body.substring(0, body.indexOf("--b1\r\nContent-Type: message/delivery-status"));
+        assertThat(new String(ReportParts.restore(unclosed.getBytes(StandardCharsets.UTF_8), "b1",
+                fields -> restorer.restoreReportFields(fields, () -> java.util.List.of("bob@partner.example")).header()),
+                StandardCharsets.UTF_8)).doesNotContain("t-abc@").contains("From: Contact 7QF2 <bob@partner.example>");
+        String nested = "--outer\r\nContent-Type: multipart/report; boundary=\"b1\"\r\n\r\n" + body
+                + "--outer\r\nContent-Type: message/disposition-notification\r\n\r\nOriginal-Message-ID:"
+                + " <t-abc@alias.example.net>\r\n--outer--\r\n";
+        String nestedRestored = new String(ReportParts.restore(nested.getBytes(StandardCharsets.UTF_8), "outer",
+                fields -> restorer.restoreReportFields(fields, () -> java.util.List.of("bob@partner.example")).header()),
+                StandardCharsets.UTF_8);
+        assertThat(nestedRestored).doesNotContain("t-abc@").doesNotContain("<" + BOB_ALIAS + ">")
+                .contains("Final-Recipient: rfc822;bob@partner.example");
+
         // a report that goes to nobody it names keeps every alias and token
         byte[] kept = body.getBytes(StandardCharsets.UTF_8);
         assertThat(ReportParts.restore(kept, "b1", fields -> restorer.restoreReportFields(fields,
