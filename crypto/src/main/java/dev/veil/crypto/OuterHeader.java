@@ -68,7 +68,7 @@ final class OuterHeader {
 
     /** The field's own lines, with line ends made CRLF and a final CRLF even if the original ended without one. */
     private static void writeRaw(HeaderField field, OutputStream out) throws IOException {
-        byte[] raw = field.raw();
+        byte[] raw = withoutSpaceBeforeColon(field);
         CrlfOutputStream canonical = new CrlfOutputStream(out, false, raw.length + raw.length / 8 + 2);
         canonical.write(raw);
         canonical.finish();
@@ -76,6 +76,30 @@ final class OuterHeader {
         if (last != '\n' && last != '\r') {
             out.write(CRLF);
         }
+    }
+
+    /**
+     * The field's bytes, with white space between its name and colon ({@code From : …}, RFC 5322 4.5's obsolete
+     * syntax, which must not be generated) taken out: a black-box probe's outer header began {@code From : …}, and
+     * Python's mail parser then saw no header at all and missed the encryption wrapper.
+     */
+    private static byte[] withoutSpaceBeforeColon(HeaderField field) {
+        byte[] raw = field.raw();
+        int colon = 0;
+        while (colon < raw.length && raw[colon] != ':') {
+            colon++;
+        }
+        if (colon == 0 || colon >= raw.length || (raw[colon - 1] != ' ' && raw[colon - 1] != '\t')) {
+            return raw;
+        }
+        int nameEnd = colon;
+        while (nameEnd > 0 && (raw[nameEnd - 1] == ' ' || raw[nameEnd - 1] == '\t')) {
+            nameEnd--;
+        }
+        byte[] fixed = new byte[raw.length - (colon - nameEnd)];
+        System.arraycopy(raw, 0, fixed, 0, nameEnd);
+        System.arraycopy(raw, colon, fixed, nameEnd, raw.length - colon);
+        return fixed;
     }
 
     /**

@@ -87,6 +87,20 @@ class SmimeSealerTest {
         assertThat(outer).doesNotContain("Quarterly").doesNotContain("X-Mailer").doesNotContain("Received");
     }
 
+    /**
+     * RFC 5322 4.5's obsolete white space before the colon is not copied outside (a black-box probe's outer header
+     * began "From : ...", and Python's parser then saw no header and missed the encryption wrapper); inside, the
+     * original stays as it was.
+     */
+    @Test
+    void obsoleteSpaceBeforeAColonIsNotCopiedOutside() throws Exception {
+        String obsolete = "From : Alice <alice@partner.example>\r\nTo\t :bob@example.com\r\nSubject : secret\r\n"
+                + "Message-ID : <obs@partner.example>\r\n\r\nbody\r\n";
+        byte[] sealed = seal(obsolete, ContentCipher.AES_256_GCM);
+        assertThat(outerHeader(sealed)).startsWith("From: Alice <alice@partner.example>\r\nTo:bob@example.com\r\n"
+                + "Message-ID: <obs@partner.example>\r\nSubject: [encrypted]\r\n").doesNotContain("secret");
+    }
+
     @Test
     void showsReplacementValuesOutsideAndKeepsTheRealFieldsInside() throws Exception {
         String longReferences = String.join(" ", java.util.Collections.nCopies(6, "<m1-abcdefghijklmnopqrstuvwxyz234567@alias.example>"));

@@ -116,8 +116,47 @@ public final class AuthenticationResults {
 
     /** True for an Authentication-Results field that claims to be from us (so, arriving from outside, forged). */
     public static boolean claimsToBe(HeaderField field, String authservId) {
+        if (!field.is(FIELD)) {
+            return false;
+        }
         // a host name with its root dot is the same name
-        return field.is(FIELD) && withoutRootDot(authservId(field)).equals(withoutRootDot(authservId.toLowerCase(Locale.ROOT)));
+        String ours = withoutRootDot(authservId.toLowerCase(Locale.ROOT));
+        return withoutRootDot(authservId(field)).equals(ours) || ours.equals(loosely(field.value()));
+    }
+
+    /**
+     * The authserv-id as the most lenient reader could take it: everything before the first {@code ;} with comments
+     * gone, encoded words decoded, quotes, backslashes, white space and control characters dropped, compatibility
+     * characters folded (a fullwidth dot is a dot), lower case, no root dot. Only for removing forged fields, where
+     * reading too much as ours costs nothing: a black-box probe's {@code "veil.example.com\ "},
+     * {@code "veil."example.com}, {@code =?us-ascii?q?veil.example.com?=} and {@code veil．example.com} were kept.
+     */
+    static String loosely(String value) {
+        String text = stripComments(value);
+        if (text.contains("=?")) {
+            try {
+                text = jakarta.mail.internet.MimeUtility.decodeText(text);
+            } catch (java.io.UnsupportedEncodingException | RuntimeException e) {
+                // left as it is
+            }
+        }
+        StringBuilder id = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '\\' && i + 1 < text.length()) {
+                id.append(text.charAt(++i));
+            } else if (c == ';' && !quoted) {
+                break;
+            } else {
+                id.append(c);
+            }
+        }
+        String folded = java.text.Normalizer.normalize(id, java.text.Normalizer.Form.NFKC)
+                .replaceAll("[\\s\\p{Cc}\\p{Cf}\"\\\\]", "").toLowerCase(Locale.ROOT);
+        return withoutRootDot(folded);
     }
 
     private static String withoutRootDot(String id) {
