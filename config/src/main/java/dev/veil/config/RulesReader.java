@@ -91,7 +91,7 @@ final class RulesReader {
         }
         boolean ok = true;
         Scalar name = r.requiredText("name", "every rule needs a name: it is recorded in the audit log with each message");
-        if (name != null && name.value().isBlank()) {
+        if (name != null && name.value().replaceAll("[\\s\\p{Z}\\p{Cf}]", "").isEmpty()) { // U+00A0, U+200B too
             // an audit record naming rule '' says nothing (a black-box probe's "" and "  " were taken)
             problems.error(name.node(), "a rule's name is blank: it is recorded in the audit log with each message —"
                     + " give it a name that says what the rule is for");

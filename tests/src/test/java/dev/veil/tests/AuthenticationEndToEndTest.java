@@ -231,6 +231,8 @@ class AuthenticationEndToEndTest {
             fromAndSender.put("a@partner.(c)example", "a@quar.example");
             fromAndSender.put("Alice <a@partner . example>", "a@quar.example");
             fromAndSender.put("ceo@evil.example(c).partner.example", "x@evil.example");
+            // no address, only an encoded word that a mail program shows as a@partner.example
+            fromAndSender.put("=?utf-8?b?YUBwYXJ0bmVyLmV4YW1wbGU=?=", "x@evil.example");
             List<String> ids = new java.util.ArrayList<>();
             for (Map.Entry<String, String> e : fromAndSender.entrySet()) {
                 String message = "From: " + e.getKey() + "\r\nTo: <alice@example.com>\r\nSubject: wire money\r\n"

@@ -413,6 +413,8 @@ class SmtpHostileInputTest {
                 assertThat(over.code()).as(smtp.transcript()).isEqualTo(452);
                 assertThat(over.text()).startsWith("4.5.3");
             }
+            // a relay attempt past the limit is refused as one (550, an error), not told to wait (452)
+            assertThat(smtp.command("RCPT TO:<x@other.example>").code()).as(smtp.transcript()).isEqualTo(550);
             // the same mailbox again, in another case, is not a fourth recipient
             assertThat(smtp.command("RCPT TO:<ALICE@example.com>").code()).as(smtp.transcript()).isEqualTo(250);
             assertThat(smtp.command("DATA").code()).as(smtp.transcript()).isEqualTo(354);

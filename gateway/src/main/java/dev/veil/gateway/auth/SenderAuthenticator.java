@@ -124,6 +124,19 @@ public final class SenderAuthenticator {
             while (m.find()) {
                 addDomain(domains, "x@" + m.group(1));
             }
+            // and in its encoded words, as a mail program shows them: From: =?utf-8?b?YUBwYXJ0bmVyLmV4YW1wbGU=?= reads
+            // a@partner.example (a black-box probe's got dmarc=permerror, and was delivered under dmarc-failure:
+            // quarantine)
+            if (from.value().contains("=?")) {
+                try {
+                    Matcher decoded = AT_DOMAIN.matcher(jakarta.mail.internet.MimeUtility.decodeText(from.value()));
+                    while (decoded.find()) {
+                        addDomain(domains, "x@" + decoded.group(1));
+                    }
+                } catch (java.io.UnsupportedEncodingException | RuntimeException e) {
+                    // not decodable: no more to read
+                }
+            }
         }
         return domains;
     }

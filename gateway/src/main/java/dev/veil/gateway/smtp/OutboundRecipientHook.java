@@ -112,6 +112,11 @@ final class OutboundRecipientHook implements RcptHook {
             // what the envelope check refuses when typed directly (550 5.7.1) must not go out via its alias
             return "has routing characters (% or !) in its local part";
         }
+        String domain = real.substring(real.lastIndexOf('@') + 1);
+        if (!domain.matches("(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\\.?")) {
+            // a@partner..example (a black-box probe's alias of it was relayed to that invalid address)
+            return "has a domain that is not a valid host name";
+        }
         return null;
     }
 

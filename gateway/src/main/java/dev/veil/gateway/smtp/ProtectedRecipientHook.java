@@ -29,15 +29,18 @@ final class ProtectedRecipientHook implements RcptHook {
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress rcpt) {
-        Optional<HookResult> refused = RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients, true);
-        if (refused.isPresent()) {
-            return refused.get();
-        }
         Policy current = policy.get();
         if (current == null) {
             return RecipientChecks.policyUnavailable();
         }
         String domain = rcpt.getDomain().asString();
+        // the relay check before the recipient limit: a relay attempt past the limit is an error (550), not a 452
+        // that the error limit forgives (a black-box probe)
+        Optional<HookResult> refused = current.protects(domain)
+                ? RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients, true) : Optional.empty();
+        if (refused.isPresent()) {
+            return refused.get();
+        }
         if (!current.protects(domain)) {
             if (isAliasDomain(current, domain)) {
                 // the alias domain has its MX here, so mail to an alias (from a forwarded header, say) arrives on

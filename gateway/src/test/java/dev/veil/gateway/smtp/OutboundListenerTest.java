@@ -69,7 +69,8 @@ class OutboundListenerTest {
                 "c-nodomain@alias.example.net", "bob17",
                 "c-literal@alias.example.net", "a31@[IPv6:2001:db8::31]",
                 "c-percent@alias.example.net", "bob%partner.example@example.com",
-                "c-bang@alias.example.net", "partner.example!bob@example.com");
+                "c-bang@alias.example.net", "partner.example!bob@example.com",
+                "c-dots@alias.example.net", "a@partner..example");
 
         @Override
         public boolean isAliasAddress(String address) {
@@ -401,7 +402,8 @@ class OutboundListenerTest {
             // directly they get 550 5.7.1): permanent, not "try again", and in the same words for every kind, since
             // the reply tells Exchange nothing about the correspondent's address
             Set<String> replies = new HashSet<>();
-            for (String alias : List.of("c-utf8", "c-cjk", "c-quoted", "c-nodomain", "c-literal", "c-percent", "c-bang")) {
+            for (String alias : List.of("c-utf8", "c-cjk", "c-quoted", "c-nodomain", "c-literal", "c-percent", "c-bang",
+                    "c-dots")) {
                 String reply = c.send("RCPT TO:<" + alias + "@alias.example.net>");
                 assertThat(reply).as(alias).startsWith("550 5.1.1");
                 replies.add(reply.replace(alias + "@", "ALIAS@"));
