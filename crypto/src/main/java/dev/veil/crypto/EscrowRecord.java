@@ -20,18 +20,22 @@ final class EscrowRecord {
         return escrowFile.resolveSibling(escrowFile.getFileName() + ".made");
     }
 
+    /** The fingerprint a note holds, or why it cannot be read: for a message that names it. */
+    private static String notedOrWhyNot(Path record) {
+        try {
+            return Files.readString(record, StandardCharsets.US_ASCII).strip();
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
     /** Refuses to make a new escrow key where one was made before; call when the key file is missing. */
     static void checkNoneWasMade(Path escrowFile) throws KeyException {
         Path record = of(escrowFile);
         if (!Files.exists(record)) {
             return;
         }
-        String fingerprint;
-        try {
-            fingerprint = Files.readString(record, StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) {
-            fingerprint = "(unreadable: " + e.getMessage() + ")";
-        }
+        String fingerprint = notedOrWhyNot(record);
         throw new KeyException(escrowFile.toAbsolutePath() + " is missing, but an escrow key was made here (fingerprint "
                 + fingerprint + "): restore that file from its backup. No new escrow key is made over a lost one; to"
                 + " make a new one deliberately, delete " + record.toAbsolutePath());
@@ -50,12 +54,7 @@ final class EscrowRecord {
         if (!Files.exists(record)) {
             return;
         }
-        String fingerprint;
-        try {
-            fingerprint = Files.readString(record, StandardCharsets.US_ASCII).strip();
-        } catch (IOException e) {
-            fingerprint = "(unreadable: " + e.getMessage() + ")";
-        }
+        String fingerprint = notedOrWhyNot(record);
         throw new KeyMissingException(userFile.toAbsolutePath() + " is missing, but Veil issued " + address + " a key"
                 + " (fingerprint " + fingerprint + "), which their mail program holds: restore that file from its"
                 + " backup. To issue a new key instead, run: veil keys rotate " + address + " --format " + format);

@@ -38,8 +38,7 @@ class AuthenticationEndToEndTest {
     void authenticatesSealsQuarantinesAndDefers() throws Exception {
         DkimTool.SigningKey partnerKey = DkimTool.newKey(dir);
         try (TestDnsServer dns = TestDnsServer.start();
-             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
-                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+             ExchangeAndVeil started = quarantiningDmarcFailures()) {
             GreenMail exchange = started.exchange();
             GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
             // the partner: SPF allows the loopback client, DKIM key published, DMARC p=reject
@@ -178,8 +177,7 @@ class AuthenticationEndToEndTest {
         // DMARC had not seen (the header had ended at that line), showed outside; "X Bad: y" hid a From from DMARC too.
         // As in Postfix, such a line now starts the body, after an empty line, for every reader.
         try (TestDnsServer dns = TestDnsServer.start();
-             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
-                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+             ExchangeAndVeil started = quarantiningDmarcFailures()) {
             GreenMail exchange = started.exchange();
             GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
@@ -218,8 +216,7 @@ class AuthenticationEndToEndTest {
     @Test
     void commentsInsideTheFromDomainDoNotChangeTheDomainDmarcJudges() throws Exception {
         try (TestDnsServer dns = TestDnsServer.start();
-             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
-                     .replace("dmarc-failure: tag", "dmarc-failure: quarantine"))) {
+             ExchangeAndVeil started = quarantiningDmarcFailures()) {
             GreenMail exchange = started.exchange();
             GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
             dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
@@ -257,6 +254,12 @@ class AuthenticationEndToEndTest {
             assertThat(veil.admin("/audit?queueId=" + ids.get(0)).body()).contains("released");
             assertThat(veil.admin("/queue/" + ids.get(1)).body()).contains("quarantined");
         }
+    }
+
+    /** Exchange and a Veil (not started) under the example policy with {@code dmarc-failure: quarantine}. */
+    private ExchangeAndVeil quarantiningDmarcFailures() throws Exception {
+        return ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()
+                .replace("dmarc-failure: tag", "dmarc-failure: quarantine"));
     }
 
     /** The first line of Veil's log with {@code text}, waiting a little for the log's writer thread. */

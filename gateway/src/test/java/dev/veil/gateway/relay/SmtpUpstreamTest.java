@@ -95,40 +95,8 @@ class SmtpUpstreamTest {
         Path message = dir.resolve("m.eml");
         Files.writeString(message, "Subject: x\r\n\r\nbody\r\n");
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Thread server = new Thread(() -> {
-                try (Socket s = upstream.accept()) {
-                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                            StandardCharsets.ISO_8859_1));
-                    OutputStream out = s.getOutputStream();
-                    say(out, "220 scripted.test ESMTP");
-                    boolean data = false;
-                    for (String line; (line = in.readLine()) != null; ) {
-                        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
-                        if (data) {
-                            if (line.equals(".")) {
-                                data = false;
-                                say(out, dataReply);
-                            }
-                        } else if (verb.equals("EHLO")) {
-                            say(out, "250-scripted.test\r\n250 8BITMIME");
-                        } else if (verb.equals("RCPT") && line.toLowerCase(Locale.ROOT).contains("<permbob")) {
-                            say(out, PERM_BOB);
-                        } else if (verb.equals("DATA")) {
-                            data = true;
-                            say(out, "354 go ahead");
-                        } else if (verb.equals("QUIT")) {
-                            say(out, "221 bye");
-                            return;
-                        } else {
-                            say(out, "250 ok");
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // closed at the end of the test
-                }
-            });
-            server.setDaemon(true);
-            server.start();
+            serve(upstream, true, line -> line.toUpperCase(Locale.ROOT).startsWith("RCPT")
+                    && line.toLowerCase(Locale.ROOT).contains("<permbob") ? PERM_BOB : "250 ok", dataReply);
             UpstreamSettings settings = new UpstreamSettings();
             settings.setHost("127.0.0.1");
             settings.setPort(upstream.getLocalPort());
@@ -168,41 +136,12 @@ class SmtpUpstreamTest {
     private List<String> mailCommands(boolean offers8BitMime, Path... messages) throws Exception {
         List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Thread server = new Thread(() -> {
-                try (Socket s = upstream.accept()) {
-                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                            StandardCharsets.ISO_8859_1));
-                    OutputStream out = s.getOutputStream();
-                    say(out, "220 scripted.test ESMTP");
-                    boolean data = false;
-                    for (String line; (line = in.readLine()) != null; ) {
-                        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
-                        if (data) {
-                            if (line.equals(".")) {
-                                data = false;
-                                say(out, "250 queued");
-                            }
-                        } else if (verb.equals("EHLO")) {
-                            say(out, offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test");
-                        } else if (verb.equals("MAIL")) {
-                            mail.add(line);
-                            say(out, "250 ok");
-                        } else if (verb.equals("DATA")) {
-                            data = true;
-                            say(out, "354 go ahead");
-                        } else if (verb.equals("QUIT")) {
-                            say(out, "221 bye");
-                            return;
-                        } else {
-                            say(out, "250 ok");
-                        }
-                    }
-                } catch (Exception ignored) {
-                    // closed at the end of the test
+            serve(upstream, offers8BitMime, line -> {
+                if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
+                    mail.add(line);
                 }
-            });
-            server.setDaemon(true);
-            server.start();
+                return "250 ok";
+            }, "250 queued");
             UpstreamSettings settings = new UpstreamSettings();
             settings.setHost("127.0.0.1");
             settings.setPort(upstream.getLocalPort());
@@ -218,6 +157,46 @@ class SmtpUpstreamTest {
             }
         }
         return mail;
+    }
+
+    /**
+     * A scripted SMTP server on {@code upstream}, for one connection: EHLO offers 8BITMIME or not, every other command
+     * before DATA gets {@code reply}'s answer, the final dot gets {@code dataReply}.
+     */
+    private static void serve(ServerSocket upstream, boolean offers8BitMime,
+                              java.util.function.Function<String, String> reply, String dataReply) {
+        Thread server = new Thread(() -> {
+            try (Socket s = upstream.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.ISO_8859_1));
+                OutputStream out = s.getOutputStream();
+                say(out, "220 scripted.test ESMTP");
+                boolean data = false;
+                for (String line; (line = in.readLine()) != null; ) {
+                    String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                    if (data) {
+                        if (line.equals(".")) {
+                            data = false;
+                            say(out, dataReply);
+                        }
+                    } else if (verb.equals("EHLO")) {
+                        say(out, offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test");
+                    } else if (verb.equals("DATA")) {
+                        data = true;
+                        say(out, "354 go ahead");
+                    } else if (verb.equals("QUIT")) {
+                        say(out, "221 bye");
+                        return;
+                    } else {
+                        say(out, reply.apply(line));
+                    }
+                }
+            } catch (Exception ignored) {
+                // closed at the end of the test
+            }
+        });
+        server.setDaemon(true);
+        server.start();
     }
 
     private static void say(OutputStream out, String line) throws java.io.IOException {
