@@ -38,11 +38,7 @@ class SmtpUpstreamTest {
             });
             accept.setDaemon(true);
             accept.start();
-            UpstreamSettings settings = new UpstreamSettings();
-            settings.setHost("127.0.0.1");
-            settings.setPort(upstream.getLocalPort());
-            settings.setTls(UpstreamSettings.Tls.none);
-            SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
+            SmtpUpstream relay = relayTo(upstream);
 
             assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
                     List.of("bob@partner.example", "j\u00f6rg@xn--bcher-kva.example")))
@@ -97,11 +93,7 @@ class SmtpUpstreamTest {
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             serve(upstream, true, line -> line.toUpperCase(Locale.ROOT).startsWith("RCPT")
                     && line.toLowerCase(Locale.ROOT).contains("<permbob") ? PERM_BOB : "250 ok", dataReply);
-            UpstreamSettings settings = new UpstreamSettings();
-            settings.setHost("127.0.0.1");
-            settings.setPort(upstream.getLocalPort());
-            settings.setTls(UpstreamSettings.Tls.none);
-            SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
+            SmtpUpstream relay = relayTo(upstream);
             try {
                 relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com", recipients);
             } catch (PartialDeliveryException e) {
@@ -142,11 +134,7 @@ class SmtpUpstreamTest {
                 }
                 return "250 ok";
             }, "250 queued");
-            UpstreamSettings settings = new UpstreamSettings();
-            settings.setHost("127.0.0.1");
-            settings.setPort(upstream.getLocalPort());
-            settings.setTls(UpstreamSettings.Tls.none);
-            SmtpUpstream relay = new SmtpUpstream(settings, "veil.test");
+            SmtpUpstream relay = relayTo(upstream);
             try {
                 for (Path message : messages) {
                     relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com",
@@ -197,6 +185,15 @@ class SmtpUpstreamTest {
         });
         server.setDaemon(true);
         server.start();
+    }
+
+    /** A relay to the plain-text SMTP server listening on {@code upstream}. */
+    private static SmtpUpstream relayTo(ServerSocket upstream) throws Exception {
+        UpstreamSettings settings = new UpstreamSettings();
+        settings.setHost("127.0.0.1");
+        settings.setPort(upstream.getLocalPort());
+        settings.setTls(UpstreamSettings.Tls.none);
+        return new SmtpUpstream(settings, "veil.test");
     }
 
     private static void say(OutputStream out, String line) throws java.io.IOException {
