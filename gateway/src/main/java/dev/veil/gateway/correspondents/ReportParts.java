@@ -34,16 +34,7 @@ public final class ReportParts {
 
     /** The boundary of a {@code multipart/report} Content-Type value; empty for any other type. */
     public static Optional<String> reportBoundary(String contentType) {
-        try {
-            ContentType type = new ContentType(contentType);
-            if (!type.match("multipart/report")) {
-                return Optional.empty();
-            }
-            String boundary = type.getParameter("boundary");
-            return boundary == null || boundary.isEmpty() ? Optional.empty() : Optional.of(boundary);
-        } catch (ParseException e) {
-            return Optional.empty();
-        }
+        return boundary(contentType, "multipart/report");
     }
 
     /** Nested multiparts are followed this deep; deeper ones stay as they are. */
@@ -121,7 +112,7 @@ public final class ReportParts {
         byte[] content = Arrays.copyOfRange(part, offset, part.length);
         byte[] restored;
         if (type.startsWith("multipart/")) {
-            Optional<String> inner = boundary(contentType);
+            Optional<String> inner = boundary(contentType, null);
             if (inner.isEmpty() || depth + 1 >= MAX_DEPTH) {
                 return part;
             }
@@ -140,14 +131,20 @@ public final class ReportParts {
         return out.toByteArray();
     }
 
-    private static Optional<String> boundary(String contentType) {
+    /** The boundary parameter of {@code contentType}, if it is of {@code type} (null: any type). */
+    private static Optional<String> boundary(String contentType, String type) {
         try {
-            String boundary = new ContentType(contentType).getParameter("boundary");
+            ContentType parsed = new ContentType(contentType);
+            if (type != null && !parsed.match(type)) {
+                return Optional.empty();
+            }
+            String boundary = parsed.getParameter("boundary");
             return boundary == null || boundary.isEmpty() ? Optional.empty() : Optional.of(boundary);
         } catch (ParseException e) {
             return Optional.empty();
         }
     }
+
 
     /** Every group of fields in {@code content} (separated by empty lines) restored; the same array if none changed. */
     private static byte[] groups(byte[] content, FieldRestorer restorer) throws RestorationException {
