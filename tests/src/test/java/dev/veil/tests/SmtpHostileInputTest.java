@@ -603,6 +603,11 @@ class SmtpHostileInputTest {
         // errors are JSON too, for scripts (the container's own error page is HTML)
         assertThat(JSON.readTree(refused.body()).get("error").asText()).as(refused.body()).isEqualTo("limit is at least 1");
         assertThat(veil.admin("/queue?limit=-1").statusCode()).isEqualTo(400);
+        // each parameter's error names only that parameter
+        assertThat(JSON.readTree(veil.admin("/queue?limit=abc").body()).get("error").asText())
+                .isEqualTo("limit is a whole number of entries, at least 1");
+        assertThat(JSON.readTree(veil.admin("/queue?state=lost").body()).get("error").asText())
+                .isEqualTo("state is one of received, processing, deferred, relayed, bounced, quarantined");
         // every meter is there from the start (0), not only after its first event, so alert rules find them
         JsonNode meters = JSON.readTree(veil.admin("/metrics").body()).get("meters");
         for (String meter : List.of("received", "received-outbound", "relayed", "deferred", "bounced", "quarantined")) {

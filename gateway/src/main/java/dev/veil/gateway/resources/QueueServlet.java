@@ -64,10 +64,15 @@ public final class QueueServlet extends HttpServlet {
         try {
             state = Optional.ofNullable(request.getParameter("state"))
                     .map(s -> SpoolState.valueOf(s.toUpperCase(Locale.ROOT)));
-            limit = Optional.ofNullable(request.getParameter("limit")).map(Long::parseLong).orElse(1000L);
         } catch (IllegalArgumentException e) {
-            JsonErrors.send(response, 400, "state is one of received, processing, deferred, relayed, bounced, quarantined;"
-                    + " limit is a number");
+            JsonErrors.send(response, 400,
+                    "state is one of received, processing, deferred, relayed, bounced, quarantined");
+            return;
+        }
+        try {
+            limit = Optional.ofNullable(request.getParameter("limit")).map(Long::parseLong).orElse(1000L);
+        } catch (NumberFormatException e) {
+            JsonErrors.send(response, 400, "limit is a whole number of entries, at least 1");
             return;
         }
         if (limit < 1) {

@@ -36,12 +36,13 @@ final class ProtectedRecipientHook implements RcptHook {
         String domain = rcpt.getDomain().asString();
         // the relay check before the recipient limit: a relay attempt past the limit is an error (550), not a 452
         // that the error limit forgives (a black-box probe)
-        Optional<HookResult> refused = current.protects(domain)
+        boolean protectedDomain = current.protects(domain);
+        Optional<HookResult> refused = protectedDomain
                 ? RecipientChecks.envelopeRefusal(session, rcpt, maxRecipients, true) : Optional.empty();
         if (refused.isPresent()) {
             return refused.get();
         }
-        if (!current.protects(domain)) {
+        if (!protectedDomain) {
             if (isAliasDomain(current, domain)) {
                 // the alias domain has its MX here, so mail to an alias (from a forwarded header, say) arrives on
                 // this port; an alias takes mail only from the business, through the outbound listener, or anyone

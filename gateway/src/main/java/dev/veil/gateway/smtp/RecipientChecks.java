@@ -62,8 +62,11 @@ final class RecipientChecks {
             named.add(address.asString());
         }
         List<String> distinct = SpoolMessageHook.onceEach(named, foldLocalParts);
+        if (distinct.size() < max) {
+            return false;
+        }
         named.add(rcpt.asString());
-        return SpoolMessageHook.onceEach(named, foldLocalParts).size() > distinct.size() && distinct.size() >= max;
+        return SpoolMessageHook.onceEach(named, foldLocalParts).size() > distinct.size();
     }
 
     /** A local part that names another destination: {@code %}-hack, {@code !}-path, quoted or holding an {@code @}. */
