@@ -27,8 +27,23 @@ final class AccountAuthHook implements AuthHook {
     /** Compared against when the user is unknown, so that the answer takes as long as for a known one. */
     private static final PasswordHash DECOY = PasswordHash.parse(PasswordHash.hash("decoy".toCharArray()));
 
-    /** An account as the listener uses it: its name and its parsed hash. */
-    record Account(String username, PasswordHash hash) {
+    /** An account as the listener uses it: its name, its parsed hash and the senders it may use. */
+    record Account(String username, PasswordHash hash, AccountSenders senders) {
+        /**
+         * The name as a session holds it after AUTH: James's {@link Username} folds case, so a configured
+         * {@code Alice} is compared as {@code alice} (it could never log in when compared as written).
+         */
+        String sessionName() {
+            return sessionName(username);
+        }
+
+        static String sessionName(String username) {
+            try {
+                return Username.of(username).asString();
+            } catch (IllegalArgumentException e) {
+                return username;
+            }
+        }
     }
 
     private final Map<String, PasswordHash> accounts = new LinkedHashMap<>();
@@ -37,7 +52,7 @@ final class AccountAuthHook implements AuthHook {
 
     AccountAuthHook(List<Account> accounts, AuthFailures clientFailures) {
         this.clientFailures = clientFailures;
-        accounts.forEach(a -> this.accounts.put(a.username(), a.hash()));
+        accounts.forEach(a -> this.accounts.put(a.sessionName(), a.hash()));
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.veil.gateway.smtp;
 
 import dev.veil.config.Policy;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
@@ -22,11 +24,14 @@ final class OutboundSenderHook implements MailHook {
     private final OutboundSubmitter submitter;
     private final Supplier<Policy> policy;
     private final boolean authOffered;
+    private final Map<String, AccountSenders> sendersByAccount;
 
-    OutboundSenderHook(OutboundSubmitter submitter, Supplier<Policy> policy, boolean authOffered) {
+    OutboundSenderHook(OutboundSubmitter submitter, Supplier<Policy> policy, boolean authOffered,
+                       Map<String, AccountSenders> sendersByAccount) {
         this.submitter = submitter;
         this.policy = policy;
         this.authOffered = authOffered;
+        this.sendersByAccount = Map.copyOf(sendersByAccount);
     }
 
     @Override
@@ -61,6 +66,14 @@ final class OutboundSenderHook implements MailHook {
             // x%evil.example@example.com names another destination: a bounce to it would be routed on from there
             // (a black-box probe's were taken, while the same local parts at RCPT got 550 5.7.1)
             return result("553", "5.7.1 Sender address rejected: routing characters in the local part");
+        }
+        if (OutboundSubmitter.authenticated(session)) {
+            String user = session.getUsername().asString();
+            AccountSenders allowed = sendersByAccount.getOrDefault(user, AccountSenders.parse(List.of()));
+            if (!allowed.allows(sender.get())) {
+                // Postfix's words for reject_sender_login_mismatch
+                return result("553", "5.7.1 Sender address rejected: not owned by user " + user);
+            }
         }
         return HookResult.DECLINED;
     }

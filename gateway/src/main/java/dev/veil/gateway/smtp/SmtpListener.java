@@ -12,7 +12,9 @@ import dev.veil.gateway.core.Spool;
 import io.dropwizard.lifecycle.Managed;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -93,7 +95,9 @@ public final class SmtpListener implements Managed {
         List<AccountAuthHook.Account> accounts = accounts(outbound);
         boolean auth = !accounts.isEmpty() && tls != null;
         List<ProtocolHandler> extra = new ArrayList<>();
-        extra.add(new OutboundSenderHook(submitter, policy, auth));
+        Map<String, AccountSenders> senders = new HashMap<>();
+        accounts.forEach(account -> senders.put(account.sessionName(), account.senders()));
+        extra.add(new OutboundSenderHook(submitter, policy, auth, senders));
         extra.add(new NoSmtpUtf8());
         if (auth) {
             AuthFailures failures = new AuthFailures(outbound.getMaxAuthFailuresPerClient(),
@@ -121,12 +125,27 @@ public final class SmtpListener implements Managed {
 
     private static List<AccountAuthHook.Account> accounts(OutboundSettings outbound) {
         List<AccountAuthHook.Account> accounts = new ArrayList<>();
+        Map<String, String> named = new HashMap<>();
         for (OutboundAccount account : outbound.getAccounts()) {
+            String earlier = named.putIfAbsent(AccountAuthHook.Account.sessionName(account.getUsername()),
+                    account.getUsername());
+            if (earlier != null) {
+                // one would silently replace the other's password
+                throw new IllegalArgumentException("outbound.accounts: '" + earlier + "' and '" + account.getUsername()
+                        + "' are the same user (user names compare without case)");
+            }
+            PasswordHash hash;
             try {
-                accounts.add(new AccountAuthHook.Account(account.getUsername(),
-                        PasswordHash.parse(account.getPasswordHash())));
+                hash = PasswordHash.parse(account.getPasswordHash());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("outbound.accounts: passwordHash of '" + account.getUsername()
+                        + "': " + e.getMessage(), e);
+            }
+            try {
+                accounts.add(new AccountAuthHook.Account(account.getUsername(), hash,
+                        AccountSenders.parse(account.getSenders())));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("outbound.accounts: senders of '" + account.getUsername()
                         + "': " + e.getMessage(), e);
             }
         }

@@ -148,6 +148,19 @@ class CheckCommandTest {
                 "outbound.allowedNetworks: '10.0.0.0/33' has a prefix length outside 0..32");
         assertThat(problems(c -> c.getOutbound().getAccounts().get(0).setPasswordHash("secret"))).singleElement()
                 .asString().startsWith("outbound.accounts: passwordHash of 'scanner': not an Argon2id hash");
+        assertThat(problems(c -> c.getOutbound().getAccounts().get(0).setSenders(List.of("scanner@example.com",
+                "@example.org", "not an address")))).singleElement().asString().isEqualTo(
+                "outbound.accounts: senders of 'scanner': 'not an address' is neither an address (alice@example.com)"
+                        + " nor a domain (@example.com)");
+        assertThat(problems(c -> c.getOutbound().getAccounts().get(0).setSenders(List.of("scanner@example.com",
+                "@example.org")))).isEmpty();
+        assertThat(problems(c -> {
+            OutboundAccount twin = new OutboundAccount();
+            twin.setUsername("Scanner");
+            twin.setPasswordHash(goodHash);
+            c.getOutbound().setAccounts(List.of(c.getOutbound().getAccounts().get(0), twin));
+        })).containsExactly("outbound.accounts: 'scanner' and 'Scanner' are the same user (user names compare"
+                + " without case)");
         assertThat(problems(c -> c.getOutbound().getClientCertificates().setFingerprints(List.of("abc"))))
                 .singleElement().asString().startsWith("outbound.clientCertificates.fingerprints: 'abc'");
     }

@@ -512,6 +512,51 @@ class OutboundListenerTest {
     }
 
     /**
+     * outbound.accounts[].senders ties an account to the envelope senders it may use, as Postfix's
+     * reject_sender_login_mismatch: without it a user who logs in can send as any colleague. A configured user name
+     * in capitals logs in too (James folds the name's case; it was compared as written and never matched).
+     */
+    @Test
+    void anAccountWithSendersMaySendOnlyAsThem() throws Exception {
+        OutboundAccount alice = new OutboundAccount();
+        alice.setUsername("Alice");
+        alice.setPasswordHash(PasswordHash.hash("correct horse".toCharArray()));
+        alice.setSenders(List.of("alice@example.com", "reception@Example.COM"));
+        OutboundAccount scanner = new OutboundAccount();
+        scanner.setUsername("scanner");
+        scanner.setPasswordHash(PasswordHash.hash("battery staple".toCharArray()));
+        OutboundAccount office = new OutboundAccount();
+        office.setUsername("office");
+        office.setPasswordHash(PasswordHash.hash("tr0ub4dor".toCharArray()));
+        office.setSenders(List.of("@Example.COM."));
+        int port = start(List.of("192.0.2.0/24"), List.of(alice, scanner, office));
+        java.util.function.Function<String, String> plain = text -> "AUTH PLAIN " + java.util.Base64.getEncoder()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send(plain.apply("\0Alice\0correct horse"))).startsWith("235");
+            assertThat(c.send("MAIL FROM:<bob@example.com>"))
+                    .isEqualTo("553 5.7.1 Sender address rejected: not owned by user alice");
+            assertThat(c.send("MAIL FROM:<>")).startsWith("553");
+            assertThat(c.send("MAIL FROM:<alicex@example.com>")).startsWith("553");
+            assertThat(c.send("MAIL FROM:<news+alice@example.com>")).startsWith("553");
+            for (String own : List.of("alice@example.com", "ALICE@Example.COM", "alice+news@example.com",
+                    "reception@example.com")) {
+                assertThat(c.send("MAIL FROM:<" + own + ">")).as(own).startsWith("250");
+                assertThat(c.send("RSET")).startsWith("250");
+            }
+        }
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send(plain.apply("\0scanner\0battery staple"))).startsWith("235");
+            assertThat(c.send("MAIL FROM:<bob@example.com>")).as("no senders: any protected address").startsWith("250");
+        }
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send(plain.apply("\0office\0tr0ub4dor"))).startsWith("235");
+            assertThat(c.send("MAIL FROM:<bob@example.com>")).as("a whole domain").startsWith("250");
+        }
+        assertThat(queued).isEmpty();
+    }
+
+    /**
      * Failed logins count per client across sessions (outbound.maxAuthFailuresPerClient): once there are that many,
      * AUTH gets 421 before any password is read, the right one included; a client in outbound.allowedNetworks is not
      * counted. Without this a client that connected again after each third failure could guess on for ever.
