@@ -197,7 +197,12 @@ public final class ClientCertificates {
         }
     }
 
-    /** The subject alternative names of type DNS; the subject's CN only when there are none (RFC 6125). */
+    /**
+     * The subject alternative names of type DNS; when there are none, the subject's CN if it has exactly one. A subject
+     * with several ({@code /CN=mx.evil.example/CN=mx.trusted.example}, a black-box probe's) names no one: which of them
+     * a verifier takes differs (RFC 6125 6.4.4 says the most specific, many take the first), and a relay decision should
+     * not rest on that.
+     */
     static List<String> dnsNames(X509Certificate certificate) {
         List<String> out = new ArrayList<>();
         try {
@@ -210,10 +215,14 @@ public final class ClientCertificates {
                 }
             }
             if (out.isEmpty()) {
+                List<String> commonNames = new ArrayList<>();
                 for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName()).getRdns()) {
                     if (rdn.getType().equalsIgnoreCase("CN")) {
-                        out.add(String.valueOf(rdn.getValue()));
+                        commonNames.add(String.valueOf(rdn.getValue()));
                     }
+                }
+                if (commonNames.size() == 1) {
+                    out.add(commonNames.get(0));
                 }
             }
         } catch (java.security.cert.CertificateParsingException | javax.naming.InvalidNameException e) {

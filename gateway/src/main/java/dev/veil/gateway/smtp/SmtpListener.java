@@ -35,7 +35,6 @@ import org.apache.james.protocols.smtp.core.RsetCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
 import org.apache.james.protocols.smtp.core.VrfyCmdHandler;
 import org.apache.james.protocols.smtp.core.WelcomeMessageHandler;
-import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,7 +162,7 @@ public final class SmtpListener implements Managed {
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(metrics, false);
         chain.add(new CommandDispatcher<SMTPSession>());
         chain.add(new WelcomeMessageHandler());
-        chain.add(new EhloCmdHandler(metrics));
+        chain.add(new EhloGreeting(metrics));
         chain.add(new HeloCmdHandler(metrics));
         chain.add(new HelpCmdHandler());
         chain.add(new NoopCmdHandler());

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
 import org.apache.james.protocols.api.BaseRequest;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.LineHandler;
@@ -28,6 +29,9 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
     private static final Response ACTS_FOR_ANOTHER = new SMTPResponse("535", "5.7.8 Authentication credentials"
             + " invalid: the authorization identity must be empty or the user itself").immutable();
 
+    private static final Response MALFORMED = new SMTPResponse("501", "5.5.2 Malformed PLAIN response: it is"
+            + " authorization identity, NUL, user, NUL, password").immutable();
+
     private final AuthFailures failures;
 
     TlsOnlyAuthCmdHandler(AuthFailures failures) {
@@ -40,6 +44,12 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
             return new SMTPResponse("538", "5.7.11 Encryption required for requested authentication mechanism;"
                     + " use STARTTLS first");
         }
+        if (session.getAttachment(SMTPSession.CURRENT_HELO_MODE, ProtocolSession.State.Connection).isEmpty()
+                && session.getAttachment(SMTPSession.CURRENT_HELO_MODE, ProtocolSession.State.Transaction).isEmpty()) {
+            // RFC 3207 4.2: after STARTTLS the client greets again before anything else (a black-box probe logged in
+            // before its new EHLO)
+            return new SMTPResponse("503", "5.5.1 Send EHLO first");
+        }
         if (failures.blocked(client(session))) {
             // as Postfix's anvil limits: 421 and the session ends (RFC 5321 3.8)
             SMTPResponse refused = new SMTPResponse("421", "4.7.0 Too many failed logins from your address;"
@@ -51,6 +61,9 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
         String[] words = argument.split("\\s+", 2);
         if (session.getUsername() == null && words[0].toUpperCase(Locale.ROOT).equals("PLAIN")) {
             if (words.length == 2) {
+                if (malformed(words[1])) {
+                    return MALFORMED;
+                }
                 if (actsForAnother(words[1])) {
                     return actingForAnother(session);
                 }
@@ -63,6 +76,9 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
                         String response = new String(line, StandardCharsets.US_ASCII).strip();
                         if (response.equals("*")) {
                             return new SMTPResponse("501", "5.7.0 Authentication aborted");
+                        }
+                        if (malformed(response)) {
+                            return MALFORMED;
                         }
                         if (actsForAnother(response)) {
                             return actingForAnother(s);
@@ -94,6 +110,20 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
 
     static java.net.InetAddress client(SMTPSession session) {
         return session.getRemoteAddress() == null ? null : session.getRemoteAddress().getAddress();
+    }
+
+    /**
+     * A PLAIN response that decodes but is not RFC 4616's three fields ({@code \0alice\0password\0} was taken as
+     * alice's login, as a black-box probe found): the password cannot hold a NUL, so it is not a password either.
+     */
+    static boolean malformed(String base64) {
+        byte[] decoded;
+        try {
+            decoded = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return false; // James answers 501 to what it cannot decode
+        }
+        return new String(decoded, StandardCharsets.UTF_8).split("\0", -1).length != 3;
     }
 
     /** Whether a PLAIN response names an authorization identity other than its user; false when it cannot be read. */

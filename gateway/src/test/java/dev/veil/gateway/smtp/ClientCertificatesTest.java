@@ -105,6 +105,23 @@ class ClientCertificatesTest {
         assertThat(wildcard.trusts(List.of(lookalike))).isFalse();
     }
 
+    /** Without SANs the subject's CN is the name, but only if there is one: which of several counts is not agreed. */
+    @Test
+    void aSubjectWithSeveralCommonNamesAndNoSanNamesNoOne() throws Exception {
+        ClientCertificates exact = ClientCertificates.from(settings(List.of("mx.trusted.example"), List.of(),
+                caPem.toString()));
+        X509Certificate one = certificate("CN=mx.trusted.example", keys().getPublic(), "CN=Test Root CA",
+                caKeys.getPrivate(), false, null, 0);
+        X509Certificate two = certificate("CN=mx.evil.example,CN=mx.trusted.example", keys().getPublic(),
+                "CN=Test Root CA", caKeys.getPrivate(), false, null, 0);
+        X509Certificate twoOtherWay = certificate("CN=mx.trusted.example,CN=mx.evil.example", keys().getPublic(),
+                "CN=Test Root CA", caKeys.getPrivate(), false, null, 0);
+
+        assertThat(exact.trusts(List.of(one))).isTrue();
+        assertThat(exact.trusts(List.of(two))).isFalse();
+        assertThat(exact.trusts(List.of(twoOtherWay))).isFalse();
+    }
+
     @Test
     void noSettingsAskForNoCertificate() throws Exception {
         assertThat(ClientCertificates.from(new ClientCertificateSettings()).enabled()).isFalse();

@@ -512,6 +512,34 @@ class OutboundListenerTest {
     }
 
     /**
+     * AUTH waits for the EHLO that follows STARTTLS (RFC 3207 4.2), and a PLAIN response with more than RFC 4616's three
+     * fields is malformed, not a login (both taken before, by a black-box probe).
+     */
+    @Test
+    void authNeedsTheNewGreetingAndExactlyThreePlainFields() throws Exception {
+        OutboundAccount alice = new OutboundAccount();
+        alice.setUsername("alice");
+        alice.setPasswordHash(PasswordHash.hash("correct horse".toCharArray()));
+        int port = start(List.of("192.0.2.0/24"), List.of(alice));
+        java.util.function.Function<String, String> b64 = text -> java.util.Base64.getEncoder()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
+        try (Client c = new Client(port)) {
+            // the greeting as RFC 5321 4.1.1.1 shows it (James wrote a closing parenthesis it never opened)
+            assertThat(c.send("EHLO client.example.com")).startsWith("250-veil.test Hello client.example.com [127.0.0.1]\n")
+                    .doesNotContain(")").contains("\n250-STARTTLS");
+            c.startTls();
+            assertThat(c.send("AUTH PLAIN " + b64.apply("\0alice\0correct horse")))
+                    .isEqualTo("503 5.5.1 Send EHLO first");
+            c.send("EHLO client.example.com");
+            assertThat(c.send("AUTH PLAIN " + b64.apply("\0alice\0correct horse\0"))).startsWith("501 5.5.2");
+            assertThat(c.send("AUTH PLAIN")).startsWith("334");
+            assertThat(c.send(b64.apply("alice\0alice\0correct horse\0x"))).startsWith("501 5.5.2");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).as("not logged in").startsWith("530");
+            assertThat(c.send("AUTH PLAIN " + b64.apply("\0alice\0correct horse"))).startsWith("235");
+        }
+    }
+
+    /**
      * outbound.accounts[].senders ties an account to the envelope senders it may use, as Postfix's
      * reject_sender_login_mismatch: without it a user who logs in can send as any colleague. A configured user name
      * in capitals logs in too (James folds the name's case; it was compared as written and never matched).
