@@ -128,6 +128,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     @Override
     public void run(VeilConfiguration config, Environment environment) throws Exception {
+        quietenAddressParseLogs(config);
         List<String> onLoopback = config.keepUnboundConnectorsOnLoopback(); // before Dropwizard builds its server
         if (!onLoopback.isEmpty()) {
             LOG.info("HTTP connector(s) without a bindHost listen on 127.0.0.1 only: {}", onLoopback);
@@ -367,5 +368,22 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     public Database database() {
         return database;
+    }
+
+    /**
+     * James logs every MAIL or RCPT address it cannot parse at INFO with the whole exception (a black-box probe counted
+     * some 50 lines each); the client hears 501/553 and Veil's own log has the command. Unless {@code logging.loggers}
+     * names these loggers, they log only warnings, so a client cannot fill the log with stack traces.
+     */
+    private static void quietenAddressParseLogs(VeilConfiguration config) {
+        java.util.Map<String, ?> configured = config.getLoggingFactory()
+                instanceof io.dropwizard.logging.common.DefaultLoggingFactory logging ? logging.getLoggers() : java.util.Map.of();
+        for (Class<?> handler : List.of(org.apache.james.protocols.smtp.core.MailCmdHandler.class,
+                org.apache.james.protocols.smtp.core.RcptCmdHandler.class)) {
+            if (!configured.containsKey(handler.getName())) {
+                ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(handler))
+                        .setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+        }
     }
 }
