@@ -44,6 +44,12 @@ public class UpstreamSettings {
     /** Name Veil says in EHLO; the SMTP listener's host name when empty. */
     private String heloName = "";
 
+    /** SMTP AUTH user at the smart host (a provider's relay usually asks for one); empty: no AUTH. */
+    private String username = "";
+    /** Its password, or {@code passwordFile}: a file whose first line is the password. */
+    private String password = "";
+    private String passwordFile = "";
+
     /**
      * The server does not start with an SMTP upstream that names no host; {@code veil check} refuses it too.
      *
@@ -53,6 +59,48 @@ public class UpstreamSettings {
         if (mode == Mode.smtp && host.isBlank()) {
             throw new IllegalArgumentException(setting + ".mode is smtp but " + setting + ".host is empty");
         }
+        if (mode == Mode.smtp) {
+            credentials(setting);
+        }
+    }
+
+    /**
+     * The user and password for SMTP AUTH at the smart host, when {@code username} is set. A password is sent only
+     * inside TLS, so {@code tls} must be {@code required} ({@code starttls} would send it in clear to a server, or a
+     * man in the middle, that does not offer STARTTLS).
+     *
+     * @param setting where these settings are, for the message
+     * @throws IllegalArgumentException when the user has no password, the file cannot be read, or TLS is not required
+     */
+    public java.util.Optional<jakarta.mail.PasswordAuthentication> credentials(String setting) {
+        if (username.isBlank()) {
+            if (!password.isEmpty() || !passwordFile.isBlank()) {
+                throw new IllegalArgumentException(setting + ".password is set but " + setting + ".username is empty");
+            }
+            return java.util.Optional.empty();
+        }
+        if (tls != Tls.required) {
+            throw new IllegalArgumentException(setting + ".username needs " + setting + ".tls: required (the password"
+                    + " is sent only inside TLS)");
+        }
+        String secret = password;
+        if (secret.isEmpty()) {
+            if (passwordFile.isBlank()) {
+                throw new IllegalArgumentException(setting + ".username is set but " + setting + ".password and "
+                        + setting + ".passwordFile are both empty");
+            }
+            try {
+                secret = java.nio.file.Files.readString(java.nio.file.Path.of(passwordFile),
+                        java.nio.charset.StandardCharsets.UTF_8).lines().findFirst().orElse("").strip();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read " + setting + ".passwordFile " + passwordFile + ": "
+                        + e, e);
+            }
+            if (secret.isEmpty()) {
+                throw new IllegalArgumentException(setting + ".passwordFile " + passwordFile + " is empty");
+            }
+        }
+        return java.util.Optional.of(new jakarta.mail.PasswordAuthentication(username, secret));
     }
 
     @JsonProperty public Mode getMode() { return mode; }
@@ -77,4 +125,10 @@ public class UpstreamSettings {
     @JsonProperty public void setReadTimeout(Duration v) { readTimeout = v; }
     @JsonProperty public String getHeloName() { return heloName; }
     @JsonProperty public void setHeloName(String v) { heloName = v; }
+    @JsonProperty public String getUsername() { return username; }
+    @JsonProperty public void setUsername(String v) { username = v; }
+    @JsonProperty public String getPassword() { return password; }
+    @JsonProperty public void setPassword(String v) { password = v; }
+    @JsonProperty public String getPasswordFile() { return passwordFile; }
+    @JsonProperty public void setPasswordFile(String v) { passwordFile = v; }
 }

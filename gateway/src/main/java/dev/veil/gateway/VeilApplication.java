@@ -285,7 +285,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         settings.requireHost("upstream");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
-            return new SmtpUpstream(settings, helo);
+            return new SmtpUpstream(settings, helo, "upstream");
         }
         LOG.warn("no real upstream is configured (upstream.mode: directory): relayed mail is written to {}",
                 config.upstreamDirectory());
@@ -306,7 +306,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         settings.requireHost("outbound.relay");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
-            return new SmtpUpstream(settings, helo);
+            return new SmtpUpstream(settings, helo, "outbound.relay");
         }
         LOG.warn("no real outbound relay is configured (outbound.relay.mode: directory): outbound mail is written to {}",
                 config.outboundDirectory());

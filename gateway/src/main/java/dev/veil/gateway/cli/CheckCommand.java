@@ -128,11 +128,12 @@ public final class CheckCommand extends ConfiguredCommand<VeilConfiguration> {
     }
 
     private static void relay(List<String> problems, String setting, UpstreamSettings settings) {
+        int before = problems.size();
         check(problems, setting, () -> settings.requireHost(setting));
-        if (settings.getMode() == UpstreamSettings.Mode.smtp && !settings.getHost().isBlank()) {
+        if (settings.getMode() == UpstreamSettings.Mode.smtp && problems.size() == before) {
             // loads the trust store, as the server does when it makes its relay; connects to nothing
             check(problems, setting + ".trustStore",
-                    opening(settings.getTrustStore(), () -> new SmtpUpstream(settings, "localhost").close()));
+                    opening(settings.getTrustStore(), () -> new SmtpUpstream(settings, "localhost", setting).close()));
         }
     }
 

@@ -33,9 +33,16 @@ public final class SmtpUpstream implements Upstream {
     private final UpstreamSettings settings;
     private final Session session;
     private final ConcurrentLinkedDeque<SMTPTransport> idle = new ConcurrentLinkedDeque<>();
+    private final java.util.Optional<jakarta.mail.PasswordAuthentication> credentials;
 
     public SmtpUpstream(UpstreamSettings settings, String heloName) throws Exception {
+        this(settings, heloName, "upstream");
+    }
+
+    /** @param setting where {@code settings} are ({@code upstream}, {@code outbound.relay}), for messages */
+    public SmtpUpstream(UpstreamSettings settings, String heloName, String setting) throws Exception {
         this.settings = settings;
+        this.credentials = settings.credentials(setting);
         Properties p = new Properties();
         p.put("mail.smtp.host", settings.getHost());
         p.put("mail.smtp.port", Integer.toString(settings.getPort()));
@@ -59,6 +66,11 @@ public final class SmtpUpstream implements Upstream {
             if (!settings.getTrustStore().isBlank()) {
                 p.put("mail.smtp.ssl.socketFactory", trustingSocketFactory(settings));
             }
+        }
+        if (credentials.isPresent()) {
+            p.put("mail.smtp.auth", "true");
+            // PLAIN or LOGIN, inside the TLS that credentials() requires; never a mechanism Veil was not told of
+            p.put("mail.smtp.auth.mechanisms", "PLAIN LOGIN");
         }
         this.session = Session.getInstance(p);
     }
@@ -124,9 +136,24 @@ public final class SmtpUpstream implements Upstream {
         }
     }
 
+    /** Whether AUTH happened on connecting: Jakarta Mail skips it, silently, where the server does not offer it. */
+    private static boolean authenticated(SMTPTransport transport) {
+        return transport.supportsExtension("AUTH") || transport.supportsExtension("AUTH=LOGIN");
+    }
+
     private SMTPTransport connect() throws MessagingException {
         SMTPTransport transport = new BulkDataSmtpTransport(session);
-        transport.connect();
+        if (credentials.isPresent()) {
+            transport.connect(credentials.get().getUserName(), credentials.get().getPassword());
+            if (!authenticated(transport)) {
+                closeQuietly(transport);
+                // the server may relay for Veil's address without AUTH; it did not offer it, so say so rather than
+                // send unauthenticated mail it would refuse at RCPT with a less clear reply
+                throw new MessagingException(describe() + " did not offer AUTH PLAIN or LOGIN after STARTTLS");
+            }
+        } else {
+            transport.connect();
+        }
         return transport;
     }
 

@@ -161,6 +161,16 @@ class CheckCommandTest {
             c.getOutbound().setAccounts(List.of(c.getOutbound().getAccounts().get(0), twin));
         })).containsExactly("outbound.accounts: 'scanner' and 'Scanner' are the same user (user names compare"
                 + " without case)");
+        assertThat(problems(c -> {
+            c.getOutbound().getRelay().setUsername("veil");
+            c.getOutbound().getRelay().setPassword("secret");
+            c.getOutbound().getRelay().setTls(UpstreamSettings.Tls.starttls);
+        })).containsExactly("outbound.relay.username needs outbound.relay.tls: required (the password is sent only"
+                + " inside TLS)");
+        assertThat(problems(c -> {
+            c.getOutbound().getRelay().setUsername("veil");
+            c.getOutbound().getRelay().setPasswordFile(dir.resolve("no-such-file").toString());
+        })).singleElement().asString().startsWith("cannot read outbound.relay.passwordFile");
         assertThat(problems(c -> c.getOutbound().getClientCertificates().setFingerprints(List.of("abc"))))
                 .singleElement().asString().startsWith("outbound.clientCertificates.fingerprints: 'abc'");
     }

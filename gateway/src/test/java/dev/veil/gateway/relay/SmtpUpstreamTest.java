@@ -124,6 +124,160 @@ class SmtpUpstreamTest {
                 .hasEightBitOctets()).isTrue();
     }
 
+    /**
+     * A smart host that asks for AUTH (a provider's relay, for outbound.relay) gets the user inside TLS: the password
+     * is refused at start without tls: required, a wrong one defers the message, and a server that does not offer
+     * AUTH is not sent the mail unauthenticated.
+     */
+    @Test
+    void aSmartHostGetsTheUserAndPasswordInsideTls() throws Exception {
+        javax.net.ssl.SSLContext tls = dev.veil.crypto.SelfSignedTls.serverContext(null, new char[0],
+                dir.resolve("tls"), "relay.test");
+        Path message = dir.resolve("m.eml");
+        Files.writeString(message, "Subject: hi\r\n\r\nhello\r\n");
+        // RFC 4616: the authorization identity empty or the user itself (Jakarta Mail sends the user)
+        String plain = java.util.Base64.getEncoder().encodeToString("veil\0veil\0s3cret pass"
+                .getBytes(StandardCharsets.UTF_8));
+
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serveTlsWithAuth(upstream, tls, true, plain, seen);
+            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "s3cret pass"), "veil.test", "outbound.relay");
+            try {
+                relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com", List.of("bob@partner.example"));
+            } finally {
+                relay.close();
+            }
+        }
+        assertThat(seen).containsSubsequence("plain: STARTTLS", "tls: AUTH PLAIN " + plain,
+                "tls: MAIL FROM:<alice@example.com>", "tls: .");
+        assertThat(String.join("\n", seen)).doesNotContain("plain: AUTH");
+
+        seen.clear();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serveTlsWithAuth(upstream, tls, true, plain, seen);
+            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "wrong"), "veil.test", "outbound.relay");
+            try {
+                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
+                        List.of("bob@partner.example"))).isInstanceOf(TemporaryFailureException.class);
+            } finally {
+                relay.close();
+            }
+        }
+        assertThat(String.join("\n", seen)).doesNotContain("MAIL FROM");
+
+        seen.clear();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serveTlsWithAuth(upstream, tls, false, plain, seen);
+            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "s3cret pass"), "veil.test", "outbound.relay");
+            try {
+                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
+                        List.of("bob@partner.example"))).isInstanceOf(TemporaryFailureException.class)
+                        .hasMessageContaining("did not offer AUTH");
+            } finally {
+                relay.close();
+            }
+        }
+        assertThat(String.join("\n", seen)).doesNotContain("MAIL FROM");
+
+        UpstreamSettings opportunistic = new UpstreamSettings();
+        opportunistic.setMode(UpstreamSettings.Mode.smtp);
+        opportunistic.setHost("relay.test");
+        opportunistic.setUsername("veil");
+        opportunistic.setPassword("s3cret pass");
+        opportunistic.setTls(UpstreamSettings.Tls.starttls);
+        assertThatThrownBy(() -> opportunistic.requireHost("outbound.relay")).hasMessage(
+                "outbound.relay.username needs outbound.relay.tls: required (the password is sent only inside TLS)");
+        opportunistic.setTls(UpstreamSettings.Tls.required);
+        opportunistic.setPassword("");
+        assertThatThrownBy(() -> opportunistic.requireHost("outbound.relay")).hasMessage("outbound.relay.username is"
+                + " set but outbound.relay.password and outbound.relay.passwordFile are both empty");
+        Path file = dir.resolve("relay.password");
+        Files.writeString(file, "from a file\nsecond line\n");
+        opportunistic.setPasswordFile(file.toString());
+        assertThat(opportunistic.credentials("outbound.relay").orElseThrow().getPassword()).isEqualTo("from a file");
+        opportunistic.setUsername("");
+        assertThatThrownBy(() -> opportunistic.requireHost("outbound.relay"))
+                .hasMessage("outbound.relay.password is set but outbound.relay.username is empty");
+    }
+
+    private UpstreamSettings withAuth(ServerSocket upstream, String password) throws Exception {
+        UpstreamSettings settings = new UpstreamSettings();
+        settings.setMode(UpstreamSettings.Mode.smtp);
+        settings.setHost("127.0.0.1");
+        settings.setPort(upstream.getLocalPort());
+        settings.setTls(UpstreamSettings.Tls.required);
+        settings.setTrustStore(dir.resolve("tls/smtp.p12").toString());
+        settings.setTrustStorePassword(Files.readString(dir.resolve("tls/smtp.p12.password")).trim());
+        settings.setVerifyHostname(false);
+        settings.setUsername("veil");
+        settings.setPassword(password);
+        return settings;
+    }
+
+    /**
+     * A scripted smart host for one connection: STARTTLS first, then AUTH PLAIN (offered when {@code offersAuth})
+     * taking only {@code expected}; every line it reads goes to {@code seen} as "plain: ..." or "tls: ...".
+     */
+    private static void serveTlsWithAuth(ServerSocket upstream, javax.net.ssl.SSLContext tls, boolean offersAuth,
+                                         String expected, List<String> seen) {
+        Thread server = new Thread(() -> {
+            try (Socket s = upstream.accept()) {
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                        StandardCharsets.ISO_8859_1));
+                OutputStream out = s.getOutputStream();
+                say(out, "220 scripted.test ESMTP");
+                for (String line; (line = in.readLine()) != null; ) {
+                    seen.add("plain: " + line);
+                    if (line.startsWith("EHLO")) {
+                        say(out, "250-scripted.test\r\n250 STARTTLS");
+                    } else if (line.equals("STARTTLS")) {
+                        say(out, "220 go ahead");
+                        break;
+                    } else {
+                        say(out, "530 5.7.0 STARTTLS first");
+                    }
+                }
+                javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                        .createSocket(s, "127.0.0.1", s.getPort(), false);
+                secure.setUseClientMode(false);
+                secure.startHandshake();
+                in = new BufferedReader(new InputStreamReader(secure.getInputStream(), StandardCharsets.ISO_8859_1));
+                out = secure.getOutputStream();
+                boolean data = false;
+                boolean authenticated = false;
+                for (String line; (line = in.readLine()) != null; ) {
+                    seen.add("tls: " + line);
+                    if (data) {
+                        if (line.equals(".")) {
+                            data = false;
+                            say(out, "250 queued");
+                        }
+                    } else if (line.startsWith("EHLO")) {
+                        say(out, offersAuth ? "250-scripted.test\r\n250 AUTH PLAIN LOGIN" : "250 scripted.test");
+                    } else if (line.startsWith("AUTH PLAIN ")) {
+                        authenticated = line.equals("AUTH PLAIN " + expected);
+                        say(out, authenticated ? "235 2.7.0 ok" : "535 5.7.8 bad credentials");
+                    } else if (line.equals("QUIT")) {
+                        say(out, "221 bye");
+                        return;
+                    } else if (!authenticated) {
+                        say(out, "530 5.7.0 authentication required");
+                    } else if (line.equals("DATA")) {
+                        data = true;
+                        say(out, "354 go ahead");
+                    } else {
+                        say(out, "250 ok");
+                    }
+                }
+            } catch (Exception ignored) {
+                // closed at the end of the test
+            }
+        });
+        server.setDaemon(true);
+        server.start();
+    }
+
     /** The MAIL commands a server that accepts everything got for {@code messages}, sent one after another. */
     private List<String> mailCommands(boolean offers8BitMime, Path... messages) throws Exception {
         List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
