@@ -39,15 +39,38 @@ public final class HeaderField {
         out.write(raw);
     }
 
+    private static final java.nio.charset.Charset RAW_8BIT = java.nio.charset.Charset.isSupported("windows-1252")
+            ? java.nio.charset.Charset.forName("windows-1252") : StandardCharsets.ISO_8859_1;
+
+    /** UTF-8 when the bytes are UTF-8 (ASCII included), else windows-1252. */
+    static String decode(byte[] bytes) {
+        boolean ascii = true;
+        for (byte b : bytes) {
+            ascii &= b >= 0;
+        }
+        if (ascii) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new String(bytes, RAW_8BIT);
+        }
+    }
+
     /**
-     * The value after the colon, unfolded (line breaks removed) and trimmed, decoded as UTF-8 (RFC 6532) with
-     * malformed bytes replaced. Encoded words (RFC 2047) are left as they are.
+     * The value after the colon, unfolded (line breaks removed) and trimmed, decoded as UTF-8 (RFC 6532); bytes that
+     * are not UTF-8 are read as windows-1252, as mail programs read raw 8-bit headers (a black-box probe's Latin-1
+     * {@code Björn} became {@code Bj\uFFFDrn} in the outer header). Encoded words (RFC 2047) are left as they are.
      */
     public String value() {
         int colon = indexOf(raw, (byte) ':');
         byte[] value = Arrays.copyOfRange(raw, colon + 1, raw.length);
         StringBuilder unfolded = new StringBuilder();
-        for (char c : new String(value, StandardCharsets.UTF_8).toCharArray()) {
+        for (char c : decode(value).toCharArray()) {
             if (c != '\r' && c != '\n') {
                 unfolded.append(c);
             }

@@ -93,6 +93,18 @@ class HeaderBlockTest {
         assertThat(header.first("subject").orElseThrow().value()).isEqualTo("Grüße");
     }
 
+    /** Raw bytes that are not UTF-8 read as windows-1252, as mail programs read them, not as U+FFFD. */
+    @Test
+    void readsEightBitValuesThatAreNotUtf8AsWindows1252() {
+        byte[] message = "To: Bj\u00f6rn Nordstr\u00f6m <b@example.com>\r\nX-Q: \u0093quoted\u0094\r\n\r\n"
+                .getBytes(StandardCharsets.ISO_8859_1);
+
+        HeaderBlock header = HeaderBlock.parse(message);
+
+        assertThat(header.first("to").orElseThrow().value()).isEqualTo("Bj\u00f6rn Nordstr\u00f6m <b@example.com>");
+        assertThat(header.first("x-q").orElseThrow().value()).isEqualTo("\u201cquoted\u201d");
+    }
+
     @Test
     void leavesTheStreamAtTheBodySoConsumedPlusRestIsTheOriginal() throws IOException {
         for (String message : new String[] {"A: 1\r\n\r\nbody", "A: 1\r\rbody", "A: 1\n\nbody\n", "no header\nat all", ""}) {

@@ -2,6 +2,7 @@ package dev.veil.gateway.correspondents;
 
 import dev.veil.crypto.HeaderField;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -13,18 +14,34 @@ import java.util.regex.Pattern;
  */
 final class ShownDate {
     private static final Pattern DATE_TIME = Pattern.compile(
-            "(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ?, ?)?"
+            "((?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ?, ?)?"
                     + "\\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{2,4} "
-                    + "\\d{1,2} ?: ?\\d{2}(?: ?: ?\\d{2})? "
-                    + "(?:[+-]\\d{4}|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|[A-IK-Z])",
+                    + "\\d{1,2} ?: ?\\d{2}(?: ?: ?\\d{2})?)"
+                    + "(?: ([+-]\\d{4}|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|[A-IK-Z])"
+                    + "| ([+-])(\\d{2}):(\\d{2})| ([A-Z]{2,5}))?",
             Pattern.CASE_INSENSITIVE);
 
     private ShownDate() {
     }
 
-    /** The date without comments and with single spaces, or empty when what is left is not a date-time. */
+    /**
+     * The date without comments and with single spaces, or empty when what is left is not a date-time. A zone of
+     * letters RFC 5322 does not define ({@code CET}, {@code BST}) or no zone at all is shown as {@code -0000}, which
+     * RFC 5322 4.3 says such a zone means; {@code +01:00} as {@code +0100}. (A probe's {@code CET} dates were left out,
+     * so Exchange showed the arrival time.)
+     */
     static Optional<String> of(String value) {
         String date = HeaderField.withoutComments(value);
-        return DATE_TIME.matcher(date).matches() ? Optional.of(date) : Optional.empty();
+        Matcher m = DATE_TIME.matcher(date);
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        if (m.group(2) != null) {
+            return Optional.of(date);
+        }
+        if (m.group(3) != null) {
+            return Optional.of(m.group(1) + " " + m.group(3) + m.group(4) + m.group(5));
+        }
+        return Optional.of(m.group(1) + " -0000");
     }
 }

@@ -479,6 +479,34 @@ class PseudonymiseStepTest {
         assertThat(sealed.get().outerValues().get("date")).containsExactly("Mon, 1 Jan 2024 10:00:00 +0000");
     }
 
+    /**
+     * RFC 5322 4.3: an alphabetic zone it does not define means -0000, as does none at all; such dates were left out
+     * (a black-box probe's "CET"), so Exchange showed the arrival time. Free text after the time is never shown.
+     */
+    @Test
+    void aDateWithAnUnknownZoneIsShownWithMinusZero() throws Exception {
+        java.util.Map<String, String> shown = new java.util.LinkedHashMap<>();
+        shown.put("Thu, 03 Dec 2026 10:00:00 CET", "Thu, 03 Dec 2026 10:00:00 -0000");
+        shown.put("03 Dec 26 10:00 CEST", "03 Dec 26 10:00 -0000");
+        shown.put("Thu, 3 Dec 2026 10:00:00 +01:00", "Thu, 3 Dec 2026 10:00:00 +0100");
+        shown.put("Thu, 3 Dec 2026 10:00:00", "Thu, 3 Dec 2026 10:00:00 -0000");
+        shown.put("Thu, 3 Dec 2026 10:00:00 EST", "Thu, 3 Dec 2026 10:00:00 EST");
+        shown.put("Thu, 3 Dec 2026 10:00:00 leaks", "Thu, 3 Dec 2026 10:00:00 -0000");
+        for (var date : shown.entrySet()) {
+            AtomicReference<SealRequest> sealed = new AtomicReference<>();
+            run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", date.getKey())), step,
+                    encryptStep(sealed));
+            assertThat(sealed.get().outerValues().get("date")).as(date.getKey()).containsExactly(date.getValue());
+        }
+        for (String notShown : List.of("Thu, 3 Dec 2026 10:00:00 +0000 bob@ext.example",
+                "Thu, 3 Dec 2026 10:00:00 via mx.ext.example")) {
+            AtomicReference<SealRequest> sealed = new AtomicReference<>();
+            run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", notShown)), step,
+                    encryptStep(sealed));
+            assertThat(sealed.get().outerValues().get("date")).as(notShown).isEmpty();
+        }
+    }
+
     @Test
     void keepsAProtectedEnvelopeSenderAndTheNullSender() throws Exception {
         Mail internal = new Mail(queue(MESSAGE), "boss@example.com", List.of("alice@example.com"), policy,
