@@ -195,6 +195,14 @@ public final class AddressParser {
             List<Token> phrase = new ArrayList<>();
             while (true) {
                 Token t = pos < tokens.size() ? peek() : null;
+                if (t != null && t.is(',') && wordsOnly(phrase) && namedAngleFollows()) {
+                    // "Zebra, Alice <alice@x>": an unquoted "Last, First" display name, as some mailers write it
+                    // (not RFC 5322); read as one mailbox, not a bare local part "Zebra" and Alice (a black-box
+                    // probe's protected user's surname became a correspondent of its own)
+                    phrase.add(t);
+                    pos++;
+                    continue;
+                }
                 if (t == null || t.is(',') || t.is(';')) {
                     return phrase.isEmpty() ? null : new Mailbox("", joined(phrase), "");
                 }
@@ -236,6 +244,35 @@ public final class AddressParser {
                 phrase.add(t);
                 pos++;
             }
+        }
+
+        /** Whether the phrase so far is words and quoted strings only (a display name, not an address part). */
+        private static boolean wordsOnly(List<Token> phrase) {
+            if (phrase.isEmpty()) {
+                return false;
+            }
+            for (Token t : phrase) {
+                if (t.kind() != Kind.WORD && t.kind() != Kind.QUOTED && !t.is(',')) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Whether the entry after the ',' at {@code pos} is a display name and an angle address: words, then '<'. */
+        private boolean namedAngleFollows() {
+            int words = 0;
+            for (int i = pos + 1; i < tokens.size(); i++) {
+                Token t = tokens.get(i);
+                if (t.is('<')) {
+                    return words > 0;
+                }
+                if (t.kind() != Kind.WORD && t.kind() != Kind.QUOTED) {
+                    return false;
+                }
+                words++;
+            }
+            return false;
         }
 
         /** Whether a '<' comes before the end of this entry (the next ',' or ';', or the end of the field). */

@@ -90,6 +90,15 @@ class AddressParserTest {
         assertThat(AddressParser.parse("Bob Smith bob@partner.example <b.smith@partner.example>, c@d.example"))
                 .containsExactly(new Mailbox("Bob Smith bob@partner.example", "b.smith", "partner.example"),
                         new Mailbox("", "c", "d.example"));
+        // an unquoted "Last, First" display name: one mailbox, not a bare local part and another mailbox (a probe's
+        // protected user's surname became a correspondent)
+        assertThat(AddressParser.parse("Wurzel, Kasimir <kw@example.com>; Yarrow, Carol <carol@y.example>"))
+                .containsExactly(new Mailbox("Wurzel, Kasimir", "kw", "example.com"),
+                        new Mailbox("Yarrow, Carol", "carol", "y.example"));
+        assertThat(AddressParser.parse("van der Berg, Jan Piet <jp@b.example>, c@d.example")).containsExactly(
+                new Mailbox("van der Berg, Jan Piet", "jp", "b.example"), new Mailbox("", "c", "d.example"));
+        assertThat(AddressParser.parse("undisclosed, c@d.example")).as("no display name follows").containsExactly(
+                new Mailbox("", "undisclosed", ""), new Mailbox("", "c", "d.example"));
         assertThat(AddressParser.parse("a@b.example, c@d.example <e@f.example>")).containsExactly(
                 new Mailbox("", "a", "b.example"), new Mailbox("c@d.example", "e", "f.example"));
         // undeclared 8-bit bytes in a display name (read as U+FFFD) do not matter: the name is replaced anyway
