@@ -138,6 +138,49 @@ class ContactsSyncTest {
                 .contains("sync " + ALICE + ": 0 sealed, 0 edits merged, 0 removed, 2 unchanged, 0 failed");
     }
 
+    /**
+     * An Outlook edit of one phone number (or one more address) changes that value only: the other numbers and
+     * addresses, which Exchange shows as pseudonyms, stay real in the vault. A black-box probe's edit of a mobile number
+     * put the business and home numbers' pseudonyms into the vault, and an added address its neighbour's alias.
+     */
+    @Test
+    void anOutlookEditOfOneValueLeavesTheOtherValuesOfItsKindReal() throws Exception {
+        ObjectNode typed = JSON.createObjectNode();
+        typed.put("givenName", "Lena").put("surname", "Vogt").put("displayName", "Lena Vogt");
+        typed.putArray("emailAddresses").addObject().put("address", "lena.vogt@vogt-partner.example");
+        typed.putArray("businessPhones").add("+49 30 1234567");
+        typed.putArray("homePhones").add("+49 30 7654321");
+        typed.put("mobilePhone", "+49 151 1111111");
+        typed.put("businessHomePage", "https://vogt-partner.example/lena");
+        String id = graph.seed(ALICE, typed);
+        GatewayProcess veil = veil();
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE)).contains("1 sealed");
+        String before = export(veil);
+        assertThat(before).contains("+49 30 1234567", "+49 30 7654321", "+49 151 1111111",
+                "lena.vogt@vogt-partner.example", "https://vogt-partner.example/lena");
+
+        graph.edit(ALICE, id, JSON.createObjectNode().put("mobilePhone", "+49 151 2222222"));
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE)).contains("1 edits merged");
+        String real = export(veil);
+        assertThat(real).contains("+49 30 1234567", "+49 30 7654321", "+49 151 2222222",
+                "lena.vogt@vogt-partner.example").doesNotContain("+49 151 1111111");
+        assertThat(real).as("the web page, which Exchange does not show").contains("https://vogt-partner.example/lena");
+
+        ObjectNode withSecond = JSON.createObjectNode();
+        var addresses = withSecond.putArray("emailAddresses");
+        graph.contacts(ALICE).get(0).path("emailAddresses").forEach(a -> addresses.add(a.deepCopy()));
+        addresses.addObject().put("address", "lena@home.example");
+        graph.edit(ALICE, id, withSecond);
+        assertThat(veil.command("contacts", "sync", "--mailbox", ALICE)).contains("1 edits merged");
+        real = export(veil);
+        assertThat(real).contains("lena.vogt@vogt-partner.example", "lena@home.example", "+49 30 1234567",
+                "+49 30 7654321", "+49 151 2222222").doesNotContain("@alias.");
+        String exchange = ContactScan.values(graph);
+        for (String plaintext : new String[] {"Lena", "Vogt", "+49 30 1234567", "+49 151 2222222", "lena@home.example"}) {
+            assertThat(exchange).doesNotContain(plaintext);
+        }
+    }
+
     @Test
     void anUnexpectedGraphAnswerFailsOneCardAndTheRerunCompletesTheBatch() throws Exception {
         Path vcf = dir.resolve("cards.vcf");

@@ -37,6 +37,13 @@ public interface ContactProtector {
      */
     VCard sealedForm(String mailbox, VCard real, String vaultId) throws ContactException;
 
+    /**
+     * The sealed card the current policy makes of {@code real} under {@code vaultId}'s key version, never the one stored
+     * with the vault row: for one property alone, what Exchange shows of it (the merge of Outlook edits asks this to
+     * tell which real value an unchanged sealed value stands for).
+     */
+    VCard sealedAnew(String mailbox, VCard real, String vaultId) throws ContactException;
+
     /** Whether a vault id was made under an older pseudonym key version than the current one (its contact wants re-sealing). */
     boolean isStale(String vaultId) throws ContactException;
 

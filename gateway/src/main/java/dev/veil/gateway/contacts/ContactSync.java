@@ -12,6 +12,7 @@ import dev.veil.gateway.graph.DeltaPage;
 import dev.veil.gateway.graph.GraphClient;
 import dev.veil.gateway.graph.GraphException;
 import ezvcard.VCard;
+import ezvcard.VCardVersion;
 import ezvcard.parameter.ImageType;
 import ezvcard.property.Photo;
 import ezvcard.property.RawProperty;
@@ -419,10 +420,11 @@ public final class ContactSync {
             List<VCardProperty> after = properties(now, key);
             if (!before.equals(after)) {
                 changed = true;
+                List<VCardProperty> values = mergedValues(mailbox, oldVid, real, key, before, after);
                 for (VCardProperty p : properties(merged, key)) {
                     merged.removeProperty(p);
                 }
-                after.forEach(p -> merged.addProperty(p.copy()));
+                values.forEach(p -> merged.addProperty(p.copy()));
             }
         }
         // a photo Exchange holds that the vault does not: the user's new one. (No photo at all is not a removal:
@@ -449,6 +451,53 @@ public final class ContactSync {
             protector.forget(mailbox, oldVid);
         }
         return Outcome.MERGED;
+    }
+
+    /**
+     * The real values of one kind of property after an Outlook edit, value by value: a real value whose sealed form
+     * Exchange still shows is kept (the user did not touch it), one whose sealed form is gone is dropped (the user
+     * changed or removed it), and what Exchange shows that Veil did not write is the user's new value. A real value
+     * Exchange never showed, or whose sealed form cannot be told (made differently now), is kept. Replacing the whole
+     * kind with what Exchange shows put the other values' pseudonyms into the vault in place of the real ones (a
+     * black-box probe changed a mobile number in Outlook, and the vault's business and home numbers became their
+     * pseudonyms).
+     */
+    private List<VCardProperty> mergedValues(String mailbox, String vaultId, VCard real, String key,
+                                             List<VCardProperty> before, List<VCardProperty> after)
+            throws ContactException {
+        List<VCardProperty> unclaimedBefore = new ArrayList<>(before);
+        List<VCardProperty> unclaimedAfter = new ArrayList<>(after);
+        List<VCardProperty> values = new ArrayList<>();
+        for (VCardProperty value : properties(real, key)) {
+            VCard alone = new VCard(real.getVersion() == null ? VCardVersion.V3_0 : real.getVersion());
+            alone.addProperty(value.copy());
+            List<VCardProperty> shown = properties(real(mapping.toVCard(mapping.toJson(
+                    protector.sealedAnew(mailbox, alone, vaultId)))), key);
+            if (shown.isEmpty() || !removeAll(unclaimedBefore, shown)) {
+                values.add(value); // Exchange never showed it, or not as made now: nothing says the user changed it
+            } else if (removeAll(unclaimedAfter, shown)) {
+                values.add(value);
+            }
+        }
+        for (VCardProperty shownNow : unclaimedAfter) {
+            if (!before.contains(shownNow)) {
+                values.add(shownNow); // typed in Outlook
+            }
+        }
+        return values;
+    }
+
+    /** Removes each of {@code some} from {@code from} once, if all are there; false (and nothing removed) if not. */
+    private static boolean removeAll(List<VCardProperty> from, List<VCardProperty> some) {
+        List<VCardProperty> rest = new ArrayList<>(from);
+        for (VCardProperty p : some) {
+            if (!rest.remove(p)) {
+                return false;
+            }
+        }
+        from.clear();
+        from.addAll(rest);
+        return true;
     }
 
     /**

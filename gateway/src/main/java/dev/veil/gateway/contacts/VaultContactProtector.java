@@ -140,6 +140,15 @@ public final class VaultContactProtector implements ContactProtector {
                 return stored;
             }
         }
+        return sealedAnew(p, box, real, vaultId);
+    }
+
+    @Override
+    public VCard sealedAnew(String mailbox, VCard real, String vaultId) throws ContactException {
+        return sealedAnew(keys(), mailbox(mailbox), real, vaultId);
+    }
+
+    private VCard sealedAnew(Pseudonymiser p, String box, VCard real, String vaultId) throws ContactException {
         ContactsPolicy contacts = policy.get();
         if (contacts == null) {
             throw new ContactException("no policy in force: contacts are not sealed until one is");
