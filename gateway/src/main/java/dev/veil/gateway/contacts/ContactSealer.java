@@ -205,7 +205,9 @@ public final class ContactSealer {
                     throw new ContactException("contact emails are to become aliases but the policy names no alias"
                             + " domain — set contacts.alias-domain in the policy file");
                 }
-                yield v -> v.isEmpty() ? v : p.alias(v, domain);
+                // the canonical address, as mail's aliases are made of: Bob@Bücher.example and
+                // bob@xn--bcher-kva.example are one person with one alias (a probe's contact got another than his mail)
+                yield v -> v.isEmpty() ? v : p.alias(canonicalAddress(v), domain);
             }
             default -> throw new IllegalStateException("treatment " + t);
         };
@@ -349,5 +351,22 @@ public final class ContactSealer {
 
     private static String nn(String s) {
         return s == null ? "" : s;
+    }
+
+    /** The address as {@link dev.veil.gateway.correspondents.AliasDirectory#canonical} makes it, or as it is if it cannot. */
+    static String canonicalAddress(String address) {
+        String bare = address.strip();
+        if (bare.startsWith("<") && bare.endsWith(">")) {
+            bare = bare.substring(1, bare.length() - 1);
+        }
+        int at = bare.lastIndexOf('@');
+        if (at <= 0) {
+            return address;
+        }
+        try {
+            return dev.veil.gateway.correspondents.AliasDirectory.canonical(bare.substring(0, at), bare.substring(at + 1));
+        } catch (dev.veil.gateway.correspondents.AddressParser.MalformedAddressException e) {
+            return address;
+        }
     }
 }

@@ -136,6 +136,25 @@ class VaultContactProtectorTest {
                 .isEqualTo("new.address@partner.example");
     }
 
+    /**
+     * A contact's address becomes the alias mail from that address gets: the canonical address (lower case, domain in
+     * A-labels), so Bob@Bücher.example in a card and bob@xn--bcher-kva.example in mail are one person (a probe's
+     * contact got another alias than his mail).
+     */
+    @Test
+    void anInternationalisedAddressGetsTheAliasItsMailGets() throws Exception {
+        VCard real = new VCard();
+        real.setFormattedName("Bob");
+        real.addEmail("Bob@B\u00fccher.example");
+        real.addEmail("Carol@Partner.Example");
+        VCard sealed = protector.seal(ALICE, real);
+        Pseudonymiser p = current.get();
+        assertThat(sealed.getEmails()).extracting(ezvcard.property.Email::getValue).containsExactly(
+                p.aliasLocalPart(dev.veil.gateway.correspondents.AliasDirectory.canonical("bob",
+                        "xn--bcher-kva.example")) + "@alias.example.net",
+                p.alias("carol@partner.example", "alias.example.net"));
+    }
+
     @Test
     void sealedCardsKeepTheShapeTheGraphMappingReads() throws Exception {
         VCard sealed = protector.seal(ALICE, sample(2));
