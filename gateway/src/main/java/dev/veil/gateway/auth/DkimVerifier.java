@@ -2,6 +2,7 @@ package dev.veil.gateway.auth;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -53,6 +54,66 @@ final class DkimVerifier extends DKIMVerifier {
 
     static boolean isEd25519(String algorithmTag) {
         return ALGORITHM.equalsIgnoreCase(algorithmTag.strip());
+    }
+
+    @Override
+    protected BodyHasherImpl newBodyHasher(SignatureRecord signature) throws PermFailException {
+        return "relaxed".equalsIgnoreCase(signature.getBodyCanonicalisationMethod())
+                ? new RelaxedBodyHasher(signature) : super.newBodyHasher(signature);
+    }
+
+    /**
+     * jDKIM's hasher for {@code c=.../relaxed}, except for a body that relaxed canonicalisation empties (nothing but
+     * white space and line ends): RFC 6376 3.4.4 (erratum 1384) hashes that as no bytes at all, jDKIM as one CRLF,
+     * so a correct signature of an empty body failed (a black-box probe's, signed by python3-dkim; with DMARC p=reject
+     * that quarantined genuine mail).
+     */
+    static final class RelaxedBodyHasher extends BodyHasherImpl {
+        private final SignatureRecord signature;
+        private OutputStream watched;
+        private boolean content;
+
+        RelaxedBodyHasher(SignatureRecord signature) throws PermFailException {
+            super(signature);
+            this.signature = signature;
+        }
+
+        @Override
+        public synchronized OutputStream getOutputStream() {
+            if (watched == null) {
+                OutputStream canonical = super.getOutputStream();
+                watched = new java.io.FilterOutputStream(canonical) {
+                    @Override
+                    public void write(int b) throws IOException {
+                        content |= b != ' ' && b != '\t' && b != '\r' && b != '\n';
+                        canonical.write(b);
+                    }
+
+                    @Override
+                    public void write(byte[] bytes, int offset, int length) throws IOException {
+                        for (int i = offset; i < offset + length && !content; i++) {
+                            byte b = bytes[i];
+                            content = b != ' ' && b != '\t' && b != '\r' && b != '\n';
+                        }
+                        canonical.write(bytes, offset, length);
+                    }
+                };
+            }
+            return watched;
+        }
+
+        @Override
+        public byte[] getDigest() {
+            byte[] jdkim = super.getDigest();
+            if (content) {
+                return jdkim;
+            }
+            try {
+                return MessageDigest.getInstance(signature.getHashAlgo().toString()).digest();
+            } catch (java.security.NoSuchAlgorithmException e) {
+                return jdkim; // jDKIM's constructor checked the algorithm already
+            }
+        }
     }
 
     @Override
