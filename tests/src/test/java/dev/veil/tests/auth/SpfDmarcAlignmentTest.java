@@ -74,6 +74,33 @@ class SpfDmarcAlignmentTest {
                 .isEqualTo(DmarcResult.PERMERROR);
     }
 
+    /**
+     * Each author domain costs lookups (a silent one the whole DNS timeout): a From of many domains fails DMARC without
+     * any, with the strictest disposition, and after a temporary error the rest wait for the message's next attempt (a
+     * black-box probe's From of 100 silent domains held a worker five minutes per attempt).
+     */
+    @Test
+    void aFromOfManyDomainsFailsUnlookedUpAndATemporaryErrorStopsTheRest() throws Exception {
+        StringBuilder many = new StringBuilder("From: ");
+        for (int i = 0; i <= SenderAuthenticator.MAX_AUTHOR_DOMAINS; i++) {
+            many.append(i == 0 ? "" : ", ").append("a@x").append(i).append(".example");
+        }
+        int before = dns.questions().size();
+        AuthVerdict flood = authenticate(many + "\r\n", "x@other.example", "mx.other.example");
+        assertThat(flood.dmarc().result()).isEqualTo(DmarcResult.FAIL);
+        assertThat(flood.dmarc().policy()).isEqualTo(DmarcRecord.Disposition.REJECT);
+        assertThat(flood.dmarc().reason()).contains("11 domains");
+        assertThat(dns.questions().subList(before, dns.questions().size())).noneMatch(q -> q.contains("_dmarc"));
+
+        dns.serverFailure("_dmarc.down1.example");
+        dns.serverFailure("_dmarc.down2.example");
+        before = dns.questions().size();
+        AuthVerdict waiting = authenticate("From: a@down1.example, b@down2.example\r\n", "x@other.example",
+                "mx.other.example");
+        assertThat(waiting.dmarc().result()).isEqualTo(DmarcResult.TEMPERROR);
+        assertThat(dns.questions().subList(before, dns.questions().size())).noneMatch(q -> q.contains("down2"));
+    }
+
     @Test
     void anAlignedMailFromPassCountsAndAnUnalignedOneDoesNot() throws Exception {
         AuthVerdict aligned = authenticate("news@bounces.brand.example", "mx.other.example");
