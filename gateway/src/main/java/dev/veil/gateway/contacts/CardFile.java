@@ -74,20 +74,23 @@ public final class CardFile {
                     + " in UTF-8, windows-1252 or the CHARSET a property names — save it as UTF-8");
         }
         Decoded decoded = decode(bytes);
-        List<int[]> ranges = cardRanges(decoded.lines);
         List<Entry> entries = new ArrayList<>();
-        try (VCardReader reader = new VCardReader(String.join("\n", decoded.lines))) {
+        int index = 0;
+        // each card is read on its own, from its own lines: a card without END:VCARD ends where the next one begins,
+        // instead of taking the cards after it in as nested ones (a black-box probe's file lost two good cards so,
+        // unreported)
+        for (int[] range : cardRanges(decoded.lines)) {
+            byte[] original = decoded.slice(bytes, range);
+            String location = name + ":" + range[0];
+            List<String> errors = new ArrayList<>();
+            List<String> notes = new ArrayList<>();
             VCard card;
-            int index = 0;
-            while ((card = reader.readNext()) != null) {
-                int[] range = index < ranges.size() ? ranges.get(index) : new int[] {0, -1};
-                byte[] original = decoded.slice(bytes, range);
-                String location = name + ":" + range[0];
-                List<String> errors = new ArrayList<>();
-                List<String> notes = new ArrayList<>();
+            try (VCardReader reader = new VCardReader(String.join("\n",
+                    decoded.lines.subList(range[0] - 1, range[2])))) {
+                card = reader.readNext();
                 for (ParseWarning w : reader.getWarnings()) {
                     Integer line = w.getLineNumber();
-                    String where = name + ":" + (line == null ? range[0] : line) + ": ";
+                    String where = name + ":" + (line == null ? range[0] : range[0] - 1 + line) + ": ";
                     String what = (w.getPropertyName() == null ? "" : w.getPropertyName() + ": ") + w.getMessage();
                     if (w.getCode() != null && FATAL.contains(w.getCode())) {
                         errors.add(where + what);
@@ -95,47 +98,69 @@ public final class CardFile {
                         notes.add(where + what);
                     }
                 }
-                for (int bad : decoded.undecodable) {
-                    if (bad >= range[0] && (range[1] < 0 || bad <= range[1])) {
-                        errors.add(name + ":" + bad + ": " + decoded.why.get(decoded.undecodable.indexOf(bad)));
-                    }
+            }
+            for (int bad : decoded.undecodable) {
+                if (bad >= range[0] && bad <= range[2]) {
+                    errors.add(name + ":" + bad + ": " + decoded.why.get(decoded.undecodable.indexOf(bad)));
                 }
-                if (range[1] < 0) {
-                    errors.add(location + ": card has no END:VCARD (the file is cut off?)");
-                }
-                index++;
-                if (errors.isEmpty()) {
-                    entries.add(new Entry(location, range[0], index, card, List.copyOf(notes), null, List.of(), original));
-                } else {
-                    entries.add(new Entry(location, range[0], index, null, List.copyOf(notes), new ContactException(
-                            "card " + index + " (" + location + ") is broken and was not read: " + String.join("; ", errors)
-                                    + " — fix the file (or export the contact again) and re-run"), List.copyOf(errors), original));
-                }
+            }
+            if (range[1] < 0) {
+                errors.add(location + ": card has no END:VCARD (the file is cut off, or the card's END:VCARD line is"
+                        + " missing)");
+            }
+            if (card == null) {
+                errors.add(location + ": no card could be read from these lines");
+            }
+            index++;
+            if (errors.isEmpty()) {
+                entries.add(new Entry(location, range[0], index, card, List.copyOf(notes), null, List.of(), original));
+            } else {
+                entries.add(new Entry(location, range[0], index, null, List.copyOf(notes), new ContactException(
+                        "card " + index + " (" + location + ") is broken and was not read: " + String.join("; ", errors)
+                                + " — fix the file (or export the contact again) and re-run"), List.copyOf(errors), original));
             }
         }
         return entries;
     }
 
-    /** 1-based first and last line of each top-level card (last -1 when it never ends). */
+    /**
+     * 1-based first line, last line ({@code END:VCARD}; -1 when it never ends) and last line that belongs to it (the
+     * line before the next card's {@code BEGIN:VCARD}, or the file's last, when it never ends) of each top-level card.
+     * A {@code BEGIN:VCARD} inside a card is a nested card only right after an {@code AGENT} property that holds it
+     * (vCard 2.1); any other starts the next card.
+     */
     private static List<int[]> cardRanges(List<String> lines) {
         List<int[]> ranges = new ArrayList<>();
         int depth = 0;
         int[] open = null;
+        String previous = "";
         for (int i = 0; i < lines.size(); i++) {
             String l = lines.get(i).strip().toUpperCase(Locale.ROOT);
             if (l.equals("BEGIN:VCARD")) {
+                boolean nested = depth > 0 && AGENT.matcher(previous).matches();
+                if (depth > 0 && !nested) {
+                    open[2] = i; // the card before it never ended: its lines stop here
+                    depth = 0;
+                }
                 if (depth++ == 0) {
-                    open = new int[] {i + 1, -1};
+                    open = new int[] {i + 1, -1, lines.size()};
                     ranges.add(open);
                 }
             } else if (l.equals("END:VCARD") && depth > 0) {
                 if (--depth == 0) {
                     open[1] = i + 1;
+                    open[2] = i + 1;
                 }
+            }
+            if (!l.isEmpty()) {
+                previous = l;
             }
         }
         return ranges;
     }
+
+    /** An AGENT property line whose value is empty: a vCard 2.1 agent card follows on the next lines. */
+    private static final Pattern AGENT = Pattern.compile("(?:[A-Z0-9-]+\\.)?AGENT(?:;[^:]*)?:\\s*");
 
     /** The file's lines as text, and where each line starts in the file's bytes. */
     private record Decoded(List<String> lines, List<Integer> undecodable, List<String> why, List<Integer> lineStarts) {

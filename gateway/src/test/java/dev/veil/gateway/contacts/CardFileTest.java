@@ -32,6 +32,29 @@ class CardFileTest {
         assertThat(entries.get(1).error().getMessage()).contains(file + ":5: card has no END:VCARD");
     }
 
+    /**
+     * A card whose END:VCARD is missing ends where the next card begins: the cards after it are read (a black-box
+     * probe's two good cards after such a card were taken in as nested cards and lost, unreported). A vCard 2.1 AGENT
+     * card is still nested.
+     */
+    @Test
+    void aCardWithoutEndInTheMiddleLeavesTheCardsAfterIt() throws Exception {
+        String text = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Eve\r\nEND:VCARD\r\n"
+                + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Frank\r\n"
+                + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Gina\r\nEND:VCARD\r\n"
+                + "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Hank\r\nAGENT:\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nFN:Assistant\r\n"
+                + "END:VCARD\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n";
+        List<CardFile.Entry> entries = CardFile.read("cards.vcf", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(entries).extracting(CardFile.Entry::ok).containsExactly(true, false, true, true);
+        assertThat(entries.get(1).error().getMessage()).contains("card 2 (cards.vcf:5)")
+                .contains("cards.vcf:5: card has no END:VCARD");
+        assertThat(entries.get(2).card().getFormattedName().getValue()).isEqualTo("Gina");
+        assertThat(entries.get(2).line()).isEqualTo(8);
+        assertThat(entries.get(3).card().getFormattedName().getValue()).isEqualTo("Hank");
+        assertThat(entries.get(3).card().getAgent().getVCard().getFormattedName().getValue()).isEqualTo("Assistant");
+        assertThat(entries.get(3).card().getTelephoneNumbers()).hasSize(1);
+    }
+
     @Test
     void aLineWithoutCharsetThatIsNotUtf8IsReadAsWindows1252() throws Exception {
         Path file = broken("latin1-without-charset.vcf");
