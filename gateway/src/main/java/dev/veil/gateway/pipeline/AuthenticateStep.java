@@ -134,6 +134,9 @@ public final class AuthenticateStep implements MailStep {
             throw e;
         }
         mail.replaceContent(out, mail.protection(), List.of());
+        if (tagSubject) {
+            mail.markDmarcTagged();
+        }
         mail.note(String.join("; ", AuthenticationResults.resultClauses(verdict)).replaceAll("\\s+", " "));
     }
 }

@@ -55,7 +55,12 @@ public final class EncryptStep implements MailStep {
                 default -> named.add(target);
             }
         }
-        SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), encrypt.subject(),
+        // the tag must show where the reader looks first: a protected Subject shows only its placeholder outside (a
+        // probe's tagged message showed "[encrypted]" in Outlook's list, the warning only inside)
+        String placeholder = mail.dmarcTagged()
+                ? AuthenticateStep.DMARC_TAG + " " + (encrypt.subject() == null ? "" : encrypt.subject()).strip()
+                : encrypt.subject();
+        SealRequest request = new SealRequest(recipients, escrow, named, encrypt.cipher(), placeholder,
                 java.util.Set.copyOf(encrypt.protectHeaders()), mail.outerValues());
         Path out = spool.workFile(mail.id(), "sealed.eml");
         SealReport report;

@@ -40,6 +40,7 @@ public final class Mail {
     private Map<String, List<String>> outerValues = Map.of();
     private boolean outerValuesGiven;
     private boolean correspondentsHidden;
+    private boolean dmarcTagged;
     /** Header fields the relay writes above the content (the ARC set), newest first; empty: none. */
     private byte[] headerPrefix = new byte[0];
 
@@ -164,6 +165,15 @@ public final class Mail {
     }
 
     /** The encrypt step sealed the content with {@link #outerValues()} outside. */
+    /** The authenticate step tagged the Subject ({@link AuthenticateStep#DMARC_TAG}): the outer one carries it too. */
+    public void markDmarcTagged() {
+        this.dmarcTagged = true;
+    }
+
+    public boolean dmarcTagged() {
+        return dmarcTagged;
+    }
+
     public void markCorrespondentsHidden() {
         this.correspondentsHidden = true;
     }

@@ -507,6 +507,21 @@ class PseudonymiseStepTest {
         }
     }
 
+    /** A Subject tagged for failing DMARC is tagged outside too, where the placeholder stands for it. */
+    @Test
+    void aDmarcTagShowsInTheOuterSubject() throws Exception {
+        Mail mail = mail("alice@example.com", MESSAGE);
+        mail.markDmarcTagged();
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+        run(mail, step, encryptStep(sealed));
+        assertThat(sealed.get().subjectPlaceholder()).startsWith(AuthenticateStep.DMARC_TAG + " ")
+                .hasSizeGreaterThan(AuthenticateStep.DMARC_TAG.length() + 1);
+
+        Mail untagged = mail("alice@example.com", MESSAGE);
+        run(untagged, step, encryptStep(sealed));
+        assertThat(sealed.get().subjectPlaceholder()).doesNotContain(AuthenticateStep.DMARC_TAG);
+    }
+
     @Test
     void keepsAProtectedEnvelopeSenderAndTheNullSender() throws Exception {
         Mail internal = new Mail(queue(MESSAGE), "boss@example.com", List.of("alice@example.com"), policy,
