@@ -220,7 +220,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         MessageProcessor processor = new MessageProcessor(spool, spoolDao, policies,
                 Map.of(Direction.INBOUND, steps, Direction.OUTBOUND, outboundPipeline),
                 config.getQueue(), hostname, metrics, clock, reidentifier);
-        runner = new QueueRunner(spoolDao, spool, processor, config.getQueue(), clock);
+        runner = new QueueRunner(spoolDao, spool, processor::process, config.getQueue(), clock);
         environment.lifecycle().manage(runner);
 
         Path tlsKeyStore = config.getSmtp().getTlsKeyStore().isBlank() ? null : Path.of(config.getSmtp().getTlsKeyStore());

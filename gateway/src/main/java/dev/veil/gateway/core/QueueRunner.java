@@ -2,7 +2,6 @@ package dev.veil.gateway.core;
 
 import dev.veil.gateway.QueueSettings;
 import dev.veil.gateway.db.SpoolDao;
-import dev.veil.gateway.pipeline.MessageProcessor;
 import io.dropwizard.lifecycle.Managed;
 import java.time.Clock;
 import java.util.List;
@@ -27,16 +26,28 @@ public final class QueueRunner implements Managed {
     private static final java.time.Duration PRUNE_EVERY = java.time.Duration.ofHours(1);
     private final SpoolDao dao;
     private final Spool spool;
-    private final MessageProcessor processor;
+    private final Processor processor;
     private final QueueSettings settings;
     private final Clock clock;
     private final LinkedBlockingQueue<QueueId> ready = new LinkedBlockingQueue<>();
     private final Set<QueueId> pending = ConcurrentHashMap.newKeySet();
+    /**
+     * Entries a worker could not put back in line (the database failed as it tried): still "processing" in the table,
+     * which no worker takes, flush does not touch and an admin may not release or delete. The scanner puts them back
+     * once the database answers again (a black-box probe's stayed so until a restart).
+     */
+    private final Set<QueueId> stranded = ConcurrentHashMap.newKeySet();
     private ExecutorService workers;
     private Thread scanner;
     private volatile boolean running;
 
-    public QueueRunner(SpoolDao dao, Spool spool, MessageProcessor processor, QueueSettings settings, Clock clock) {
+    /** What the workers run for each claimed entry ({@code MessageProcessor::process}). */
+    @FunctionalInterface
+    public interface Processor {
+        void process(QueueId id) throws Exception;
+    }
+
+    public QueueRunner(SpoolDao dao, Spool spool, Processor processor, QueueSettings settings, Clock clock) {
         this.dao = dao;
         this.spool = spool;
         this.processor = processor;
@@ -92,6 +103,11 @@ public final class QueueRunner implements Managed {
         java.time.Instant nextPrune = clock.instant();
         while (running) {
             try {
+                for (QueueId id : List.copyOf(stranded)) {
+                    dao.release(id, clock.instant(), clock.instant());
+                    stranded.remove(id);
+                    LOG.info("{}: put back in line after the database answered again", id);
+                }
                 List<QueueId> due = dao.due(clock.instant(), 500);
                 for (QueueId id : due) {
                     queued(id);
@@ -143,7 +159,8 @@ public final class QueueRunner implements Managed {
                     dao.release(id, clock.instant().plus(settings.getInitialRetryDelay().toJavaDuration()),
                             clock.instant());
                 } catch (Exception again) {
-                    LOG.error("{}: could not put it back in line: {}", id, again.getMessage());
+                    stranded.add(id);
+                    LOG.error("{}: could not put it back in line (tried again each scan): {}", id, again.getMessage());
                 }
             } finally {
                 pending.remove(id);

@@ -79,13 +79,53 @@ final class ConnectionPool implements AutoCloseable {
         return DriverManager.getConnection(url, user, password);
     }
 
+    /**
+     * H2's errors for a database it has closed (after a disk filled up, say) and a broken connection: every session of
+     * that database is dead, and a new connection opens the file again (H2 recovers it). Without throwing the sessions
+     * away the pool handed out dead ones for ever, until a restart (a black-box probe's gateway refused all mail with
+     * "The database has been closed" minutes after the disk had space again).
+     */
+    private static final java.util.Set<Integer> DATABASE_GONE = java.util.Set.of(90098, 90121, 90067);
+
+    private static boolean databaseGone(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SQLException e && DATABASE_GONE.contains(e.getErrorCode())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes every idle session: after {@link #databaseGone} none of them works. */
+    private void discardIdle() {
+        Connection physical;
+        while ((physical = idle.pollFirst()) != null) {
+            try {
+                physical.close();
+            } catch (SQLException ignored) {
+                // dead already
+            }
+        }
+    }
+
     private Connection lease(Connection physical) {
         AtomicBoolean returned = new AtomicBoolean();
+        AtomicBoolean broken = new AtomicBoolean();
         InvocationHandler handler = (proxy, method, args) -> {
             String name = method.getName();
             if (name.equals("close") && method.getParameterCount() == 0) {
                 if (returned.compareAndSet(false, true)) {
-                    giveBack(physical);
+                    if (broken.get()) {
+                        try {
+                            physical.close();
+                        } catch (SQLException ignored) {
+                            // dead already
+                        } finally {
+                            permits.release();
+                        }
+                    } else {
+                        giveBack(physical);
+                    }
                 }
                 return null;
             }
@@ -96,13 +136,45 @@ final class ConnectionPool implements AutoCloseable {
                 throw new SQLException("connection used after close()");
             }
             try {
-                return method.invoke(physical, args);
+                Object result = method.invoke(physical, args);
+                return result instanceof java.sql.Statement statement ? watched(statement, broken) : result;
             } catch (InvocationTargetException e) {
+                if (databaseGone(e.getCause())) {
+                    broken.set(true);
+                    discardIdle();
+                }
                 throw e.getCause();
             }
         };
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 handler);
+    }
+
+    /**
+     * The statement, watched for {@link #databaseGone} errors: those come from executing statements, and the session
+     * that ran one must not go back into the pool.
+     */
+    private java.sql.Statement watched(java.sql.Statement statement, AtomicBoolean broken) {
+        java.util.List<Class<?>> interfaces = new java.util.ArrayList<>(java.util.List.of(java.sql.Statement.class));
+        if (statement instanceof java.sql.CallableStatement) {
+            interfaces.add(java.sql.CallableStatement.class);
+        }
+        if (statement instanceof java.sql.PreparedStatement) {
+            interfaces.add(java.sql.PreparedStatement.class);
+        }
+        InvocationHandler handler = (proxy, method, args) -> {
+            try {
+                return method.invoke(statement, args);
+            } catch (InvocationTargetException e) {
+                if (databaseGone(e.getCause())) {
+                    broken.set(true);
+                    discardIdle();
+                }
+                throw e.getCause();
+            }
+        };
+        return (java.sql.Statement) Proxy.newProxyInstance(java.sql.Statement.class.getClassLoader(),
+                interfaces.toArray(Class<?>[]::new), handler);
     }
 
     private void giveBack(Connection physical) {
