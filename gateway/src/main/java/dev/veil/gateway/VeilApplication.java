@@ -268,7 +268,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         }
 
         environment.healthChecks().register("spool", new SpoolHealthCheck(spool.incomingDirectory(),
-                spool.queueDirectory()));
+                spool.queueDirectory(), config.getSmtp().getMaxMessageSize().toBytes()));
         environment.healthChecks().register("database", new DatabaseHealthCheck(db));
         environment.healthChecks().register("keys", new KeysHealthCheck(keys::healthProblem));
         environment.healthChecks().register("upstream", new UpstreamHealthCheck(upstream));
