@@ -28,6 +28,7 @@ import dev.veil.gateway.correspondents.HeaderPseudonymiser;
 import dev.veil.gateway.correspondents.Reidentifier;
 import dev.veil.gateway.correspondents.VaultReidentifier;
 import dev.veil.gateway.db.AliasDao;
+import dev.veil.gateway.db.AliasJournal;
 import dev.veil.gateway.db.AuditDao;
 import dev.veil.gateway.db.ContactJournalDao;
 import dev.veil.gateway.db.Database;
@@ -173,7 +174,20 @@ public class VeilApplication extends Application<VeilConfiguration> {
                 outboundRelay.close();
             }
         });
-        AliasDirectory aliases = new AliasDirectory(new AliasDao(db), keys::pseudonymiser, clock);
+        AliasJournal aliasJournal = new AliasJournal(data.resolve("db").resolve("aliases.journal"));
+        AliasDao aliasDao = new AliasDao(db, aliasJournal);
+        int restoredAliases = aliasDao.restoreFromJournal();
+        if (restoredAliases > 0) {
+            LOG.warn("recovery: {} alias(es) the database had lost put back from {}", restoredAliases,
+                    aliasJournal.file());
+        }
+        environment.lifecycle().manage(new io.dropwizard.lifecycle.Managed() {
+            @Override
+            public void stop() {
+                aliasJournal.close();
+            }
+        });
+        AliasDirectory aliases = new AliasDirectory(aliasDao, keys::pseudonymiser, clock);
         SentMessageIdDao sentIds = new SentMessageIdDao(db);
         MessageIdPartyDao idParties = new MessageIdPartyDao(db);
         MessagePartyWriter partyWriter = new MessagePartyWriter(idParties, clock);

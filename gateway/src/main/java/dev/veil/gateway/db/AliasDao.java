@@ -17,9 +17,57 @@ public final class AliasDao {
     /** SQLSTATE for a unique or primary key violation, in H2 and PostgreSQL alike. */
     private static final String UNIQUE_VIOLATION = "23505";
     private final Database database;
+    private final AliasJournal journal;
 
     public AliasDao(Database database) {
+        this(database, null);
+    }
+
+    /** @param journal where each new alias is also written before it is used ({@link AliasJournal}); null: nowhere */
+    public AliasDao(Database database, AliasJournal journal) {
         this.database = database;
+        this.journal = journal;
+    }
+
+    /**
+     * Puts back every journaled alias the table lacks (rows a crash lost), then makes them durable; how many.
+     *
+     * @throws SQLException when the table cannot be written: the caller must not take mail in
+     */
+    public int restoreFromJournal() throws SQLException, java.io.IOException {
+        if (journal == null) {
+            return 0;
+        }
+        int restored = 0;
+        for (AliasEntry entry : journal.entries()) {
+            if (find(entry.aliasLocal(), entry.aliasDomain()).isEmpty() && insert(entry)) {
+                restored++;
+            }
+        }
+        if (restored > 0) {
+            database.checkpoint();
+        }
+        return restored;
+    }
+
+    /** Inserts the row; false when its alias is taken already (a duplicate key). */
+    private boolean insert(AliasEntry entry) throws SQLException {
+        try (Connection c = database.connection();
+             PreparedStatement s = c.prepareStatement("INSERT INTO correspondent_alias (alias_local, alias_domain,"
+                     + " real_token, key_version, first_seen) VALUES (?, ?, ?, ?, ?)")) {
+            s.setString(1, entry.aliasLocal());
+            s.setString(2, entry.aliasDomain());
+            s.setString(3, entry.realToken());
+            s.setInt(4, entry.keyVersion());
+            s.setLong(5, entry.firstSeen().toEpochMilli());
+            s.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     /**
@@ -33,22 +81,18 @@ public final class AliasDao {
         if (existing.isPresent()) {
             return existing.get();
         }
-        try (Connection c = database.connection();
-             PreparedStatement s = c.prepareStatement("INSERT INTO correspondent_alias (alias_local, alias_domain,"
-                     + " real_token, key_version, first_seen) VALUES (?, ?, ?, ?, ?)")) {
-            s.setString(1, entry.aliasLocal());
-            s.setString(2, entry.aliasDomain());
-            s.setString(3, entry.realToken());
-            s.setInt(4, entry.keyVersion());
-            s.setLong(5, entry.firstSeen().toEpochMilli());
-            s.executeUpdate();
-        } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
-            }
+        if (!insert(entry)) {
             // another worker or node registered this alias between our read and our insert (and makes it durable)
             return find(entry.aliasLocal(), entry.aliasDomain())
-                    .orElseThrow(() -> new SQLException("alias row vanished after a duplicate key on insert", e));
+                    .orElseThrow(() -> new SQLException("alias row vanished after a duplicate key on insert"));
+        }
+        if (journal != null) {
+            try {
+                journal.append(entry);
+            } catch (java.io.IOException e) {
+                // fail closed: an alias that might not outlive a crash must not reach Exchange
+                throw new SQLException("cannot journal the new alias: " + e.getMessage(), e);
+            }
         }
         database.checkpoint();
         return entry;
