@@ -124,27 +124,30 @@ public final class CardFile {
     }
 
     /**
-     * 1-based first line, last line ({@code END:VCARD}; -1 when it never ends) and last line that belongs to it (the
-     * line before the next card's {@code BEGIN:VCARD}, or the file's last, when it never ends) of each top-level card.
-     * A {@code BEGIN:VCARD} inside a card is a nested card only right after an {@code AGENT} property that holds it
-     * (vCard 2.1); any other starts the next card.
+     * 1-based first line, last line ({@code END:VCARD}; -1 when it never ends) and last line that belongs to it of each
+     * top-level card. Cards may nest (vCard 2.1 agents; some writers nest cards without one); a card that is still open
+     * at the end of the file lacks its {@code END:VCARD}: its own lines stop before the first card begun inside it,
+     * and the cards from there on are read as top-level ones again (a black-box probe's two good cards after such a
+     * card were taken in as nested and lost, unreported).
      */
     private static List<int[]> cardRanges(List<String> lines) {
+        return cardRanges(lines, 0);
+    }
+
+    private static List<int[]> cardRanges(List<String> lines, int from) {
         List<int[]> ranges = new ArrayList<>();
         int depth = 0;
         int[] open = null;
-        String previous = "";
-        for (int i = 0; i < lines.size(); i++) {
+        int firstInside = -1;
+        for (int i = from; i < lines.size(); i++) {
             String l = lines.get(i).strip().toUpperCase(Locale.ROOT);
             if (l.equals("BEGIN:VCARD")) {
-                boolean nested = depth > 0 && AGENT.matcher(previous).matches();
-                if (depth > 0 && !nested) {
-                    open[2] = i; // the card before it never ended: its lines stop here
-                    depth = 0;
-                }
                 if (depth++ == 0) {
                     open = new int[] {i + 1, -1, lines.size()};
                     ranges.add(open);
+                    firstInside = -1;
+                } else if (firstInside < 0) {
+                    firstInside = i;
                 }
             } else if (l.equals("END:VCARD") && depth > 0) {
                 if (--depth == 0) {
@@ -152,15 +155,13 @@ public final class CardFile {
                     open[2] = i + 1;
                 }
             }
-            if (!l.isEmpty()) {
-                previous = l;
-            }
+        }
+        if (depth > 0 && firstInside >= 0) {
+            open[2] = firstInside; // the line before the first card begun inside the unended one
+            ranges.addAll(cardRanges(lines, firstInside));
         }
         return ranges;
     }
-
-    /** An AGENT property line whose value is empty: a vCard 2.1 agent card follows on the next lines. */
-    private static final Pattern AGENT = Pattern.compile("(?:[A-Z0-9-]+\\.)?AGENT(?:;[^:]*)?:\\s*");
 
     /** The file's lines as text, and where each line starts in the file's bytes. */
     private record Decoded(List<String> lines, List<Integer> undecodable, List<String> why, List<Integer> lineStarts) {

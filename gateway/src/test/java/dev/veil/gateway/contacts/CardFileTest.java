@@ -34,8 +34,8 @@ class CardFileTest {
 
     /**
      * A card whose END:VCARD is missing ends where the next card begins: the cards after it are read (a black-box
-     * probe's two good cards after such a card were taken in as nested cards and lost, unreported). A vCard 2.1 AGENT
-     * card is still nested.
+     * probe's two good cards after such a card were taken in as nested cards and lost, unreported). Cards nested in a
+     * card that ends (a vCard 2.1 AGENT, or without one) are still part of it.
      */
     @Test
     void aCardWithoutEndInTheMiddleLeavesTheCardsAfterIt() throws Exception {
@@ -43,9 +43,11 @@ class CardFileTest {
                 + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Frank\r\n"
                 + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Gina\r\nEND:VCARD\r\n"
                 + "BEGIN:VCARD\r\nVERSION:2.1\r\nFN:Hank\r\nAGENT:\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nFN:Assistant\r\n"
-                + "END:VCARD\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n";
+                + "END:VCARD\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n"
+                + "BEGIN:VCARD\r\nVERSION:2.1\r\nN:parent\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nN:nest1\r\nEND:VCARD\r\n"
+                + "TEL:1\r\nEND:VCARD\r\n";
         List<CardFile.Entry> entries = CardFile.read("cards.vcf", text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(entries).extracting(CardFile.Entry::ok).containsExactly(true, false, true, true);
+        assertThat(entries).extracting(CardFile.Entry::ok).containsExactly(true, false, true, true, true);
         assertThat(entries.get(1).error().getMessage()).contains("card 2 (cards.vcf:5)")
                 .contains("cards.vcf:5: card has no END:VCARD");
         assertThat(entries.get(2).card().getFormattedName().getValue()).isEqualTo("Gina");
@@ -53,6 +55,9 @@ class CardFileTest {
         assertThat(entries.get(3).card().getFormattedName().getValue()).isEqualTo("Hank");
         assertThat(entries.get(3).card().getAgent().getVCard().getFormattedName().getValue()).isEqualTo("Assistant");
         assertThat(entries.get(3).card().getTelephoneNumbers()).hasSize(1);
+        // a card nested without an AGENT (as some writers do) in a card that ends is part of it, as before
+        assertThat(entries.get(4).card().getStructuredName().getFamily()).isEqualTo("parent");
+        assertThat(entries.get(4).card().getTelephoneNumbers()).hasSize(1);
     }
 
     @Test
