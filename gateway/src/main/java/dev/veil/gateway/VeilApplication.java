@@ -130,6 +130,10 @@ public class VeilApplication extends Application<VeilConfiguration> {
     @Override
     public void run(VeilConfiguration config, Environment environment) throws Exception {
         quietenAddressParseLogs(config);
+        // settings that stop the start are judged before anything is made: a probe's refused relay settings came
+        // after a master key, a CA and an escrow key had been generated for a server that never ran
+        config.getUpstream().requireHost("upstream");
+        config.getOutbound().getRelay().requireHost("outbound.relay");
         List<String> onLoopback = config.keepUnboundConnectorsOnLoopback(); // before Dropwizard builds its server
         if (!onLoopback.isEmpty()) {
             LOG.info("HTTP connector(s) without a bindHost listen on 127.0.0.1 only: {}", onLoopback);

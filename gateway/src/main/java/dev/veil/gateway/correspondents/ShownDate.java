@@ -17,7 +17,7 @@ final class ShownDate {
             "((?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ?, ?)?"
                     + "\\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{2,4} "
                     + "\\d{1,2} ?: ?\\d{2}(?: ?: ?\\d{2})?)"
-                    + "(?: ([+-]\\d{4}|UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|[A-IK-Z])"
+                    + "(?: ([+-]\\d{4})(?: [A-Z]{1,5})?| (UT|GMT|EST|EDT|CST|CDT|MST|MDT|PST|PDT|[A-IK-Z])"
                     + "| ([+-])(\\d{2}):(\\d{2})| ([A-Z]{2,5}))?",
             Pattern.CASE_INSENSITIVE);
 
@@ -37,10 +37,13 @@ final class ShownDate {
             return Optional.empty();
         }
         if (m.group(2) != null) {
-            return Optional.of(date);
+            return Optional.of(m.group(1) + " " + m.group(2)); // "+0100 CET": the offset says it all
         }
         if (m.group(3) != null) {
-            return Optional.of(m.group(1) + " " + m.group(3) + m.group(4) + m.group(5));
+            return Optional.of(m.group(1) + " " + m.group(3));
+        }
+        if (m.group(4) != null) {
+            return Optional.of(m.group(1) + " " + m.group(4) + m.group(5) + m.group(6));
         }
         return Optional.of(m.group(1) + " -0000");
     }

@@ -27,7 +27,6 @@ import org.apache.james.protocols.smtp.SMTPConfigurationImpl;
 import org.apache.james.protocols.smtp.SMTPProtocol;
 import org.apache.james.protocols.smtp.SMTPProtocolHandlerChain;
 import org.apache.james.protocols.smtp.SMTPSession;
-import org.apache.james.protocols.smtp.core.HeloCmdHandler;
 import org.apache.james.protocols.smtp.core.HelpCmdHandler;
 import org.apache.james.protocols.smtp.core.NoopCmdHandler;
 import org.apache.james.protocols.smtp.core.QuitCmdHandler;
@@ -162,8 +161,8 @@ public final class SmtpListener implements Managed {
         SMTPProtocolHandlerChain chain = new SMTPProtocolHandlerChain(metrics, false);
         chain.add(new CommandDispatcher<SMTPSession>());
         chain.add(new WelcomeMessageHandler());
-        chain.add(new EhloGreeting(metrics));
-        chain.add(new HeloCmdHandler(metrics));
+        chain.add(new Greetings.Ehlo(metrics));
+        chain.add(new Greetings.Helo(metrics));
         chain.add(new HelpCmdHandler());
         chain.add(new NoopCmdHandler());
         chain.add(new RsetCmdHandler());

@@ -117,24 +117,24 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
      * alice's login, as a black-box probe found): the password cannot hold a NUL, so it is not a password either.
      */
     static boolean malformed(String base64) {
-        byte[] decoded;
-        try {
-            decoded = Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
-            return false; // James answers 501 to what it cannot decode
-        }
-        return new String(decoded, StandardCharsets.UTF_8).split("\0", -1).length != 3;
+        String[] fields = plainFields(base64);
+        return fields != null && fields.length != 3;
     }
 
     /** Whether a PLAIN response names an authorization identity other than its user; false when it cannot be read. */
     static boolean actsForAnother(String base64) {
-        byte[] decoded;
+        String[] fields = plainFields(base64);
+        // user names compare without case (AccountAuthHook.Account#sessionName), so does the identity acting as one
+        return fields != null && fields.length == 3 && !fields[0].isEmpty()
+                && !AccountAuthHook.Account.sessionName(fields[0]).equals(AccountAuthHook.Account.sessionName(fields[1]));
+    }
+
+    /** The NUL-separated fields of a PLAIN response; null when it is not base64 (James answers 501 to that). */
+    private static String[] plainFields(String base64) {
         try {
-            decoded = Base64.getDecoder().decode(base64);
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8).split("\0", -1);
         } catch (IllegalArgumentException e) {
-            return false; // James answers 501 to what it cannot decode
+            return null;
         }
-        String[] parts = new String(decoded, StandardCharsets.UTF_8).split("\0", -1);
-        return parts.length == 3 && !parts[0].isEmpty() && !parts[0].equals(parts[1]);
     }
 }

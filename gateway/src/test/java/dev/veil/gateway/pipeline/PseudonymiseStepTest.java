@@ -492,6 +492,8 @@ class PseudonymiseStepTest {
         shown.put("Thu, 3 Dec 2026 10:00:00", "Thu, 3 Dec 2026 10:00:00 -0000");
         shown.put("Thu, 3 Dec 2026 10:00:00 EST", "Thu, 3 Dec 2026 10:00:00 EST");
         shown.put("Thu, 3 Dec 2026 10:00:00 leaks", "Thu, 3 Dec 2026 10:00:00 -0000");
+        shown.put("Tue, 1 Dec 2026 10:00:00 +0100 CET", "Tue, 1 Dec 2026 10:00:00 +0100");
+        shown.put("Tue, 1 Dec 2026 10:00:00 +0100", "Tue, 1 Dec 2026 10:00:00 +0100");
         for (var date : shown.entrySet()) {
             AtomicReference<SealRequest> sealed = new AtomicReference<>();
             run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", date.getKey())), step,

@@ -140,44 +140,19 @@ class SmtpUpstreamTest {
                 .getBytes(StandardCharsets.UTF_8));
 
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serveTlsWithAuth(upstream, tls, true, plain, seen);
-            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "s3cret pass"), "veil.test", "outbound.relay");
-            try {
-                relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com", List.of("bob@partner.example"));
-            } finally {
-                relay.close();
-            }
-        }
+        assertThat(sendToSmartHost(tls, true, plain, seen, "s3cret pass", message)).isNull();
         assertThat(seen).containsSubsequence("plain: STARTTLS", "tls: AUTH PLAIN " + plain,
                 "tls: MAIL FROM:<alice@example.com>", "tls: .");
         assertThat(String.join("\n", seen)).doesNotContain("plain: AUTH");
 
         seen.clear();
-        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serveTlsWithAuth(upstream, tls, true, plain, seen);
-            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "wrong"), "veil.test", "outbound.relay");
-            try {
-                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
-                        List.of("bob@partner.example"))).isInstanceOf(TemporaryFailureException.class);
-            } finally {
-                relay.close();
-            }
-        }
+        assertThat(sendToSmartHost(tls, true, plain, seen, "wrong", message))
+                .isInstanceOf(TemporaryFailureException.class);
         assertThat(String.join("\n", seen)).doesNotContain("MAIL FROM");
 
         seen.clear();
-        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serveTlsWithAuth(upstream, tls, false, plain, seen);
-            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, "s3cret pass"), "veil.test", "outbound.relay");
-            try {
-                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
-                        List.of("bob@partner.example"))).isInstanceOf(TemporaryFailureException.class)
-                        .hasMessageContaining("did not offer AUTH");
-            } finally {
-                relay.close();
-            }
-        }
+        assertThat(sendToSmartHost(tls, false, plain, seen, "s3cret pass", message))
+                .isInstanceOf(TemporaryFailureException.class).hasMessageContaining("did not offer AUTH");
         assertThat(String.join("\n", seen)).doesNotContain("MAIL FROM");
 
         UpstreamSettings opportunistic = new UpstreamSettings();
@@ -199,6 +174,24 @@ class SmtpUpstreamTest {
         opportunistic.setUsername("");
         assertThatThrownBy(() -> opportunistic.requireHost("outbound.relay"))
                 .hasMessage("outbound.relay.password is set but outbound.relay.username is empty");
+    }
+
+    /** One message relayed through a scripted smart host ({@link #serveTlsWithAuth}); what it threw, or null. */
+    private Exception sendToSmartHost(javax.net.ssl.SSLContext tls, boolean offersAuth, String expected,
+                                      List<String> seen, String password, Path message) throws Exception {
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serveTlsWithAuth(upstream, tls, offersAuth, expected, seen);
+            SmtpUpstream relay = new SmtpUpstream(withAuth(upstream, password), "veil.test", "outbound.relay");
+            try {
+                relay.send(QueueId.next(), OutgoingMessage.of(message), "alice@example.com",
+                        List.of("bob@partner.example"));
+                return null;
+            } catch (Exception e) {
+                return e;
+            } finally {
+                relay.close();
+            }
+        }
     }
 
     private UpstreamSettings withAuth(ServerSocket upstream, String password) throws Exception {
