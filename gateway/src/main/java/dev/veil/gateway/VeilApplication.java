@@ -130,8 +130,9 @@ public class VeilApplication extends Application<VeilConfiguration> {
     @Override
     public void run(VeilConfiguration config, Environment environment) throws Exception {
         quietenAddressParseLogs(config);
-        // settings that stop the start are judged before anything is made: a probe's refused relay settings came
-        // after a master key, a CA and an escrow key had been generated for a server that never ran
+        // settings that stop the start are judged before anything is made (upstream() and outboundRelay() rely on
+        // it): a probe's refused relay settings came after a master key, a CA and an escrow key had been generated
+        // for a server that never ran
         config.getUpstream().requireHost("upstream");
         config.getOutbound().getRelay().requireHost("outbound.relay");
         List<String> onLoopback = config.keepUnboundConnectorsOnLoopback(); // before Dropwizard builds its server
@@ -300,7 +301,6 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     private static Upstream upstream(VeilConfiguration config, String hostname) throws Exception {
         UpstreamSettings settings = config.getUpstream();
-        settings.requireHost("upstream");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
             return new SmtpUpstream(settings, helo, "upstream");
@@ -321,7 +321,6 @@ public class VeilApplication extends Application<VeilConfiguration> {
 
     private static Upstream outboundRelay(VeilConfiguration config, String hostname) throws Exception {
         UpstreamSettings settings = config.getOutbound().getRelay();
-        settings.requireHost("outbound.relay");
         if (settings.getMode() == UpstreamSettings.Mode.smtp) {
             String helo = settings.getHeloName().isBlank() ? hostname : settings.getHeloName();
             return new SmtpUpstream(settings, helo, "outbound.relay");

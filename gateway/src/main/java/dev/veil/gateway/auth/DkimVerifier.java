@@ -85,21 +85,25 @@ final class DkimVerifier extends DKIMVerifier {
                 watched = new java.io.FilterOutputStream(canonical) {
                     @Override
                     public void write(int b) throws IOException {
-                        content |= b != ' ' && b != '\t' && b != '\r' && b != '\n';
+                        content |= staysInRelaxedBody(b);
                         canonical.write(b);
                     }
 
                     @Override
                     public void write(byte[] bytes, int offset, int length) throws IOException {
                         for (int i = offset; i < offset + length && !content; i++) {
-                            byte b = bytes[i];
-                            content = b != ' ' && b != '\t' && b != '\r' && b != '\n';
+                            content = staysInRelaxedBody(bytes[i]);
                         }
                         canonical.write(bytes, offset, length);
                     }
                 };
             }
             return watched;
+        }
+
+        /** A byte relaxed canonicalisation keeps however it ends: anything but white space and line ends. */
+        private static boolean staysInRelaxedBody(int b) {
+            return b != ' ' && b != '\t' && b != '\r' && b != '\n';
         }
 
         @Override

@@ -353,20 +353,12 @@ public final class ContactSealer {
         return s == null ? "" : s;
     }
 
-    /** The address as {@link dev.veil.gateway.correspondents.AliasDirectory#canonical} makes it, or as it is if it cannot. */
+    /** The address as {@link dev.veil.gateway.correspondents.AliasDirectory#canonicalAddress} makes it, or as it is if it cannot. */
     static String canonicalAddress(String address) {
         String bare = address.strip();
         if (bare.startsWith("<") && bare.endsWith(">")) {
             bare = bare.substring(1, bare.length() - 1);
         }
-        int at = bare.lastIndexOf('@');
-        if (at <= 0) {
-            return address;
-        }
-        try {
-            return dev.veil.gateway.correspondents.AliasDirectory.canonical(bare.substring(0, at), bare.substring(at + 1));
-        } catch (dev.veil.gateway.correspondents.AddressParser.MalformedAddressException e) {
-            return address;
-        }
+        return dev.veil.gateway.correspondents.AliasDirectory.canonicalAddress(bare).orElse(address);
     }
 }

@@ -72,6 +72,22 @@ public final class AliasDirectory {
         return local + "@" + canonicalDomain(domain);
     }
 
+    /**
+     * {@link #canonical} of a whole address, split at its last {@code @}; empty when it has no local part or domain, or
+     * the domain is not a valid internationalised name.
+     */
+    public static java.util.Optional<String> canonicalAddress(String address) {
+        int at = address == null ? -1 : address.lastIndexOf('@');
+        if (at <= 0) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(canonical(address.substring(0, at), address.substring(at + 1)));
+        } catch (AddressParser.MalformedAddressException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** A domain in lower-case A-labels, without a trailing dot. */
     public static String canonicalDomain(String domain) throws AddressParser.MalformedAddressException {
         String d = domain.strip();

@@ -135,30 +135,17 @@ public final class VaultReidentifier implements Reidentifier {
 
     @Override
     public Optional<String> partyOf(String realAddress) {
-        int at = realAddress == null ? -1 : realAddress.lastIndexOf('@');
-        if (at <= 0) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(pseudonymiser.get().aliasLocalPart(AliasDirectory.canonical(realAddress.substring(0, at),
-                    realAddress.substring(at + 1))).toLowerCase(Locale.ROOT));
-        } catch (AddressParser.MalformedAddressException e) {
-            return Optional.empty();
-        }
+        return AliasDirectory.canonicalAddress(realAddress)
+                .map(canonical -> pseudonymiser.get().aliasLocalPart(canonical).toLowerCase(Locale.ROOT));
     }
 
     @Override
     public Optional<String> aliasOf(String realAddress) {
-        int at = realAddress == null ? -1 : realAddress.lastIndexOf('@');
-        if (at <= 0) {
+        Optional<String> canonicalAddress = AliasDirectory.canonicalAddress(realAddress);
+        if (canonicalAddress.isEmpty()) {
             return Optional.empty();
         }
-        String canonical;
-        try {
-            canonical = AliasDirectory.canonical(realAddress.substring(0, at), realAddress.substring(at + 1));
-        } catch (AddressParser.MalformedAddressException e) {
-            return Optional.empty();
-        }
+        String canonical = canonicalAddress.get();
         // the alias is a keyed hash of the address: only a row that resolves back to it counts
         String local = pseudonymiser.get().aliasLocalPart(canonical);
         // the policy's domains first, then those of earlier policies (a bounce names the alias Exchange knows)

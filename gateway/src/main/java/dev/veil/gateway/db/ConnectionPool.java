@@ -96,6 +96,18 @@ final class ConnectionPool implements AutoCloseable {
         return false;
     }
 
+    /**
+     * What a call on a session threw, noted first: after {@link #databaseGone} the session is {@code broken} (not given
+     * back) and no idle one works either.
+     */
+    private Throwable failed(Throwable thrown, AtomicBoolean broken) {
+        if (databaseGone(thrown)) {
+            broken.set(true);
+            discardIdle();
+        }
+        return thrown;
+    }
+
     /** Closes every idle session: after {@link #databaseGone} none of them works. */
     private void discardIdle() {
         Connection physical;
@@ -115,17 +127,7 @@ final class ConnectionPool implements AutoCloseable {
             String name = method.getName();
             if (name.equals("close") && method.getParameterCount() == 0) {
                 if (returned.compareAndSet(false, true)) {
-                    if (broken.get()) {
-                        try {
-                            physical.close();
-                        } catch (SQLException ignored) {
-                            // dead already
-                        } finally {
-                            permits.release();
-                        }
-                    } else {
-                        giveBack(physical);
-                    }
+                    giveBack(physical, broken.get());
                 }
                 return null;
             }
@@ -139,11 +141,7 @@ final class ConnectionPool implements AutoCloseable {
                 Object result = method.invoke(physical, args);
                 return result instanceof java.sql.Statement statement ? watched(statement, broken) : result;
             } catch (InvocationTargetException e) {
-                if (databaseGone(e.getCause())) {
-                    broken.set(true);
-                    discardIdle();
-                }
-                throw e.getCause();
+                throw failed(e.getCause(), broken);
             }
         };
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
@@ -166,24 +164,21 @@ final class ConnectionPool implements AutoCloseable {
             try {
                 return method.invoke(statement, args);
             } catch (InvocationTargetException e) {
-                if (databaseGone(e.getCause())) {
-                    broken.set(true);
-                    discardIdle();
-                }
-                throw e.getCause();
+                throw failed(e.getCause(), broken);
             }
         };
         return (java.sql.Statement) Proxy.newProxyInstance(java.sql.Statement.class.getClassLoader(),
                 interfaces.toArray(Class<?>[]::new), handler);
     }
 
-    private void giveBack(Connection physical) {
+    /** @param broken the database behind it is gone ({@link #databaseGone}): closed, not pooled */
+    private void giveBack(Connection physical, boolean broken) {
         try {
-            if (!physical.isClosed() && !physical.getAutoCommit()) {
+            if (!broken && !physical.isClosed() && !physical.getAutoCommit()) {
                 physical.rollback(); // a caller failed mid-transaction: nothing of it may leak into the next use
                 physical.setAutoCommit(true);
             }
-            if (closed || physical.isClosed()) {
+            if (broken || closed || physical.isClosed()) {
                 physical.close();
             } else {
                 idle.offerFirst(physical);

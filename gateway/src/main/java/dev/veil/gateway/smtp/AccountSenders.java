@@ -14,6 +14,9 @@ import org.apache.james.core.MailAddress;
  * exists to stop.
  */
 record AccountSenders(Set<String> addresses, Set<String> domains) {
+    /** No list: the account may use any address the listener accepts. */
+    static final AccountSenders ANY = new AccountSenders(Set.of(), Set.of());
+
     AccountSenders {
         addresses = Set.copyOf(addresses);
         domains = Set.copyOf(domains);

@@ -1,7 +1,6 @@
 package dev.veil.gateway.smtp;
 
 import dev.veil.config.Policy;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.james.core.MailAddress;
@@ -69,7 +68,7 @@ final class OutboundSenderHook implements MailHook {
         }
         if (OutboundSubmitter.authenticated(session)) {
             String user = session.getUsername().asString();
-            AccountSenders allowed = sendersByAccount.getOrDefault(user, AccountSenders.parse(List.of()));
+            AccountSenders allowed = sendersByAccount.getOrDefault(user, AccountSenders.ANY);
             if (!allowed.allows(sender.get())) {
                 // Postfix's words for reject_sender_login_mismatch
                 return result("553", "5.7.1 Sender address rejected: not owned by user " + user);
