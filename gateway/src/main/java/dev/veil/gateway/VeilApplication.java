@@ -58,6 +58,7 @@ import dev.veil.gateway.pipeline.RejectStep;
 import dev.veil.gateway.pipeline.RelayStep;
 import dev.veil.gateway.pipeline.RestoreCorrespondentsStep;
 import dev.veil.gateway.pipeline.SkipEncryptedStep;
+import dev.veil.gateway.relay.DeliveryStatusNotification;
 import dev.veil.gateway.relay.DirectoryUpstream;
 import dev.veil.gateway.relay.SmtpUpstream;
 import dev.veil.gateway.relay.Upstream;
@@ -81,6 +82,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -199,7 +201,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.lifecycle().manage(partyWriter);
         environment.lifecycle().manage(new SentIdPruner(sentIds, idParties, config.getOutbound().getKeepSentIds(),
                 clock));
-        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong);
+        HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong,
+                Set.of(DeliveryStatusNotification.sender(hostname)));
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
 

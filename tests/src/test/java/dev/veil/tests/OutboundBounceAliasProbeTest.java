@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * recipient, not a header naming it) and that the internet refuses: the bounce notice goes back into Exchange, here
  * to a mailbox whose rule pseudonymises and passes unencrypted, so its body is what Exchange stores in clear. It must
  * name the recipient by the alias the user wrote, never by the real address — also where the remote server's reply
- * quotes it.
+ * quotes it. Its sender is Veil's MAILER-DAEMON, shown as it is: Veil is nobody's correspondent.
  */
 class OutboundBounceAliasProbeTest {
     @TempDir
@@ -72,6 +72,11 @@ class OutboundBounceAliasProbeTest {
                 assertThat(notice.toLowerCase(Locale.ROOT)).as(notice)
                         .doesNotContain("partner.example", "xerxesleak", "192.0.2.44")
                         .contains(alias.group(), "550 5.1.1", "status: 5.1.1");
+                // the notice is Veil's own: its sender is Veil, not a correspondent with an alias and a label
+                String from = notice.lines().filter(l -> l.regionMatches(true, 0, "From:", 0, 5)).findFirst()
+                        .orElseThrow();
+                assertThat(from).as(notice).matches("(?i)From: Mail Delivery System <MAILER-DAEMON@[^@>]+>")
+                        .doesNotContain("alias.example.net");
             }
         }
     }

@@ -26,6 +26,11 @@ public final class DeliveryStatusNotification {
     private DeliveryStatusNotification() {
     }
 
+    /** Who the notices of Veil on a host of this name come from. */
+    public static String sender(String hostname) {
+        return "MAILER-DAEMON@" + hostname;
+    }
+
     /**
      * @param failures recipient -> the reply or reason
      * @return the notice's file in {@code spool/dsn/}
@@ -55,7 +60,7 @@ public final class DeliveryStatusNotification {
                 + UUID.randomUUID().toString().substring(0, 8) + ".dsn@" + hostname;
         String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         StringBuilder m = new StringBuilder();
-        m.append("From: Mail Delivery System <MAILER-DAEMON@").append(hostname).append(">\r\n");
+        m.append("From: Mail Delivery System <").append(sender(hostname)).append(">\r\n");
         m.append("To: <").append(sender).append(">\r\n");
         m.append("Subject: Undelivered Mail Returned to Sender\r\n");
         m.append("Date: ").append(date).append("\r\n");

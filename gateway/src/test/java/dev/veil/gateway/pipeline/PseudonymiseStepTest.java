@@ -481,7 +481,8 @@ class PseudonymiseStepTest {
 
     /**
      * RFC 5322 4.3: an alphabetic zone it does not define means -0000, as does none at all; such dates were left out
-     * (a black-box probe's "CET"), so Exchange showed the arrival time. Free text after the time is never shown.
+     * (a black-box probe's "CET"), so Exchange showed the arrival time. Free text after the time is never shown,
+     * nor a date-time that is not a real one (a probe saw 25:00 and a wrong day of the week go into Exchange).
      */
     @Test
     void aDateWithAnUnknownZoneIsShownWithMinusZero() throws Exception {
@@ -494,14 +495,23 @@ class PseudonymiseStepTest {
         shown.put("Thu, 3 Dec 2026 10:00:00 leaks", "Thu, 3 Dec 2026 10:00:00 -0000");
         shown.put("Tue, 1 Dec 2026 10:00:00 +0100 CET", "Tue, 1 Dec 2026 10:00:00 +0100");
         shown.put("Tue, 1 Dec 2026 10:00:00 +0100", "Tue, 1 Dec 2026 10:00:00 +0100");
+        // a day of the week that is not the date's goes; the date stays
+        shown.put("Fri, 3 Dec 2026 10:00:00 +0000", "3 Dec 2026 10:00:00 +0000");
+        shown.put("thu ,3 Dec 2026 10:00:00 +0000", "thu, 3 Dec 2026 10:00:00 +0000");
+        shown.put("31 Dec 2026 23:59:60 +0000", "31 Dec 2026 23:59:60 +0000");
+        shown.put("29 Feb 24 10:00 +0000", "29 Feb 24 10:00 +0000");
         for (var date : shown.entrySet()) {
             AtomicReference<SealRequest> sealed = new AtomicReference<>();
             run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", date.getKey())), step,
                     encryptStep(sealed));
             assertThat(sealed.get().outerValues().get("date")).as(date.getKey()).containsExactly(date.getValue());
         }
+        // free text, and date-times that name no real moment (RFC 5322 3.3)
         for (String notShown : List.of("Thu, 3 Dec 2026 10:00:00 +0000 bob@ext.example",
-                "Thu, 3 Dec 2026 10:00:00 via mx.ext.example")) {
+                "Thu, 3 Dec 2026 10:00:00 via mx.ext.example", "Thu, 3 Dec 2026 25:00:00 +0000",
+                "3 Dec 2026 10:60 +0000", "3 Dec 2026 10:00:61 +0000", "31 Feb 2026 10:00:00 +0000",
+                "29 Feb 2026 10:00:00 +0000", "0 Dec 2026 10:00:00 +0000", "3 Dec 2026 10:00:00 +0075",
+                "3 Dec 2026 10:00:00 +01:75")) {
             AtomicReference<SealRequest> sealed = new AtomicReference<>();
             run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", notShown)), step,
                     encryptStep(sealed));
