@@ -6,6 +6,7 @@ import dev.veil.crypto.HeaderBlock;
 import dev.veil.crypto.HeaderField;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.Reidentifier;
+import dev.veil.gateway.correspondents.TextParts;
 import dev.veil.tests.support.Corpus;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Header restoration over every message of the shared corpus (obsolete syntax, raw 8-bit and UTF-8 headers, BOMs,
  * no blank line, huge headers...): with nothing to restore a message leaves byte for byte as it came, less its Bcc
- * fields; with every address and id "restored", only those bytes change.
+ * fields; with every address and id "restored", only those bytes change. The same for the text of the bodies.
  */
 class CorrespondentRestorerCorpusTest {
     private static final String MARK = "veil-restored.";
@@ -118,6 +119,107 @@ class CorrespondentRestorerCorpusTest {
             assertThat(restore(NOTHING, message, new int[2])).as(file.getFileName().toString()).isEqualTo(expected);
         }
         assertThat(blindCopies).as("corpus messages with a Bcc field").isPositive();
+    }
+
+    /** The body as the step writes it: its text parts given to the restorer's text restoration. */
+    private static byte[] body(Reidentifier reidentifier, byte[] message, int[] counts) throws Exception {
+        InputStream in = new ByteArrayInputStream(message);
+        HeaderBlock header = HeaderBlock.read(in);
+        byte[] consumed = header.consumed();
+        InputStream body = new java.io.SequenceInputStream(new ByteArrayInputStream(consumed, header.bodyOffset(),
+                consumed.length - header.bodyOffset()), in);
+        CorrespondentRestorer restorer = new CorrespondentRestorer(reidentifier);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        counts[0] += TextParts.copy(header, body, out, text -> {
+            CorrespondentRestorer.RestoredText restored = restorer.restoreText(text, null);
+            counts[1] += restored.addresses();
+            return restored.text();
+        });
+        return out.toByteArray();
+    }
+
+    @Test
+    void everyCorpusBodyLeavesByteForByteWhenItsTextHoldsNoAlias() throws Exception {
+        for (Path file : Corpus.messages()) {
+            byte[] message = Files.readAllBytes(file);
+            HeaderBlock header = HeaderBlock.parse(message);
+            byte[] expected = java.util.Arrays.copyOfRange(message, header.bodyOffset(), message.length);
+            int[] counts = new int[2];
+            assertThat(body(NOTHING, message, counts)).as(file.getFileName().toString()).isEqualTo(expected);
+            assertThat(counts[0]).isZero();
+        }
+    }
+
+    /**
+     * Every address in every corpus text part "restored": what a MIME reader decodes from each part afterwards is what
+     * it decoded before, but for the restored addresses — through quoted-printable and base64 encoded again, nested
+     * multiparts, odd boundaries — and every other part decodes to the same octets.
+     */
+    @Test
+    void restoringEveryAddressInTheCorpusTextChangesOnlyThoseAddresses() throws Exception {
+        int[] counts = new int[2];
+        int compared = 0;
+        for (Path file : Corpus.messages()) {
+            byte[] message = Corpus.asSmtpData(Files.readAllBytes(file)); // as the spool holds it: CRLF
+            HeaderBlock header = HeaderBlock.parse(message);
+            byte[] restoredBody = body(EVERYTHING, message, counts);
+            byte[] restored = java.util.Arrays.copyOf(message, header.bodyOffset() + restoredBody.length);
+            System.arraycopy(restoredBody, 0, restored, header.bodyOffset(), restoredBody.length);
+            List<byte[]> before = decodedLeaves(message);
+            List<byte[]> after = decodedLeaves(restored);
+            assertThat(after).as(file.getFileName() + ": parts").hasSameSizeAs(before);
+            for (int i = 0; i < before.size(); i++) {
+                String was = new String(before.get(i), StandardCharsets.ISO_8859_1);
+                String is = new String(after.get(i), StandardCharsets.ISO_8859_1).replace("@" + MARK, "@");
+                assertThat(around(is, was)).as(file.getFileName() + ": part " + i).isEqualTo(around(was, is));
+                compared++;
+            }
+        }
+        assertThat(counts[0]).as("text parts changed across the corpus").isGreaterThanOrEqualTo(5);
+        assertThat(counts[1]).as("addresses restored in the corpus text").isGreaterThanOrEqualTo(10);
+        assertThat(compared).isGreaterThan(150);
+    }
+
+    /** Where {@code a} first differs from {@code b}, with some text around it (the whole of a long part is unreadable). */
+    private static String around(String a, String b) {
+        int i = 0;
+        while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        if (i == a.length() && i == b.length()) {
+            return "the same " + a.length() + " characters";
+        }
+        return "at " + i + " of " + a.length() + ": " + a.substring(Math.max(0, i - 60), Math.min(a.length(), i + 60));
+    }
+
+    /** Each leaf part's decoded octets, as Jakarta Mail reads the message (none when it cannot). */
+    private static List<byte[]> decodedLeaves(byte[] message) {
+        List<byte[]> leaves = new ArrayList<>();
+        try {
+            jakarta.mail.internet.MimeMessage parsed = new jakarta.mail.internet.MimeMessage(
+                    jakarta.mail.Session.getInstance(new java.util.Properties()), new ByteArrayInputStream(message));
+            leaves(parsed, leaves, 0);
+        } catch (Exception e) {
+            leaves.add(("unreadable: " + e.getClass().getSimpleName()).getBytes(StandardCharsets.US_ASCII));
+        }
+        return leaves;
+    }
+
+    private static void leaves(jakarta.mail.Part part, List<byte[]> into, int depth) throws Exception {
+        if (part.isMimeType("multipart/*") && depth < 16) {
+            Object content = part.getContent();
+            if (content instanceof jakarta.mail.Multipart multipart) {
+                for (int i = 0; i < multipart.getCount(); i++) {
+                    leaves(multipart.getBodyPart(i), into, depth + 1);
+                }
+                return;
+            }
+        }
+        try (InputStream in = part.getInputStream()) {
+            into.add(in.readAllBytes());
+        } catch (Exception e) {
+            into.add(("undecodable: " + e.getClass().getSimpleName()).getBytes(StandardCharsets.US_ASCII));
+        }
     }
 
     @Test

@@ -83,8 +83,9 @@ class OutboundBounceAliasProbeTest {
 
     /**
      * A reply to aliases written as Outlook may write them — upper case, an encoded-word name, inside a group, in
-     * Reply-To — with a folded References of a real and a tokenised id: the internet gets real addresses and ids,
-     * no trace of the alias domain, and each real recipient in the envelope.
+     * Reply-To, in the quoted message of its text and HTML — with a folded References of a real and a tokenised id:
+     * the internet gets real addresses and ids, no trace of the alias domain, and each real recipient in the
+     * envelope.
      */
     @Test
     void aReplyToAliasesInAnySpellingLeavesWithRealAddressesAndThreading() throws Exception {
@@ -129,8 +130,15 @@ class OutboundBounceAliasProbeTest {
                         + "Message-ID: <reply-2@example.com>\r\n"
                         + "In-Reply-To: " + id.group(1) + "\r\n"
                         + "References: <older@example.com>\r\n " + id.group(1) + "\r\n"
+                        + "MIME-Version: 1.0\r\n"
+                        + "Content-Type: multipart/alternative; boundary=\"alt\"\r\n"
                         + "\r\n"
-                        + "Noted.\r\n";
+                        // Outlook quotes the message replied to, with the aliases Exchange showed
+                        + "--alt\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nNoted.\r\n\r\n"
+                        + "From: Correspondent X <" + xerxes + ">\r\nCc: " + yolanda + "\r\n> Hello.\r\n"
+                        + "--alt\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
+                        + "\r\n\r\n<p>Noted.</p><p>From: <a href=3D\"mailto:" + xerxes + "\">Correspondent X</a></p>\r\n"
+                        + "--alt--\r\n";
                 try (dev.veil.tests.support.RawSmtp smtp = dev.veil.tests.support.RawSmtp.openEhlo(veil.outboundPort())) {
                     assertThat(smtp.command("MAIL FROM:<plain@example.com>").code()).isEqualTo(250);
                     assertThat(smtp.command("RCPT TO:<" + xerxes + ">").code()).isEqualTo(250);
@@ -151,6 +159,13 @@ class OutboundBounceAliasProbeTest {
                     assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<orig-1@mx.partner.example>");
                     assertThat(delivered.getHeader("References")[0])
                             .isEqualTo("<older@example.com>\r\n <orig-1@mx.partner.example>");
+                    // the quoted message names the real people, in the text and in the HTML
+                    assertThat(raw).contains("From: Correspondent X <xerxesleak@partner.example>\r\n"
+                            + "Cc: yolandaleak@partner.example\r\n> Hello.");
+                    jakarta.mail.Multipart alternative = (jakarta.mail.Multipart) delivered.getContent();
+                    assertThat((String) alternative.getBodyPart(1).getContent())
+                            .isEqualTo("<p>Noted.</p><p>From: <a href=\"mailto:xerxesleak@partner.example\">"
+                                    + "Correspondent X</a></p>");
                 }
                 assertThat(internet.getReceivedMessagesForDomain("partner.example")).as(
                         internet.getReceivedMessages().length + " stored").isNotEmpty();
@@ -166,7 +181,7 @@ class OutboundBounceAliasProbeTest {
                         + "Message-ID: " + id.group(1) + "\r\n"
                         + "References: " + id.group(1) + "\r\n"
                         + "\r\n"
-                        + "x\r\n";
+                        + "x " + xerxes + "\r\n";
                 SmtpSubmit.Reply sent = SmtpSubmit.send(veil.outboundPort(), "plain@example.com",
                         "collector@evil.example", probe);
                 assertThat(sent.code()).isEqualTo(250);

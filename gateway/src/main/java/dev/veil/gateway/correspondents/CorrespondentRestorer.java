@@ -144,13 +144,57 @@ public final class CorrespondentRestorer {
     static final Set<String> REPORT_MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references",
             "original-message-id");
 
-    private Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients, Set<String> addressFields,
-                             Set<String> idFields) throws RestorationException {
-        Once<Set<String>> to = recipients == null ? null : new Once<>(() -> recipients.get().stream()
-                .map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()));
-        byte[] consumed = block.consumed();
+    /**
+     * What restoring a text did.
+     *
+     * @param text       the restored octets ({@code text} itself when nothing changed)
+     * @param addresses  alias addresses replaced by real ones
+     * @param unresolved alias addresses left as they were (unknown, or a real address not in ASCII)
+     * @param withheld   aliases left as they were because the message does not go to whom they stand for
+     */
+    public record RestoredText(byte[] text, int addresses, int unresolved, int withheld) {
+    }
+
+    /**
+     * The alias addresses in a text a person reads (a body part, decoded) restored under the header's rules: only to
+     * an address the message goes to. Outlook quotes the message replied to ("From: Correspondent 7QF2
+     * &lt;c-…@alias&gt;"), so a reply showed the correspondent their own alias (a black-box probe). Labels stay, and
+     * Message-ID tokens (text names none that a mail program reads). A real address that is not ASCII stays an alias:
+     * the text's charset is not known here.
+     *
+     * @param text       octets in an ASCII-compatible charset
+     * @param recipients as for {@link #restore(HeaderBlock, Supplier)}
+     */
+    public RestoredText restoreText(byte[] text, Supplier<Collection<String>> recipients) throws RestorationException {
+        if (!contains(text, (byte) '@')) {
+            return new RestoredText(text, 0, 0, 0);
+        }
         int[] counts = new int[4];
-        Lookup address = (field, token) -> {
+        Lookup toRecipients = addressLookup(lowerCased(recipients), counts);
+        Lookup lookup = (field, token) -> {
+            Optional<String> real = toRecipients.find(field, token);
+            if (real != null && real.isPresent() && !real.get().chars().allMatch(c -> c < 0x80)) {
+                return Optional.empty();
+            }
+            return real;
+        };
+        byte[] again = rewrite("the body", text, ADDRESS, lookup, counts, 0, null, false);
+        return new RestoredText(again, counts[0], counts[2], counts[3]);
+    }
+
+    /** The recipients in lower case, worked out once; null for null (every alias restored). */
+    private static Once<Set<String>> lowerCased(Supplier<Collection<String>> recipients) {
+        return recipients == null ? null : new Once<>(() -> recipients.get().stream()
+                .map(r -> r.toLowerCase(Locale.ROOT)).collect(Collectors.toSet()));
+    }
+
+    /**
+     * Aliases to real addresses, only those of recipients (counted in {@code counts[3]} when withheld).
+     *
+     * @param to the recipients; null: every alias
+     */
+    private Lookup addressLookup(Once<Set<String>> to, int[] counts) {
+        return (field, token) -> {
             Optional<String> real = address(field, token);
             if (real == null || real.isEmpty() || to == null) {
                 return real;
@@ -161,12 +205,30 @@ public final class CorrespondentRestorer {
             }
             return real;
         };
+    }
+
+    private static boolean contains(byte[] bytes, byte b) {
+        for (byte x : bytes) {
+            if (x == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients, Set<String> addressFields,
+                             Set<String> idFields) throws RestorationException {
+        Once<Set<String>> to = lowerCased(recipients);
+        byte[] consumed = block.consumed();
+        int[] counts = new int[4];
+        Lookup address = addressLookup(to, counts);
         Map<HeaderField, byte[]> rewritten = new IdentityHashMap<>();
         int blindCopyFields = 0;
         for (HeaderField field : block.fields()) {
             String name = field.name().toLowerCase(Locale.ROOT);
             if (addressFields.contains(name)) {
-                rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0, this::isLabel));
+                rewritten.put(field, rewrite(field.name(), field.raw(), ADDRESS, address, counts, 0, this::isLabel,
+                        true));
             } else if (BLIND_COPY_FIELDS.contains(name)) {
                 rewritten.put(field, new byte[0]);
                 blindCopyFields++;
@@ -187,7 +249,7 @@ public final class CorrespondentRestorer {
         };
         for (HeaderField field : block.fields()) {
             if (idFields.contains(field.name().toLowerCase(Locale.ROOT))) {
-                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null));
+                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null, true));
             }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(consumed.length + 256);
@@ -260,11 +322,12 @@ public final class CorrespondentRestorer {
 
     /**
      * @param label tells a display name Veil gave correspondents (dropped in front of a restored address); null: none
+     * @param field whether {@code raw} is a header field (its name, up to the colon, is never rewritten)
      */
     private static byte[] rewrite(String fieldName, byte[] raw, Pattern pattern, Lookup lookup, int[] counts, int kind,
-                                  Predicate<String> label) throws RestorationException {
+                                  Predicate<String> label, boolean field) throws RestorationException {
         String text = new String(raw, StandardCharsets.ISO_8859_1);
-        int colon = text.indexOf(':');
+        int colon = field ? text.indexOf(':') : -1;
         Matcher m = pattern.matcher(text);
         StringBuilder result = new StringBuilder(text.length() + 64);
         int last = 0;

@@ -5,6 +5,7 @@ import dev.veil.gateway.core.Spool;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.ReportParts;
 import dev.veil.gateway.correspondents.RestorationException;
+import dev.veil.gateway.correspondents.TextParts;
 import dev.veil.gateway.db.SentMessageIdDao;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -22,8 +23,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Outbound: aliases in the header become the real correspondents again (From, Sender, Reply-To, To, Cc; Message-ID,
  * In-Reply-To, References), so the outside world sees a normal reply in the right thread — only those the message
- * goes to (see {@link CorrespondentRestorer}); Bcc fields are removed, as Exchange removes them. If that fails the
- * mail goes to on-error (deferred by default): it never leaves half-restored.
+ * goes to (see {@link CorrespondentRestorer}); Bcc fields are removed, as Exchange removes them. Alias addresses in
+ * the text a person reads (text/plain and text/html parts: the quoted message a reply holds) are restored under the
+ * same rule ({@link TextParts}). If that fails the mail goes to on-error (deferred by default): it never leaves
+ * half-restored.
  */
 public final class RestoreCorrespondentsStep implements MailStep {
     private static final Logger LOG = LoggerFactory.getLogger(RestoreCorrespondentsStep.class);
@@ -75,33 +78,55 @@ public final class RestoreCorrespondentsStep implements MailStep {
                 }
             }
             // everyone the message was accepted for, not this rule's group nor only those a retry still owes it
-            // to: every recipient gets the same header. Read only if the header holds an alias or token.
-            java.util.function.Supplier<java.util.Collection<String>> recipients =
-                    () -> spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients());
+            // to: every recipient gets the same header. Read only if the message holds an alias or token, and once.
+            java.util.function.Supplier<java.util.Collection<String>> recipients = new java.util.function.Supplier<>() {
+                private java.util.Collection<String> read;
+
+                @Override
+                public java.util.Collection<String> get() {
+                    if (read == null) {
+                        read = spool.acceptedRecipients(mail.id()).orElse(mail.envelopeRecipients());
+                    }
+                    return read;
+                }
+            };
             CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
             Optional<byte[]> report = restoredReport(header, in, restored, recipients);
-            if (restored.unresolved() > 0) {
-                LOG.info("{}: {} alias(es) in the header are unknown and stay as they are", mail.id(),
-                        restored.unresolved());
-            }
-            if (restored.withheld() > 0) {
-                LOG.info("{}: {} alias(es) or message id token(s) stay as they are: the message does not go to whom"
-                        + " they stand for", mail.id(), restored.withheld());
-            }
-            if (!restored.changed() && report.isEmpty()) {
-                return;
-            }
+            int[] text = new int[4]; // parts changed, addresses, unresolved, withheld
             try (OutputStream target = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
                 if (report.isPresent()) {
                     LOG.info("{}: restored the fields of its report parts (multipart/report)", mail.id());
                     target.write(report.get());
                 } else {
-                    target.write(restored.header());
-                    in.transferTo(target);
+                    byte[] consumed = header.consumed();
+                    int tail = consumed.length - header.bodyOffset(); // the body's start, read with the header
+                    target.write(restored.header(), 0, restored.header().length - tail);
+                    InputStream body = new java.io.SequenceInputStream(
+                            new java.io.ByteArrayInputStream(consumed, header.bodyOffset(), tail), in);
+                    text[0] = TextParts.copy(header, body, target, octets -> {
+                        CorrespondentRestorer.RestoredText part = restorer.restoreText(octets, recipients);
+                        text[1] += part.addresses();
+                        text[2] += part.unresolved();
+                        text[3] += part.withheld();
+                        return part.text();
+                    });
                 }
             }
-            LOG.info("{}: restored {} correspondent address(es) and {} message id(s), removed {} Bcc field(s)",
-                    mail.id(), restored.addresses(), restored.messageIds(), restored.blindCopyFields());
+            if (restored.unresolved() + text[2] > 0) {
+                LOG.info("{}: {} alias(es) in the header and {} in its text are unknown and stay as they are",
+                        mail.id(), restored.unresolved(), text[2]);
+            }
+            if (restored.withheld() + text[3] > 0) {
+                LOG.info("{}: {} alias(es) or message id token(s) stay as they are: the message does not go to whom"
+                        + " they stand for", mail.id(), restored.withheld() + text[3]);
+            }
+            if (!restored.changed() && report.isEmpty() && text[0] == 0) {
+                Files.delete(out);
+                return;
+            }
+            LOG.info("{}: restored {} correspondent address(es) and {} message id(s), removed {} Bcc field(s);"
+                    + " restored {} address(es) in {} text part(s)", mail.id(), restored.addresses(),
+                    restored.messageIds(), restored.blindCopyFields(), text[1], text[0]);
         } catch (RestorationException e) {
             Files.deleteIfExists(out);
             throw new FailClosedException("correspondents could not be restored: " + e.getMessage(), e);

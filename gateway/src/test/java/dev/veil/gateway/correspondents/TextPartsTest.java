@@ -1,0 +1,155 @@
+package dev.veil.gateway.correspondents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.crypto.HeaderBlock;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/** Alias addresses in the text of mail leaving the business, through {@link TextParts} and the restorer. */
+class TextPartsTest {
+    private static final String BOB_ALIAS = "c-7qf2abcdefghijklmnop@alias.example.net";
+    private static final String CAROL_ALIAS = "c-k9zzabcdefghijklmnop@alias.example.net";
+    private final MapReidentifier aliases = new MapReidentifier()
+            .alias(BOB_ALIAS, "bob@partner.example")
+            .alias(CAROL_ALIAS, "carol@other.example");
+    private final CorrespondentRestorer restorer = new CorrespondentRestorer(aliases);
+
+    /** What the step writes after the header, for a message to bob only; counts[0]: parts changed. */
+    private String body(String message, int[] counts) throws Exception {
+        byte[] bytes = message.getBytes(StandardCharsets.ISO_8859_1);
+        InputStream in = new ByteArrayInputStream(bytes);
+        HeaderBlock header = HeaderBlock.read(in);
+        byte[] consumed = header.consumed();
+        InputStream body = new java.io.SequenceInputStream(new ByteArrayInputStream(consumed, header.bodyOffset(),
+                consumed.length - header.bodyOffset()), in);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        counts[0] = TextParts.copy(header, body, out,
+                text -> restorer.restoreText(text, () -> List.of("Bob@Partner.example")).text());
+        return out.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private String body(String message) throws Exception {
+        return body(message, new int[1]);
+    }
+
+    @Test
+    void aPlainReplyQuotingTheAliasShowsTheRealAddressOfItsRecipientOnly() throws Exception {
+        int[] changed = new int[1];
+        String out = body("From: alice@example.com\r\nTo: " + BOB_ALIAS + "\r\n\r\n"
+                + "Thanks.\r\n\r\nFrom: Correspondent 7QF2 <" + BOB_ALIAS.toUpperCase() + ">\r\n"
+                + "Cc: " + CAROL_ALIAS + "\r\nSent: today\r\n> write to " + BOB_ALIAS + ".\r\n", changed);
+        assertThat(out).isEqualTo("Thanks.\r\n\r\nFrom: Correspondent 7QF2 <bob@partner.example>\r\n"
+                + "Cc: " + CAROL_ALIAS + "\r\nSent: today\r\n> write to bob@partner.example.\r\n");
+        assertThat(changed[0]).isEqualTo(1);
+    }
+
+    @Test
+    void textWithoutAnAliasAndEveryOtherPartLeaveByteForByte() throws Exception {
+        String message = "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\npreamble " + BOB_ALIAS + "\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nno alias here, only dora@elsewhere.example\r\n"
+                + "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=notes.txt\r\n\r\n"
+                + BOB_ALIAS + "\r\n"
+                + "--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + Base64.getMimeEncoder().encodeToString(BOB_ALIAS.getBytes(StandardCharsets.US_ASCII)) + "\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n" + BOB_ALIAS + "\r\n"
+                + "--b--\r\nepilogue " + BOB_ALIAS + "\r\n";
+        int[] changed = new int[1];
+        assertThat(body(message, changed)).isEqualTo(message.substring(message.indexOf("\r\n\r\n") + 4));
+        assertThat(changed[0]).isZero();
+    }
+
+    @Test
+    void quotedPrintableAndBase64PartsAreDecodedRestoredAndEncodedAgain() throws Exception {
+        String html = "<p>On Monday <a href=\"mailto:" + BOB_ALIAS + "\">Correspondent 7QF2</a> wrote:</p>\r\n"
+                + "<blockquote>caf\u00e9 " + "x".repeat(100) + "</blockquote>\r\n";
+        String message = "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
+                + "--outer\r\nContent-Type: multipart/alternative; boundary=\"outer1\"\r\n\r\n"
+                + "--outer1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+                + "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                // the alias split by a soft line break, as a QP encoder may write it
+                + "caf=E9: write to c-7qf2abcdefghij=\r\nklmnop@alias.example.net =3D bob\r\n"
+                + "--outer1\r\nContent-Type: text/html; charset=\"UTF-8\"\r\nContent-Transfer-Encoding: BASE64\r\n\r\n"
+                + Base64.getMimeEncoder().encodeToString(html.getBytes(StandardCharsets.UTF_8)) + "\r\n"
+                + "--outer1--\r\n"
+                + "--outer\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
+                + "--outer--\r\n";
+        int[] changed = new int[1];
+        String out = body(message, changed);
+        assertThat(changed[0]).isEqualTo(2);
+        assertThat(out).doesNotContain("alias.example.net").contains("iVBORw0KGgo=\r\n--outer--\r\n");
+
+        MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()),
+                new ByteArrayInputStream(("Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n" + out)
+                        .getBytes(StandardCharsets.ISO_8859_1)));
+        Multipart mixed = (Multipart) parsed.getContent();
+        Multipart alternative = (Multipart) mixed.getBodyPart(0).getContent();
+        assertThat(alternative.getBodyPart(0).getContent()).isEqualTo("caf\u00e9: write to bob@partner.example = bob");
+        assertThat(alternative.getBodyPart(1).getContent())
+                .isEqualTo(html.replace(BOB_ALIAS, "bob@partner.example"));
+        BodyPart image = mixed.getBodyPart(1);
+        assertThat(image.getInputStream().readAllBytes()).hasSize(8);
+    }
+
+    @Test
+    void aBoundaryThatBeginsAnotherAndAMissingCloseDelimiterAreFollowed() throws Exception {
+        String message = "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                + "--b\r\nContent-Type: multipart/alternative; boundary=b1\r\n\r\n"
+                + "--b1\r\nContent-Type: text/plain\r\n\r\nto " + BOB_ALIAS + "\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nagain " + BOB_ALIAS + "\r\n";
+        String out = body(message);
+        assertThat(out).isEqualTo("--b\r\nContent-Type: multipart/alternative; boundary=b1\r\n\r\n"
+                + "--b1\r\nContent-Type: text/plain\r\n\r\nto bob@partner.example\r\n"
+                + "--b\r\nContent-Type: text/plain\r\n\r\nagain bob@partner.example\r\n");
+    }
+
+    /** A user's S/MIME or PGP/MIME signature covers the text: it stays byte for byte, also nested in a mixed part. */
+    @Test
+    void signedContentStaysByteForByte() throws Exception {
+        String signed = "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;"
+                + " boundary=\"s\"\r\n\r\n--s\r\nContent-Type: text/plain\r\n\r\nsee " + BOB_ALIAS + "\r\n"
+                + "--s\r\nContent-Type: application/pkcs7-signature\r\n\r\nMIIB\r\n--s--\r\n";
+        assertThat(body(signed)).isEqualTo(signed.substring(signed.indexOf("\r\n\r\n") + 4));
+        String mixed = "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\n" + signed
+                + "--m\r\nContent-Type: text/plain\r\n\r\nsee " + BOB_ALIAS + "\r\n--m--\r\n";
+        assertThat(body(mixed)).isEqualTo("--m\r\n" + signed
+                + "--m\r\nContent-Type: text/plain\r\n\r\nsee bob@partner.example\r\n--m--\r\n");
+        String encrypted = "Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=e"
+                + "\r\n\r\n--e\r\nContent-Type: text/plain\r\n\r\n" + BOB_ALIAS + "\r\n--e--\r\n";
+        assertThat(body(encrypted)).isEqualTo(encrypted.substring(encrypted.indexOf("\r\n\r\n") + 4));
+    }
+
+    @Test
+    void aMessageWithoutContentTypeIsPlainTextAndBareLineFeedsStay() throws Exception {
+        assertThat(body("To: x@example.com\n\nsee " + BOB_ALIAS + "\nbye\n")).isEqualTo("see bob@partner.example\nbye\n");
+    }
+
+    @Test
+    void anAliasWhoseRealAddressIsNotAsciiStays() throws Exception {
+        aliases.alias(BOB_ALIAS, "b\u00f6b@partner.example");
+        CorrespondentRestorer.RestoredText text = restorer.restoreText(("see " + BOB_ALIAS)
+                .getBytes(StandardCharsets.US_ASCII), null);
+        assertThat(new String(text.text(), StandardCharsets.US_ASCII)).isEqualTo("see " + BOB_ALIAS);
+        assertThat(text.unresolved()).isEqualTo(1);
+    }
+
+    @Test
+    void aLongLineIsCopiedInPiecesWithoutLosingAnOctet() throws Exception {
+        String longLine = "y".repeat(20_000) + " " + BOB_ALIAS + " " + "z".repeat(20_000) + "\r\n";
+        String message = "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+                + longLine + "--b\r\nContent-Type: application/octet-stream\r\n\r\n" + longLine + "--b--\r\n";
+        assertThat(body(message)).isEqualTo("--b\r\nContent-Type: text/plain\r\n\r\n"
+                + longLine.replace(BOB_ALIAS, "bob@partner.example")
+                + "--b\r\nContent-Type: application/octet-stream\r\n\r\n" + longLine + "--b--\r\n");
+    }
+}
