@@ -29,6 +29,29 @@ public final class HeaderField {
         return name.equalsIgnoreCase(fieldName);
     }
 
+    /**
+     * Whether white space stands between the name and the colon ({@code From : …}): RFC 5322 4.5's obsolete form,
+     * which a reader must take but nobody may write, and which some readers (python3-dkim's) refuse.
+     */
+    public boolean spaceBeforeColon() {
+        return raw.length > name.length() && raw[name.length()] != ':';
+    }
+
+    /** The raw bytes without white space before the colon ({@code From: …}); a copy of them when there is none. */
+    public byte[] withoutSpaceBeforeColon() {
+        int colon = name.length();
+        while (colon < raw.length && raw[colon] != ':') {
+            colon++;
+        }
+        if (colon == name.length() || colon == raw.length) {
+            return raw();
+        }
+        byte[] out = new byte[raw.length - (colon - name.length())];
+        System.arraycopy(raw, 0, out, 0, name.length());
+        System.arraycopy(raw, colon, out, name.length(), raw.length - colon);
+        return out;
+    }
+
     /** A copy of the raw bytes, from the first byte of the name to the end of the last line's line break. */
     public byte[] raw() {
         return raw.clone();

@@ -22,6 +22,19 @@ class HeaderBlockTest {
         assertThat(text(header.consumed()).substring(header.bodyOffset())).isEqualTo("");
     }
 
+    /** RFC 5322 4.5's obsolete white space before the colon: read, and written without it on request. */
+    @Test
+    void aFieldWithSpaceBeforeItsColonCanBeWrittenWithout() {
+        HeaderBlock header = HeaderBlock.parse(bytes("From : a@x\r\nSubject\t \t: s:t\r\n more\r\nTo: b@x\r\n\r\n"));
+
+        assertThat(header.fields()).extracting(HeaderField::name).containsExactly("From", "Subject", "To");
+        assertThat(header.fields()).extracting(HeaderField::spaceBeforeColon).containsExactly(true, true, false);
+        assertThat(text(header.fields().get(0).withoutSpaceBeforeColon())).isEqualTo("From: a@x\r\n");
+        assertThat(text(header.fields().get(1).withoutSpaceBeforeColon())).isEqualTo("Subject: s:t\r\n more\r\n");
+        assertThat(text(header.fields().get(2).withoutSpaceBeforeColon())).isEqualTo("To: b@x\r\n");
+        assertThat(header.fields().get(0).value()).isEqualTo("a@x");
+    }
+
     @Test
     void acceptsBareLineFeedsAndBareCarriageReturns() {
         HeaderBlock header = HeaderBlock.parse(bytes("From: a@x\nSubject: s\rTo: b@x\n\nbody"));

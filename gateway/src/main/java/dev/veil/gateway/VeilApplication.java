@@ -219,7 +219,8 @@ public class VeilApplication extends Application<VeilConfiguration> {
         Map<String, Supplier<MailStep>> available = new LinkedHashMap<>();
         available.put("authenticate", () -> new AuthenticateStep(spool, new SenderAuthenticator(dns), authservId,
                 arcKey == null ? null : message -> arcKey.sealer(authservId, dns).chainOf(message)));
-        available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), authservId, clock));
+        available.put("arc-seal", () -> new ArcSealStep(() -> arcKey.sealer(authservId, dns), spool, authservId,
+                clock));
         available.put("reject", RejectStep::new);
         available.put("skip-encrypted", SkipEncryptedStep::new);
         available.put("pseudonymise", () -> new PseudonymiseStep(spool, correspondents, partyWriter));

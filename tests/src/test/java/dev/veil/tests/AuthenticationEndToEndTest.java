@@ -256,6 +256,47 @@ class AuthenticationEndToEndTest {
         }
     }
 
+    /**
+     * A message that passes unencrypted with a field in RFC 5322's obsolete form, white space before the colon
+     * ({@code From :}), is relayed with the field written {@code From:} and a seal python3-dkim verifies. Found by a
+     * black-box probe: the seal Veil made over {@code From :} was one python3-dkim would not verify, or not even read.
+     */
+    @Test
+    void aFieldWithSpaceBeforeItsColonIsSealedAsRfc5322WritesIt() throws Exception {
+        String policy = PolicyLoader.exampleYaml().replace("rules:\n", """
+                rules:
+                  - name: plain
+                    match:
+                      recipient: plain@example.com
+                    pass:
+                      reason: ARC over obsolete field syntax
+
+                """);
+        try (TestDnsServer dns = TestDnsServer.start();
+             ExchangeAndVeil started = ExchangeAndVeil.prepared(dir.resolve("veil-data"), policy)) {
+            GreenMail exchange = started.exchange();
+            GatewayProcess veil = authenticating(started.veil(), dns, PIPELINE);
+            dns.txt("partner.example", "v=spf1 ip4:127.0.0.1 -all");
+            String record = veil.command("keys", "arc-dns");
+            Matcher m = Pattern.compile("(?m)^veil\\._domainkey\\.arc\\.example\\. IN TXT \\( (.*) \\)$").matcher(record);
+            assertThat(m.find()).as(record).isTrue();
+            Map<String, String> zone = Map.of("veil._domainkey.arc.example",
+                    m.group(1).replace("\" \"", "").replace("\"", ""));
+            veil.start();
+            String message = "From : Bob <bob@partner.example>\r\nTo:<plain@example.com>\r\nSubject\t: the plan\r\n"
+                    + "Date: Sun, 29 Nov 2026 12:00:00 +0000\r\nMessage-ID: <plan-2@partner.example>\r\n"
+                    + "X-Folded  :\r\n a value\r\n\r\nMeet at noon.\r\n";
+            SmtpSubmit.Reply reply = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "plain@example.com",
+                    message);
+            assertThat(reply.code()).as(reply.text()).isEqualTo(250);
+            String relayed = received(exchange, 1);
+            assertThat(relayed).contains("\r\nFrom: Bob <bob@partner.example>\r\n", "\r\nSubject: the plan\r\n",
+                    "\r\nX-Folded:\r\n a value\r\n", "\r\n\r\nMeet at noon.").doesNotContain("From :");
+            Tools.Result arc = DkimTool.arcVerify(relayed.getBytes(StandardCharsets.ISO_8859_1), zone, dir);
+            assertThat(arc.output()).as(relayed).startsWith("cv=pass");
+        }
+    }
+
     /** Exchange and a Veil (not started) under the example policy with {@code dmarc-failure: quarantine}. */
     private ExchangeAndVeil quarantiningDmarcFailures() throws Exception {
         return ExchangeAndVeil.prepared(dir.resolve("veil-data"), PolicyLoader.exampleYaml()

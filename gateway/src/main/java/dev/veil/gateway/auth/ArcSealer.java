@@ -97,21 +97,49 @@ public final class ArcSealer {
     public Chain seal(Path message, Path out, List<String> results, Function<HeaderBlock, List<String>> extraFields,
                       Instant now) throws IOException, DnsTemporaryException {
         Sealed sealed = sealFields(message, results, extraFields, now);
-        try (OutputStream target = Files.newOutputStream(out)) {
-            target.write(sealed.fields());
-            Files.copy(message, target);
+        Path source = message;
+        Path tidy = null;
+        try {
+            if (sealed.spaceBeforeColon()) {
+                tidy = Files.createTempFile(out.toAbsolutePath().getParent(), "arc-tidy", ".eml");
+                tidyFieldNames(message, tidy);
+                source = tidy;
+                sealed = sealFields(tidy, results, extraFields, now);
+            }
+            try (OutputStream target = Files.newOutputStream(out)) {
+                target.write(sealed.fields());
+                Files.copy(source, target);
+            }
+        } finally {
+            if (tidy != null) {
+                Files.deleteIfExists(tidy);
+            }
         }
         return sealed.before();
+    }
+
+    /**
+     * Writes {@code message} with every field's name right before its colon ({@code From :} becomes {@code From:}).
+     * Relaxed canonicalisation (RFC 6376 3.4.2) reads both alike, so no relaxed signature on the message changes; but
+     * python3-dkim refuses the obsolete form, and failed Veil's seal of such a message (a black-box probe), so a
+     * message that has it is sealed in the form RFC 5322 3.6.8 writes.
+     */
+    public static void tidyFieldNames(Path message, Path out) throws IOException {
+        HeaderRewrite.write(message, out, List.of(),
+                field -> field.spaceBeforeColon() ? field.withoutSpaceBeforeColon() : field.raw());
     }
 
     /**
      * The new ARC set (and the extra fields) for {@code message}, to be put above its header as they are: the message
      * is sealed as the fields followed by its bytes, unchanged.
      *
-     * @param fields complete header fields, each ending in CRLF
-     * @param before the chain as it was before the new set
+     * @param fields           complete header fields, each ending in CRLF
+     * @param before           the chain as it was before the new set
+     * @param spaceBeforeColon a field of the message has white space before its colon: nothing was signed ({@code
+     *                         fields} is empty, {@code before} the chain given as arrived), and the caller is to seal
+     *                         the message again after {@link #tidyFieldNames}
      */
-    public record Sealed(byte[] fields, Chain before) {
+    public record Sealed(byte[] fields, Chain before, boolean spaceBeforeColon) {
     }
 
     /** Computes the fields {@link #seal} puts on top, without writing the message again. */
@@ -154,8 +182,13 @@ public final class ArcSealer {
             bodyHash = bodyHash(new SequenceInputStream(new ByteArrayInputStream(consumed, original.bodyOffset(),
                     consumed.length - original.bodyOffset()), in), chunk);
         }
+        for (HeaderField field : original.fields()) {
+            if (field.spaceBeforeColon()) {
+                return new Sealed(new byte[0], arrived, true); // nothing signed: to be sealed again once tidied
+            }
+        }
         NewSet set = newSet(original, bodyHash, results, extraFields.apply(original), arrived, now);
-        return new Sealed(String.join("", set.fields()).getBytes(StandardCharsets.UTF_8), set.before());
+        return new Sealed(String.join("", set.fields()).getBytes(StandardCharsets.UTF_8), set.before(), false);
     }
 
     /** The fields to put on top of the header, and the chain as it was before them. */
