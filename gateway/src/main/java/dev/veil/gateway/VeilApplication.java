@@ -82,7 +82,6 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -202,7 +201,7 @@ public class VeilApplication extends Application<VeilConfiguration> {
         environment.lifecycle().manage(new SentIdPruner(sentIds, idParties, config.getOutbound().getKeepSentIds(),
                 clock));
         HeaderPseudonymiser correspondents = new HeaderPseudonymiser(aliases, keys::pseudonymiser, sentIds::sentAmong,
-                Set.of(DeliveryStatusNotification.sender(hostname)));
+                Map.of(DeliveryStatusNotification.sender(hostname), DeliveryStatusNotification.SENDER_NAME));
         Reidentifier reidentifier = reidentifier(aliases, policies, keys);
         this.reidentifier = reidentifier;
 

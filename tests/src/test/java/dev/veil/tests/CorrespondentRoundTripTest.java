@@ -188,11 +188,12 @@ class CorrespondentRoundTripTest {
             assertThat(raw(toMallory).toLowerCase(Locale.ROOT)).doesNotContain("partner.example");
 
             // Alice's read receipt (RFC 8098) to Bob: the report part names Bob's message by its real id, so his mail
-            // program can match it (a black-box probe's kept the token); the human-readable part is left as it is
+            // program can match it (a black-box probe's kept the token); its human-readable part names Bob by his address
+            // (a probe's showed the alias)
             String receipt = "From: Alice <alice@example.com>\r\nTo: " + stored.getHeader("From")[0] + "\r\n"
                     + "Subject: Read: the plan\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report;"
                     + " report-type=disposition-notification;\r\n\tboundary=\"mdn1\"\r\n\r\n"
-                    + "--mdn1\r\nContent-Type: text/plain\r\n\r\nYour message was read.\r\n\r\n"
+                    + "--mdn1\r\nContent-Type: text/plain\r\n\r\nYour message to " + alias + " was read.\r\n\r\n"
                     + "--mdn1\r\nContent-Type: message/disposition-notification\r\n\r\n"
                     + "Reporting-UA: Microsoft Outlook\r\nFinal-Recipient: rfc822;alice@example.com\r\n"
                     + "Original-Message-ID: " + token + "\r\n"

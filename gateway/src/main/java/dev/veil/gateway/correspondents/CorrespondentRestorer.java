@@ -51,11 +51,69 @@ public final class CorrespondentRestorer {
 
     /**
      * An addr-spec as it can appear anywhere in an address field (bare, in angle brackets, in a group, even inside
-     * a quoted display name), over the ISO-8859-1 view of the bytes so that UTF-8 (RFC 6532) passes through.
+     * a quoted display name), over the ISO-8859-1 view of the bytes so that UTF-8 (RFC 6532) passes through: local
+     * part characters ({@link #LOCAL}), {@code @}, and dot-separated labels ({@link #LABEL}). Found by a scan that
+     * looks at each octet a bounded number of times ({@link #findAddress}): the regular expression it replaces
+     * backtracked over every start in a long run of local-part characters, and a body's 400 KB {@code data:} image
+     * after an {@code @} took a worker 21 minutes (a black-box probe).
      */
-    private static final Pattern ADDRESS = Pattern.compile(
-            "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-\\u0080-\\u00FF]+@[A-Za-z0-9\\-\\u0080-\\u00FF]+(?:\\.[A-Za-z0-9\\-\\u0080-\\u00FF]+)*");
-    private static final Pattern MESSAGE_ID = Pattern.compile("<[^<>\\s]+>");
+    private static final Finder ADDRESS = CorrespondentRestorer::findAddress;
+    private static final boolean[] LOCAL = new boolean[256];
+    private static final boolean[] LABEL = new boolean[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            boolean alnum = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80;
+            LABEL[c] = alnum || c == '-';
+            LOCAL[c] = alnum || "!#$%&'*+/=?^_`{|}~.-".indexOf(c) >= 0;
+        }
+    }
+
+    private static final Pattern MESSAGE_ID_PATTERN = Pattern.compile("<[^<>\\s]+>");
+    private static final Finder MESSAGE_ID = (text, from) -> {
+        Matcher m = MESSAGE_ID_PATTERN.matcher(text);
+        return m.find(from) ? new int[] {m.start(), m.end()} : null;
+    };
+
+    /** Where the next token starts and ends in a text, from a position on; null when there is none. */
+    private interface Finder {
+        int[] find(String text, int from);
+    }
+
+    /**
+     * The next addr-spec at or after {@code from}: the first {@code @} with local-part characters right before it and
+     * a label right after it; the local part runs back to where such characters begin (not before {@code from}), the
+     * domain on over every further {@code .label}. The same matches as {@code [LOCAL]+@[LABEL]+(\\.[LABEL]+)*}, in
+     * time linear in the text: a look back stops at the previous {@code @}, which is no local-part character.
+     */
+    static int[] findAddress(String text, int from) {
+        int length = text.length();
+        for (int at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', at + 1)) {
+            int start = at;
+            while (start > from && is(LOCAL, text.charAt(start - 1))) {
+                start--;
+            }
+            if (start == at || at + 1 >= length || !is(LABEL, text.charAt(at + 1))) {
+                continue;
+            }
+            int end = at + 1;
+            while (end < length && is(LABEL, text.charAt(end))) {
+                end++;
+            }
+            while (end + 1 < length && text.charAt(end) == '.' && is(LABEL, text.charAt(end + 1))) {
+                end += 2;
+                while (end < length && is(LABEL, text.charAt(end))) {
+                    end++;
+                }
+            }
+            return new int[] {start, end};
+        }
+        return null;
+    }
+
+    private static boolean is(boolean[] table, char c) {
+        return c < 256 && table[c];
+    }
     /** What a real address must look like before it goes into a header or an envelope. */
     private static final Pattern SAFE_ADDRESS = Pattern.compile("[^\\s<>()\\[\\],;:\"\\\\@]+@[^\\s<>()\\[\\],;:\"\\\\@]+");
     private static final Pattern SAFE_MESSAGE_ID = Pattern.compile("<[\\x21-\\x3B\\x3D\\x3F-\\x7E]+>");
@@ -173,6 +231,16 @@ public final class CorrespondentRestorer {
         Lookup toRecipients = addressLookup(lowerCased(recipients), counts);
         Lookup lookup = (field, token) -> {
             Optional<String> real = toRecipients.find(field, token);
+            if (real != null && real.isEmpty()) {
+                // text glued to the alias by characters a local part may hold: a link's "?u=c-…@alias" or "/c-…@alias"
+                int cut = lastSeparator(token);
+                if (cut > 0) {
+                    Optional<String> inner = toRecipients.find(field, token.substring(cut + 1));
+                    if (inner != null && inner.isPresent()) {
+                        real = Optional.of(token.substring(0, cut + 1) + inner.get());
+                    }
+                }
+            }
             if (real != null && real.isPresent() && !real.get().chars().allMatch(c -> c < 0x80)) {
                 return Optional.empty();
             }
@@ -199,12 +267,33 @@ public final class CorrespondentRestorer {
             if (real == null || real.isEmpty() || to == null) {
                 return real;
             }
-            if (!to.get().contains(stripTrailingDots(real.get()).toLowerCase(Locale.ROOT))) {
+            // Outlook's apostrophes around a typed address stay in the replacement, but are no part of the recipient
+            String address = stripTrailingDots(real.get());
+            while (address.startsWith("'")) {
+                address = address.substring(1);
+            }
+            if (!to.get().contains(address.toLowerCase(Locale.ROOT))) {
                 counts[3]++;
                 return null;
             }
             return real;
         };
+    }
+
+    /**
+     * Where, in a token's local part, the last character stands that no alias holds (one of {@code =/?&#+%!'}...):
+     * -1 when there is none.
+     */
+    private static int lastSeparator(String token) {
+        int at = token.lastIndexOf('@');
+        for (int i = at - 1; i >= 0; i--) {
+            char c = token.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.'
+                    || c == '_')) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean contains(byte[] bytes, byte b) {
@@ -249,7 +338,8 @@ public final class CorrespondentRestorer {
         };
         for (HeaderField field : block.fields()) {
             if (idFields.contains(field.name().toLowerCase(Locale.ROOT))) {
-                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null, true));
+                rewritten.put(field, rewrite(field.name(), field.raw(), MESSAGE_ID, messageId, counts, 1, null,
+                        true));
             }
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(consumed.length + 256);
@@ -324,41 +414,44 @@ public final class CorrespondentRestorer {
      * @param label tells a display name Veil gave correspondents (dropped in front of a restored address); null: none
      * @param field whether {@code raw} is a header field (its name, up to the colon, is never rewritten)
      */
-    private static byte[] rewrite(String fieldName, byte[] raw, Pattern pattern, Lookup lookup, int[] counts, int kind,
+    private static byte[] rewrite(String fieldName, byte[] raw, Finder finder, Lookup lookup, int[] counts, int kind,
                                   Predicate<String> label, boolean field) throws RestorationException {
         String text = new String(raw, StandardCharsets.ISO_8859_1);
         int colon = field ? text.indexOf(':') : -1;
-        Matcher m = pattern.matcher(text);
-        StringBuilder result = new StringBuilder(text.length() + 64);
+        StringBuilder result = null; // made at the first replacement: most texts have none
+        int copied = 0; // text before this is in result
         int last = 0;
-        boolean changed = false;
-        while (m.find(last)) {
-            if (m.start() <= colon) {
-                last = colon + 1;
+        for (int[] match = finder.find(text, 0); match != null; match = finder.find(text, last)) {
+            if (match[0] <= colon) {
+                last = Math.max(colon + 1, match[0] + 1);
                 continue;
             }
-            String token = new String(m.group().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            last = match[1];
+            String token = new String(text.substring(match[0], match[1]).getBytes(StandardCharsets.ISO_8859_1),
+                    StandardCharsets.UTF_8);
             Optional<String> real = lookup.find(fieldName, token);
-            result.append(text, last, m.start());
             if (real == null) {
-                result.append(m.group());
-            } else if (real.isEmpty()) {
-                result.append(m.group());
-                counts[2]++;
-            } else {
-                if (label != null) {
-                    dropLabelBefore(result, label);
-                }
-                result.append(new String(real.get().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
-                counts[kind]++;
-                changed = true;
+                continue;
             }
-            last = m.end();
+            if (real.isEmpty()) {
+                counts[2]++;
+                continue;
+            }
+            if (result == null) {
+                result = new StringBuilder(text.length() + 64);
+            }
+            result.append(text, copied, match[0]);
+            if (label != null) {
+                dropLabelBefore(result, label);
+            }
+            result.append(new String(real.get().getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1));
+            copied = match[1];
+            counts[kind]++;
         }
-        if (!changed) {
+        if (result == null) {
             return raw;
         }
-        result.append(text, last, text.length());
+        result.append(text, copied, text.length());
         return result.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 

@@ -46,8 +46,8 @@ public final class HeaderPseudonymiser {
     private final AliasDirectory directory;
     private final Supplier<Pseudonymiser> pseudonymiser;
     private final SentIds sentIds;
-    /** Veil's own addresses (lower case), shown as they are: Veil is nobody's correspondent. */
-    private final Set<String> ownAddresses;
+    /** Veil's own addresses (lower case) with the names Veil gives them: shown so, Veil is nobody's correspondent. */
+    private final Map<String, String> ownAddresses;
 
     /**
      * Which of some Message-IDs (without angle brackets) the business sent out through Veil: such an id, named in a
@@ -67,21 +67,24 @@ public final class HeaderPseudonymiser {
     }
 
     public HeaderPseudonymiser(AliasDirectory directory, Supplier<Pseudonymiser> pseudonymiser, SentIds sentIds) {
-        this(directory, pseudonymiser, sentIds, Set.of());
+        this(directory, pseudonymiser, sentIds, Map.of());
     }
 
     /**
-     * @param ownAddresses addresses of Veil itself, which stay as they are: the {@code MAILER-DAEMON} of its own bounce
-     *                     notices (they go into Exchange through this pipeline; a probe saw their sender become an alias
-     *                     and a contact label, as if Veil were a correspondent)
+     * @param ownAddresses addresses of Veil itself, to the display name Veil writes with them: the {@code MAILER-DAEMON}
+     *                     of its own bounce notices (they go into Exchange through this pipeline; a probe saw their
+     *                     sender become an alias and a contact label, as if Veil were a correspondent). Shown with that
+     *                     name whatever name a message gives them: anyone can write Veil's address, and the name
+     *                     beside it would show outside (a probe's "Bob Smith")
      */
     public HeaderPseudonymiser(AliasDirectory directory, Supplier<Pseudonymiser> pseudonymiser, SentIds sentIds,
-                               Set<String> ownAddresses) {
+                               Map<String, String> ownAddresses) {
         this.directory = directory;
         this.pseudonymiser = pseudonymiser;
         this.sentIds = sentIds;
-        this.ownAddresses = ownAddresses.stream().map(a -> a.toLowerCase(Locale.ROOT))
-                .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        Map<String, String> own = new java.util.HashMap<>();
+        ownAddresses.forEach((address, name) -> own.put(address.toLowerCase(Locale.ROOT), name));
+        this.ownAddresses = Map.copyOf(own);
     }
 
 
@@ -234,7 +237,13 @@ public final class HeaderPseudonymiser {
         // a protected address with a non-ASCII local part cannot be written in a header that travels without SMTPUTF8:
         // it goes outside as an alias, like a correspondent's (the real one stays inside), rather than holding the
         // whole message back
-        if (!m.domain().isEmpty() && (policy.protects(m.domain()) || isOwn(m)) && plainLocalPart(m.localPart())
+        String ownName = ownAddresses.isEmpty() ? null
+                : ownAddresses.get((m.localPart() + "@" + m.domain()).toLowerCase(Locale.ROOT));
+        if (ownName != null && plainLocalPart(m.localPart()) && m.localPart().chars().allMatch(c -> c < 0x80)) {
+            String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
+            return ownName.isBlank() ? address : phrase(ownName) + " <" + address + ">";
+        }
+        if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())
                 && m.localPart().chars().allMatch(c -> c < 0x80)) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
             return mayShowName(m.displayName()) ? phrase(m.displayName()) + " <" + address + ">" : address;
@@ -244,11 +253,6 @@ public final class HeaderPseudonymiser {
         String alias = register(canonical, rule.aliasDomain(), aliases);
         String display = rule.displayName().replace("{token}", p.label(canonical));
         return display.isBlank() ? alias : phrase(display) + " <" + alias + ">";
-    }
-
-    private boolean isOwn(AddressParser.Mailbox m) {
-        return !ownAddresses.isEmpty()
-                && ownAddresses.contains((m.localPart() + "@" + m.domain()).toLowerCase(Locale.ROOT));
     }
 
     /**

@@ -35,9 +35,10 @@ final class ShownDate {
      * The date without comments and with single spaces, or empty when what is left is not a date-time. A zone of
      * letters RFC 5322 does not define ({@code CET}, {@code BST}) or no zone at all is shown as {@code -0000}, which
      * RFC 5322 4.3 says such a zone means; {@code +01:00} as {@code +0100}. (A probe's {@code CET} dates were left out,
-     * so Exchange showed the arrival time.) A date-time that names no real moment ({@code 31 Feb}, {@code 25:00}, an
-     * offset of {@code +0075}) is not shown either, as RFC 5322 3.3 asks of a date; a day of the week that is not the
-     * date's is left out, and the date shown without it (a probe saw both go into Exchange as sent).
+     * so Exchange showed the arrival time.) A date-time that names no real moment ({@code 31 Feb}, {@code 25:00}, a
+     * leap second other than 23:59:60 UTC, an offset of {@code +0075} or past 14 hours, a year before 1900) is not
+     * shown either, as RFC 5322 3.3 asks of a date; a day of the week that is not the date's is left out, and the
+     * date shown without it (probes saw all of these go into Exchange as sent).
      */
     static Optional<String> of(String value) {
         String date = HeaderField.withoutComments(value);
@@ -46,37 +47,65 @@ final class ShownDate {
             return Optional.empty();
         }
         Optional<LocalDate> day = realDay(m);
-        if (day.isEmpty() || !realTime(m)) {
+        int offsetMinutes = offsetMinutes(m);
+        if (day.isEmpty() || offsetMinutes == INVALID || !realTime(m, offsetMinutes)) {
             return Optional.empty();
         }
         String weekday = m.group(1);
         String dateTime = (weekday != null && sameDay(weekday, day.get().getDayOfWeek()) ? weekday + ", " : "")
                 + m.group(2);
         if (m.group(9) != null) {
-            if (Integer.parseInt(m.group(9).substring(3)) > 59) {
-                return Optional.empty();
-            }
             return Optional.of(dateTime + " " + m.group(9)); // "+0100 CET": the offset says it all
         }
         if (m.group(10) != null) {
             return Optional.of(dateTime + " " + m.group(10));
         }
         if (m.group(11) != null) {
-            if (Integer.parseInt(m.group(13)) > 59) {
-                return Optional.empty();
-            }
             return Optional.of(dateTime + " " + m.group(11) + m.group(12) + m.group(13));
         }
         return Optional.of(dateTime + " -0000");
     }
 
-    /** The date, if the calendar has it; a two- or three-digit year as RFC 5322 4.3 reads it. */
+    private static final int INVALID = Integer.MIN_VALUE;
+    /** No place on earth is further from UTC than 14 hours (Kiribati, +1400). */
+    private static final int MAX_OFFSET_MINUTES = 14 * 60;
+
+    /** The numeric offset in minutes east of UTC (0 for a zone of letters or none); {@link #INVALID} past ±14:00. */
+    private static int offsetMinutes(Matcher m) {
+        String sign;
+        int hours;
+        int minutes;
+        if (m.group(9) != null) {
+            sign = m.group(9).substring(0, 1);
+            hours = Integer.parseInt(m.group(9).substring(1, 3));
+            minutes = Integer.parseInt(m.group(9).substring(3));
+        } else if (m.group(11) != null) {
+            sign = m.group(11);
+            hours = Integer.parseInt(m.group(12));
+            minutes = Integer.parseInt(m.group(13));
+        } else {
+            return 0;
+        }
+        int total = hours * 60 + minutes;
+        if (minutes > 59 || total > MAX_OFFSET_MINUTES) {
+            return INVALID;
+        }
+        return sign.equals("-") ? -total : total;
+    }
+
+    /**
+     * The date, if the calendar has it and it is 1900 or later (RFC 5322 3.3); a two- or three-digit year as RFC 5322
+     * 4.3 reads it.
+     */
     private static Optional<LocalDate> realDay(Matcher m) {
         int year = Integer.parseInt(m.group(5));
         if (m.group(5).length() == 2) {
             year += year < 50 ? 2000 : 1900;
         } else if (m.group(5).length() == 3) {
             year += 1900;
+        }
+        if (year < 1900) {
+            return Optional.empty();
         }
         int month = MONTHS.indexOf(m.group(4).toLowerCase(Locale.ROOT)) + 1;
         try {
@@ -86,10 +115,19 @@ final class ShownDate {
         }
     }
 
-    /** Hours to 23, minutes to 59, seconds to 60 (a leap second). */
-    private static boolean realTime(Matcher m) {
-        return Integer.parseInt(m.group(6)) <= 23 && Integer.parseInt(m.group(7)) <= 59
-                && (m.group(8) == null || Integer.parseInt(m.group(8)) <= 60);
+    /**
+     * Hours to 23, minutes to 59, seconds to 59 — or 60, a leap second, which comes only at 23:59 UTC (RFC 5322
+     * 3.3 allows the 60 for it).
+     */
+    private static boolean realTime(Matcher m, int offsetMinutes) {
+        int hour = Integer.parseInt(m.group(6));
+        int minute = Integer.parseInt(m.group(7));
+        int second = m.group(8) == null ? 0 : Integer.parseInt(m.group(8));
+        if (hour > 23 || minute > 59 || second > 60) {
+            return false;
+        }
+        int utcMinute = Math.floorMod(hour * 60 + minute - offsetMinutes, 24 * 60);
+        return second < 60 || utcMinute == 23 * 60 + 59;
     }
 
     private static boolean sameDay(String weekday, DayOfWeek day) {

@@ -1,7 +1,9 @@
 package dev.veil.gateway.correspondents;
 
 import dev.veil.crypto.HeaderBlock;
+import dev.veil.crypto.HeaderField;
 import jakarta.mail.MessagingException;
+import jakarta.mail.internet.ContentDisposition;
 import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.internet.ParseException;
@@ -20,13 +22,13 @@ import java.util.Set;
 
 /**
  * Copies a message body with the text a person reads rewritten: every {@code text/plain} and {@code text/html} part
- * that is not an attachment, in any multipart nesting, decoded from its transfer encoding (7bit, 8bit, binary,
- * quoted-printable, base64), given to a {@link TextRewriter}, and encoded again as it was. Everything else —
- * attachments, other types, signed or encrypted content ({@code multipart/signed}, {@code multipart/encrypted}: a
- * changed octet breaks a user's S/MIME or PGP signature), the preamble and epilogue, the delimiters, a text part
- * the rewriter leaves alone — is
- * copied byte for byte, and streamed: only one text part at a time is held, up to {@link #MAX_TEXT_PART} octets
- * (a larger one is copied as it is).
+ * that is not a file (no {@code attachment} disposition, no file name), in any multipart nesting, decoded from its
+ * transfer encoding (7bit, 8bit, binary, quoted-printable, base64), given to a {@link TextRewriter}, and encoded again
+ * as it was — as quoted-printable instead when the rewritten text has a line longer than SMTP carries. Everything
+ * else — files, other types, signed or encrypted content ({@code multipart/signed}, {@code multipart/encrypted}, and
+ * text under an inline PGP signature: a changed octet breaks a user's signature), the preamble and epilogue, the
+ * delimiters, a text part the rewriter leaves alone — is copied byte for byte, and streamed: only one text part at a
+ * time is held, up to {@link #MAX_TEXT_PART} octets (a larger one is copied as it is).
  *
  * <p>Text in a charset that does not write ASCII as ASCII (UTF-16, UTF-32, UTF-7) is copied as it is: the rewriter
  * sees the text as ISO-8859-1, where any ASCII-compatible charset's ASCII shows as itself.
@@ -63,14 +65,16 @@ public final class TextParts {
     }
 
     /**
-     * Copies {@code body} (what follows {@code header}) to {@code out}.
+     * Writes {@code headerBytes} (the message's header as it is to go out, with its blank line) and then {@code body}
+     * (what follows {@code header}, the header as it arrived) to {@code out}; the header's Content-Transfer-Encoding
+     * changes to quoted-printable when the message is one text part whose restored lines would be too long.
      *
      * @return how many text parts the rewriter changed
      */
-    public static int copy(HeaderBlock header, InputStream body, OutputStream out, TextRewriter rewriter)
-            throws IOException, RestorationException {
+    public static int copy(HeaderBlock header, byte[] headerBytes, InputStream body, OutputStream out,
+                           TextRewriter rewriter) throws IOException, RestorationException {
         TextParts walk = new TextParts(body, out, rewriter);
-        walk.part(Part.of(header), 0);
+        walk.part(Part.of(header), headerBytes, 0);
         // anything after an epilogue the walk stopped in (a delimiter of no open multipart) goes as it is
         for (Line line = walk.lines.next(); line != null; line = walk.lines.next()) {
             out.write(line.bytes, 0, line.length);
@@ -84,13 +88,23 @@ public final class TextParts {
             String contentType = header.first("Content-Type").map(f -> f.value()).orElse("text/plain");
             String encoding = header.first("Content-Transfer-Encoding")
                     .map(f -> f.value().strip().toLowerCase(Locale.ROOT)).orElse("7bit");
-            boolean attachment = header.first("Content-Disposition")
-                    .map(f -> f.value().strip().toLowerCase(Locale.ROOT).startsWith("attachment")).orElse(false);
+            // a file, whatever it says of how to show it: "attachment", or a file name in either field (Apple Mail
+            // sends attached text files inline with a name; a probe's were rewritten)
+            boolean attachment = header.first("Content-Disposition").map(f -> {
+                try {
+                    ContentDisposition disposition = new ContentDisposition(f.value());
+                    return "attachment".equalsIgnoreCase(disposition.getDisposition())
+                            || disposition.getParameter("filename") != null;
+                } catch (ParseException e) {
+                    return true; // unreadable: not taken for text to show
+                }
+            }).orElse(false);
             try {
                 ContentType parsed = new ContentType(contentType);
                 String charset = parsed.getParameter("charset");
                 return new Part(parsed.getBaseType().toLowerCase(Locale.ROOT), parsed.getParameter("boundary"),
-                        encoding, charset == null ? "us-ascii" : charset.toLowerCase(Locale.ROOT), attachment);
+                        encoding, charset == null ? "us-ascii" : charset.toLowerCase(Locale.ROOT),
+                        attachment || parsed.getParameter("name") != null);
             } catch (ParseException e) {
                 // a type no reader can make out is nobody's text: copied as it is
                 return new Part("application/octet-stream", null, encoding, "us-ascii", attachment);
@@ -114,15 +128,19 @@ public final class TextParts {
     }
 
     /**
-     * One part's content, up to the delimiter of an enclosing multipart (left for the caller to read) or the end.
+     * One part: its header ({@code headerBytes}, with its blank line) and its content, up to the delimiter of an
+     * enclosing multipart (left for the caller to read) or the end.
      */
-    private void part(Part part, int depth) throws IOException, RestorationException {
+    private void part(Part part, byte[] headerBytes, int depth) throws IOException, RestorationException {
+        if (part.text()) {
+            text(part, headerBytes);
+            return;
+        }
+        out.write(headerBytes);
         if (part.sealed()) {
             copyToDelimiter(); // its own delimiters are not open here: copied with the rest
         } else if (part.multipart() && depth < MAX_DEPTH) {
             multipart(part.boundary().getBytes(StandardCharsets.ISO_8859_1), depth);
-        } else if (part.text()) {
-            text(part);
         } else {
             copyToDelimiter();
         }
@@ -141,9 +159,12 @@ public final class TextParts {
                         copyToDelimiter(); // the epilogue
                         return;
                     }
-                    Optional<HeaderBlock> header = partHeader();
+                    ByteArrayOutputStream headerBytes = new ByteArrayOutputStream(512);
+                    Optional<HeaderBlock> header = partHeader(headerBytes);
                     if (header.isPresent()) {
-                        part(Part.of(header.get()), depth + 1);
+                        part(Part.of(header.get()), headerBytes.toByteArray(), depth + 1);
+                    } else {
+                        headerBytes.writeTo(out);
                     }
                 } else if (delimiter > 0) {
                     lines.pushBack(line); // an enclosing multipart's: this one ends without its close delimiter
@@ -159,23 +180,24 @@ public final class TextParts {
         }
     }
 
-    /** A body part's header, copied; empty when a delimiter or the end comes before its empty line. */
-    private Optional<HeaderBlock> partHeader() throws IOException {
-        ByteArrayOutputStream header = new ByteArrayOutputStream(512);
+    /**
+     * Reads a body part's header into {@code header}; empty when a delimiter or the end comes before its empty line
+     * (what was read is then not a header, and goes as it is).
+     */
+    private Optional<HeaderBlock> partHeader(ByteArrayOutputStream header) throws IOException {
         for (Line line = lines.next(); line != null; line = lines.next()) {
             if (delimiterOf(line) >= 0) {
                 lines.pushBack(line);
-                out.write(header.toByteArray());
                 return Optional.empty();
             }
             header.write(line.bytes, 0, line.length);
-            if (line.blank() || header.size() > HeaderBlock.MAX_BYTES) {
-                byte[] bytes = header.toByteArray();
-                out.write(bytes);
-                return line.blank() ? Optional.of(HeaderBlock.parse(bytes)) : Optional.empty();
+            if (line.blank()) {
+                return Optional.of(HeaderBlock.parse(header.toByteArray()));
+            }
+            if (header.size() > HeaderBlock.MAX_BYTES) {
+                return Optional.empty();
             }
         }
-        out.write(header.toByteArray());
         return Optional.empty();
     }
 
@@ -189,7 +211,7 @@ public final class TextParts {
         }
     }
 
-    private void text(Part part) throws IOException, RestorationException {
+    private void text(Part part, byte[] headerBytes) throws IOException, RestorationException {
         ByteArrayOutputStream held = new ByteArrayOutputStream(4096);
         for (Line line = lines.next(); line != null; line = lines.next()) {
             if (delimiterOf(line) >= 0) {
@@ -198,41 +220,78 @@ public final class TextParts {
             }
             held.write(line.bytes, 0, line.length);
             if (held.size() > MAX_TEXT_PART) {
+                out.write(headerBytes);
                 held.writeTo(out);
                 copyToDelimiter();
                 return;
             }
         }
         byte[] raw = held.toByteArray();
-        byte[] again = rewritten(raw, part.encoding());
-        if (again != raw) {
-            changed++;
-        }
-        out.write(again);
-    }
-
-    /** The part's octets with their text rewritten, in the same transfer encoding; {@code raw} if unchanged. */
-    private byte[] rewritten(byte[] raw, String encoding) throws IOException, RestorationException {
+        String encoding = part.encoding();
         boolean encoded = encoding.equals("quoted-printable") || encoding.equals("base64");
         byte[] text;
         try {
             text = encoded ? MimeUtility.decode(new ByteArrayInputStream(raw), encoding).readAllBytes() : raw;
         } catch (MessagingException | IOException | RuntimeException e) {
-            return raw; // not decodable: no reader shows it as text either
+            text = null; // not decodable: no reader shows it as text either
         }
-        if (text.length > MAX_TEXT_PART) {
-            return raw;
-        }
-        byte[] again = rewriter.rewrite(text);
+        byte[] again = text == null || text.length > MAX_TEXT_PART || clearSigned(text) ? text : rewriter.rewrite(text);
         if (again == text || Arrays.equals(again, text)) {
-            return raw;
+            out.write(headerBytes);
+            out.write(raw);
+            return;
         }
-        if (!encoded) {
-            return again;
+        changed++;
+        if (!encoded && !encoding.equals("binary") && longestLine(again) > MAX_LINE) {
+            // a longer address made a line longer than SMTP carries (RFC 5322 2.1.1): sent as quoted-printable,
+            // which keeps every line short, rather than cut by a relay (a probe's 1,387-octet line went out as it was)
+            encoding = "quoted-printable";
+            encoded = true;
+            headerBytes = withEncoding(headerBytes, encoding);
         }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(again.length * 4 / 3 + 256);
+        out.write(headerBytes);
+        out.write(encoded ? encode(again, encoding, raw) : again);
+    }
+
+    /** Lines longer than this many octets (without the line break) cannot go over SMTP (RFC 5321 4.5.3.1.6). */
+    static final int MAX_LINE = 998;
+    private static final byte[] CLEAR_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * Whether the text holds an inline PGP signature (RFC 4880 7): it covers the text, so a changed octet would break
+     * it (a probe's clear-signed reply failed gpg --verify after its alias was restored).
+     */
+    private static boolean clearSigned(byte[] text) {
+        outer:
+        for (int i = 0; i <= text.length - CLEAR_SIGNED.length; i++) {
+            for (int j = 0; j < CLEAR_SIGNED.length; j++) {
+                if (text[i + j] != CLEAR_SIGNED[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static int longestLine(byte[] text) {
+        int longest = 0;
+        int start = 0;
+        for (int i = 0; i <= text.length; i++) {
+            if (i == text.length || text[i] == '\n') {
+                int end = i > start && i < text.length && text[i - 1] == '\r' ? i - 1 : i;
+                longest = Math.max(longest, end - start);
+                start = i + 1;
+            }
+        }
+        return longest;
+    }
+
+    /** {@code text} in a transfer encoding, ending in a line break where {@code raw} did. */
+    private static byte[] encode(byte[] text, String encoding, byte[] raw) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length * 4 / 3 + 256);
         try (OutputStream encoder = MimeUtility.encode(bytes, encoding)) {
-            encoder.write(again);
+            encoder.write(text);
         } catch (MessagingException e) {
             throw new IOException("cannot encode a text part as " + encoding + ": " + e.getMessage(), e);
         }
@@ -245,6 +304,50 @@ public final class TextParts {
             result[result.length - 1] = '\n';
         }
         return result;
+    }
+
+    /** A part's header with its Content-Transfer-Encoding given as {@code encoding} (the field added if absent). */
+    static byte[] withEncoding(byte[] headerBytes, String encoding) {
+        HeaderBlock header = HeaderBlock.parse(headerBytes);
+        byte[] field = ("Content-Transfer-Encoding: " + encoding + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(headerBytes.length + field.length);
+        int position = 0;
+        boolean written = false;
+        for (HeaderField f : header.fields()) {
+            byte[] raw = f.raw();
+            int at = indexOf(headerBytes, raw, position);
+            if (at < 0) {
+                break;
+            }
+            out.write(headerBytes, position, at - position);
+            if (f.is("Content-Transfer-Encoding")) {
+                if (!written) {
+                    out.writeBytes(field);
+                    written = true;
+                }
+            } else {
+                out.writeBytes(raw);
+            }
+            position = at + raw.length;
+        }
+        if (!written) {
+            out.writeBytes(field);
+        }
+        out.write(headerBytes, position, headerBytes.length - position);
+        return out.toByteArray();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /**

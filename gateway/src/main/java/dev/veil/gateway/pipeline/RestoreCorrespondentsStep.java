@@ -93,23 +93,30 @@ public final class RestoreCorrespondentsStep implements MailStep {
             CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
             Optional<byte[]> report = restoredReport(header, in, restored, recipients);
             int[] text = new int[4]; // parts changed, addresses, unresolved, withheld
+            TextParts.TextRewriter textRestorer = octets -> {
+                CorrespondentRestorer.RestoredText part = restorer.restoreText(octets, recipients);
+                text[1] += part.addresses();
+                text[2] += part.unresolved();
+                text[3] += part.withheld();
+                return part.text();
+            };
             try (OutputStream target = new BufferedOutputStream(Files.newOutputStream(out), 64 * 1024)) {
                 if (report.isPresent()) {
                     LOG.info("{}: restored the fields of its report parts (multipart/report)", mail.id());
-                    target.write(report.get());
+                    // and then its text, as any message's
+                    byte[] whole = report.get();
+                    HeaderBlock restoredHeader = HeaderBlock.parse(whole);
+                    int bodyOffset = restoredHeader.bodyOffset();
+                    text[0] = TextParts.copy(header, java.util.Arrays.copyOf(whole, bodyOffset),
+                            new java.io.ByteArrayInputStream(whole, bodyOffset, whole.length - bodyOffset), target,
+                            textRestorer);
                 } else {
                     byte[] consumed = header.consumed();
                     int tail = consumed.length - header.bodyOffset(); // the body's start, read with the header
-                    target.write(restored.header(), 0, restored.header().length - tail);
                     InputStream body = new java.io.SequenceInputStream(
                             new java.io.ByteArrayInputStream(consumed, header.bodyOffset(), tail), in);
-                    text[0] = TextParts.copy(header, body, target, octets -> {
-                        CorrespondentRestorer.RestoredText part = restorer.restoreText(octets, recipients);
-                        text[1] += part.addresses();
-                        text[2] += part.unresolved();
-                        text[3] += part.withheld();
-                        return part.text();
-                    });
+                    text[0] = TextParts.copy(header, java.util.Arrays.copyOf(restored.header(),
+                            restored.header().length - tail), body, target, textRestorer);
                 }
             }
             if (restored.unresolved() + text[2] > 0) {

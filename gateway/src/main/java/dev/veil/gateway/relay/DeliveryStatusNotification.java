@@ -26,6 +26,9 @@ public final class DeliveryStatusNotification {
     private DeliveryStatusNotification() {
     }
 
+    /** The display name of the notices' sender. */
+    public static final String SENDER_NAME = "Mail Delivery System";
+
     /** Who the notices of Veil on a host of this name come from. */
     public static String sender(String hostname) {
         return "MAILER-DAEMON@" + hostname;
@@ -60,7 +63,7 @@ public final class DeliveryStatusNotification {
                 + UUID.randomUUID().toString().substring(0, 8) + ".dsn@" + hostname;
         String date = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
         StringBuilder m = new StringBuilder();
-        m.append("From: Mail Delivery System <").append(sender(hostname)).append(">\r\n");
+        m.append("From: ").append(SENDER_NAME).append(" <").append(sender(hostname)).append(">\r\n");
         m.append("To: <").append(sender).append(">\r\n");
         m.append("Subject: Undelivered Mail Returned to Sender\r\n");
         m.append("Date: ").append(date).append("\r\n");

@@ -40,6 +40,37 @@ class CorrespondentRestorerTest {
                 restored.unresolved(), restored.withheld(), restored.blindCopyFields());
     }
 
+    /**
+     * The linear address scan finds what the regular expression it replaced found, over random texts of the
+     * characters that matter (local-part and label characters, '@', '.', space, ':', a Latin-1 letter).
+     */
+    @Test
+    void theAddressScanFindsWhatTheRegularExpressionFound() {
+        java.util.regex.Pattern regex = java.util.regex.Pattern.compile(
+                "[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-\\u0080-\\u00FF]+@[A-Za-z0-9\\-\\u0080-\\u00FF]+"
+                        + "(?:\\.[A-Za-z0-9\\-\\u0080-\\u00FF]+)*");
+        String alphabet = "ab-.@@ :'=\u00e9\u0100<>";
+        java.util.Random random = new java.util.Random(42);
+        int matches = 0;
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder text = new StringBuilder();
+            for (int i = random.nextInt(30); i > 0; i--) {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            for (int from = 0; from <= text.length(); from++) {
+                java.util.regex.Matcher m = regex.matcher(text);
+                int[] found = CorrespondentRestorer.findAddress(text.toString(), from);
+                if (m.find(from)) {
+                    assertThat(found).as("'" + text + "' from " + from).containsExactly(m.start(), m.end());
+                    matches++;
+                } else {
+                    assertThat(found).as("'" + text + "' from " + from).isNull();
+                }
+            }
+        }
+        assertThat(matches).isGreaterThan(10_000);
+    }
+
     @Test
     void theRecipientsAreAskedForOnlyWhenTheHeaderHoldsAnAliasOrToken() throws Exception {
         int[] asked = {0};

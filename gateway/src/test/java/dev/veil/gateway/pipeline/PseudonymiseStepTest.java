@@ -287,6 +287,30 @@ class PseudonymiseStepTest {
         assertThat(sent.contains("X@example.com")).as("ids compare exactly").isFalse();
     }
 
+    /**
+     * Veil's own address (its bounce notices' sender) shows as it is, with the name Veil gives it, whatever name the
+     * message gives it: a correspondent could write Veil's address beside their own name (a probe's "Bob Smith"). The
+     * same local part at another host is a correspondent.
+     */
+    @Test
+    void veilsOwnAddressShowsWithVeilsNameOnly() throws Exception {
+        PseudonymiseStep own = new PseudonymiseStep(spool, new HeaderPseudonymiser(directory, () -> pseudonymiser,
+                HeaderPseudonymiser.SentIds.NONE, Map.of("MAILER-DAEMON@veil.example.com", "Mail Delivery System")));
+        for (String from : List.of("Mail Delivery System <MAILER-DAEMON@veil.example.com>",
+                "Bob Smith <mailer-daemon@VEIL.example.com>", "MAILER-DAEMON@veil.example.com")) {
+            AtomicReference<SealRequest> sealed = new AtomicReference<>();
+            run(mail("alice@example.com", MESSAGE.replace("From: =?UTF-8?Q?Bob_P=C3=A4rtner?= <Bob@Partner.Example>",
+                    "From: " + from).replace("Sender: assistant@partner.example\r\n", "")), own, encryptStep(sealed));
+            assertThat(sealed.get().outerValues().get("from")).as(from).hasSize(1).allSatisfy(shown -> assertThat(shown)
+                    .matches("Mail Delivery System <(?i:mailer-daemon@veil\\.example\\.com)>"));
+        }
+        AtomicReference<SealRequest> sealed = new AtomicReference<>();
+        run(mail("alice@example.com", MESSAGE.replace("From: =?UTF-8?Q?Bob_P=C3=A4rtner?= <Bob@Partner.Example>",
+                "From: Mail Delivery System <MAILER-DAEMON@partner.example>")), own, encryptStep(sealed));
+        assertThat(sealed.get().outerValues().get("from").get(0)).doesNotContain("partner.example", "MAILER-DAEMON")
+                .contains("@" + ALIAS_DOMAIN);
+    }
+
     @Test
     void aProtectedAddressWithANonAsciiLocalPartGoesOutsideAsAnAliasAndTheMessageIsNotHeldBack() throws Exception {
         // without SMTPUTF8 the header outside cannot carry josé@example.com; before, the whole message was deferred
@@ -499,6 +523,10 @@ class PseudonymiseStepTest {
         shown.put("Fri, 3 Dec 2026 10:00:00 +0000", "3 Dec 2026 10:00:00 +0000");
         shown.put("thu ,3 Dec 2026 10:00:00 +0000", "thu, 3 Dec 2026 10:00:00 +0000");
         shown.put("31 Dec 2026 23:59:60 +0000", "31 Dec 2026 23:59:60 +0000");
+        shown.put("Fri, 1 Jan 2027 00:59:60 +0100", "Fri, 1 Jan 2027 00:59:60 +0100");
+        shown.put("3 Dec 2026 10:00:00 +1400", "3 Dec 2026 10:00:00 +1400");
+        shown.put("3 Dec 2026 10:00:00 -12:00", "3 Dec 2026 10:00:00 -1200");
+        shown.put("1 Jan 1900 00:00:00 +0000", "1 Jan 1900 00:00:00 +0000");
         shown.put("29 Feb 24 10:00 +0000", "29 Feb 24 10:00 +0000");
         for (var date : shown.entrySet()) {
             AtomicReference<SealRequest> sealed = new AtomicReference<>();
@@ -511,7 +539,9 @@ class PseudonymiseStepTest {
                 "Thu, 3 Dec 2026 10:00:00 via mx.ext.example", "Thu, 3 Dec 2026 25:00:00 +0000",
                 "3 Dec 2026 10:60 +0000", "3 Dec 2026 10:00:61 +0000", "31 Feb 2026 10:00:00 +0000",
                 "29 Feb 2026 10:00:00 +0000", "0 Dec 2026 10:00:00 +0000", "3 Dec 2026 10:00:00 +0075",
-                "3 Dec 2026 10:00:00 +01:75")) {
+                "3 Dec 2026 10:00:00 +01:75", "3 Dec 2026 10:00:60 +0000", "31 Dec 2026 23:59:60 +0100",
+                "3 Dec 2026 10:00:00 -2400", "3 Dec 2026 10:00:00 +2359", "3 Dec 2026 10:00:00 +1401",
+                "Thu, 3 Dec 0000 10:00:00 +0000", "31 Dec 1899 23:00:00 +0000")) {
             AtomicReference<SealRequest> sealed = new AtomicReference<>();
             run(mail("alice@example.com", MESSAGE.replace("Mon, 1 Jan 2024 10:00:00 +0000", notShown)), step,
                     encryptStep(sealed));
