@@ -60,12 +60,21 @@ public final class CorrespondentRestorer {
     private static final Finder ADDRESS = CorrespondentRestorer::findAddress;
     private static final boolean[] LOCAL = new boolean[256];
     private static final boolean[] LABEL = new boolean[256];
+    /**
+     * The same in ASCII only, for text: an alias is ASCII, and the octets of a UTF-8 character glued to it (Outlook's
+     * curly apostrophes, a no-break space, guillemets) would otherwise be taken for part of it (a probe's stayed).
+     */
+    private static final boolean[] ASCII_LOCAL = new boolean[256];
+    private static final boolean[] ASCII_LABEL = new boolean[256];
+    private static final Finder TEXT_ADDRESS = (text, from) -> findAddress(text, from, ASCII_LOCAL, ASCII_LABEL);
 
     static {
         for (int c = 0; c < 256; c++) {
-            boolean alnum = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c >= 0x80;
-            LABEL[c] = alnum || c == '-';
-            LOCAL[c] = alnum || "!#$%&'*+/=?^_`{|}~.-".indexOf(c) >= 0;
+            boolean alnum = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9';
+            ASCII_LABEL[c] = alnum || c == '-';
+            ASCII_LOCAL[c] = alnum || "!#$%&'*+/=?^_`{|}~.-".indexOf(c) >= 0;
+            LABEL[c] = ASCII_LABEL[c] || c >= 0x80;
+            LOCAL[c] = ASCII_LOCAL[c] || c >= 0x80;
         }
     }
 
@@ -87,22 +96,26 @@ public final class CorrespondentRestorer {
      * time linear in the text: a look back stops at the previous {@code @}, which is no local-part character.
      */
     static int[] findAddress(String text, int from) {
+        return findAddress(text, from, LOCAL, LABEL);
+    }
+
+    private static int[] findAddress(String text, int from, boolean[] local, boolean[] label) {
         int length = text.length();
         for (int at = text.indexOf('@', from); at >= 0; at = text.indexOf('@', at + 1)) {
             int start = at;
-            while (start > from && is(LOCAL, text.charAt(start - 1))) {
+            while (start > from && is(local, text.charAt(start - 1))) {
                 start--;
             }
-            if (start == at || at + 1 >= length || !is(LABEL, text.charAt(at + 1))) {
+            if (start == at || at + 1 >= length || !is(label, text.charAt(at + 1))) {
                 continue;
             }
             int end = at + 1;
-            while (end < length && is(LABEL, text.charAt(end))) {
+            while (end < length && is(label, text.charAt(end))) {
                 end++;
             }
-            while (end + 1 < length && text.charAt(end) == '.' && is(LABEL, text.charAt(end + 1))) {
+            while (end + 1 < length && text.charAt(end) == '.' && is(label, text.charAt(end + 1))) {
                 end += 2;
-                while (end < length && is(LABEL, text.charAt(end))) {
+                while (end < length && is(label, text.charAt(end))) {
                     end++;
                 }
             }
@@ -234,7 +247,7 @@ public final class CorrespondentRestorer {
             if (real != null && real.isEmpty()) {
                 // text glued to the alias by characters a local part may hold: a link's "?u=c-…@alias" or "/c-…@alias"
                 int cut = lastSeparator(token);
-                if (cut > 0) {
+                if (cut >= 0) {
                     Optional<String> inner = toRecipients.find(field, token.substring(cut + 1));
                     if (inner != null && inner.isPresent()) {
                         real = Optional.of(token.substring(0, cut + 1) + inner.get());
@@ -246,7 +259,7 @@ public final class CorrespondentRestorer {
             }
             return real;
         };
-        byte[] again = rewrite("the body", text, ADDRESS, lookup, counts, 0, null, false);
+        byte[] again = rewrite("the body", text, TEXT_ADDRESS, lookup, counts, 0, null, false);
         return new RestoredText(again, counts[0], counts[2], counts[3]);
     }
 

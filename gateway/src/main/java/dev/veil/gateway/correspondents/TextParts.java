@@ -34,8 +34,10 @@ import java.util.Set;
  * sees the text as ISO-8859-1, where any ASCII-compatible charset's ASCII shows as itself.
  */
 public final class TextParts {
-    /** A text part larger than this (decoded or not) is copied unchanged. */
+    /** A text part whose text is larger than this is copied unchanged. */
     public static final int MAX_TEXT_PART = 4 * 1024 * 1024;
+    /** What a text part of {@link #MAX_TEXT_PART} may take in base64 with its line breaks (4/3 of it, and more). */
+    private static final int MAX_ENCODED_PART = MAX_TEXT_PART / 2 * 3;
     /** Multiparts nested deeper than this are copied unchanged. */
     static final int MAX_DEPTH = 16;
     private static final int CHUNK = 8192;
@@ -86,11 +88,13 @@ public final class TextParts {
     private record Part(String type, String boundary, String encoding, String charset, boolean attachment) {
         static Part of(HeaderBlock header) {
             String contentType = header.first("Content-Type").map(f -> f.value()).orElse("text/plain");
+            // RFC 2045 6.1 allows comments ("7bit (plain)")
             String encoding = header.first("Content-Transfer-Encoding")
-                    .map(f -> f.value().strip().toLowerCase(Locale.ROOT)).orElse("7bit");
+                    .map(f -> HeaderField.withoutComments(f.value()).strip().toLowerCase(Locale.ROOT)).orElse("7bit");
             // a file, whatever it says of how to show it: "attachment", or a file name in either field (Apple Mail
             // sends attached text files inline with a name; a probe's were rewritten)
-            boolean attachment = header.first("Content-Disposition").map(f -> {
+            // any of several dispositions: a reader may go by any of them
+            boolean attachment = header.all("Content-Disposition").stream().anyMatch(f -> {
                 try {
                     ContentDisposition disposition = new ContentDisposition(f.value());
                     return "attachment".equalsIgnoreCase(disposition.getDisposition())
@@ -98,7 +102,7 @@ public final class TextParts {
                 } catch (ParseException e) {
                     return true; // unreadable: not taken for text to show
                 }
-            }).orElse(false);
+            });
             try {
                 ContentType parsed = new ContentType(contentType);
                 String charset = parsed.getParameter("charset");
@@ -133,7 +137,7 @@ public final class TextParts {
      */
     private void part(Part part, byte[] headerBytes, int depth) throws IOException, RestorationException {
         if (part.text()) {
-            text(part, headerBytes);
+            text(part, headerBytes, depth == 0);
             return;
         }
         out.write(headerBytes);
@@ -211,7 +215,8 @@ public final class TextParts {
         }
     }
 
-    private void text(Part part, byte[] headerBytes) throws IOException, RestorationException {
+    /** @param message whether the part is the whole message (its header then needs MIME-Version for an encoding) */
+    private void text(Part part, byte[] headerBytes, boolean message) throws IOException, RestorationException {
         ByteArrayOutputStream held = new ByteArrayOutputStream(4096);
         for (Line line = lines.next(); line != null; line = lines.next()) {
             if (delimiterOf(line) >= 0) {
@@ -219,7 +224,7 @@ public final class TextParts {
                 break;
             }
             held.write(line.bytes, 0, line.length);
-            if (held.size() > MAX_TEXT_PART) {
+            if (held.size() > MAX_ENCODED_PART) {
                 out.write(headerBytes);
                 held.writeTo(out);
                 copyToDelimiter();
@@ -242,12 +247,13 @@ public final class TextParts {
             return;
         }
         changed++;
-        if (!encoded && !encoding.equals("binary") && longestLine(again) > MAX_LINE) {
-            // a longer address made a line longer than SMTP carries (RFC 5322 2.1.1): sent as quoted-printable,
-            // which keeps every line short, rather than cut by a relay (a probe's 1,387-octet line went out as it was)
+        if (!encoded && longestLine(again) > MAX_LINE) {
+            // a longer address made a line longer than SMTP carries (RFC 5322 2.1.1; binary too: no relay of Veil's
+            // offers BINARYMIME): sent as quoted-printable, which keeps every line short, rather than cut by a relay
+            // (a probe's 1,387-octet line went out as it was)
             encoding = "quoted-printable";
             encoded = true;
-            headerBytes = withEncoding(headerBytes, encoding);
+            headerBytes = withEncoding(headerBytes, encoding, message);
         }
         out.write(headerBytes);
         out.write(encoded ? encode(again, encoding, raw) : again);
@@ -289,13 +295,18 @@ public final class TextParts {
 
     /** {@code text} in a transfer encoding, ending in a line break where {@code raw} did. */
     private static byte[] encode(byte[] text, String encoding, byte[] raw) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length * 4 / 3 + 256);
-        try (OutputStream encoder = MimeUtility.encode(bytes, encoding)) {
-            encoder.write(text);
-        } catch (MessagingException e) {
-            throw new IOException("cannot encode a text part as " + encoding + ": " + e.getMessage(), e);
+        byte[] result;
+        if (encoding.equals("quoted-printable")) {
+            result = QuotedPrintable.encode(text);
+        } else {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length * 4 / 3 + 256);
+            try (OutputStream encoder = MimeUtility.encode(bytes, encoding)) {
+                encoder.write(text);
+            } catch (MessagingException e) {
+                throw new IOException("cannot encode a text part as " + encoding + ": " + e.getMessage(), e);
+            }
+            result = bytes.toByteArray();
         }
-        byte[] result = bytes.toByteArray();
         // the line break before the next delimiter belongs to the delimiter (RFC 2046 5.1.1): keep it there
         boolean endsLine = raw.length > 0 && raw[raw.length - 1] == '\n';
         if (endsLine && (result.length == 0 || result[result.length - 1] != '\n')) {
@@ -306,11 +317,72 @@ public final class TextParts {
         return result;
     }
 
-    /** A part's header with its Content-Transfer-Encoding given as {@code encoding} (the field added if absent). */
-    static byte[] withEncoding(byte[] headerBytes, String encoding) {
+    /**
+     * Quoted-printable (RFC 2045 6.7) that no reader can take for anything else: lines of at most 76 characters, CRLF
+     * as the text's line breaks, a lone CR or LF, trailing white space and every octet outside printable ASCII as
+     * {@code =XX}, and a {@code -} or {@code .} that would begin a line encoded too. A line of the encoded text that
+     * began with {@code --} could be a multipart delimiter (RFC 2046 5.1.1: a probe's re-encoded part broke its
+     * message in two at a soft line break before {@code --BB}); a line of one {@code .} would end SMTP data.
+     */
+    static final class QuotedPrintable {
+        private static final int MAX = 76;
+        private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+        private QuotedPrintable() {
+        }
+
+        static byte[] encode(byte[] text) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(text.length + text.length / 8 + 16);
+            int column = 0;
+            for (int i = 0; i < text.length; i++) {
+                int b = text[i] & 0xff;
+                if (b == '\r' && i + 1 < text.length && text[i + 1] == '\n') {
+                    out.write('\r');
+                    out.write('\n');
+                    column = 0;
+                    i++;
+                    continue;
+                }
+                boolean atLineEnd = i + 1 == text.length
+                        || text[i + 1] == '\r' && i + 2 < text.length && text[i + 2] == '\n';
+                boolean literal = b >= 33 && b <= 126 && b != '=' || (b == ' ' || b == '\t') && !atLineEnd;
+                if (literal && column == 0 && (b == '-' || b == '.')) {
+                    literal = false;
+                }
+                int width = literal ? 1 : 3;
+                // room for a soft break's "=" after it, unless it is the last thing on its line
+                int room = atLineEnd ? MAX : MAX - 1;
+                if (column + width > room) {
+                    out.write('=');
+                    out.write('\r');
+                    out.write('\n');
+                    column = 0;
+                    if (literal && (b == '-' || b == '.')) {
+                        literal = false;
+                        width = 3;
+                    }
+                }
+                if (literal) {
+                    out.write(b);
+                } else {
+                    out.write('=');
+                    out.write(HEX[b >> 4]);
+                    out.write(HEX[b & 0xf]);
+                }
+                column += width;
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /**
+     * A part's header with its Content-Transfer-Encoding given as {@code encoding} (the field added if absent), and,
+     * for a whole message, MIME-Version added if absent (RFC 2045 4: without it a reader need not decode).
+     */
+    static byte[] withEncoding(byte[] headerBytes, String encoding, boolean message) {
         HeaderBlock header = HeaderBlock.parse(headerBytes);
         byte[] field = ("Content-Transfer-Encoding: " + encoding + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(headerBytes.length + field.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(headerBytes.length + field.length + 20);
         int position = 0;
         boolean written = false;
         for (HeaderField f : header.fields()) {
@@ -332,6 +404,9 @@ public final class TextParts {
         }
         if (!written) {
             out.writeBytes(field);
+        }
+        if (message && header.first("MIME-Version").isEmpty()) {
+            out.writeBytes("MIME-Version: 1.0\r\n".getBytes(StandardCharsets.US_ASCII));
         }
         out.write(headerBytes, position, headerBytes.length - position);
         return out.toByteArray();

@@ -24,6 +24,8 @@ class TextPartsTest {
             .alias(BOB_ALIAS, "bob@partner.example")
             .alias(CAROL_ALIAS, "carol@other.example");
     private final CorrespondentRestorer restorer = new CorrespondentRestorer(aliases);
+    /** The message's envelope recipients, for {@link #body} and {@link #whole}. */
+    private List<String> recipients = List.of("Bob@Partner.example");
 
     /** What the step writes after the header, for a message to bob only; counts[0]: parts changed. */
     private String body(String message, int[] counts) throws Exception {
@@ -41,7 +43,7 @@ class TextPartsTest {
                 consumed.length - header.bodyOffset()), in);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         counts[0] = TextParts.copy(header, java.util.Arrays.copyOf(consumed, header.bodyOffset()), body, out,
-                text -> restorer.restoreText(text, () -> List.of("Bob@Partner.example")).text());
+                text -> restorer.restoreText(text, () -> recipients).text());
         return out.toString(StandardCharsets.ISO_8859_1);
     }
 
@@ -172,6 +174,109 @@ class TextPartsTest {
                     : (String) content;
             assertThat(html).startsWith("<p>" + line.replace(BOB_ALIAS, longReal) + "</p>");
         }
+    }
+
+    /**
+     * Quoted-printable as Veil writes it decodes to the same octets, keeps lines to 76 characters, and never begins a
+     * line with "-" or ".": a probe's re-encoded part had a soft line break right before "--BB", its own multipart's
+     * delimiter, and readers split the part there.
+     */
+    @Test
+    void quotedPrintableDecodesToTheSameOctetsAndNoLineBeginsWithADashOrDot() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        byte[] alphabet = "-.= \t\r\nab\u00e9\u0000".getBytes(StandardCharsets.ISO_8859_1);
+        for (int n = 0; n < 2000; n++) {
+            byte[] text = new byte[random.nextInt(400)];
+            for (int i = 0; i < text.length; i++) {
+                text[i] = random.nextInt(4) == 0 ? (byte) random.nextInt(256) : alphabet[random.nextInt(alphabet.length)];
+            }
+            byte[] encoded = TextParts.QuotedPrintable.encode(text);
+            String written = new String(encoded, StandardCharsets.ISO_8859_1);
+            for (String line : written.split("\r\n", -1)) {
+                assertThat(line.length()).as(written).isLessThanOrEqualTo(76);
+                assertThat(line).as(written).doesNotStartWith("-").doesNotStartWith(".");
+                assertThat(line).as(written).doesNotContain("\r").doesNotContain("\n");
+                assertThat(line.chars().allMatch(c -> c >= 32 && c < 127 || c == '\t')).as(written).isTrue();
+                assertThat(line).as(written).doesNotEndWith(" ").doesNotEndWith("\t");
+            }
+            assertThat(jakarta.mail.internet.MimeUtility.decode(new ByteArrayInputStream(encoded), "quoted-printable")
+                    .readAllBytes()).isEqualTo(text);
+        }
+    }
+
+    /** The probe's case: a line made too long, and "--BB" where the encoder's soft break would fall. */
+    @Test
+    void aPartMadeQuotedPrintableDoesNotSplitItsMultipart() throws Exception {
+        String longReal = "l".repeat(64) + "@" + "d".repeat(60) + "." + "d".repeat(60) + ".example";
+        aliases.alias(BOB_ALIAS, longReal);
+        recipients = List.of(longReal);
+        String first = "y".repeat(900) + " " + BOB_ALIAS + "\r\n" + "x".repeat(75) + "--BB\r\nafter";
+        String message = "Content-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\nContent-Type: text/plain\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\n" + first + "\r\n--BB\r\nContent-Type: text/plain\r\n\r\n"
+                + "second part\r\n--BB--\r\n";
+        String out = body(message);
+        MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(
+                ("Content-Type: multipart/mixed; boundary=BB\r\n\r\n" + out).getBytes(StandardCharsets.ISO_8859_1)));
+        Multipart mixed = (Multipart) parsed.getContent();
+        assertThat(mixed.getCount()).isEqualTo(2);
+        assertThat(mixed.getBodyPart(0).getContent()).isEqualTo(first.replace(BOB_ALIAS, longReal));
+        assertThat(mixed.getBodyPart(1).getContent()).isEqualTo("second part");
+        assertThat(out.lines().filter(l -> l.startsWith("--BB")).count()).isEqualTo(3);
+    }
+
+    /**
+     * A whole message of one text part that must go as quoted-printable gets MIME-Version too; binary text does the
+     * same (no relay of Veil's offers BINARYMIME); a transfer encoding with a comment is read (RFC 2045 6.1).
+     */
+    @Test
+    void aWholeMessageMadeQuotedPrintableGetsMimeVersionAndBinaryAndCommentedEncodingsAreRead() throws Exception {
+        String longReal = "l".repeat(64) + "@" + "d".repeat(60) + "." + "d".repeat(60) + ".example";
+        aliases.alias(BOB_ALIAS, longReal);
+        recipients = List.of(longReal);
+        String line = "y".repeat(850) + " " + BOB_ALIAS;
+        for (String header : List.of("From: alice@example.com\r\n", "MIME-Version: 1.0\r\nContent-Transfer-Encoding: binary\r\n",
+                "MIME-Version: 1.0\r\nContent-Transfer-Encoding: 7BIT (plain)\r\n")) {
+            String out = whole(header + "\r\nhello\r\n" + line + "\r\nbye\r\n", new int[1]);
+            assertThat(out).as(header).contains("MIME-Version: 1.0\r\n").contains("Content-Transfer-Encoding: quoted-printable\r\n")
+                    .doesNotContain("binary").doesNotContain("7BIT");
+            assertThat(out.lines().mapToInt(String::length).max().orElseThrow()).isLessThanOrEqualTo(76);
+            MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()),
+                    new ByteArrayInputStream(out.getBytes(StandardCharsets.ISO_8859_1)));
+            assertThat(parsed.getContent()).isEqualTo("hello\r\n" + line.replace(BOB_ALIAS, longReal) + "\r\nbye\r\n");
+        }
+    }
+
+    /** Any of two Content-Disposition fields naming a file makes the part a file. */
+    @Test
+    void aSecondDispositionNamingAFileMakesThePartAFile() throws Exception {
+        String message = "Content-Type: text/plain\r\nContent-Disposition: inline\r\nContent-Disposition: attachment\r\n"
+                + "\r\nhi " + BOB_ALIAS + "\r\n";
+        assertThat(body(message)).isEqualTo("hi " + BOB_ALIAS + "\r\n");
+    }
+
+    /** Text of nearly 4 MiB in base64 (over 4 MiB encoded) is restored: the limit is on the text. */
+    @Test
+    void theSizeLimitIsOnTheTextNotItsEncoding() throws Exception {
+        String text = "z".repeat(3_500_000) + " " + BOB_ALIAS + "\r\n";
+        String message = "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + Base64.getMimeEncoder().encodeToString(text.getBytes(StandardCharsets.US_ASCII)) + "\r\n";
+        String out = body(message);
+        assertThat(new String(Base64.getMimeDecoder().decode(out.strip()), StandardCharsets.US_ASCII))
+                .isEqualTo(text.replace(BOB_ALIAS, "bob@partner.example"));
+    }
+
+    /**
+     * Characters outside ASCII glued to an alias (Outlook's curly apostrophes, a no-break space, guillemets, in UTF-8)
+     * and a "=" before it at the start of a line do not hide it.
+     */
+    @Test
+    void anAliasGluedToNonAsciiQuotesOrAfterAnEqualsSignIsRestored() throws Exception {
+        String text = "\u2018" + BOB_ALIAS + "\u2019 \u00a0" + BOB_ALIAS + "\u00a0 \u00ab" + BOB_ALIAS + "\u00bb\r\n="
+                + BOB_ALIAS + "\r\n";
+        String message = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+                + new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        String out = new String(body(message).getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        assertThat(out).isEqualTo(text.replace(BOB_ALIAS, "bob@partner.example"));
     }
 
     /** Text under an inline PGP signature stays byte for byte: the signature covers it. */
