@@ -650,7 +650,8 @@ public final class CorrespondentRestorer {
         return token.substring(0, end);
     }
 
-    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+    /** Where {@code needle} first occurs in {@code haystack} at or after {@code from}; -1 if nowhere. */
+    static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
         for (int i = from; i <= haystack.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {

@@ -268,16 +268,7 @@ public final class TextParts {
      * it (a probe's clear-signed reply failed gpg --verify after its alias was restored).
      */
     private static boolean clearSigned(byte[] text) {
-        outer:
-        for (int i = 0; i <= text.length - CLEAR_SIGNED.length; i++) {
-            for (int j = 0; j < CLEAR_SIGNED.length; j++) {
-                if (text[i + j] != CLEAR_SIGNED[j]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
+        return CorrespondentRestorer.indexOf(text, CLEAR_SIGNED, 0) >= 0;
     }
 
     private static int longestLine(byte[] text) {
@@ -387,7 +378,7 @@ public final class TextParts {
         boolean written = false;
         for (HeaderField f : header.fields()) {
             byte[] raw = f.raw();
-            int at = indexOf(headerBytes, raw, position);
+            int at = CorrespondentRestorer.indexOf(headerBytes, raw, position);
             if (at < 0) {
                 break;
             }
@@ -410,19 +401,6 @@ public final class TextParts {
         }
         out.write(headerBytes, position, headerBytes.length - position);
         return out.toByteArray();
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle, int from) {
-        outer:
-        for (int i = from; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 
     /**
