@@ -237,7 +237,7 @@ public final class CorrespondentRestorer {
      * @param recipients as for {@link #restore(HeaderBlock, Supplier)}
      */
     public RestoredText restoreText(byte[] text, Supplier<Collection<String>> recipients) throws RestorationException {
-        if (!contains(text, (byte) '@')) {
+        if (indexOf(text, AT, 0) < 0) {
             return new RestoredText(text, 0, 0, 0);
         }
         int[] counts = new int[4];
@@ -309,14 +309,7 @@ public final class CorrespondentRestorer {
         return -1;
     }
 
-    private static boolean contains(byte[] bytes, byte b) {
-        for (byte x : bytes) {
-            if (x == b) {
-                return true;
-            }
-        }
-        return false;
-    }
+    private static final byte[] AT = {'@'};
 
     private Restored restore(HeaderBlock block, Supplier<Collection<String>> recipients, Set<String> addressFields,
                              Set<String> idFields) throws RestorationException {

@@ -87,7 +87,6 @@ public final class HeaderPseudonymiser {
         this.ownAddresses = Map.copyOf(own);
     }
 
-
     /**
      * The pseudonymised header.
      *
@@ -234,15 +233,15 @@ public final class HeaderPseudonymiser {
 
     private String mailbox(AddressParser.Mailbox m, Policy policy, Action.Pseudonymise rule, Pseudonymiser p,
                            Tally aliases) throws AddressParser.MalformedAddressException, PseudonymisationException {
-        // a protected address with a non-ASCII local part cannot be written in a header that travels without SMTPUTF8:
-        // it goes outside as an alias, like a correspondent's (the real one stays inside), rather than holding the
-        // whole message back
         String ownName = ownAddresses.isEmpty() ? null
                 : ownAddresses.get((m.localPart() + "@" + m.domain()).toLowerCase(Locale.ROOT));
         if (ownName != null && plainLocalPart(m.localPart()) && m.localPart().chars().allMatch(c -> c < 0x80)) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
             return ownName.isBlank() ? address : phrase(ownName) + " <" + address + ">";
         }
+        // a protected address with a non-ASCII local part cannot be written in a header that travels without SMTPUTF8:
+        // it goes outside as an alias, like a correspondent's (the real one stays inside), rather than holding the
+        // whole message back
         if (!m.domain().isEmpty() && policy.protects(m.domain()) && plainLocalPart(m.localPart())
                 && m.localPart().chars().allMatch(c -> c < 0x80)) {
             String address = m.localPart() + "@" + AliasDirectory.canonicalDomain(m.domain());
