@@ -187,6 +187,82 @@ public final class HeaderField {
         return field.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** RFC 5322 2.1.1: no line of a message may pass this many octets, CRLF not counted. */
+    public static final int MAX_LINE = 998;
+
+    /**
+     * A whole field (name, colon, value, line breaks; ISO-8859-1 view of its octets) with every line longer than
+     * {@link #MAX_LINE} octets folded, as RFC 5322 2.2.3 allows: a line break put in front of white space it already
+     * has (unfolding takes that break out again, so the value reads the same), or, where a line has none, after a
+     * comma between list items (outside quotes, comments and angle brackets), with a space added after the break. A
+     * line with neither stays as it is. Never folds at the white space right after the colon. Returns {@code field}
+     * itself when no line is too long.
+     */
+    public static String withLinesWithinLimit(String field) {
+        String text = field;
+        for (int start = 0, end; start < text.length(); start = end + 1) {
+            end = text.indexOf('\n', start);
+            if (end < 0) {
+                end = text.length();
+            }
+            int contentEnd = end > start && text.charAt(end - 1) == '\r' ? end - 1 : end;
+            if (contentEnd - start <= MAX_LINE) {
+                continue;
+            }
+            int fold = foldPoint(text, start, start == 0 ? text.indexOf(':') + 1 : start + 1);
+            if (fold < 0) {
+                continue; // nothing to fold at: the line stays long
+            }
+            text = text.substring(0, fold) + (isSpace(text.charAt(fold)) ? "\r\n" : "\r\n ") + text.substring(fold);
+            end = fold + 1; // the rest of the line is a line of its own now, checked again
+        }
+        return text;
+    }
+
+    /**
+     * Where to break the line starting at {@code start}: the last white space within the limit that follows
+     * something other than white space from {@code earliest} on (so no line is left empty, nor a first line that
+     * ends at the colon), else the position after the last comma within it that separates list items; -1 if none.
+     */
+    private static int foldPoint(String text, int start, int earliest) {
+        int limit = Math.min(text.length() - 1, start + MAX_LINE);
+        for (int i = limit; i > Math.max(earliest, start); i--) {
+            if (isSpace(text.charAt(i)) && !isSpace(text.charAt(i - 1))) {
+                return i;
+            }
+        }
+        // a comma outside quoted strings, comments and angle brackets, tracked from the start of the field
+        boolean quoted = false;
+        int comments = 0;
+        boolean angle = false;
+        int found = -1;
+        for (int i = 0; i < limit; i++) {
+            char c = text.charAt(i);
+            if (c == '\\' && (quoted || comments > 0)) {
+                i++;
+            } else if (quoted) {
+                quoted = c != '"';
+            } else if (c == '"') {
+                quoted = true;
+            } else if (c == '(') {
+                comments++;
+            } else if (c == ')' && comments > 0) {
+                comments--;
+            } else if (comments == 0 && c == '<') {
+                angle = true;
+            } else if (comments == 0 && c == '>') {
+                angle = false;
+            } else if (c == ',' && comments == 0 && !angle && i >= earliest) {
+                found = i + 1;
+            }
+        }
+        return found;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
+    }
+
     String lowerCaseName() {
         return name.toLowerCase(Locale.ROOT);
     }

@@ -458,7 +458,9 @@ public final class CorrespondentRestorer {
             return raw;
         }
         result.append(text, copied, text.length());
-        return result.toString().getBytes(StandardCharsets.ISO_8859_1);
+        // a real address can be longer than its alias: a long list on one line could pass 998 octets
+        String written = field ? HeaderField.withLinesWithinLimit(result.toString()) : result.toString();
+        return written.getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**

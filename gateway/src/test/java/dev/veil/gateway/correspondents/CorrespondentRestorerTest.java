@@ -412,4 +412,33 @@ class CorrespondentRestorerTest {
         assertThat(restoreFor(reply, "alice@example.com", "someone@else.example"))
                 .contains("In-Reply-To: <t-def@alias.example.net>");
     }
+    /**
+     * A real address may be longer than its alias: Exchange's list of 40 aliases fits a line, the real addresses
+     * would pass RFC 5322's 998 octets, and the field is folded (unfolding gives the value the restoring made).
+     */
+    @Test
+    void aRestoredLineThatWouldPass998OctetsIsFolded() throws Exception {
+        StringBuilder to = new StringBuilder("To: ");
+        StringBuilder expected = new StringBuilder("To: ");
+        for (int i = 0; i < 40; i++) {
+            String alias = "c-" + i + "@" + MapReidentifier.ALIAS_DOMAIN;
+            String real = "someone.with.a.long.name." + i + "@department.partner-with-long-name.example";
+            aliases.alias(alias, real);
+            to.append(i == 0 ? "" : ",").append(alias);
+            expected.append(i == 0 ? "" : ",").append(real);
+        }
+        String field = to + "\r\n";
+        assertThat(field.length()).isLessThan(998);
+        String out = restore(field + "Subject: many\r\n\r\nbody\r\n");
+
+        for (String line : out.split("\r\n")) {
+            assertThat(line.length()).as(line).isLessThanOrEqualTo(998);
+        }
+        String restoredTo = out.substring(0, out.indexOf("Subject:"));
+        assertThat(restoredTo.split("\r\n")).hasSizeGreaterThan(1);
+        // folded after commas, with a space: unfolding gives the addresses, one space after some commas
+        assertThat(restoredTo.replaceAll("\r\n(?=[ \t])", "").replace(", ", ","))
+                .isEqualTo(expected + "\r\n");
+        assertThat(out).endsWith("Subject: many\r\n\r\nbody\r\n");
+    }
 }
