@@ -238,6 +238,74 @@ class CorrespondentRoundTripTest {
         }
     }
 
+    /**
+     * A correspondent whose address has a quoted local part, and one at an address literal, get aliases inbound like
+     * anyone; the outbound listener refuses those aliases as recipients, and a reply-all that names them in Cc (and
+     * in its quoted text) goes to the others with those two aliases as they were. It was held back, then bounced for
+     * every recipient (a black-box probe).
+     */
+    @Test
+    void aReplyNamingACorrespondentVeilCannotWriteToStillGoesToTheOthers() throws Exception {
+        int exchangePort = GatewayProcess.freePort();
+        int internetPort = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(exchangePort, "127.0.0.1", "smtp"));
+        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
+        exchange.start();
+        internet.start();
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchangePort).outboundRelaySmtp(internetPort)) {
+            veil.start();
+            String original = "From: Bob Partner <bob@partner.example>\r\n"
+                    + "To: Alice <alice@example.com>\r\n"
+                    + "Cc: John <\"john..doe\"@quoted.example>, Literal <carol@[192.0.2.1]>\r\n"
+                    + "Subject: the plan\r\n"
+                    + "Message-ID: <q1@mail.partner.example>\r\n"
+                    + "\r\n"
+                    + "Shall we meet at noon?\r\n";
+            String inboundId = SmtpSubmit.send(veil.smtpPort(), "bob@partner.example", "alice@example.com", original)
+                    .queueId();
+            veil.awaitState(inboundId, "relayed", Duration.ofSeconds(60));
+            MimeMessage stored = exchange.getReceivedMessages()[0];
+            String bobAlias = ((InternetAddress) stored.getFrom()[0]).getAddress();
+            String cc = stored.getHeader("Cc")[0];
+            assertThat(raw(stored).toLowerCase(Locale.ROOT)).doesNotContain("quoted.example")
+                    .doesNotContain("192.0.2.1").doesNotContain("john");
+            String[] ccAliases = Arrays.stream(stored.getRecipients(Message.RecipientType.CC))
+                    .map(a -> ((InternetAddress) a).getAddress()).toArray(String[]::new);
+            assertThat(ccAliases).hasSize(2).allMatch(a -> a.endsWith("@" + ALIAS_DOMAIN));
+
+            try (RawSmtp smtp = RawSmtp.openEhlo(veil.outboundPort())) {
+                assertThat(smtp.command("MAIL FROM:<alice@example.com>").code()).isEqualTo(250);
+                RawSmtp.Reply refused = smtp.command("RCPT TO:<" + ccAliases[0] + ">");
+                assertThat(refused.code()).isEqualTo(550);
+                assertThat(refused.text()).contains("5.1.1");
+            }
+            String reply = "From: Alice <alice@example.com>\r\n"
+                    + "To: " + stored.getHeader("From")[0] + "\r\n"
+                    + "Cc: " + cc + "\r\n"
+                    + "Subject: Re: the plan\r\n"
+                    + "Message-ID: <qreply@example.com>\r\n"
+                    + "In-Reply-To: " + stored.getMessageID() + "\r\n"
+                    + "\r\n"
+                    + "Noon is fine.\r\n\r\n> From: " + stored.getHeader("From")[0] + "\r\n> Cc: " + cc + "\r\n";
+            SmtpSubmit.Reply accepted = SmtpSubmit.send(veil.outboundPort(), "alice@example.com", bobAlias, reply);
+            assertThat(accepted.code()).isEqualTo(250);
+            veil.awaitState(accepted.queueId(), "relayed", Duration.ofSeconds(60));
+
+            assertThat(internet.waitForIncomingEmail(10_000, 1)).isTrue();
+            MimeMessage delivered = internet.getReceivedMessages()[0];
+            assertThat(delivered.getHeader("To")[0]).isEqualTo("<bob@partner.example>");
+            assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<q1@mail.partner.example>");
+            assertThat(delivered.getHeader("Cc")[0]).contains(ccAliases[0], ccAliases[1]);
+            assertThat(raw(delivered)).containsPattern("> From: Correspondent \\w{4} <bob@partner.example>\r\n> Cc: ");
+        } finally {
+            exchange.stop();
+            internet.stop();
+        }
+    }
+
     private static String raw(MimeMessage message) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         message.writeTo(out);

@@ -580,7 +580,14 @@ public final class CorrespondentRestorer {
         if (real == null || real.isEmpty()) {
             return Optional.empty();
         }
-        String value = checkedAddress(real.get());
+        if (!isPlainAddress(real.get())) {
+            // a quoted local part or an address literal ("john..doe"@…, alice@[192.0.2.1]) is an address, but not one
+            // Veil writes into a header or relays to (the outbound listener refuses such an alias as a recipient, so
+            // the message never goes to it): the alias stays, as one nobody knows does, and the rest goes out. Holding
+            // the message back made every reply in a thread that named such a person wait, then bounce (a probe)
+            return Optional.empty();
+        }
+        String value = real.get();
         // keep the trailing dots that are not part of the address (end of a sentence in a comment)
         return Optional.of(value + token.substring(candidate.length()));
     }
@@ -627,14 +634,12 @@ public final class CorrespondentRestorer {
     }
 
     /**
-     * A real address as the Reidentifier gave it, checked so that it cannot inject anything into a header or an
-     * SMTP command (no line breaks, brackets, commas, quotes, spaces).
+     * Whether a real address as the Reidentifier gave it may go into a header or an SMTP command as it is: nothing in it
+     * could inject anything (no line breaks, brackets, commas, quotes, spaces), so no quoted local part or address
+     * literal either.
      */
-    public static String checkedAddress(String real) throws RestorationException {
-        if (real == null || !SAFE_ADDRESS.matcher(real).matches() || real.length() > 320) {
-            throw new RestorationException("the real address behind an alias is not a plain address");
-        }
-        return real;
+    public static boolean isPlainAddress(String real) {
+        return real != null && SAFE_ADDRESS.matcher(real).matches() && real.length() <= 320;
     }
 
     private static String stripTrailingDots(String token) {

@@ -4,7 +4,6 @@ import dev.veil.config.Direction;
 import dev.veil.config.Policy;
 import dev.veil.gateway.correspondents.CorrespondentRestorer;
 import dev.veil.gateway.correspondents.Reidentifier;
-import dev.veil.gateway.correspondents.RestorationException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -103,9 +102,7 @@ final class OutboundRecipientHook implements RcptHook {
             // an SMTPUTF8 address: this relay path does not offer SMTPUTF8, and a mangled address is a misdelivery
             return "is non-ASCII, which needs SMTPUTF8; Veil relays ASCII addresses only";
         }
-        try {
-            CorrespondentRestorer.checkedAddress(real);
-        } catch (RestorationException e) {
+        if (!CorrespondentRestorer.isPlainAddress(real)) {
             return "is not a plain address (a quoted local part, an address literal or no domain)";
         }
         if (RecipientChecks.routesElsewhere(real.substring(0, real.lastIndexOf('@')))) {

@@ -274,10 +274,38 @@ class CorrespondentRestorerTest {
     }
 
     @Test
-    void aRealAddressThatCouldInjectHeaderTextIsRefused() {
+    void aRealAddressThatCouldInjectHeaderTextIsNeverWrittenTheAliasStays() throws Exception {
         aliases.alias(BOB_ALIAS, "bob@partner.example\r\nBcc: eve@evil.example");
 
-        assertThatThrownBy(() -> restore("To: " + BOB_ALIAS + "\r\n\r\n")).isInstanceOf(RestorationException.class);
+        CorrespondentRestorer.Restored restored = restoreWhole(("To: " + BOB_ALIAS + ", " + CAROL_ALIAS + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(restored.header(), StandardCharsets.US_ASCII))
+                .isEqualTo("To: " + BOB_ALIAS + ", carol@other.example\r\n\r\n");
+        assertThat(restored.unresolved()).isEqualTo(1);
+    }
+
+    /**
+     * A correspondent whose address has a quoted local part or is an address literal: the outbound listener refuses
+     * the alias as a recipient, and a reply that names it anyway (in Cc, in its quoted text) goes to the others with
+     * that alias as it was. It was held back, then bounced for every recipient (a black-box probe).
+     */
+    @Test
+    void anAliasOfAnAddressWithAQuotedLocalPartOrAnAddressLiteralStaysAndTheRestIsRestored() throws Exception {
+        String quoted = "c-qqqq@" + MapReidentifier.ALIAS_DOMAIN;
+        String literal = "c-llll@" + MapReidentifier.ALIAS_DOMAIN;
+        aliases.alias(quoted, "\"john..doe\"@quoted.example").alias(literal, "alice@[192.0.2.1]");
+        String reply = "From: alice@example.com\r\nTo: " + BOB_ALIAS + "\r\nCc: Correspondent LSLT <" + quoted
+                + ">, <" + literal + ">\r\n\r\n";
+
+        assertThat(restoreFor(reply, "bob@partner.example")).isEqualTo("From: alice@example.com\r\n"
+                + "To: bob@partner.example\r\nCc: Correspondent LSLT <" + quoted + ">, <" + literal + ">\r\n\r\n");
+        assertThat(restore(reply)).as("restoring everything, as tools do").contains("To: bob@partner.example\r\n",
+                "<" + quoted + ">", "<" + literal + ">");
+        String text = "> From: Correspondent LSLT <" + quoted + ">\r\n> To: " + BOB_ALIAS + "\r\n";
+        CorrespondentRestorer.RestoredText restored = restorer.restoreText(text.getBytes(StandardCharsets.US_ASCII),
+                () -> java.util.List.of("bob@partner.example"));
+        assertThat(new String(restored.text(), StandardCharsets.US_ASCII))
+                .isEqualTo("> From: Correspondent LSLT <" + quoted + ">\r\n> To: bob@partner.example\r\n");
     }
 
     @Test
