@@ -21,8 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Copies a message body with the text a person reads rewritten: every {@code text/plain} and {@code text/html} part
- * that is not a file (no {@code attachment} disposition, no file name), in any multipart nesting, decoded from its
+ * Copies a message body with the text a person reads rewritten: every {@code text/plain} and {@code text/html} part,
+ * and every {@code text/calendar} part (an invitation's attendees, {@link CalendarLines}), that is not a file (no {@code attachment} disposition, no file name), in any multipart nesting, decoded from its
  * transfer encoding (7bit, 8bit, binary, quoted-printable, base64), given to a {@link TextRewriter}, and encoded again
  * as it was — as quoted-printable instead when the rewritten text has a line longer than SMTP carries. Everything
  * else — files, other types, signed or encrypted content ({@code multipart/signed}, {@code multipart/encrypted}, and
@@ -116,9 +116,14 @@ public final class TextParts {
         }
 
         boolean text() {
-            return (type.equals("text/plain") || type.equals("text/html")) && !attachment
+            return (type.equals("text/plain") || type.equals("text/html") || calendar()) && !attachment
                     && !charset.startsWith("utf-16") && !charset.startsWith("utf-32") && !charset.equals("utf-7")
                     && TEXT_ENCODINGS.contains(encoding);
+        }
+
+        /** A meeting invitation or answer (RFC 5545), whose attendees a calendar program matches by address. */
+        boolean calendar() {
+            return type.equals("text/calendar");
         }
 
         boolean multipart() {
@@ -240,7 +245,8 @@ public final class TextParts {
         } catch (MessagingException | IOException | RuntimeException e) {
             text = null; // not decodable: no reader shows it as text either
         }
-        byte[] again = text == null || text.length > MAX_TEXT_PART || clearSigned(text) ? text : rewriter.rewrite(text);
+        byte[] again = text == null || text.length > MAX_TEXT_PART || clearSigned(text) ? text
+                : part.calendar() ? CalendarLines.rewrite(text, rewriter) : rewriter.rewrite(text);
         if (again == text || Arrays.equals(again, text)) {
             out.write(headerBytes);
             out.write(raw);
@@ -257,6 +263,62 @@ public final class TextParts {
         }
         out.write(headerBytes);
         out.write(encoded ? encode(again, encoding, raw) : again);
+    }
+
+    /**
+     * iCalendar's content lines (RFC 5545 3.1): folded at 75 octets, a line break and one space or tab starting each
+     * continuation, so a fold can split an attendee's {@code mailto:} address anywhere (Outlook folds
+     * {@code ATTENDEE;…:mailto:c-…@alias} mid-address). The rewriter sees the lines unfolded; when it changes anything,
+     * every line is folded again at 75 octets, never inside a UTF-8 character. Folding means nothing to a reader, so
+     * lines folded elsewhere before read the same.
+     */
+    static final class CalendarLines {
+        static final int MAX = 75;
+
+        private CalendarLines() {
+        }
+
+        static byte[] rewrite(byte[] text, TextRewriter rewriter) throws RestorationException {
+            byte[] unfolded = unfold(text);
+            byte[] again = rewriter.rewrite(unfolded);
+            return again == unfolded || Arrays.equals(again, unfolded) ? text : fold(again);
+        }
+
+        static byte[] unfold(byte[] text) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(text.length);
+            for (int i = 0; i < text.length; i++) {
+                int next = text[i] == '\r' && i + 1 < text.length && text[i + 1] == '\n' ? i + 2
+                        : text[i] == '\n' ? i + 1 : -1;
+                if (next > 0 && next < text.length && (text[next] == ' ' || text[next] == '\t')) {
+                    i = next; // the break and the one white space character after it go
+                    continue;
+                }
+                out.write(text[i]);
+            }
+            return out.toByteArray();
+        }
+
+        static byte[] fold(byte[] text) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(text.length + text.length / 32);
+            int lineLength = 0;
+            for (int i = 0; i < text.length; i++) {
+                byte b = text[i];
+                if (b == '\r' || b == '\n') {
+                    lineLength = 0;
+                } else {
+                    boolean continuation = (b & 0xC0) == 0x80; // inside a UTF-8 character: no break before it
+                    if (lineLength >= MAX && !continuation) {
+                        out.write('\r');
+                        out.write('\n');
+                        out.write(' ');
+                        lineLength = 1;
+                    }
+                    lineLength++;
+                }
+                out.write(b);
+            }
+            return out.toByteArray();
+        }
     }
 
     /** Lines longer than this many octets (without the line break) cannot go over SMTP (RFC 5321 4.5.3.1.6). */

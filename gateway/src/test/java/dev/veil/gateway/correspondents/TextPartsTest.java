@@ -349,4 +349,59 @@ class TextPartsTest {
         assertThat(text.getHeader("Content-Transfer-Encoding")).containsExactly("quoted-printable");
         assertThat(text.getContent()).isEqualTo(longLine.replace(BOB_ALIAS, "bob@partner.example").strip());
     }
+    /**
+     * An invitation sent from Outlook names its attendees by the aliases Exchange knows, folded at 75 octets
+     * mid-address: the attendee's calendar program could not find itself on the list (a black-box probe). Restored
+     * over the unfolded lines and folded again; a calendar file attached stays as it is.
+     */
+    @Test
+    void aCalendarPartsAttendeesAreRestoredAcrossItsFoldedLines() throws Exception {
+        recipients = List.of("bob@partner.example", "carol@other.example");
+        String attendee = "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Correspondent QXYR:mailto:"
+                + BOB_ALIAS;
+        int split = attendee.indexOf(BOB_ALIAS) + 5; // Outlook folds wherever 75 octets end, mid-address too
+        String folded = attendee.substring(0, split) + "\r\n " + attendee.substring(split);
+        String calendar = "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\n"
+                + "ORGANIZER;CN=Alice:mailto:alice@example.com\r\n" + folded + "\r\n"
+                + "ATTENDEE;CN=Carol:mailto:" + CAROL_ALIAS + "\r\n"
+                + "SUMMARY:Caf\u00c3\u00a9 meeting about the plan with a summary long enough to fold in the middle of \u00c3\u00a9\u00c3\u00a9\u00c3\u00a9\r\n"
+                + "END:VEVENT\r\nEND:VCALENDAR\r\n";
+        String base64 = java.util.Base64.getMimeEncoder(76, "\r\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(calendar.getBytes(StandardCharsets.ISO_8859_1)) + "\r\n";
+        String message = "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+                + "--b1\r\nContent-Type: text/plain\r\n\r\nThe plan\r\n"
+                + "--b1\r\nContent-Type: text/calendar; charset=\"utf-8\"; method=REQUEST\r\n"
+                + "Content-Transfer-Encoding: base64\r\n\r\n" + base64
+                + "--b1\r\nContent-Type: application/ics; name=\"invite.ics\"\r\n"
+                + "Content-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n" + folded + "\r\n"
+                + "--b1--\r\n";
+        int[] counts = new int[1];
+        String out = body(message, counts);
+
+        assertThat(counts[0]).isEqualTo(1);
+        String part = out.substring(out.indexOf("base64\r\n\r\n") + 10, out.indexOf("--b1\r\nContent-Type: application/ics"));
+        String restored = new String(java.util.Base64.getMimeDecoder().decode(part.strip()), StandardCharsets.ISO_8859_1);
+        String unfolded = restored.replaceAll("\r\n[ \t]", "");
+        assertThat(unfolded).contains("CN=Correspondent QXYR:mailto:bob@partner.example\r\n",
+                "ATTENDEE;CN=Carol:mailto:carol@other.example\r\n",
+                "ORGANIZER;CN=Alice:mailto:alice@example.com\r\n");
+        assertThat(unfolded).isEqualTo(calendar.replace(folded, attendee).replace(BOB_ALIAS, "bob@partner.example")
+                .replace(CAROL_ALIAS, "carol@other.example"));
+        for (String line : restored.split("\r\n")) {
+            assertThat(line.length()).as(line).isLessThanOrEqualTo(75);
+            // never split inside a UTF-8 character: no line starts with a continuation octet
+            assertThat(line.isEmpty() || line.charAt(0) < 0x80 || line.charAt(0) >= 0xC0).as(line).isTrue();
+        }
+        assertThat(out).contains("filename=\"invite.ics\"\r\n\r\n" + folded + "\r\n--b1--");
+    }
+
+    @Test
+    void aCalendarPartWithoutAnAliasIsCopiedAsItWasFoldingAndAll() throws Exception {
+        String calendar = "BEGIN:VCALENDAR\r\nATTENDEE;CN=Someone:mailto:someone@\r\n elsewhere.example\r\n"
+                + "END:VCALENDAR\r\n";
+        String message = "Content-Type: text/calendar; method=REQUEST\r\n\r\n" + calendar;
+        int[] counts = new int[1];
+        assertThat(body(message, counts)).isEqualTo(calendar);
+        assertThat(counts[0]).isZero();
+    }
 }
