@@ -323,12 +323,23 @@ public final class HeaderPseudonymiser {
             if (sentIds.contains(id)) {
                 tokens.add("<" + id + ">");
             } else {
-                tokens.add(p.messageId(id, aliasDomain));
+                String token = p.messageId(id, aliasDomain);
+                if (token.length() > MAX_TOKEN) {
+                    // a msg-id cannot be folded, and a token is about 1.6 times its id: an id of some 600 characters
+                    // would make a line no SMTP server need take (RFC 5322 2.1.1; a probe's were 1,026 octets). Such
+                    // an id is left out of what Exchange sees (it gives a message without one an id of its own); the
+                    // real one stays inside the encryption
+                    continue;
+                }
+                tokens.add(token);
                 tokenised.add(id);
             }
         }
         return String.join(" ", tokens);
     }
+
+    /** The longest token that fits a line after {@code In-Reply-To: } or a continuation's space within 998 octets. */
+    public static final int MAX_TOKEN = 998 - "In-Reply-To: ".length();
 
     /** A display name as a header phrase: printable ASCII quoted as needed, anything else as an RFC 2047 word. */
     static String phrase(String text) {
