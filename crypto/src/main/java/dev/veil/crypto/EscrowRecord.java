@@ -31,14 +31,26 @@ final class EscrowRecord {
 
     /** Refuses to make a new escrow key where one was made before; call when the key file is missing. */
     static void checkNoneWasMade(Path escrowFile) throws KeyException {
+        java.util.Optional<String> lost = lost(escrowFile);
+        if (lost.isPresent()) {
+            throw new KeyException(lost.get());
+        }
+    }
+
+    /**
+     * What to say of an escrow key file that is gone while its note is there (restore it: a new key is not made over
+     * it), or empty when the file is there or none was ever made. Also for a file removed while Veil runs: a
+     * black-box probe's mail then waited with "initialise the key store with keys.escrow: true", which it was.
+     */
+    static java.util.Optional<String> lost(Path escrowFile) {
         Path record = of(escrowFile);
-        if (!Files.exists(record)) {
-            return;
+        if (Files.exists(escrowFile) || !Files.exists(record)) {
+            return java.util.Optional.empty();
         }
         String fingerprint = notedOrWhyNot(record);
-        throw new KeyException(escrowFile.toAbsolutePath() + " is missing, but an escrow key was made here (fingerprint "
-                + fingerprint + "): restore that file from its backup. No new escrow key is made over a lost one; to"
-                + " make a new one deliberately, delete " + record.toAbsolutePath());
+        return java.util.Optional.of(escrowFile.toAbsolutePath() + " is missing, but an escrow key was made here"
+                + " (fingerprint " + fingerprint + "): restore that file from its backup. No new escrow key is made over"
+                + " a lost one; to make a new one deliberately, delete " + record.toAbsolutePath());
     }
 
     /**

@@ -406,10 +406,15 @@ public final class OpenPgpKeys {
     OpenPgpEntry requireEscrow() throws KeyException {
         OpenPgpEntry entry = loadEscrow();
         if (entry == null) {
-            throw new KeyMissingException("no OpenPGP escrow key in " + dir.toAbsolutePath()
-                    + " — initialise the key store with keys.escrow: true");
+            throw new KeyMissingException(EscrowRecord.lost(escrowFile()).orElse("no OpenPGP escrow key in "
+                    + dir.toAbsolutePath() + " — initialise the key store with keys.escrow: true"));
         }
         return entry;
+    }
+
+    /** Why the OpenPGP escrow key cannot be used: its file is gone while the note that one was made is there. */
+    public java.util.Optional<String> escrowProblem() {
+        return EscrowRecord.lost(escrowFile());
     }
 
     static String escrowUserId(String organisation) {

@@ -228,10 +228,15 @@ public final class VeilKeys {
     public X509Certificate escrowCertificate() throws KeyException {
         KeyEntry entry = loadEscrow();
         if (entry == null) {
-            throw new KeyMissingException("no escrow key in " + dir.toAbsolutePath()
-                    + " — initialise the key store with keys.escrow: true");
+            throw new KeyMissingException(EscrowRecord.lost(escrowFile()).orElse("no escrow key in "
+                    + dir.toAbsolutePath() + " — initialise the key store with keys.escrow: true"));
         }
         return entry.certificate();
+    }
+
+    /** Why the escrow key cannot be used: its file is gone while the note that one was made is there. */
+    public java.util.Optional<String> escrowProblem() {
+        return EscrowRecord.lost(escrowFile());
     }
 
     /** The organisation CA certificate (to distribute to clients as a trust anchor). */

@@ -259,6 +259,9 @@ public final class KeyService {
             problems.add(masterFile.toAbsolutePath() + " was removed while Veil runs: restore it from its backup now;"
                     + " without it the next start opens no key and all mail waits");
         }
+        // a removed escrow key file: all mail to be encrypted waits on it (a probe's health check stayed green)
+        keys.smime().escrowProblem().ifPresent(problems::add);
+        keys.openpgp().escrowProblem().ifPresent(problems::add);
         problems.addAll(keys.smime().userKeyProblems());
         problems.addAll(keys.openpgp().userKeyProblems());
         problems.addAll(keys.external().problems());

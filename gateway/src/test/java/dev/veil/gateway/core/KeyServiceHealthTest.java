@@ -64,6 +64,36 @@ class KeyServiceHealthTest {
         assertThat(keys.problem()).as("the keys themselves still load").isNull();
     }
 
+    /**
+     * An escrow key file removed while Veil runs: every message to be encrypted waits on it. A black-box probe's waited
+     * with "initialise the key store with keys.escrow: true" (it was), and the health check stayed green.
+     */
+    @Test
+    void anEscrowKeyFileRemovedWhileRunningIsReportedWithTheAdviceToRestoreIt() throws Exception {
+        String yaml = PolicyLoader.exampleYaml().replace("formats: [smime]", "formats: [smime, openpgp]");
+        PolicyLoad load = PolicyLoader.parse("policy.yml", yaml);
+        assertThat(load.hasErrors()).as("%s", load.problems()).isFalse();
+        Policy policy = load.policy().orElseThrow();
+        KeyService keys = KeyService.start(dataDir, Map.of(), () -> policy);
+        KeyService.openOpenPgpKeys(dataDir, Map.of()).userKey("carol@example.com", policy.keys()); // makes its escrow
+        assertThat(keys.healthProblem()).isNull();
+
+        Files.move(dataDir.resolve("keys/escrow.pem"), dataDir.resolve("escrow.pem.elsewhere"));
+        Files.move(dataDir.resolve("keys/openpgp/escrow.asc"), dataDir.resolve("escrow.asc.elsewhere"));
+
+        assertThat(keys.healthProblem()).contains("escrow.pem is missing", "escrow.asc is missing",
+                "restore that file from its backup");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeyService.openKeys(dataDir, Map.of())
+                .escrowCertificate()).hasMessageContaining("restore that file from its backup")
+                .hasMessageNotContaining("initialise");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> KeyService.openOpenPgpKeys(dataDir, Map.of())
+                .escrowKey()).hasMessageContaining("restore that file from its backup");
+
+        Files.move(dataDir.resolve("escrow.pem.elsewhere"), dataDir.resolve("keys/escrow.pem"));
+        Files.move(dataDir.resolve("escrow.asc.elsewhere"), dataDir.resolve("keys/openpgp/escrow.asc"));
+        assertThat(keys.healthProblem()).as("restored").isNull();
+    }
+
     private static void alterWrappedKey(Path file) throws Exception {
         String text = Files.readString(file);
         int end = text.lastIndexOf("-----END");
