@@ -63,6 +63,11 @@ class DurabilityTest {
             for (String id : ids) {
                 veil.awaitState(id, "relayed", Duration.ofSeconds(10));
             }
+            // the notes that the messages were settled go once a checkpoint made that durable (every 5 seconds)
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!queueFiles().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
             assertThat(queueFiles()).isEmpty();
         } finally {
             veil.close();

@@ -61,7 +61,9 @@ class OutboundDurabilityTest {
             }
             assertThat(perMessageId).hasSize(8).allSatisfy((id, count) -> assertThat(count).isEqualTo(1));
             try (Stream<Path> left = Files.list(dir.resolve("veil-data").resolve("spool").resolve("queue"))) {
-                assertThat(left).isEmpty();
+                // the notes of settled messages (empty files) stay until the next checkpoint, a few seconds
+                assertThat(left.map(p -> p.getFileName().toString())
+                        .filter(n -> !n.endsWith(".relayed") && !n.endsWith(".bounced"))).isEmpty();
             }
         } finally {
             veil.close();

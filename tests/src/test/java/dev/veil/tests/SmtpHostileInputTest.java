@@ -844,7 +844,9 @@ class SmtpHostileInputTest {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
+            // the empty notes of settled messages stay until the next checkpoint (a few seconds): not mail
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.endsWith(".relayed") && !n.endsWith(".bounced")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

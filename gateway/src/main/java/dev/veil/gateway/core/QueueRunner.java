@@ -24,6 +24,7 @@ public final class QueueRunner implements Managed {
     private static final Logger LOG = LoggerFactory.getLogger(QueueRunner.class);
     /** How often finished rows past {@code queue.keepFinished} are removed. */
     private static final java.time.Duration PRUNE_EVERY = java.time.Duration.ofHours(1);
+    private static final java.time.Duration FORGET_SETTLED_EVERY = java.time.Duration.ofSeconds(5);
     private final SpoolDao dao;
     private final Spool spool;
     private final Processor processor;
@@ -40,6 +41,11 @@ public final class QueueRunner implements Managed {
     private ExecutorService workers;
     private Thread scanner;
     private volatile boolean running;
+    /**
+     * Whether {@link #start} got to the end: a start that failed (its index rebuild, its recovery) keeps the note of an
+     * unclean stop, so the next start checks again. A probe's failed start removed it, and the next one ran unchecked.
+     */
+    private volatile boolean started;
 
     /** What the workers run for each claimed entry ({@code MessageProcessor::process}). */
     @FunctionalInterface
@@ -96,13 +102,21 @@ public final class QueueRunner implements Managed {
         scanner = new Thread(this::scan, "veil-queue-scanner");
         scanner.setDaemon(true);
         scanner.start();
+        started = true;
     }
 
     private void scan() {
         long interval = Math.max(50, settings.getPollInterval().toMilliseconds());
         java.time.Instant nextPrune = clock.instant();
+        long nextForget = System.nanoTime();
         while (running) {
             try {
+                if (System.nanoTime() - nextForget >= 0) {
+                    // settled messages leave a note each until a checkpoint makes their final state durable: one
+                    // checkpoint every few seconds, not one per message
+                    nextForget = System.nanoTime() + FORGET_SETTLED_EVERY.toNanos();
+                    spool.forgetSettled();
+                }
                 for (QueueId id : List.copyOf(stranded)) {
                     dao.release(id, clock.instant(), clock.instant());
                     stranded.remove(id);
@@ -235,6 +249,8 @@ public final class QueueRunner implements Managed {
                 workers.shutdownNow();
             }
         }
-        spool.markStopped();
+        if (started) {
+            spool.markStopped();
+        }
     }
 }

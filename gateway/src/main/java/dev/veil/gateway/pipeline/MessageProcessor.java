@@ -374,7 +374,7 @@ public final class MessageProcessor {
         } else {
             SpoolState state = permanent.isEmpty() ? SpoolState.RELAYED : SpoolState.BOUNCED;
             spoolDao.finish(id, state, permanent.isEmpty() ? null : first(permanent), now, o.audit);
-            spool.remove(id);
+            spool.settled(id, state);
             if (permanent.isEmpty()) {
                 LOG.info("{}: relayed", id);
             } else {

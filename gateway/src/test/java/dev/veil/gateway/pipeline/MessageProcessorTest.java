@@ -653,6 +653,12 @@ class MessageProcessorTest {
         assertThat(entry(fromNullSender).state()).isEqualTo(SpoolState.BOUNCED);
         assertThat(spool.dsnFile(fromNullSender)).doesNotExist();
         try (Stream<Path> files = Files.list(spool.queueDirectory())) {
+            // nothing queued: only the two notes that they were settled, until a checkpoint
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder(off.value() + ".bounced",
+                    fromNullSender.value() + ".bounced");
+        }
+        assertThat(spool.forgetSettled()).isEqualTo(2);
+        try (Stream<Path> files = Files.list(spool.queueDirectory())) {
             assertThat(files).isEmpty();
         }
     }
