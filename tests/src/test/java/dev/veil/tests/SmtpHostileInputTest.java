@@ -285,6 +285,10 @@ class SmtpHostileInputTest {
             assertThat(over.text()).startsWith("5.3.4");
             Reply far = smtp.command("MAIL FROM:<sender@partner.example> SIZE=2000000");
             assertThat(far.code()).as(smtp.transcript()).isEqualTo(552);
+            // RFC 1870 allows 20 digits, more than a long holds: too big, not a syntax error (a probe got 501)
+            Reply huge = smtp.command("MAIL FROM:<sender@partner.example> SIZE=99999999999999999999");
+            assertThat(huge.code()).as(smtp.transcript()).isEqualTo(552);
+            assertThat(huge.text()).startsWith("5.3.4");
             Reply at = smtp.command("MAIL FROM:<sender@partner.example> SIZE=" + LIMITED_MAX_SIZE);
             assertThat(at.code()).as("SIZE exactly at the limit; " + smtp.transcript()).isEqualTo(250);
         }

@@ -34,8 +34,12 @@ final class MessageSizeLimit implements MailParametersHook, EhloExtension {
         try {
             declared = Long.parseLong(paramValue);
         } catch (NumberFormatException e) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("501")
-                    .smtpDescription("5.5.4 Syntactically incorrect value for SIZE parameter").build();
+            if (paramValue != null && paramValue.matches("[0-9]{1,20}")) {
+                declared = Long.MAX_VALUE; // RFC 1870 allows 20 digits: more than a long holds, and too big all the same
+            } else {
+                return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("501")
+                        .smtpDescription("5.5.4 Syntactically incorrect value for SIZE parameter").build();
+            }
         }
         if (declared > maxSize) {
             return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("552")
