@@ -38,8 +38,9 @@ public class UpstreamSettings {
 
     @NotNull
     private Duration connectTimeout = Duration.seconds(30);
+    /** RFC 5321 4.5.3.2.6: a client waits 10 minutes for the reply to the end of data (one timeout covers every reply). */
     @NotNull
-    private Duration readTimeout = Duration.minutes(5);
+    private Duration readTimeout = Duration.minutes(10);
 
     /** Name Veil says in EHLO; the SMTP listener's host name when empty. */
     private String heloName = "";
