@@ -168,7 +168,13 @@ class CorrespondentRestorerCorpusTest {
             assertThat(after).as(file.getFileName() + ": parts").hasSameSizeAs(before);
             for (int i = 0; i < before.size(); i++) {
                 String was = new String(before.get(i), StandardCharsets.ISO_8859_1);
-                String is = new String(after.get(i), StandardCharsets.ISO_8859_1).replace("@" + MARK, "@");
+                String is = new String(after.get(i), StandardCharsets.ISO_8859_1);
+                if (was.startsWith("BEGIN:VCALENDAR")) {
+                    // an invitation is folded again at 75 octets once restored: its lines unfolded are what count
+                    was = was.replaceAll("\r?\n[ \t]", "");
+                    is = is.replaceAll("\r?\n[ \t]", "");
+                }
+                is = is.replace("@" + MARK, "@");
                 assertThat(around(is, was)).as(file.getFileName() + ": part " + i).isEqualTo(around(was, is));
                 compared++;
             }

@@ -210,8 +210,12 @@ public final class CorrespondentRestorer {
         return restore(block, recipients, REPORT_ADDRESS_FIELDS, REPORT_MESSAGE_ID_FIELDS);
     }
 
+    /**
+     * With {@code Diagnostic-Code}: a server's reply can quote the sender or the header it refused (a probe's Exchange
+     * stand-in answered "rejected MAIL FROM:&lt;c-…&gt;", and Veil's notice took the alias to the correspondent).
+     */
     static final Set<String> REPORT_ADDRESS_FIELDS = Set.of("from", "sender", "reply-to", "to", "cc",
-            "original-recipient", "final-recipient");
+            "original-recipient", "final-recipient", "diagnostic-code");
     static final Set<String> REPORT_MESSAGE_ID_FIELDS = Set.of("message-id", "in-reply-to", "references",
             "original-message-id");
 

@@ -274,6 +274,8 @@ public final class TextParts {
      */
     static final class CalendarLines {
         static final int MAX = 75;
+        private static final byte[] CRLF = {'\r', '\n'};
+        private static final byte[] LF = {'\n'};
 
         private CalendarLines() {
         }
@@ -300,6 +302,10 @@ public final class TextParts {
 
         static byte[] fold(byte[] text) {
             ByteArrayOutputStream out = new ByteArrayOutputStream(text.length + text.length / 32);
+            // the text's own line breaks: a CR added in a text of bare LFs would stay inside a value for a reader that
+            // unfolds at LF and a space (a probe's LF-only invitation came back with both kinds)
+            boolean bareLf = CorrespondentRestorer.indexOf(text, CRLF, 0) < 0
+                    && CorrespondentRestorer.indexOf(text, LF, 0) >= 0;
             int lineLength = 0;
             for (int i = 0; i < text.length; i++) {
                 byte b = text[i];
@@ -308,7 +314,9 @@ public final class TextParts {
                 } else {
                     boolean continuation = (b & 0xC0) == 0x80; // inside a UTF-8 character: no break before it
                     if (lineLength >= MAX && !continuation) {
-                        out.write('\r');
+                        if (!bareLf) {
+                            out.write('\r');
+                        }
                         out.write('\n');
                         out.write(' ');
                         lineLength = 1;

@@ -361,7 +361,8 @@ class CorrespondentRestorerTest {
                 + "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Contact 7QF2 <" + BOB_ALIAS + ">\r\n"
                 + "To: alice@example.com\r\nCc: " + CAROL_ALIAS + "\r\nMessage-ID: <t-abc@alias.example.net>\r\n"
                 + "\r\n--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns;mx.example.com\r\n"
-                + "\r\nFinal-Recipient: rfc822;" + BOB_ALIAS + "\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+                + "\r\nFinal-Recipient: rfc822;" + BOB_ALIAS + "\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+                + "Diagnostic-Code: smtp; 554 5.7.1 rejected MAIL FROM:<" + BOB_ALIAS + ">\r\n\r\n"
                 + "--b1\r\nContent-Type: message/disposition-notification\r\nContent-Transfer-Encoding: base64\r\n"
                 + "\r\nT3JpZ2luYWwtTWVzc2FnZS1JRDogPHQtYWJjQGFsaWFzLmV4YW1wbGUubmV0Pg==\r\n--b1--\r\n";
         assertThat(ReportParts.reportBoundary("multipart/report; report-type=disposition-notification;\r\n"
@@ -375,7 +376,8 @@ class CorrespondentRestorerTest {
                 .replace("Message-ID: <t-abc@alias.example.net>\r\n\r\n--b1\r\nContent-Type: message/delivery",
                         "Message-ID: <CAF123@mail.partner.example>\r\n\r\n--b1\r\nContent-Type: message/delivery")
                 .replace("From: Contact 7QF2 <" + BOB_ALIAS + ">", "From: Contact 7QF2 <bob@partner.example>")
-                .replace("Final-Recipient: rfc822;" + BOB_ALIAS, "Final-Recipient: rfc822;bob@partner.example"));
+                .replace("Final-Recipient: rfc822;" + BOB_ALIAS, "Final-Recipient: rfc822;bob@partner.example")
+                .replace("MAIL FROM:<" + BOB_ALIAS + ">", "MAIL FROM:<bob@partner.example>"));
 
         // without its close delimiter the last part is a part all the same; a report nested in it is followed
         String unclosed = body.substring(0, body.indexOf("--b1\r\nContent-Type: message/delivery-status"));

@@ -404,4 +404,19 @@ class TextPartsTest {
         assertThat(body(message, counts)).isEqualTo(calendar);
         assertThat(counts[0]).isZero();
     }
+    @Test
+    void aCalendarWithBareLineFeedsIsFoldedWithBareLineFeeds() throws Exception {
+        recipients = List.of("bob@partner.example");
+        String calendar = "BEGIN:VCALENDAR\nATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Someone:mailto:"
+                + BOB_ALIAS.substring(0, 10) + "\n " + BOB_ALIAS.substring(10) + "\nEND:VCALENDAR\n";
+        String base64 = java.util.Base64.getMimeEncoder().encodeToString(calendar.getBytes(StandardCharsets.US_ASCII));
+        String message = "Content-Type: text/calendar; method=REQUEST\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + base64 + "\r\n";
+        String out = new String(java.util.Base64.getMimeDecoder().decode(body(message).strip()),
+                StandardCharsets.US_ASCII);
+
+        assertThat(out).doesNotContain("\r").contains("\n ");
+        assertThat(out.replace("\n ", "")).isEqualTo(calendar.replace("\n ", "").replace(BOB_ALIAS,
+                "bob@partner.example"));
+    }
 }
