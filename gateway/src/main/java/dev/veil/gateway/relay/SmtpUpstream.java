@@ -118,7 +118,7 @@ public final class SmtpUpstream implements Upstream {
             throwClassified(e, recipients);
         } catch (MessagingException e) {
             closeQuietly(transport);
-            throw new TemporaryFailureException(describe() + ": " + rootMessage(e), e);
+            throw new TemporaryFailureException(describe() + ": " + withoutReply(rootMessage(e)), e);
         }
     }
 
@@ -162,21 +162,32 @@ public final class SmtpUpstream implements Upstream {
      * recipient refused at RCPT with that reply, every other one that did not get it (accepted at RCPT, then the
      * transaction failed at DATA or at the final dot, or it never got that far) with the transaction's reply.
      */
+    /**
+     * Jakarta Mail's account of a connection the server closed instead of replying ({@code [EOF]}), said in words: a
+     * probe's queue showed only "[EOF]". After the data was sent the server may have kept the message, and the retry
+     * sends it again.
+     */
+    static String withoutReply(String reply) {
+        return reply.startsWith("[EOF]") ? "the server closed the connection without a reply (" + reply + "); if it"
+                + " had taken the data, the message may have arrived, and is sent again" : reply;
+    }
+
     static void throwClassified(SendFailedException e, List<String> recipients)
             throws TemporaryFailureException, PermanentFailureException, PartialDeliveryException {
         List<String> permanent = new ArrayList<>();
         List<String> temporary = new ArrayList<>();
         java.util.Map<String, String> replies = new java.util.LinkedHashMap<>();
         // the server's reply itself: rootMessage would append the next exception's, another recipient's RCPT reply
-        String transactionReply = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().trim();
         int code = e instanceof SMTPSendFailedException s ? s.getReturnCode() : -1;
+        String transactionReply = withoutReply(e.getMessage() == null ? e.getClass().getSimpleName()
+                : e.getMessage().trim());
         for (Exception next = e.getNextException(); next instanceof MessagingException m; next = m.getNextException()) {
             if (next instanceof SMTPAddressFailedException a) {
                 String address = a.getAddress().getAddress();
                 if (replies.containsKey(address)) {
                     continue;
                 }
-                replies.put(address, a.getMessage() == null ? transactionReply : a.getMessage().trim());
+                replies.put(address, a.getMessage() == null ? transactionReply : withoutReply(a.getMessage().trim()));
                 if (a.getReturnCode() >= 500) {
                     permanent.add(address);
                 } else {

@@ -83,6 +83,61 @@ class SmtpUpstreamTest {
     }
 
     /**
+     * A server that hangs up instead of replying (at RCPT, or after the data's final dot): Jakarta Mail calls it
+     * "[EOF]", all a probe's queue showed. The reason now says what happened, and that data sent may have arrived.
+     */
+    @Test
+    void aServerThatHangsUpInsteadOfReplyingIsSaidSoInWords() throws Exception {
+        Path message = dir.resolve("m.eml");
+        Files.writeString(message, "Subject: x\r\n\r\nbody\r\n");
+        for (String hangUpAt : List.of("RCPT", ".")) {
+            try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                Thread server = new Thread(() -> {
+                    try (Socket s = upstream.accept();
+                         java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(
+                                 s.getInputStream(), StandardCharsets.US_ASCII));
+                         java.io.Writer out = new java.io.OutputStreamWriter(s.getOutputStream(),
+                                 StandardCharsets.US_ASCII)) {
+                        out.write("220 sink\r\n");
+                        out.flush();
+                        for (String line = in.readLine(); line != null; line = in.readLine()) {
+                            if (line.toUpperCase(Locale.ROOT).startsWith(hangUpAt)) {
+                                return; // closes the connection without a reply
+                            }
+                            String upper = line.toUpperCase(Locale.ROOT);
+                            if (upper.startsWith("EHLO")) {
+                                out.write("250-sink\r\n250 PIPELINING\r\n");
+                            } else if (upper.startsWith("DATA")) {
+                                out.write("354 go\r\n");
+                            } else if (line.startsWith("Subject") || line.isEmpty() || line.equals("body")) {
+                                continue;
+                            } else {
+                                out.write("250 ok\r\n");
+                            }
+                            out.flush();
+                        }
+                    } catch (Exception ignored) {
+                        // the test's end
+                    }
+                });
+                server.setDaemon(true);
+                server.start();
+                SmtpUpstream relay = relayTo(upstream);
+                try {
+                    assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(message),
+                            "plain@example.com", List.of("bob@partner.example")))
+                            .as("hang up at " + hangUpAt)
+                            .isInstanceOf(TemporaryFailureException.class)
+                            .satisfies(e -> assertThat(e.getMessage() + " " + ((TemporaryFailureException) e)
+                                    .toString()).contains("closed the connection without a reply"));
+                } finally {
+                    relay.close();
+                }
+            }
+        }
+    }
+
+    /**
      * Relays to a server that refuses RCPT for a local part starting "permbob" (with {@link #PERM_BOB}), accepts
      * every other and answers the final dot with {@code dataReply}.
      */
