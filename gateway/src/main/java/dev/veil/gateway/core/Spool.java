@@ -139,7 +139,7 @@ public final class Spool {
                         } else if (hold.isPresent() && state != SpoolState.QUARANTINED) {
                             unhold(id); // settled after a release whose note outlived it
                         }
-                        if (state == SpoolState.RELAYED || state == SpoolState.BOUNCED) {
+                        if (SETTLED.contains(state)) {
                             // a kill between the commit and the deletes: the plaintext would stay for good (a probe
                             // found 29 such messages after 46 kills)
                             remove(id);
@@ -169,28 +169,28 @@ public final class Spool {
         return rebuilt;
     }
 
-    /** The note that a message was settled: {@code ID.relayed} or {@code ID.bounced}. */
-    private Path settledNote(QueueId id, SpoolState state) {
-        return queue.resolve(id.value() + "." + state.name().toLowerCase(java.util.Locale.ROOT));
+    /** The final states a message leaves a note of ({@link #settled}). */
+    private static final List<SpoolState> SETTLED = List.of(SpoolState.RELAYED, SpoolState.BOUNCED);
+
+    /** The file name ending of a note that a message was settled: {@code .relayed} or {@code .bounced}. */
+    private static String settledSuffix(SpoolState state) {
+        return "." + state.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
      * Removes a relayed or bounced message's files, once its final state is committed, leaving a note of that state in
      * their place (an empty file, named so): a kill can still take the commit from H2 (a probe's kills lost four
      * "relayed" states in one run, and the messages, delivered once, were then quarantined as "spool file missing"),
-     * but not a rename that has happened. The note goes once a checkpoint has made the state durable
+     * but not a file the process has written. The note goes once a checkpoint has made the state durable
      * ({@link #forgetSettled}).
      */
     public void settled(QueueId id, SpoolState state) throws IOException {
-        if (state != SpoolState.RELAYED && state != SpoolState.BOUNCED) {
+        if (!SETTLED.contains(state)) {
             throw new IllegalArgumentException("not a settled state: " + state);
         }
         // the note first: a kill between here and the last delete leaves what recoverSettled() removes
-        Files.write(settledNote(id, state), new byte[0]);
-        Files.deleteIfExists(messageFile(id));
-        Files.deleteIfExists(envelopeFile(id));
-        Files.deleteIfExists(holdFile(id));
-        Files.deleteIfExists(releasedFile(id));
+        Files.write(queue.resolve(id.value() + settledSuffix(state)), new byte[0]);
+        remove(id);
     }
 
     /**
@@ -201,8 +201,8 @@ public final class Spool {
      */
     private int recoverSettled() throws IOException {
         int again = 0;
-        for (SpoolState state : List.of(SpoolState.RELAYED, SpoolState.BOUNCED)) {
-            String suffix = "." + state.name().toLowerCase(java.util.Locale.ROOT);
+        for (SpoolState state : SETTLED) {
+            String suffix = settledSuffix(state);
             try (DirectoryStream<Path> notes = Files.newDirectoryStream(queue, "*" + suffix)) {
                 for (Path note : notes) {
                     String name = note.getFileName().toString();
@@ -212,10 +212,7 @@ public final class Spool {
                     } catch (IllegalArgumentException notOurs) {
                         continue;
                     }
-                    Files.deleteIfExists(messageFile(id));
-                    Files.deleteIfExists(envelopeFile(id));
-                    Files.deleteIfExists(holdFile(id));
-                    Files.deleteIfExists(releasedFile(id));
+                    remove(id);
                     try {
                         java.util.Optional<SpoolEntry> row = dao.find(id);
                         if (row.isPresent() && !row.get().state().isFinal()) {
@@ -244,9 +241,8 @@ public final class Spool {
      */
     public int forgetSettled() throws IOException {
         List<Path> notes = new java.util.ArrayList<>();
-        for (SpoolState state : List.of(SpoolState.RELAYED, SpoolState.BOUNCED)) {
-            try (DirectoryStream<Path> found = Files.newDirectoryStream(queue,
-                    "*." + state.name().toLowerCase(java.util.Locale.ROOT))) {
+        for (SpoolState state : SETTLED) {
+            try (DirectoryStream<Path> found = Files.newDirectoryStream(queue, "*" + settledSuffix(state))) {
                 found.forEach(notes::add);
             }
         }
