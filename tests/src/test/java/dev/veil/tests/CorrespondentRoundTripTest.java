@@ -38,17 +38,7 @@ class CorrespondentRoundTripTest {
 
     @Test
     void aReplyToAnAliasReachesTheRealPersonInTheRightThread() throws Exception {
-        int exchangePort = GatewayProcess.freePort();
-        int internetPort = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(exchangePort, "127.0.0.1", "smtp"));
-        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
-        exchange.start();
-        internet.start();
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchangePort).outboundRelaySmtp(internetPort)) {
-            veil.start();
+        withVeil((veil, exchange, internet) -> {
             String original = "From: Bob Partner <bob@partner.example>\r\n"
                     + "To: Alice <alice@example.com>\r\n"
                     + "Subject: the plan\r\n"
@@ -232,10 +222,7 @@ class CorrespondentRoundTripTest {
                 assertThat(unknown.text()).contains("5.1.1");
                 assertThat(smtp.command("RCPT TO:<not-an-alias@" + ALIAS_DOMAIN + ">").code()).isEqualTo(550);
             }
-        } finally {
-            exchange.stop();
-            internet.stop();
-        }
+        });
     }
 
     /**
@@ -246,17 +233,7 @@ class CorrespondentRoundTripTest {
      */
     @Test
     void aReplyNamingACorrespondentVeilCannotWriteToStillGoesToTheOthers() throws Exception {
-        int exchangePort = GatewayProcess.freePort();
-        int internetPort = GatewayProcess.freePort();
-        GreenMail exchange = new GreenMail(new ServerSetup(exchangePort, "127.0.0.1", "smtp"));
-        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
-        exchange.start();
-        internet.start();
-        Path data = dir.resolve("veil-data");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
-        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchangePort).outboundRelaySmtp(internetPort)) {
-            veil.start();
+        withVeil((veil, exchange, internet) -> {
             String original = "From: Bob Partner <bob@partner.example>\r\n"
                     + "To: Alice <alice@example.com>\r\n"
                     + "Cc: John <\"john..doe\"@quoted.example>, Literal <carol@[192.0.2.1]>\r\n"
@@ -300,6 +277,28 @@ class CorrespondentRoundTripTest {
             assertThat(delivered.getHeader("In-Reply-To")[0]).isEqualTo("<q1@mail.partner.example>");
             assertThat(delivered.getHeader("Cc")[0]).contains(ccAliases[0], ccAliases[1]);
             assertThat(raw(delivered)).containsPattern("> From: Correspondent \\w{4} <bob@partner.example>\r\n> Cc: ");
+        });
+    }
+
+    /** What a test does with one Veil between Exchange (GreenMail) and "the internet" (a second GreenMail). */
+    private interface RoundTrip {
+        void run(GatewayProcess veil, GreenMail exchange, GreenMail internet) throws Exception;
+    }
+
+    /** Starts both stand-ins and a Veil with the correspondents policy relaying to them, runs {@code test}, stops all. */
+    private void withVeil(RoundTrip test) throws Exception {
+        int exchangePort = GatewayProcess.freePort();
+        int internetPort = GatewayProcess.freePort();
+        GreenMail exchange = new GreenMail(new ServerSetup(exchangePort, "127.0.0.1", "smtp"));
+        GreenMail internet = new GreenMail(new ServerSetup(internetPort, "127.0.0.1", "smtp"));
+        exchange.start();
+        internet.start();
+        Path data = dir.resolve("veil-data");
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("policy.yml"), CorrespondentsEndToEndTest.POLICY);
+        try (GatewayProcess veil = GatewayProcess.withKeys(data).upstreamSmtp(exchangePort).outboundRelaySmtp(internetPort)) {
+            veil.start();
+            test.run(veil, exchange, internet);
         } finally {
             exchange.stop();
             internet.stop();
