@@ -133,8 +133,8 @@ class CorrespondentRestorerCorpusTest {
                 consumed.length - header.bodyOffset()), in);
         CorrespondentRestorer restorer = new CorrespondentRestorer(reidentifier);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        counts[0] += TextParts.copy(header, java.util.Arrays.copyOf(consumed, header.bodyOffset()), body, out, text -> {
-            CorrespondentRestorer.RestoredText restored = restorer.restoreText(text, null);
+        counts[0] += TextParts.copy(header, java.util.Arrays.copyOf(consumed, header.bodyOffset()), body, out, (text, html) -> {
+            CorrespondentRestorer.RestoredText restored = restorer.restoreText(text, null, html);
             counts[1] += restored.addresses();
             return restored.text();
         });

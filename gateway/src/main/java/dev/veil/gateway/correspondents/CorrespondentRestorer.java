@@ -241,6 +241,17 @@ public final class CorrespondentRestorer {
      * @param recipients as for {@link #restore(HeaderBlock, Supplier)}
      */
     public RestoredText restoreText(byte[] text, Supplier<Collection<String>> recipients) throws RestorationException {
+        return restoreText(text, recipients, false);
+    }
+
+    /**
+     * As {@link #restoreText(byte[], Supplier)}; in HTML ({@code html}) a real address is written as HTML text:
+     * {@code o'brien@…} in {@code href='mailto:c-…@alias'} ended the attribute at its apostrophe (a black-box probe),
+     * so {@code '} and {@code &}, which a local part may hold, become character references, which read the same in
+     * text and in attributes of either quote.
+     */
+    public RestoredText restoreText(byte[] text, Supplier<Collection<String>> recipients, boolean html)
+            throws RestorationException {
         if (indexOf(text, AT, 0) < 0) {
             return new RestoredText(text, 0, 0, 0);
         }
@@ -254,9 +265,11 @@ public final class CorrespondentRestorer {
                 if (cut >= 0) {
                     Optional<String> inner = toRecipients.find(field, token.substring(cut + 1));
                     if (inner != null && inner.isPresent()) {
-                        real = Optional.of(token.substring(0, cut + 1) + inner.get());
+                        real = Optional.of(token.substring(0, cut + 1) + (html ? htmlText(inner.get()) : inner.get()));
                     }
                 }
+            } else if (html && real != null && real.isPresent()) {
+                real = Optional.of(htmlText(real.get()));
             }
             if (real != null && real.isPresent() && !real.get().chars().allMatch(c -> c < 0x80)) {
                 return Optional.empty();
@@ -265,6 +278,12 @@ public final class CorrespondentRestorer {
         };
         byte[] again = rewrite("the body", text, TEXT_ADDRESS, lookup, counts, 0, null, false);
         return new RestoredText(again, counts[0], counts[2], counts[3]);
+    }
+
+    /** An address as HTML text: the two characters of a local part that HTML reads otherwise, as references. */
+    static String htmlText(String address) {
+        return address.indexOf('&') < 0 && address.indexOf('\'') < 0 ? address
+                : address.replace("&", "&amp;").replace("'", "&#39;");
     }
 
     /** The recipients in lower case, worked out once; null for null (every alias restored). */

@@ -49,9 +49,10 @@ public final class TextParts {
     public interface TextRewriter {
         /**
          * @param text the decoded octets (charset unknown to it: ASCII-compatible)
+         * @param html whether the text is HTML (what it writes in must then be written as HTML text)
          * @return the new octets, or {@code text} itself when nothing changed
          */
-        byte[] rewrite(byte[] text) throws RestorationException;
+        byte[] rewrite(byte[] text, boolean html) throws RestorationException;
     }
 
     private final LineReader lines;
@@ -246,7 +247,8 @@ public final class TextParts {
             text = null; // not decodable: no reader shows it as text either
         }
         byte[] again = text == null || text.length > MAX_TEXT_PART || clearSigned(text) ? text
-                : part.calendar() ? CalendarLines.rewrite(text, rewriter) : rewriter.rewrite(text);
+                : part.calendar() ? CalendarLines.rewrite(text, rewriter)
+                : rewriter.rewrite(text, part.type().equals("text/html"));
         if (again == text || Arrays.equals(again, text)) {
             out.write(headerBytes);
             out.write(raw);
@@ -282,7 +284,7 @@ public final class TextParts {
 
         static byte[] rewrite(byte[] text, TextRewriter rewriter) throws RestorationException {
             byte[] unfolded = unfold(text);
-            byte[] again = rewriter.rewrite(unfolded);
+            byte[] again = rewriter.rewrite(unfolded, false);
             return again == unfolded || Arrays.equals(again, unfolded) ? text : fold(again);
         }
 

@@ -93,8 +93,8 @@ public final class RestoreCorrespondentsStep implements MailStep {
             CorrespondentRestorer.Restored restored = restorer.restore(header, recipients);
             Optional<byte[]> report = restoredReport(header, in, restored, recipients);
             int[] text = new int[4]; // parts changed, addresses, unresolved, withheld
-            TextParts.TextRewriter textRestorer = octets -> {
-                CorrespondentRestorer.RestoredText part = restorer.restoreText(octets, recipients);
+            TextParts.TextRewriter textRestorer = (octets, html) -> {
+                CorrespondentRestorer.RestoredText part = restorer.restoreText(octets, recipients, html);
                 text[1] += part.addresses();
                 text[2] += part.unresolved();
                 text[3] += part.withheld();

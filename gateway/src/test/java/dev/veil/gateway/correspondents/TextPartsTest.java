@@ -43,7 +43,7 @@ class TextPartsTest {
                 consumed.length - header.bodyOffset()), in);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         counts[0] = TextParts.copy(header, java.util.Arrays.copyOf(consumed, header.bodyOffset()), body, out,
-                text -> restorer.restoreText(text, () -> recipients).text());
+                (text, html) -> restorer.restoreText(text, () -> recipients, html).text());
         return out.toString(StandardCharsets.ISO_8859_1);
     }
 
@@ -60,6 +60,22 @@ class TextPartsTest {
         assertThat(out).isEqualTo("Thanks.\r\n\r\nFrom: Correspondent 7QF2 <bob@partner.example>\r\n"
                 + "Cc: " + CAROL_ALIAS + "\r\nSent: today\r\n> write to bob@partner.example.\r\n");
         assertThat(changed[0]).isEqualTo(1);
+    }
+
+    /** A black-box probe: o'brien@… written into href='mailto:…' ended the attribute at its apostrophe. */
+    @Test
+    void inHtmlARestoredAddressIsWrittenAsHtmlTextInPlainTextAsItIs() throws Exception {
+        String dora = "c-d0raabcdefghijklmnop@alias.example.net";
+        aliases.alias(dora, "o'brien&co@partner.example");
+        recipients = List.of("o'brien&co@partner.example");
+        String message = "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
+                + "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTo: " + dora + "\r\n"
+                + "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<a href='mailto:" + dora + "'>" + dora
+                + "</a> <a href=\"https://t.example/?u=" + dora + "\">x</a>\r\n--b--\r\n";
+        assertThat(body(message)).isEqualTo("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+                + "To: o'brien&co@partner.example\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                + "<a href='mailto:o&#39;brien&amp;co@partner.example'>o&#39;brien&amp;co@partner.example</a> "
+                + "<a href=\"https://t.example/?u=o&#39;brien&amp;co@partner.example\">x</a>\r\n--b--\r\n");
     }
 
     @Test
@@ -156,7 +172,7 @@ class TextPartsTest {
         String part = "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n<p>" + line
                 + "</p>\r\n";
         String message = "Content-Type: multipart/alternative; boundary=a\r\n\r\n--a\r\n" + part + "--a--\r\n";
-        TextParts.TextRewriter everyone = text -> restorer.restoreText(text, null).text();
+        TextParts.TextRewriter everyone = (text, html) -> restorer.restoreText(text, null, html).text();
         for (String input : List.of(message, "MIME-Version: 1.0\r\n" + part)) {
             byte[] bytes = input.getBytes(StandardCharsets.ISO_8859_1);
             HeaderBlock header = HeaderBlock.parse(bytes);
