@@ -103,7 +103,7 @@ public final class SmtpUpstream implements Upstream {
                 declareBody(raw, transport, message);
                 transport.sendMessage(raw, to);
             } catch (MessagingException e) {
-                if (!reused || e instanceof SendFailedException) {
+                if (!reused || e instanceof SendFailedException || e instanceof TooBigForServer) {
                     throw e;
                 }
                 // a pooled connection may have been closed by the server while idle: one fresh try
@@ -113,6 +113,9 @@ public final class SmtpUpstream implements Upstream {
                 transport.sendMessage(raw, to);
             }
             idle.addFirst(transport);
+        } catch (TooBigForServer e) {
+            idle.addFirst(transport); // refused before MAIL FROM: the connection is as good as before
+            throw new PermanentFailureException(e.getMessage(), e);
         } catch (SendFailedException e) {
             closeQuietly(transport);
             throwClassified(e, recipients);
@@ -126,13 +129,43 @@ public final class SmtpUpstream implements Upstream {
      * {@code BODY=8BITMIME} on MAIL FROM for a message with 8-bit octets, where the server offers it (RFC 6152 3: a
      * black-box probe's 8-bit reply went out without it). A server that does not offer it gets the message as before.
      */
-    private static void declareBody(SMTPMessage raw, SMTPTransport transport, OutgoingMessage message)
+    private void declareBody(SMTPMessage raw, SMTPTransport transport, OutgoingMessage message)
             throws MessagingException {
         try {
-            raw.setMailExtension(transport.supportsExtension("8BITMIME") && message.hasEightBitOctets()
-                    ? "BODY=8BITMIME" : null);
+            List<String> parameters = new ArrayList<>(2);
+            if (transport.supportsExtension("SIZE")) {
+                long size = message.size();
+                long limit = sizeLimit(transport.getExtensionParameter("SIZE"));
+                if (limit > 0 && size > limit) {
+                    throw new TooBigForServer("552 5.3.4 Message size " + size + " exceeds the fixed maximum message"
+                            + " size of " + limit + " octets of " + describe() + " (SIZE in its EHLO reply)");
+                }
+                parameters.add("SIZE=" + size);
+            }
+            if (transport.supportsExtension("8BITMIME") && message.hasEightBitOctets()) {
+                parameters.add("BODY=8BITMIME");
+            }
+            raw.setMailExtension(parameters.isEmpty() ? null : String.join(" ", parameters));
         } catch (java.io.IOException e) {
             throw new MessagingException("cannot read the message: " + e.getMessage(), e);
+        }
+    }
+
+    /** The limit in a SIZE extension's parameter (RFC 1870 4); 0 when there is none or it is unreadable. */
+    static long sizeLimit(String parameter) {
+        if (parameter == null || !parameter.strip().matches("\\d{1,18}")) {
+            return 0;
+        }
+        return Long.parseLong(parameter.strip());
+    }
+
+    /**
+     * The server said in its EHLO reply that it takes no message this large (RFC 1870): sending it would only be
+     * refused after every octet went over, so it bounces at once, and the connection stays usable.
+     */
+    private static final class TooBigForServer extends MessagingException {
+        TooBigForServer(String message) {
+            super(message);
         }
     }
 

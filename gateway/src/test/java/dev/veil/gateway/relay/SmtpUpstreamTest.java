@@ -180,6 +180,50 @@ class SmtpUpstreamTest {
     }
 
     /**
+     * RFC 1870: a server that offers SIZE is told each message's size at MAIL FROM; a message over the limit its EHLO
+     * reply gives is not sent at all but bounces with 552 5.3.4 at once, and the connection serves the next message.
+     */
+    @Test
+    void aServerOfferingSizeIsToldTheSizeAndAMessageOverItsLimitBouncesWithoutBeingSent() throws Exception {
+        Path small = dir.resolve("small.eml");
+        Files.writeString(small, "Subject: tea\r\n\r\nhello\r\n");
+        Path large = dir.resolve("large.eml");
+        Files.writeString(large, "Subject: big\r\n\r\n" + "x".repeat(2000) + "\r\n");
+        assertThat(mailCommands("250-scripted.test\r\n250-SIZE 1000\r\n250 8BITMIME", small))
+                .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
+        assertThat(mailCommands("250-scripted.test\r\n250 SIZE", small)).as("SIZE without a limit")
+                .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
+
+        List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serve(upstream, "250-scripted.test\r\n250 SIZE 1000", line -> {
+                if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
+                    mail.add(line);
+                }
+                return "250 ok";
+            }, "250 queued");
+            SmtpUpstream relay = relayTo(upstream);
+            try {
+                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
+                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com",
+                        List.of("bob@partner.example")))
+                        .isInstanceOf(PermanentFailureException.class)
+                        .hasMessageStartingWith("552 5.3.4 Message size " + Files.size(large)
+                                + " exceeds the fixed maximum message size of 1000 octets of ");
+                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
+            } finally {
+                relay.close();
+            }
+        }
+        assertThat(mail).as("the large one was never offered; one connection served both small ones")
+                .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small),
+                        "MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
+        assertThat(SmtpUpstream.sizeLimit(" 35882577 ")).isEqualTo(35882577);
+        assertThat(SmtpUpstream.sizeLimit("lots")).isZero();
+        assertThat(SmtpUpstream.sizeLimit(null)).isZero();
+    }
+
+    /**
      * A smart host that asks for AUTH (a provider's relay, for outbound.relay) gets the user inside TLS: the password
      * is refused at start without tls: required, a wrong one defers the message, and a server that does not offer
      * AUTH is not sent the mail unauthenticated.
@@ -328,9 +372,13 @@ class SmtpUpstreamTest {
 
     /** The MAIL commands a server that accepts everything got for {@code messages}, sent one after another. */
     private List<String> mailCommands(boolean offers8BitMime, Path... messages) throws Exception {
+        return mailCommands(offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test", messages);
+    }
+
+    private List<String> mailCommands(String ehloReply, Path... messages) throws Exception {
         List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serve(upstream, offers8BitMime, line -> {
+            serve(upstream, ehloReply, line -> {
                 if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
                     mail.add(line);
                 }
@@ -355,6 +403,12 @@ class SmtpUpstreamTest {
      */
     private static void serve(ServerSocket upstream, boolean offers8BitMime,
                               java.util.function.Function<String, String> reply, String dataReply) {
+        serve(upstream, offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test", reply, dataReply);
+    }
+
+    /** As above, with {@code ehloReply} for EHLO. */
+    private static void serve(ServerSocket upstream, String ehloReply,
+                              java.util.function.Function<String, String> reply, String dataReply) {
         Thread server = new Thread(() -> {
             try (Socket s = upstream.accept()) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
@@ -370,7 +424,7 @@ class SmtpUpstreamTest {
                             say(out, dataReply);
                         }
                     } else if (verb.equals("EHLO")) {
-                        say(out, offers8BitMime ? "250-scripted.test\r\n250 8BITMIME" : "250 scripted.test");
+                        say(out, ehloReply);
                     } else if (verb.equals("DATA")) {
                         data = true;
                         say(out, "354 go ahead");
