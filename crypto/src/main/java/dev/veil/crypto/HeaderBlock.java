@@ -122,6 +122,20 @@ public final class HeaderBlock {
     }
 
     /**
+     * Whether {@code line} (from {@code offset}, its line end optional) is an mbox {@code From sender date} line, not a
+     * From field with obsolete space before the colon.
+     */
+    public static boolean isMboxFromLine(byte[] line, int offset) {
+        return Reader.isMboxFromLine(line, offset);
+    }
+
+    /** Whether {@code bytes} has the UTF-8 byte order mark at {@code offset}. */
+    public static boolean hasByteOrderMarkAt(byte[] bytes, int offset, int end) {
+        return end - offset >= BOM.length && bytes[offset] == BOM[0] && bytes[offset + 1] == BOM[1]
+                && bytes[offset + 2] == BOM[2];
+    }
+
+    /**
      * One pass over the stream; holds the parse state. Reading one byte at a time from a BufferedInputStream costs
      * a lock per byte (and so did recording it): reading the header was a fifth of the samples of sealing a 5 KB
      * message.

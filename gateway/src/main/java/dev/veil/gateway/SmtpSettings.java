@@ -63,6 +63,19 @@ public class SmtpSettings {
     private int maxJunkCommandsPerSession = 100;
 
     /**
+     * Twice Postfix's {@code hopcount_limit} of 50: real mail with a long relay history (mime4j's test message has 93
+     * Received fields) passes, and a loop, which adds at least one field per pass, still ends.
+     */
+    public static final int DEFAULT_MAX_HOPS = 100;
+
+    /**
+     * Received fields a message may carry, Veil's own included (Postfix's {@code hopcount_limit}): one with more is
+     * refused at the end of DATA with {@code 554 5.4.6}, which ends a mail loop. Both listeners.
+     */
+    @Min(1)
+    private int maxHops = DEFAULT_MAX_HOPS;
+
+    /**
      * Netty IO threads. The end of DATA fsyncs the spool file on the session's IO thread (so 250 means durable);
      * with many threads those fsyncs run side by side instead of stalling every session on one loop.
      */
@@ -87,6 +100,8 @@ public class SmtpSettings {
     @JsonProperty public void setMaxLineLength(int v) { maxLineLength = v; }
     @JsonProperty public int getMaxJunkCommandsPerSession() { return maxJunkCommandsPerSession; }
     @JsonProperty public void setMaxJunkCommandsPerSession(int v) { maxJunkCommandsPerSession = v; }
+    @JsonProperty public int getMaxHops() { return maxHops; }
+    @JsonProperty public void setMaxHops(int v) { maxHops = v; }
     @JsonProperty public int getMinDataRate() { return minDataRate; }
     @JsonProperty public void setMinDataRate(int v) { minDataRate = v; }
     @JsonProperty public Duration getIdleTimeout() { return idleTimeout; }

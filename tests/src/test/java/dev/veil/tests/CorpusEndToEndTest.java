@@ -8,6 +8,7 @@ import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilReceived;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -110,7 +111,7 @@ class CorpusEndToEndTest {
         for (java.util.Map.Entry<Path, byte[]> e : decryptedByVeil.entrySet()) {
             Path out = e.getKey().resolveSibling(e.getKey().getFileName() + ".original");
             veil.command("decrypt", e.getKey().toString(), "--out", out.toString());
-            if (!Arrays.equals(Files.readAllBytes(out), e.getValue())) {
+            if (!Arrays.equals(VeilReceived.stripped(Files.readAllBytes(out)), e.getValue())) {
                 failures.add(e.getKey() + ": veil decrypt did not give back the original");
             }
         }
@@ -183,7 +184,11 @@ class CorpusEndToEndTest {
             failures.add(name + ": openssl cms -decrypt with the " + which + " failed: " + r.output());
             return;
         }
-        byte[] decrypted = Files.readAllBytes(out);
+        byte[] decrypted = VeilReceived.strippedOrNull(Files.readAllBytes(out));
+        if (decrypted == null) {
+            failures.add(name + ": decrypted with the " + which + ", it does not start with Veil's Received field");
+            return;
+        }
         if (!Arrays.equals(decrypted, original)) {
             failures.add(name + ": decrypted with the " + which + " differs from the original (" + decrypted.length
                     + " vs " + original.length + " bytes, first difference at " + Arrays.mismatch(decrypted, original)

@@ -11,6 +11,7 @@ import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.RawSmtp;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilReceived;
 import jakarta.mail.Header;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
@@ -377,7 +378,7 @@ class CorrespondentsEndToEndTest {
         Files.write(in, sealed);
         Tools.opensslDecrypt(in, out, escrow.resolve("escrow-key.pem"), escrow.resolve("escrow-cert.pem"))
                 .orFail("openssl cms -decrypt");
-        return Files.readAllBytes(out);
+        return VeilReceived.strippedOrNull(Files.readAllBytes(out)); // null: Veil's Received field is not on top
     }
 
     /** The new GreenMail message, or the state and error of a new queue entry that did not get relayed. */

@@ -10,6 +10,8 @@ import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilReceived;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +49,7 @@ class ImportedKeyEndToEndTest {
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
                     .orFail("openssl cms -decrypt with the user's own key");
-            assertThat(Files.readString(out)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(Files.readAllBytes(out)), StandardCharsets.UTF_8)).isEqualTo(message);
         }
     }
 
@@ -85,12 +87,13 @@ class ImportedKeyEndToEndTest {
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, dir.resolve("own-key.pem"), dir.resolve("own-cert.pem"))
                     .orFail("openssl cms -decrypt with the user's own EC key");
-            assertThat(Files.readString(out)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(Files.readAllBytes(out)), StandardCharsets.UTF_8)).isEqualTo(message);
             veil.command("keys", "export-escrow", "--out", dir.resolve("escrow").toString(), "--unencrypted");
             Path byEscrow = dir.resolve("by-escrow.eml");
             Tools.opensslDecrypt(received, byEscrow, dir.resolve("escrow/escrow-key.pem"), dir.resolve("escrow/escrow-cert.pem"))
                     .orFail("openssl cms -decrypt with the EC escrow key");
-            assertThat(Files.readString(byEscrow)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(Files.readAllBytes(byEscrow)), StandardCharsets.UTF_8))
+                    .isEqualTo(message);
             String structure = Tools.run(dir, "openssl", "cms", "-cmsout", "-print", "-in", received.toString())
                     .orFail("openssl cms -cmsout").output();
             assertThat(structure).contains("dhSinglePass-stdDH-sha384kdf-scheme", "dhSinglePass-stdDH-sha256kdf-scheme")

@@ -9,6 +9,8 @@ import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.MessageText;
 import dev.veil.tests.support.SmtpSubmit;
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilReceived;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +49,7 @@ class NamedKeyEndToEndTest {
             Path out = dir.resolve("decrypted.eml");
             Tools.opensslDecrypt(received, out, dir.resolve("archive-key.pem"), data.resolve("keys/archive.pem"))
                     .orFail("openssl cms -decrypt with the archive's key");
-            assertThat(Files.readString(out)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(Files.readAllBytes(out)), StandardCharsets.UTF_8)).isEqualTo(message);
 
             // The key file goes away: the next message waits, it is not relayed without the archive's key.
             Files.move(data.resolve("keys/archive.pem"), dir.resolve("archive.pem"));

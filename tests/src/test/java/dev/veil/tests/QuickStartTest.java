@@ -3,10 +3,12 @@ package dev.veil.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.tests.support.Tools;
+import dev.veil.tests.support.VeilReceived;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +64,7 @@ class QuickStartTest {
                     .orFail("veil keys export-escrow");
             Tools.run(dir, "openssl", "cms", "-decrypt", "-in", relayed.toString(), "-inkey", "escrow/escrow-key.pem",
                     "-recip", "escrow/escrow-cert.pem", "-out", "by-escrow.eml").orFail("openssl cms -decrypt (escrow)");
-            assertThat(Files.readAllBytes(dir.resolve("by-escrow.eml"))).isEqualTo(hello);
+            assertThat(VeilReceived.stripped(Files.readAllBytes(dir.resolve("by-escrow.eml")))).isEqualTo(hello);
 
             Files.writeString(dir.resolve("pw.txt"), "a long passphrase\n");
             Tools.run(dir, javaBin, "-jar", jar.toString(), "keys", "export-user", "bob@example.com", "--out", "bob.p12",
@@ -71,7 +73,7 @@ class QuickStartTest {
                     .orFail("openssl pkcs12");
             Tools.run(dir, "openssl", "cms", "-decrypt", "-in", relayed.toString(), "-inkey", "bob.pem",
                     "-out", "by-bob.eml").orFail("openssl cms -decrypt (user key)");
-            assertThat(Files.readAllBytes(dir.resolve("by-bob.eml"))).isEqualTo(hello);
+            assertThat(VeilReceived.stripped(Files.readAllBytes(dir.resolve("by-bob.eml")))).isEqualTo(hello);
 
             String token = Files.readString(dir.resolve("veil-data/admin.token")).trim();
             String queue = Tools.run(dir, "curl", "-sS", "-H", "Authorization: Bearer " + token,

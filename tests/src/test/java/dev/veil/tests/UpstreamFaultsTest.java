@@ -7,6 +7,7 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.ScriptedUpstream;
 import dev.veil.tests.support.SmtpSubmit;
+import dev.veil.tests.support.VeilReceived;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,9 +59,14 @@ class UpstreamFaultsTest {
             Map<String, Object> bounced = veil.awaitState(id, "bounced", Duration.ofSeconds(40));
             assertThat((String) bounced.get("lastError")).contains("127.0.0.1:" + upstreamPort);
 
-            assertThat(noticeSentOut(world, veil))
+            String notice = noticeSentOut(world, veil);
+            assertThat(notice)
                     .contains("To: <sender@partner.example>", "Final-Recipient: rfc822; reader@example.com",
-                            "Status: 5.4.7", "a temporary error", "queue id " + id)
+                            "Status: 5.4.7", "a temporary error", "queue id " + id);
+            // the returned header starts with Veil's Received field, which names the sender's own client address
+            java.util.regex.Matcher received = VeilReceived.FIELD.matcher(notice);
+            assertThat(received.find()).as("Veil's Received field in the returned header").isTrue();
+            assertThat(received.replaceAll(""))
                     .doesNotContain("127.0.0.1", ":" + upstreamPort, "refused", "secret");
         }
     }

@@ -7,6 +7,7 @@ import dev.veil.config.PolicyLoader;
 import dev.veil.tests.support.ExchangeAndVeil;
 import dev.veil.tests.support.GatewayProcess;
 import dev.veil.tests.support.SmtpSubmit;
+import dev.veil.tests.support.VeilReceived;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -72,12 +73,13 @@ class V6KeyEndToEndTest {
             byte[] binary = dearmor(outside);
 
             assertThat(packetVersions(binary)).containsExactly("PKESK v6", "PKESK v6", "SEIPD v2");
-            assertThat(new String(decrypt(binary, own), StandardCharsets.UTF_8)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(decrypt(binary, own)), StandardCharsets.UTF_8)).isEqualTo(message);
             Path received = dir.resolve("received.eml");
             Files.write(received, raw.toByteArray());
             Path byVeil = dir.resolve("by-veil.eml");
             veil.command("decrypt", received.toString(), "--out", byVeil.toString());
-            assertThat(Files.readString(byVeil)).isEqualTo(message);
+            assertThat(new String(VeilReceived.stripped(Files.readAllBytes(byVeil)), StandardCharsets.UTF_8))
+                    .isEqualTo(message);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.veil.gateway.core;
 
+import dev.veil.crypto.HeaderBlock;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -14,15 +15,21 @@ import java.nio.file.StandardOpenOption;
  */
 public final class IncomingMessage extends OutputStream {
     private static final int BUFFER = 64 * 1024;
+    private final QueueId id;
     private final Path file;
     private final FileChannel channel;
     private final long maxSize;
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     private long size;
+    /** Octets Veil wrote itself before the client's data (its Received field): not counted against the limit. */
+    private long traceSize;
+    /** What is left to judge of the client's first line, which follows Veil's trace field. */
+    private Lead lead = Lead.NONE;
     private boolean tooBig;
     private boolean closed;
 
-    IncomingMessage(Path file, long maxSize) throws IOException {
+    IncomingMessage(QueueId id, Path file, long maxSize) throws IOException {
+        this.id = id;
         this.file = file;
         this.maxSize = maxSize;
         this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -38,8 +45,13 @@ public final class IncomingMessage extends OutputStream {
         if (closed) {
             throw new IOException("message already closed");
         }
+        if (lead != Lead.NONE) {
+            int drop = leadToDrop(bytes, offset, length);
+            offset += drop;
+            length -= drop;
+        }
         size += length;
-        if (tooBig || (maxSize > 0 && size > maxSize)) {
+        if (tooBig || (maxSize > 0 && size - traceSize > maxSize)) {
             tooBig = true;
             return;
         }
@@ -52,6 +64,76 @@ public final class IncomingMessage extends OutputStream {
                 drain();
             }
         }
+    }
+
+    /**
+     * Writes Veil's trace field (RFC 5321 4.4) ahead of the client's data. It is not counted against the size limit:
+     * a client told the limit in the EHLO reply (and checked at {@code MAIL FROM ... SIZE=}) may send that much.
+     */
+    public void writeTraceField(byte[] field) throws IOException {
+        if (size != 0) {
+            throw new IllegalStateException("the trace field goes before the message data");
+        }
+        writeOwn(field);
+        lead = Lead.FIRST_LINE;
+    }
+
+    /** Octets Veil writes itself: part of the file, not counted against the size limit. */
+    private void writeOwn(byte[] bytes) throws IOException {
+        Lead pending = lead;
+        lead = Lead.NONE;
+        traceSize += bytes.length;
+        write(bytes, 0, bytes.length);
+        lead = pending;
+    }
+
+    /**
+     * Octets at the start of {@code bytes} that are not part of the message: a UTF-8 byte order mark or an mbox
+     * {@code From sender date} line in front of the client's header. The header reader skips either when it comes
+     * first; below Veil's Received field either would end the header, and the real header would become body. Both are
+     * dropped, as Postfix's sendmail drops the mbox line.
+     */
+    private int leadToDrop(byte[] bytes, int offset, int length) throws IOException {
+        int end = offset + length;
+        int at = offset;
+        if (lead == Lead.FIRST_LINE) {
+            lead = Lead.NONE;
+            if (HeaderBlock.hasByteOrderMarkAt(bytes, at, end)) {
+                at += 3;
+            }
+            if (at < end && (bytes[at] == ' ' || bytes[at] == '\t')) {
+                // it would continue the Received field: as a continuation with nothing before it, it starts the body
+                writeOwn(new byte[] {'\r', '\n'});
+                return at - offset;
+            }
+            int lineEnd = lineEnd(bytes, at, end);
+            if (!HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(bytes, at, lineEnd), 0)) {
+                return at - offset;
+            }
+            lead = Lead.MBOX_LINE;
+        }
+        int lf = dev.veil.crypto.LineEnds.indexOfLf(bytes, at, end);
+        if (lf < 0) {
+            return length; // the mbox line goes on in the next write
+        }
+        lead = Lead.NONE;
+        return lf + 1 - offset;
+    }
+
+    /** Where the line starting at {@code from} ends, before its CR or LF (or at {@code end}). */
+    private static int lineEnd(byte[] bytes, int from, int end) {
+        int i = from;
+        while (i < end && bytes[i] != '\r' && bytes[i] != '\n') {
+            i++;
+        }
+        return i;
+    }
+
+    private enum Lead { NONE, FIRST_LINE, MBOX_LINE }
+
+    /** The id the message is queued under once accepted (known from the start, so its Received field names it). */
+    public QueueId id() {
+        return id;
     }
 
     private void drain() throws IOException {

@@ -46,7 +46,8 @@ public final class Spool {
 
     /** Starts receiving a message; bytes beyond {@code maxSize} (0: no limit) make it too big. */
     public IncomingMessage begin(long maxSize) throws IOException {
-        return new IncomingMessage(incoming.resolve(UUID.randomUUID() + ".tmp"), maxSize);
+        QueueId id = QueueId.next();
+        return new IncomingMessage(id, incoming.resolve(id + ".tmp"), maxSize);
     }
 
     /**
@@ -59,7 +60,7 @@ public final class Spool {
 
     /** As {@link #accept(IncomingMessage, Envelope)}, for mail taken in the given direction (recorded with it). */
     public QueueId accept(IncomingMessage message, Envelope envelope, Direction direction) throws IOException {
-        QueueId id = QueueId.next();
+        QueueId id = message.id();
         Path target = messageFile(id);
         Path envelopeFile = envelopeFile(id);
         try {

@@ -56,7 +56,8 @@ public final class SmtpListener implements Managed {
                         SSLContext tls, Consumer<QueueId> onQueued) throws Exception {
         this("SMTP listener", settings, settings.getBindHost(), settings.getPort(), hostname, tls, ClientAuth.NONE, false,
                 new ProtectedRecipientHook(policy, settings.getMaxRecipients()), List.of(new NoSmtpUtf8()),
-                address -> false, new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND),
+                address -> false, new SpoolMessageHook(spool, settings.getMaxMessageSize().toBytes(), onQueued, Direction.INBOUND,
+                        null, settings.getMaxHops()),
                 spool, false, () -> postmasterDomain(policy.get()));
     }
 
@@ -107,7 +108,7 @@ public final class SmtpListener implements Managed {
                 tls, certificates.enabled() ? ClientAuth.WANT : ClientAuth.NONE, auth, new OutboundRecipientHook(submitter, policy, reidentifier, limits.getMaxRecipients()),
                 extra, submitter::allowedNetwork,
                 new SpoolMessageHook(spool, limits.getMaxMessageSize().toBytes(), onQueued, Direction.OUTBOUND,
-                        new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter)),
+                        new ExchangeTenantCheck(outbound.getExchangeTenants(), submitter), limits.getMaxHops()),
                 spool, true, null);
     }
 

@@ -2,6 +2,7 @@ package dev.veil.gateway.smtp;
 
 import dev.veil.config.Direction;
 import dev.veil.crypto.HeaderBlock;
+import dev.veil.gateway.SmtpSettings;
 import dev.veil.gateway.core.Envelope;
 import dev.veil.gateway.core.QueueId;
 import dev.veil.gateway.core.Spool;
@@ -36,23 +37,28 @@ final class SpoolMessageHook implements MessageHook {
     private final Consumer<QueueId> onQueued;
     private final Direction direction;
     private final ExchangeTenantCheck tenantCheck;
+    private final int maxHops;
 
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued) {
         this(spool, maxSize, onQueued, Direction.INBOUND);
     }
 
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued, Direction direction) {
-        this(spool, maxSize, onQueued, direction, null);
+        this(spool, maxSize, onQueued, direction, null, SmtpSettings.DEFAULT_MAX_HOPS);
     }
 
-    /** @param tenantCheck outbound: whose mail a trusted peer may hand over (null: no check) */
+    /**
+     * @param tenantCheck outbound: whose mail a trusted peer may hand over (null: no check)
+     * @param maxHops most Received fields a message may carry, Veil's own included ({@code smtp.maxHops})
+     */
     SpoolMessageHook(Spool spool, long maxSize, Consumer<QueueId> onQueued, Direction direction,
-                     ExchangeTenantCheck tenantCheck) {
+                     ExchangeTenantCheck tenantCheck, int maxHops) {
         this.spool = spool;
         this.maxSize = maxSize;
         this.onQueued = onQueued;
         this.direction = direction;
         this.tenantCheck = tenantCheck;
+        this.maxHops = maxHops;
     }
 
     @Override
@@ -73,6 +79,15 @@ final class SpoolMessageHook implements MessageHook {
                 LOG.info("refused a message whose header is over {} octets", HeaderBlock.MAX_BYTES);
                 return reply(HookReturnCode.deny(), "552", "5.3.4 Message header exceeds fixed maximum of "
                         + HeaderBlock.MAX_BYTES + " octets");
+            }
+            int hops = header.all("Received").size();
+            if (hops > maxHops) {
+                // a loop (e.g. Exchange's connector and Veil's relay pointing at each other) ends here, not never
+                envelope.message().discard();
+                LOG.warn("refused a message with {} Received fields (more than smtp.maxHops {}): a mail loop?", hops,
+                        maxHops);
+                return reply(HookReturnCode.deny(), "554", "5.4.6 Too many hops: " + hops
+                        + " Received fields, a mail loop?");
             }
             if (!header.complete()) {
                 // a line that is neither a field nor a continuation: it and what follows are body, for everyone

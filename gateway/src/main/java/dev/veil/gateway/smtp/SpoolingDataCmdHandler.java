@@ -3,7 +3,11 @@ package dev.veil.gateway.smtp;
 import dev.veil.gateway.core.Spool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.ZonedDateTime;
 import java.util.List;
+import java.util.Map;
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.metrics.api.MetricFactory;
@@ -21,11 +25,17 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolingDataCmdHandler.class);
     private final Spool spool;
     private final long maxSize;
+    private final Clock clock;
 
     SpoolingDataCmdHandler(MetricFactory metricFactory, Spool spool, long maxSize) {
+        this(metricFactory, spool, maxSize, Clock.systemDefaultZone());
+    }
+
+    SpoolingDataCmdHandler(MetricFactory metricFactory, Spool spool, long maxSize, Clock clock) {
         super(metricFactory);
         this.spool = spool;
         this.maxSize = maxSize;
+        this.clock = clock;
     }
 
     /**
@@ -60,11 +70,55 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
     @Override
     protected Response doDATA(SMTPSession session, String argument) {
         try {
-            return super.doDATA(session, argument);
+            Response response = super.doDATA(session, argument);
+            if (response != null && "354".equals(response.getRetCode())) {
+                try {
+                    writeReceivedField(session);
+                } catch (RuntimeException e) {
+                    LOG.error("cannot write the Received field: {}", e.getMessage(), e);
+                    session.popLineHandler(); // James took the data line handler on for the 354
+                    discardEnvelope(session);
+                    return new SMTPResponse("451", "4.3.0 Temporary local problem, please try again later");
+                }
+            }
+            return response;
         } catch (UncheckedIOException e) {
             LOG.error("cannot open a spool file: {}", e.getCause().getMessage());
             return new SMTPResponse("451", "4.3.0 Temporary local problem, please try again later");
         }
+    }
+
+    /** Veil's Received field, the first line of the spool file (see {@link ReceivedField}). */
+    private void writeReceivedField(SMTPSession session) {
+        SpoolingEnvelope envelope = (SpoolingEnvelope) session.getAttachment(MAILENV, ProtocolSession.State.Transaction)
+                .orElseThrow(() -> new IllegalStateException("DATA without a transaction"));
+        List<MailAddress> recipients = envelope.getRecipients();
+        Map<String, String> resolved = session.getAttachment(OutboundRecipientHook.RESOLVED,
+                ProtocolSession.State.Transaction).orElse(Map.of());
+        // an alias's real address is not named: a bounce of the message returns this field to Exchange
+        String recipient = recipients.size() != 1 || resolved.containsKey(recipients.get(0).asString()) ? null
+                : recipients.get(0).asString();
+        boolean extended = "EHLO".equalsIgnoreCase(session.getAttachment(SMTPSession.CURRENT_HELO_MODE,
+                ProtocolSession.State.Connection).orElse("EHLO"));
+        InetSocketAddress remote = session.getRemoteAddress();
+        byte[] field = ReceivedField.line(
+                session.getAttachment(SMTPSession.CURRENT_HELO_NAME, ProtocolSession.State.Connection).orElse(""),
+                remote == null ? null : remote.getAddress(),
+                session.getConfiguration().getHelloName(),
+                ReceivedField.protocol(extended, session.isTLSStarted(), session.getUsername() != null),
+                envelope.message().id().value(), recipient, ZonedDateTime.now(clock));
+        try {
+            envelope.message().writeTraceField(field);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void discardEnvelope(SMTPSession session) {
+        session.getAttachment(MAILENV, ProtocolSession.State.Transaction)
+                .filter(SpoolingEnvelope.class::isInstance)
+                .ifPresent(envelope -> ((SpoolingEnvelope) envelope).message().discard());
+        session.removeAttachment(MAILENV, ProtocolSession.State.Transaction);
     }
 
     @Override

@@ -191,6 +191,16 @@ class OutboundListenerTest {
         }
     }
 
+    /** The spooled message after the Received field Veil wrote for a client greeting as client.example.com. */
+    private static String withoutVeilsReceivedField(String spooled, QueueId id, String recipient) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Received: from client\\.example\\.com \\(\\[127\\.0\\.0\\.1]\\)"
+                + "\r\n\tby veil\\.test \\(Veil\\) with ESMTP id " + id + "\r\n\tfor <"
+                + java.util.regex.Pattern.quote(recipient) + ">; \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}\r\n")
+                .matcher(spooled);
+        assertThat(m.lookingAt()).as("Veil's Received field on top of%n%s", spooled).isTrue();
+        return spooled.substring(m.end());
+    }
+
     @Test
     void aliasRecipientsAreResolvedIntoTheEnvelopeOnceAndTheEntryIsOutbound() throws Exception {
         int port = start(List.of("127.0.0.0/8"), List.of());
@@ -208,6 +218,74 @@ class OutboundListenerTest {
         assertThat(entry.direction()).isEqualTo(Direction.OUTBOUND);
         assertThat(entry.envelope().sender()).isEqualTo("alice@example.com");
         assertThat(entry.envelope().recipients()).containsExactly("bob@partner.example", "dave@elsewhere.example");
+    }
+
+    /**
+     * RFC 5321 4.4: every message Veil takes gets its Received field on top (it had none). It names a single
+     * recipient unless it is an alias, the protocol after RFC 3848, and the queue id the 250 reply gave.
+     */
+    @Test
+    void everyMessageGetsVeilsReceivedFieldWithTheQueueIdAndTheProtocolOfTheSession() throws Exception {
+        OutboundAccount alice = account("alice", "correct horse");
+        int port = start(List.of("127.0.0.0/8"), List.of(alice));
+        String plainReply;
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<C-7QF2@alias.example.net>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            plainReply = c.send("Subject: one\r\n\r\nhello\r\n.");
+        }
+        try (Client c = new Client(port)) {
+            c.send("HELO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<dave@elsewhere.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("Subject: two\r\n\r\nhello\r\n.")).startsWith("250");
+        }
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send("AUTH PLAIN " + b64("\0alice\0correct horse"))).startsWith("235");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send("Subject: three\r\n\r\nhello\r\n.")).startsWith("250");
+        }
+        assertThat(queued).hasSize(3);
+        assertThat(plainReply).isEqualTo("250 2.0.0 Ok: queued as " + queued.get(0));
+        String one = java.nio.file.Files.readString(spool.messageFile(queued.get(0)), StandardCharsets.ISO_8859_1);
+        // not the real address behind the alias: a bounce returns the field to Exchange
+        assertThat(one).startsWith("Received: from client.example.com ([127.0.0.1])\r\n\tby veil.test (Veil) with ESMTP id "
+                + queued.get(0) + "; ").doesNotContain("for <").doesNotContain("partner.example")
+                .endsWith("\r\nSubject: one\r\n\r\nhello\r\n");
+        String two = java.nio.file.Files.readString(spool.messageFile(queued.get(1)), StandardCharsets.ISO_8859_1);
+        assertThat(two).startsWith("Received: from client.example.com ([127.0.0.1])\r\n\tby veil.test (Veil) with SMTP id "
+                + queued.get(1) + "; ").doesNotContain("for <").endsWith("\r\nSubject: two\r\n\r\nhello\r\n");
+        String three = java.nio.file.Files.readString(spool.messageFile(queued.get(2)), StandardCharsets.ISO_8859_1);
+        assertThat(three).startsWith("Received: from client.example.com ([127.0.0.1])\r\n\tby veil.test (Veil) with ESMTPSA id "
+                + queued.get(2) + "\r\n\tfor <bob@partner.example>; ");
+    }
+
+    /** A loop (Exchange's connector and Veil's relay sending to each other) ends at smtp.maxHops Received fields. */
+    @Test
+    void aMessageWithMoreReceivedFieldsThanMaxHopsIsRefusedAsALoopAndNothingIsKept() throws Exception {
+        int port = start(List.of("127.0.0.0/8"), List.of());
+        String hop = "Received: from a.example by b.example with ESMTP id 1; Thu, 3 Dec 2026 21:40:05 +0000\r\n";
+        try (Client c = new Client(port)) {
+            c.send("EHLO client.example.com");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send(hop.repeat(SmtpSettings.DEFAULT_MAX_HOPS) + "Subject: loop\r\n\r\nhi\r\n."))
+                    .isEqualTo("554 5.4.6 Too many hops: " + (SmtpSettings.DEFAULT_MAX_HOPS + 1) + " Received fields, a mail loop?");
+            assertThat(c.send("MAIL FROM:<alice@example.com>")).as("the session goes on").startsWith("250");
+            assertThat(c.send("RCPT TO:<bob@partner.example>")).startsWith("250");
+            assertThat(c.send("DATA")).startsWith("354");
+            assertThat(c.send(hop.repeat(SmtpSettings.DEFAULT_MAX_HOPS - 1) + "Subject: far\r\n\r\nhi\r\n."))
+                    .startsWith("250");
+        }
+        assertThat(queued).hasSize(1);
+        assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("refused messages leave nothing").isEmpty();
     }
 
     @Test
@@ -276,8 +354,12 @@ class OutboundListenerTest {
                 "Subject: a\r\n\r\nX Bad: y\r\nFrom: ceo@victim.example\r\n\r\nPay.\r\n");
         sentAndSpooled.put("Subject: a\r\n\tfolded\r\nFrom : ceo@victim.example\r\n\r\nX Bad: y\r\n",
                 "Subject: a\r\n\tfolded\r\nFrom : ceo@victim.example\r\n\r\nX Bad: y\r\n");
+        // an mbox line or a byte order mark before the header would end it below Veil's Received field: dropped
         sentAndSpooled.put("From alice@example.com Sat Jan  3 01:05:34 2026\r\nSubject: mbox\r\n\r\nhi\r\n",
-                "From alice@example.com Sat Jan  3 01:05:34 2026\r\nSubject: mbox\r\n\r\nhi\r\n");
+                "Subject: mbox\r\n\r\nhi\r\n");
+        sentAndSpooled.put("\uFEFFSubject: bom\r\n\r\nhi\r\n", "Subject: bom\r\n\r\nhi\r\n");
+        sentAndSpooled.put("\uFEFFFrom alice@example.com Sat Jan  3 01:05:34 2026\r\nFrom : a@example.com\r\n\r\nhi\r\n",
+                "From : a@example.com\r\n\r\nhi\r\n");
         sentAndSpooled.put("Subject: no body, no empty line\r\n", "Subject: no body, no empty line\r\n");
         try (Client c = new Client(port)) {
             c.send("EHLO client.example.com");
@@ -292,9 +374,9 @@ class OutboundListenerTest {
         int i = 0;
         for (String spooled : sentAndSpooled.values()) {
             QueueId id = queued.get(i++);
-            assertThat(java.nio.file.Files.readString(spool.messageFile(id), StandardCharsets.ISO_8859_1))
-                    .isEqualTo(spooled);
-            assertThat(dao.find(id).orElseThrow().size()).isEqualTo(spooled.length());
+            String file = java.nio.file.Files.readString(spool.messageFile(id), StandardCharsets.ISO_8859_1);
+            assertThat(withoutVeilsReceivedField(file, id, "bob@partner.example")).isEqualTo(spooled);
+            assertThat(dao.find(id).orElseThrow().size()).isEqualTo(file.length());
         }
         assertThat(java.nio.file.Files.list(dir.resolve("spool/incoming"))).as("no copies left behind").isEmpty();
     }

@@ -76,9 +76,10 @@ public final class Corpus {
     /**
      * The message as Veil queues it: as Postfix's cleanup does, a line in the header that is neither a field nor a
      * continuation gets an empty line before it, so that it and what follows are body for every reader. This is what
-     * decryption gives back.
+     * decryption gives back below Veil's Received field.
      */
     public static byte[] asQueued(byte[] message) {
+        message = withoutLead(message);
         dev.veil.crypto.HeaderBlock header = dev.veil.crypto.HeaderBlock.parse(message);
         if (header.complete() || header.overLimit()) {
             return message;
@@ -88,5 +89,25 @@ public final class Corpus {
         out.writeBytes(new byte[] {'\r', '\n'});
         out.write(message, header.bodyOffset(), message.length - header.bodyOffset());
         return out.toByteArray();
+    }
+
+    /**
+     * Without a UTF-8 byte order mark or an mbox {@code From sender date} line in front of the header: below its
+     * Received field either would end the header, so Veil drops them at reception.
+     */
+    private static byte[] withoutLead(byte[] message) {
+        int at = message.length >= 3 && (message[0] & 0xff) == 0xEF && (message[1] & 0xff) == 0xBB
+                && (message[2] & 0xff) == 0xBF ? 3 : 0;
+        int end = at;
+        while (end < message.length && message[end] != '\r' && message[end] != '\n') {
+            end++;
+        }
+        if (dev.veil.crypto.HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(message, at, end), 0)) {
+            while (end < message.length && message[end] != '\n') {
+                end++;
+            }
+            at = Math.min(message.length, end + 1);
+        }
+        return java.util.Arrays.copyOfRange(message, at, message.length);
     }
 }
