@@ -32,6 +32,10 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
     private static final Response MALFORMED = new SMTPResponse("501", "5.5.2 Malformed PLAIN response: it is"
             + " authorization identity, NUL, user, NUL, password").immutable();
 
+    /** An enhanced status code at the start of a reply's text (RFC 3463). */
+    private static final java.util.regex.Pattern ENHANCED =
+            java.util.regex.Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}(?: |$)");
+
     private final AuthFailures failures;
 
     TlsOnlyAuthCmdHandler(AuthFailures failures) {
@@ -83,14 +87,41 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
                         if (actsForAnother(response)) {
                             return actingForAnother(s);
                         }
-                        return TlsOnlyAuthCmdHandler.super.onCommand(s, new BaseRequest(request.getCommand(),
-                                "PLAIN " + response));
+                        return withEnhancedCode(TlsOnlyAuthCmdHandler.super.onCommand(s,
+                                new BaseRequest(request.getCommand(), "PLAIN " + response)));
                     }
                 });
                 return new SMTPResponse("334", "").immutable();
             }
         }
-        return super.onCommand(session, request);
+        return withEnhancedCode(super.onCommand(session, request));
+    }
+
+    /**
+     * James's own AUTH replies with the enhanced status code RFC 2034 asks for where James left it out
+     * ({@code 504 Unrecognized Authentication Type}, {@code 501} to a response that is not base64: a black-box probe).
+     */
+    static Response withEnhancedCode(Response response) {
+        if (response == null || response.getLines().size() != 1) {
+            return response;
+        }
+        String enhanced = switch (response.getRetCode()) {
+            case "501" -> "5.5.2";
+            case "503" -> "5.5.1";
+            case "504" -> "5.5.4";
+            case "530" -> "5.7.0";
+            case "535" -> "5.7.8";
+            case "454" -> "4.7.0";
+            default -> null;
+        };
+        String line = response.getLines().get(0).toString();
+        String text = line.length() > 4 ? line.substring(4) : "";
+        if (enhanced == null || ENHANCED.matcher(text).lookingAt()) {
+            return response;
+        }
+        SMTPResponse withCode = new SMTPResponse(response.getRetCode(), enhanced + " " + text);
+        withCode.setEndSession(response.isEndSession());
+        return withCode;
     }
 
     /**

@@ -618,6 +618,21 @@ class OutboundListenerTest {
         }
     }
 
+    /** RFC 2034: James's own AUTH replies had no enhanced status code (a black-box probe). */
+    @Test
+    void authRepliesCarryEnhancedStatusCodes() throws Exception {
+        OutboundAccount alice = account("alice", "correct horse");
+        int port = start(List.of("192.0.2.0/24"), List.of(alice));
+        try (Client c = loggingIn(port)) {
+            assertThat(c.send("AUTH CRAM-MD5")).matches("504 5\\.5\\.4 \\S.*");
+            assertThat(c.send("AUTH PLAIN %%%not-base64%%%")).matches("501 5\\.5\\.2 \\S.*");
+            assertThat(c.send("AUTH PLAIN")).startsWith("334");
+            assertThat(c.send("%%%not-base64%%%")).matches("501 5\\.5\\.2 \\S.*");
+            assertThat(c.send("AUTH PLAIN " + b64("\0alice\0correct horse"))).startsWith("235 2.");
+            assertThat(c.send("AUTH PLAIN " + b64("\0alice\0correct horse"))).matches("503 5\\.5\\.\\d \\S.*");
+        }
+    }
+
     /**
      * outbound.accounts[].senders ties an account to the envelope senders it may use, as Postfix's
      * reject_sender_login_mismatch: without it a user who logs in can send as any colleague. A configured user name
