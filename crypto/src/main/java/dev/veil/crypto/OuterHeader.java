@@ -27,7 +27,10 @@ final class OuterHeader {
     private OuterHeader() {
     }
 
-    /** The outer header of an S/MIME message for this request: shown fields, placeholder Subject, CMS content type. */
+    /**
+     * The outer header of an S/MIME message for this request: shown fields (and {@link AutoReplyFields}), placeholder
+     * Subject, CMS content type.
+     */
     static void write(HeaderBlock original, SealRequest request, OutputStream out) throws IOException {
         writeShownFields(original, request, out);
         ascii(out, "Subject: " + encodeSubject(request.subjectPlaceholder()) + "\r\n");
@@ -48,6 +51,14 @@ final class OuterHeader {
         java.util.Set<String> replaced = new java.util.HashSet<>();
         for (HeaderField field : original.fields()) {
             String name = field.lowerCaseName();
+            if (AutoReplyFields.NAMES.containsKey(name) && request.mayShow(name)) {
+                // the first of each, as its keywords only (see AutoReplyFields)
+                java.util.Optional<String> shown = AutoReplyFields.shown(name, field.value());
+                if (shown.isPresent() && replaced.add(name)) {
+                    ascii(out, AutoReplyFields.NAMES.get(name) + ": " + shown.get() + "\r\n");
+                }
+                continue;
+            }
             if (!COPIED.contains(name) || !request.mayShow(name)) {
                 continue;
             }

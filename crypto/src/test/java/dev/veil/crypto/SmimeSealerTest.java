@@ -88,6 +88,27 @@ class SmimeSealerTest {
     }
 
     /**
+     * The fields that stop automatic replies show outside as their keywords (a black-box probe: without them Exchange's
+     * out-of-office answered vacation replies and list mail, through Veil, to the real senders); comments, parameters
+     * and values that are no keyword stay inside.
+     */
+    @Test
+    void theFieldsThatStopAutomaticRepliesShowOutsideAsTheirKeywordsOnly() throws Exception {
+        String message = "From: Carol <carol@partner.example>\r\nTo: alice@example.com\r\n"
+                + "Auto-Submitted: Auto-Replied (vacation until Monday, call +49 30 1234); vacation=carol\r\n"
+                + "X-Auto-Response-Suppress: oof, All, Bogus, OOF\r\nPrecedence: bulk (from mail.partner.example)\r\n"
+                + "Auto-Submitted: no\r\nSubject: away\r\n\r\nI am away.\r\n";
+        String outer = outerHeader(seal(message, ContentCipher.AES_256_GCM));
+        assertThat(outer).startsWith("From: Carol <carol@partner.example>\r\nTo: alice@example.com\r\n"
+                        + "Auto-Submitted: auto-replied\r\nX-Auto-Response-Suppress: OOF, All\r\nPrecedence: bulk\r\n"
+                        + "Subject: [encrypted]\r\n")
+                .doesNotContain("vacation").doesNotContain("Bogus").doesNotContain("partner.example)");
+        String odd = outerHeader(seal("From: x@partner.example\r\nPrecedence: first-class\r\n"
+                + "Auto-Submitted: maybe\r\n\r\nbody\r\n", ContentCipher.AES_256_GCM));
+        assertThat(odd).doesNotContain("Precedence").doesNotContain("Auto-Submitted");
+    }
+
+    /**
      * RFC 5322 4.5's obsolete white space before the colon is not copied outside (a black-box probe's outer header
      * began "From : ...", and Python's parser then saw no header and missed the encryption wrapper); inside, the
      * original stays as it was.

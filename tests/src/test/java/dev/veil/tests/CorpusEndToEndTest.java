@@ -33,7 +33,9 @@ class CorpusEndToEndTest {
     private static final String RECIPIENT = "reader@example.com";
     private static final java.util.Set<String> OUTER_FIELDS = java.util.Set.of("return-path", "from", "to", "cc",
             "date", "message-id", "in-reply-to", "references", "sender", "reply-to", "subject", "mime-version",
-            "content-type", "content-disposition", "content-transfer-encoding");
+            "content-type", "content-disposition", "content-transfer-encoding",
+            // the fields that stop automatic replies, as their keywords (AutoReplyFields)
+            "auto-submitted", "precedence", "x-auto-response-suppress");
     @TempDir
     static Path dir;
     static ExchangeAndVeil started;

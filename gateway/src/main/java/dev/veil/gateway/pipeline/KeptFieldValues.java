@@ -1,5 +1,6 @@
 package dev.veil.gateway.pipeline;
 
+import dev.veil.crypto.AutoReplyFields;
 import dev.veil.crypto.HeaderField;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,6 @@ final class KeptFieldValues {
     private static final Set<String> IMPORTANCE = Set.of("low", "normal", "high");
     private static final Set<String> PRIORITY = Set.of("normal", "urgent", "non-urgent");
     private static final Set<String> SENSITIVITY = Set.of("personal", "private", "company-confidential", "normal");
-    private static final Set<String> AUTO_SUBMITTED = Set.of("no", "auto-generated", "auto-replied", "auto-notified");
     /** Content-Type and Content-Disposition parameters that say how to read the content, and nothing about anyone. */
     private static final Set<String> READING_PARAMETERS = Set.of("charset", "micalg", "smime-type", "report-type",
             "format", "delsp", "method", "component");
@@ -77,9 +77,8 @@ final class KeptFieldValues {
                 return keyword(value, PRIORITY);
             case "sensitivity":
                 return keyword(value, SENSITIVITY);
-            case "auto-submitted":
-                // RFC 3834 allows parameters after the keyword; none is needed to read it
-                return keyword(withoutComments(value).split(";", 2)[0], AUTO_SUBMITTED);
+            case "auto-submitted", "precedence", "x-auto-response-suppress":
+                return AutoReplyFields.shown(name, value);
             case "x-priority":
                 // "1 (Highest)": the digit is what mail clients read
                 return matching(X_PRIORITY, withoutComments(value).split(" ", 2)[0]);

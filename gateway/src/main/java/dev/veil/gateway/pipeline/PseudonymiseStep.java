@@ -46,7 +46,8 @@ public final class PseudonymiseStep implements MailStep {
      */
     static final Set<String> KEPT = Set.of("subject", "date", "mime-version", "content-type",
             "content-transfer-encoding", "content-disposition", "content-description", "content-language",
-            "importance", "priority", "x-priority", "sensitivity", "thread-topic", "thread-index", "auto-submitted");
+            "importance", "priority", "x-priority", "sensitivity", "thread-topic", "thread-index", "auto-submitted",
+            "precedence", "x-auto-response-suppress");
 
     private final Spool spool;
     private final HeaderPseudonymiser pseudonymiser;
