@@ -225,9 +225,12 @@ public final class AddressParser {
                     continue;
                 }
                 if (t.is('@')) {
-                    // addr-spec: the local part is the run of tokens right before '@' with no space inside
+                    // addr-spec: the local part is the run of tokens right before '@' with no space inside, but for
+                    // space or a comment beside one of its dots (RFC 5322 obs-local-part: word *("." word), CFWS
+                    // around each word): "hans(c).mueller@…" is hans.mueller, not ".mueller" (a black-box probe)
                     int start = phrase.size() - 1;
-                    while (start > 0 && !phrase.get(start).space()) {
+                    while (start > 0 && (!phrase.get(start).space() || phrase.get(start).is('.')
+                            || phrase.get(start - 1).is('.'))) {
                         start--;
                     }
                     if (phrase.isEmpty()) {

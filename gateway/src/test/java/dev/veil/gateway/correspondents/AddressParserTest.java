@@ -41,6 +41,16 @@ class AddressParserTest {
         assertThat(items).containsExactly(new Mailbox("Pete", "pete", "silly.test"));
     }
 
+    /** A black-box probe: "hans(c).mueller@…" became ".mueller@…", another correspondent's alias and a bad address. */
+    @Test
+    void aCommentOrSpaceBesideADotOfABareLocalPartIsDroppedNotTakenForTheEndOfADisplayName() throws Exception {
+        assertThat(AddressParser.parse("hans(c).mueller@partner-gmbh.de, anna.(x) berg@partner-gmbh.de,"
+                + " Dear Bob bob@partner.example"))
+                .containsExactly(new Mailbox("", "hans.mueller", "partner-gmbh.de"),
+                        new Mailbox("", "anna.berg", "partner-gmbh.de"),
+                        new Mailbox("Dear Bob", "bob", "partner.example"));
+    }
+
     @Test
     void readsGroupsWithMembersAndEmptyOnes() throws Exception {
         // RFC 5322 appendix A.1.3 and A.5
