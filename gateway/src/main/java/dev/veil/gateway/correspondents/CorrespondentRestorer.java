@@ -280,10 +280,19 @@ public final class CorrespondentRestorer {
         return new RestoredText(again, counts[0], counts[2], counts[3]);
     }
 
-    /** An address as HTML text: the two characters of a local part that HTML reads otherwise, as references. */
-    static String htmlText(String address) {
-        return address.indexOf('&') < 0 && address.indexOf('\'') < 0 ? address
-                : address.replace("&", "&amp;").replace("'", "&#39;");
+    /**
+     * A restored address as HTML text: the two characters of a local part that HTML reads otherwise, as references.
+     * Apostrophes before it are the text's own (Outlook's quotes around a typed address, kept with the token) and stay
+     * as written, like the closing one after it (a probe saw {@code &#39;hans@…'}).
+     */
+    static String htmlText(String replacement) {
+        int quotes = 0;
+        while (quotes < replacement.length() && replacement.charAt(quotes) == '\'') {
+            quotes++;
+        }
+        String address = replacement.substring(quotes);
+        return address.indexOf('&') < 0 && address.indexOf('\'') < 0 ? replacement
+                : replacement.substring(0, quotes) + address.replace("&", "&amp;").replace("'", "&#39;");
     }
 
     /** The recipients in lower case, worked out once; null for null (every alias restored). */

@@ -71,11 +71,16 @@ class TextPartsTest {
         String message = "Content-Type: multipart/alternative; boundary=\"b\"\r\n\r\n"
                 + "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nTo: " + dora + "\r\n"
                 + "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<a href='mailto:" + dora + "'>" + dora
-                + "</a> <a href=\"https://t.example/?u=" + dora + "\">x</a>\r\n--b--\r\n";
+                + "</a> <a href=\"https://t.example/?u=" + dora + "\">x</a> '" + BOB_ALIAS + "'\r\n--b--\r\n";
         assertThat(body(message)).isEqualTo("--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
                 + "To: o'brien&co@partner.example\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
                 + "<a href='mailto:o&#39;brien&amp;co@partner.example'>o&#39;brien&amp;co@partner.example</a> "
-                + "<a href=\"https://t.example/?u=o&#39;brien&amp;co@partner.example\">x</a>\r\n--b--\r\n");
+                + "<a href=\"https://t.example/?u=o&#39;brien&amp;co@partner.example\">x</a> '"
+                + BOB_ALIAS + "'\r\n--b--\r\n");
+        recipients = List.of("o'brien&co@partner.example", "bob@partner.example");
+        assertThat(body(message)).as("Outlook's apostrophes around a typed address stay as the text wrote them")
+                .contains("x</a> 'bob@partner.example'\r\n");
+        assertThat(CorrespondentRestorer.htmlText("''o'b@x.example")).isEqualTo("''o&#39;b@x.example");
     }
 
     @Test
