@@ -194,27 +194,15 @@ class SmtpUpstreamTest {
         assertThat(mailCommands("250-scripted.test\r\n250 SIZE", small)).as("SIZE without a limit")
                 .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
 
-        List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serve(upstream, "250-scripted.test\r\n250 SIZE 1000", line -> {
-                if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
-                    mail.add(line);
-                }
-                return "250 ok";
-            }, "250 queued");
-            SmtpUpstream relay = relayTo(upstream);
-            try {
-                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
-                assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com",
-                        List.of("bob@partner.example")))
-                        .isInstanceOf(PermanentFailureException.class)
-                        .hasMessageStartingWith("552 5.3.4 Message size " + Files.size(large)
-                                + " exceeds the fixed maximum message size of 1000 octets of ");
-                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
-            } finally {
-                relay.close();
-            }
-        }
+        List<String> mail = mailCommands("250-scripted.test\r\n250 SIZE 1000", relay -> {
+            relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
+            assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com",
+                    List.of("bob@partner.example")))
+                    .isInstanceOf(PermanentFailureException.class)
+                    .hasMessageStartingWith("552 5.3.4 Message size " + Files.size(large)
+                            + " exceeds the fixed maximum message size of 1000 octets of ");
+            relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
+        });
         assertThat(mail).as("the large one was never offered; one connection served both small ones")
                 .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small),
                         "MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
@@ -376,6 +364,22 @@ class SmtpUpstreamTest {
     }
 
     private List<String> mailCommands(String ehloReply, Path... messages) throws Exception {
+        return mailCommands(ehloReply, relay -> {
+            for (Path message : messages) {
+                relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com",
+                        List.of("bob@partner.example"));
+            }
+        });
+    }
+
+    /** What the relay is made to do in {@link #mailCommands(String, RelayUse)}. */
+    @FunctionalInterface
+    private interface RelayUse {
+        void with(SmtpUpstream relay) throws Exception;
+    }
+
+    /** The MAIL commands a server with this EHLO reply that accepts everything got while {@code use} ran. */
+    private List<String> mailCommands(String ehloReply, RelayUse use) throws Exception {
         List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             serve(upstream, ehloReply, line -> {
@@ -386,10 +390,7 @@ class SmtpUpstreamTest {
             }, "250 queued");
             SmtpUpstream relay = relayTo(upstream);
             try {
-                for (Path message : messages) {
-                    relay.send(QueueId.next(), OutgoingMessage.of(message), "plain@example.com",
-                            List.of("bob@partner.example"));
-                }
+                use.with(relay);
             } finally {
                 relay.close();
             }
