@@ -30,6 +30,7 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * streamed as it is — never parsed or re-encoded.
  */
 public final class SmtpUpstream implements Upstream {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SmtpUpstream.class);
     private final UpstreamSettings settings;
     private final Session session;
     private final ConcurrentLinkedDeque<SMTPTransport> idle = new ConcurrentLinkedDeque<>();
@@ -103,7 +104,8 @@ public final class SmtpUpstream implements Upstream {
                 declareBody(raw, transport, message);
                 transport.sendMessage(raw, to);
             } catch (MessagingException e) {
-                if (!reused || e instanceof SendFailedException || e instanceof TooBigForServer) {
+                // a pooled connection's EHLO reply may be old (its limit raised since): a fresh one decides on SIZE too
+                if (!reused || e instanceof SendFailedException) {
                     throw e;
                 }
                 // a pooled connection may have been closed by the server while idle: one fresh try
@@ -114,7 +116,9 @@ public final class SmtpUpstream implements Upstream {
             }
             idle.addFirst(transport);
         } catch (TooBigForServer e) {
-            idle.addFirst(transport); // refused before MAIL FROM: the connection is as good as before
+            idle.addFirst(transport); // refused before MAIL FROM, on a fresh EHLO: the connection is as good as before
+            // the reply names no host: a bounce to an outside sender carries it (the log says which relay)
+            LOG.warn("{}: {} octets, over the SIZE limit of {}", id, e.size, describe());
             throw new PermanentFailureException(e.getMessage(), e);
         } catch (SendFailedException e) {
             closeQuietly(transport);
@@ -137,8 +141,9 @@ public final class SmtpUpstream implements Upstream {
                 long size = message.size();
                 long limit = sizeLimit(transport.getExtensionParameter("SIZE"));
                 if (limit > 0 && size > limit) {
-                    throw new TooBigForServer("552 5.3.4 Message size " + size + " exceeds the fixed maximum message"
-                            + " size of " + limit + " octets of " + describe() + " (SIZE in its EHLO reply)");
+                    throw new TooBigForServer(size, "552 5.3.4 Message size " + size + " (as Veil sends it) exceeds"
+                            + " the fixed maximum message size of " + limit + " octets of the next server (SIZE in its"
+                            + " EHLO reply)");
                 }
                 parameters.add("SIZE=" + size);
             }
@@ -164,8 +169,11 @@ public final class SmtpUpstream implements Upstream {
      * refused after every octet went over, so it bounces at once, and the connection stays usable.
      */
     private static final class TooBigForServer extends MessagingException {
-        TooBigForServer(String message) {
+        final long size;
+
+        TooBigForServer(long size, String message) {
             super(message);
+            this.size = size;
         }
     }
 

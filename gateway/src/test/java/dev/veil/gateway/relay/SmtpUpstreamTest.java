@@ -199,13 +199,35 @@ class SmtpUpstreamTest {
             assertThatThrownBy(() -> relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com",
                     List.of("bob@partner.example")))
                     .isInstanceOf(PermanentFailureException.class)
-                    .hasMessageStartingWith("552 5.3.4 Message size " + Files.size(large)
-                            + " exceeds the fixed maximum message size of 1000 octets of ");
+                    .hasMessage("552 5.3.4 Message size " + Files.size(large) + " (as Veil sends it) exceeds the"
+                            + " fixed maximum message size of 1000 octets of the next server (SIZE in its EHLO reply)");
             relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
         });
-        assertThat(mail).as("the large one was never offered; one connection served both small ones")
+        assertThat(mail).as("the large one was never offered")
                 .containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small),
                         "MAIL FROM:<plain@example.com> SIZE=" + Files.size(small));
+
+        // a probe: a pooled connection's EHLO reply was trusted after the relay had gone and come back with another
+        // limit; a message over the old one is asked about on a fresh connection before it bounces
+        List<String> raised = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            serve(upstream, connection -> "250-scripted.test\r\n250 SIZE " + (connection == 0 ? 1000 : 100_000),
+                    line -> {
+                        if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
+                            raised.add(line);
+                        }
+                        return "250 ok";
+                    }, "250 queued");
+            SmtpUpstream relay = relayTo(upstream);
+            try {
+                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
+                relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com", List.of("bob@partner.example"));
+            } finally {
+                relay.close();
+            }
+        }
+        assertThat(raised).containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small),
+                "MAIL FROM:<plain@example.com> SIZE=" + Files.size(large));
         assertThat(SmtpUpstream.sizeLimit(" 35882577 ")).isEqualTo(35882577);
         assertThat(SmtpUpstream.sizeLimit("lots")).isZero();
         assertThat(SmtpUpstream.sizeLimit(null)).isZero();
@@ -410,34 +432,42 @@ class SmtpUpstreamTest {
     /** As above, with {@code ehloReply} for EHLO. */
     private static void serve(ServerSocket upstream, String ehloReply,
                               java.util.function.Function<String, String> reply, String dataReply) {
+        serve(upstream, connection -> ehloReply, reply, dataReply);
+    }
+
+    /** As above, for one connection after another; {@code ehloReply} by the connection's number, from 0. */
+    private static void serve(ServerSocket upstream, java.util.function.IntFunction<String> ehloReply,
+                              java.util.function.Function<String, String> reply, String dataReply) {
         Thread server = new Thread(() -> {
-            try (Socket s = upstream.accept()) {
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
-                        StandardCharsets.ISO_8859_1));
-                OutputStream out = s.getOutputStream();
-                say(out, "220 scripted.test ESMTP");
-                boolean data = false;
-                for (String line; (line = in.readLine()) != null; ) {
-                    String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
-                    if (data) {
-                        if (line.equals(".")) {
-                            data = false;
-                            say(out, dataReply);
+            for (int connection = 0; !upstream.isClosed(); connection++) {
+                try (Socket s = upstream.accept()) {
+                    BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(),
+                            StandardCharsets.ISO_8859_1));
+                    OutputStream out = s.getOutputStream();
+                    say(out, "220 scripted.test ESMTP");
+                    boolean data = false;
+                    for (String line; (line = in.readLine()) != null; ) {
+                        String verb = line.length() >= 4 ? line.substring(0, 4).toUpperCase(Locale.ROOT) : line;
+                        if (data) {
+                            if (line.equals(".")) {
+                                data = false;
+                                say(out, dataReply);
+                            }
+                        } else if (verb.equals("EHLO")) {
+                            say(out, ehloReply.apply(connection));
+                        } else if (verb.equals("DATA")) {
+                            data = true;
+                            say(out, "354 go ahead");
+                        } else if (verb.equals("QUIT")) {
+                            say(out, "221 bye");
+                            break;
+                        } else {
+                            say(out, reply.apply(line));
                         }
-                    } else if (verb.equals("EHLO")) {
-                        say(out, ehloReply);
-                    } else if (verb.equals("DATA")) {
-                        data = true;
-                        say(out, "354 go ahead");
-                    } else if (verb.equals("QUIT")) {
-                        say(out, "221 bye");
-                        return;
-                    } else {
-                        say(out, reply.apply(line));
                     }
+                } catch (Exception ignored) {
+                    // closed at the end of the test, or by the client
                 }
-            } catch (Exception ignored) {
-                // closed at the end of the test
             }
         });
         server.setDaemon(true);
