@@ -88,36 +88,42 @@ public final class IncomingMessage extends OutputStream {
     }
 
     /**
-     * Octets at the start of {@code bytes} that are not part of the message: a UTF-8 byte order mark or an mbox
-     * {@code From sender date} line in front of the client's header. The header reader skips either when it comes
+     * Octets at the start of {@code bytes} that are not part of the message: UTF-8 byte order marks and mbox
+     * {@code From sender date} lines in front of the client's header. The header reader skips either when it comes
      * first; below Veil's Received field either would end the header, and the real header would become body. Both are
      * dropped, as Postfix's sendmail drops the mbox line.
      */
     private int leadToDrop(byte[] bytes, int offset, int length) throws IOException {
         int end = offset + length;
         int at = offset;
-        if (lead == Lead.FIRST_LINE) {
-            lead = Lead.NONE;
-            if (HeaderBlock.hasByteOrderMarkAt(bytes, at, end)) {
-                at += 3;
+        while (true) {
+            if (lead == Lead.FIRST_LINE) {
+                while (HeaderBlock.hasByteOrderMarkAt(bytes, at, end)) {
+                    at += 3;
+                }
+                if (at >= end) {
+                    return length; // the first line is still to come
+                }
+                if (bytes[at] == ' ' || bytes[at] == '\t') {
+                    // it would continue the Received field (also after a dropped mbox line: a probe's tab line wrote
+                    // into Veil's field): as a continuation with nothing before it, it starts the body
+                    lead = Lead.NONE;
+                    writeOwn(new byte[] {'\r', '\n'});
+                    return at - offset;
+                }
+                if (!HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(bytes, at, lineEnd(bytes, at, end)), 0)) {
+                    lead = Lead.NONE;
+                    return at - offset;
+                }
+                lead = Lead.MBOX_LINE;
             }
-            if (at < end && (bytes[at] == ' ' || bytes[at] == '\t')) {
-                // it would continue the Received field: as a continuation with nothing before it, it starts the body
-                writeOwn(new byte[] {'\r', '\n'});
-                return at - offset;
+            int lf = dev.veil.crypto.LineEnds.indexOfLf(bytes, at, end);
+            if (lf < 0) {
+                return length; // the mbox line goes on in the next write
             }
-            int lineEnd = lineEnd(bytes, at, end);
-            if (!HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(bytes, at, lineEnd), 0)) {
-                return at - offset;
-            }
-            lead = Lead.MBOX_LINE;
+            at = lf + 1;
+            lead = Lead.FIRST_LINE; // what follows the mbox line is judged as the first line again
         }
-        int lf = dev.veil.crypto.LineEnds.indexOfLf(bytes, at, end);
-        if (lf < 0) {
-            return length; // the mbox line goes on in the next write
-        }
-        lead = Lead.NONE;
-        return lf + 1 - offset;
     }
 
     /** Where the line starting at {@code from} ends, before its CR or LF (or at {@code end}). */

@@ -54,6 +54,10 @@ final class TlsOnlyAuthCmdHandler extends AuthCmdHandler {
             // before its new EHLO)
             return new SMTPResponse("503", "5.5.1 Send EHLO first");
         }
+        if (session.getAttachment(SMTPSession.SENDER, ProtocolSession.State.Transaction).isPresent()) {
+            // RFC 4954 4: "The AUTH command is not permitted during a mail transaction" (James took it: a probe)
+            return new SMTPResponse("503", "5.5.1 AUTH is not permitted during a mail transaction");
+        }
         if (failures.blocked(client(session))) {
             // as Postfix's anvil limits: 421 and the session ends (RFC 5321 3.8)
             SMTPResponse refused = new SMTPResponse("421", "4.7.0 Too many failed logins from your address;"

@@ -92,22 +92,27 @@ public final class Corpus {
     }
 
     /**
-     * Without a UTF-8 byte order mark or an mbox {@code From sender date} line in front of the header: below its
+     * Without UTF-8 byte order marks or mbox {@code From sender date} lines in front of the header: below its
      * Received field either would end the header, so Veil drops them at reception.
      */
     private static byte[] withoutLead(byte[] message) {
-        int at = message.length >= 3 && (message[0] & 0xff) == 0xEF && (message[1] & 0xff) == 0xBB
-                && (message[2] & 0xff) == 0xBF ? 3 : 0;
-        int end = at;
-        while (end < message.length && message[end] != '\r' && message[end] != '\n') {
-            end++;
-        }
-        if (dev.veil.crypto.HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(message, at, end), 0)) {
+        int at = 0;
+        while (true) {
+            while (message.length - at >= 3 && (message[at] & 0xff) == 0xEF && (message[at + 1] & 0xff) == 0xBB
+                    && (message[at + 2] & 0xff) == 0xBF) {
+                at += 3;
+            }
+            int end = at;
+            while (end < message.length && message[end] != '\r' && message[end] != '\n') {
+                end++;
+            }
+            if (!dev.veil.crypto.HeaderBlock.isMboxFromLine(java.util.Arrays.copyOfRange(message, at, end), 0)) {
+                return java.util.Arrays.copyOfRange(message, at, message.length);
+            }
             while (end < message.length && message[end] != '\n') {
                 end++;
             }
             at = Math.min(message.length, end + 1);
         }
-        return java.util.Arrays.copyOfRange(message, at, message.length);
     }
 }
