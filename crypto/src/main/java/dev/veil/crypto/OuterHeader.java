@@ -17,6 +17,9 @@ final class OuterHeader {
     static final Set<String> COPIED = Set.of(
             "from", "sender", "reply-to", "to", "cc", "date", "message-id", "in-reply-to", "references");
 
+    /** Written outside only as {@link SealRequest#outerValues()} gives it, first, never copied from the message. */
+    static final String TRACE = "received";
+
     /** RFC 9788's suggested placeholder, used when the policy gives none. */
     static final String DEFAULT_SUBJECT = "[...]";
 
@@ -48,6 +51,9 @@ final class OuterHeader {
      * field (later ones of the same name are left out, their values are part of the replacement).
      */
     static void writeShownFields(HeaderBlock original, SealRequest request, OutputStream out) throws IOException {
+        for (String trace : request.outerValues().getOrDefault(TRACE, java.util.List.of())) {
+            writeFolded("Received", trace, out);
+        }
         java.util.Set<String> replaced = new java.util.HashSet<>();
         for (HeaderField field : original.fields()) {
             String name = field.lowerCaseName();

@@ -22,7 +22,9 @@ import java.util.TreeMap;
  *                        field name to the field bodies written instead of every original field of that name, at
  *                        the place of the first; an empty list leaves the field out. The original fields stay
  *                        inside the encryption, unchanged (RFC 9788). Each value is one line of printable ASCII
- *                        (the sealer folds it); only fields that are copied outside at all can be replaced.
+ *                        (the sealer folds it); only fields that are copied outside at all can be replaced, and
+ *                        {@code received}: the gateway's own trace fields, shown first and only from here (a
+ *                        Received field of the message is never copied outside).
  */
 public record SealRequest(List<String> recipients, boolean escrow, List<String> namedKeys,
                           ContentCipher cipher, String subjectPlaceholder, Set<String> hiddenHeaders,
@@ -34,7 +36,7 @@ public record SealRequest(List<String> recipients, boolean escrow, List<String> 
         Map<String, List<String>> values = new TreeMap<>();
         for (Map.Entry<String, List<String>> e : outerValues.entrySet()) {
             String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (!OuterHeader.COPIED.contains(name)) {
+            if (!OuterHeader.COPIED.contains(name) && !name.equals(OuterHeader.TRACE)) {
                 throw new IllegalArgumentException("'" + e.getKey() + "' is never shown outside the encryption: "
                         + "only " + String.join(", ", new java.util.TreeSet<>(OuterHeader.COPIED)) + " can be replaced");
             }

@@ -158,8 +158,12 @@ class SmimeSealerTest {
                 java.util.Map.of("from", List.of("a@b.example\r\nBcc: x@y.example"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("printable ASCII");
         assertThatThrownBy(() -> request(ContentCipher.AES_256_GCM, ALICE).withOuterValues(
-                java.util.Map.of("received", List.of("from nowhere"))))
+                java.util.Map.of("x-mailer", List.of("Partner Mail"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("never shown outside");
+        // the gateway's own trace fields may be given (and only so shown); they are checked like the others
+        assertThatThrownBy(() -> request(ContentCipher.AES_256_GCM, ALICE).withOuterValues(
+                java.util.Map.of("received", List.of("by veil.test (Veil); now\r\nBcc: x@y.example"))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("printable ASCII");
     }
 
     @Test

@@ -284,6 +284,12 @@ public final class HeaderPseudonymiser {
     private static final Pattern SRS = Pattern.compile("srs[01][=+-]", Pattern.CASE_INSENSITIVE);
 
     private String register(String canonical, String aliasDomain, Tally tally) throws PseudonymisationException {
+        if (canonical.toLowerCase(Locale.ROOT).endsWith("@" + aliasDomain.toLowerCase(Locale.ROOT))) {
+            // already an address at the alias domain, which names nobody: an alias of it would only stand for it (a
+            // probe's mail loop registered an alias of the previous alias on every pass)
+            tally.parties.add(canonical.substring(0, canonical.lastIndexOf('@')).toLowerCase(Locale.ROOT));
+            return canonical;
+        }
         try {
             String alias = directory.register(canonical, aliasDomain);
             tally.parties.add(alias.substring(0, alias.lastIndexOf('@')).toLowerCase(Locale.ROOT));

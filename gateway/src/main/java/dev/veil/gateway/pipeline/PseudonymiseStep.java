@@ -126,7 +126,7 @@ public final class PseudonymiseStep implements MailStep {
         } else {
             Path out = spool.workFile(mail.id(), "pseudonymised.eml");
             try {
-                rewriteHeader(mail.content(), out, result.fieldValues(), opaqueBody(mail));
+                rewriteHeader(mail.content(), out, result.fieldValues(), opaqueBody(mail), mail.id());
             } catch (Exception e) {
                 Files.deleteIfExists(out);
                 throw new FailClosedException("pseudonymisation failed: cannot write the rewritten message: "
@@ -161,9 +161,20 @@ public final class PseudonymiseStep implements MailStep {
      */
     static void rewriteHeader(Path from, Path to, Map<String, List<String>> values, boolean opaqueBody)
             throws Exception {
+        rewriteHeader(from, to, values, opaqueBody, null);
+    }
+
+    /** As above, with this Veil's Received fields for the message {@code id} on top ({@link VeilTraceFields}). */
+    static void rewriteHeader(Path from, Path to, Map<String, List<String>> values, boolean opaqueBody,
+                              dev.veil.gateway.core.QueueId id) throws Exception {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(from), 64 * 1024);
              OutputStream out = new BufferedOutputStream(Files.newOutputStream(to), 64 * 1024)) {
             HeaderBlock header = HeaderBlock.read(in);
+            if (id != null) {
+                for (String trace : VeilTraceFields.shown(header, id)) {
+                    out.write(HeaderField.folded("Received", trace));
+                }
+            }
             Set<String> written = new HashSet<>();
             for (HeaderField field : header.fields()) {
                 String name = field.name().toLowerCase(Locale.ROOT);

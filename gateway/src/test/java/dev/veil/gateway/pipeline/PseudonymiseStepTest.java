@@ -177,6 +177,48 @@ class PseudonymiseStepTest {
         assertThat(MESSAGE).isEqualTo(Files.readString(spool.messageFile(mail.id())));
     }
 
+    /**
+     * This Veil's Received field shows outside as {@code by … (Veil) …} — in the rewritten header and outside the
+     * encryption — so that every pass of a loop adds one and smtp.maxHops ends it (a black-box probe's loop under a
+     * pass rule that pseudonymises never ended: the rewrite dropped every Received field).
+     */
+    @Test
+    void thisVeilsReceivedFieldShowsWithoutTheClientInRewrittenAndEncryptedMail() throws Exception {
+        for (String recipient : List.of("news@example.com", "alice@example.com")) {
+            QueueId id = QueueId.next();
+            String veils = "Received: from mail.partner.example ([192.0.2.7])\r\n\tby veil.example.com (Veil) with ESMTPS"
+                    + " id " + id + "\r\n\tfor <" + recipient + ">; Thu, 3 Dec 2026 21:40:05 +0000\r\n";
+            Files.createDirectories(spool.messageFile(id).getParent());
+            Files.writeString(spool.messageFile(id), veils + MESSAGE, StandardCharsets.UTF_8);
+            Mail mail = new Mail(id, "bob@partner.example", List.of(recipient), policy,
+                    policy.decide(Direction.INBOUND, "bob@partner.example", recipient).orElseThrow(),
+                    spool.messageFile(id));
+            AtomicReference<SealRequest> sealed = new AtomicReference<>();
+            run(mail, step, encryptStep(sealed));
+            String shown = "by veil.example.com (Veil) with ESMTPS id " + id + "; Thu, 3 Dec 2026 21:40:05 +0000";
+            if (recipient.startsWith("news")) {
+                String rewritten = Files.readString(mail.content(), StandardCharsets.UTF_8);
+                assertThat(rewritten.replace("\r\n ", " ")).as("unfolded").startsWith("Received: " + shown + "\r\n");
+                assertThat(rewritten.substring(0, rewritten.indexOf("\r\n\r\n")).toLowerCase())
+                        .doesNotContain("partner.example").doesNotContain("192.0.2").containsOnlyOnce("received:");
+            } else {
+                assertThat(sealed.get().outerValues().get("received")).containsExactly(shown);
+            }
+        }
+    }
+
+    /** A probe's loop registered an alias of the previous alias on every pass: an alias stays as it is. */
+    @Test
+    void anAddressAtTheAliasDomainIsNotGivenAnAliasOfItsOwn() throws Exception {
+        String alias = alias("bob@partner.example");
+        Mail mail = mail("news@example.com", MESSAGE.replace("<Bob@Partner.Example>", "<" + alias + ">"));
+        run(mail, step);
+        String rewritten = Files.readString(mail.content(), StandardCharsets.UTF_8);
+        assertThat(rewritten).contains("<" + alias + ">");
+        assertThat(alias(alias)).isNotEqualTo(alias);
+        assertThat(rewritten).doesNotContain(alias(alias));
+    }
+
     @Test
     void keptFieldsOfAlreadyEncryptedMailShowTheirValuesNotTheSendersFreeText() throws Exception {
         // the body is ciphertext: the header is all Exchange reads, and software writes names into its comments
