@@ -209,23 +209,13 @@ class SmtpUpstreamTest {
 
         // a probe: a pooled connection's EHLO reply was trusted after the relay had gone and come back with another
         // limit; a message over the old one is asked about on a fresh connection before it bounces
-        List<String> raised = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            serve(upstream, connection -> "250-scripted.test\r\n250 SIZE " + (connection == 0 ? 1000 : 100_000),
-                    line -> {
-                        if (line.toUpperCase(Locale.ROOT).startsWith("MAIL")) {
-                            raised.add(line);
-                        }
-                        return "250 ok";
-                    }, "250 queued");
-            SmtpUpstream relay = relayTo(upstream);
-            try {
-                relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com", List.of("bob@partner.example"));
-                relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com", List.of("bob@partner.example"));
-            } finally {
-                relay.close();
-            }
-        }
+        List<String> raised = mailCommands(connection -> "250-scripted.test\r\n250 SIZE "
+                + (connection == 0 ? 1000 : 100_000), relay -> {
+                    relay.send(QueueId.next(), OutgoingMessage.of(small), "plain@example.com",
+                            List.of("bob@partner.example"));
+                    relay.send(QueueId.next(), OutgoingMessage.of(large), "plain@example.com",
+                            List.of("bob@partner.example"));
+                });
         assertThat(raised).containsExactly("MAIL FROM:<plain@example.com> SIZE=" + Files.size(small),
                 "MAIL FROM:<plain@example.com> SIZE=" + Files.size(large));
         assertThat(SmtpUpstream.sizeLimit(" 35882577 ")).isEqualTo(35882577);
@@ -402,6 +392,11 @@ class SmtpUpstreamTest {
 
     /** The MAIL commands a server with this EHLO reply that accepts everything got while {@code use} ran. */
     private List<String> mailCommands(String ehloReply, RelayUse use) throws Exception {
+        return mailCommands(connection -> ehloReply, use);
+    }
+
+    /** As above, with the EHLO reply by the connection's number, from 0. */
+    private List<String> mailCommands(java.util.function.IntFunction<String> ehloReply, RelayUse use) throws Exception {
         List<String> mail = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ServerSocket upstream = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             serve(upstream, ehloReply, line -> {
