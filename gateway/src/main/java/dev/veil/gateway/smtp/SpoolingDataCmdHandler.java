@@ -4,7 +4,6 @@ import dev.veil.gateway.core.Spool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Map;
@@ -25,17 +24,11 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
     private static final Logger LOG = LoggerFactory.getLogger(SpoolingDataCmdHandler.class);
     private final Spool spool;
     private final long maxSize;
-    private final Clock clock;
 
     SpoolingDataCmdHandler(MetricFactory metricFactory, Spool spool, long maxSize) {
-        this(metricFactory, spool, maxSize, Clock.systemDefaultZone());
-    }
-
-    SpoolingDataCmdHandler(MetricFactory metricFactory, Spool spool, long maxSize, Clock clock) {
         super(metricFactory);
         this.spool = spool;
         this.maxSize = maxSize;
-        this.clock = clock;
     }
 
     /**
@@ -106,7 +99,7 @@ final class SpoolingDataCmdHandler extends DataCmdHandler {
                 remote == null ? null : remote.getAddress(),
                 session.getConfiguration().getHelloName(),
                 ReceivedField.protocol(extended, session.isTLSStarted(), session.getUsername() != null),
-                envelope.message().id().value(), recipient, ZonedDateTime.now(clock));
+                envelope.message().id().value(), recipient, ZonedDateTime.now());
         try {
             envelope.message().writeTraceField(field);
         } catch (IOException e) {
